@@ -1,0 +1,48 @@
+// One HTTP exchange as the client saw it: what it sent and what came back (or how it failed).
+// This is the client half of every verdict's evidence; the role journals are the other half.
+import { createHash } from 'node:crypto';
+
+export interface TlsPeerFacts {
+  protocol: string | null;
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  subjectAltName: string;
+  authorized: boolean;
+  authorizationError: string | null;
+}
+
+export interface Exchange {
+  at: string;
+  origin: string;
+  method: string;
+  target: string;
+  requestHeaders: [string, string][];
+  requestBodyLength: number;
+  requestBodySha256: string;
+  status?: number;
+  responseHeaders?: [string, string][];
+  responseBodyLength?: number;
+  responseBodySha256?: string;
+  /** The response body itself; omitted from JSON evidence beyond a preview. */
+  responseBody?: Buffer;
+  error?: { code: string; message: string };
+  tls?: TlsPeerFacts;
+  durationMs: number;
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A JSON-friendly copy: body as a short preview only. */
+export function exchangeEvidence(exchange: Exchange): Omit<Exchange, 'responseBody'> & { responseBodyPreview?: string } {
+  const { responseBody, ...rest } = exchange;
+  return responseBody === undefined ? rest : { ...rest, responseBodyPreview: previewOf(responseBody) };
+}
+
+function previewOf(body: Buffer): string {
+  const slice = body.subarray(0, 256);
+  const printable = slice.every((byte) => byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte < 127));
+  return printable ? slice.toString('latin1') : `base64:${slice.toString('base64')}`;
+}

@@ -1,0 +1,167 @@
+// A simulated ConfigMgr client on the internet: finds its MP from its install properties,
+// gets the MP list, registers with a signed CCM_POST, asks for policy assignments and fetches
+// policy bodies with the CCMClient* headers — research W:6, W:14–W:25. It knows the lab only
+// through its ClientProfile and the network.
+import { createPublicKey } from 'node:crypto';
+import {
+  CCM_CONTENT_TYPE,
+  SHA256_RSA_OID,
+  attribute,
+  decodeMessage,
+
+  encodeMessage,
+  escapeXml,
+  isoSeconds,
+  publicKeyBlobHex,
+  signCryptoApi,
+  utf16WithNul,
+  type DecodedMessage,
+} from '../ccm-messaging/index.js';
+import type { Exchange } from './exchange.js';
+import type { ClientProfile } from './profile.js';
+import { createSigningIdentity, type SigningIdentity } from './signing-identity.js';
+import { ClientTransport, type RequestSpec, type TransportOptions } from './transport.js';
+
+export const MESSAGING_USER_AGENT = 'ConfigMgr Messaging HTTP Sender';
+export const CCM_USER_AGENT = 'SMS CCM 5.0';
+
+export interface MessageExchange {
+  exchange: Exchange;
+  /** The decoded reply, when the MP answered with a message (not the empty 200). */
+  reply?: DecodedMessage;
+  replyError?: string;
+}
+
+export interface PolicyAssignment {
+  policyId: string;
+  location: string;
+}
+
+export class IbcmClient {
+  readonly transport: ClientTransport;
+  private identity?: SigningIdentity;
+  smsId?: string;
+
+  constructor(readonly profile: ClientProfile, transportOptions: TransportOptions = {}) {
+    this.transport = new ClientTransport(profile, transportOptions);
+  }
+
+  /** `https://<CCMHOSTNAME>:<CCMHTTPSPORT>` — the internet MP named at install (research W:51). */
+  get managementPointOrigin(): string {
+    return `https://${this.profile.install.CCMHOSTNAME}:${this.profile.install.CCMHTTPSPORT}`;
+  }
+
+  send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
+    return this.transport.exchange(origin, spec);
+  }
+
+  getMpList(): Promise<Exchange> {
+    return this.send({ method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST1&${this.profile.install.SMSSITECODE}`, headers: [['User-Agent', CCM_USER_AGENT]] });
+  }
+
+  static mpListFqdns(exchange: Exchange): string[] {
+    const xml = exchange.responseBody?.toString('utf8') ?? '';
+    return [...xml.matchAll(/<MP [^>]*FQDN="([^"]+)"/g)].map((match) => match[1]!);
+  }
+
+  async signingIdentity(): Promise<SigningIdentity> {
+    this.identity ??= await createSigningIdentity(this.profile.computerName);
+    return this.identity;
+  }
+
+  /** MP_ClientRegistration over `CCM_POST /ccm_system/request` (research W:24). */
+  async register(): Promise<MessageExchange> {
+    const identity = await this.signingIdentity();
+    const certificateHex = identity.certificateDer.toString('hex').toUpperCase();
+    const data =
+      `<Data HashAlgorithm="${SHA256_RSA_OID}" SMSID="" RequestType="Registration" TimeStamp="${isoSeconds(new Date())}">` +
+      `<AgentInformation AgentIdentity="CCMSetup.exe" AgentVersion="5.00.9128.1000" AgentType="0"/>` +
+      `<Certificates><Encryption Encoding="HexBinary" KeyType="1">${certificateHex}</Encryption><Signing Encoding="HexBinary" KeyType="1">${certificateHex}</Signing></Certificates>` +
+      `<DiscoveryProperties><Property Name="Netbios Name" Value="${escapeXml(this.profile.computerName)}"/><Property Name="FQ Name" Value="${escapeXml(this.profile.fqdn)}"/>` +
+      `<Property Name="Locale ID" Value="1033"/><Property Name="InternetFlag" Value="${this.profile.install.CCMALWAYSINF}"/></DiscoveryProperties></Data>`;
+    const signature = signCryptoApi(identity.privateKey, Buffer.from(data, 'utf16le'));
+    const body = `<ClientRegistrationRequest>${data}<Signature><SignatureValue>${signature}</SignatureValue></Signature></ClientRegistrationRequest>`;
+    const result = await this.postMessage('MP_ClientRegistration', 'GUID:00000000-0000-0000-0000-000000000000', body);
+    const smsId = result.reply ? attribute(result.reply.bodyXml, 'ClientRegistrationResponse', 'SMSID') : undefined;
+    if (smsId) this.smsId = smsId;
+    return result;
+  }
+
+  /** MP_PolicyManager RequestAssignments, signed with Hook2 clientauth (research W:22, W:25). */
+  async requestAssignments(): Promise<MessageExchange & { assignments: PolicyAssignment[] }> {
+    const smsId = this.requireSmsId();
+    const body =
+      `<RequestAssignments SchemaVersion="1.00" ACK="false" RequestType="Always"><Identification><Machine><ClientID>${smsId}</ClientID>` +
+      `<FQDN>${escapeXml(this.profile.fqdn)}</FQDN><NetBIOSName>${escapeXml(this.profile.computerName)}</NetBIOSName><SID/></Machine><User/></Identification>` +
+      `<PolicySource>SMS:${this.profile.install.SMSSITECODE}</PolicySource><Resource ResourceType="Machine"/><ServerCookie/></RequestAssignments>`;
+    const result = await this.postMessage('MP_PolicyManager', smsId, body, true);
+    const xml = result.reply?.bodyXml ?? '';
+    const assignments = [...xml.matchAll(/<Policy PolicyID="([^"]+)"[\s\S]*?<PolicyLocation[^>]*>([^<]+)<\/PolicyLocation>/g)].map((match) => ({ policyId: match[1]!, location: match[2]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>') }));
+    return { ...result, assignments };
+  }
+
+  /**
+   * GET a policy body with CCMClientID, CCMClientIDSignature, CCMClientTimestamp and
+   * CCMClientTimestampSignature (research W:20). With `documentedSpelling` the client also sends
+   * the header as Microsoft's docs spell it (`CCMClientTimestampsSignature`, a typo — W:4).
+   */
+  async getPolicyBody(assignment: PolicyAssignment, options: { documentedSpelling?: boolean } = {}): Promise<Exchange> {
+    const smsId = this.requireSmsId();
+    const identity = await this.signingIdentity();
+    const timestamp = isoSeconds(new Date());
+    const timestampSignature = signCryptoApi(identity.privateKey, utf16WithNul(timestamp));
+    // `http://<mp>/…` is a placeholder the client fills with its current MP (W:25).
+    const target = assignment.location.replace(/^https?:\/\/<mp>/i, '');
+    const headers: [string, string][] = [
+      ['User-Agent', CCM_USER_AGENT],
+      ['CCMClientID', smsId],
+      ['CCMClientIDSignature', signCryptoApi(identity.privateKey, utf16WithNul(smsId))],
+      ['CCMClientTimestamp', timestamp],
+      ['CCMClientTimestampSignature', timestampSignature],
+    ];
+    if (options.documentedSpelling) headers.push(['CCMClientTimestampsSignature', timestampSignature]);
+    return this.send({ method: 'GET', target, headers });
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false): Promise<MessageExchange> {
+    const identity = await this.signingIdentity();
+    const message = encodeMessage(
+      { sourceId, sourceHost: this.profile.computerName, targetEndpoint, targetHost: this.profile.install.CCMHOSTNAME },
+      bodyXml,
+      sign
+        ? (compressed) => [
+            ['PublicKey', publicKeyBlobHex(createPublicKey(identity.privateKey))],
+            ['ClientIDSignature', signCryptoApi(identity.privateKey, utf16WithNul(sourceId))],
+            ['PayloadSignature', signCryptoApi(identity.privateKey, compressed)],
+            // ClientCapabilities 'NonSSL' is only sent over plain HTTP (W:22); this client talks HTTPS.
+            ['HashAlgorithm', SHA256_RSA_OID],
+          ]
+        : undefined,
+    );
+    const exchange = await this.send({
+      method: 'CCM_POST',
+      target: '/ccm_system/request',
+      headers: [
+        ['User-Agent', MESSAGING_USER_AGENT],
+        ['Content-Type', CCM_CONTENT_TYPE],
+      ],
+      body: message.body,
+    });
+    if (exchange.status !== 200 || !exchange.responseBody?.length) return { exchange };
+    try {
+      return { exchange, reply: decodeMessage(exchange.responseBody, exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1]) };
+    } catch (error) {
+      return { exchange, replyError: (error as Error).message };
+    }
+  }
+
+  private requireSmsId(): string {
+    if (!this.smsId) throw new Error(`${this.profile.computerName} is not registered (no SMSID)`);
+    return this.smsId;
+  }
+}
+

@@ -1,0 +1,4 @@
+export * from './exchange.js';
+export * from './ibcm-client.js';
+export * from './profile.js';
+export * from './transport.js';

@@ -1,0 +1,30 @@
+// Everything a simulated client is given to start: its install properties, its identity and its
+// place on the network. Plain data only — the client reaches the lab through DNS, TCP, TLS and
+// HTTP and nothing else, so a broken proxy can always fail it (DESIGN.md, boundaries).
+
+export interface ClientInstallProperties {
+  CCMHOSTNAME: string;
+  SMSSITECODE: string;
+  CCMALWAYSINF: 0 | 1;
+  /** CCMSetup's CCMHTTPSPORT / CCMHTTPPORT: where the site's HTTPS / HTTP listeners are. */
+  CCMHTTPSPORT: number;
+  CCMHTTPPORT: number;
+  UsePKICert: boolean;
+  NoCRLCheck: boolean;
+  FSP?: string;
+}
+
+export interface ClientProfile {
+  name: string;
+  computerName: string;
+  fqdn: string;
+  segment: string;
+  install: ClientInstallProperties;
+  /** The client's PKI certificate (workstation authentication) and the trusted roots. */
+  certificate: { certPem: string; keyPem: string; chainPem: string } | null;
+  trustedRootsPem: string;
+  /** The DNS server of the segment the client stands on. */
+  dns: { host: string; port: number };
+  /** Source address on the client's segment (loopback alias in the embedded driver). */
+  localAddress?: string;
+}

@@ -1,0 +1,93 @@
+// The management point: the URL space of research W:1/W:6 that the lab needs, the messaging
+// endpoint `CCM_POST /ccm_system/request` (W:10), BITS uploads under `/CCM_Incoming/` (W:13, W:36)
+// and static client files. Unknown paths get 404 as on IIS.
+import { X509Certificate } from 'node:crypto';
+import type { SiteHandler, SiteRequest, SiteResponse } from '../../http/index.js';
+import { decodeMessage } from '../../ccm-messaging/index.js';
+import { BitsUploadEndpoint } from './bits-upload.js';
+import { ClientRegistry } from './client-registry.js';
+import { deterministicContent } from './content.js';
+import { propfindListing, serveFile, type StaticFile } from './files.js';
+import { handlePolicyBody, handleRequestAssignments } from './policy.js';
+import { handleRegistration } from './registration.js';
+import { emptyReply } from './reply.js';
+
+export interface ManagementPointOptions {
+  siteCode: string;
+  /** NetBIOS-style host name reported in MP lists and replies, e.g. MP1. */
+  hostName: string;
+  /** Internet-facing MPs of the site, as an internet client's MPLIST reports them. */
+  internetManagementPoints: { name: string; fqdn: string }[];
+  /** The MP's certificate (PEM), returned by `.sms_aut?MPCERT`. */
+  certificatePem: string;
+}
+
+export const CCMSETUP_SIZE = 512 * 1024;
+
+export function managementPoint(options: ManagementPointOptions): SiteHandler {
+  const registry = new ClientRegistry();
+  const bits = new BitsUploadEndpoint();
+  const ccmsetup: StaticFile = { path: '/CCM_Client/ccmsetup.exe', content: deterministicContent('ccmsetup.exe', CCMSETUP_SIZE), contentType: 'application/octet-stream' };
+  const mpCertHex = Buffer.from(new X509Certificate(options.certificatePem).raw).toString('hex').toUpperCase();
+
+  return (request: SiteRequest): SiteResponse => {
+    const [rawPath, query = ''] = splitTarget(request.target);
+    const path = rawPath.toLowerCase();
+    const method = request.method;
+
+    if (path === '/sms_mp/.sms_aut' && (method === 'GET' || method === 'HEAD')) {
+      // Query names are matched case-insensitively in the field (W:6); `MPLIST1&LAB` carries the site.
+      const name = query.split('&')[0]!.toUpperCase();
+      if (name === 'MPLIST' || name === 'MPLIST1' || name === 'MPLIST2') return xml(mpList(options));
+      if (name === 'MPCERT' || name === 'MPCERT2') return xml(`<MPCERT><Certificate Encoding="HexBinary">${mpCertHex}</Certificate></MPCERT>`);
+      return { status: 404, body: '' };
+    }
+    if (path === '/sms_mp/.sms_pol' && method === 'GET') return handlePolicyBody(request, registry, query);
+    if (path === '/ccm_system/request') {
+      if (method !== 'CCM_POST') return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
+      return ccmPost(request);
+    }
+    if (path.startsWith('/ccm_incoming/')) {
+      if (method === 'BITS_POST') return bits.handle(request);
+      if (method === 'PROPFIND') return propfindListing(rawPath, []);
+      return { status: 405, headers: [['Allow', 'BITS_POST, PROPFIND']], body: '' };
+    }
+    if (path === ccmsetup.path.toLowerCase() && (method === 'GET' || method === 'HEAD')) return serveFile(request, ccmsetup);
+    if ((path === '/ccm_client' || path === '/ccm_client/') && method === 'PROPFIND') return propfindListing('/CCM_Client/', [ccmsetup]);
+    return { status: 404, headers: [['Content-Type', 'text/html']], body: '<html><body>404 - File or directory not found.</body></html>' };
+  };
+
+  function ccmPost(request: SiteRequest): SiteResponse {
+    let message;
+    try {
+      message = decodeMessage(request.body, request.header('content-type'));
+    } catch (error) {
+      return emptyReply(`message could not be decoded: ${(error as Error).message}`);
+    }
+    if (message.declaredLength !== message.actualLength) return emptyReply(`Body Length ${message.declaredLength} does not match the ${message.actualLength} bytes received`);
+    switch (message.targetEndpoint) {
+      case 'MP_ClientRegistration':
+        return handleRegistration(message, registry, options.hostName);
+      case 'MP_PolicyManager':
+        return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode });
+      default:
+        return emptyReply(`no handler for TargetEndpoint "${message.targetEndpoint ?? ''}"`);
+    }
+  }
+}
+
+function splitTarget(target: string): [string, string] {
+  const index = target.indexOf('?');
+  return index < 0 ? [target, ''] : [target.slice(0, index), target.slice(index + 1)];
+}
+
+function xml(body: string): SiteResponse {
+  return { status: 200, headers: [['Content-Type', 'text/xml']], body };
+}
+
+function mpList(options: ManagementPointOptions): string {
+  // FQDN is an attribute of <MP> (research W:7).
+  return `<MPList>${options.internetManagementPoints
+    .map((mp) => `<MP Name="${mp.name}" FQDN="${mp.fqdn}" SiteCode="${options.siteCode}"><Version>9128</Version><Capabilities SchemaVersion="1.0"><Property Name="SSLState" Value="63"/></Capabilities></MP>`)
+    .join('')}</MPList>`;
+}

@@ -1,0 +1,128 @@
+// The one schema of a lab topology. Types are inferred from it (z.infer), the JSON Schema for
+// editors is generated from it (`ibcm-lab topology --schema`), and the loader validates with it,
+// so the three can never drift apart.
+import { z } from 'zod';
+
+export const segmentNames = ['internet', 'dmz', 'intranet'] as const;
+export const Segment = z.enum(segmentNames);
+export type Segment = z.infer<typeof Segment>;
+
+export const proxyModes = ['bridge', 'tunnel', 'forward', 'direct'] as const;
+export const ProxyMode = z.enum(proxyModes);
+export type ProxyMode = z.infer<typeof ProxyMode>;
+
+// RFC 1123 host name, at least two labels (site systems are always named by FQDN).
+const fqdn = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i, 'must be a fully qualified domain name such as mp.contoso.example');
+const hostLabel = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be a short lower-case host name such as mp1');
+const port = z.number().int().min(1).max(65535);
+
+const roleBase = {
+  name: hostLabel.describe('host name of the site system; unique in the topology'),
+  segment: Segment.default('dmz').describe('where the host stands'),
+  intranetFqdn: fqdn.describe('the name intranet clients use'),
+  internetFqdn: fqdn.optional().describe('the name internet clients use; absent = not internet-facing'),
+};
+
+export const ManagementPoint = z
+  .object({
+    kind: z.literal('management-point'),
+    ...roleBase,
+    httpsPort: port.default(443),
+    // Whether the MP trusts the lab CA for client certificates (IIS always checks the CRL).
+    allowInternetClients: z.boolean().default(true),
+  })
+  .strict();
+
+export const CrlDistributionPoint = z
+  .object({
+    kind: z.literal('crl-distribution-point'),
+    name: hostLabel,
+    segment: Segment.default('internet'),
+    fqdn: fqdn.describe('the host in every certificate\'s CRL distribution point URL'),
+    httpPort: port.default(80),
+  })
+  .strict();
+
+export const Role = z.discriminatedUnion('kind', [ManagementPoint, CrlDistributionPoint]);
+export type Role = z.infer<typeof Role>;
+export type ManagementPointRole = z.infer<typeof ManagementPoint>;
+export type CrlDistributionPointRole = z.infer<typeof CrlDistributionPoint>;
+
+// Client install properties, named as CCMSetup names them (about-client-installation-properties).
+export const InstallProperties = z
+  .object({
+    CCMHOSTNAME: fqdn.describe('internet MP FQDN'),
+    SMSSITECODE: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code (not AUTO for internet clients)'),
+    CCMALWAYSINF: z.union([z.literal(0), z.literal(1)]).default(0),
+    UsePKICert: z.boolean().default(true),
+    NoCRLCheck: z.boolean().default(false),
+    FSP: fqdn.optional(),
+  })
+  .strict();
+export type InstallProperties = z.infer<typeof InstallProperties>;
+
+export const Client = z
+  .object({
+    name: hostLabel,
+    segment: Segment.default('internet'),
+    computerName: z.string().regex(/^[A-Z0-9-]{1,15}$/, 'must be a NetBIOS computer name (upper case, up to 15 characters)'),
+    domainJoined: z.boolean().default(true),
+    install: InstallProperties,
+  })
+  .strict();
+export type Client = z.infer<typeof Client>;
+
+export const Proxy = z
+  .object({
+    name: hostLabel.default('proxy'),
+    // The mode a run uses unless `--mode` says otherwise.
+    mode: ProxyMode.default('bridge'),
+  })
+  .strict();
+
+export const Topology = z
+  .object({
+    name: z.string().min(1).default('custom'),
+    description: z.string().optional(),
+    site: z.object({ code: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code'), name: z.string().default('Primary site') }).strict(),
+    domains: z.object({ intranet: fqdn, internet: fqdn }).strict(),
+    roles: z.array(Role).min(1),
+    proxy: Proxy.default({ name: 'proxy', mode: 'bridge' }),
+    clients: z.array(Client).min(1),
+    drivers: z
+      .object({
+        embedded: z
+          .object({
+            // Loopback only. Ports are shifted so the lab needs no privileges and does not collide
+            // with services on the well-known ports: 443 -> 20443, 80 -> 20080, 53 -> 20053.
+            portOffset: z.number().int().min(0).max(60000).default(20000),
+          })
+          .strict()
+          .default({ portOffset: 20000 }),
+      })
+      .strict()
+      .default({ embedded: { portOffset: 20000 } }),
+  })
+  .strict()
+  .superRefine((topology, ctx) => {
+    const seen = new Map<string, number>();
+    topology.roles.forEach((role, index) => {
+      if (seen.has(role.name)) ctx.addIssue({ code: 'custom', path: ['roles', index, 'name'], message: `duplicate host name "${role.name}" (also roles[${seen.get(role.name)}])` });
+      seen.set(role.name, index);
+    });
+    if (!topology.roles.some((role) => role.kind === 'management-point' && role.internetFqdn))
+      ctx.addIssue({ code: 'custom', path: ['roles'], message: 'needs at least one management-point with an internetFqdn' });
+    if (!topology.roles.some((role) => role.kind === 'crl-distribution-point'))
+      ctx.addIssue({ code: 'custom', path: ['roles'], message: 'needs a crl-distribution-point (every certificate names it)' });
+    topology.clients.forEach((client, index) => {
+      const mp = topology.roles.find((role) => role.kind === 'management-point' && role.internetFqdn === client.install.CCMHOSTNAME);
+      if (!mp) ctx.addIssue({ code: 'custom', path: ['clients', index, 'install', 'CCMHOSTNAME'], message: `no management-point has internetFqdn "${client.install.CCMHOSTNAME}"` });
+      if (client.install.SMSSITECODE !== topology.site.code)
+        ctx.addIssue({ code: 'custom', path: ['clients', index, 'install', 'SMSSITECODE'], message: `must be the site code "${topology.site.code}"` });
+    });
+  });
+
+export type TopologyInput = z.input<typeof Topology>;
+export type Topology = z.infer<typeof Topology>;
