@@ -1,0 +1,75 @@
+/**
+ * WebCrypto plumbing shared by the PKI modules: provider registration, RSA key
+ * generation, serial numbers and PEM helpers.
+ */
+import { randomBytes, webcrypto } from 'node:crypto';
+// Must evaluate before @peculiar/x509 (tsyringe checks for Reflect.getMetadata at import time).
+import './reflect-polyfill.js';
+import * as x509 from '@peculiar/x509';
+
+// @peculiar/x509 signs through whatever WebCrypto it is given; use Node's.
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+export { x509 };
+
+export type KeyPair = webcrypto.CryptoKeyPair;
+
+/** RSASSA-PKCS1-v1_5 with SHA-256 — sha256WithRSAEncryption in the certificates and CRLs. */
+export const SIGNING_ALGORITHM = {
+  name: 'RSASSA-PKCS1-v1_5',
+  hash: 'SHA-256',
+} as const;
+
+const RSA_KEYGEN: webcrypto.RsaHashedKeyGenParams = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+};
+
+/**
+ * Generates an extractable RSA 2048 key pair. Generation runs on libuv's
+ * thread pool, so callers start several at once and `Promise.all` them.
+ */
+export async function generateRsaKeyPair(): Promise<KeyPair> {
+  return (await webcrypto.subtle.generateKey(RSA_KEYGEN, true, ['sign', 'verify'])) as KeyPair;
+}
+
+/** PKCS#8 PEM ("BEGIN PRIVATE KEY") of a private key. */
+export async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
+  return ensureTrailingNewline(x509.PemConverter.encode(der, 'PRIVATE KEY'));
+}
+
+/**
+ * A random positive serial number (16 bytes, ~126 random bits) as lower-case
+ * hex, always 32 digits. The first byte is 0x10..0x7f, so the DER INTEGER
+ * needs no 0x00 pad and the hex has no leading zero: it is exactly what Node's
+ * `X509Certificate.serialNumber` and `openssl crl -text` print, except that
+ * they print upper case.
+ */
+export function randomSerialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = 0x10 + (bytes[0] % 0x70); // 0x10..0x7f: positive, no 0x00 pad, no leading zero digit
+  return bytes.toString('hex');
+}
+
+/**
+ * Canonical form used to compare serial numbers from any source: lower case,
+ * no separators (":" or whitespace), no leading zeros.
+ */
+export function normalizeSerialNumber(serial: string): string {
+  const hex = serial.replace(/[:\s]/g, '').toLowerCase();
+  if (!/^[0-9a-f]+$/.test(hex)) throw new Error(`not a hexadecimal serial number: ${JSON.stringify(serial)}`);
+  return hex.replace(/^0+(?=.)/, '');
+}
+
+export function ensureTrailingNewline(pem: string): string {
+  const normalized = pem.replace(/\r\n/g, '\n');
+  return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
+}
+
+/** Concatenates PEM blocks, one after another, each ending in a newline. */
+export function joinPem(...blocks: string[]): string {
+  return blocks.map(ensureTrailingNewline).join('');
+}
