@@ -1,0 +1,107 @@
+/**
+ * Byte-exact record of every request a lab server received and what it
+ * answered. Conformance verdicts cite these entries as evidence, so entries
+ * are plain JSON-serialisable data, copied out (never shared) and numbered in
+ * arrival order. State lives in the Journal instance only.
+ */
+import { createHash } from 'node:crypto';
+
+export interface TlsFacts {
+  protocol: string | null;
+  cipher: string | null;
+  servername: string | null;
+  peerCertificate: {
+    subject: string;
+    issuer: string;
+    serialNumber: string;
+    fingerprint256: string;
+    validTo: string;
+  } | null;
+  authorized: boolean;
+  authorizationError: string | null;
+}
+
+export interface JournalEntry {
+  seq: number;
+  /** ISO 8601 time the entry was recorded. */
+  at: string;
+  /** Server name, e.g. 'management-point'. */
+  server: string;
+  /** 'host:port' the request arrived on. */
+  listener: string;
+  connectionId: number;
+  remoteAddress: string;
+  remotePort: number;
+  tls: TlsFacts | null;
+  requestLine: string;
+  method: string;
+  target: string;
+  version: string;
+  /** As received: case, order and duplicates preserved. */
+  headers: [string, string][];
+  bodyLength: number;
+  /** Hex SHA-256 of the decoded body. */
+  bodySha256: string;
+  /** First 512 bytes of the decoded body, base64. */
+  bodyPreview: string;
+  response: {
+    status: number;
+    /** As sent on the wire. */
+    headers: [string, string][];
+    /** Body bytes sent on the wire (0 for HEAD). */
+    bodyLength: number;
+    bodySha256: string;
+  };
+  /** Parse error, TLS client-certificate rejection reason, or handler failure. */
+  error?: string;
+}
+
+export type JournalInput = Omit<JournalEntry, 'seq' | 'at'>;
+
+export const BODY_PREVIEW_BYTES = 512;
+
+export function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Body-derived journal fields, in one place so server and proxy compute them alike. */
+export function bodyFacts(body: Buffer): Pick<JournalEntry, 'bodyLength' | 'bodySha256' | 'bodyPreview'> {
+  return {
+    bodyLength: body.length,
+    bodySha256: sha256Hex(body),
+    bodyPreview: body.subarray(0, BODY_PREVIEW_BYTES).toString('base64'),
+  };
+}
+
+function copyEntry(entry: JournalEntry): JournalEntry {
+  return structuredClone(entry);
+}
+
+export class Journal {
+  private list: JournalEntry[] = [];
+  private nextSeq = 1;
+
+  /** Append an entry; returns a copy of what was stored (with seq and at). */
+  record(input: JournalInput): JournalEntry {
+    const entry: JournalEntry = { seq: this.nextSeq++, at: new Date().toISOString(), ...structuredClone(input) };
+    this.list.push(entry);
+    return copyEntry(entry);
+  }
+
+  entries(): JournalEntry[] {
+    return this.list.map(copyEntry);
+  }
+
+  /** Current length; pass to since() to get what was recorded afterwards. */
+  mark(): number {
+    return this.list.length;
+  }
+
+  since(mark: number): JournalEntry[] {
+    return this.list.slice(mark).map(copyEntry);
+  }
+
+  clear(): void {
+    this.list = [];
+  }
+}
