@@ -46,6 +46,9 @@ export class ClientTransport {
         path: spec.target,
         headers: (spec.headers ?? []).flat(),
         body,
+        // undici closes the connection after a body-carrying request whose method is not POST, PUT
+        // or PATCH unless told otherwise; ConfigMgr keeps it open for CCM_POST, BITS_POST and PROPFIND.
+        reset: false,
         headersTimeout: this.options.timeoutMs ?? 10_000,
         bodyTimeout: this.options.timeoutMs ?? 10_000,
       });

@@ -30,7 +30,8 @@ export const faultyProxies: ProxyImplementation[] = [
     kind: 'faulty',
     description: 'bridge that only forwards RFC 9110 methods and refuses CCM_POST, BITS_POST and PROPFIND with 405',
     modes: ['bridge'],
-    breaks: ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-BRIDGE-MUTUAL'],
+    // Blocking CCM_POST also blocks registration, which every signed-message check needs first.
+    breaks: ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature'],
     start: (contract) =>
       startNodeProxy(contract, {
         rewriteRequest: (request) => (['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].includes(request.method) ? request : { reject: 405, reason: `method ${request.method} not allowed by policy` }),

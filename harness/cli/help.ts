@@ -1,0 +1,58 @@
+export const MAIN_HELP = `ibcm-lab — a conformance lab for Configuration Manager internet-based client management (IBCM)
+
+It builds a small IBCM world — a CA with an HTTP CRL distribution point, split-horizon DNS, a
+management point — puts the proxy under test between the internet and the DMZ, drives simulated
+internet clients through it, and says requirement by requirement whether the world behaves as the
+IBCM documentation says. Verdicts rest on evidence from both sides: what the client got and what
+the site system received.
+
+Usage
+  ibcm-lab run [options]      run the conformance checks (the main job)
+  ibcm-lab proxies            list the built-in proxies, reference and deliberately faulty
+  ibcm-lab requirements       list the requirement catalog (ID, strength, modes, coverage)
+  ibcm-lab help [command]     this text, or a command's
+  ibcm-lab --version
+
+Exit codes: 0 every applicable required check passed · 1 a requirement failed · 2 could not run
+(bad usage, bad topology, a lab that could not start). Run 'ibcm-lab help run' for the options.
+`;
+
+export const RUN_HELP = `ibcm-lab run — run the conformance checks against a proxy
+
+Usage
+  ibcm-lab run [--mode bridge|tunnel|direct|all] [--proxy <name>] [--grep <regex>]
+               [--topology <file|preset>] [--json <file>] [--workers <n>]
+
+Options
+  --mode <mode>        bridge  the proxy terminates TLS, checks the client certificate and its CRL,
+                               and opens its own mutual-TLS connection to the site system
+                       tunnel  the proxy passes TLS through untouched and holds no certificate
+                       direct  no proxy at all: the control that shows the lab itself is sound
+                       all     every mode the proxy offers, plus direct (default: the topology's mode)
+  --proxy <name>       the proxy under test (default: node). 'ibcm-lab proxies' lists them, including
+                       faulty ones that must fail the requirements they are built to break.
+  --grep <regex>       only requirements whose ID matches, e.g. PX-VERB, 'PKI|LOC', ^PX-HDR-MP-
+  --topology <f>       a topology YAML file (a customer's names, PKI options, clients) or a preset name
+                       (default: the 'default' preset). Errors name the field and line.
+  --json <file>        write the results: run id, versions, topology digest, and per requirement and
+                       mode the verdict, the reason and the evidence (client view, site-system journal,
+                       proxy log)
+  --workers <n>        parallel labs (default 3; each mode gets its own lab)
+
+Environment
+  IBCM_LAB_INDEX       pin the loopback block the labs use (127.<16+n>.0.0/16, one per worker)
+  NO_COLOR             plain output (also when stdout is not a terminal)
+
+Reading a verdict
+  ✔ passed          the requirement held, and the reason says what was seen on both sides
+  ✘ failed          it did not; the reason names what broke (a header, a verb, a certificate)
+  ! could not run   the lab or the check could not run: nothing was learnt about the proxy
+  – not applicable  the requirement does not apply in that mode
+  ? not covered     no check exists for that requirement yet — it is never counted as passed
+
+Examples
+  npx ibcm-lab run --mode all --json out/results.json
+  npx ibcm-lab run --mode bridge --grep PX-HDR
+  npx ibcm-lab run --proxy faulty-drop-ccmclientidsignature --mode bridge   # must fail
+  npx ibcm-lab run --topology customer.yaml --mode tunnel
+`;

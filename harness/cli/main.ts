@@ -1,0 +1,63 @@
+// The `ibcm-lab` command. Every failure a user can cause ends in one line on stderr and exit 2.
+import { parseArgs } from 'node:util';
+import { requirements } from '../catalog/index.js';
+import { IbcmLabError, UsageError } from '../errors.js';
+import { builtInProxies } from '../proxies/index.js';
+import { MAIN_HELP, RUN_HELP } from './help.js';
+import { runCommand } from './run.js';
+import { versions } from './versions.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(rest[0] === 'run' ? RUN_HELP : MAIN_HELP);
+      return 0;
+    case '--version':
+    case '-V':
+      process.stdout.write(`${versions()['ibcm-lab']}\n`);
+      return 0;
+    case 'run': {
+      const { values } = parse(rest, { mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      if ((values as { help?: boolean }).help) {
+        process.stdout.write(RUN_HELP);
+        return 0;
+      }
+      return runCommand(values as Record<string, string>);
+    }
+    case 'proxies':
+      parse(rest, {});
+      for (const proxy of builtInProxies) {
+        process.stdout.write(`${proxy.name.padEnd(36)} ${proxy.kind.padEnd(10)} ${proxy.modes.join(',').padEnd(14)} ${proxy.description}${proxy.breaks ? `\n${''.padEnd(62)}must break: ${proxy.breaks.join(', ')}` : ''}\n`);
+      }
+      return 0;
+    case 'requirements':
+      parse(rest, {});
+      for (const requirement of requirements) process.stdout.write(`${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"; try 'ibcm-lab help'`);
+  }
+}
+
+function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify.*$/, '').replace(/^Unknown option/, 'unknown option'));
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof IbcmLabError ? error.message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
+    process.stderr.write(`ibcm-lab: ${message}\n`);
+    process.exitCode = 2;
+  },
+);

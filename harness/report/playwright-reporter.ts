@@ -1,0 +1,76 @@
+// Playwright reporter for the conformance suites: prints one line per check as it finishes and
+// writes every check's verdict, reason and evidence to the run's raw results file for the CLI.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import { readRunSettings } from '../run/settings.js';
+import type { CheckRecord, Verdict } from './results.js';
+import { paint, symbolOf } from './style.js';
+
+const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
+
+export default class IbcmReporter implements Reporter {
+  private readonly checks: CheckRecord[] = [];
+  private readonly errors: string[] = [];
+  private total = 0;
+  private rootDir = '';
+
+  printsToStdio(): boolean {
+    return true;
+  }
+
+  onBegin(config: FullConfig, suite: Suite): void {
+    this.rootDir = config.rootDir;
+    this.total = suite.allTests().length;
+    process.stdout.write(`Running ${this.total} checks in ${config.projects.map((project) => project.name).join(', ')} mode${config.projects.length > 1 ? 's' : ''} (${config.workers} worker${config.workers > 1 ? 's' : ''})\n`);
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    const requirement = test.annotations.find((annotation) => annotation.type === 'requirement')?.description ?? test.title.split(' ')[0]!;
+    const also = test.annotations.filter((annotation) => annotation.type === 'also').map((annotation) => annotation.description ?? '');
+    const mode = test.parent.project()?.name ?? 'unknown';
+    const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
+    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string }) : undefined;
+    let status: Verdict;
+    let reason: string;
+    if (result.status === 'skipped') {
+      status = 'not-applicable';
+      reason = test.annotations.find((annotation) => annotation.type === 'skip')?.description ?? result.annotations?.find?.((annotation) => annotation.type === 'skip')?.description ?? 'skipped';
+    } else if (result.status === 'passed') {
+      status = 'passed';
+      reason = evidence?.reason ?? 'passed';
+    } else {
+      const message = errorMessage(result);
+      status = /LabStartError/.test(message) ? 'error' : 'failed';
+      reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
+    }
+    const record: CheckRecord = { requirement, also, mode, title: test.title, file: relative(this.rootDir, test.location.file), status, reason, durationMs: result.duration, evidence };
+    this.checks.push(record);
+    const width = Math.max(20, (process.stdout.columns || 120) - 60);
+    process.stdout.write(`  ${paint(status, symbolOf(status))} ${requirement.padEnd(38)} ${mode.padEnd(7)} ${paint(status, status.padEnd(14))} ${String(result.duration).padStart(5)}ms${status === 'passed' || status === 'not-applicable' ? '' : `  ${reason.slice(0, width)}`}\n`);
+  }
+
+  onError(error: { message?: string }): void {
+    this.errors.push(stripAnsi(error.message ?? String(error)));
+  }
+
+  onEnd(result: FullResult): void {
+    const settings = readRunSettings();
+    mkdirSync(dirname(settings.resultsFile), { recursive: true });
+    writeFileSync(settings.resultsFile, JSON.stringify({ checks: this.checks, errors: this.errors, status: result.status }, null, 2));
+  }
+}
+
+function errorMessage(result: TestResult): string {
+  const error = result.errors[0] ?? result.error;
+  if (!error) return '';
+  return stripAnsi(error.message ?? error.value ?? '')
+    .replace(/^(Error|CheckFailure): /, '')
+    .replace(/^LabStartError: (LabStartError: )?/, 'LabStartError: ')
+    .split('\n')[0]!
+    .trim();
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}

@@ -1,0 +1,60 @@
+// The run's results, as `--json` writes them and the table and reports read them. One entry per
+// requirement per mode. Statuses: passed, failed, error (could not run), not-applicable (the
+// requirement does not apply in that mode), not-covered (no check exists yet — never a pass).
+
+export type Verdict = 'passed' | 'failed' | 'error' | 'not-applicable';
+
+/** What the Playwright reporter records per check. */
+export interface CheckRecord {
+  requirement: string;
+  also: string[];
+  mode: string;
+  title: string;
+  file: string;
+  status: Verdict;
+  reason: string;
+  durationMs: number;
+  evidence?: unknown;
+}
+
+export interface RawRunRecord {
+  checks: CheckRecord[];
+  errors: string[];
+  status: string;
+}
+
+export interface RequirementResult {
+  requirement: string;
+  title: string;
+  strength: string;
+  mode: string;
+  status: Verdict;
+  reason: string;
+  checks: { title: string; file: string; status: Verdict; reason: string; durationMs: number; evidence?: unknown }[];
+}
+
+export interface RunResults {
+  schema: 'ibcm-lab/results@1';
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  versions: Record<string, string>;
+  driver: 'embedded';
+  proxy: string;
+  modes: string[];
+  grep: string | null;
+  topology: { name: string; digest: string; source: string };
+  summary: { passed: number; failed: number; error: number; notApplicable: number; notCovered: number; exitCode: number };
+  results: RequirementResult[];
+  notCovered: { requirement: string; title: string }[];
+  errors: string[];
+}
+
+const RANK: Record<Verdict, number> = { error: 3, failed: 2, passed: 1, 'not-applicable': 0 };
+
+/** A requirement's verdict in a mode is its worst check's (several checks may cover one ID). */
+export function combine(checks: CheckRecord[]): { status: Verdict; reason: string } {
+  const worst = checks.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
+  return { status: worst.status, reason: worst.reason };
+}

@@ -1,0 +1,25 @@
+// The end-of-run table: one line per requirement and mode with its verdict and reason, then what
+// is not yet covered, then a one-line summary.
+import type { RunResults } from './results.js';
+import { bold, paint, symbolOf } from './style.js';
+
+export function renderTable(results: RunResults, width = process.stdout.columns || 120): string {
+  const lines: string[] = [];
+  const idWidth = Math.max(12, ...results.results.map((result) => result.requirement.length));
+  const reasonWidth = Math.max(30, width - idWidth - 28);
+  lines.push('', bold(`${'requirement'.padEnd(idWidth)}  ${'mode'.padEnd(7)}  ${'verdict'.padEnd(16)}  reason`));
+  for (const result of results.results) {
+    const reason = result.reason.length > reasonWidth ? `${result.reason.slice(0, reasonWidth - 1)}…` : result.reason;
+    lines.push(`${result.requirement.padEnd(idWidth)}  ${result.mode.padEnd(7)}  ${paint(result.status, `${symbolOf(result.status)} ${result.status}`.padEnd(16))}  ${reason}`);
+  }
+  if (results.notCovered.length > 0) {
+    lines.push('', paint('not-covered', `${symbolOf('not-covered')} not yet covered (${results.notCovered.length}): `) + results.notCovered.map((item) => item.requirement).join(', '));
+  }
+  for (const error of results.errors) lines.push(paint('error', `! ${error}`));
+  const s = results.summary;
+  lines.push(
+    '',
+    `${bold(s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR')}  ${paint('passed', `${s.passed} passed`)}, ${paint('failed', `${s.failed} failed`)}, ${paint('error', `${s.error} could not run`)}, ${s.notApplicable} not applicable, ${s.notCovered} not yet covered — proxy ${results.proxy}, modes ${results.modes.join(', ')}, ${(results.durationMs / 1000).toFixed(1)} s, run ${results.runId}`,
+  );
+  return lines.join('\n') + '\n';
+}

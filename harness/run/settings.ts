@@ -1,0 +1,20 @@
+// What the CLI tells the Playwright workers about a run. Passed as one JSON environment variable
+// because Playwright workers are separate processes; read once per worker.
+export interface RunSettings {
+  runId: string;
+  runDir: string;
+  topology?: string;
+  proxy: string;
+  labIndexBase: number;
+  resultsFile: string;
+}
+
+export const RUN_SETTINGS_ENV = 'IBCM_LAB_RUN';
+
+export function readRunSettings(): RunSettings {
+  const raw = process.env[RUN_SETTINGS_ENV];
+  if (raw) return JSON.parse(raw) as RunSettings;
+  // Started by `npx playwright test` directly: a run of its own with defaults.
+  const runId = `pw-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
+  return { runId, runDir: `.ibcm-lab/runs/${runId}`, proxy: 'node', labIndexBase: 100 + (process.pid % 50), resultsFile: `.ibcm-lab/runs/${runId}/results.raw.json` };
+}

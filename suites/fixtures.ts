@@ -1,0 +1,94 @@
+// Playwright fixtures: the lab is worker-scoped (one per worker and proxy mode, started once,
+// stopped at the end — also on Ctrl-C, when Playwright tears fixtures down), a client and the
+// evidence record are test-scoped. `check()` declares a conformance check for a requirement ID.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test as base } from '@playwright/test';
+import { appliesIn, requirementById } from '../harness/catalog/index.js';
+import { IbcmClient } from '../harness/client/index.js';
+import { startLab, type Lab } from '../harness/lab/index.js';
+import { findProxy } from '../harness/proxies/index.js';
+import { readRunSettings } from '../harness/run/settings.js';
+import { loadTopology, type ProxyMode } from '../harness/topology/index.js';
+import { EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
+
+export interface CheckFixtures {
+  lab: Lab;
+  mode: ProxyMode;
+  /** A fresh simulated client (the topology's first) for this check. */
+  client: IbcmClient;
+  /** Make more clients (closed at the end of the check). */
+  newClient: (name?: string, options?: { presentCertificate?: boolean }) => IbcmClient;
+  evidence: Evidence;
+}
+
+export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab; mode: ProxyMode }>({
+  mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
+  lab: [
+    async ({ mode }, use, workerInfo) => {
+      const settings = readRunSettings();
+      const proxy = findProxy(settings.proxy);
+      if (!proxy) throw new Error(`LabStartError: unknown proxy "${settings.proxy}"`);
+      // Once a lab of this run could not start, the others fail at once with the same reason
+      // instead of each trying again (Playwright restarts a worker after a fixture failure).
+      const failedMarker = join(settings.runDir, `lab-start-failed-${mode}`);
+      if (existsSync(failedMarker)) throw new Error(readFileSync(failedMarker, 'utf8'));
+      let lab: Lab;
+      try {
+        lab = await startLab({
+          topology: loadTopology(settings.topology),
+          mode,
+          proxy,
+          runId: settings.runId,
+          dir: join(settings.runDir, `${mode}-w${workerInfo.parallelIndex}`),
+          labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
+        });
+      } catch (error) {
+        // Marked so the reporter reads it as "could not run" (exit 2), not as a failed requirement.
+        const message = `LabStartError: ${(error as Error).message}`;
+        writeFileSync(failedMarker, message);
+        throw new Error(message);
+      }
+      await use(lab);
+      await lab.stop();
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+  newClient: async ({ lab }, use) => {
+    const clients: IbcmClient[] = [];
+    await use((name, options) => {
+      const client = new IbcmClient(lab.clientProfile(name), options);
+      clients.push(client);
+      return client;
+    });
+    await Promise.all(clients.map((client) => client.close()));
+  },
+  client: async ({ newClient }, use) => use(newClient()),
+  evidence: async ({ lab }, use, testInfo) => {
+    const evidence = new Evidence();
+    const logMark = lab.proxyLog().length;
+    await use(evidence);
+    evidence.proxyLog = lab.proxyLog().slice(logMark);
+    await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
+  },
+});
+
+export interface CheckOptions {
+  /** Further requirement IDs this check also gives evidence for. */
+  also?: string[];
+}
+
+/**
+ * A conformance check for one requirement. The title starts with the ID (the CLI's --grep and the
+ * catalog test rely on it); modes where the requirement does not apply are skipped as
+ * "not applicable", never reported as passed.
+ */
+export function check(id: string, title: string, body: (fixtures: CheckFixtures) => Promise<void>, options: CheckOptions = {}): void {
+  const requirement = requirementById(id);
+  if (!requirement) throw new Error(`check names unknown requirement ${id}`);
+  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ lab, mode, client, newClient, evidence }) => {
+    test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
+    await body({ lab, mode, client, newClient, evidence });
+    if (!evidence.reason) evidence.pass('all assertions held');
+  });
+}

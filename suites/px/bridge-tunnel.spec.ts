@@ -1,0 +1,86 @@
+// How the published path treats TLS, per mode (seed 000 "SSL bridging" / "SSL tunnelling";
+// seed 001; research W:48): a bridge authenticates the client and opens its own authenticated
+// connection; a tunnel passes the client's TLS through untouched; either way the MP identifies
+// clients by their signed messages, never the TLS peer.
+import type { Lab } from '../../harness/lab/index.js';
+import { ensure } from '../evidence.js';
+import { check } from '../fixtures.js';
+import { describeClientResult, siteReason } from '../verify.js';
+
+const MP = 'mp1';
+
+function serial(value: string | undefined): string {
+  return (value ?? '').replace(/:/g, '').replace(/^0+/, '').toLowerCase();
+}
+
+function certificate(lab: Lab, name: string) {
+  const found = lab.certificates.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`the lab has no certificate "${name}"`);
+  return found;
+}
+
+check('PX-BRIDGE-MUTUAL', 'the bridge authenticates the client and re-authenticates upstream with its own certificate', async ({ lab, client, newClient, evidence }) => {
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const list = await client.getMpList();
+  evidence.sent(list);
+  const received = journal.since(mark);
+  evidence.received(MP, received);
+  const proxyServer = certificate(lab, 'proxy-server');
+  const proxyClient = certificate(lab, 'proxy-client');
+  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`);
+  ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`);
+  const upstreamPeer = received[0]!.tls?.peerCertificate;
+  ensure(upstreamPeer && received[0]!.tls?.authorized, `the bridge connected to the MP without an accepted client certificate (${received[0]!.tls?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`);
+  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`);
+
+  const anonymous = newClient(undefined, { presentCertificate: false });
+  const anonMark = journal.mark();
+  const refused = await anonymous.getMpList();
+  evidence.sent(refused);
+  const leaked = journal.since(anonMark);
+  evidence.received(MP, leaked);
+  ensure(leaked.length === 0 && (refused.error || (refused.status ?? 0) >= 400), `a client without a certificate was let through by the bridge (${describeClientResult(refused)}, MP received ${leaked.length} request(s)); the proxy must authenticate clients`);
+  evidence.pass(`the client was served by the bridge's certificate (${proxyServer.subject}); the MP saw the bridge's client certificate (${proxyClient.subject}, authorized); a client without a certificate was refused at the bridge (${refused.error?.code ?? refused.status})`);
+});
+
+check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own identity and policy', async ({ lab, newClient, evidence }) => {
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const [first, second] = [newClient('ws01'), newClient('ws02')];
+  const registrations = await Promise.all([first.register(), second.register()]);
+  registrations.forEach((registration) => evidence.sent(registration.exchange));
+  ensure(first.smsId && second.smsId, `setup: registration failed: ${registrations.map((r) => describeClientResult(r.exchange) + siteReason(r.exchange)).join('; ')}`);
+  ensure(first.smsId !== second.smsId, `both clients were registered under the same SMSID ${first.smsId}: the MP took the proxy for the client`);
+  const replies = await Promise.all([first.requestAssignments(), second.requestAssignments()]);
+  replies.forEach((reply) => evidence.sent(reply.exchange));
+  const received = journal.since(mark);
+  evidence.received(MP, received);
+  for (const [index, client] of [first, second].entries()) {
+    const reply = replies[index]!;
+    const echoed = /<ClientID>([^<]+)<\/ClientID>/.exec(reply.reply?.bodyXml ?? '')?.[1];
+    ensure(reply.reply && echoed, `${client.profile.computerName} got no assignment reply: ${describeClientResult(reply.exchange)}${siteReason(reply.exchange)}`);
+    ensure(echoed === client.smsId, `${client.profile.computerName} (${client.smsId}) received the policy of ${echoed}: identities were mixed up`);
+  }
+  const peers = new Set(received.map((entry) => entry.tls?.peerCertificate?.serialNumber ?? 'none'));
+  evidence.note(`TLS peers seen by the MP: ${[...peers].join(', ')}`);
+  evidence.pass(`${first.profile.computerName} and ${second.profile.computerName} registered as ${first.smsId} and ${second.smsId} and each got its own assignments, although the MP saw ${peers.size === 1 ? 'one TLS peer (the bridge) for both' : `${peers.size} TLS peers`}: identity came from the signed messages`);
+});
+
+check('PX-TUNNEL-PASSTHRU', 'the tunnel passes TLS through: the MP sees the client\'s own certificate', async ({ lab, client, evidence }) => {
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const list = await client.getMpList();
+  evidence.sent(list);
+  const received = journal.since(mark);
+  evidence.received(MP, received);
+  const mpCertificate = certificate(lab, MP);
+  const clientCertificate = certificate(lab, client.profile.name);
+  ensure(list.status === 200 && received.length === 1, `the MP list did not come through the tunnel: ${describeClientResult(list)}, MP received ${received.length} request(s)`);
+  ensure(serial(list.tls?.serialNumber) === serial(mpCertificate.serialNumber), `the client saw certificate ${list.tls?.subject} serial ${list.tls?.serialNumber}, not the MP's own (${mpCertificate.serialNumber}): TLS was terminated on the way`);
+  const peer = received[0]!.tls?.peerCertificate;
+  ensure(peer && serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw client certificate ${peer?.subject ?? '(none)'} instead of the client's own (${clientCertificate.subject})`);
+  const held = (lab.proxyContract?.listeners ?? []).filter((listener) => listener.tls || listener.upstream.clientCertificate);
+  ensure(held.length === 0, `the tunnel was given certificates for ${held.map((listener) => listener.name).join(', ')}; tunnelling needs none`);
+  evidence.pass(`end-to-end TLS: the client saw the MP's own certificate (${mpCertificate.subject}) and the MP saw the client's (${clientCertificate.subject}); the proxy held no certificate`);
+});

@@ -1,0 +1,92 @@
+// PX-VERB-MP-*: each verb a ConfigMgr client uses on the management point reaches it unchanged
+// (seed 000, "Prerequisites": HEAD, CCM_POST, BITS_POST, GET, PROPFIND; research W:2, W:54).
+import { randomUUID } from 'node:crypto';
+import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
+import { IbcmClient, sha256Hex, type Exchange } from '../../harness/client/index.js';
+import { ensure } from '../evidence.js';
+import { check, type CheckFixtures } from '../fixtures.js';
+import { arrival, describeClientResult, responseHeader, siteReason } from '../verify.js';
+
+const MP = 'mp1';
+
+async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchange>, expectedStatus: number, extra?: (exchange: Exchange) => string | undefined): Promise<void> {
+  const { lab, evidence } = fixtures;
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const exchange = await send();
+  const received = journal.since(mark);
+  evidence.sent(exchange);
+  evidence.received(MP, received);
+  const { entry, problems } = arrival(exchange, received);
+  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`);
+  ensure(problems.length === 0, problems.join('; '));
+  ensure(!exchange.error && exchange.status === expectedStatus, `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`);
+  const more = extra?.(exchange);
+  ensure(more === undefined, more ?? '');
+  evidence.pass(`${exchange.method} ${exchange.target} reached the MP byte-exact (request line, headers, body sha256 ${entry.bodySha256.slice(0, 12)}…) and the client got ${exchange.status} as the MP sent it`);
+}
+
+check('PX-VERB-MP-GET', 'GET reaches the management point (MP list)', async (fixtures) => {
+  await verbReachesMp(fixtures, () => fixtures.client.getMpList(), 200, (exchange) => {
+    const fqdns = IbcmClient.mpListFqdns(exchange);
+    return fqdns.length ? undefined : 'the MP list reached the client without any <MP FQDN=…> entry';
+  });
+});
+
+check('PX-VERB-MP-HEAD', 'HEAD reaches the management point and reports the size', async (fixtures) => {
+  await verbReachesMp(fixtures, () => fixtures.client.send({ method: 'HEAD', target: '/CCM_Client/ccmsetup.exe', headers: [['User-Agent', 'Microsoft BITS/7.8']] }), 200, (exchange) =>
+    Number(responseHeader(exchange, 'content-length')) > 0 ? undefined : `HEAD reply carried no Content-Length (got ${JSON.stringify(responseHeader(exchange, 'content-length'))}): BITS cannot size the download`,
+  );
+});
+
+check('PX-VERB-MP-CCM_POST', 'CCM_POST reaches the management point (client registration)', async (fixtures) => {
+  const { client, lab, evidence } = fixtures;
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const result = await client.register();
+  const received = journal.since(mark);
+  evidence.sent(result.exchange);
+  evidence.received(MP, received);
+  const { entry, problems } = arrival(result.exchange, received);
+  ensure(entry, `${problems[0]}; ${describeClientResult(result.exchange)}`);
+  ensure(problems.length === 0, problems.join('; '));
+  ensure(result.exchange.status === 200 && client.smsId, `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`);
+  evidence.pass(`CCM_POST /ccm_system/request reached the MP byte-exact and the client was registered as ${client.smsId}`);
+});
+
+check('PX-VERB-MP-BITS_POST', 'BITS_POST reaches the management point (BITS upload session)', async (fixtures) => {
+  const { client, lab, evidence } = fixtures;
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const target = `/CCM_Incoming/{${randomUUID().toUpperCase()}}`;
+  const payload = Buffer.from('state message payload '.repeat(200));
+  const create = await client.send({ method: 'BITS_POST', target, headers: [['BITS-Packet-Type', 'Create-Session'], ['BITS-Supported-Protocols', BITS_1_5_UPLOAD_PROTOCOL]], body: Buffer.alloc(0) });
+  evidence.sent(create);
+  const sessionId = responseHeader(create, 'bits-session-id');
+  let exchanges = [create];
+  if (sessionId) {
+    const fragment = await client.send({ method: 'BITS_POST', target, headers: [['BITS-Packet-Type', 'Fragment'], ['BITS-Session-Id', sessionId], ['Content-Name', 'payload.xml'], ['Content-Range', `bytes 0-${payload.length - 1}/${payload.length}`]], body: payload });
+    const close = await client.send({ method: 'BITS_POST', target, headers: [['BITS-Packet-Type', 'Close-Session'], ['BITS-Session-Id', sessionId]], body: Buffer.alloc(0) });
+    evidence.sent(fragment, close);
+    exchanges = [create, fragment, close];
+  }
+  const received = journal.since(mark);
+  evidence.received(MP, received);
+  for (const exchange of exchanges) {
+    const { entry, problems } = arrival(exchange, received.filter((e) => e.headers.some(([n, v]) => n.toLowerCase() === 'bits-packet-type' && v === exchange.requestHeaders[0]![1])));
+    ensure(entry, `${exchange.requestHeaders[0]![1]}: ${problems[0]}; ${describeClientResult(exchange)}`);
+    ensure(problems.length === 0, `${exchange.requestHeaders[0]![1]}: ${problems.join('; ')}`);
+  }
+  ensure(sessionId, `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`);
+  const close = exchanges[2]!;
+  const uploaded = responseHeader(close, 'x-ibcm-lab-upload-sha256');
+  ensure(close.status === 200 && uploaded === sha256Hex(payload), `Close-Session: ${describeClientResult(close)}; upload digest at the MP ${uploaded ?? '(none)'}`);
+  evidence.pass(`BITS_POST Create-Session, Fragment (${payload.length} bytes) and Close-Session reached the MP unchanged; the upload arrived intact (sha256 ${uploaded!.slice(0, 12)}…)`);
+});
+
+check('PX-VERB-MP-PROPFIND', 'PROPFIND reaches the management point (WebDAV listing)', async (fixtures) => {
+  const body = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:iscollection/></d:prop><d:prop><d:getcontentlength/></d:prop></d:propfind>';
+  await verbReachesMp(fixtures, () => fixtures.client.send({ method: 'PROPFIND', target: '/CCM_Client/', headers: [['User-Agent', 'SMS CCM 5.0'], ['Depth', 'infinity'], ['Translate', 'f'], ['Content-Type', 'text/xml']], body }), 207, (exchange) =>
+    /ccmsetup\.exe/.test(exchange.responseBody?.toString() ?? '') ? undefined : 'the 207 Multi-Status reached the client without the file listing',
+  );
+});
