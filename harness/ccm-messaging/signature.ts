@@ -1,6 +1,6 @@
 // Message signatures as ConfigMgr makes them (research W:19, W:22): RSA PKCS#1 v1.5 over SHA-256,
 // emitted in CryptoAPI (little-endian) byte order — the standard signature reversed — as hex.
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, createHash, createPublicKey, publicDecrypt, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 
 export const SHA256_RSA_OID = '1.2.840.113549.1.1.11';
 
@@ -12,7 +12,11 @@ export function signCryptoApi(privateKey: KeyObject, data: Buffer): string {
 export function verifyCryptoApi(publicKey: KeyObject, data: Buffer, signatureHex: string): boolean {
   if (!/^[0-9a-fA-F]+$/.test(signatureHex) || signatureHex.length % 2 !== 0) return false;
   try {
-    return verify('sha256', data, publicKey, Buffer.from(signatureHex, 'hex').reverse());
+    const signature = Buffer.from(signatureHex, 'hex').reverse();
+    if (verify('sha256', data, publicKey, signature)) return true;
+    // CryptSignHash with CRYPT_NOHASHOID (PXEThief, W:19): PKCS#1 v1.5 over the bare digest.
+    const recovered = publicDecrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
+    return timingSafeEqualBuffers(recovered, createHash('sha256').update(data).digest());
   } catch {
     return false;
   }
@@ -41,4 +45,8 @@ export function publicKeyFromBlobHex(hex: string): KeyObject {
   const e = Buffer.alloc(4);
   e.writeUInt32BE(exponent);
   return createPublicKey({ key: { kty: 'RSA', n: modulus.toString('base64url'), e: e.subarray(e.findIndex((byte) => byte !== 0)).toString('base64url') }, format: 'jwk' });
+}
+
+function timingSafeEqualBuffers(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }

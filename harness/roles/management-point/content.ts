@@ -20,7 +20,8 @@ export interface ByteRange {
 
 /** A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range; undefined when absent, null when unsatisfiable. */
 export function parseRange(header: string | undefined, size: number): ByteRange | null | undefined {
-  if (header === undefined) return undefined;
+  // A range unit other than bytes must be ignored (RFC 9110 §14.2): serve the whole file.
+  if (header === undefined || !/^\s*bytes=/i.test(header)) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return null;
   let start: number;

@@ -54,8 +54,14 @@ export function handlePolicyBody(request: SiteRequest, registry: ClientRegistry,
   const timestampSignature = request.header('CCMClientTimestampSignature');
   if (!timestamp || !timestampSignature) return deny(`${timestamp ? 'CCMClientTimestampSignature' : 'CCMClientTimestamp'} missing`);
   if (!verifyCryptoApi(client.signingKey, utf16WithNul(timestamp), timestampSignature)) return deny('CCMClientTimestampSignature does not verify');
-  if (Math.abs(Date.now() - Date.parse(timestamp)) > TIMESTAMP_WINDOW_MS) return deny(`CCMClientTimestamp ${timestamp} outside the ${TIMESTAMP_WINDOW_MS / 60000} minute window`);
-  const policyId = decodeURIComponent(query.replace(/\.\d+_\d+$/, ''));
+  const signedAt = Date.parse(timestamp);
+  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > TIMESTAMP_WINDOW_MS) return deny(`CCMClientTimestamp ${timestamp} is not a valid time or is outside the ${TIMESTAMP_WINDOW_MS / 60000} minute window`);
+  let policyId: string;
+  try {
+    policyId = decodeURIComponent(query.replace(/\.\d+_\d+$/, ''));
+  } catch {
+    return deny(`policy query "${query}" is not valid percent-encoding`);
+  }
   if (policyId !== machinePolicyId(client.smsId)) return deny(`policy ${policyId} is not assigned to ${client.smsId}`);
   return { status: 200, headers: [['Content-Type', 'text/xml']], body: policyBody(client, policyId) };
 }
