@@ -1,8 +1,17 @@
-// The conformance suites run under Playwright Test: one project per proxy mode, the lab as a
-// worker-scoped fixture. `ibcm-lab run` drives this config; `npx playwright test` works too.
+// The conformance suites run under Playwright Test: one project per proxy and mode, the lab as a
+// worker-scoped fixture. `ibcm-lab run` and `ibcm-lab selftest` drive this config through
+// environment variables; `npx playwright test` alone runs the Node proxy in every mode.
 import { defineConfig } from '@playwright/test';
 
-const modes = (process.env.IBCM_LAB_MODES ?? 'bridge,tunnel,direct').split(',').filter(Boolean);
+interface ProjectSpec {
+  name: string;
+  mode: string;
+  proxy: string;
+}
+
+const projects: ProjectSpec[] = process.env.IBCM_LAB_PROJECTS
+  ? (JSON.parse(process.env.IBCM_LAB_PROJECTS) as ProjectSpec[])
+  : ['bridge', 'tunnel', 'forward', 'direct'].map((mode) => ({ name: mode, mode, proxy: 'node' }));
 
 export default defineConfig({
   testDir: 'suites',
@@ -11,8 +20,8 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   workers: Number(process.env.IBCM_LAB_WORKERS ?? 3),
-  timeout: 20_000,
+  timeout: 30_000,
   outputDir: process.env.IBCM_LAB_PW_OUTPUT ?? '.ibcm-lab/playwright',
   reporter: process.env.IBCM_LAB_RUN ? [['./harness/report/playwright-reporter.ts']] : [['list']],
-  projects: modes.map((mode) => ({ name: mode, metadata: { mode } })),
+  projects: projects.map((project) => ({ name: project.name, metadata: { mode: project.mode, proxy: project.proxy } })),
 });

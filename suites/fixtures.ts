@@ -22,16 +22,17 @@ export interface CheckFixtures {
   evidence: Evidence;
 }
 
-export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab; mode: ProxyMode }>({
+export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab; mode: ProxyMode; proxyName: string }>({
   mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
+  proxyName: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { proxy?: string }).proxy ?? readRunSettings().proxy), { scope: 'worker' }],
   lab: [
-    async ({ mode }, use, workerInfo) => {
+    async ({ mode, proxyName }, use, workerInfo) => {
       const settings = readRunSettings();
-      const proxy = findProxy(settings.proxy);
-      if (!proxy) throw new Error(`LabStartError: unknown proxy "${settings.proxy}"`);
+      const proxy = findProxy(proxyName);
+      if (!proxy) throw new Error(`LabStartError: unknown proxy "${proxyName}"`);
       // Once a lab of this run could not start, the others fail at once with the same reason
       // instead of each trying again (Playwright restarts a worker after a fixture failure).
-      const failedMarker = join(settings.runDir, `lab-start-failed-${mode}`);
+      const failedMarker = join(settings.runDir, `lab-start-failed-${workerInfo.project.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
       if (existsSync(failedMarker)) throw new Error(readFileSync(failedMarker, 'utf8'));
       let lab: Lab;
       try {
@@ -40,7 +41,7 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab;
           mode,
           proxy,
           runId: settings.runId,
-          dir: join(settings.runDir, `${mode}-w${workerInfo.parallelIndex}`),
+          dir: join(settings.runDir, `${workerInfo.project.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-w${workerInfo.parallelIndex}`),
           labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
         });
       } catch (error) {

@@ -8,37 +8,50 @@ const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'k
 
 export interface Arrival {
   entry?: JournalEntry;
+  /** Every difference, in one list (what most checks report). */
   problems: string[];
+  /** The differences by kind, for checks about one thing only. */
+  requestLineProblem?: string;
+  headerProblems: string[];
+  bodyProblem?: string;
 }
 
 /** Finds the journal entry for a client exchange and lists every way it differs. */
 export function arrival(exchange: Exchange, entries: JournalEntry[], options: { headers?: string[] } = {}): Arrival {
-  const candidates = entries.filter((entry) => entry.method === exchange.method && entry.target === exchange.target);
-  const entry = candidates.find((candidate) => candidate.bodySha256 === exchange.requestBodySha256) ?? candidates[0];
+  const exact = entries.filter((entry) => entry.method === exchange.method && entry.target === exchange.target);
+  let entry = exact.find((candidate) => candidate.bodySha256 === exchange.requestBodySha256) ?? exact[0];
+  let requestLineProblem: string | undefined;
   if (!entry) {
+    // The same request with its target or method rewritten on the way.
+    const sameMethod = entries.filter((candidate) => candidate.method === exchange.method);
     const sameTarget = entries.find((candidate) => candidate.target === exchange.target);
-    const sameMethodOnly = entries.filter((candidate) => candidate.method === exchange.method).map((candidate) => candidate.target);
-    const problems = [
-      sameTarget
-        ? `the site system received ${sameTarget.method} instead of ${exchange.method} for ${exchange.target}`
-        : sameMethodOnly.length
-          ? `the site system received ${exchange.method} but for ${sameMethodOnly.map((target) => JSON.stringify(target)).join(', ')} instead of ${JSON.stringify(exchange.target)}`
-          : `no ${exchange.method} ${exchange.target} reached the site system (it received ${entries.length} request${entries.length === 1 ? '' : 's'}${entries.length ? ': ' + entries.map((e) => `${e.method} ${e.target}`).join(', ') : ''})`,
-    ];
-    return { problems };
+    const rewrittenTarget = sameMethod.length === 1 ? sameMethod[0] : sameMethod.find((candidate) => candidate.bodySha256 === exchange.requestBodySha256 && exchange.requestBodyLength > 0);
+    if (rewrittenTarget) {
+      entry = rewrittenTarget;
+      requestLineProblem = `the request target changed on the way: sent ${JSON.stringify(exchange.target)}, the site system received ${JSON.stringify(rewrittenTarget.target)}`;
+    } else if (sameTarget) {
+      entry = sameTarget;
+      requestLineProblem = `the method changed on the way: sent ${exchange.method}, the site system received ${sameTarget.method} for ${exchange.target}`;
+    } else {
+      const problem = `no ${exchange.method} ${exchange.target} reached the site system (it received ${entries.length} request${entries.length === 1 ? '' : 's'}${entries.length ? ': ' + entries.map((e) => `${e.method} ${e.target}`).join(', ') : ''})`;
+      return { problems: [problem], requestLineProblem: problem, headerProblems: [] };
+    }
   }
-  const problems: string[] = [];
-  if (entry.bodySha256 !== exchange.requestBodySha256) problems.push(`body changed on the way: sent ${exchange.requestBodyLength} bytes sha256 ${exchange.requestBodySha256.slice(0, 16)}…, received ${entry.bodyLength} bytes sha256 ${entry.bodySha256.slice(0, 16)}…`);
-  // Framing headers belong to a connection, and a bridge re-frames legitimately.
+  const headerProblems: string[] = [];
   const wanted = options.headers ?? exchange.requestHeaders.map(([name]) => name).filter((name) => !FRAMING.has(name.toLowerCase()));
   for (const name of wanted) {
     const sent = exchange.requestHeaders.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
     const received = entry.headers.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
     if (sent === undefined) continue;
-    if (received === undefined) problems.push(`header ${name} was sent but did not reach the site system`);
-    else if (received !== sent) problems.push(`header ${name} changed on the way: sent ${JSON.stringify(sent.slice(0, 60))}, received ${JSON.stringify(received.slice(0, 60))}`);
+    if (received === undefined) headerProblems.push(`header ${name} was sent but did not reach the site system`);
+    else if (received !== sent) headerProblems.push(`header ${name} changed on the way: sent ${JSON.stringify(sent.slice(0, 60))}, received ${JSON.stringify(received.slice(0, 60))}`);
   }
-  return { entry, problems };
+  const bodyProblem =
+    entry.bodySha256 !== exchange.requestBodySha256
+      ? `the body changed on the way: sent ${exchange.requestBodyLength} bytes sha256 ${exchange.requestBodySha256.slice(0, 16)}…, received ${entry.bodyLength} bytes sha256 ${entry.bodySha256.slice(0, 16)}…`
+      : undefined;
+  const problems = [...(requestLineProblem ? [requestLineProblem] : []), ...headerProblems, ...(bodyProblem ? [bodyProblem] : [])];
+  return { entry, problems, requestLineProblem, headerProblems, bodyProblem };
 }
 
 export function describeClientResult(exchange: Exchange): string {
@@ -53,4 +66,12 @@ export function responseHeader(exchange: Exchange, name: string): string | undef
 export function siteReason(exchange: Exchange): string {
   const reason = responseHeader(exchange, 'x-ibcm-lab-reason');
   return reason ? ` (site system says: ${reason})` : '';
+}
+
+/** The client got exactly what the site system sent: status and body bytes. */
+export function responseIntact(exchange: Exchange, entry: JournalEntry): string | undefined {
+  if (exchange.error) return `the site system answered ${entry.response.status} but ${describeClientResult(exchange)}`;
+  if (exchange.status !== entry.response.status) return `the site system answered ${entry.response.status} but the client got ${exchange.status}`;
+  if (exchange.responseBodySha256 !== entry.response.bodySha256) return `the response body changed on the way: the site system sent ${entry.response.bodyLength} bytes, the client got ${exchange.responseBodyLength}`;
+  return undefined;
 }

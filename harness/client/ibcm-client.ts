@@ -17,8 +17,9 @@ import {
   utf16WithNul,
   type DecodedMessage,
 } from '../ccm-messaging/index.js';
+import { createAuthenticate, createNegotiate } from '../ntlm/index.js';
 import type { Exchange } from './exchange.js';
-import type { ClientProfile } from './profile.js';
+import type { ClientProfile, SiteSystemEndpoint } from './profile.js';
 import { createSigningIdentity, type SigningIdentity } from './signing-identity.js';
 import { ClientTransport, type RequestSpec, type TransportOptions } from './transport.js';
 
@@ -69,8 +70,43 @@ export class IbcmClient {
     return this.identity;
   }
 
+  /** `scheme://fqdn:port` of the first internet-facing site system of a role, as the site told the client. */
+  originOf(role: SiteSystemEndpoint['role']): string {
+    const endpoint = this.profile.siteSystems.find((candidate) => candidate.role === role);
+    if (!endpoint) throw new Error(`${this.profile.computerName} knows no internet-facing ${role}`);
+    return `${endpoint.scheme}://${endpoint.fqdn}:${endpoint.port}`;
+  }
+
   /** MP_ClientRegistration over `CCM_POST /ccm_system/request` (research W:24). */
   async register(): Promise<MessageExchange> {
+    return this.postRegistration('/ccm_system/request');
+  }
+
+  /**
+   * Registration with Windows-integrated authentication (W:24): `/ccm_system_windowsauth/request`,
+   * NTLM Negotiate → 401 Challenge → Authenticate, all on one connection (W:60).
+   */
+  async registerWithWindowsAuth(): Promise<MessageExchange & { legs: Exchange[]; authenticatedAs?: string }> {
+    const account = this.profile.account;
+    if (!account) throw new Error(`${this.profile.computerName} has no domain account for Windows authentication`);
+    const legs: Exchange[] = [];
+    const negotiate = await this.postRegistration('/ccm_system_windowsauth/request', [['Authorization', createNegotiate()]]);
+    legs.push(negotiate.exchange);
+    const challenge = negotiate.exchange.responseHeaders?.filter(([name]) => name === 'www-authenticate').map(([, value]) => value);
+    if (negotiate.exchange.status !== 401 || !challenge?.length) return { ...negotiate, legs };
+    let authorization: string;
+    try {
+      authorization = createAuthenticate(challenge, account, { workstation: this.profile.computerName });
+    } catch (error) {
+      return { ...negotiate, legs, replyError: `no usable NTLM challenge: ${(error as Error).message}` };
+    }
+    const authenticated = await this.postRegistration('/ccm_system_windowsauth/request', [['Authorization', authorization]]);
+    legs.push(authenticated.exchange);
+    const authenticatedAs = authenticated.exchange.responseHeaders?.find(([name]) => name === 'x-ibcm-lab-authenticated-as')?.[1];
+    return { ...authenticated, legs, authenticatedAs };
+  }
+
+  private async postRegistration(target: string, extraHeaders: [string, string][] = []): Promise<MessageExchange> {
     const identity = await this.signingIdentity();
     const certificateHex = identity.certificateDer.toString('hex').toUpperCase();
     const data =
@@ -81,7 +117,7 @@ export class IbcmClient {
       `<Property Name="Locale ID" Value="1033"/><Property Name="InternetFlag" Value="${this.profile.install.CCMALWAYSINF}"/></DiscoveryProperties></Data>`;
     const signature = signCryptoApi(identity.privateKey, Buffer.from(data, 'utf16le'));
     const body = `<ClientRegistrationRequest>${data}<Signature><SignatureValue>${signature}</SignatureValue></Signature></ClientRegistrationRequest>`;
-    const result = await this.postMessage('MP_ClientRegistration', 'GUID:00000000-0000-0000-0000-000000000000', body);
+    const result = await this.postMessage('MP_ClientRegistration', 'GUID:00000000-0000-0000-0000-000000000000', body, false, target, extraHeaders);
     const smsId = result.reply ? attribute(result.reply.bodyXml, 'ClientRegistrationResponse', 'SMSID') : undefined;
     if (smsId) this.smsId = smsId;
     return result;
@@ -127,7 +163,7 @@ export class IbcmClient {
     await this.transport.close();
   }
 
-  private async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false): Promise<MessageExchange> {
+  private async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false, target = '/ccm_system/request', extraHeaders: [string, string][] = []): Promise<MessageExchange> {
     const identity = await this.signingIdentity();
     const message = encodeMessage(
       { sourceId, sourceHost: this.profile.computerName, targetEndpoint, targetHost: this.profile.install.CCMHOSTNAME },
@@ -144,11 +180,8 @@ export class IbcmClient {
     );
     const exchange = await this.send({
       method: 'CCM_POST',
-      target: '/ccm_system/request',
-      headers: [
-        ['User-Agent', MESSAGING_USER_AGENT],
-        ['Content-Type', CCM_CONTENT_TYPE],
-      ],
+      target,
+      headers: [['User-Agent', MESSAGING_USER_AGENT], ['Content-Type', CCM_CONTENT_TYPE], ...extraHeaders],
       body: message.body,
     });
     if (exchange.status !== 200 || !exchange.responseBody?.length) return { exchange };

@@ -2,3 +2,4 @@ export * from './exchange.js';
 export * from './ibcm-client.js';
 export * from './profile.js';
 export * from './transport.js';
+export * from './content.js';

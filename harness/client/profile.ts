@@ -27,4 +27,21 @@ export interface ClientProfile {
   dns: { host: string; port: number };
   /** Source address on the client's segment (loopback alias in the embedded driver). */
   localAddress?: string;
+  /** A client-side web proxy (HTTP CONNECT), as the machine's proxy settings give it. */
+  webProxy?: { host: string; port: number };
+  /** The domain account for Windows authentication (NTLM). */
+  account?: { domain: string; user: string; password: string };
+  /**
+   * The site's internet-facing endpoints as the client learns them from its site (MP list,
+   * content location, software-update policy, FSP install property): role, name, scheme, port.
+   */
+  siteSystems: SiteSystemEndpoint[];
+}
+
+export interface SiteSystemEndpoint {
+  role: 'management-point' | 'distribution-point' | 'fallback-status-point' | 'application-catalog' | 'software-update-point';
+  name: string;
+  fqdn: string;
+  scheme: 'https' | 'http';
+  port: number;
 }

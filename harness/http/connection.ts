@@ -92,13 +92,15 @@ export async function serveConnection(socket: SocketLike, context: ConnectionCon
     state: new Map(),
   };
   let timedOut = false;
+  // End the read instead of destroying the socket, so a stalled partial request is journaled and
+  // answered (408) like any other refused input before we hang up. The listener is added once;
+  // re-arming per request only resets the timer (a callback per call would pile up listeners).
+  socket.on('timeout', () => {
+    timedOut = true;
+    reader.abort('idle timeout');
+  });
   const armIdleTimer = (): void => {
-    // End the read instead of destroying the socket, so a stalled partial request is
-    // journaled and answered (408) like any other refused input before we hang up.
-    socket.setTimeout(context.idleTimeoutMs, () => {
-      timedOut = true;
-      reader.abort('idle timeout');
-    });
+    socket.setTimeout(context.idleTimeoutMs);
   };
   armIdleTimer();
 

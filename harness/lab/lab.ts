@@ -35,6 +35,17 @@ export interface LabDnsView {
   since(mark: number): DnsQueryLogEntry[];
 }
 
+export interface LabSiteSystem {
+  name: string;
+  kind: string;
+  internetFqdn?: string;
+  intranetFqdn: string;
+  address: string;
+  services: { service: 'https' | 'http'; wellKnownPort: number; port: number; published: boolean }[];
+  /** Bridge/tunnel: the proxy address that publishes it on the internet. */
+  publishedAddress?: string;
+}
+
 export interface Lab {
   readonly runId: string;
   readonly mode: ProxyMode;
@@ -42,12 +53,15 @@ export interface Lab {
   readonly topology: Topology;
   readonly dir: string;
   readonly hosts: PlacedHost[];
+  readonly siteSystems: LabSiteSystem[];
   readonly certificates: LabCertificateFacts[];
   readonly trustBundlePem: string;
   readonly crlUrls: string[];
   readonly proxyContract: ProxyContract | null;
   readonly startupMs: number;
   dns(segment: Segment): LabDnsView;
+  /** The first site system of a kind (e.g. 'distribution-point'). */
+  siteSystem(kind: string): LabSiteSystem;
   /** The request journal of a site system, by host name (e.g. 'mp1', 'cdp'). */
   journal(host: string): Journal;
   /** The proxy's own log lines (empty in direct mode). */

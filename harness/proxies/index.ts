@@ -11,8 +11,8 @@ export const referenceProxies: ProxyImplementation[] = [
   {
     name: 'node',
     kind: 'reference',
-    description: 'the Node reference proxy: bridge (TLS terminated, client certificate + CRL checked, new mutual TLS upstream) and tunnel (TLS passed through)',
-    modes: ['bridge', 'tunnel'],
+    description: 'the Node reference proxy: bridge (TLS terminated, client certificate + CRL checked, new mutual TLS upstream), tunnel (TLS passed through), forward (client-side CONNECT proxy)',
+    modes: ['bridge', 'tunnel', 'forward'],
     start: (contract) => startNodeProxy(contract),
   },
 ];

@@ -28,7 +28,9 @@ export default class IbcmReporter implements Reporter {
   onTestEnd(test: TestCase, result: TestResult): void {
     const requirement = test.annotations.find((annotation) => annotation.type === 'requirement')?.description ?? test.title.split(' ')[0]!;
     const also = test.annotations.filter((annotation) => annotation.type === 'also').map((annotation) => annotation.description ?? '');
-    const mode = test.parent.project()?.name ?? 'unknown';
+    const metadata = (test.parent.project()?.metadata ?? {}) as { mode?: string; proxy?: string };
+    const mode = metadata.mode ?? test.parent.project()?.name ?? 'unknown';
+    const proxy = metadata.proxy ?? readRunSettings().proxy;
     const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
     const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string }) : undefined;
     let status: Verdict;
@@ -44,10 +46,11 @@ export default class IbcmReporter implements Reporter {
       status = /LabStartError/.test(message) ? 'error' : 'failed';
       reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
     }
-    const record: CheckRecord = { requirement, also, mode, title: test.title, file: relative(this.rootDir, test.location.file), status, reason, durationMs: result.duration, evidence };
+    const record: CheckRecord = { requirement, also, proxy, mode, title: test.title, file: relative(this.rootDir, test.location.file), status, reason, durationMs: result.duration, evidence };
     this.checks.push(record);
     const width = Math.max(20, (process.stdout.columns || 120) - 60);
-    process.stdout.write(`  ${paint(status, symbolOf(status))} ${requirement.padEnd(38)} ${mode.padEnd(7)} ${paint(status, status.padEnd(14))} ${String(result.duration).padStart(5)}ms${status === 'passed' || status === 'not-applicable' ? '' : `  ${reason.slice(0, width)}`}\n`);
+    const where = test.parent.project()?.name ?? mode;
+    process.stdout.write(`  ${paint(status, symbolOf(status))} ${requirement.padEnd(38)} ${where.padEnd(Math.max(7, where.length))} ${paint(status, status.padEnd(14))} ${String(result.duration).padStart(5)}ms${status === 'passed' || status === 'not-applicable' ? '' : `  ${reason.slice(0, width)}`}\n`);
   }
 
   onError(error: { message?: string }): void {

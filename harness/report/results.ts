@@ -1,13 +1,16 @@
 // The run's results, as `--json` writes them and the table and reports read them. One entry per
 // requirement per mode. Statuses: passed, failed, error (could not run), not-applicable (the
-// requirement does not apply in that mode), not-covered (no check exists yet — never a pass).
+// requirement does not apply in that mode), not-covered (no check exists yet — never a pass),
+// expected-failure (a reference proxy's recorded finding, with its reason) and unexpected-pass
+// (a recorded finding that no longer holds — it fails the run so the record stays true).
 
-export type Verdict = 'passed' | 'failed' | 'error' | 'not-applicable';
+export type Verdict = 'passed' | 'failed' | 'error' | 'not-applicable' | 'expected-failure' | 'unexpected-pass';
 
 /** What the Playwright reporter records per check. */
 export interface CheckRecord {
   requirement: string;
   also: string[];
+  proxy: string;
   mode: string;
   title: string;
   file: string;
@@ -45,13 +48,13 @@ export interface RunResults {
   modes: string[];
   grep: string | null;
   topology: { name: string; digest: string; source: string };
-  summary: { passed: number; failed: number; error: number; notApplicable: number; notCovered: number; exitCode: number };
+  summary: { passed: number; failed: number; error: number; notApplicable: number; notCovered: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
   results: RequirementResult[];
   notCovered: { requirement: string; title: string }[];
   errors: string[];
 }
 
-const RANK: Record<Verdict, number> = { error: 3, failed: 2, passed: 1, 'not-applicable': 0 };
+const RANK: Record<Verdict, number> = { error: 5, 'unexpected-pass': 4, failed: 3, 'expected-failure': 2, passed: 1, 'not-applicable': 0 };
 
 /** A requirement's verdict in a mode is its worst check's (several checks may cover one ID). */
 export function combine(checks: CheckRecord[]): { status: Verdict; reason: string } {

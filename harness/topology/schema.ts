@@ -30,8 +30,51 @@ export const ManagementPoint = z
     kind: z.literal('management-point'),
     ...roleBase,
     httpsPort: port.default(443),
-    // Whether the MP trusts the lab CA for client certificates (IIS always checks the CRL).
-    allowInternetClients: z.boolean().default(true),
+    // MPs also serve intranet clients over HTTP when the site allows it; never published.
+    httpPort: port.default(80),
+  })
+  .strict();
+
+const ContentPackage = z
+  .object({
+    contentId: z.string().regex(/^Content_[0-9a-fA-F-]{36}$|^[A-Z0-9]{3}[0-9A-F]{5}$/, 'must be Content_<guid> or a package ID such as LAB00001'),
+    version: z.number().int().min(1).default(1),
+    files: z.array(z.object({ name: z.string().min(1), size: z.number().int().min(1).max(256 * 1024 * 1024) }).strict()).min(1),
+  })
+  .strict();
+
+export const DistributionPoint = z
+  .object({
+    kind: z.literal('distribution-point'),
+    ...roleBase,
+    httpsPort: port.default(443),
+    packages: z.array(ContentPackage).min(1),
+  })
+  .strict();
+
+export const FallbackStatusPoint = z
+  .object({
+    kind: z.literal('fallback-status-point'),
+    ...roleBase,
+    // The FSP is always plain HTTP (seed 000; research W:38).
+    httpPort: port.default(80),
+  })
+  .strict();
+
+export const ApplicationCatalog = z
+  .object({
+    kind: z.literal('application-catalog'),
+    ...roleBase,
+    httpsPort: port.default(443),
+  })
+  .strict();
+
+export const SoftwareUpdatePoint = z
+  .object({
+    kind: z.literal('software-update-point'),
+    ...roleBase,
+    // WSUS's custom site uses 8531 for HTTPS; 443 when WSUS uses the default web site.
+    httpsPort: port.default(8531),
   })
   .strict();
 
@@ -45,8 +88,13 @@ export const CrlDistributionPoint = z
   })
   .strict();
 
-export const Role = z.discriminatedUnion('kind', [ManagementPoint, CrlDistributionPoint]);
+export const Role = z.discriminatedUnion('kind', [ManagementPoint, DistributionPoint, FallbackStatusPoint, ApplicationCatalog, SoftwareUpdatePoint, CrlDistributionPoint]);
 export type Role = z.infer<typeof Role>;
+export type SiteSystemRole = Exclude<Role, { kind: 'crl-distribution-point' }>;
+export type DistributionPointRole = z.infer<typeof DistributionPoint>;
+export type FallbackStatusPointRole = z.infer<typeof FallbackStatusPoint>;
+export type ApplicationCatalogRole = z.infer<typeof ApplicationCatalog>;
+export type SoftwareUpdatePointRole = z.infer<typeof SoftwareUpdatePoint>;
 export type ManagementPointRole = z.infer<typeof ManagementPoint>;
 export type CrlDistributionPointRole = z.infer<typeof CrlDistributionPoint>;
 
@@ -69,6 +117,8 @@ export const Client = z
     segment: Segment.default('internet'),
     computerName: z.string().regex(/^[A-Z0-9-]{1,15}$/, 'must be a NetBIOS computer name (upper case, up to 15 characters)'),
     domainJoined: z.boolean().default(true),
+    /** The domain account the client uses for Windows authentication (NTLM), by user name. */
+    account: z.string().optional(),
     install: InstallProperties,
   })
   .strict();
@@ -87,6 +137,14 @@ export const Topology = z
     name: z.string().min(1).default('custom'),
     description: z.string().optional(),
     site: z.object({ code: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code'), name: z.string().default('Primary site') }).strict(),
+    // The Active Directory domain behind Windows authentication: accounts the site systems accept.
+    domain: z
+      .object({
+        netbiosName: z.string().regex(/^[A-Z0-9-]{1,15}$/, 'must be a NetBIOS domain name such as CORP').default('CORP'),
+        accounts: z.array(z.object({ user: z.string().min(1), password: z.string().min(1) }).strict()).default([]),
+      })
+      .strict()
+      .default({ netbiosName: 'CORP', accounts: [] }),
     domains: z.object({ intranet: fqdn, internet: fqdn }).strict(),
     roles: z.array(Role).min(1),
     proxy: Proxy.default({ name: 'proxy', mode: 'bridge' }),
@@ -117,6 +175,8 @@ export const Topology = z
     if (!topology.roles.some((role) => role.kind === 'crl-distribution-point'))
       ctx.addIssue({ code: 'custom', path: ['roles'], message: 'needs a crl-distribution-point (every certificate names it)' });
     topology.clients.forEach((client, index) => {
+      if (client.account && !topology.domain.accounts.some((account) => account.user.toLowerCase() === client.account!.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path: ['clients', index, 'account'], message: `no account "${client.account}" in domain.accounts` });
       const mp = topology.roles.find((role) => role.kind === 'management-point' && role.internetFqdn === client.install.CCMHOSTNAME);
       if (!mp) ctx.addIssue({ code: 'custom', path: ['clients', index, 'install', 'CCMHOSTNAME'], message: `no management-point has internetFqdn "${client.install.CCMHOSTNAME}"` });
       if (client.install.SMSSITECODE !== topology.site.code)

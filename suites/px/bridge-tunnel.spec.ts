@@ -84,3 +84,32 @@ check('PX-TUNNEL-PASSTHRU', 'the tunnel passes TLS through: the MP sees the clie
   ensure(held.length === 0, `the tunnel was given certificates for ${held.map((listener) => listener.name).join(', ')}; tunnelling needs none`);
   evidence.pass(`end-to-end TLS: the client saw the MP's own certificate (${mpCertificate.subject}) and the MP saw the client's (${clientCertificate.subject}); the proxy held no certificate`);
 });
+
+check('PX-BRIDGE-NO-DOWNGRADE', 'the bridge keeps HTTPS to HTTPS (bridging to plain HTTP is unsupported)', async ({ lab, client, evidence }) => {
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const list = await client.getMpList();
+  evidence.sent(list);
+  const received = journal.since(mark);
+  evidence.received(MP, received);
+  ensure(received.length === 1, `the MP list request did not reach the MP once (${received.length}): ${describeClientResult(list)}`);
+  const tls = received[0]!.tls;
+  ensure(tls, `the bridge forwarded the client's HTTPS request to the MP over plain HTTP (listener ${received[0]!.listener}): Configuration Manager does not support bridging HTTPS to HTTP`);
+  ensure(list.tls, 'the client did not use HTTPS');
+  evidence.pass(`client → bridge over ${list.tls.protocol} and bridge → MP over ${tls.protocol}: HTTPS on both legs`);
+});
+
+check('PX-PORTFORWARD', 'port forwarding carries TLS end to end, like tunnelling (lab use only)', async ({ lab, client, evidence }) => {
+  const journal = lab.journal(MP);
+  const mark = journal.mark();
+  const list = await client.getMpList();
+  evidence.sent(list);
+  const received = journal.since(mark);
+  evidence.received(MP, received);
+  const clientCertificate = certificate(lab, client.profile.name);
+  const peer = received[0]?.tls?.peerCertificate;
+  ensure(list.status === 200 && peer, `the forwarded connection did not carry the client's TLS to the MP: ${describeClientResult(list)}`);
+  ensure(serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw ${peer.subject}, not the client's own certificate`);
+  evidence.note('Seed 001 calls port forwarding the least secure option: the published port is opened straight through to the site system.');
+  evidence.pass(`the published port forwarded the client's own TLS session to the MP (client certificate ${clientCertificate.subject} seen at the MP)`);
+});

@@ -37,7 +37,7 @@ describe('harness/ boundaries (DESIGN.md)', () => {
     expect(targets('drivers/embedded/placement.ts')).toContain('topology/index.ts'); // an `import type`
     // The lab wires roles and proxies together, so a rule forbidding that must fail — with a chain.
     const labToRoles = harness.violations({ name: 'control', from: 'lab', forbidden: ['roles'] });
-    expect(labToRoles.map((violation) => violation.chain)).toContainEqual(['lab/start-lab.ts', 'roles/management-point/index.ts']);
+    expect(labToRoles.map((violation) => violation.chain)).toContainEqual(['lab/site-roles.ts', 'roles/management-point/index.ts']);
   });
 });
 

@@ -110,6 +110,7 @@ const profile: ClientProfile = {
   fqdn: 'client01.corp.ibcm-lab.example',
   segment: 'internet',
   install: { CCMHOSTNAME: 'mp.ibcm-lab.example', SMSSITECODE: SITE, CCMALWAYSINF: 1, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
+  siteSystems: [],
   certificate: null,
   trustedRootsPem: '',
   dns: { host: '127.0.0.1', port: 53 },
@@ -491,7 +492,7 @@ describe('static client files /CCM_Client (W:11, W:30, W:34)', () => {
     expect(reply.body.length).toBe(0);
   });
 
-  // BUG (harness/roles/management-point/content.ts:24-25): a Range header whose unit is not `bytes`
+  // BUG (harness/roles/roles/shared/content.ts (parseRange)): a Range header whose unit is not `bytes`
   // (e.g. `items=0-5`) is answered 416. RFC 9110 §14.2: an origin server MUST ignore a Range header
   // field with a range unit it does not understand, i.e. answer 200 with the whole file. Fix: in
   // parseRange, return `undefined` (header ignored) unless the value starts with `bytes=`.

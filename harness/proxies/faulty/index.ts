@@ -1,40 +1,76 @@
-// Faulty proxies: negative controls. Each is the Node reference proxy with one switchable bug and
-// names the requirements it must break; the self-test proves every one of them is caught.
-import type { HeaderField } from '../../http/index.js';
-import { startNodeProxy } from '../node-proxy/index.js';
+// Faulty proxies: negative controls (after BoGo's ProtocolBugs and tlsfuzzer's expected failures).
+// Each is the Node reference proxy with one switchable bug, named for the real-world fault it
+// copies, and lists the requirements it must break — no more, no less. `ibcm-lab selftest` proves
+// every one of them is caught exactly, so no check in the catalog is one that cannot fail.
+import type { HeaderField, HttpRequestMessage } from '../../http/index.js';
+import { startNodeProxy, type NodeProxyFaults } from '../node-proxy/index.js';
 import type { ProxyImplementation } from '../types.js';
 
-function dropRequestHeader(header: string) {
-  return (headers: HeaderField[]) => headers.filter((field) => field.name.toLowerCase() !== header.toLowerCase());
+function faulty(name: string, description: string, breaks: string[], faults: NodeProxyFaults, modes: ProxyImplementation['modes'] = ['bridge']): ProxyImplementation {
+  return { name, kind: 'faulty', description, modes, breaks, start: (contract) => startNodeProxy(contract, faults) };
 }
 
+const withHeaders = (request: HttpRequestMessage, keep: (field: HeaderField) => boolean): HttpRequestMessage => ({ ...request, headers: request.headers.filter(keep) });
+const named = (name: string) => (field: HeaderField) => field.name.toLowerCase() === name.toLowerCase();
+const not = <T>(predicate: (value: T) => boolean) => (value: T) => !predicate(value);
+
+// Headers the documentation's allow-list names, plus the standard ones any proxy passes.
+const DOCUMENTED_ALLOW_LIST = new Set(['range', 'ccmclientid', 'ccmclientidsignature', 'ccmclienttimestamp', 'ccmclienttimestampssignature']);
+
 export const faultyProxies: ProxyImplementation[] = [
-  {
-    name: 'faulty-drop-ccmclientidsignature',
-    kind: 'faulty',
-    description: 'bridge that drops the CCMClientIDSignature request header',
-    modes: ['bridge'],
-    breaks: ['PX-HDR-MP-CCMClientIDSignature'],
-    start: (contract) => startNodeProxy(contract, { rewriteRequest: (request) => ({ ...request, headers: dropRequestHeader('CCMClientIDSignature')(request.headers) }) }),
-  },
-  {
-    name: 'faulty-docs-header-allowlist',
-    kind: 'faulty',
-    description: 'bridge whose header allow-list was copied from the docs: passes CCMClientTimestampsSignature (the typo) but drops the real CCMClientTimestampSignature',
-    modes: ['bridge'],
-    breaks: ['PX-HDR-MP-CCMClientTimestampSignature'],
-    start: (contract) => startNodeProxy(contract, { rewriteRequest: (request) => ({ ...request, headers: dropRequestHeader('CCMClientTimestampSignature')(request.headers) }) }),
-  },
-  {
-    name: 'faulty-verb-filter',
-    kind: 'faulty',
-    description: 'bridge that only forwards RFC 9110 methods and refuses CCM_POST, BITS_POST and PROPFIND with 405',
-    modes: ['bridge'],
-    // Blocking CCM_POST also blocks registration, which every signed-message check needs first.
-    breaks: ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature'],
-    start: (contract) =>
-      startNodeProxy(contract, {
-        rewriteRequest: (request) => (['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].includes(request.method) ? request : { reject: 405, reason: `method ${request.method} not allowed by policy` }),
-      }),
-  },
+  faulty('faulty-drop-ccmclientidsignature', 'bridge that drops the CCMClientIDSignature request header', ['PX-HDR-MP-CCMClientIDSignature'], {
+    rewriteRequest: (request) => withHeaders(request, not(named('CCMClientIDSignature'))),
+  }),
+  faulty('faulty-docs-header-allowlist', "bridge whose CCMClient* allow-list was copied from the docs: it passes the documented CCMClientTimestampsSignature (a typo) and drops the real CCMClientTimestampSignature", ['PX-HDR-MP-CCMClientTimestampSignature'], {
+    rewriteRequest: (request) => withHeaders(request, (field) => !/^ccmclient/i.test(field.name) || DOCUMENTED_ALLOW_LIST.has(field.name.toLowerCase())),
+  }),
+  faulty('faulty-drop-ccmclientid', 'bridge that drops the CCMClientID request header', ['PX-HDR-MP-CCMClientID'], {
+    rewriteRequest: (request) => withHeaders(request, not(named('CCMClientID'))),
+  }),
+  faulty('faulty-drop-ccmclienttimestamp', 'bridge that drops the CCMClientTimestamp request header', ['PX-HDR-MP-CCMClientTimestamp'], {
+    rewriteRequest: (request) => withHeaders(request, not(named('CCMClientTimestamp'))),
+  }),
+  faulty(
+    'faulty-verb-filter',
+    'bridge that forwards only RFC 9110 methods and answers CCM_POST, BITS_POST and PROPFIND with 405 (IIS request filtering / a WAF verb policy)',
+    // Refusing CCM_POST also refuses registration, which every signed-message check needs first.
+    ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-VERB-DP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE', 'PX-NTLM-AFFINITY'],
+    { rewriteRequest: (request) => (['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].includes(request.method) ? request : { reject: 405, reason: `method ${request.method} not allowed by policy` }) },
+  ),
+  faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', ['PX-HTTP11', 'PX-NTLM-AFFINITY'], { http10Upstream: true }),
+  faulty('faulty-strip-range', 'bridge that drops the Range request header (a cache that always fetches whole objects)', ['PX-HDR-MP-Range', 'PX-HDR-DP-Range', 'PX-RANGE'], {
+    rewriteRequest: (request) => withHeaders(request, not(named('Range'))),
+  }),
+  faulty('faulty-no-client-auth', 'bridge that accepts clients without checking their certificate', ['PX-BRIDGE-MUTUAL', 'PKI-MTLS'], { skipClientAuthentication: true }),
+  faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards over plain HTTP (unsupported by Configuration Manager)', ['PX-BRIDGE-NO-DOWNGRADE', 'PX-BRIDGE-MUTUAL', 'PKI-MTLS'], { downgradeUpstream: true }),
+  faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', ['PX-VERB-FSP-POST', 'PX-PORTS'], { httpsOnly: true }),
+  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST'], {
+    rewriteRequest: (request) => (request.method === 'POST' ? { reject: 405, reason: 'POST not allowed by policy' } : request),
+  }),
+  faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', ['PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'PX-PORTS'], {
+    rewriteRequest: (request) => (/^\/cmapplicationcatalog/i.test(request.target) ? { reject: 404, reason: 'no publishing rule for this path' } : request),
+  }),
+  faulty('faulty-strip-bits-headers', 'bridge whose header allow-list lacks the BITS-* headers', ['PX-VERB-MP-BITS_POST', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE'], {
+    rewriteRequest: (request) => withHeaders(request, (field) => !/^bits-/i.test(field.name)),
+  }),
+  faulty('faulty-binary-mangler', 'bridge that treats application/octet-stream bodies as text and re-encodes them as UTF-8', ['PX-CT-OCTET'], {
+    rewriteRequest: (request) => (/octet-stream/i.test(request.headers.find(named('Content-Type'))?.value ?? '') ? { ...request, body: Buffer.from(request.body.toString('latin1'), 'utf8') } : request),
+  }),
+  faulty('faulty-multipart-rewriter', 'bridge with a WAF multipart parser that rewrites part headers (adds Content-Disposition)', ['PX-CT-MULTIPART', 'PX-VERB-MP-CCM_POST'], {
+    rewriteRequest: (request) =>
+      /multipart\/mixed/i.test(request.headers.find(named('Content-Type'))?.value ?? '') ? { ...request, body: Buffer.from(request.body.toString('latin1').replace(/\r\ncontent-type: /g, '\r\nContent-Disposition: form-data\r\ncontent-type: '), 'latin1') } : request,
+  }),
+  faulty('faulty-url-normaliser', 'bridge that normalises request targets (decodes %7B and %7D)', ['PX-URL-EXACT'], {
+    rewriteRequest: (request) => ({ ...request, target: request.target.replace(/%7B/gi, '{').replace(/%7D/gi, '}') }),
+  }),
+  faulty('faulty-body-limit', 'bridge with a 1 MiB request body limit', ['PX-BODY-LARGE'], {
+    rewriteRequest: (request) => (request.body.length > 1024 * 1024 ? { reject: 413, reason: 'request body over 1 MiB' } : request),
+  }),
+  faulty('faulty-empty-200-error-page', 'bridge that replaces an empty 200 with its own error page', ['PX-EMPTY-200'], {
+    rewriteResponse: (response) => (response.status === 200 && response.body.length === 0 ? { ...response, status: 502, reason: 'Bad Gateway', headers: [{ name: 'Content-Type', value: 'text/html' }], body: Buffer.from('<html><body>The server returned an empty response.</body></html>') } : response),
+  }),
+  faulty('faulty-pooled-upstream', 'bridge that shares one upstream connection among all clients (connection multiplexing)', ['PX-NTLM-AFFINITY'], { sharedUpstream: true }),
+  faulty('faulty-te-sanitiser', 'bridge that deletes Transfer-Encoding from requests before parsing them (and so trusts Content-Length)', ['PX-SMUGGLE'], {
+    rawClientFilter: (chunk) => Buffer.from(chunk.toString('latin1').replace(/\r\nTransfer-Encoding:[^\r]*/gi, ''), 'latin1'),
+  }),
 ];

@@ -3,6 +3,7 @@
 import type { ProxyContract } from '../contract/schema.js';
 import type { StartedProxy } from '../types.js';
 import { startBridge } from './bridge.js';
+import { startForward } from './forward.js';
 import type { NodeProxyFaults } from './faults.js';
 import type { Listening } from './listen.js';
 import { ProxyLog } from './log.js';
@@ -14,11 +15,18 @@ export async function startNodeProxy(contract: ProxyContract, faults: NodeProxyF
   const log = new ProxyLog(contract.logs.dir);
   const listening: Listening[] = [];
   try {
+    if (contract.mode === 'forward') {
+      listening.push(await startForward(contract, log));
+      log.write(`forward: listening on ${contract.forwardProxy!.bind.host}:${contract.forwardProxy!.bind.port}, CONNECT to ports ${contract.forwardProxy!.allowedPorts.join(', ')}`);
+    }
     for (const listener of contract.listeners) {
+      if (faults.httpsOnly && listener.scheme === 'http') {
+        log.write(`${listener.name}: not published (HTTPS-only policy)`);
+        continue;
+      }
       if (contract.mode === 'bridge') listening.push(await startBridge(contract, listener, log, faults));
-      else if (contract.mode === 'tunnel') listening.push(await startTunnel(contract, listener, log));
-      else throw new Error(`the Node proxy has no ${contract.mode} mode yet`);
-      log.write(`${listener.name}: ${contract.mode} listening on ${listener.bind.host}:${listener.bind.port} for ${listener.publicName} -> ${listener.upstream.host}:${listener.upstream.port}`);
+      else listening.push(await startTunnel(contract, listener, log));
+      log.write(`${listener.name}: ${contract.mode} listening on ${listener.bind.host}:${listener.bind.port} for ${listener.publicName} -> ${listener.upstream.scheme}://${listener.upstream.host}:${listener.upstream.port}`);
     }
   } catch (error) {
     await Promise.all(listening.map((item) => item.close()));

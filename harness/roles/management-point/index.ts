@@ -4,13 +4,14 @@
 import { X509Certificate } from 'node:crypto';
 import type { SiteHandler, SiteRequest, SiteResponse } from '../../http/index.js';
 import { decodeMessage } from '../../ccm-messaging/index.js';
+import { ntlmAuthenticate, type NtlmAccount } from '../../ntlm/index.js';
 import { BitsUploadEndpoint } from './bits-upload.js';
 import { ClientRegistry } from './client-registry.js';
-import { deterministicContent } from './content.js';
-import { propfindListing, serveFile, type StaticFile } from './files.js';
 import { handlePolicyBody, handleRequestAssignments } from './policy.js';
 import { handleRegistration } from './registration.js';
 import { emptyReply } from './reply.js';
+import { deterministicContent } from '../shared/content.js';
+import { propfindListing, serveFile, type StaticFile } from '../shared/files.js';
 
 export interface ManagementPointOptions {
   siteCode: string;
@@ -20,6 +21,8 @@ export interface ManagementPointOptions {
   internetManagementPoints: { name: string; fqdn: string }[];
   /** The MP's certificate (PEM), returned by `.sms_aut?MPCERT`. */
   certificatePem: string;
+  /** Windows-integrated authentication on `/ccm_system_windowsauth/` (W:10, W:24): the lab's domain accounts. */
+  windowsAuth?: { domain: string; accounts: NtlmAccount[] };
 }
 
 export const CCMSETUP_SIZE = 512 * 1024;
@@ -47,6 +50,7 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
       if (method !== 'CCM_POST') return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
       return ccmPost(request);
     }
+    if (path === '/ccm_system_windowsauth/request' || path === '/ccm_system_windowsauth/') return windowsAuthenticated(request);
     if (path.startsWith('/ccm_incoming/')) {
       if (method === 'BITS_POST') return bits.handle(request);
       if (method === 'PROPFIND') return propfindListing(rawPath, []);
@@ -56,6 +60,20 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     if ((path === '/ccm_client' || path === '/ccm_client/') && method === 'PROPFIND') return propfindListing('/CCM_Client/', [ccmsetup]);
     return { status: 404, headers: [['Content-Type', 'text/html']], body: '<html><body>404 - File or directory not found.</body></html>' };
   };
+
+  /**
+   * NTLM like IIS: a multi-leg 401 handshake bound to the connection (W:60). The account the
+   * connection authenticated as is echoed in a lab header, so a mix-up between clients shows.
+   */
+  function windowsAuthenticated(request: SiteRequest): SiteResponse {
+    if (!options.windowsAuth) return { status: 404, body: '' };
+    const outcome = ntlmAuthenticate(request, options.windowsAuth.accounts, { targetName: options.windowsAuth.domain, serverName: options.hostName });
+    if (outcome.kind === 'respond') return outcome.response;
+    const authenticatedAs: [string, string] = ['X-IBCM-Lab-Authenticated-As', `${outcome.account.domain}\\${outcome.account.user}`];
+    if (request.method !== 'CCM_POST') return { status: 200, headers: [authenticatedAs], body: '' };
+    const response = ccmPost(request);
+    return { ...response, headers: [...(response.headers ?? []), authenticatedAs] };
+  }
 
   function ccmPost(request: SiteRequest): SiteResponse {
     let message;

@@ -1,8 +1,10 @@
-// Static files an MP serves (research W:11: `/CCM_Client/ccmsetup.exe` is downloadable from the MP,
-// large enough that BITS-style HEAD + ranged GET make sense). Content is deterministic, so a client
-// can verify it by hash without reading the role's state.
+// Deterministic file content and single byte ranges, shared by every role that serves files
+// (MP `/CCM_Client/`, DP package content, SUP `/Content/` and self-update). Content is a pure
+// function of a seed, so a client can verify what it downloaded by hash without reading any role's
+// state (DESIGN.md, boundaries), and a test can recompute the exact bytes.
 import { createHash } from 'node:crypto';
 
+/** `size` bytes: SHA-256(seed), then SHA-256 of the previous block, concatenated and truncated. */
 export function deterministicContent(seed: string, size: number): Buffer {
   const out = Buffer.alloc(size);
   let block = createHash('sha256').update(seed).digest();

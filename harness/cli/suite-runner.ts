@@ -1,0 +1,91 @@
+// Runs the conformance suites under Playwright for a set of (proxy, mode) projects and returns
+// every check's record. Shared by `run` and `selftest`. Ctrl-C reaches Playwright (same process
+// group), which tears the labs down; a SIGTERM sent to us alone is passed on.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import type { RawRunRecord } from '../report/results.js';
+import { RUN_SETTINGS_ENV, type RunSettings } from '../run/settings.js';
+import { UsageError } from '../errors.js';
+import { packageRoot } from './versions.js';
+
+export interface SuiteProject {
+  name: string;
+  mode: string;
+  proxy: string;
+}
+
+export interface SuiteRun {
+  runId: string;
+  runDir: string;
+  startedAt: Date;
+  raw: RawRunRecord;
+}
+
+export function newRun(): { runId: string; runDir: string; startedAt: Date } {
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runDir = resolve('.ibcm-lab', 'runs', runId);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  return { runId, runDir, startedAt };
+}
+
+export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string }): Promise<RawRunRecord> {
+  const settings: RunSettings = {
+    runId: options.run.runId,
+    runDir: options.run.runDir,
+    topology: options.topology ? resolve(options.topology) : undefined,
+    proxy: options.projects[0]?.proxy ?? 'node',
+    labIndexBase: labIndexBase(),
+    resultsFile: join(options.run.runDir, 'results.raw.json'),
+  };
+  const root = packageRoot();
+  // Playwright matches --grep against the title path (project, file, title); a title starts with its ID.
+  const grep = options.requirementIds ? ['--grep', `(?:^|\\s)(?:${options.requirementIds.map(escapeRegExp).join('|')})\\s`] : [];
+  const code = await runPlaywright(root, [...grep, '--workers', String(options.workers)], {
+    [RUN_SETTINGS_ENV]: JSON.stringify(settings),
+    IBCM_LAB_PROJECTS: JSON.stringify(options.projects),
+    IBCM_LAB_WORKERS: String(options.workers),
+    IBCM_LAB_PW_OUTPUT: join(options.run.runDir, 'playwright'),
+  });
+  const raw: RawRunRecord = existsSync(settings.resultsFile) ? JSON.parse(readFileSync(settings.resultsFile, 'utf8')) : { checks: [], errors: [`the suites did not report (Playwright exited with ${code})`], status: 'interrupted' };
+  if (raw.status === 'interrupted') raw.errors.push('the run was interrupted');
+  return raw;
+}
+
+/**
+ * Parallel labs take loopback blocks 127.<16+index>.x.x. IBCM_LAB_INDEX pins the first block
+ * (CI jobs sharing a machine give each its own); otherwise it is spread by process id.
+ */
+function labIndexBase(): number {
+  const pinned = process.env.IBCM_LAB_INDEX;
+  // Unpinned runs stay below 150 so tests that pin a block (150..180) never collide with them.
+  if (pinned === undefined) return (process.pid * 7) % 150;
+  const index = Number(pinned);
+  if (!Number.isInteger(index) || index < 0 || index > 180) throw new UsageError(`IBCM_LAB_INDEX must be a whole number from 0 to 180, got "${pinned}"`);
+  return index;
+}
+
+function runPlaywright(root: string, args: string[], env: Record<string, string>): Promise<number> {
+  const require = createRequire(join(root, 'package.json'));
+  const cli = require.resolve('@playwright/test/cli');
+  return new Promise((resolveExit, reject) => {
+    const child = spawn(process.execPath, [cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolveExit(code ?? (signal ? 130 : 1));
+    });
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,76 @@
+// Writes the proxy contract for the proxy under test: one listener per published service of every
+// internet-facing site system (bridge, tunnel), or a forward proxy (forward), plus everything the
+// proxy needs to do it: certificates, CA bundle, CRLs, a resolver and a hosts file, a log dir.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IssuedCertificate } from '../pki/index.js';
+import { PROXY_CONTRACT_VERSION, type ProxyContract } from '../proxies/index.js';
+import type { LabPlan } from './plan.js';
+
+export interface ContractInputs {
+  runId: string;
+  mode: 'bridge' | 'tunnel' | 'forward';
+  dir: string;
+  plan: LabPlan;
+  trustBundlePath: string;
+  crlPem: string;
+  crlUrls: string[];
+  resolver: { host: string; port: number; hostsFileText: string };
+  proxyServer?: IssuedCertificate;
+  proxyClient?: IssuedCertificate;
+}
+
+export function contractPathIn(dir: string): string {
+  return join(dir, 'proxy', 'contract.json');
+}
+
+export function writeContract(input: ContractInputs): ProxyContract {
+  const dir = join(input.dir, 'proxy');
+  const logs = join(dir, 'logs');
+  mkdirSync(logs, { recursive: true, mode: 0o700 });
+  const crlPath = join(dir, 'client-auth-crl.pem');
+  writeFileSync(crlPath, input.crlPem);
+  const hostsPath = join(dir, 'hosts');
+  writeFileSync(hostsPath, input.resolver.hostsFileText);
+  const keyPair = (certificate: IssuedCertificate) => ({ certificate: certificate.certPath, key: certificate.keyPath, chain: certificate.chainPath });
+  const bridge = input.mode === 'bridge';
+  const proxy = input.plan.proxy!;
+  const contract: ProxyContract = {
+    contractVersion: PROXY_CONTRACT_VERSION,
+    runId: input.runId,
+    mode: input.mode,
+    listeners:
+      input.mode === 'forward'
+        ? []
+        : input.plan.siteSystems.flatMap((system) =>
+            system.services
+              .filter((service) => service.published)
+              .map((service) => ({
+                name: `${system.role.name}-${service.service}`,
+                role: system.role.kind,
+                publicName: system.role.internetFqdn!,
+                bind: { host: system.publishedAddress!, port: service.port },
+                scheme: service.service,
+                tls: bridge && service.service === 'https' && input.proxyServer ? keyPair(input.proxyServer) : undefined,
+                upstream: {
+                  host: system.host.address,
+                  port: service.port,
+                  scheme: service.service,
+                  serverName: system.role.internetFqdn!,
+                  caBundle: input.trustBundlePath,
+                  clientCertificate: bridge && service.service === 'https' && input.proxyClient ? keyPair(input.proxyClient) : undefined,
+                },
+              })),
+          ),
+    forwardProxy:
+      input.mode === 'forward'
+        ? { bind: { host: proxy.address, port: proxy.forwardPort! }, allowedPorts: [...new Set(input.plan.siteSystems.flatMap((system) => system.services.filter((service) => service.published).map((service) => service.port)))] }
+        : undefined,
+    egress: { host: proxy.address },
+    resolver: { host: input.resolver.host, port: input.resolver.port, hostsFile: hostsPath },
+    clientAuthentication: bridge ? { required: true, caBundle: input.trustBundlePath, crl: crlPath, crlUrls: input.crlUrls } : undefined,
+    logs: { dir: logs },
+  };
+  writeFileSync(contractPathIn(input.dir), JSON.stringify(contract, null, 2));
+  return contract;
+}

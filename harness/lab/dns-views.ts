@@ -1,0 +1,29 @@
+// Split-horizon DNS (seed 000, seed 001; W:64): the internet view knows only internet names; a
+// published name points at the proxy's listener in bridge and tunnel mode, at the site system
+// itself in direct and forward mode. Inside (dmz, intranet) every name points at the site system,
+// and the intranet view adds the intranet names and the MP's SRV record.
+import type { DnsRecord } from '../dns/index.js';
+import type { ProxyMode, Segment, Topology } from '../topology/index.js';
+import type { LabPlan } from './plan.js';
+
+export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode, plan: LabPlan): DnsRecord[] {
+  const records: DnsRecord[] = plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: plan.cdp.host.address }));
+  for (const system of plan.siteSystems) {
+    const role = system.role;
+    if (role.internetFqdn) {
+      const address = segment === 'internet' && system.publishedAddress ? system.publishedAddress : system.host.address;
+      records.push({ name: role.internetFqdn, type: 'A', address });
+    }
+    if (segment === 'internet') continue;
+    records.push({ name: role.intranetFqdn, type: 'A', address: system.host.address });
+    if (segment === 'intranet' && role.kind === 'management-point')
+      records.push({ name: `_mssms_mp_${topology.site.code.toLowerCase()}._tcp.${topology.domains.intranet}`, type: 'SRV', target: role.intranetFqdn, port: system.host.ports.https! });
+  }
+  if (mode === 'forward' && plan.proxy && segment === 'internet') records.push({ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address });
+  return records;
+}
+
+/** The same A records in /etc/hosts format, for proxies that cannot query a DNS server on a non-standard port. */
+export function hostsFile(records: DnsRecord[]): string {
+  return records.flatMap((record) => (record.type === 'A' ? [`${record.address}\t${record.name}`] : [])).join('\n') + '\n';
+}

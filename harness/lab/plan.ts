@@ -1,0 +1,78 @@
+// Where everything goes: every host gets an address on its segment, every site-system service a
+// port, every published service a listener on the internet side. Pure data, made before anything
+// starts, so certificates, DNS views and the proxy contract all agree.
+import { EmbeddedPlacement } from '../drivers/embedded/placement.js';
+import type { CrlDistributionPointRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
+import type { PlacedHost } from './lab.js';
+
+export interface PlannedService {
+  service: 'https' | 'http';
+  /** The documented port (443, 80, 8531…) and the one actually listened on. */
+  wellKnownPort: number;
+  port: number;
+  /** Reachable from the internet (through the proxy, or directly in direct/forward mode). */
+  published: boolean;
+}
+
+export interface PlannedSiteSystem {
+  role: SiteSystemRole;
+  host: PlacedHost;
+  services: PlannedService[];
+  /** Bridge/tunnel: the proxy's internet-side address that publishes this site system. */
+  publishedAddress?: string;
+}
+
+export interface LabPlan {
+  placement: EmbeddedPlacement;
+  cdp: { role: CrlDistributionPointRole; host: PlacedHost };
+  siteSystems: PlannedSiteSystem[];
+  proxy?: PlacedHost & { forwardPort?: number };
+  clientAddresses: Map<string, string>;
+}
+
+export function servicesOf(role: SiteSystemRole): { service: 'https' | 'http'; port: number; published: boolean }[] {
+  const published = Boolean(role.internetFqdn);
+  switch (role.kind) {
+    case 'management-point':
+      return [
+        { service: 'https', port: role.httpsPort, published },
+        { service: 'http', port: role.httpPort, published: false },
+      ];
+    case 'fallback-status-point':
+      return [{ service: 'http', port: role.httpPort, published }];
+    default:
+      return [{ service: 'https', port: role.httpsPort, published }];
+  }
+}
+
+export function planLab(topology: Topology, mode: ProxyMode, labIndex: number): LabPlan {
+  const placement = new EmbeddedPlacement({ labIndex, portOffset: topology.drivers.embedded.portOffset });
+  const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
+  const cdp = { role: cdpRole, host: { name: cdpRole.name, kind: cdpRole.kind, segment: cdpRole.segment, address: placement.allocate(cdpRole.segment), ports: { http: placement.port(cdpRole.httpPort) }, fqdns: [cdpRole.fqdn] } };
+  const siteSystems = topology.roles
+    .filter((role): role is SiteSystemRole => role.kind !== 'crl-distribution-point')
+    .map((role): PlannedSiteSystem => {
+      const services = servicesOf(role).map((service) => ({ service: service.service, wellKnownPort: service.port, port: placement.port(service.port), published: service.published }));
+      const host: PlacedHost = {
+        name: role.name,
+        kind: role.kind,
+        segment: role.segment,
+        address: placement.allocate(role.segment),
+        ports: Object.fromEntries(services.map((service) => [service.service, service.port])),
+        fqdns: [role.intranetFqdn, ...(role.internetFqdn ? [role.internetFqdn] : [])],
+      };
+      return { role, host, services };
+    });
+  let proxy: LabPlan['proxy'];
+  if (mode === 'bridge' || mode === 'tunnel') {
+    proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'dmz', address: placement.allocate('dmz'), ports: {}, fqdns: [] };
+    for (const system of siteSystems.filter((candidate) => candidate.services.some((service) => service.published))) {
+      system.publishedAddress = placement.allocate('internet');
+      proxy.fqdns.push(system.role.internetFqdn!);
+    }
+  } else if (mode === 'forward') {
+    proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'internet', address: placement.allocate('internet'), ports: { forward: placement.port(3128) }, fqdns: [], forwardPort: placement.port(3128) };
+  }
+  const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.allocate(client.segment)]));
+  return { placement, cdp, siteSystems, proxy, clientAddresses };
+}

@@ -1,0 +1,37 @@
+// The handler behind each site-system role, configured from the topology. The lab is the only
+// place that knows which role runs where; the roles themselves only see requests.
+import type { SiteHandler } from '../http/index.js';
+import type { IssuedCertificate } from '../pki/index.js';
+import { applicationCatalog } from '../roles/application-catalog/index.js';
+import { distributionPoint } from '../roles/distribution-point/index.js';
+import { fallbackStatusPoint } from '../roles/fallback-status-point/index.js';
+import { managementPoint } from '../roles/management-point/index.js';
+import { softwareUpdatePoint } from '../roles/software-update-point/index.js';
+import type { Topology } from '../topology/index.js';
+import type { PlannedSiteSystem } from './plan.js';
+
+export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], certificate: IssuedCertificate | undefined): SiteHandler {
+  const role = system.role;
+  switch (role.kind) {
+    case 'management-point':
+      return managementPoint({
+        siteCode: topology.site.code,
+        hostName: role.name.toUpperCase(),
+        internetManagementPoints: siteSystems.filter((other) => other.role.kind === 'management-point' && other.role.internetFqdn).map((other) => ({ name: other.role.name.toUpperCase(), fqdn: other.role.internetFqdn! })),
+        certificatePem: certificate!.certPem,
+        windowsAuth: { domain: topology.domain.netbiosName, accounts: topology.domain.accounts.map((account) => ({ domain: topology.domain.netbiosName, user: account.user, password: account.password })) },
+      });
+    case 'distribution-point':
+      return distributionPoint({ packages: role.packages });
+    case 'fallback-status-point':
+      return fallbackStatusPoint();
+    case 'application-catalog':
+      return applicationCatalog({});
+    case 'software-update-point':
+      return softwareUpdatePoint({
+        internetFqdn: role.internetFqdn ?? role.intranetFqdn,
+        port: system.host.ports.https!,
+        updates: [{ updateId: '7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', title: 'Security Update for Windows (KB5099999)', fileSize: 1048576 }],
+      });
+  }
+}

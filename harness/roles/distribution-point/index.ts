@@ -1,0 +1,178 @@
+// The distribution point: package content under `/SMS_DP_SMSPKG$/<ContentID>.<version>` (research W:29),
+// enumerated with WebDAV PROPFIND (W:30), fetched the BITS way — HEAD for the size, GET with one Range
+// (W:34) — and the content signature under `/SMS_DP_SMSSIG$/` (W:29). Verbs GET, HEAD, PROPFIND (W:31);
+// unknown paths 404 as on IIS (an anonymous DP answers an unknown package with 404, W:32).
+//
+// Files are requested as `…/<ContentID>.<version>/sccm?/<relative file>` (W:29). On IIS the `?` starts
+// the query string, so the server sees the path `…/sccm` and the query `/<file>`; this role splits the
+// target the same way. A device that percent-encodes the `?` (`sccm%3F/`) or drops it has changed the
+// request a real DP answers, and gets 404 here too (W:57 PX-NORMALIZE).
+import type { SiteHandler, SiteRequest, SiteResponse } from '../../http/index.js';
+import { deterministicContent } from '../shared/content.js';
+import { multiStatus, serveFile, type MultiStatusEntry } from '../shared/files.js';
+import { badRequest, decodeTargetPart, encodePathSegments, methodNotAllowed, notFound, splitTarget } from '../shared/iis.js';
+import { escapeXml } from '../shared/xml.js';
+
+export interface DistributionPointFile {
+  /** Relative name inside the package; `/` separates sub-folders; spaces and non-ASCII allowed. */
+  name: string;
+  size: number;
+}
+
+export interface DistributionPointPackage {
+  /** `Content_<guid>` (applications) or a legacy package ID such as `LAB00001` (W:29). */
+  contentId: string;
+  version: number;
+  files: DistributionPointFile[];
+}
+
+export interface DistributionPointOptions {
+  packages: DistributionPointPackage[];
+}
+
+/** Verbs IIS on a DP must allow (W:31). */
+export const DP_VERBS = ['GET', 'HEAD', 'PROPFIND'] as const;
+export const CONTENT_ROOT = '/SMS_DP_SMSPKG$';
+export const SIGNATURE_ROOT = '/SMS_DP_SMSSIG$';
+export const SIGNATURE_SIZE = 2048;
+
+/** The bytes of a package file: a pure function of content ID and name, so a client can check them. */
+export function packageFileContent(contentId: string, name: string, size: number): Buffer {
+  return deterministicContent(`${contentId}/${name}`, size);
+}
+
+/** The bytes of `/SMS_DP_SMSSIG$/<ContentID>.<version>.tar`: a small stand-in for the signature tar. */
+export function packageSignatureContent(contentId: string, version: number): Buffer {
+  return deterministicContent(`${contentId}.${version}.tar`, SIGNATURE_SIZE);
+}
+
+/** `/SMS_DP_SMSPKG$/<ContentID>.<version>` — the package root the client PROPFINDs (W:29, W:30). */
+export function packageRootPath(contentId: string, version: number): string {
+  return `${CONTENT_ROOT}/${contentId}.${version}`;
+}
+
+/** `/SMS_DP_SMSPKG$/<ContentID>.<version>/sccm?/<file>` with the file name percent-encoded (W:29). */
+export function packageFilePath(contentId: string, version: number, name: string): string {
+  return `${packageRootPath(contentId, version)}/sccm?/${encodePathSegments(name)}`;
+}
+
+interface PackageEntry {
+  contentId: string;
+  version: number;
+  files: Map<string, DistributionPointFile>;
+}
+
+type Resource =
+  | { kind: 'root'; pkg: PackageEntry }
+  | { kind: 'file'; pkg: PackageEntry; file: DistributionPointFile }
+  | { kind: 'signature'; pkg: PackageEntry };
+
+export function distributionPoint(options: DistributionPointOptions): SiteHandler {
+  // IIS on NTFS: package and file names match case-insensitively (tools use `sms_dp_smspkg$`, W:29).
+  const packages = new Map<string, PackageEntry>();
+  for (const pkg of options.packages) {
+    const key = `${pkg.contentId}.${pkg.version}`.toLowerCase();
+    if (packages.has(key)) throw new Error(`distribution point: package ${pkg.contentId}.${pkg.version} is configured twice`);
+    const files = new Map<string, DistributionPointFile>();
+    for (const file of pkg.files) {
+      if (!Number.isInteger(file.size) || file.size < 0) throw new Error(`distribution point: ${pkg.contentId}/${file.name} has an invalid size ${file.size}`);
+      if (file.name === '' || file.name.startsWith('/')) throw new Error(`distribution point: ${pkg.contentId} has an invalid file name "${file.name}"`);
+      if (files.has(file.name.toLowerCase())) throw new Error(`distribution point: ${pkg.contentId} lists "${file.name}" twice`);
+      files.set(file.name.toLowerCase(), file);
+    }
+    packages.set(key, { contentId: pkg.contentId, version: pkg.version, files });
+  }
+
+  // Content is generated on first use (packages may be large) and kept: every later range is a slice.
+  const cache = new Map<string, Buffer>();
+  const contentOf = (key: string, make: () => Buffer): Buffer => {
+    let content = cache.get(key);
+    if (!content) cache.set(key, (content = make()));
+    return content;
+  };
+
+  return (request: SiteRequest): SiteResponse => {
+    const located = locate(request.target, packages);
+    if (located === 'bad-target') return badRequest('request target has a malformed percent-escape');
+    if (!located) return notFound();
+    if (!(DP_VERBS as readonly string[]).includes(request.method)) return methodNotAllowed(DP_VERBS);
+
+    switch (located.kind) {
+      case 'root':
+        if (request.method === 'PROPFIND') return listing(located.pkg, request.header('Depth'));
+        return htmlListing(located.pkg);
+      case 'file': {
+        const { pkg, file } = located;
+        if (request.method === 'PROPFIND') return multiStatus([{ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size }]);
+        const content = contentOf(`${pkg.contentId}/${file.name}`, () => packageFileContent(pkg.contentId, file.name, file.size));
+        return serveFile(request, { path: packageFilePath(pkg.contentId, pkg.version, file.name), content, contentType: 'application/octet-stream' });
+      }
+      case 'signature': {
+        const { pkg } = located;
+        if (request.method === 'PROPFIND') return methodNotAllowed(['GET', 'HEAD']);
+        const content = contentOf(`${pkg.contentId}.${pkg.version}.tar`, () => packageSignatureContent(pkg.contentId, pkg.version));
+        return serveFile(request, { path: `${SIGNATURE_ROOT}/${pkg.contentId}.${pkg.version}.tar`, content, contentType: 'application/x-tar' });
+      }
+    }
+  };
+}
+
+/** Map a request target onto a package resource; undefined for anything this DP does not have. */
+function locate(target: string, packages: Map<string, PackageEntry>): Resource | 'bad-target' | undefined {
+  const { path: rawPath, query: rawQuery } = splitTarget(target);
+  const path = decodeTargetPart(rawPath);
+  const query = rawQuery === undefined ? undefined : decodeTargetPart(rawQuery);
+  if (path === undefined || (query === undefined && rawQuery !== undefined)) return 'bad-target';
+  const segments = path.split('/');
+  if (segments[0] !== '' || segments.length < 3) return undefined;
+  const root = `/${segments[1]!}`.toLowerCase();
+
+  if (root === SIGNATURE_ROOT.toLowerCase()) {
+    // `/SMS_DP_SMSSIG$/<ContentID>.<version>.tar` (W:29).
+    if (segments.length !== 3 || query !== undefined || !segments[2]!.toLowerCase().endsWith('.tar')) return undefined;
+    const pkg = packages.get(segments[2]!.slice(0, -'.tar'.length).toLowerCase());
+    return pkg && { kind: 'signature', pkg };
+  }
+  if (root !== CONTENT_ROOT.toLowerCase()) return undefined;
+  const pkg = packages.get(segments[2]!.toLowerCase());
+  if (!pkg) return undefined;
+  const rest = segments.slice(3);
+
+  // `/SMS_DP_SMSPKG$/<ContentID>.<version>` or with a trailing slash: the package root.
+  if (query === undefined) return rest.length === 0 || (rest.length === 1 && rest[0] === '') ? { kind: 'root', pkg } : undefined;
+  // `…/sccm?/<file>`: the path ends in the `sccm` segment and the query is `/<relative file>`.
+  if (rest.length !== 1 || rest[0]!.toLowerCase() !== 'sccm') return undefined;
+  if (query === '' || query === '/') return { kind: 'root', pkg };
+  if (!query.startsWith('/')) return undefined;
+  const file = pkg.files.get(query.slice(1).toLowerCase());
+  return file && { kind: 'file', pkg, file };
+}
+
+/**
+ * PROPFIND on the package root (W:30): the client sends `Depth: infinity`; `1` is answered the same
+ * way (all files, whatever their folder), `0` with the collection alone; no Depth means infinity
+ * (RFC 4918 §9.1). Hrefs use the `…/sccm?/<file>` form the client then downloads (W:29).
+ */
+function listing(pkg: PackageEntry, depth: string | undefined): SiteResponse {
+  const entries: MultiStatusEntry[] = [{ href: `${packageRootPath(pkg.contentId, pkg.version)}/`, collection: true, length: 0 }];
+  if (depth?.trim() !== '0') {
+    for (const file of pkg.files.values()) entries.push({ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size });
+  }
+  return multiStatus(entries);
+}
+
+/**
+ * GET on the package root: an IIS-directory-browsing style page, one `<a href>` per file in the
+ * `sccm?/` form. Tools that enumerate DP content over HTTP read exactly these anchors (W:29 [TOOL]
+ * SCCMSecrets, sccm-http-looter); the exact page layout of a real DP is [INFER].
+ */
+function htmlListing(pkg: PackageEntry): SiteResponse {
+  const root = packageRootPath(pkg.contentId, pkg.version);
+  const lines = [...pkg.files.values()].map(
+    (file) => ` 11/2/2026  8:00 AM ${String(file.size).padStart(12)} <A HREF="${escapeXml(packageFilePath(pkg.contentId, pkg.version, file.name))}">${escapeXml(file.name)}</A><br>`,
+  );
+  const body =
+    `<html><head><title>${escapeXml(root.slice(1))}/</title></head><body><H1>${escapeXml(root.slice(1))}/</H1><hr>\r\n\r\n` +
+    `<pre>${lines.join('')}</pre><hr></body></html>`;
+  return { status: 200, headers: [['Content-Type', 'text/html; charset=utf-8']], body };
+}

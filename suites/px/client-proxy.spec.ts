@@ -1,0 +1,27 @@
+// PX-CLIENT-PROXY: internet clients work through a client-side web proxy (HTTP CONNECT) as well as
+// with a direct connection (seed 000). The proxy's log shows the CONNECT; the MP sees the client's
+// own certificate, since CONNECT leaves TLS end to end.
+import { ensure } from '../evidence.js';
+import { check } from '../fixtures.js';
+import { describeClientResult, siteReason } from '../verify.js';
+
+check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and gets policy', async ({ lab, client, evidence }) => {
+  ensure(client.profile.webProxy, 'setup: the client has no web proxy in forward mode');
+  const journal = lab.journal('mp1');
+  const mark = journal.mark();
+  const registration = await client.register();
+  evidence.sent(registration.exchange);
+  ensure(client.smsId, `registration through the web proxy failed: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}`);
+  const assignments = await client.requestAssignments();
+  evidence.sent(assignments.exchange);
+  const received = journal.since(mark);
+  evidence.received('mp1', received);
+  ensure(assignments.assignments.length > 0, `policy assignments through the web proxy failed: ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`);
+  const connects = lab.proxyLog().filter((line) => line.includes(`CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}`));
+  const proxyAddress = client.profile.webProxy.host;
+  const viaProxy = received.every((entry) => entry.remoteAddress === lab.proxyContract?.egress.host);
+  ensure(connects.length > 0 || viaProxy, `the requests did not go through the web proxy ${proxyAddress} (its log shows no CONNECT, and the MP saw ${[...new Set(received.map((entry) => entry.remoteAddress))].join(', ')})`);
+  const peer = received[0]?.tls?.peerCertificate;
+  ensure(peer && peer.subject.includes(client.profile.fqdn), `the MP did not see the client's own certificate through the CONNECT tunnel (${peer?.subject ?? 'none'})`);
+  evidence.pass(`through the web proxy ${proxyAddress}: CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}, registration as ${client.smsId} and ${assignments.assignments.length} policy assignment(s); the MP saw ${peer.subject}`);
+});

@@ -1,0 +1,28 @@
+// PX-NTLM-AFFINITY: Windows-integrated authentication through the proxy (seed 000, user policy;
+// W:60). NTLM's 401 handshake is bound to one connection: one client connection must map to one
+// upstream connection, never shared between clients, or clients authenticate as each other.
+import { ensure } from '../evidence.js';
+import { check } from '../fixtures.js';
+import { describeClientResult, siteReason } from '../verify.js';
+
+check('PX-NTLM-AFFINITY', 'NTLM multi-leg 401 works and two concurrent clients stay themselves', async ({ lab, newClient, evidence }) => {
+  const journal = lab.journal('mp1');
+  const mark = journal.mark();
+  const clients = [newClient('ws01'), newClient('ws02')];
+  const results = await Promise.all(clients.map((client) => client.registerWithWindowsAuth()));
+  const received = journal.since(mark).filter((entry) => entry.target.toLowerCase().startsWith('/ccm_system_windowsauth'));
+  results.forEach((result) => evidence.sent(...result.legs));
+  evidence.received('mp1', received);
+  for (const [index, client] of clients.entries()) {
+    const result = results[index]!;
+    const account = `${client.profile.account!.domain}\\${client.profile.account!.user}`;
+    const last = result.legs.at(-1)!;
+    ensure(result.legs.length === 2, `${client.profile.computerName}: the NTLM handshake did not get past the first leg: ${describeClientResult(result.legs[0]!)}${siteReason(result.legs[0]!)}`);
+    ensure(last.status === 200, `${client.profile.computerName} (${account}): the Authenticate leg was refused: ${describeClientResult(last)}${siteReason(last)}`);
+    ensure(result.authenticatedAs === account, `${client.profile.computerName} logged on as ${account} but the MP authenticated the connection as ${result.authenticatedAs ?? '(nobody)'}: connections were shared between clients`);
+  }
+  // Both legs of each handshake must have used one MP connection, and the clients different ones.
+  const connections = received.map((entry) => entry.connectionId);
+  ensure(new Set(connections).size === 2, `the four legs reached the MP on ${new Set(connections).size} connection(s) (${connections.join(', ')}); expected one per client`);
+  evidence.pass(`both clients completed Negotiate → 401 Challenge → Authenticate, each on its own MP connection (${[...new Set(connections)].join(' and ')}), and each was authenticated as itself`);
+});

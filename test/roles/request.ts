@@ -1,0 +1,85 @@
+// Helpers for the role tests: hand-built SiteRequests (shaped as harness/http/server.ts hands them to
+// a role), replies normalised for assertions, and a real site server on 127.0.0.1 with an undici
+// client for the end-to-end cases.
+import { Client } from 'undici';
+import { Journal, headerValue, startSiteServer, type SiteHandler, type SiteRequest, type SiteResponse, type StartedSiteServer } from '../../harness/http/index.js';
+
+export type Headers = [string, string][];
+
+export function siteRequest(method: string, target: string, headers: Headers = [], body: Buffer | string = Buffer.alloc(0)): SiteRequest {
+  const fields = headers.map(([name, value]) => ({ name, value }));
+  return {
+    method,
+    target,
+    version: 'HTTP/1.1',
+    requestLine: `${method} ${target} HTTP/1.1`,
+    headers: fields,
+    body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
+    connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 49152, tls: null, state: new Map() },
+    header: (name) => headerValue(fields, name),
+  };
+}
+
+export interface Reply {
+  status: number;
+  reason: string | undefined;
+  headers: Headers;
+  body: Buffer;
+  text: string;
+  header(name: string): string | undefined;
+}
+
+export function replyOf(response: SiteResponse): Reply {
+  const headers = response.headers ?? [];
+  const body = response.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(response.body) ? response.body : Buffer.from(response.body, 'utf8');
+  return {
+    status: response.status,
+    reason: response.reason,
+    headers,
+    body,
+    text: body.toString('utf8'),
+    header: (name) => headers.find(([field]) => field.toLowerCase() === name.toLowerCase())?.[1],
+  };
+}
+
+export async function call(handler: SiteHandler, method: string, target: string, headers: Headers = [], body?: Buffer | string): Promise<Reply> {
+  return replyOf(await handler(siteRequest(method, target, headers, body)));
+}
+
+export interface RunningRole {
+  server: StartedSiteServer;
+  journal: Journal;
+  /** Keep-alive client to the server; requests with a body and a verb other than POST need `reset: false`. */
+  client: Client;
+  close(): Promise<void>;
+}
+
+/** The role behind the lab's real HTTP server on 127.0.0.1 (plain HTTP, any free port). */
+export async function serveRole(name: string, handler: SiteHandler): Promise<RunningRole> {
+  const journal = new Journal();
+  const server = await startSiteServer({ name, host: '127.0.0.1', port: 0, handler, journal });
+  const client = new Client(`http://127.0.0.1:${server.port}`);
+  return {
+    server,
+    journal,
+    client,
+    async close() {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+export interface WireReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+}
+
+/** One request through undici; the connection is kept (`reset: false`) whatever the verb. */
+export async function send(role: RunningRole, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<WireReply> {
+  const response = await role.client.request({ method, path, headers, body, reset: false });
+  const bytes = Buffer.from(await response.body.arrayBuffer());
+  return { status: response.statusCode, headers: response.headers, body: bytes, text: bytes.toString('utf8') };
+}
