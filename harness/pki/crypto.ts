@@ -6,6 +6,7 @@ import { randomBytes, webcrypto } from 'node:crypto';
 // Must evaluate before @peculiar/x509 (tsyringe checks for Reflect.getMetadata at import time).
 import './reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
+import { RsaKeyPool, defaultKeyPoolDir } from './key-pool.js';
 
 // @peculiar/x509 signs through whatever WebCrypto it is given; use Node's.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -27,12 +28,16 @@ const RSA_KEYGEN: webcrypto.RsaHashedKeyGenParams = {
   hash: 'SHA-256',
 };
 
+// One pool per process: a cache of key material, not lab state (see key-pool.ts).
+const keyPool = new RsaKeyPool(defaultKeyPoolDir(), RSA_KEYGEN);
+
 /**
- * Generates an extractable RSA 2048 key pair. Generation runs on libuv's
- * thread pool, so callers start several at once and `Promise.all` them.
+ * An extractable RSA 2048 key pair, from the on-disk pool unless IBCM_LAB_FRESH_KEYS=1. Fresh
+ * generation runs on libuv's thread pool, so callers start several at once and `Promise.all` them.
  */
 export async function generateRsaKeyPair(): Promise<KeyPair> {
-  return (await webcrypto.subtle.generateKey(RSA_KEYGEN, true, ['sign', 'verify'])) as KeyPair;
+  if (process.env.IBCM_LAB_FRESH_KEYS === '1') return (await webcrypto.subtle.generateKey(RSA_KEYGEN, true, ['sign', 'verify'])) as KeyPair;
+  return keyPool.take();
 }
 
 /** PKCS#8 PEM ("BEGIN PRIVATE KEY") of a private key. */

@@ -1,8 +1,11 @@
 /**
  * NTLMv2 end to end through the lab's real site server (plain HTTP on 127.0.0.1):
- * raw-socket and undici clients, connection affinity, wrong passwords, hostile tokens.
+ * raw-socket and undici clients, connection affinity, wrong passwords, hostile tokens,
+ * and curl's own NTLMv2 implementation as an independent interop check when available.
  */
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Client } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Journal, startSiteServer, type StartedSiteServer } from '../../harness/http/index.js';
@@ -260,4 +263,25 @@ describe('NTLM through the lab site server', () => {
       await client.close();
     }
   });
+
+  it.skipIf(!curlHasNtlm())('interoperates with curl --ntlm (an independent NTLMv2 implementation)', async () => {
+    const run = promisify(execFile);
+    const curl = (user: string) =>
+      run('curl', ['-s', '-w', '\n%{http_code} %{num_connects}', '--ntlm', '-u', user, `http://127.0.0.1:${server.port}${PATH}`], { timeout: 5000 }).then((result) => {
+        const cut = result.stdout.lastIndexOf('\n');
+        return [result.stdout.slice(0, cut).trim(), result.stdout.slice(cut + 1)]; // [body, "status connections"]
+      });
+    expect(await curl(`CORP\\alice:${ALICE.password}`)).toEqual(['hello alice', '200 1']);
+    const [body, status] = await curl('CORP\\alice:not-her-password');
+    expect(body).toBe('401 Unauthorized: NTLMv2 response does not verify for CORP\\alice');
+    expect(status).toBe('401 1');
+  });
 });
+
+function curlHasNtlm(): boolean {
+  try {
+    return / NTLM( |$)/m.test(execFileSync('curl', ['-V'], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+}
