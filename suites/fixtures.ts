@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test as base } from '@playwright/test';
 import { appliesIn, requirementById } from '../harness/catalog/index.js';
 import { IbcmClient } from '../harness/client/index.js';
+import { createSigningIdentity, type SigningIdentity } from '../harness/client/signing-identity.js';
 import { startLab, type Lab } from '../harness/lab/index.js';
 import { findProxy } from '../harness/proxies/index.js';
 import { readRunSettings } from '../harness/run/settings.js';
@@ -22,7 +23,9 @@ export interface CheckFixtures {
   evidence: Evidence;
 }
 
-export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab; mode: ProxyMode; proxyName: string }>({
+export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab; mode: ProxyMode; proxyName: string; identities: Map<string, Promise<SigningIdentity>> }>({
+  // One message-signing identity per computer for the worker's life, as a real client keeps its key.
+  identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
   mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
   proxyName: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { proxy?: string }).proxy ?? readRunSettings().proxy), { scope: 'worker' }],
   lab: [
@@ -55,10 +58,12 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab;
     },
     { scope: 'worker', timeout: 30_000 },
   ],
-  newClient: async ({ lab }, use) => {
+  newClient: async ({ lab, identities }, use) => {
     const clients: IbcmClient[] = [];
     await use((name, options) => {
-      const client = new IbcmClient(lab.clientProfile(name), options);
+      const profile = lab.clientProfile(name);
+      if (!identities.has(profile.computerName)) identities.set(profile.computerName, createSigningIdentity(profile.computerName));
+      const client = new IbcmClient(profile, { ...options, identity: identities.get(profile.computerName) });
       clients.push(client);
       return client;
     });

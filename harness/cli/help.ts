@@ -8,7 +8,9 @@ the site system received.
 
 Usage
   ibcm-lab run [options]      run the conformance checks (the main job)
+  ibcm-lab selftest           prove the checks: reference proxies pass, every faulty proxy is caught
   ibcm-lab proxies            list the built-in proxies, reference and deliberately faulty
+  ibcm-lab doctor             what this machine has: nginx, haproxy, squid, chromium, docker
   ibcm-lab requirements       list the requirement catalog (ID, strength, modes, coverage)
   ibcm-lab help [command]     this text, or a command's
   ibcm-lab --version
@@ -55,4 +57,23 @@ Examples
   npx ibcm-lab run --mode bridge --grep PX-HDR
   npx ibcm-lab run --proxy faulty-drop-ccmclientidsignature --mode bridge   # must fail
   npx ibcm-lab run --topology customer.yaml --mode tunnel
+`;
+
+export const SELFTEST_HELP = `ibcm-lab selftest — prove that the checks can tell a good proxy from a bad one
+
+Runs every reference proxy (node, nginx, haproxy, squid — in each mode it offers) and every
+deliberately faulty proxy against the whole catalog. A reference proxy must pass, except for the
+findings recorded with a reason in its expectations; a faulty proxy must fail exactly the
+requirements it is built to break. Prints one line per proxy and mode and the mutation score.
+
+Usage
+  ibcm-lab selftest [--proxies <regex>] [--workers <n>] [--json <file>]
+
+Options
+  --proxies <regex>    only proxies whose name matches, e.g. '^faulty-' or 'nginx|haproxy'
+  --workers <n>        parallel labs (default 3)
+  --json <file>        write the verdicts and the mutation score as JSON
+
+Exit codes: 0 no deviation · 1 a reference proxy failed unexpectedly, or a faulty proxy was not
+caught exactly · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install).
 `;

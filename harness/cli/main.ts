@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { requirements } from '../catalog/index.js';
 import { IbcmLabError, UsageError } from '../errors.js';
 import { builtInProxies } from '../proxies/index.js';
-import { MAIN_HELP, RUN_HELP } from './help.js';
+import { doctorReport } from '../proxies/binaries.js';
+import { MAIN_HELP, RUN_HELP, SELFTEST_HELP } from './help.js';
+import { selftestCommand } from './selftest.js';
 import { runCommand } from './run.js';
 import { versions } from './versions.js';
 
@@ -14,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(rest[0] === 'run' ? RUN_HELP : MAIN_HELP);
+      process.stdout.write(rest[0] === 'run' ? RUN_HELP : rest[0] === 'selftest' ? SELFTEST_HELP : MAIN_HELP);
       return 0;
     case '--version':
     case '-V':
@@ -27,6 +29,20 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runCommand(values as Record<string, string>);
+    }
+    case 'selftest': {
+      const { values } = parse(rest, { workers: { type: 'string' }, json: { type: 'string' }, proxies: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      if ((values as { help?: boolean }).help) {
+        process.stdout.write(SELFTEST_HELP);
+        return 0;
+      }
+      return selftestCommand(values as Record<string, string>);
+    }
+    case 'doctor': {
+      parse(rest, {});
+      const lines = await doctorReport();
+      for (const line of lines) process.stdout.write(`${line.name.padEnd(10)} ${line.found ? `✔ ${line.found}${line.version ? `  (${line.version})` : ''}` : `✘ not found${line.advice ? ` — ${line.advice}` : ''}`}\n`);
+      return 0;
     }
     case 'proxies':
       parse(rest, {});

@@ -1,7 +1,7 @@
 // Bodies: application/octet-stream byte-exact (PX-CT-OCTET, seed 000), multi-megabyte BITS uploads
 // and CCM_POST messages (PX-BODY-LARGE, W:37, W:59), and the MP's empty 200 passed through as it is
 // (PX-EMPTY-200, W:18, W:66).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CCM_CONTENT_TYPE, encodeMessage } from '../../harness/ccm-messaging/index.js';
 import { sha256Hex, type IbcmClient } from '../../harness/client/index.js';
 import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
@@ -56,13 +56,15 @@ check('PX-CT-OCTET', 'application/octet-stream bodies arrive byte-exact', async 
 check('PX-BODY-LARGE', 'a multi-megabyte BITS upload and a large CCM_POST pass', async ({ lab, client, evidence }: CheckFixtures) => {
   const journal = lab.journal('mp1');
   const mark = journal.mark();
-  const payload = allByteValues(8 * 1024 * 1024);
-  const upload = await bitsUpload(client, payload, 4 * 1024 * 1024);
+  const payload = allByteValues(6 * 1024 * 1024);
+  const upload = await bitsUpload(client, payload, 3 * 1024 * 1024);
   evidence.sent(...upload.exchanges);
-  ensure(!upload.failure, `an 8 MiB BITS upload in 4 MiB fragments failed: ${upload.failure}`);
+  ensure(!upload.failure, `a 6 MiB BITS upload in 3 MiB fragments failed: ${upload.failure}`);
   ensure(upload.uploaded === sha256Hex(payload), `the MP assembled sha256 ${upload.uploaded}, the client sent ${sha256Hex(payload)}`);
-  // A large inventory-style message: a 2 MiB body through CCM_POST, byte-exact.
-  const inventory = `<Report><ReportBody>${'<Instance Class="Win32_Service"><Name>lab</Name></Instance>'.repeat(18_000)}</ReportBody></Report>`;
+  // A large inventory-style message through CCM_POST, byte-exact. The body is zlib-compressed, so
+  // its content must not compress away: an incompressible blob keeps the message over 1 MiB.
+  const blob = randomBytes(1024 * 1024).toString('base64');
+  const inventory = `<Report><ReportBody><Instance Class="CCM_FileSystemFile"><Content>${blob}</Content></Instance></ReportBody></Report>`;
   const message = encodeMessage({ sourceId: 'GUID:00000000-0000-0000-0000-000000000000', sourceHost: client.profile.computerName, targetEndpoint: 'MP_HinvEndpoint', targetHost: client.profile.install.CCMHOSTNAME, replyMode: 'Async' }, inventory);
   const post = await client.send({ method: 'CCM_POST', target: '/ccm_system/request', headers: [['Content-Type', CCM_CONTENT_TYPE]], body: message.body });
   evidence.sent(post);
@@ -71,7 +73,7 @@ check('PX-BODY-LARGE', 'a multi-megabyte BITS upload and a large CCM_POST pass',
   const { entry, problems } = arrival(post, received);
   ensure(entry, `${problems[0]}; ${describeClientResult(post)}`);
   ensure(problems.length === 0 && post.status === 200, `a ${post.requestBodyLength}-byte CCM_POST: ${[...problems, describeClientResult(post)].join('; ')}`);
-  evidence.pass(`8 MiB uploaded by BITS in two 4 MiB fragments arrived intact; a ${(post.requestBodyLength / 1024).toFixed(0)} KiB CCM_POST arrived byte-exact and was answered`);
+  evidence.pass(`6 MiB uploaded by BITS in two 3 MiB fragments arrived intact; a ${(post.requestBodyLength / 1024).toFixed(0)} KiB CCM_POST arrived byte-exact and was answered`);
 });
 
 check('PX-EMPTY-200', "the MP's empty 200 reaches the client unchanged", async ({ lab, client, evidence }: CheckFixtures) => {

