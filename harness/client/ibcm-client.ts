@@ -43,9 +43,16 @@ export class IbcmClient {
   private identity?: SigningIdentity;
   smsId?: string;
 
-  constructor(readonly profile: ClientProfile, transportOptions: TransportOptions = {}) {
+  /**
+   * `identity` lets a caller keep one signing identity per computer across client objects, as a
+   * real client keeps its key for life (and saves an RSA key generation per check).
+   */
+  constructor(readonly profile: ClientProfile, transportOptions: TransportOptions & { identity?: Promise<SigningIdentity> } = {}) {
     this.transport = new ClientTransport(profile, transportOptions);
+    this.identityPromise = transportOptions.identity;
   }
+
+  private identityPromise?: Promise<SigningIdentity>;
 
   /** `https://<CCMHOSTNAME>:<CCMHTTPSPORT>` — the internet MP named at install (research W:51). */
   get managementPointOrigin(): string {
@@ -66,7 +73,8 @@ export class IbcmClient {
   }
 
   async signingIdentity(): Promise<SigningIdentity> {
-    this.identity ??= await createSigningIdentity(this.profile.computerName);
+    this.identityPromise ??= createSigningIdentity(this.profile.computerName);
+    this.identity ??= await this.identityPromise;
     return this.identity;
   }
 

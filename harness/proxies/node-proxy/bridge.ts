@@ -157,7 +157,8 @@ class UpstreamConnector {
 
   private connect(log: ProxyLog, purpose: string): Promise<{ socket: Duplex; reader: HttpReader }> {
     const upstream = this.listener.upstream;
-    const downgrade = this.faults.downgradeUpstream && upstream.scheme === 'https';
+    // Only the MP serves plain HTTP in the lab (for intranet clients), so that is where it downgrades.
+    const downgrade = this.faults.downgradeUpstream && upstream.scheme === 'https' && this.listener.role === 'management-point';
     const port = downgrade ? upstream.port - 443 + 80 : upstream.port;
     const secure = upstream.scheme === 'https' && !downgrade;
     return new Promise((resolve, reject) => {
