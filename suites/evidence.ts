@@ -31,8 +31,16 @@ export class Evidence {
     this.notes.push(text);
   }
 
+  private verdictText?: 'failed' | 'error';
+
   /** The reason for a pass. */
   pass(reason: string): void {
+    this.reasonText = reason;
+  }
+
+  /** A failure or could-not-run recorded instead of thrown (see fixtures.ts). */
+  record(verdict: 'failed' | 'error', reason: string): void {
+    this.verdictText = verdict;
     this.reasonText = reason;
   }
 
@@ -41,7 +49,7 @@ export class Evidence {
   }
 
   toJSON() {
-    return { reason: this.reasonText, notes: this.notes, client: this.client, journal: this.journal, proxyLog: this.proxyLog };
+    return { verdict: this.verdictText, reason: this.reasonText, notes: this.notes, client: this.client, journal: this.journal, proxyLog: this.proxyLog };
   }
 }
 

@@ -1,7 +1,6 @@
 // Playwright fixtures: the lab is worker-scoped (one per worker and proxy mode, started once,
 // stopped at the end — also on Ctrl-C, when Playwright tears fixtures down), a client and the
 // evidence record are test-scoped. `check()` declares a conformance check for a requirement ID.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base } from '@playwright/test';
 import { appliesIn, requirementById } from '../harness/catalog/index.js';
@@ -9,9 +8,9 @@ import { IbcmClient } from '../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../harness/client/signing-identity.js';
 import { startLab, type Lab } from '../harness/lab/index.js';
 import { findProxy } from '../harness/proxies/index.js';
-import { readRunSettings } from '../harness/run/settings.js';
+import { RUN_SETTINGS_ENV, readRunSettings } from '../harness/run/settings.js';
 import { loadTopology, type ProxyMode } from '../harness/topology/index.js';
-import { EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
+import { CheckFailure, EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
 
 export interface CheckFixtures {
   lab: Lab;
@@ -23,20 +22,32 @@ export interface CheckFixtures {
   evidence: Evidence;
 }
 
-export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab; mode: ProxyMode; proxyName: string; identities: Map<string, Promise<SigningIdentity>> }>({
+/** The worker's lab, or why it could not start (then every check of the worker reports "could not run"). */
+interface LabState {
+  lab?: Lab;
+  error?: string;
+}
+
+/**
+ * Under `ibcm-lab run` a check's failure is recorded in its evidence and the Playwright test ends
+ * normally: Playwright replaces a worker after every failed test, which would rebuild the lab for
+ * each failing check. Run directly (`npx playwright test`), failures throw as usual.
+ */
+const recordFailures = Boolean(process.env[RUN_SETTINGS_ENV]);
+
+export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { labState: LabState; mode: ProxyMode; proxyName: string; identities: Map<string, Promise<SigningIdentity>> }>({
   // One message-signing identity per computer for the worker's life, as a real client keeps its key.
   identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
   mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
   proxyName: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { proxy?: string }).proxy ?? readRunSettings().proxy), { scope: 'worker' }],
-  lab: [
+  labState: [
     async ({ mode, proxyName }, use, workerInfo) => {
       const settings = readRunSettings();
       const proxy = findProxy(proxyName);
-      if (!proxy) throw new Error(`LabStartError: unknown proxy "${proxyName}"`);
-      // Once a lab of this run could not start, the others fail at once with the same reason
-      // instead of each trying again (Playwright restarts a worker after a fixture failure).
-      const failedMarker = join(settings.runDir, `lab-start-failed-${workerInfo.project.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
-      if (existsSync(failedMarker)) throw new Error(readFileSync(failedMarker, 'utf8'));
+      if (!proxy) {
+        await use({ error: `LabStartError: unknown proxy "${proxyName}"` });
+        return;
+      }
       let lab: Lab;
       try {
         lab = await startLab({
@@ -49,19 +60,19 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab;
         });
       } catch (error) {
         // Marked so the reporter reads it as "could not run" (exit 2), not as a failed requirement.
-        const message = `LabStartError: ${(error as Error).message}`;
-        writeFileSync(failedMarker, message);
-        throw new Error(message);
+        await use({ error: `LabStartError: ${(error as Error).message}` });
+        return;
       }
-      await use(lab);
+      await use({ lab });
       await lab.stop();
     },
     { scope: 'worker', timeout: 30_000 },
   ],
-  newClient: async ({ lab, identities }, use) => {
+  newClient: async ({ labState, identities }, use) => {
     const clients: IbcmClient[] = [];
     await use((name, options) => {
-      const profile = lab.clientProfile(name);
+      if (!labState.lab) throw new Error(labState.error);
+      const profile = labState.lab.clientProfile(name);
       if (!identities.has(profile.computerName)) identities.set(profile.computerName, createSigningIdentity(profile.computerName));
       const client = new IbcmClient(profile, { ...options, identity: identities.get(profile.computerName) });
       clients.push(client);
@@ -69,12 +80,12 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { lab: Lab;
     });
     await Promise.all(clients.map((client) => client.close()));
   },
-  client: async ({ newClient }, use) => use(newClient()),
-  evidence: async ({ lab }, use, testInfo) => {
+  client: async ({ labState, newClient }, use) => use(labState.lab ? newClient() : (undefined as unknown as IbcmClient)),
+  evidence: async ({ labState }, use, testInfo) => {
     const evidence = new Evidence();
-    const logMark = lab.proxyLog().length;
+    const logMark = labState.lab?.proxyLog().length ?? 0;
     await use(evidence);
-    evidence.proxyLog = lab.proxyLog().slice(logMark);
+    evidence.proxyLog = labState.lab?.proxyLog().slice(logMark) ?? [];
     await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
   },
 });
@@ -92,9 +103,20 @@ export interface CheckOptions {
 export function check(id: string, title: string, body: (fixtures: CheckFixtures) => Promise<void>, options: CheckOptions = {}): void {
   const requirement = requirementById(id);
   if (!requirement) throw new Error(`check names unknown requirement ${id}`);
-  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ lab, mode, client, newClient, evidence }) => {
+  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, client, newClient, evidence }) => {
     test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
-    await body({ lab, mode, client, newClient, evidence });
+    if (!labState.lab) {
+      evidence.record('error', labState.error!);
+      if (recordFailures) return;
+      throw new Error(labState.error);
+    }
+    try {
+      await body({ lab: labState.lab, mode, client, newClient, evidence });
+    } catch (error) {
+      if (!(error instanceof CheckFailure) || !recordFailures) throw error;
+      evidence.record('failed', error.message);
+      return;
+    }
     if (!evidence.reason) evidence.pass('all assertions held');
   });
 }

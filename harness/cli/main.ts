@@ -67,6 +67,12 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
   }
 }
 
+// `ibcm-lab proxies | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,6 +1,7 @@
 import type { ProxyContract } from './contract/schema.js';
 
-export type ProxyKind = 'reference' | 'faulty';
+/** reference: ours, must pass; faulty: a negative control; external: someone's proxy under test (exec:, image:). */
+export type ProxyKind = 'reference' | 'faulty' | 'external';
 
 export interface StartedProxy {
   /** The proxy's own log lines: evidence in the report. */

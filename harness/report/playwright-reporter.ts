@@ -32,12 +32,16 @@ export default class IbcmReporter implements Reporter {
     const mode = metadata.mode ?? test.parent.project()?.name ?? 'unknown';
     const proxy = metadata.proxy ?? readRunSettings().proxy;
     const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
-    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string }) : undefined;
+    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; verdict?: 'failed' | 'error' }) : undefined;
     let status: Verdict;
     let reason: string;
     if (result.status === 'skipped') {
       status = 'not-applicable';
       reason = test.annotations.find((annotation) => annotation.type === 'skip')?.description ?? result.annotations?.find?.((annotation) => annotation.type === 'skip')?.description ?? 'skipped';
+    } else if (result.status === 'passed' && evidence?.verdict) {
+      // Recorded, not thrown, so the worker (and its lab) lives on.
+      status = evidence.verdict;
+      reason = evidence.reason ?? evidence.verdict;
     } else if (result.status === 'passed') {
       status = 'passed';
       reason = evidence?.reason ?? 'passed';

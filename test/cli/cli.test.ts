@@ -23,7 +23,7 @@ describe('ibcm-lab CLI', () => {
   });
 
   it.each([
-    [['run', '--mode', 'sideways'], /^ibcm-lab: unknown --mode "sideways"; use bridge, tunnel, direct or all\n$/],
+    [['run', '--mode', 'sideways'], /^ibcm-lab: unknown --mode "sideways"; use bridge, tunnel, forward, direct or all\n$/],
     [['run', '--proxy', 'squidward'], /^ibcm-lab: unknown proxy "squidward"/],
     [['run', '--colour'], /^ibcm-lab: unknown option '--colour'/],
     [['run', '--grep', 'NOPE-NOTHING'], /^ibcm-lab: --grep "NOPE-NOTHING" matches no requirement ID/],
@@ -68,6 +68,15 @@ describe('ibcm-lab CLI', () => {
     expect(verdicts['PX-HDR-MP-CCMClientIDSignature']).toMatchObject({ status: 'failed', mode: 'bridge' });
     expect(verdicts['PX-HDR-MP-CCMClientIDSignature']!.reason).toMatch(/header CCMClientIDSignature was sent but did not reach the site system/);
     for (const other of ['PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-MP-Range']) expect(verdicts[other]!.status).toBe('passed');
+  }, 60_000);
+
+  it('runs a proxy written from the contract alone (a shell script starting HAProxy) with exec:', async () => {
+    const json = join(scratch, 'exec.json');
+    const result = await runCli(['run', '--proxy', 'exec:sh examples/haproxy-tunnel.sh', '--mode', 'tunnel', '--grep', '^PX-(TUNNEL-PASSTHRU|VERB-MP-CCM_POST|HDR-MP-Range)$', '--json', json]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(json, 'utf8')) as { proxy: string; results: { requirement: string; status: string }[] };
+    expect(results.proxy).toBe('exec:sh examples/haproxy-tunnel.sh');
+    expect(results.results.map((entry) => `${entry.requirement} ${entry.status}`).sort()).toEqual(['PX-HDR-MP-Range passed', 'PX-TUNNEL-PASSTHRU passed', 'PX-VERB-MP-CCM_POST passed']);
   }, 60_000);
 
   it('tears the labs down on Ctrl-C and exits 2', async () => {

@@ -1,0 +1,43 @@
+// Writes docs/proxy-contract.schema.json from the zod schema of the proxy contract
+// (harness/proxies/contract/schema.ts), so the published JSON Schema is never edited by hand.
+//   npx tsx scripts/contract-schema.ts          write the file
+//   npx tsx scripts/contract-schema.ts --check  exit 1 when the file differs from the schema
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { PROXY_CONTRACT_VERSION, ProxyContract } from '../harness/proxies/contract/schema.js';
+
+export const CONTRACT_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../docs/proxy-contract.schema.json');
+
+/** The JSON Schema text, exactly as committed (2-space indent, trailing newline). */
+export function contractSchemaJson(): string {
+  const { $schema, ...generated } = z.toJSONSchema(ProxyContract, { target: 'draft-2020-12' });
+  const schema = {
+    $schema,
+    title: `ibcm-lab proxy contract ${PROXY_CONTRACT_VERSION}`,
+    description:
+      'What ibcm-lab hands a proxy under test (contract.json, named by the environment variable IBCM_PROXY_CONTRACT). Generated from harness/proxies/contract/schema.ts by scripts/contract-schema.ts; see docs/proxy-contract.md.',
+    ...generated,
+  };
+  return JSON.stringify(schema, null, 2) + '\n';
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const fresh = contractSchemaJson();
+  if (process.argv.includes('--check')) {
+    let current = '';
+    try {
+      current = readFileSync(CONTRACT_SCHEMA_FILE, 'utf8');
+    } catch {
+      // missing counts as different
+    }
+    if (current !== fresh) {
+      process.stderr.write(`${CONTRACT_SCHEMA_FILE} is out of date: run npx tsx scripts/contract-schema.ts\n`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(CONTRACT_SCHEMA_FILE, fresh);
+    process.stdout.write(`wrote ${CONTRACT_SCHEMA_FILE}\n`);
+  }
+}
