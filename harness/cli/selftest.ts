@@ -65,9 +65,15 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
   const caught = faulty.filter((verdict) => verdict.ok).length;
   process.stdout.write(renderSelftest(verdicts, missing.map((item) => `${item.proxy.name}: ${missingBinaryMessage(item.binary)}`)));
   process.stdout.write(`\n${bold('mutation score')}: ${caught}/${faulty.length} faulty proxy × mode runs caught exactly (${faulty.length ? Math.round((100 * caught) / faulty.length) : 0}%)\n`);
+  // Requirements that ran but that no faulty proxy in this self-test is built to break: a gap in the
+  // negative controls, said out loud rather than hidden.
+  const ranIds = new Set(raw.checks.filter((record) => record.status !== 'not-applicable').map((record) => record.requirement));
+  const targeted = new Set(runnable.flatMap((proxy) => proxy.breaks ?? []));
+  const uncontrolled = [...ranIds].filter((id) => !targeted.has(id)).sort();
+  if (uncontrolled.length) process.stdout.write(`${paint('not-covered', 'no faulty proxy yet')} for: ${uncontrolled.join(', ')} (their checks assert a refused case themselves where they can)\n`);
   const deviations = verdicts.filter((verdict) => !verdict.ok).length;
   const exitCode = raw.errors.length > 0 || missing.length > 0 || verdicts.some((verdict) => verdict.errors.length > 0) ? 2 : deviations > 0 ? 1 : 0;
-  const report = { schema: 'ibcm-lab/selftest@1', runId: run.runId, startedAt: run.startedAt.toISOString(), finishedAt: new Date().toISOString(), versions: versions(), mutationScore: { caught, total: faulty.length }, verdicts, missingBinaries: missing.map((item) => ({ proxy: item.proxy.name, binary: item.binary })), errors: raw.errors, exitCode };
+  const report = { schema: 'ibcm-lab/selftest@1', runId: run.runId, startedAt: run.startedAt.toISOString(), finishedAt: new Date().toISOString(), versions: versions(), mutationScore: { caught, total: faulty.length }, uncontrolledRequirements: uncontrolled, verdicts, missingBinaries: missing.map((item) => ({ proxy: item.proxy.name, binary: item.binary })), errors: raw.errors, exitCode };
   writeFileSync(join(run.runDir, 'selftest.json'), JSON.stringify(report, null, 2) + '\n');
   if (options.json) {
     const file = resolve(options.json);

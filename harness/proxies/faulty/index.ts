@@ -71,6 +71,15 @@ export const faultyProxies: ProxyImplementation[] = [
     rewriteResponse: (response, request) => (request.method === 'CCM_POST' && response.status === 200 && response.body.length === 0 ? { ...response, status: 502, reason: 'Bad Gateway', headers: [{ name: 'Content-Type', value: 'text/html' }], body: Buffer.from('<html><body>The server returned an empty response.</body></html>') } : response),
   }),
   faulty('faulty-pooled-upstream', 'bridge that shares one upstream connection among all clients (connection multiplexing)', ['PX-NTLM-AFFINITY'], { sharedUpstream: true }),
+  faulty('faulty-head-blocked', 'bridge whose WAF refuses HEAD', ['PX-VERB-MP-HEAD', 'PX-VERB-DP-HEAD', 'PX-RANGE', 'PX-HTTP11'], {
+    rewriteRequest: (request) => (request.method === 'HEAD' ? { reject: 405, reason: 'HEAD not allowed by policy' } : request),
+  }),
+  faulty('faulty-query-stripper', 'bridge that strips "&…" parameters from query strings (a parameter normaliser)', ['PX-VERB-MP-GET', 'PX-URL-EXACT'], {
+    rewriteRequest: (request) => ({ ...request, target: request.target.replace(/(\?[^&]*)&.*$/, '$1') }),
+  }),
+  faulty('faulty-extension-filter', 'bridge with request filtering that blocks .txt files (an extension deny-list)', ['PX-VERB-DP-GET', 'PX-URL-EXACT'], {
+    rewriteRequest: (request) => (/\.txt$/i.test(request.target) ? { reject: 404, reason: 'file extension denied' } : request),
+  }),
   faulty('faulty-te-sanitiser', 'bridge that deletes Transfer-Encoding from requests before parsing them (and so trusts Content-Length)', ['PX-SMUGGLE'], {
     rawClientFilter: (chunk) => Buffer.from(chunk.toString('latin1').replace(/\r\nTransfer-Encoding:[^\r]*/gi, ''), 'latin1'),
   }),
