@@ -22,17 +22,19 @@ Exit codes: 0 every applicable required check passed · 1 a requirement failed �
 export const RUN_HELP = `ibcm-lab run — run the conformance checks against a proxy
 
 Usage
-  ibcm-lab run [--mode bridge|tunnel|direct|all] [--proxy <name>] [--grep <regex>]
+  ibcm-lab run [--mode bridge|tunnel|forward|direct|all] [--proxy <name>] [--grep <regex>]
                [--topology <file|preset>] [--json <file>] [--workers <n>]
 
 Options
   --mode <mode>        bridge  the proxy terminates TLS, checks the client certificate and its CRL,
                                and opens its own mutual-TLS connection to the site system
                        tunnel  the proxy passes TLS through untouched and holds no certificate
+                       forward a client-side web proxy: clients CONNECT through it to the site
                        direct  no proxy at all: the control that shows the lab itself is sound
                        all     every mode the proxy offers, plus direct (default: the topology's mode)
-  --proxy <name>       the proxy under test (default: node). 'ibcm-lab proxies' lists them, including
-                       faulty ones that must fail the requirements they are built to break.
+  --proxy <name>       the proxy under test (default: node): node, nginx, haproxy, squid, a faulty
+                       proxy from 'ibcm-lab proxies', or exec:<command> — your own proxy, started with
+                       IBCM_PROXY_CONTRACT pointing at the proxy contract (docs/proxy-contract.md)
   --grep <regex>       only requirements whose ID matches, e.g. PX-VERB, 'PKI|LOC', ^PX-HDR-MP-
   --topology <f>       a topology YAML file (a customer's names, PKI options, clients) or a preset name
                        (default: the 'default' preset). Errors name the field and line.
@@ -51,10 +53,14 @@ Reading a verdict
   ! could not run   the lab or the check could not run: nothing was learnt about the proxy
   – not applicable  the requirement does not apply in that mode
   ? not covered     no check exists for that requirement yet — it is never counted as passed
+  ≈ expected-failure  a reference proxy's recorded finding, with its reason (does not fail the run)
+  ✘ unexpected-pass   a recorded finding that no longer holds: update the record (fails the run)
 
 Examples
   npx ibcm-lab run --mode all --json out/results.json
   npx ibcm-lab run --mode bridge --grep PX-HDR
+  npx ibcm-lab run --proxy nginx --mode all
+  npx ibcm-lab run --proxy 'exec:sh examples/haproxy-tunnel.sh' --mode tunnel
   npx ibcm-lab run --proxy faulty-drop-ccmclientidsignature --mode bridge   # must fail
   npx ibcm-lab run --topology customer.yaml --mode tunnel
 `;
