@@ -31,6 +31,13 @@ export class Evidence {
     this.notes.push(text);
   }
 
+  /** Log lines of another proxy instance than the main lab's (a lab variant's), labelled. */
+  proxyLines(label: string, lines: string[]): void {
+    this.otherProxyLog.push(...lines.map((line) => `[${label}] ${line}`));
+  }
+
+  private readonly otherProxyLog: string[] = [];
+
   private verdictText?: 'failed' | 'error';
 
   /** The reason for a pass. */
@@ -49,7 +56,7 @@ export class Evidence {
   }
 
   toJSON() {
-    return { verdict: this.verdictText, reason: this.reasonText, notes: this.notes, client: this.client, journal: this.journal, proxyLog: this.proxyLog };
+    return { verdict: this.verdictText, reason: this.reasonText, notes: this.notes, client: this.client, journal: this.journal, proxyLog: [...this.proxyLog, ...this.otherProxyLog] };
   }
 }
 

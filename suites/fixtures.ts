@@ -1,13 +1,17 @@
 // Playwright fixtures: the lab is worker-scoped (one per worker and proxy mode, started once,
 // stopped at the end — also on Ctrl-C, when Playwright tears fixtures down), a client and the
-// evidence record are test-scoped. `check()` declares a conformance check for a requirement ID.
+// evidence record are test-scoped. Lab variants (a bridge with a bad certificate, an LDAP-only CDP,
+// a CMG) are small labs of their own, started on first use and kept for the worker's life.
+// `check()` declares a conformance check for a requirement ID.
 import { join } from 'node:path';
 import { test as base } from '@playwright/test';
 import { appliesIn, requirementById } from '../harness/catalog/index.js';
-import { IbcmClient } from '../harness/client/index.js';
+import { IbcmClient, type ClientProfile, type TransportOptions } from '../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../harness/client/signing-identity.js';
-import { startLab, type Lab } from '../harness/lab/index.js';
+import { MAX_VARIANT_SLOTS, startLab, variantKey, variantTopology, type Lab, type LabVariant } from '../harness/lab/index.js';
 import { findProxy } from '../harness/proxies/index.js';
+import { writeLabEvidence } from '../harness/report/lab-evidence.js';
+import { labProgressToReporter } from '../harness/report/progress.js';
 import { RUN_SETTINGS_ENV, readRunSettings } from '../harness/run/settings.js';
 import { loadTopology, type ProxyMode } from '../harness/topology/index.js';
 import { CheckFailure, EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
@@ -17,9 +21,14 @@ export interface CheckFixtures {
   mode: ProxyMode;
   /** A fresh simulated client (the topology's first) for this check. */
   client: IbcmClient;
-  /** Make more clients (closed at the end of the check). */
-  newClient: (name?: string, options?: { presentCertificate?: boolean }) => IbcmClient;
+  /**
+   * Make more clients (closed at the end of the check): a client of the topology by name, or one
+   * from a profile (a variant lab's, or a lab profile with another certificate or trust store).
+   */
+  newClient: (client?: string | ClientProfile, options?: TransportOptions) => IbcmClient;
   evidence: Evidence;
+  /** A small lab of its own in a variant (same proxy and mode), started on first use in this worker. */
+  variantLab: (variant: LabVariant) => Promise<Lab>;
 }
 
 /** The worker's lab, or why it could not start (then every check of the worker reports "could not run"). */
@@ -35,7 +44,15 @@ interface LabState {
  */
 const recordFailures = Boolean(process.env[RUN_SETTINGS_ENV]);
 
-export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { labState: LabState; mode: ProxyMode; proxyName: string; identities: Map<string, Promise<SigningIdentity>> }>({
+interface WorkerFixtures {
+  labState: LabState;
+  mode: ProxyMode;
+  proxyName: string;
+  identities: Map<string, Promise<SigningIdentity>>;
+  variantLabs: (variant: LabVariant) => Promise<Lab>;
+}
+
+export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtures>({
   // One message-signing identity per computer for the worker's life, as a real client keeps its key.
   identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
   mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
@@ -57,6 +74,7 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { labState:
           runId: settings.runId,
           dir: join(settings.runDir, `${workerInfo.project.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-w${workerInfo.parallelIndex}`),
           labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
+          onProgress: labProgressToReporter(`${workerInfo.project.name}-w${workerInfo.parallelIndex}`),
         });
       } catch (error) {
         // Marked so the reporter reads it as "could not run" (exit 2), not as a failed requirement.
@@ -64,15 +82,51 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, { labState:
         return;
       }
       await use({ lab });
-      await lab.stop();
+      // The full journals, DNS logs and proxy log go into the lab's directory for the evidence bundle.
+      try {
+        writeLabEvidence(lab);
+      } finally {
+        await lab.stop();
+      }
     },
     { scope: 'worker', timeout: 30_000 },
   ],
+  variantLabs: [
+    async ({ mode, proxyName, labState }, use, workerInfo) => {
+      const settings = readRunSettings();
+      const started = new Map<string, Promise<Lab>>();
+      await use((variant) => {
+        const lab = labState.lab;
+        if (!lab) return Promise.reject(new Error(labState.error));
+        const key = variantKey(variant);
+        let pending = started.get(key);
+        if (!pending) {
+          const slot = started.size + 1;
+          if (slot > MAX_VARIANT_SLOTS) return Promise.reject(new Error(`more than ${MAX_VARIANT_SLOTS} lab variants in one worker`));
+          pending = startLab({
+            topology: variantTopology(lab.topology, variant, slot),
+            mode,
+            proxy: findProxy(proxyName),
+            runId: settings.runId,
+            dir: `${lab.dir}-${key}`,
+            labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
+          }).catch((error: Error) => {
+            throw new Error(`LabStartError: lab variant ${key}: ${error.message}`);
+          });
+          started.set(key, pending);
+        }
+        return pending;
+      });
+      await Promise.all([...started.values()].map((pending) => pending.then((lab) => lab.stop(), () => undefined)));
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+  variantLab: async ({ variantLabs }, use) => use(variantLabs),
   newClient: async ({ labState, identities }, use) => {
     const clients: IbcmClient[] = [];
     await use((name, options) => {
       if (!labState.lab) throw new Error(labState.error);
-      const profile = labState.lab.clientProfile(name);
+      const profile = typeof name === 'object' ? name : labState.lab.clientProfile(name);
       if (!identities.has(profile.computerName)) identities.set(profile.computerName, createSigningIdentity(profile.computerName));
       const client = new IbcmClient(profile, { ...options, identity: identities.get(profile.computerName) });
       clients.push(client);
@@ -103,7 +157,7 @@ export interface CheckOptions {
 export function check(id: string, title: string, body: (fixtures: CheckFixtures) => Promise<void>, options: CheckOptions = {}): void {
   const requirement = requirementById(id);
   if (!requirement) throw new Error(`check names unknown requirement ${id}`);
-  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, client, newClient, evidence }) => {
+  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, client, newClient, evidence, variantLab }) => {
     test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
     if (!labState.lab) {
       evidence.record('error', labState.error!);
@@ -111,8 +165,13 @@ export function check(id: string, title: string, body: (fixtures: CheckFixtures)
       throw new Error(labState.error);
     }
     try {
-      await body({ lab: labState.lab, mode, client, newClient, evidence });
+      await body({ lab: labState.lab, mode, client, newClient, evidence, variantLab });
     } catch (error) {
+      // A lab variant that could not start is "could not run", like the main lab.
+      if (recordFailures && error instanceof Error && error.message.startsWith('LabStartError:')) {
+        evidence.record('error', error.message);
+        return;
+      }
       if (!(error instanceof CheckFailure) || !recordFailures) throw error;
       evidence.record('failed', error.message);
       return;

@@ -55,7 +55,9 @@ export function arrival(exchange: Exchange, entries: JournalEntry[], options: { 
 }
 
 export function describeClientResult(exchange: Exchange): string {
-  if (exchange.error) return `the client's ${exchange.method} failed: ${exchange.error.code} ${exchange.error.message}`;
+  // A certificate refusal's message already starts with its code and names the certificate (and, for
+  // revocation, the CRL URL and what the client saw there).
+  if (exchange.error) return `the client's ${exchange.method} failed: ${exchange.error.message.startsWith(exchange.error.code) ? exchange.error.message : `${exchange.error.code} ${exchange.error.message}`}`;
   return `the client got ${exchange.status}${exchange.responseBodyLength !== undefined ? ` with ${exchange.responseBodyLength} bytes` : ''}`;
 }
 

@@ -23,7 +23,8 @@ export const RUN_HELP = `ibcm-lab run — run the conformance checks against a p
 
 Usage
   ibcm-lab run [--mode bridge|tunnel|forward|direct|all] [--proxy <name>] [--grep <regex>]
-               [--topology <file|preset>] [--json <file>] [--workers <n>]
+               [--topology <file|preset>] [--json <file>] [--junit <file>] [--report <dir>]
+               [--bundle <file.tar.gz>] [--workers <n>]
 
 Options
   --mode <mode>        bridge  the proxy terminates TLS, checks the client certificate and its CRL,
@@ -41,11 +42,30 @@ Options
   --json <file>        write the results: run id, versions, topology digest, and per requirement and
                        mode the verdict, the reason and the evidence (client view, site-system journal,
                        proxy log)
+  --junit <file>       write JUnit XML (Maven Surefire format, what CI servers read): one testcase per
+                       requirement and mode, the ID first in its name, classname ibcm-lab.<mode>;
+                       failures carry the reason, not-applicable and not-covered are skipped
+  --report <dir>       write an HTML report to <dir>/index.html that opens from disk (nothing fetched):
+                       the requirement × mode matrix, a picture of the topology, and per case the
+                       reason, the client's view beside the site system's journal, the TLS facts of
+                       each leg and the proxy's log
+  --bundle <file>      write an evidence bundle (.tar.gz, top folder named with the run id): results,
+                       JUnit, every lab's journals and lab facts, the proxy contract and configuration
+                       with their SHA-256, certificates and CRLs (never a private key), the topology,
+                       and the versions of the lab and of every binary used — enough to show a
+                       customer and to run it again
   --workers <n>        parallel labs (default 3; each mode gets its own lab)
 
 Environment
   IBCM_LAB_INDEX       pin the loopback block the labs use (127.<16+n>.0.0/16, one per worker)
-  NO_COLOR             plain output (also when stdout is not a terminal)
+  NO_COLOR             plain output: no colour, no spinner (also when stdout is not a terminal)
+  IBCM_LAB_CHROMIUM    the Chromium the browser checks drive (default /usr/bin/chromium, Debian's
+                       'chromium' package); without it APPCAT-BROWSER reports "could not run"
+
+What it prints
+  While each lab starts, one line per host (✔ and its start-up time, or ✘ and why; on a terminal a
+  spinner names what is still starting); then one line per check as it finishes; at the end the
+  table (requirement, mode, verdict, reason) and a summary line.
 
 Reading a verdict
   ✔ passed          the requirement held, and the reason says what was seen on both sides
@@ -58,6 +78,7 @@ Reading a verdict
 
 Examples
   npx ibcm-lab run --mode all --json out/results.json
+  npx ibcm-lab run --mode all --report out/ --junit out/junit.xml --bundle out/evidence.tar.gz
   npx ibcm-lab run --mode bridge --grep PX-HDR
   npx ibcm-lab run --proxy nginx --mode all
   npx ibcm-lab run --proxy 'exec:sh examples/haproxy-tunnel.sh' --mode tunnel

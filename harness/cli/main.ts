@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${versions()['ibcm-lab']}\n`);
       return 0;
     case 'run': {
-      const { values } = parse(rest, { mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, { mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, report: { type: 'string' }, junit: { type: 'string' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(RUN_HELP);
         return 0;

@@ -1,14 +1,18 @@
 // `ibcm-lab run`: validate everything that can be validated before a lab starts (topology, mode,
 // proxy, grep), run the suites, then turn the per-check records into results, a table and an
 // exit code. A reference proxy's recorded findings (expectations) are applied here.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appliesIn, matchesGrep, requirementById, requirements } from '../catalog/index.js';
 import { UsageError } from '../errors.js';
 import { findProxy, type Expectation, type ProxyImplementation } from '../proxies/index.js';
 import { combine, type CheckRecord, type RawRunRecord, type RequirementResult, type RunResults } from '../report/results.js';
+import { writeEvidenceBundle } from '../report/bundle.js';
+import { writeHtmlReport } from '../report/html/index.js';
+import { renderJunit } from '../report/junit.js';
+import { readLabFacts } from '../report/lab-evidence.js';
 import { renderTable } from '../report/table.js';
-import { loadTopology, proxyModes, topologyDigest, type ProxyMode } from '../topology/index.js';
+import { loadTopology, presetNames, presetPath, proxyModes, topologyDigest, type ProxyMode, type Topology } from '../topology/index.js';
 import { newRun, runSuites } from './suite-runner.js';
 import { versions } from './versions.js';
 
@@ -19,6 +23,12 @@ export interface RunOptions {
   topology?: string;
   json?: string;
   workers?: string;
+  /** A directory for the HTML report (index.html). */
+  report?: string;
+  /** A file for the JUnit XML. */
+  junit?: string;
+  /** A .tar.gz file for the evidence bundle. */
+  bundle?: string;
 }
 
 export async function runCommand(options: RunOptions): Promise<number> {
@@ -30,6 +40,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const workers = parseWorkers(options.workers);
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
   if (options.grep && selected.length === 0) throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
+  checkOutputs(options);
 
   const run = newRun();
   const raw = await runSuites({
@@ -51,7 +62,63 @@ export async function runCommand(options: RunOptions): Promise<number> {
     process.stdout.write(`results written to ${file}\n`);
   }
   writeFileSync(join(run.runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  return results.summary.exitCode;
+  const written = await writeReports(options, results, { runDir: run.runDir, topology, proxy });
+  return written ? results.summary.exitCode : 2;
+}
+
+/** Fails before any lab starts when an output cannot be written where asked. */
+function checkOutputs(options: RunOptions): void {
+  const outputs: [string, string | undefined][] = [['--json', options.json], ['--junit', options.junit], ['--bundle', options.bundle]];
+  for (const [flag, file] of outputs) {
+    if (file === undefined) continue;
+    if (file.trim() === '') throw new UsageError(`${flag} needs a file name`);
+    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${flag} ${file} is a directory; give a file name`);
+  }
+  if (options.report !== undefined) {
+    if (options.report.trim() === '') throw new UsageError('--report needs a directory');
+    if (existsSync(options.report) && !statSync(options.report).isDirectory()) throw new UsageError(`--report ${options.report} is a file; give a directory (index.html is written into it)`);
+  }
+}
+
+/** The topology file behind --topology (a preset's YAML for a preset name). */
+function topologyFileOf(option: string | undefined): string {
+  return !option || (presetNames as readonly string[]).includes(option) ? presetPath(option ?? 'default') : resolve(option);
+}
+
+/** --junit, --report, --bundle. A failure to write one is reported in one line and makes the exit code 2. */
+async function writeReports(options: RunOptions, results: RunResults, context: { runDir: string; topology: Topology; proxy: ProxyImplementation }): Promise<boolean> {
+  let ok = true;
+  const attempt = async (what: string, write: () => Promise<string> | string) => {
+    try {
+      process.stdout.write(`${what} written to ${await write()}\n`);
+    } catch (error) {
+      ok = false;
+      process.stderr.write(`ibcm-lab: could not write the ${what}: ${(error as Error).message}\n`);
+    }
+  };
+  if (options.junit) {
+    await attempt('JUnit', () => {
+      const file = resolve(options.junit!);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, renderJunit(results));
+      return file;
+    });
+  }
+  if (options.report) await attempt('HTML report', () => writeHtmlReport(options.report!, { results, topology: context.topology, labs: readLabFacts(context.runDir) }));
+  if (options.bundle) {
+    const browserRan = results.results.some((result) => result.requirement === 'APPCAT-BROWSER' && result.status !== 'not-applicable');
+    await attempt('evidence bundle', async () => {
+      const bundle = await writeEvidenceBundle(options.bundle!, {
+        results,
+        runDir: context.runDir,
+        topologyFile: topologyFileOf(options.topology),
+        command: process.argv.slice(2),
+        binaries: [...(context.proxy.binaries ?? []), ...(browserRan ? ['chromium'] : [])],
+      });
+      return `${bundle.file} (${bundle.root}/, ${bundle.files} files, ${Math.round(bundle.bytes / 1024)} KiB; ${bundle.excluded.length} private-key or scratch files left out)`;
+    });
+  }
+  return ok;
 }
 
 export function parseWorkers(value: string | undefined): number {

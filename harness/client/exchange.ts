@@ -1,6 +1,7 @@
 // One HTTP exchange as the client saw it: what it sent and what came back (or how it failed).
 // This is the client half of every verdict's evidence; the role journals are the other half.
 import { createHash } from 'node:crypto';
+import type { CheckedCertificate, CrlAttempt, RevocationFinding } from './revocation.js';
 
 export interface TlsPeerFacts {
   protocol: string | null;
@@ -8,8 +9,24 @@ export interface TlsPeerFacts {
   issuer: string;
   serialNumber: string;
   subjectAltName: string;
+  validFrom?: string;
+  validTo?: string;
   authorized: boolean;
   authorizationError: string | null;
+  /** The client's revocation check of the server chain (W:50): off with /NoCRLCheck. */
+  revocation?: RevocationFacts;
+}
+
+export interface RevocationFacts {
+  checked: boolean;
+  /** Each certificate of the chain and the CRL that decided its status. */
+  certificates: CheckedCertificate[];
+  /** Every CRL URL the client tried, with what it saw. */
+  attempts: CrlAttempt[];
+  /** Passed into the TLS context as `crl` too (CRLs fetched earlier for this site system). */
+  crlInTlsContext: boolean;
+  /** Why the chain was refused (CERT_REVOKED, CERT_REV_FAILED): the certificate, its CRL URLs, what the client saw. */
+  finding?: RevocationFinding;
 }
 
 export interface Exchange {

@@ -8,9 +8,9 @@ import {
   SHA256_RSA_OID,
   attribute,
   decodeMessage,
-
   encodeMessage,
   escapeXml,
+  fspStateMessage,
   isoSeconds,
   publicKeyBlobHex,
   signCryptoApi,
@@ -20,6 +20,7 @@ import {
 import { createAuthenticate, createNegotiate } from '../ntlm/index.js';
 import type { Exchange } from './exchange.js';
 import type { ClientProfile, SiteSystemEndpoint } from './profile.js';
+import type { RandomSource } from './random.js';
 import { createSigningIdentity, type SigningIdentity } from './signing-identity.js';
 import { ClientTransport, type RequestSpec, type TransportOptions } from './transport.js';
 
@@ -38,6 +39,45 @@ export interface PolicyAssignment {
   location: string;
 }
 
+/** One of the management points a client can talk to: the IBCM MP, or a CMG in front of it. */
+export interface ManagementPointChoice {
+  kind: 'ibcm' | 'cmg';
+  origin: string;
+  /** Put before the MP's own paths (`/CCM_Proxy_MutualAuth/<MP role id>` for a CMG, '' for IBCM). */
+  pathPrefix: string;
+}
+
+/**
+ * State IDs of the state messages the client posts to the FSP (W:38, W:49). [INFER] The real IDs are
+ * not public; these are the lab's, the message text says what happened.
+ */
+export const FSP_STATE = {
+  /** No PKI client certificate met the selection criteria (W:49). */
+  noClientCertificate: 1,
+  /** The MP's certificate was refused: untrusted, wrong name, expired, wrong EKU, revoked, CRL unavailable. */
+  serverCertificateRefused: 2,
+  /** The MP (or the proxy in front of it) refused the client's certificate. */
+  clientCertificateRefused: 3,
+} as const;
+
+/** What the client reported to the FSP, and the exchange that carried it. */
+export interface FspReport {
+  stateId: number;
+  message: string;
+  exchange: Exchange;
+}
+
+/** A certificate problem on the way to a site system, as the client can tell from what it saw. */
+export function certificateFailureOf(exchange: Exchange): { stateId: number; detail: string } | undefined {
+  const code = exchange.error?.code ?? '';
+  if (/^(CERT_|CRL_|UNABLE_TO_|ERR_TLS_CERT|SELF_SIGNED|DEPTH_ZERO|INVALID_PURPOSE|HOSTNAME_MISMATCH)/.test(code)) return { stateId: FSP_STATE.serverCertificateRefused, detail: `${code}: ${exchange.error!.message}` };
+  // The server side refused our certificate: a TLS alert (bridge), or IIS's 403.7/13/16/17 (MP).
+  if (/^ERR_SSL_.*(CERTIFICATE|BAD_CERT|UNKNOWN_CA|ACCESS_DENIED)/.test(code)) return { stateId: FSP_STATE.clientCertificateRefused, detail: `${code}: ${exchange.error!.message}` };
+  const body = exchange.status === 403 ? exchange.responseBody?.toString('latin1') ?? '' : '';
+  if (/^403\.(7|13|16|17)\b/.test(body)) return { stateId: FSP_STATE.clientCertificateRefused, detail: `HTTP ${body.trim().slice(0, 160)}` };
+  return undefined;
+}
+
 export class IbcmClient {
   readonly transport: ClientTransport;
   private identity?: SigningIdentity;
@@ -53,14 +93,79 @@ export class IbcmClient {
   }
 
   private identityPromise?: Promise<SigningIdentity>;
+  /** State messages this client posted to its FSP (W:38). */
+  readonly fspReports: FspReport[] = [];
+  private readonly reported = new Set<string>();
+  /** Management points (origins) this client found it cannot use because of their certificate. */
+  private readonly ruledOut = new Set<string>();
 
   /** `https://<CCMHOSTNAME>:<CCMHTTPSPORT>` — the internet MP named at install (research W:51). */
   get managementPointOrigin(): string {
     return `https://${this.profile.install.CCMHOSTNAME}:${this.profile.install.CCMHTTPSPORT}`;
   }
 
-  send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
-    return this.transport.exchange(origin, spec);
+  /**
+   * One request to a site system (default: the MP). A certificate problem on the way to an MP is
+   * reported to the fallback status point over plain HTTP, once per MP and problem (W:38, W:49).
+   */
+  async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
+    const exchange = await this.transport.exchange(origin, spec);
+    if (this.isManagementPoint(origin)) {
+      // Without a certificate to present, the refusal that follows is the selection's failure (W:49).
+      const failure = this.selectionFailure(exchange) ?? certificateFailureOf(exchange);
+      if (failure) await this.reportToFallbackStatusPoint(failure.stateId, `management point ${origin} unreachable: ${failure.detail}`, `${origin} ${failure.stateId}`);
+    }
+    return exchange;
+  }
+
+  /** The management points this client knows (W:51–52): its IBCM MP and, when it has one, the CMG. */
+  managementPointChoices(): ManagementPointChoice[] {
+    const gateway = this.profile.cloudManagementGateway;
+    return [{ kind: 'ibcm', origin: this.managementPointOrigin, pathPrefix: '' }, ...(gateway ? [{ kind: 'cmg' as const, origin: `https://${gateway.fqdn}:${gateway.port}`, pathPrefix: gateway.pathPrefix }] : [])];
+  }
+
+  /**
+   * Sends to one of its management points chosen at random among those it has not ruled out (seed
+   * 003: a client with both IBCM and a CMG picks at random). A certificate it cannot accept rules
+   * that MP out for good and the client tries the next (it "uses only the one it trusts").
+   */
+  async sendToAnyManagementPoint(spec: RequestSpec, random: RandomSource): Promise<{ choice?: ManagementPointChoice; exchange?: Exchange; attempts: { choice: ManagementPointChoice; exchange: Exchange }[] }> {
+    const attempts: { choice: ManagementPointChoice; exchange: Exchange }[] = [];
+    for (;;) {
+      const open = this.managementPointChoices().filter((choice) => !this.ruledOut.has(choice.origin));
+      if (open.length === 0) return { attempts };
+      const choice = open[Math.min(open.length - 1, Math.floor(random() * open.length))]!;
+      const exchange = await this.send({ ...spec, target: `${choice.pathPrefix}${spec.target}` }, choice.origin);
+      attempts.push({ choice, exchange });
+      if (certificateFailureOf(exchange)?.stateId !== FSP_STATE.serverCertificateRefused) return { choice, exchange, attempts };
+      this.ruledOut.add(choice.origin);
+    }
+  }
+
+  /** POST a state message to the FSP named at install (FSP=), over plain HTTP (W:38). */
+  async reportToFallbackStatusPoint(stateId: number, message: string, dedupeKey = `${stateId} ${message}`): Promise<FspReport | undefined> {
+    const fsp = this.profile.install.FSP;
+    if (!fsp || this.reported.has(dedupeKey)) return undefined;
+    this.reported.add(dedupeKey);
+    const endpoint = this.profile.siteSystems.find((candidate) => candidate.role === 'fallback-status-point' && candidate.fqdn === fsp);
+    const origin = `http://${fsp}:${endpoint?.port ?? this.profile.install.CCMHTTPPORT}`;
+    const body = fspStateMessage({ clientName: this.profile.computerName, siteCode: this.profile.install.SMSSITECODE, stateId, message, clientId: this.smsId });
+    const exchange = await this.transport.exchange(origin, { method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['User-Agent', CCM_USER_AGENT], ['Content-Type', 'text/xml; charset=utf-8']], body });
+    const report = { stateId, message, exchange };
+    this.fspReports.push(report);
+    return report;
+  }
+
+  private isManagementPoint(origin: string): boolean {
+    return this.managementPointChoices().some((choice) => choice.origin === origin);
+  }
+
+  /** The client had no certificate to present, and the MP (or the bridge) refused it for that. */
+  private selectionFailure(exchange: Exchange): { stateId: number; detail: string } | undefined {
+    const selection = this.transport.certificateSelection;
+    if (selection.selected || !this.profile.install.UsePKICert || !selection.failure) return undefined;
+    if (!exchange.error && (exchange.status ?? 0) < 400) return undefined;
+    return { stateId: FSP_STATE.noClientCertificate, detail: `no PKI client certificate: ${selection.failure}` };
   }
 
   getMpList(): Promise<Exchange> {

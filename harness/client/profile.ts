@@ -10,8 +10,19 @@ export interface ClientInstallProperties {
   CCMHTTPSPORT: number;
   CCMHTTPPORT: number;
   UsePKICert: boolean;
+  /** CCMSetup /NoCRLCheck: do not check site systems' certificates against their CRLs (W:50). */
   NoCRLCheck: boolean;
   FSP?: string;
+  /** CCMCERTISSUERS: root CA subjects a client certificate must chain to ("|"-separated), W:49 rule 1. */
+  CCMCERTISSUERS?: string;
+}
+
+/** A certificate with its private key in the computer's Personal store. */
+export interface ClientCertificate {
+  certPem: string;
+  keyPem: string;
+  /** Leaf + issuing CA (no root): what the client sends in TLS. */
+  chainPem: string;
 }
 
 export interface ClientProfile {
@@ -21,7 +32,12 @@ export interface ClientProfile {
   segment: string;
   install: ClientInstallProperties;
   /** The client's PKI certificate (workstation authentication) and the trusted roots. */
-  certificate: { certPem: string; keyPem: string; chainPem: string } | null;
+  certificate: ClientCertificate | null;
+  /**
+   * More certificates in the computer's Personal store: with several, the client selects one by the
+   * documented rules (W:49) — see certificate-selection.ts.
+   */
+  otherCertificates?: ClientCertificate[];
   trustedRootsPem: string;
   /** The DNS server of the segment the client stands on. */
   dns: { host: string; port: number };
@@ -36,6 +52,11 @@ export interface ClientProfile {
    * content location, software-update policy, FSP install property): role, name, scheme, port.
    */
   siteSystems: SiteSystemEndpoint[];
+  /**
+   * A cloud management gateway for the client's MP, as the MP list names it (seed 003; W:51–52):
+   * `https://<fqdn>:<port><pathPrefix>/…`. A client with both chooses between them (CMG-COEXIST).
+   */
+  cloudManagementGateway?: { fqdn: string; port: number; pathPrefix: string };
 }
 
 export interface SiteSystemEndpoint {

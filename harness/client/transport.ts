@@ -1,12 +1,17 @@
 // The client's HTTP stack: undici 7 with the client certificate, the lab CA, and names resolved
-// through the lab DNS view of the client's segment (undici `connect.lookup`). One keep-alive
-// connection pool per origin, as the ConfigMgr client keeps one per site system.
+// through the lab DNS view of the client's segment. One keep-alive connection pool per origin, as
+// the ConfigMgr client keeps one per site system. Every HTTPS connection is opened here: TLS to the
+// site system (directly or through a CONNECT tunnel of the web proxy), the server chain verified
+// against the trusted roots and the name, then — unless /NoCRLCheck — every certificate of the chain
+// checked against its CRL, fetched over HTTP from the CDP it names (W:50), before a request is sent.
 import net, { type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
-import { Client, buildConnector } from 'undici';
+import { Client, type buildConnector } from 'undici';
 import { labLookup } from '../dns/resolver.js';
+import { selectClientCertificate, type CertificateSelection } from './certificate-selection.js';
 import { sha256Hex, type Exchange, type TlsPeerFacts } from './exchange.js';
-import type { ClientProfile } from './profile.js';
+import type { ClientCertificate, ClientProfile } from './profile.js';
+import { CertificateRevocationError, RevocationChecker } from './revocation.js';
 
 export interface RequestSpec {
   method: string;
@@ -19,13 +24,44 @@ export interface RequestSpec {
 export interface TransportOptions {
   /** Present the PKI client certificate (CCMSetup /UsePKICert). */
   presentCertificate?: boolean;
+  /**
+   * `documented` (default): choose the certificate from the store by the documented rules (W:49).
+   * `present-as-is`: present the store's first certificate whatever it is — a misconfigured or
+   * hostile client, for checks that the site side refuses it.
+   */
+  certificateSelection?: 'documented' | 'present-as-is';
   timeoutMs?: number;
 }
 
+/** The User-Agent Windows' CryptoAPI sends when it fetches a CRL (the client runs as LOCAL SYSTEM). */
+export const CRYPTOAPI_USER_AGENT = 'Microsoft-CryptoAPI/10.0';
+
 export class ClientTransport {
   private readonly pools = new Map<string, Pool>();
+  private readonly revocation: RevocationChecker;
+  /** Which certificate the client presents, and why (evidence). */
+  readonly certificateSelection: CertificateSelection;
+  /** Every CRL download the client made (evidence). */
+  readonly crlFetches: Exchange[] = [];
+  /** Origin → the CRL URLs its chain needed last time (so the next connection can carry them in its TLS context). */
+  private readonly crlUrlsByOrigin = new Map<string, string[]>();
 
-  constructor(private readonly profile: ClientProfile, private readonly options: TransportOptions = {}) {}
+  constructor(private readonly profile: ClientProfile, private readonly options: TransportOptions = {}) {
+    this.revocation = new RevocationChecker((url) => this.fetchCrl(url));
+    const store = [...(profile.certificate ? [profile.certificate] : []), ...(profile.otherCertificates ?? [])];
+    if (options.presentCertificate === false || !profile.install.UsePKICert) {
+      this.certificateSelection = { selected: null, considered: [], failure: options.presentCertificate === false ? 'the client presents no certificate' : 'installed without /UsePKICert' };
+    } else if (options.certificateSelection === 'present-as-is') {
+      this.certificateSelection = { selected: store[0] ?? null, considered: [], failure: store.length ? undefined : 'the Personal store holds no certificate' };
+    } else {
+      this.certificateSelection = selectClientCertificate(store, { computerName: profile.computerName, certificateIssuers: profile.install.CCMCERTISSUERS });
+    }
+  }
+
+  /** The certificate the client presents in TLS (null: none). */
+  get certificate(): ClientCertificate | null {
+    return this.certificateSelection.selected;
+  }
 
   async exchange(origin: string, spec: RequestSpec): Promise<Exchange> {
     const started = Date.now();
@@ -78,25 +114,11 @@ export class ClientTransport {
   async raw(origin: string, bytes: Buffer, idleMs = 1500): Promise<{ response: Buffer; error?: string }> {
     const url = new URL(origin);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const certificate = this.options.presentCertificate !== false && this.profile.install.UsePKICert ? this.profile.certificate : null;
-    const timeout = this.options.timeoutMs ?? 10_000;
     let socket: Socket;
     try {
-      const tcp = this.profile.webProxy
-        ? await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, url.hostname, port, timeout)
-        : await new Promise<Socket>((resolve, reject) => {
-            const plain = net.connect({ host: url.hostname, port, localAddress: this.profile.localAddress, lookup: labLookup(this.profile.dns) as never });
-            plain.once('connect', () => resolve(plain));
-            plain.once('error', reject);
-          });
-      socket =
-        url.protocol === 'https:'
-          ? await new Promise<Socket>((resolve, reject) => {
-              const secure = tls.connect({ socket: tcp, servername: url.hostname, ca: this.profile.trustedRootsPem, cert: certificate?.chainPem, key: certificate?.keyPem, rejectUnauthorized: true });
-              secure.once('secureConnect', () => resolve(secure));
-              secure.once('error', reject);
-            })
-          : tcp;
+      if (url.protocol === 'https:') socket = (await this.openTls(origin, url.hostname, port, url.hostname)).socket;
+      else if (this.profile.webProxy) socket = await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, url.hostname, port, this.options.timeoutMs ?? 10_000);
+      else socket = await this.openTcp(url.hostname, port);
     } catch (error) {
       return { response: Buffer.alloc(0), error: (error as Error).message };
     }
@@ -132,44 +154,124 @@ export class ClientTransport {
     let pool = this.pools.get(origin);
     if (pool) return pool;
     const url = new URL(origin);
-    const certificate = this.options.presentCertificate !== false && this.profile.install.UsePKICert ? this.profile.certificate : null;
-    const tlsOptions = { ca: this.profile.trustedRootsPem, cert: certificate?.chainPem, key: certificate?.keyPem, rejectUnauthorized: true };
-    const timeout = this.options.timeoutMs ?? 10_000;
     const proxy = this.profile.webProxy;
     const entry: Pool = { client: undefined as unknown as Client, absoluteForm: Boolean(proxy) && url.protocol === 'http:' };
-    const record = (socket: Socket) => {
-      if (url.protocol === 'https:') entry.lastTls = tlsFacts(socket as TLSSocket);
-    };
     let connect: buildConnector.connector;
-    if (proxy && url.protocol === 'https:') {
+    if (url.protocol === 'https:') {
       connect = (options, callback) => {
-        connectThroughProxy(proxy, this.profile.localAddress, options.hostname, Number(options.port || 443), timeout)
-          .then((tunnel) => {
-            const socket = tls.connect({ ...tlsOptions, socket: tunnel, servername: options.servername ?? options.hostname });
-            socket.once('secureConnect', () => {
-              record(socket);
-              callback(null, socket as never);
-            });
-            socket.once('error', (error) => callback(error, null));
-          })
-          .catch((error: Error) => callback(error, null));
+        entry.lastTls = undefined;
+        this.openTls(origin, options.hostname, Number(options.port || 443), options.servername || options.hostname).then(
+          ({ socket, facts }) => {
+            entry.lastTls = facts;
+            callback(null, socket as never);
+          },
+          (error: Error & { facts?: TlsPeerFacts }) => {
+            entry.lastTls = error.facts;
+            callback(error, null);
+          },
+        );
       };
     } else {
-      const connector = buildConnector({ ...tlsOptions, lookup: labLookup(this.profile.dns) as never, timeout });
-      connect = (options, callback) =>
-        connector(options, (error, socket) => {
-          if (!error && socket) record(socket as Socket);
-          callback(error, socket as never);
-        });
+      // Plain HTTP: straight to the origin, or to the web proxy (absolute-form requests).
+      connect = (options, callback) => {
+        (proxy ? this.openTcp(proxy.host, proxy.port, false) : this.openTcp(options.hostname, Number(options.port || 80))).then(
+          (socket) => callback(null, socket as never),
+          (error: Error) => callback(error, null),
+        );
+      };
     }
     entry.client = new Client(entry.absoluteForm ? `http://${proxy!.host}:${proxy!.port}` : url.origin, {
-      localAddress: this.profile.localAddress,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connect,
     });
     this.pools.set(origin, entry);
     return entry;
+  }
+
+  /** A TCP connection from the client's address, names resolved through the lab DNS view. */
+  private openTcp(host: string, port: number, resolve = true): Promise<Socket> {
+    const timeout = this.options.timeoutMs ?? 10_000;
+    return new Promise((done, fail) => {
+      const socket = net.connect({ host, port, localAddress: this.profile.localAddress, lookup: resolve ? (labLookup(this.profile.dns) as never) : undefined });
+      const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out after ${timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeout);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        done(socket);
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        fail(error);
+      });
+    });
+  }
+
+  /**
+   * TLS to a site system, verified as the ConfigMgr client verifies it: the chain to a trusted
+   * root, the name (`checkServerIdentity`), then revocation. On failure the error carries the facts
+   * of what the server presented, so the evidence says what the client saw.
+   */
+  private async openTls(origin: string, host: string, port: number, servername: string): Promise<{ socket: TLSSocket; facts: TlsPeerFacts }> {
+    const timeout = this.options.timeoutMs ?? 10_000;
+    const checkCrl = !this.profile.install.NoCRLCheck;
+    const knownUrls = this.crlUrlsByOrigin.get(origin);
+    // CRLs already fetched for this site system's chain go into the TLS context too, so OpenSSL checks them as well.
+    const crl = checkCrl && knownUrls ? this.revocation.currentCrlPems(knownUrls) : undefined;
+    const tunnel = this.profile.webProxy ? await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, host, port, timeout) : await this.openTcp(host, port);
+    const certificate = this.certificate;
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const secure = tls.connect({
+        socket: tunnel,
+        servername,
+        ca: this.profile.trustedRootsPem,
+        cert: certificate?.chainPem,
+        key: certificate?.keyPem,
+        crl,
+        // Verification is done below, after the handshake, so a refusal can say what the server presented.
+        rejectUnauthorized: false,
+      });
+      const timer = setTimeout(() => secure.destroy(Object.assign(new Error(`TLS handshake with ${host}:${port} timed out after ${timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeout);
+      secure.once('secureConnect', () => {
+        clearTimeout(timer);
+        resolve(secure);
+      });
+      secure.once('error', (error) => {
+        clearTimeout(timer);
+        tunnel.destroy();
+        reject(error);
+      });
+    });
+    const facts = tlsFacts(socket);
+    const refuse = (error: Error & { code?: string }) => {
+      socket.destroy();
+      throw Object.assign(error, { facts });
+    };
+    if (!socket.authorized) {
+      const code = String(socket.authorizationError ?? 'UNABLE_TO_VERIFY');
+      refuse(Object.assign(new Error(`${code}: the server presented ${facts.subject || '(no certificate)'} (serial ${facts.serialNumber || '-'}, issued by ${facts.issuer || '-'}, valid ${facts.validFrom ?? '?'} – ${facts.validTo ?? '?'}) and the client does not accept it`), { code }));
+    }
+    const identity = tls.checkServerIdentity(servername, socket.getPeerCertificate()) as (Error & { code?: string }) | undefined;
+    if (identity) refuse(Object.assign(new Error(`${identity.code ?? 'ERR_TLS_CERT_ALTNAME_INVALID'}: the server certificate ${facts.subject} names ${facts.subjectAltName || 'no SAN'}, not ${servername}: ${identity.message}`), { code: identity.code ?? 'ERR_TLS_CERT_ALTNAME_INVALID' }));
+    if (!checkCrl) {
+      facts.revocation = { checked: false, certificates: [], attempts: [], crlInTlsContext: false };
+      return { socket, facts };
+    }
+    const report = await this.revocation.check(peerChain(socket));
+    facts.revocation = { checked: true, certificates: report.certificates, attempts: report.attempts, crlInTlsContext: Boolean(crl), finding: report.finding };
+    if (report.finding) refuse(new CertificateRevocationError(report.finding));
+    // OpenSSL given a `crl` checks the whole chain (CRL_CHECK_ALL): every CRL the chain needed.
+    this.crlUrlsByOrigin.set(origin, [...new Set(report.certificates.flatMap((checked) => (checked.crlUrl ? [checked.crlUrl] : [])))]);
+    return { socket, facts };
+  }
+
+  /** GET a CRL as CryptoAPI does: plain HTTP through the lab DNS, through the web proxy if there is one. */
+  private async fetchCrl(url: string): Promise<{ status?: number; body?: Buffer; error?: string }> {
+    const parsed = new URL(url);
+    const exchange = await this.exchange(parsed.origin, { method: 'GET', target: `${parsed.pathname}${parsed.search}`, headers: [['User-Agent', CRYPTOAPI_USER_AGENT], ['Cache-Control', 'no-cache']] });
+    this.crlFetches.push(exchange);
+    const via = this.profile.webProxy ? ` (through the web proxy ${this.profile.webProxy.host}:${this.profile.webProxy.port})` : '';
+    if (exchange.error) return { error: `${exchange.error.code} ${exchange.error.message}${via}` };
+    return { status: exchange.status, body: exchange.responseBody };
   }
 }
 
@@ -180,8 +282,21 @@ interface Pool {
   absoluteForm: boolean;
 }
 
+/** The server chain as DER, leaf first, ending with the trust anchor from the client's store. */
+function peerChain(socket: TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  let current: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (current && current.raw && !seen.has(current.fingerprint256)) {
+    seen.add(current.fingerprint256);
+    chain.push(current.raw);
+    current = current.issuerCertificate;
+  }
+  return chain;
+}
+
 /** HTTP CONNECT through the client's web proxy (the proxy resolves the name). */
-function connectThroughProxy(proxy: { host: string; port: number }, localAddress: string | undefined, host: string, port: number, timeoutMs: number): Promise<Socket> {
+export function connectThroughProxy(proxy: { host: string; port: number }, localAddress: string | undefined, host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: proxy.host, port: proxy.port, localAddress });
     const timer = setTimeout(() => {
@@ -215,12 +330,15 @@ function connectThroughProxy(proxy: { host: string; port: number }, localAddress
 
 function tlsFacts(socket: TLSSocket): TlsPeerFacts {
   const peer = socket.getPeerCertificate();
+  const hasPeer = peer && Object.keys(peer).length > 0;
   return {
     protocol: socket.getProtocol(),
-    subject: peer?.subject ? Object.entries(peer.subject).map(([k, v]) => `${k}=${v}`).join(', ') : '',
-    issuer: peer?.issuer ? Object.entries(peer.issuer).map(([k, v]) => `${k}=${v}`).join(', ') : '',
-    serialNumber: peer?.serialNumber ?? '',
-    subjectAltName: peer?.subjectaltname ?? '',
+    subject: hasPeer && peer.subject ? Object.entries(peer.subject).map(([k, v]) => `${k}=${v}`).join(', ') : '',
+    issuer: hasPeer && peer.issuer ? Object.entries(peer.issuer).map(([k, v]) => `${k}=${v}`).join(', ') : '',
+    serialNumber: hasPeer ? peer.serialNumber ?? '' : '',
+    subjectAltName: hasPeer ? peer.subjectaltname ?? '' : '',
+    validFrom: hasPeer ? peer.valid_from : undefined,
+    validTo: hasPeer ? peer.valid_to : undefined,
     authorized: socket.authorized,
     authorizationError: socket.authorizationError ? String(socket.authorizationError) : null,
   };

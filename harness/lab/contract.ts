@@ -3,7 +3,7 @@
 // proxy needs to do it: certificates, CA bundle, CRLs, a resolver and a hosts file, a log dir.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IssuedCertificate } from '../pki/index.js';
+import type { IssuedCertificate, Pkcs12Export } from '../pki/index.js';
 import { PROXY_CONTRACT_VERSION, type ProxyContract } from '../proxies/index.js';
 import type { LabPlan } from './plan.js';
 
@@ -18,6 +18,13 @@ export interface ContractInputs {
   resolver: { host: string; port: number; hostsFileText: string };
   proxyServer?: IssuedCertificate;
   proxyClient?: IssuedCertificate;
+  /** PKCS#12 of the proxy's certificates (key + leaf + chain), for appliances that import only PKCS#12. */
+  pkcs12?: { proxyServer: Pkcs12Export; proxyClient: Pkcs12Export };
+}
+
+/** Where the contract's CRL file is: the lab rewrites it when it revokes a certificate while running. */
+export function contractCrlPathIn(dir: string): string {
+  return join(dir, 'proxy', 'client-auth-crl.pem');
 }
 
 export function contractPathIn(dir: string): string {
@@ -28,11 +35,16 @@ export function writeContract(input: ContractInputs): ProxyContract {
   const dir = join(input.dir, 'proxy');
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true, mode: 0o700 });
-  const crlPath = join(dir, 'client-auth-crl.pem');
+  const crlPath = contractCrlPathIn(input.dir);
   writeFileSync(crlPath, input.crlPem);
   const hostsPath = join(dir, 'hosts');
   writeFileSync(hostsPath, input.resolver.hostsFileText);
-  const keyPair = (certificate: IssuedCertificate) => ({ certificate: certificate.certPath, key: certificate.keyPath, chain: certificate.chainPath });
+  const keyPair = (certificate: IssuedCertificate, pkcs12?: Pkcs12Export) => ({
+    certificate: certificate.certPath,
+    key: certificate.keyPath,
+    chain: certificate.chainPath,
+    ...(pkcs12 ? { pkcs12: pkcs12.path, pkcs12Password: pkcs12.password } : {}),
+  });
   const bridge = input.mode === 'bridge';
   const proxy = input.plan.proxy!;
   const contract: ProxyContract = {
@@ -51,20 +63,30 @@ export function writeContract(input: ContractInputs): ProxyContract {
                 publicName: system.role.internetFqdn!,
                 bind: { host: system.publishedAddress!, port: service.port },
                 scheme: service.service,
-                tls: bridge && service.service === 'https' && input.proxyServer ? keyPair(input.proxyServer) : undefined,
+                tls: bridge && service.service === 'https' && input.proxyServer ? keyPair(input.proxyServer, input.pkcs12?.proxyServer) : undefined,
                 upstream: {
                   host: system.host.address,
                   port: service.port,
                   scheme: service.service,
                   serverName: system.role.internetFqdn!,
                   caBundle: input.trustBundlePath,
-                  clientCertificate: bridge && service.service === 'https' && input.proxyClient ? keyPair(input.proxyClient) : undefined,
+                  clientCertificate: bridge && service.service === 'https' && input.proxyClient ? keyPair(input.proxyClient, input.pkcs12?.proxyClient) : undefined,
                 },
               })),
           ),
     forwardProxy:
       input.mode === 'forward'
-        ? { bind: { host: proxy.address, port: proxy.forwardPort! }, allowedPorts: [...new Set(input.plan.siteSystems.flatMap((system) => system.services.filter((service) => service.published).map((service) => service.port)))] }
+        ? {
+            bind: { host: proxy.address, port: proxy.forwardPort! },
+            // The published site systems, the CDP (clients fetch CRLs through their web proxy, W:50) and any CMG.
+            allowedPorts: [
+              ...new Set([
+                ...input.plan.siteSystems.flatMap((system) => system.services.filter((service) => service.published).map((service) => service.port)),
+                input.plan.cdp.host.ports.http!,
+                ...input.plan.cloudManagementGateways.map((gateway) => gateway.host.ports.https!),
+              ]),
+            ],
+          }
         : undefined,
     egress: { host: proxy.address },
     resolver: { host: input.resolver.host, port: input.resolver.port, hostsFile: hostsPath },

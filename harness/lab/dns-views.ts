@@ -1,13 +1,16 @@
 // Split-horizon DNS (seed 000, seed 001; W:64): the internet view knows only internet names; a
 // published name points at the proxy's listener in bridge and tunnel mode, at the site system
 // itself in direct and forward mode. Inside (dmz, intranet) every name points at the site system,
-// and the intranet view adds the intranet names and the MP's SRV record.
+// and the intranet view adds the intranet names and the MP's SRV record. The CDP and a CMG stand on
+// the internet and resolve the same in every view.
 import type { DnsRecord } from '../dns/index.js';
 import type { ProxyMode, Segment, Topology } from '../topology/index.js';
 import type { LabPlan } from './plan.js';
 
 export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode, plan: LabPlan): DnsRecord[] {
   const records: DnsRecord[] = plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: plan.cdp.host.address }));
+  // A CMG is a cloud service: its public name resolves everywhere, to the gateway itself.
+  for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: gateway.host.address });
   for (const system of plan.siteSystems) {
     const role = system.role;
     if (role.internetFqdn) {

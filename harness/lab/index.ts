@@ -1,2 +1,3 @@
 export * from './lab.js';
 export * from './start-lab.js';
+export * from './variant.js';

@@ -4,7 +4,10 @@ import type { ClientProfile } from '../client/profile.js';
 import type { DnsQueryLogEntry } from '../dns/index.js';
 import type { Journal } from '../http/index.js';
 import type { ProxyContract } from '../proxies/index.js';
-import type { ProxyMode, Segment, Topology } from '../topology/index.js';
+import type { CertificateVariant, ProxyMode, Segment, Topology } from '../topology/index.js';
+import type { MpControlResult } from './mp-control.js';
+
+export type { MpControlResult } from './mp-control.js';
 
 export interface PlacedHost {
   name: string;
@@ -24,6 +27,78 @@ export interface LabCertificateFacts {
   dnsNames: string[];
   crlUrls: string[];
   certPath: string;
+  /** Which hierarchy signed it: the lab's ('issuing'), the untrusted one, or the cloud CA. */
+  issuedBy: string;
+  /** How it was made to go wrong (absent = a valid certificate). */
+  variant?: CertificateVariant;
+  notBefore: string;
+  notAfter: string;
+}
+
+/** A client certificate the lab issued on request (PEM material for a client profile, plus its facts). */
+export interface LabClientCertificate extends LabCertificateFacts {
+  variant: CertificateVariant;
+  certPem: string;
+  keyPem: string;
+  chainPem: string;
+}
+
+export interface LabCrlFacts {
+  issuer: string;
+  url: string;
+  thisUpdate: string;
+  nextUpdate: string;
+  crlNumber: number;
+  revokedSerials: string[];
+}
+
+/**
+ * The lab PKI as checks may use it while the lab runs: make a client certificate of a variant,
+ * revoke a certificate (the site systems and the proxy contract's CRL file get the new CRL), and
+ * publish CRLs dated from the lab clock — or stale ones.
+ */
+export interface LabPkiHandle {
+  /** The `pki:` options this lab was built with (clock, CDP, certificate variants). */
+  readonly options: Topology['pki'];
+  /** The lab clock certificates and CRLs are dated from (a copy). */
+  readonly clock: Date;
+  /** Root certificates (PEM): the lab's, a second hierarchy nobody trusts, the CMG's cloud CA. */
+  roots(): Promise<{ lab: string; untrusted: string; cloud: string }>;
+  /**
+   * A new workstation certificate for a client of the topology (default: the first), issued as
+   * `variant`. `revoked` here is revoked while the lab runs: the site systems get the new CRL at
+   * once, a proxy only if it re-reads its CRL file — use `revokedAtStart` for the published path.
+   */
+  issueClientCertificate(options: { variant: CertificateVariant; client?: string }): Promise<LabClientCertificate>;
+  /** The first client's certificate, revoked before any site system or the proxy read the CRL. */
+  readonly revokedAtStart: LabClientCertificate;
+  /**
+   * Serves `variant` of a site system's server certificate (default: the first MP) until `restore()`:
+   * its HTTPS listener is restarted with it, so every new connection sees it. The published
+   * certificate in tunnel, forward and direct mode; in bridge mode clients see the bridge's own
+   * certificate and the bridge meets this one upstream (a pooling bridge may not, so bridge checks
+   * use a lab variant instead).
+   */
+  serveSiteCertificate(variant: CertificateVariant, options?: { siteSystem?: string }): Promise<{ certificate: LabCertificateFacts; restore(): Promise<void> }>;
+  /** Revokes a certificate of the lab and hands the new CRL to the site systems and the proxy contract's CRL file. */
+  revoke(serialNumber: string): Promise<void>;
+  /**
+   * Re-signs the lab's CRLs, which the CDP serves at once. `staleByHours` dates them so far back
+   * that nextUpdate has passed by that much (a stale CRL). The site systems keep the CRLs they hold.
+   */
+  publishCrls(options?: { staleByHours?: number }): Promise<LabCrlFacts[]>;
+  crls(): LabCrlFacts[];
+}
+
+/** The CRL distribution point host, which a check can take down and bring back. */
+export interface LabCdpHandle {
+  readonly name: string;
+  readonly fqdn: string;
+  /** Where the certificates say the CRLs are (http:// URLs the CDP serves). */
+  readonly urls: string[];
+  readonly running: boolean;
+  stop(): Promise<void>;
+  start(): Promise<void>;
 }
 
 export interface LabDnsView {
@@ -46,6 +121,19 @@ export interface LabSiteSystem {
   publishedAddress?: string;
 }
 
+/** A cloud management gateway of the topology (reached directly on the internet, never through the proxy). */
+export interface LabCloudManagementGateway {
+  name: string;
+  fqdn: string;
+  address: string;
+  port: number;
+  mpRoleId: string;
+  /** The MP it forwards to. */
+  managementPoint: string;
+  /** `/CCM_Proxy_MutualAuth/<MP role id>` — put before the MP's own paths. */
+  pathPrefix: string;
+}
+
 export interface Lab {
   readonly runId: string;
   readonly mode: ProxyMode;
@@ -54,15 +142,23 @@ export interface Lab {
   readonly dir: string;
   readonly hosts: PlacedHost[];
   readonly siteSystems: LabSiteSystem[];
+  readonly cloudManagementGateways: LabCloudManagementGateway[];
   readonly certificates: LabCertificateFacts[];
   readonly trustBundlePem: string;
   readonly crlUrls: string[];
   readonly proxyContract: ProxyContract | null;
   readonly startupMs: number;
+  readonly pki: LabPkiHandle;
+  readonly cdp: LabCdpHandle;
+  /**
+   * The MP's own availability check (MPControl), run on the MP host with the MP's own client
+   * certificate, or with none (PKI-MPCONTROL).
+   */
+  mpControl(options?: { certificate?: 'own' | 'none'; managementPoint?: string }): Promise<MpControlResult>;
   dns(segment: Segment): LabDnsView;
   /** The first site system of a kind (e.g. 'distribution-point'). */
   siteSystem(kind: string): LabSiteSystem;
-  /** The request journal of a site system, by host name (e.g. 'mp1', 'cdp'). */
+  /** The request journal of a site system, by host name (e.g. 'mp1', 'cdp', a CMG's name). */
   journal(host: string): Journal;
   /** The proxy's own log lines (empty in direct mode). */
   proxyLog(): string[];

@@ -2,7 +2,7 @@
 // port, every published service a listener on the internet side. Pure data, made before anything
 // starts, so certificates, DNS views and the proxy contract all agree.
 import { EmbeddedPlacement } from '../drivers/embedded/placement.js';
-import type { CrlDistributionPointRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
+import type { CloudManagementGatewayRole, CrlDistributionPointRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
 import type { PlacedHost } from './lab.js';
 
 export interface PlannedService {
@@ -25,6 +25,8 @@ export interface PlannedSiteSystem {
 export interface LabPlan {
   placement: EmbeddedPlacement;
   cdp: { role: CrlDistributionPointRole; host: PlacedHost };
+  /** Cloud management gateways: on the internet, reached directly, never through the proxy. */
+  cloudManagementGateways: { role: CloudManagementGatewayRole; host: PlacedHost }[];
   siteSystems: PlannedSiteSystem[];
   proxy?: PlacedHost & { forwardPort?: number };
   clientAddresses: Map<string, string>;
@@ -49,8 +51,11 @@ export function planLab(topology: Topology, mode: ProxyMode, labIndex: number): 
   const placement = new EmbeddedPlacement({ labIndex, portOffset: topology.drivers.embedded.portOffset });
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
   const cdp = { role: cdpRole, host: { name: cdpRole.name, kind: cdpRole.kind, segment: cdpRole.segment, address: placement.allocate(cdpRole.segment), ports: { http: placement.port(cdpRole.httpPort) }, fqdns: [cdpRole.fqdn] } };
+  const cloudManagementGateways = topology.roles
+    .filter((role): role is CloudManagementGatewayRole => role.kind === 'cloud-management-gateway')
+    .map((role) => ({ role, host: { name: role.name, kind: role.kind, segment: role.segment, address: placement.allocate(role.segment), ports: { https: placement.port(role.httpsPort) }, fqdns: [role.fqdn] } }));
   const siteSystems = topology.roles
-    .filter((role): role is SiteSystemRole => role.kind !== 'crl-distribution-point')
+    .filter((role): role is SiteSystemRole => role.kind !== 'crl-distribution-point' && role.kind !== 'cloud-management-gateway')
     .map((role): PlannedSiteSystem => {
       const services = servicesOf(role).map((service) => ({ service: service.service, wellKnownPort: service.port, port: placement.port(service.port), published: service.published }));
       const host: PlacedHost = {
@@ -74,5 +79,5 @@ export function planLab(topology: Topology, mode: ProxyMode, labIndex: number): 
     proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'internet', address: placement.allocate('internet'), ports: { forward: placement.port(3128) }, fqdns: [], forwardPort: placement.port(3128) };
   }
   const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.allocate(client.segment)]));
-  return { placement, cdp, siteSystems, proxy, clientAddresses };
+  return { placement, cdp, cloudManagementGateways, siteSystems, proxy, clientAddresses };
 }

@@ -1,6 +1,7 @@
 // The handler behind each site-system role, configured from the topology. The lab is the only
 // place that knows which role runs where; the roles themselves only see requests.
 import type { SiteHandler } from '../http/index.js';
+import { ntlmAuthenticate } from '../ntlm/index.js';
 import type { IssuedCertificate } from '../pki/index.js';
 import { applicationCatalog } from '../roles/application-catalog/index.js';
 import { distributionPoint } from '../roles/distribution-point/index.js';
@@ -26,7 +27,13 @@ export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, s
     case 'fallback-status-point':
       return fallbackStatusPoint();
     case 'application-catalog':
-      return applicationCatalog({});
+      // The internet catalog needs Windows authentication (seed 000): NTLM, as IIS, before every catalog URL.
+      return applicationCatalog({
+        requireWindowsAuth: (request) => {
+          const outcome = ntlmAuthenticate(request, topology.domain.accounts.map((account) => ({ domain: topology.domain.netbiosName, user: account.user, password: account.password })), { targetName: topology.domain.netbiosName, serverName: role.name.toUpperCase() });
+          return outcome.kind === 'authenticated' ? null : outcome.response;
+        },
+      });
     case 'software-update-point':
       return softwareUpdatePoint({
         internetFqdn: role.internetFqdn ?? role.intranetFqdn,

@@ -1,4 +1,5 @@
-// Brings up a whole IBCM world on the embedded driver: PKI with CRL, the CDP, the site roles,
+// Brings up a whole IBCM world on the embedded driver: PKI with CRL (and the certificate variants
+// the topology's `pki:` section asks for), the CDP, the site roles, a CMG when the topology has one,
 // split-horizon DNS per segment, the proxy under test (from its contract) and client profiles.
 // Everything started is registered for teardown first, so a failure half-way leaves nothing.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -6,16 +7,21 @@ import { join } from 'node:path';
 import type { ClientProfile, SiteSystemEndpoint } from '../client/profile.js';
 import { startDnsServer, type StartedDnsServer } from '../dns/index.js';
 import { LabStartError } from '../errors.js';
-import { Journal, startSiteServer } from '../http/index.js';
-import { LabPki, type IssuedCertificate } from '../pki/index.js';
+import { Journal, startSiteServer, type SiteServerOptions, type StartedSiteServer } from '../http/index.js';
+import { LabPki, type CertificateVariant, type IssuedCertificate } from '../pki/index.js';
 import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxies/index.js';
+import { CMG_MUTUAL_AUTH_PREFIX, cloudManagementGateway } from '../roles/cloud-management-gateway/index.js';
 import { crlDistributionPoint } from '../roles/crl-distribution-point/index.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../topology/index.js';
-import { writeContract } from './contract.js';
+import { clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
+import { contractCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
-import type { Lab, LabCertificateFacts, LabDnsView, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
+import type { Lab, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
+import { mpControlCheck } from './mp-control.js';
 import { planLab, type PlannedSiteSystem } from './plan.js';
 import { siteRoleHandler } from './site-roles.js';
+
+const HOUR = 3_600_000;
 
 export interface StartLabOptions {
   topology: Topology;
@@ -57,53 +63,83 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   try {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const plan = planLab(topology, mode, options.labIndex ?? 0);
-    const { placement, cdp, siteSystems } = plan;
-    const hosts: PlacedHost[] = [cdp.host, ...siteSystems.map((system) => system.host), ...(plan.proxy ? [plan.proxy] : [])];
-    const publishedNames = siteSystems.filter((system) => system.services.some((service) => service.published)).map((system) => system.role.internetFqdn!);
-    const clientFqdn = (computerName: string) => `${computerName.toLowerCase()}.${topology.domains.intranet}`;
+    const { placement, cdp, siteSystems, cloudManagementGateways } = plan;
+    const hosts: PlacedHost[] = [cdp.host, ...siteSystems.map((system) => system.host), ...cloudManagementGateways.map((gateway) => gateway.host), ...(plan.proxy ? [plan.proxy] : [])];
+    const clientFqdn = (computerName: string) => clientFqdnOf(topology, computerName);
 
-    // PKI: every certificate the world needs, in parallel.
-    const pki = await step('pki', 'ca', () => LabPki.create({ dir: join(options.dir, 'pki'), cdpBaseUrl: `http://${cdp.role.fqdn}:${cdp.host.ports.http}` }));
-    const certificates = await step('pki', 'certificates', async () => {
-      const httpsSystems = siteSystems.filter((system) => system.services.some((service) => service.service === 'https'));
-      const [siteCerts, clientCerts, proxyServer, proxyClient] = await Promise.all([
-        Promise.all(httpsSystems.map((system) => pki.issue('site-system-web-server', { name: system.role.name, subjectCn: system.role.internetFqdn ?? system.role.intranetFqdn, dnsNames: [...(system.role.internetFqdn ? [system.role.internetFqdn] : []), system.role.intranetFqdn] }))),
-        Promise.all(topology.clients.map((client) => pki.issue('workstation-client', { name: client.name, subjectCn: clientFqdn(client.computerName), dnsNames: [clientFqdn(client.computerName)] }))),
-        mode === 'bridge' ? pki.issue('bridging-proxy-server', { name: 'proxy-server', subjectCn: publishedNames[0]!, dnsNames: publishedNames }) : undefined,
-        mode === 'bridge' ? pki.issue('bridging-proxy-client', { name: 'proxy-client', subjectCn: `${topology.proxy.name}.${topology.domains.internet}` }) : undefined,
-      ]);
-      return { site: new Map(httpsSystems.map((system, index) => [system.role.name, siteCerts[index]!])), clients: new Map(topology.clients.map((client, index) => [client.name, clientCerts[index]!])), proxyServer, proxyClient };
-    });
+    // PKI: every certificate the world needs, in parallel, in the variants the topology asks for.
+    const pkiOptions = topology.pki;
+    const pki = await step('pki', 'ca', () =>
+      LabPki.create({ dir: join(options.dir, 'pki'), cdpBaseUrl: `http://${cdp.role.fqdn}:${cdp.host.ports.http}`, clock: new Date(Date.now() + pkiOptions.clockOffsetHours * HOUR), crlValidityHours: pkiOptions.crlValidityHours }),
+    );
+    const certificates = await step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan));
+    const cloudRootPem = cloudManagementGateways.length > 0 ? (await pki.cloud()).rootCaPem : undefined;
 
-    // CDP: plain HTTP on the internet segment; reads the CRLs on every request.
+    // CDP: plain HTTP on the internet segment; serves every hierarchy's CRLs as they are now (a
+    // revocation or a re-signing shows at once). A check can take it down and bring it back.
     const journals = new Map<string, Journal>();
     const cdpJournal = new Journal();
     journals.set(cdp.role.name, cdpJournal);
-    await step('start', cdp.role.name, async () => {
-      const server = await startSiteServer({ name: 'crl-distribution-point', host: cdp.host.address, port: cdp.host.ports.http!, handler: crlDistributionPoint({ crls: () => pki.crls().map((crl) => ({ path: crl.path, der: crl.der })) }), journal: cdpJournal });
-      stops.push(() => server.close());
-    });
+    let cdpServer: StartedSiteServer | undefined;
+    const startCdp = async () => {
+      cdpServer ??= await startSiteServer({ name: 'crl-distribution-point', host: cdp.host.address, port: cdp.host.ports.http!, handler: crlDistributionPoint({ crls: () => pki.allCrls().map((crl) => ({ path: crl.path, der: crl.der })) }), journal: cdpJournal });
+    };
+    const stopCdp = async () => {
+      const server = cdpServer;
+      cdpServer = undefined;
+      await server?.close();
+    };
+    await step('start', cdp.role.name, startCdp);
+    stops.push(stopCdp);
 
     // Site systems: HTTPS with the client certificate required and checked against CA + CRL (IIS
-    // always checks the CRL for client certificates, W:50); HTTP where the role speaks HTTP.
+    // always checks the CRL for client certificates, W:50); HTTP where the role speaks HTTP. The
+    // HTTPS servers are kept so a revocation while the lab runs reaches them (restarted with the new CRL).
+    const httpsServers: { owner: string; options: SiteServerOptions; server: StartedSiteServer }[] = [];
+    const startServer = async (owner: string, serverOptions: SiteServerOptions) => {
+      const entry = { owner, options: serverOptions, server: await startSiteServer(serverOptions) };
+      if (serverOptions.tls) httpsServers.push(entry);
+      stops.push(() => entry.server.close());
+    };
+    const handlers = new Map(siteSystems.map((system) => [system.role.name, siteRoleHandler(system, topology, siteSystems, certificates.site.get(system.role.name))]));
     await Promise.all(siteSystems.map((system) => step('start', system.role.name, () => startSiteSystem(system))));
     async function startSiteSystem(system: PlannedSiteSystem) {
       const journal = new Journal();
       journals.set(system.role.name, journal);
       const certificate = certificates.site.get(system.role.name);
-      const handler = siteRoleHandler(system, topology, siteSystems, certificate);
       for (const service of system.services) {
-        const server = await startSiteServer({
+        await startServer(system.role.name, {
           name: system.role.kind,
           host: system.host.address,
           port: service.port,
           journal,
-          handler,
+          handler: handlers.get(system.role.name)!,
           tls: service.service === 'https' ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: clientCertificatePolicy(system) } : undefined,
         });
-        stops.push(() => server.close());
       }
     }
+
+    // Cloud management gateways: on the internet with the cloud CA's certificate, mutual auth against
+    // the lab's client PKI (and its CRL), forwarding to their MP's handler (its connection point).
+    await Promise.all(
+      cloudManagementGateways.map((gateway) =>
+        step('start', gateway.role.name, async () => {
+          const journal = new Journal();
+          journals.set(gateway.role.name, journal);
+          const certificate = certificates.cloudManagementGateways.get(gateway.role.name)!;
+          const managementPoint = handlers.get(gateway.role.managementPoint);
+          if (!managementPoint) throw new LabStartError(`cloud management gateway ${gateway.role.name}: no management point "${gateway.role.managementPoint}"`);
+          await startServer(gateway.role.name, {
+            name: gateway.role.kind,
+            host: gateway.host.address,
+            port: gateway.host.ports.https!,
+            journal,
+            handler: cloudManagementGateway({ mpRoleId: gateway.role.mpRoleId, managementPoint }),
+            tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' },
+          });
+        }),
+      ),
+    );
 
     // Split-horizon DNS: one view per segment.
     const dnsServers = new Map<Segment, StartedDnsServer>();
@@ -131,6 +167,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         resolver: { host: placement.dnsAddress(resolverSegment), port: placement.port(53), hostsFileText: hostsFile(dnsRecords(resolverSegment, topology, mode, plan)) },
         proxyServer: certificates.proxyServer,
         proxyClient: certificates.proxyClient,
+        pkcs12: certificates.pkcs12,
       });
       for (const listener of contract.listeners) plan.proxy.ports[listener.name] = listener.bind.port;
       proxy = await step('start', `proxy (${options.proxy.name}, ${mode})`, () => options.proxy!.start(contract!));
@@ -138,8 +175,84 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       stops.push(() => running.close());
     }
 
-    const allCertificates = [...certificates.site.values(), ...certificates.clients.values(), ...(certificates.proxyServer ? [certificates.proxyServer] : []), ...(certificates.proxyClient ? [certificates.proxyClient] : [])];
-    const certificateFacts: LabCertificateFacts[] = allCertificates.map(facts);
+    // A revocation while the lab runs: the site systems are restarted with the new CRL (IIS reads a
+    // new CRL; a Node TLS server takes its `crl` at start), the contract's CRL file is rewritten (a
+    // proxy that re-reads it sees the change; one that read it once at start does not).
+    const restartHttps = async (owner: string | null, tls: Partial<NonNullable<SiteServerOptions['tls']>>) => {
+      for (const entry of httpsServers.filter((candidate) => owner === null || candidate.owner === owner)) {
+        await entry.server.close();
+        entry.options = { ...entry.options, tls: { ...entry.options.tls!, ...tls } };
+        entry.server = await startSiteServer(entry.options);
+      }
+    };
+    const afterRevocation = async () => {
+      if (contract) writeFileSync(contractCrlPathIn(options.dir), pki.crlPem());
+      await restartHttps(null, { crl: pki.crlPems() });
+    };
+    const cdpUrls = pkiOptions.cdp === 'ldap-only' ? [ldapCdpUrl(topology, 'IBCM Lab Issuing CA', cdp.role.name)] : undefined;
+    let issuedOnRequest = 0;
+    const pkiHandle: LabPkiHandle = {
+      options: pkiOptions,
+      get clock() {
+        return pki.clock;
+      },
+      async roots() {
+        const [untrusted, cloud] = await Promise.all([pki.untrusted(), pki.cloud()]);
+        return { lab: pki.rootCaPem, untrusted: untrusted.rootCaPem, cloud: cloud.rootCaPem };
+      },
+      async issueClientCertificate({ variant, client: clientName }) {
+        const client = clientName ? topology.clients.find((candidate) => candidate.name === clientName) : topology.clients[0];
+        if (!client) throw new Error(`no client "${clientName}" in this topology`);
+        const fqdn = clientFqdn(client.computerName);
+        const issued = await issueVariant(pki, 'workstation-client', { name: `${client.name}-${variant}-${++issuedOnRequest}`, subjectCn: fqdn, dnsNames: [fqdn] }, variant, { cdpUrls });
+        if (variant === 'revoked') await afterRevocation();
+        return clientCertificateOf(issued, variant);
+      },
+      revokedAtStart: clientCertificateOf(certificates.revokedClient, 'revoked'),
+      async serveSiteCertificate(variant, serveOptions = {}) {
+        const system = serveOptions.siteSystem ? siteSystems.find((candidate) => candidate.role.name === serveOptions.siteSystem) : siteSystems.find((candidate) => candidate.role.kind === 'management-point');
+        const original = system && certificates.site.get(system.role.name);
+        if (!system || !original) throw new Error(`no HTTPS site system "${serveOptions.siteSystem ?? 'management-point'}" in this lab`);
+        const role = system.role;
+        const issued = await issueVariant(pki, 'site-system-web-server', { name: `${role.name}-${variant}-${++issuedOnRequest}`, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] }, variant, { intranetNames: [role.intranetFqdn], cdpUrls });
+        if (variant === 'revoked') await afterRevocation();
+        await restartHttps(role.name, { key: issued.keyPem, cert: issued.chainPem });
+        return { certificate: facts(issued, variant), restore: () => restartHttps(role.name, { key: original.keyPem, cert: original.chainPem }) };
+      },
+      async revoke(serialNumber) {
+        await pki.revoke(serialNumber, 'keyCompromise');
+        await afterRevocation();
+      },
+      async publishCrls(publishOptions = {}) {
+        const stale = publishOptions.staleByHours;
+        if (stale !== undefined && !(stale > 0)) throw new Error(`staleByHours must be > 0, got ${stale}`);
+        await pki.publishCrls({ at: stale ? new Date(pki.clock.getTime() - (pkiOptions.crlValidityHours + stale) * HOUR) : undefined });
+        return crlFacts(pki);
+      },
+      crls: () => crlFacts(pki),
+    };
+    const cdpHandle: LabCdpHandle = {
+      name: cdp.role.name,
+      fqdn: cdp.role.fqdn,
+      urls: pki.crls().map((crl) => crl.url),
+      get running() {
+        return cdpServer !== undefined;
+      },
+      stop: stopCdp,
+      start: startCdp,
+    };
+
+    const variantOf = (certificate: IssuedCertificate) => certificates.variants.get(certificate.name);
+    const allCertificates = [
+      ...certificates.site.values(),
+      ...certificates.clients.values(),
+      certificates.revokedClient,
+      ...certificates.managementPointClients.values(),
+      ...certificates.cloudManagementGateways.values(),
+      ...(certificates.proxyServer ? [certificates.proxyServer] : []),
+      ...(certificates.proxyClient ? [certificates.proxyClient] : []),
+    ];
+    const certificateFacts: LabCertificateFacts[] = allCertificates.map((certificate) => facts(certificate, variantOf(certificate)));
     const labSiteSystems: LabSiteSystem[] = siteSystems.map((system) => ({
       name: system.role.name,
       kind: system.role.kind,
@@ -148,6 +261,15 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       address: system.host.address,
       services: system.services,
       publishedAddress: system.publishedAddress,
+    }));
+    const labGateways: LabCloudManagementGateway[] = cloudManagementGateways.map((gateway) => ({
+      name: gateway.role.name,
+      fqdn: gateway.role.fqdn,
+      address: gateway.host.address,
+      port: gateway.host.ports.https!,
+      mpRoleId: gateway.role.mpRoleId,
+      managementPoint: gateway.role.managementPoint,
+      pathPrefix: `${CMG_MUTUAL_AUTH_PREFIX}/${gateway.role.mpRoleId}`,
     }));
     const endpoints: SiteSystemEndpoint[] = siteSystems.flatMap((system) =>
       system.services.filter((service) => service.published).map((service) => ({ role: system.role.kind, name: system.role.name, fqdn: system.role.internetFqdn!, scheme: service.service, port: service.port })),
@@ -162,11 +284,23 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       dir: options.dir,
       hosts,
       siteSystems: labSiteSystems,
+      cloudManagementGateways: labGateways,
       certificates: certificateFacts,
       trustBundlePem: pki.trustBundlePem,
       crlUrls: pki.crls().map((crl) => crl.url),
       proxyContract: contract,
       startupMs,
+      pki: pkiHandle,
+      cdp: cdpHandle,
+      mpControl(controlOptions = {}) {
+        const system = siteSystems.find((candidate) => candidate.role.kind === 'management-point' && (!controlOptions.managementPoint || candidate.role.name === controlOptions.managementPoint));
+        if (!system) throw new Error(`no management point "${controlOptions.managementPoint ?? ''}" in this lab`);
+        const own = certificates.managementPointClients.get(system.role.name)!;
+        return mpControlCheck(
+          { managementPoint: system.role.name, fromAddress: system.host.address, host: system.host.address, port: system.host.ports.https!, serverName: system.role.intranetFqdn, siteCode: topology.site.code, caPem: pki.trustBundlePem },
+          controlOptions.certificate === 'none' ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber },
+        );
+      },
       dns(segment: Segment): LabDnsView {
         const server = dnsServers.get(segment)!;
         return { segment, host: server.host, port: server.port, queries: () => server.queries(), mark: () => server.mark(), since: (mark) => server.since(mark) };
@@ -192,6 +326,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         if (!client) throw new Error(`no client "${name}" in this topology`);
         const certificate = certificates.clients.get(client.name)!;
         const mp = siteSystems.find((system) => system.role.internetFqdn === client.install.CCMHOSTNAME)!;
+        const gateway = labGateways.find((candidate) => candidate.managementPoint === mp.role.name);
         const account = client.account ? topology.domain.accounts.find((candidate) => candidate.user.toLowerCase() === client.account!.toLowerCase()) : undefined;
         return {
           name: client.name,
@@ -200,17 +335,19 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
           segment: client.segment,
           install: { ...client.install, CCMHTTPSPORT: mp.host.ports.https!, CCMHTTPPORT: placement.port(80) },
           certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem, chainPem: certificate.chainPem },
-          trustedRootsPem: pki.rootCaPem,
+          // The site's root, and — like any Windows client's store of public roots — the CMG's public CA.
+          trustedRootsPem: cloudRootPem && gateway ? pki.rootCaPem + cloudRootPem : pki.rootCaPem,
           dns: { host: placement.dnsAddress(client.segment), port: placement.port(53) },
           localAddress: plan.clientAddresses.get(client.name),
           webProxy: mode === 'forward' && plan.proxy ? { host: plan.proxy.address, port: plan.proxy.forwardPort! } : undefined,
           account: account ? { domain: topology.domain.netbiosName, user: account.user, password: account.password } : undefined,
           siteSystems: endpoints,
+          cloudManagementGateway: gateway ? { fqdn: gateway.fqdn, port: gateway.port, pathPrefix: gateway.pathPrefix } : undefined,
         };
       },
       stop: stopAll,
     };
-    writeFileSync(join(options.dir, 'lab.json'), JSON.stringify({ runId: options.runId, mode, proxy: lab.proxyName, hosts, siteSystems: labSiteSystems, certificates: certificateFacts, crlUrls: lab.crlUrls, startupMs }, null, 2));
+    writeFileSync(join(options.dir, 'lab.json'), JSON.stringify({ runId: options.runId, mode, proxy: lab.proxyName, pki: pkiOptions, hosts, siteSystems: labSiteSystems, cloudManagementGateways: labGateways, certificates: certificateFacts, crlUrls: lab.crlUrls, startupMs }, null, 2));
     return lab;
   } catch (error) {
     await stopAll();
@@ -224,6 +361,26 @@ function clientCertificatePolicy(system: PlannedSiteSystem): 'require' | 'reques
   return system.role.kind === 'software-update-point' ? 'request' : 'require';
 }
 
-function facts(certificate: IssuedCertificate): LabCertificateFacts {
-  return { name: certificate.name, profile: certificate.profile, subject: certificate.subject, serialNumber: certificate.serialNumber, dnsNames: certificate.dnsNames, crlUrls: certificate.crlUrls, certPath: certificate.certPath };
+function facts(certificate: IssuedCertificate, variant?: CertificateVariant): LabCertificateFacts {
+  return {
+    name: certificate.name,
+    profile: certificate.profile,
+    subject: certificate.subject,
+    serialNumber: certificate.serialNumber,
+    dnsNames: certificate.dnsNames,
+    crlUrls: certificate.crlUrls,
+    certPath: certificate.certPath,
+    issuedBy: certificate.issuedBy,
+    ...(variant ? { variant } : {}),
+    notBefore: certificate.notBefore.toISOString(),
+    notAfter: certificate.notAfter.toISOString(),
+  };
+}
+
+function clientCertificateOf(certificate: IssuedCertificate, variant: CertificateVariant): LabClientCertificate {
+  return { ...facts(certificate, variant), variant, certPem: certificate.certPem, keyPem: certificate.keyPem, chainPem: certificate.chainPem };
+}
+
+function crlFacts(pki: LabPki): LabCrlFacts[] {
+  return pki.crls().map((crl) => ({ issuer: crl.issuer, url: crl.url, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate.toISOString(), crlNumber: crl.crlNumber, revokedSerials: crl.revokedSerials }));
 }

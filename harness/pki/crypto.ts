@@ -3,13 +3,8 @@
  * generation, serial numbers and PEM helpers.
  */
 import { randomBytes, webcrypto } from 'node:crypto';
-// Must evaluate before @peculiar/x509 (tsyringe checks for Reflect.getMetadata at import time).
-import './reflect-polyfill.js';
-import * as x509 from '@peculiar/x509';
 import { RsaKeyPool, defaultKeyPoolDir } from './key-pool.js';
-
-// @peculiar/x509 signs through whatever WebCrypto it is given; use Node's.
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+import { x509 } from './x509.js';
 
 export { x509 };
 

@@ -26,6 +26,12 @@ export const UNTRUSTED_HIERARCHY: HierarchySpec = {
   issuing: { subject: 'CN=IBCM Lab Untrusted Issuing CA, O=IBCM Lab Untrusted', fileStem: 'IBCM-Lab-Untrusted-Issuing-CA', validityDays: 1825 },
 };
 
+export const CLOUD_HIERARCHY: HierarchySpec = {
+  label: 'cloud',
+  root: { subject: 'CN=IBCM Lab Cloud Root CA, O=IBCM Lab Cloud', fileStem: 'IBCM-Lab-Cloud-Root-CA', validityDays: 3650 },
+  issuing: { subject: 'CN=IBCM Lab Cloud Issuing CA, O=IBCM Lab Cloud', fileStem: 'IBCM-Lab-Cloud-Issuing-CA', validityDays: 1825 },
+};
+
 export interface HierarchyContext {
   dir: string;
   cdpBaseUrl: string;
@@ -103,9 +109,9 @@ export class CaHierarchy {
     return ca.publishCrl(clock, this.ctx.crlValidityHours);
   }
 
-  /** Re-signs both CRLs at the current lab clock. */
-  async publishCrls(): Promise<PublishedCrl[]> {
-    const clock = this.ctx.clock();
+  /** Re-signs both CRLs at the lab clock (or at `at`, e.g. a clock in the past for a stale CRL). */
+  async publishCrls(at?: Date): Promise<PublishedCrl[]> {
+    const clock = at ?? this.ctx.clock();
     return Promise.all([this.root.publishCrl(clock, this.ctx.crlValidityHours), this.issuing.publishCrl(clock, this.ctx.crlValidityHours)]);
   }
 

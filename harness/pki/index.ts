@@ -1,7 +1,7 @@
 /**
  * Lab PKI: root CA → issuing CA, IBCM profile certificates, signed CRLs for the CDP host.
  */
-export { LabPki, type LabPkiOptions, type UntrustedPki } from './lab-pki.js';
+export { LabPki, type LabPkiOptions, type Pkcs12Export, type SecondaryPki, type UntrustedPki } from './lab-pki.js';
 export type {
   CertificateProfileName,
   IssueOptions,
@@ -19,3 +19,5 @@ export { normalizeSerialNumber } from './crypto.js';
  * polyfill" unless something loaded a polyfill first).
  */
 export { x509 } from './crypto.js';
+export { CERTIFICATE_VARIANTS, CERTIFICATE_VARIANT_TEXT, isServerProfile, variantIssueOptions, type CertificateVariant, type VariantIssue } from './variants.js';
+export { pkcs12Der, type Pkcs12Input } from './pkcs12.js';

@@ -1,12 +1,17 @@
 /**
- * LabPki — the lab's PKI: trusted root → issuing CA, an untrusted second
- * hierarchy (built on first use), leaf certificates from the IBCM profiles,
- * and signed CRLs for the CDP host to serve.
+ * LabPki — the lab's PKI: trusted root → issuing CA, a second, untrusted hierarchy and a
+ * "cloud" one for the CMG's public CA (each built on first use), leaf certificates from the IBCM
+ * profiles, signed CRLs for the CDP host to serve, and PKCS#12 export for appliances.
  */
 import path from 'node:path';
-import { CaHierarchy, TRUSTED_HIERARCHY, UNTRUSTED_HIERARCHY, type HierarchyContext } from './hierarchy.js';
+import { CLOUD_HIERARCHY, CaHierarchy, TRUSTED_HIERARCHY, UNTRUSTED_HIERARCHY, type HierarchyContext, type HierarchySpec } from './hierarchy.js';
 import { joinPem } from './crypto.js';
-import type { CertificateProfileName, IssueOptions, IssuedCertificate, PublishedCrl, RevocationReason } from './types.js';
+import { pkcs12Der } from './pkcs12.js';
+import type { CertificateProfileName, IssueOptions, IssuedCertificate, IssuerChoice, PublishedCrl, RevocationReason } from './types.js';
+
+/** The hierarchies besides the trusted one, built on first use, each under <dir>/<label>. */
+type SecondaryIssuer = Exclude<IssuerChoice, 'issuing'>;
+const SECONDARY_HIERARCHIES: Record<SecondaryIssuer, HierarchySpec> = { untrusted: UNTRUSTED_HIERARCHY, cloud: CLOUD_HIERARCHY };
 
 export interface LabPkiOptions {
   /** Per-run output directory (e.g. .ibcm-lab/runs/<run-id>/pki); created 0700, keys 0600. */
@@ -19,15 +24,23 @@ export interface LabPkiOptions {
   crlValidityHours?: number;
 }
 
+/** A hierarchy other than the trusted one ('untrusted' or 'cloud'). */
 export interface UntrustedPki {
   readonly dir: string;
   readonly rootCaPem: string;
   readonly issuingCaPem: string;
   readonly trustBundlePem: string;
-  /** Same as LabPki.issue with `issuer: 'untrusted'` forced. */
+  /** Same as LabPki.issue with this hierarchy as `issuer`. */
   issue(profile: CertificateProfileName, options: Omit<IssueOptions, 'issuer'>): Promise<IssuedCertificate>;
-  /** [untrusted root CRL, untrusted issuing CA CRL]. */
+  /** [root CRL, issuing CA CRL] of this hierarchy. */
   crls(): PublishedCrl[];
+}
+export type SecondaryPki = UntrustedPki;
+
+export interface Pkcs12Export {
+  /** <dir>/certs/<name>.p12, mode 0600 (it holds the private key). */
+  path: string;
+  password: string;
 }
 
 function normalizeCdpBaseUrl(value: string): string {
@@ -52,7 +65,9 @@ export class LabPki {
   readonly trustBundlePem: string;
   readonly trustBundlePath: string;
 
-  private untrustedHierarchy: Promise<CaHierarchy> | undefined;
+  private readonly secondary = new Map<SecondaryIssuer, Promise<CaHierarchy>>();
+  /** The secondary hierarchies built so far (so their CRLs can be listed synchronously). */
+  private readonly built = new Map<SecondaryIssuer, CaHierarchy>();
 
   private constructor(
     private readonly trusted: CaHierarchy,
@@ -104,11 +119,9 @@ export class LabPki {
    * concurrently (`Promise.all`) — key generation then uses the thread pool in parallel.
    */
   issue(profile: CertificateProfileName, options: IssueOptions): Promise<IssuedCertificate> {
-    if (options.issuer === 'untrusted') return this.untrustedCa().then((h) => h.issue(profile, options));
-    if (options.issuer !== undefined && options.issuer !== 'issuing') {
-      return Promise.reject(new Error(`unknown issuer ${JSON.stringify(options.issuer)}`));
-    }
-    return this.trusted.issue(profile, options);
+    if (options.issuer === undefined || options.issuer === 'issuing') return this.trusted.issue(profile, options);
+    if (!(options.issuer in SECONDARY_HIERARCHIES)) return Promise.reject(new Error(`unknown issuer ${JSON.stringify(options.issuer)}`));
+    return this.hierarchy(options.issuer).then((h) => h.issue(profile, options));
   }
 
   /**
@@ -122,17 +135,23 @@ export class LabPki {
       await this.trusted.revoke(serialNumber, reason);
       return;
     }
-    const untrusted = this.untrustedHierarchy ? await this.untrustedHierarchy : undefined;
-    if (untrusted?.authorityFor(serialNumber)) {
-      await untrusted.revoke(serialNumber, reason);
-      return;
+    for (const pending of this.secondary.values()) {
+      const other = await pending.catch(() => undefined);
+      if (other?.authorityFor(serialNumber)) {
+        await other.revoke(serialNumber, reason);
+        return;
+      }
     }
     throw new Error(`serial ${serialNumber} was not issued by this lab PKI`);
   }
 
-  /** Re-signs the trusted root and issuing CRLs at the current lab clock (e.g. after setClock). */
-  async publishCrls(): Promise<PublishedCrl[]> {
-    return this.trusted.publishCrls();
+  /**
+   * Re-signs the trusted root and issuing CRLs at the current lab clock (e.g. after setClock), or
+   * dated `at` — a time in the past gives a CRL whose nextUpdate has passed (a stale CRL).
+   */
+  async publishCrls(options: { at?: Date } = {}): Promise<PublishedCrl[]> {
+    if (options.at && Number.isNaN(options.at.getTime())) throw new Error('publishCrls: `at` is an invalid Date');
+    return this.trusted.publishCrls(options.at);
   }
 
   /** [root CRL, issuing CA CRL] of the trusted hierarchy, as currently published. */
@@ -154,31 +173,63 @@ export class LabPki {
     return this.crls().map((c) => c.pem);
   }
 
+  /**
+   * Every CRL the lab publishes: the trusted hierarchy's, then those of every other hierarchy built
+   * so far (the CDP host serves them all, as a public CA publishes its CRLs on the internet).
+   */
+  allCrls(): PublishedCrl[] {
+    return [...this.crls(), ...[...this.built.values()].flatMap((h) => h.crls())];
+  }
+
   /** The second, untrusted hierarchy (built on first call, under <dir>/untrusted). */
-  async untrusted(): Promise<UntrustedPki> {
-    const h = await this.untrustedCa();
+  untrusted(): Promise<UntrustedPki> {
+    return this.secondaryPki('untrusted');
+  }
+
+  /** The cloud hierarchy: the public CA of a cloud management gateway (built on first call, under <dir>/cloud). */
+  cloud(): Promise<SecondaryPki> {
+    return this.secondaryPki('cloud');
+  }
+
+  /**
+   * Writes <dir>/certs/<name>.p12 (mode 0600): the private key, the leaf and its issuing CA (and
+   * the root, so an appliance that imports only PKCS#12 gets the whole chain), protected by
+   * `password` — for proxies and appliances that take only PKCS#12 (DESIGN.md, pki).
+   */
+  async exportPkcs12(certificate: IssuedCertificate, password: string): Promise<Pkcs12Export> {
+    const h = certificate.issuedBy === 'issuing' ? this.trusted : await this.hierarchy(certificate.issuedBy);
+    const file = path.join(h.store.certsDir, `${certificate.name}.p12`);
+    await h.store.writeSecret(file, pkcs12Der({ keyPem: certificate.keyPem, chainPems: [certificate.certPem, h.issuing.certPem, h.root.certPem], password, friendlyName: certificate.name }));
+    return { path: file, password };
+  }
+
+  private async secondaryPki(label: SecondaryIssuer): Promise<SecondaryPki> {
+    const h = await this.hierarchy(label);
     return {
       dir: h.store.dir,
       rootCaPem: h.root.certPem,
       issuingCaPem: h.issuing.certPem,
       trustBundlePem: h.trustBundlePem,
-      issue: (profile, options) => h.issue(profile, { ...options, issuer: 'untrusted' }),
+      issue: (profile, options) => h.issue(profile, { ...options, issuer: label }),
       crls: () => h.crls(),
     };
   }
 
-  private untrustedCa(): Promise<CaHierarchy> {
-    if (!this.untrustedHierarchy) {
-      const dir = path.join(this.dir, 'untrusted');
-      const created = CaHierarchy.create(UNTRUSTED_HIERARCHY, { ...this.ctx, dir }).then(async (h) => {
+  private hierarchy(label: SecondaryIssuer): Promise<CaHierarchy> {
+    let pending = this.secondary.get(label);
+    if (!pending) {
+      const dir = path.join(this.dir, label);
+      const created = CaHierarchy.create(SECONDARY_HIERARCHIES[label], { ...this.ctx, dir }).then(async (h) => {
         await h.store.writePublic(path.join(dir, 'trust-bundle.pem'), h.trustBundlePem);
+        this.built.set(label, h);
         return h;
       });
-      this.untrustedHierarchy = created;
+      this.secondary.set(label, created);
       created.catch(() => {
-        if (this.untrustedHierarchy === created) this.untrustedHierarchy = undefined; // allow a retry
+        if (this.secondary.get(label) === created) this.secondary.delete(label); // allow a retry
       });
+      pending = created;
     }
-    return this.untrustedHierarchy;
+    return pending;
   }
 }

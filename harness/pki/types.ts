@@ -2,8 +2,12 @@ import type { CertificateProfileName } from '../../certs/profiles.js';
 
 export type { CertificateProfileName } from '../../certs/profiles.js';
 
-/** Which CA hierarchy signs a certificate. */
-export type IssuerChoice = 'issuing' | 'untrusted';
+/**
+ * Which CA hierarchy signs a certificate: 'issuing' = the lab's trusted PKI; 'untrusted' = a second
+ * hierarchy nobody trusts; 'cloud' = a third one standing for the public CA behind a cloud
+ * management gateway's server certificate (CMG-COEXIST) — trusted by clients that carry its root.
+ */
+export type IssuerChoice = 'issuing' | 'untrusted' | 'cloud';
 
 export type RevocationReason = 'keyCompromise' | 'unspecified';
 
@@ -24,7 +28,7 @@ export interface IssueOptions {
   notAfter?: Date;
   /** EKU OIDs replacing the profile's ("serverAuth"/"clientAuth" accepted too). `[]` omits the EKU extension. */
   extKeyUsages?: string[];
-  /** 'issuing' (default) = the lab's trusted issuing CA; 'untrusted' = the second, untrusted hierarchy. */
+  /** 'issuing' (default) = the lab's trusted issuing CA; 'untrusted' = the second, untrusted hierarchy; 'cloud' = the CMG's public-CA stand-in. */
   issuer?: IssuerChoice;
   /** Leave the CRL Distribution Points extension out. */
   omitCdp?: boolean;

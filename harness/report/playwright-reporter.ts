@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import { readRunSettings } from '../run/settings.js';
+import { ProgressView, progressEventsIn } from './progress.js';
 import type { CheckRecord, Verdict } from './results.js';
 import { paint, symbolOf } from './style.js';
 
@@ -14,6 +15,7 @@ export default class IbcmReporter implements Reporter {
   private readonly errors: string[] = [];
   private total = 0;
   private rootDir = '';
+  private readonly progress = new ProgressView();
 
   printsToStdio(): boolean {
     return true;
@@ -50,11 +52,16 @@ export default class IbcmReporter implements Reporter {
       status = /LabStartError/.test(message) ? 'error' : 'failed';
       reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
     }
-    const record: CheckRecord = { requirement, also, proxy, mode, title: test.title, file: relative(this.rootDir, test.location.file), status, reason, durationMs: result.duration, evidence };
+    const record: CheckRecord = { requirement, also, proxy, mode, title: test.title, file: relative(this.rootDir, specFileOf(test)), status, reason, durationMs: result.duration, evidence };
     this.checks.push(record);
     const width = Math.max(20, (process.stdout.columns || 120) - 60);
     const where = test.parent.project()?.name ?? mode;
-    process.stdout.write(`  ${paint(status, symbolOf(status))} ${requirement.padEnd(38)} ${where.padEnd(Math.max(7, where.length))} ${paint(status, status.padEnd(14))} ${String(result.duration).padStart(5)}ms${status === 'passed' || status === 'not-applicable' ? '' : `  ${reason.slice(0, width)}`}\n`);
+    this.progress.line(`  ${paint(status, symbolOf(status))} ${requirement.padEnd(38)} ${where.padEnd(Math.max(7, where.length))} ${paint(status, status.padEnd(14))} ${String(result.duration).padStart(5)}ms${status === 'passed' || status === 'not-applicable' ? '' : `  ${reason.slice(0, width)}`}\n`);
+  }
+
+  /** Workers report lab start-up here (see progress.ts); their other output is not shown. */
+  onStdOut(chunk: string | Buffer): void {
+    for (const event of progressEventsIn(chunk)) this.progress.event(event);
   }
 
   onError(error: { message?: string }): void {
@@ -62,10 +69,18 @@ export default class IbcmReporter implements Reporter {
   }
 
   onEnd(result: FullResult): void {
+    this.progress.end();
     const settings = readRunSettings();
     mkdirSync(dirname(settings.resultsFile), { recursive: true });
     writeFileSync(settings.resultsFile, JSON.stringify({ checks: this.checks, errors: this.errors, status: result.status }, null, 2));
   }
+}
+
+/** The spec file a check is declared in (its location is check()'s call to test(), in fixtures.ts). */
+function specFileOf(test: TestCase): string {
+  let suite: Suite | undefined = test.parent;
+  while (suite && suite.type !== 'file') suite = suite.parent;
+  return suite?.location?.file ?? test.location.file;
 }
 
 function errorMessage(result: TestResult): string {

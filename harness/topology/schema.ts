@@ -2,6 +2,7 @@
 // editors is generated from it (`ibcm-lab topology --schema`), and the loader validates with it,
 // so the three can never drift apart.
 import { z } from 'zod';
+import { CERTIFICATE_VARIANTS } from '../pki/variants.js';
 
 export const segmentNames = ['internet', 'dmz', 'intranet'] as const;
 export const Segment = z.enum(segmentNames);
@@ -88,9 +89,25 @@ export const CrlDistributionPoint = z
   })
   .strict();
 
-export const Role = z.discriminatedUnion('kind', [ManagementPoint, DistributionPoint, FallbackStatusPoint, ApplicationCatalog, SoftwareUpdatePoint, CrlDistributionPoint]);
+// A cloud management gateway (seed 003; research W:52): a cloud service on the internet with a server
+// certificate from its own (public) CA, forwarding `/CCM_Proxy_MutualAuth/<MP role id>/…` to an MP.
+// Not a site system behind the proxy under test: clients reach it directly.
+export const CloudManagementGateway = z
+  .object({
+    kind: z.literal('cloud-management-gateway'),
+    name: hostLabel,
+    segment: Segment.default('internet'),
+    fqdn: fqdn.describe('the CMG service name clients use (e.g. contoso-cmg.cloudapp.example); its certificate chains to the cloud CA'),
+    httpsPort: port.default(443),
+    managementPoint: hostLabel.describe('host name of the management point this CMG forwards to (through its connection point)'),
+    mpRoleId: z.string().regex(/^\d{1,20}$/, 'must be the MP role ID, a decimal number such as 72057594037927939').default('72057594037927939'),
+  })
+  .strict();
+
+export const Role = z.discriminatedUnion('kind', [ManagementPoint, DistributionPoint, FallbackStatusPoint, ApplicationCatalog, SoftwareUpdatePoint, CrlDistributionPoint, CloudManagementGateway]);
 export type Role = z.infer<typeof Role>;
-export type SiteSystemRole = Exclude<Role, { kind: 'crl-distribution-point' }>;
+export type SiteSystemRole = Exclude<Role, { kind: 'crl-distribution-point' | 'cloud-management-gateway' }>;
+export type CloudManagementGatewayRole = z.infer<typeof CloudManagementGateway>;
 export type DistributionPointRole = z.infer<typeof DistributionPoint>;
 export type FallbackStatusPointRole = z.infer<typeof FallbackStatusPoint>;
 export type ApplicationCatalogRole = z.infer<typeof ApplicationCatalog>;
@@ -105,8 +122,12 @@ export const InstallProperties = z
     SMSSITECODE: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code (not AUTO for internet clients)'),
     CCMALWAYSINF: z.union([z.literal(0), z.literal(1)]).default(0),
     UsePKICert: z.boolean().default(true),
+    // CCMSetup /NoCRLCheck: the client does not check site systems' certificates against the CRL (W:50).
     NoCRLCheck: z.boolean().default(false),
     FSP: fqdn.optional(),
+    // CCMSetup CCMCERTISSUERS: the root CAs a client certificate must chain to, e.g.
+    // "CN=IBCM Lab Root CA, O=IBCM Lab"; several separated by "|" (W:49, selection rule 1).
+    CCMCERTISSUERS: z.string().min(1).optional(),
   })
   .strict();
 export type InstallProperties = z.infer<typeof InstallProperties>;
@@ -123,6 +144,40 @@ export const Client = z
   })
   .strict();
 export type Client = z.infer<typeof Client>;
+
+// What can go wrong with a certificate (research W:46–50, W:61): the lab issues it that way.
+export const CertificateVariant = z.enum(CERTIFICATE_VARIANTS);
+export type CertificateVariant = z.infer<typeof CertificateVariant>;
+
+const defaultPkiCertificates = { site: 'valid', proxyServer: 'valid', proxyClient: 'valid' } as const;
+
+// The lab PKI's options: the lab clock, the CRLs and where certificates say they are published, and
+// a variant per certificate of the published path (a support engineer's "their MP certificate has
+// no internet FQDN" is `certificates: { site: missing-internet-fqdn }`).
+export const Pki = z
+  .object({
+    clockOffsetHours: z
+      .number()
+      .min(-24 * 3650)
+      .max(24 * 3650)
+      .default(0)
+      .describe('the lab clock is now + this offset: certificate validity and CRL dates count from it, while every TLS peer checks against the machine clock (a clock behind by more than the CRL validity publishes stale CRLs — clock skew, W:62)'),
+    crlValidityHours: z.number().positive().max(24 * 3650).default(24).describe('CRL nextUpdate − thisUpdate'),
+    cdp: z
+      .enum(['http', 'ldap-only'])
+      .default('http')
+      .describe('http: certificates name the CDP host over HTTP (reachable from the internet); ldap-only: they name only an ldap:// URL in the intranet directory, which internet clients cannot reach (seed 001; W:50)'),
+    certificates: z
+      .object({
+        site: CertificateVariant.default('valid').describe('the server certificates of the HTTPS site systems (MP, DP, Application Catalog, SUP)'),
+        proxyServer: CertificateVariant.default('valid').describe('bridge mode: the server certificate the bridging proxy presents to clients'),
+        proxyClient: CertificateVariant.default('valid').describe('bridge mode: the client certificate the bridging proxy presents to site systems'),
+      })
+      .strict()
+      .default(defaultPkiCertificates),
+  })
+  .strict();
+export type Pki = z.infer<typeof Pki>;
 
 export const Proxy = z
   .object({
@@ -147,6 +202,7 @@ export const Topology = z
       .default({ netbiosName: 'CORP', accounts: [] }),
     domains: z.object({ intranet: fqdn, internet: fqdn }).strict(),
     roles: z.array(Role).min(1),
+    pki: Pki.default({ clockOffsetHours: 0, crlValidityHours: 24, cdp: 'http', certificates: defaultPkiCertificates }),
     proxy: Proxy.default({ name: 'proxy', mode: 'bridge' }),
     clients: z.array(Client).min(1),
     drivers: z
@@ -174,6 +230,14 @@ export const Topology = z
       ctx.addIssue({ code: 'custom', path: ['roles'], message: 'needs at least one management-point with an internetFqdn' });
     if (!topology.roles.some((role) => role.kind === 'crl-distribution-point'))
       ctx.addIssue({ code: 'custom', path: ['roles'], message: 'needs a crl-distribution-point (every certificate names it)' });
+    topology.roles.forEach((role, index) => {
+      if (role.kind !== 'cloud-management-gateway') return;
+      if (!topology.roles.some((other) => other.kind === 'management-point' && other.name === role.managementPoint))
+        ctx.addIssue({ code: 'custom', path: ['roles', index, 'managementPoint'], message: `no management-point named "${role.managementPoint}"` });
+    });
+    for (const certificate of ['proxyClient'] as const)
+      if (topology.pki.certificates[certificate] === 'missing-internet-fqdn')
+        ctx.addIssue({ code: 'custom', path: ['pki', 'certificates', certificate], message: 'missing-internet-fqdn applies to server certificates only' });
     topology.clients.forEach((client, index) => {
       if (client.account && !topology.domain.accounts.some((account) => account.user.toLowerCase() === client.account!.toLowerCase()))
         ctx.addIssue({ code: 'custom', path: ['clients', index, 'account'], message: `no account "${client.account}" in domain.accounts` });

@@ -16,7 +16,8 @@ const DOCUMENTED: Record<string, number[]> = {
 const PROBES: Record<string, { method: string; target: string; ok: number[] }> = {
   'management-point': { method: 'GET', target: '/SMS_MP/.sms_aut?MPLIST', ok: [200] },
   'distribution-point': { method: 'GET', target: '/SMS_DP_SMSPKG$/', ok: [200, 403, 404] },
-  'application-catalog': { method: 'GET', target: '/CMApplicationCatalog', ok: [200] },
+  // 401: the catalog's Windows-authentication challenge (it needs Windows authentication, seed 000).
+  'application-catalog': { method: 'GET', target: '/CMApplicationCatalog', ok: [200, 401] },
   'software-update-point': { method: 'GET', target: '/selfupdate/wuident.cab', ok: [200] },
   'fallback-status-point': { method: 'GET', target: '/SMS_FSP/.sms_fsp', ok: [405] },
 };

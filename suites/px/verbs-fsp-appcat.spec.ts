@@ -1,8 +1,11 @@
 // PX-VERB-FSP-POST and PX-VERB-APPCAT-*: the fallback status point takes plain-HTTP POST on port 80
 // even where everything else is HTTPS-only (seed 000 "Prerequisites"; seed 001 ports; W:38, W:65);
-// the Application Catalog website point takes GET and POST (seed 000; W:39).
+// the Application Catalog website point takes GET and POST (seed 000; W:39). The catalog needs
+// Windows authentication (seed 000), so its checks answer the NTLM challenge first: the type-3
+// token then rides on the request under test, on the connection that received the challenge.
 import { fspStateMessage } from '../../harness/ccm-messaging/index.js';
-import type { Exchange } from '../../harness/client/index.js';
+import type { Exchange, IbcmClient } from '../../harness/client/index.js';
+import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { arrival, describeClientResult, responseIntact } from '../verify.js';
@@ -27,6 +30,17 @@ async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 
   return exchange;
 }
 
+/** NTLM Negotiate → 401 Challenge on the catalog; returns the Authorization header for the next request on that connection. */
+async function windowsAuthorization(fixtures: CheckFixtures, client: IbcmClient): Promise<[string, string]> {
+  const account = client.profile.account;
+  ensure(account, `setup: ${client.profile.computerName} has no domain account for the catalog's Windows authentication`);
+  const negotiate = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Authorization', createNegotiate()]] }, client.originOf('application-catalog'));
+  fixtures.evidence.sent(negotiate);
+  const challenge = negotiate.responseHeaders?.filter(([name]) => name === 'www-authenticate').map(([, value]) => value) ?? [];
+  ensure(negotiate.status === 401 && challenge.length > 0, `the catalog's Windows authentication did not answer the NTLM Negotiate with a challenge: ${describeClientResult(negotiate)}`);
+  return ['Authorization', createAuthenticate(challenge, account, { workstation: client.profile.computerName })];
+}
+
 check('PX-VERB-FSP-POST', 'plain-HTTP POST on port 80 reaches the fallback status point', async (fixtures) => {
   const { client, lab, evidence } = fixtures;
   const body = fspStateMessage({ clientName: client.profile.computerName, siteCode: lab.topology.site.code, stateId: 2, message: 'lab check: the FSP path is open' });
@@ -37,15 +51,16 @@ check('PX-VERB-FSP-POST', 'plain-HTTP POST on port 80 reaches the fallback statu
 });
 
 check('PX-VERB-APPCAT-GET', 'GET reaches the Application Catalog', async (fixtures) => {
-  const exchange = await reaches(fixtures, 'application-catalog', (origin) => fixtures.client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html']] }, origin), 200, (e) =>
+  const authorization = await windowsAuthorization(fixtures, fixtures.client);
+  const exchange = await reaches(fixtures, 'application-catalog', (origin) => fixtures.client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], authorization] }, origin), 200, (e) =>
     /name="applicationId"/.test(e.responseBody?.toString() ?? '') ? undefined : 'the catalog page reached the client without its application list',
   );
-  fixtures.evidence.pass(`GET /CMApplicationCatalog reached the catalog and its ${exchange.responseBodyLength}-byte page reached the client unchanged`);
+  fixtures.evidence.pass(`GET /CMApplicationCatalog (NTLM-authenticated) reached the catalog and its ${exchange.responseBodyLength}-byte page reached the client unchanged`);
 });
 
 check('PX-VERB-APPCAT-POST', 'POST reaches the Application Catalog (an application request)', async (fixtures) => {
   const { client, evidence } = fixtures;
-  const page = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html']] }, client.originOf('application-catalog'));
+  const page = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], await windowsAuthorization(fixtures, client)] }, client.originOf('application-catalog'));
   evidence.sent(page);
   const applicationId = /name="applicationId" value="([^"]+)"/.exec(page.responseBody?.toString() ?? '')?.[1];
   ensure(applicationId, `setup: the catalog page did not list an application: ${describeClientResult(page)}`);

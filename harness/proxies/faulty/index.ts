@@ -37,17 +37,23 @@ export const faultyProxies: ProxyImplementation[] = [
     ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-VERB-DP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-EMPTY-200', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE', 'PX-NTLM-AFFINITY'],
     { rewriteRequest: (request) => (['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].includes(request.method) ? request : { reject: 405, reason: `method ${request.method} not allowed by policy` }) },
   ),
-  faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', ['PX-HTTP11', 'PX-NTLM-AFFINITY'], { http10Upstream: true }),
+  // One upstream connection per request also breaks the Application Catalog's Windows authentication (NTLM is connection-bound).
+  faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', ['PX-HTTP11', 'PX-NTLM-AFFINITY', 'PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'APPCAT-BROWSER'], { http10Upstream: true }),
   faulty('faulty-strip-range', 'bridge that drops the Range request header (a cache that always fetches whole objects)', ['PX-HDR-MP-Range', 'PX-HDR-DP-Range', 'PX-RANGE'], {
     rewriteRequest: (request) => withHeaders(request, not(named('Range'))),
   }),
-  faulty('faulty-no-client-auth', 'bridge that accepts clients without checking their certificate', ['PX-BRIDGE-MUTUAL', 'PKI-MTLS'], { skipClientAuthentication: true }),
-  faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', ['PX-BRIDGE-NO-DOWNGRADE', 'PX-BRIDGE-MUTUAL', 'PKI-MTLS'], { downgradeUpstream: true }),
-  faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', ['PX-VERB-FSP-POST', 'PX-PORTS'], { httpsOnly: true }),
-  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST'], {
+  // Accepting any client also accepts untrusted, wrong-EKU, expired and revoked client certificates.
+  faulty('faulty-no-client-auth', 'bridge that accepts clients without checking their certificate', ['PX-BRIDGE-MUTUAL', 'PKI-MTLS', 'PKI-TRUST-SITE', 'PKI-EKU', 'PKI-EXPIRED', 'PKI-CRL-CLIENT-REVOKED'], { skipClientAuthentication: true }),
+  faulty('faulty-no-crl-check', "bridge that checks the client certificate's chain but not the CRL (nginx without ssl_crl, HAProxy without crl-file)", ['PKI-CRL-CLIENT-REVOKED'], { skipRevocationCheck: true }),
+  faulty('faulty-no-upstream-verify', "bridge that does not verify the site system's certificate on its upstream leg (nginx proxy_ssl_verify off, HAProxy verify none)", ['PKI-SAN', 'PKI-EKU', 'PKI-EXPIRED'], { skipUpstreamVerification: true }),
+  // Plain HTTP upstream verifies no site certificate and presents no client certificate at all.
+  faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', ['PX-BRIDGE-NO-DOWNGRADE', 'PX-BRIDGE-MUTUAL', 'PKI-MTLS', 'PKI-SAN', 'PKI-EKU', 'PKI-EXPIRED'], { downgradeUpstream: true }),
+  // State messages to the FSP are plain-HTTP POSTs on port 80 (FSP-STATE), so both rules lose them.
+  faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', ['PX-VERB-FSP-POST', 'PX-PORTS', 'FSP-STATE'], { httpsOnly: true }),
+  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST', 'FSP-STATE', 'APPCAT-BROWSER'], {
     rewriteRequest: (request) => (request.method === 'POST' ? { reject: 405, reason: 'POST not allowed by policy' } : request),
   }),
-  faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', ['PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'PX-PORTS'], {
+  faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', ['PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'PX-PORTS', 'APPCAT-BROWSER'], {
     rewriteRequest: (request) => (/^\/cmapplicationcatalog/i.test(request.target) ? { reject: 404, reason: 'no publishing rule for this path' } : request),
   }),
   faulty('faulty-strip-bits-headers', 'bridge whose header allow-list lacks the BITS-* headers', ['PX-VERB-MP-BITS_POST', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE'], {

@@ -28,7 +28,7 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
     key: readFileSync(listener.tls.key),
     cert: readFileSync(listener.tls.chain),
     ca: checkClients ? readFileSync(auth!.caBundle) : undefined,
-    crl: checkClients ? pemBlocks(readFileSync(auth!.crl, 'utf8')) : undefined,
+    crl: checkClients && !faults.skipRevocationCheck ? pemBlocks(readFileSync(auth!.crl, 'utf8')) : undefined,
     requestCert: checkClients,
     rejectUnauthorized: checkClients && auth!.required,
   });
@@ -180,7 +180,7 @@ class UpstreamConnector {
         ca: readFileSync(upstream.caBundle),
         key: identity ? readFileSync(identity.key) : undefined,
         cert: identity ? readFileSync(identity.chain) : undefined,
-        rejectUnauthorized: true,
+        rejectUnauthorized: !this.faults.skipUpstreamVerification,
       });
       socket.once('secureConnect', () => ready(socket));
       socket.once('error', reject);

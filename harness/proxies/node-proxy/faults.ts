@@ -15,6 +15,10 @@ export interface NodeProxyFaults {
   sharedUpstream?: boolean;
   /** Accept clients without checking their certificate (PX-BRIDGE-MUTUAL, PKI-MTLS). */
   skipClientAuthentication?: boolean;
+  /** Check the client certificate's chain but not the CRL (PKI-CRL-CLIENT-REVOKED). */
+  skipRevocationCheck?: boolean;
+  /** Do not verify the site system's certificate on the upstream leg (PKI-SAN, PKI-EKU, PKI-EXPIRED). */
+  skipUpstreamVerification?: boolean;
   /**
    * Bridge HTTPS to plain HTTP (PX-BRIDGE-NO-DOWNGRADE). The lab's site systems serve HTTP on the
    * well-known port mapping (443 → 80 under the same offset), which is how this faulty proxy finds it.

@@ -1,0 +1,58 @@
+// A lab variant: a small lab of its own, made from the run's topology, for a check that needs the
+// world to be wrong in one way that cannot be set up on the running lab — a bridging proxy that
+// presents a bad certificate (the proxy reads its certificates from its contract at start), a PKI
+// that publishes its CRL only in LDAP, a CMG beside the MP. Small: the first client, its MP and the
+// CDP (and the CMG when asked), so it starts in a fraction of the main lab's time. It keeps the
+// main lab's loopback block and takes its own ports (offset + 10 × slot), so it never collides
+// with the main lab or another variant of the same worker.
+import type { CertificateVariant, Pki, Role, Topology, TopologyInput } from '../topology/index.js';
+import { Topology as TopologySchema } from '../topology/index.js';
+
+export interface LabVariant {
+  pki?: {
+    cdp?: Pki['cdp'];
+    certificates?: Partial<Record<keyof Pki['certificates'], CertificateVariant>>;
+  };
+  /** Add a cloud management gateway in front of the client's MP (when the topology has none). */
+  cloudManagementGateway?: boolean;
+}
+
+/** A short, stable name for a variant (used for its directory and in evidence). */
+export function variantKey(variant: LabVariant): string {
+  const parts: string[] = [];
+  if (variant.pki?.cdp && variant.pki.cdp !== 'http') parts.push(`cdp-${variant.pki.cdp}`);
+  for (const [certificate, value] of Object.entries(variant.pki?.certificates ?? {}).sort()) if (value && value !== 'valid') parts.push(`${certificate}-${value}`);
+  if (variant.cloudManagementGateway) parts.push('cmg');
+  return parts.join('+') || 'plain';
+}
+
+/** Port offsets of variant slots never collide with each other or with slot 0 (the main lab) for slot < 39. */
+export const MAX_VARIANT_SLOTS = 38;
+
+export function variantTopology(topology: Topology, variant: LabVariant, slot: number): Topology {
+  if (!Number.isInteger(slot) || slot < 1 || slot > MAX_VARIANT_SLOTS) throw new RangeError(`variant slot ${slot} is outside 1..${MAX_VARIANT_SLOTS}`);
+  const client = topology.clients[0]!;
+  const managementPoint = topology.roles.find((role) => role.kind === 'management-point' && role.internetFqdn === client.install.CCMHOSTNAME)!;
+  const cdp = topology.roles.find((role) => role.kind === 'crl-distribution-point')!;
+  const gateways = topology.roles.filter((role) => role.kind === 'cloud-management-gateway' && role.managementPoint === managementPoint.name);
+  const roles: Role[] = [managementPoint, cdp, ...gateways];
+  if (variant.cloudManagementGateway && gateways.length === 0) {
+    const taken = new Set(topology.roles.map((role) => role.name));
+    const name = ['cmg', 'cmg1', 'cmg2'].find((candidate) => !taken.has(candidate))!;
+    roles.push({ kind: 'cloud-management-gateway', name, segment: 'internet', fqdn: `${topology.site.code.toLowerCase()}-cmg.cloudapp.example`, httpsPort: 443, managementPoint: managementPoint.name, mpRoleId: '72057594037927939' });
+  }
+  const input: TopologyInput = {
+    ...topology,
+    name: `${topology.name} [${variantKey(variant)}]`,
+    roles,
+    // The FSP is not in a variant lab: a state message has nowhere to go.
+    clients: [{ ...client, install: { ...client.install, FSP: undefined } }],
+    pki: {
+      ...topology.pki,
+      ...(variant.pki?.cdp ? { cdp: variant.pki.cdp } : {}),
+      certificates: { ...topology.pki.certificates, ...variant.pki?.certificates },
+    },
+    drivers: { embedded: { portOffset: topology.drivers.embedded.portOffset + 10 * slot } },
+  };
+  return TopologySchema.parse(input);
+}

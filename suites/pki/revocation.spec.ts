@@ -1,0 +1,142 @@
+// Revocation (seed 001 "CRL checking" and "CRL distribution point"; research W:50, W:62): the site
+// side checks client certificates against the CRL (the MP, or the bridging proxy); a client checks
+// the site's certificates against the CRL it fetches over HTTP from the CDP the certificate names —
+// by default, off with /NoCRLCheck — and fails closed when it cannot get a current one. The results
+// name the certificate, the CRL URL and what the client saw.
+import { ensure } from '../evidence.js';
+import { check } from '../fixtures.js';
+import { describeClientResult } from '../verify.js';
+import { crlFetchesSeen, ensureServed, ensureSiteRefusedClient, mpListAttempt, named, publishedCertificate, revocationSeen, terminator, type Attempt } from './support.js';
+import type { Lab } from '../../harness/lab/index.js';
+import type { Exchange } from '../../harness/client/index.js';
+
+/** The client refused the server chain for revocation (`code`) before sending anything. */
+function ensureRevocationRefusal(attempt: Attempt, code: 'CERT_REVOKED' | 'CERT_REV_FAILED', what: string): string {
+  const { exchange } = attempt;
+  ensure(exchange.error?.code === code, `${what}: the client did not refuse the chain with ${code} — ${describeClientResult(exchange)}${exchange.tls?.revocation ? ` (revocation check ${exchange.tls.revocation.checked ? 'on' : 'off'})` : ''}`);
+  ensure(attempt.received.length === 0, `${what}: the client refused the chain (${revocationSeen(exchange)}), yet the MP received ${attempt.received.length} request(s)`);
+  return revocationSeen(exchange);
+}
+
+/** The CDP's journal: what it served the client meanwhile. */
+function cdpEntries(lab: Lab, mark: number) {
+  return lab.journal(lab.cdp.name).since(mark);
+}
+
+function noCrlCheckProfile(lab: Lab) {
+  const profile = lab.clientProfile();
+  return { ...profile, install: { ...profile.install, NoCRLCheck: true } };
+}
+
+check('PKI-CRL-CLIENT-REVOKED', 'a revoked client certificate is refused by the MP or the bridging proxy', async ({ lab, mode, client, newClient, evidence }) => {
+  const good = await mpListAttempt(lab, client, evidence);
+  ensureServed(good, 'setup: a client certificate that is not revoked');
+  // Revoked before the site systems and the proxy read the CRL: every proxy has it in its CRL file.
+  const revoked = lab.pki.revokedAtStart;
+  const crl = lab.pki.crls().find((candidate) => candidate.revokedSerials.includes(revoked.serialNumber));
+  ensure(crl, `setup: ${named(revoked)} is not on the lab's CRL`);
+  const refused = await mpListAttempt(lab, newClient({ ...lab.clientProfile(), certificate: revoked }, { certificateSelection: 'present-as-is' }), evidence);
+  const how = ensureSiteRefusedClient(mode, refused, revoked, /^CERT_REVOKED$/, `the revoked client certificate ${named(revoked)} (on ${crl.url}, CRL number ${crl.crlNumber})`);
+  let later = '';
+  if (mode !== 'bridge') {
+    // Revoked while the lab runs: the MP takes the new CRL (IIS reads it; the lab restarts the listener).
+    const fresh = await lab.pki.issueClientCertificate({ variant: 'valid' });
+    const before = await mpListAttempt(lab, newClient({ ...lab.clientProfile(), certificate: fresh }), evidence);
+    ensureServed(before, `setup: ${named(fresh)} before its revocation`);
+    await lab.pki.revoke(fresh.serialNumber);
+    const after = await mpListAttempt(lab, newClient({ ...lab.clientProfile(), certificate: fresh }, { certificateSelection: 'present-as-is' }), evidence);
+    later = `; ${named(fresh)} was accepted, then revoked while the lab ran and refused: ${ensureSiteRefusedClient(mode, after, fresh, /^CERT_REVOKED$/, `${named(fresh)} after its revocation`)}`;
+  }
+  evidence.pass(`${terminator(mode)} accepted a valid client certificate and refused ${named(revoked)}, listed on ${crl.url}: ${how}${later}`);
+});
+
+check('PKI-CRL-SERVER-REVOKED', 'a client that checks CRLs refuses a site system whose certificate is revoked', async ({ lab, mode, client, newClient, evidence, variantLab }) => {
+  const good = await mpListAttempt(lab, client, evidence);
+  ensureServed(good, 'setup: a server certificate that is not revoked');
+  ensure(good.exchange.tls?.revocation?.checked, 'setup: the client did not check the server certificate against its CRL');
+  let badLab = lab;
+  let restore: (() => Promise<void>) | undefined;
+  let where: string;
+  if (mode === 'bridge') {
+    badLab = await variantLab({ pki: { certificates: { proxyServer: 'revoked' } } });
+    where = `a lab whose bridge presents a revoked certificate ${named(publishedCertificate(badLab))}`;
+  } else {
+    const served = await lab.pki.serveSiteCertificate('revoked');
+    restore = served.restore;
+    where = `the MP presenting a revoked certificate ${named(served.certificate)}`;
+  }
+  let refused: Attempt;
+  let unchecked: Attempt;
+  try {
+    refused = await mpListAttempt(badLab, newClient(badLab.clientProfile()), evidence);
+    unchecked = await mpListAttempt(badLab, newClient(noCrlCheckProfile(badLab)), evidence);
+  } finally {
+    await restore?.();
+  }
+  const saw = ensureRevocationRefusal(refused, 'CERT_REVOKED', where);
+  ensureServed(unchecked, `${where}, to a client installed with /NoCRLCheck`);
+  evidence.pass(`with CRL checking on, the client refused ${where}: ${saw}; installed with /NoCRLCheck it connected to the same server (${unchecked.exchange.status}), so the CRL is what refused it`);
+});
+
+check('PKI-CDP-HTTP', 'the CRL is published over HTTP for internet clients; an LDAP-only CDP fails them unless /NoCRLCheck', async ({ lab, mode, client, newClient, evidence, variantLab }) => {
+  const cdpMark = lab.journal(lab.cdp.name).mark();
+  const good = await mpListAttempt(lab, client, evidence);
+  ensureServed(good, 'a CRL-checking internet client with an HTTP CDP');
+  const served = cdpEntries(lab, cdpMark);
+  evidence.received(lab.cdp.name, served);
+  const revocation = good.exchange.tls?.revocation;
+  ensure(revocation?.checked && revocation.certificates.every((certificate) => certificate.status === 'good'), `the client did not check the chain against its CRLs (${JSON.stringify(revocation?.certificates ?? [])})`);
+  const needed = [...new Set(revocation.certificates.map((certificate) => certificate.crlUrl!))];
+  for (const url of needed) {
+    const path = new URL(url).pathname;
+    ensure(served.some((entry) => entry.target === path && entry.response.status === 200), `the CDP did not serve ${url} to the client (it served ${served.map((entry) => `${entry.target} → ${entry.response.status}`).join(', ') || 'nothing'}); client downloads: ${crlFetchesSeen(client)}`);
+  }
+  const fromWhere = [...new Set(served.map((entry) => entry.remoteAddress))].join(', ');
+  const expectedFrom = mode === 'forward' ? lab.clientProfile().webProxy!.host : lab.clientProfile().localAddress!;
+  ensure(served.every((entry) => entry.remoteAddress === expectedFrom), `the CRL downloads reached the CDP from ${fromWhere}, not from ${mode === 'forward' ? 'the web proxy' : 'the internet client'} (${expectedFrom})`);
+
+  const ldapLab = await variantLab({ pki: { cdp: 'ldap-only' } });
+  const certificate = publishedCertificate(ldapLab);
+  ensure(certificate.crlUrls.every((url) => url.startsWith('ldap:')), `setup: the LDAP-only lab's certificate names ${certificate.crlUrls.join(', ')}`);
+  const failed = await mpListAttempt(ldapLab, newClient(ldapLab.clientProfile()), evidence);
+  const saw = ensureRevocationRefusal(failed, 'CERT_REV_FAILED', `a CRL-checking client and ${named(certificate)}, whose only CDP is ${certificate.crlUrls[0]}`);
+  const unchecked = await mpListAttempt(ldapLab, newClient(noCrlCheckProfile(ldapLab)), evidence);
+  ensureServed(unchecked, `the LDAP-only lab with a client installed with /NoCRLCheck`);
+  evidence.pass(`with the CRL on HTTP the client fetched ${needed.join(' and ')} from the CDP (from ${fromWhere}) and connected; with an LDAP-only CDP it failed closed — ${saw} — and with /NoCRLCheck it connected (${unchecked.exchange.status})`);
+});
+
+check('PKI-CRL-UNREACHABLE', 'a client whose CDP is down, or whose CRL is stale, fails closed', async ({ lab, client, newClient, evidence }) => {
+  const good = await mpListAttempt(lab, client, evidence);
+  ensureServed(good, 'setup: with the CDP up');
+  const certificate = publishedCertificate(lab);
+  let down: Attempt;
+  let unchecked: Attempt;
+  await lab.cdp.stop();
+  try {
+    down = await mpListAttempt(lab, newClient(), evidence);
+    unchecked = await mpListAttempt(lab, newClient(noCrlCheckProfile(lab)), evidence);
+  } finally {
+    await lab.cdp.start();
+  }
+  const sawDown = ensureRevocationRefusal(down, 'CERT_REV_FAILED', `the CDP ${lab.cdp.fqdn} down, a CRL-checking client and ${named(certificate)}`);
+  ensureServed(unchecked, 'the CDP down, a client installed with /NoCRLCheck');
+  ensureCrlUrlNamed(down.exchange, certificate.crlUrls);
+
+  await lab.pki.publishCrls({ staleByHours: 2 });
+  let stale: Attempt;
+  try {
+    stale = await mpListAttempt(lab, newClient(), evidence);
+  } finally {
+    await lab.pki.publishCrls();
+  }
+  const sawStale = ensureRevocationRefusal(stale, 'CERT_REV_FAILED', 'the CDP serving a CRL past its nextUpdate');
+  ensure(/stale/.test(sawStale), `with a stale CRL the client failed closed, but not because the CRL was stale: ${sawStale}`);
+  const again = await mpListAttempt(lab, newClient(), evidence);
+  ensureServed(again, 'the CDP back with a current CRL');
+  evidence.pass(`with the CDP down the client failed closed — ${sawDown} — while a /NoCRLCheck client connected; with a stale CRL it failed closed too — ${sawStale}; with the CDP back and a current CRL it connected`);
+});
+
+function ensureCrlUrlNamed(exchange: Exchange, urls: string[]): void {
+  const finding = exchange.tls?.revocation?.finding;
+  ensure(finding && finding.crlUrls.some((url) => urls.includes(url)), `the client's refusal does not name the CRL URL the certificate gives (${urls.join(', ')}): ${revocationSeen(exchange)}`);
+}

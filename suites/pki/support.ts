@@ -1,0 +1,125 @@
+// What the PKI checks share: one attempt with both sides of it (what the client saw, what the site
+// system's journal got meanwhile), profiles with another certificate or trust store, and the two
+// verdicts every certificate check comes down to — the client refused the server, or the party that
+// terminates the client's TLS (the bridge in bridge mode, else the MP) refused the client.
+import type { Exchange, IbcmClient } from '../../harness/client/index.js';
+import type { JournalEntry } from '../../harness/http/index.js';
+import type { Lab, LabCertificateFacts } from '../../harness/lab/index.js';
+import type { ProxyMode } from '../../harness/topology/index.js';
+import { ensure, type Evidence } from '../evidence.js';
+import { describeClientResult } from '../verify.js';
+
+export const MP = 'mp1';
+
+export interface Attempt {
+  exchange: Exchange;
+  /** What the site system received while the attempt ran. */
+  received: JournalEntry[];
+  /** What the proxy logged meanwhile. */
+  proxyLog: string[];
+}
+
+/** Asks for the MP list and records both sides in the evidence (the lab's journal of `host`). */
+export async function mpListAttempt(lab: Lab, client: IbcmClient, evidence: Evidence, host = MP): Promise<Attempt> {
+  const journal = lab.journal(host);
+  const mark = journal.mark();
+  const logMark = lab.proxyLog().length;
+  const exchange = await client.getMpList();
+  const received = journal.since(mark);
+  evidence.sent(exchange);
+  evidence.received(host, received);
+  return { exchange, received, proxyLog: lab.proxyLog().slice(logMark) };
+}
+
+export function normalizeSerial(serial: string | undefined): string {
+  return (serial ?? '').replace(/[:\s]/g, '').replace(/^0+(?=.)/, '').toLowerCase();
+}
+
+/** "CN=… (serial …)" for a reason. */
+export function named(certificate: { subject: string; serialNumber: string }): string {
+  return `${certificate.subject} (serial ${normalizeSerial(certificate.serialNumber)})`;
+}
+
+export function certificateNamed(lab: Lab, name: string): LabCertificateFacts {
+  const found = lab.certificates.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`the lab has no certificate "${name}"`);
+  return found;
+}
+
+/** The certificate a client meets on the published name: the bridge's own in bridge mode, else the MP's. */
+export function publishedCertificate(lab: Lab): LabCertificateFacts {
+  return certificateNamed(lab, lab.mode === 'bridge' ? 'proxy-server' : MP);
+}
+
+/** Who terminates the client's TLS. */
+export function terminator(mode: ProxyMode): string {
+  return mode === 'bridge' ? 'the bridging proxy' : 'the MP';
+}
+
+/** The client completed the exchange and the MP served it. */
+export function ensureServed(attempt: Attempt, what: string): void {
+  ensure(attempt.exchange.status === 200 && attempt.received.length > 0, `${what}: the MP list did not come through (${describeClientResult(attempt.exchange)}; the MP received ${attempt.received.length} request(s))`);
+}
+
+/**
+ * The client refused the server's certificate with one of `codes`, and so nothing reached the MP.
+ * Returns what the client saw, for the reason.
+ */
+export function ensureClientRefusedServer(attempt: Attempt, codes: RegExp, what: string): string {
+  const { exchange } = attempt;
+  ensure(!exchange.status, `${what}: the client accepted it and got ${exchange.status} (server certificate ${exchange.tls?.subject ?? '?'}, serial ${exchange.tls?.serialNumber ?? '?'})`);
+  ensure(exchange.error && codes.test(exchange.error.code), `${what}: the client failed, but not for the certificate: ${describeClientResult(exchange)}`);
+  ensure(attempt.received.length === 0, `${what}: the client refused the certificate, yet the MP received ${attempt.received.length} request(s)`);
+  return exchange.error.message.startsWith(exchange.error.code) ? exchange.error.message : `${exchange.error.code}: ${exchange.error.message}`;
+}
+
+/**
+ * The party that terminates the client's TLS refused the client's certificate: the bridge (nothing
+ * reaches the MP, the client is refused) or the MP (it answers 403 and its journal names the TLS
+ * verification error of exactly that certificate). `codes` is what the MP must name.
+ */
+export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certificate: { subject: string; serialNumber: string }, codes: RegExp, what: string): string {
+  const { exchange, received } = attempt;
+  if (mode === 'bridge') {
+    ensure(received.length === 0, `${what}: the bridging proxy let the client through — the MP received ${received.map((entry) => `${entry.method} ${entry.target} (from ${entry.tls?.peerCertificate?.subject ?? 'no certificate'})`).join(', ')}; ${describeClientResult(exchange)}`);
+    ensure(exchange.error || (exchange.status ?? 0) >= 400, `${what}: the client was served (${describeClientResult(exchange)})`);
+    // The bridge's own words, when its log has them (the Node proxy logs why it refused a client).
+    const logged = attempt.proxyLog.find((line) => /reject|refus|denied|verify|certificate/i.test(line));
+    return `the bridging proxy refused it (the client saw ${exchange.error ? `${exchange.error.code}: ${exchange.error.message}` : `HTTP ${exchange.status}`}${logged ? `; proxy log: "${logged.replace(/^\S+\s+/, '')}"` : ''}) and nothing reached the MP`;
+  }
+  const entry = received[0];
+  ensure(entry, `${what}: nothing reached the MP (${describeClientResult(exchange)}), so the MP did not check it`);
+  const peer = entry.tls?.peerCertificate;
+  ensure(peer && normalizeSerial(peer.serialNumber) === normalizeSerial(certificate.serialNumber), `${what}: the MP saw client certificate ${peer ? `${peer.subject} serial ${peer.serialNumber}` : '(none)'}, not ${named(certificate)}`);
+  const code = entry.error ?? entry.tls?.authorizationError ?? '';
+  ensure(entry.response.status === 403 && !entry.tls?.authorized, `${what}: the MP accepted it and answered ${entry.response.status}`);
+  ensure(codes.test(code), `${what}: the MP refused it, but for ${code || 'an unknown reason'}, not the reason under test`);
+  ensure(exchange.status === 403, `${what}: the MP answered 403 but the client got ${describeClientResult(exchange)}`);
+  return `the MP answered 403 (${code})`;
+}
+
+/**
+ * The bridge refused a site system's certificate on its upstream leg: nothing reached the MP (its
+ * TLS handshake failed at the bridge) and the client was not served.
+ */
+export function ensureBridgeRefusedUpstream(attempt: Attempt, what: string): string {
+  const { exchange, received } = attempt;
+  ensure(received.length === 0, `${what}: the bridging proxy accepted it and forwarded ${received.map((entry) => `${entry.method} ${entry.target} (over ${entry.tls ? entry.tls.protocol : 'plain HTTP'})`).join(', ')}`);
+  ensure(exchange.error || (exchange.status ?? 0) >= 500, `${what}: the client was served (${describeClientResult(exchange)})`);
+  const logged = attempt.proxyLog.find((line) => /upstream failed|certificate|verify|altname/i.test(line));
+  return `the bridge did not forward the request (the client got ${exchange.error ? exchange.error.code : exchange.status}${logged ? `; proxy log: "${logged.replace(/^\S+\s+/, '')}"` : ''})`;
+}
+
+/** A revocation refusal as the client saw it: the certificate, the CRL URLs it names and each try. */
+export function revocationSeen(exchange: Exchange): string {
+  const finding = exchange.tls?.revocation?.finding;
+  if (!finding) return exchange.error ? `${exchange.error.code}: ${exchange.error.message}` : describeClientResult(exchange);
+  if (finding.code === 'CERT_REVOKED') return finding.message;
+  const tries = finding.attempts.length ? finding.attempts.map((attempt) => `CRL URL ${attempt.url} → ${attempt.outcome}`).join('; ') : `CRL URL ${finding.crlUrls.join(', ') || '(none in the certificate)'} could not be tried`;
+  return `${finding.code} for ${named(finding.certificate)}: ${tries}`;
+}
+
+/** Where the client's CRL downloads went and what came back. */
+export function crlFetchesSeen(client: IbcmClient): string {
+  return client.transport.crlFetches.map((fetch) => `GET ${fetch.origin}${fetch.target} → ${fetch.error ? fetch.error.code : fetch.status}`).join(', ') || 'no CRL download';
+}
