@@ -20,7 +20,7 @@ const RECORD_QTYPE: Record<DnsRecord['type'], number> = { A: 1, CNAME: 5, TXT: 1
 export interface ZoneResult {
   rcode: 'NOERROR' | 'NXDOMAIN';
   answers: Answer[];
-  /** Human-readable answers for the query log, e.g. `www.ibcm-lab.test A 10.0.0.1`. */
+  /** Human-readable answers for the query log, e.g. `www.ibcm-lab.test A 198.18.0.1`. */
   text: string[];
 }
 

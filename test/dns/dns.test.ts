@@ -10,11 +10,11 @@ import { labLookup, resolveA, startDnsServer, type DnsRecord, type StartedDnsSer
 const BIG_TXT_COUNT = 40;
 
 const internetRecords: DnsRecord[] = [
-  { name: 'www.ibcm-lab.test', type: 'A', address: '10.20.0.10' },
+  { name: 'www.ibcm-lab.test', type: 'A', address: '198.18.20.10' },
   { name: 'portal.ibcm-lab.test', type: 'CNAME', target: 'edge.ibcm-lab.test' },
   { name: 'edge.ibcm-lab.test.', type: 'CNAME', target: 'GW.ibcm-lab.test' },
-  { name: 'gw.ibcm-lab.test', type: 'A', address: '10.20.0.1' },
-  { name: 'gw.ibcm-lab.test', type: 'A', address: '10.20.0.2' },
+  { name: 'gw.ibcm-lab.test', type: 'A', address: '198.18.20.1' },
+  { name: 'gw.ibcm-lab.test', type: 'A', address: '198.18.20.2' },
   { name: 'dangling.ibcm-lab.test', type: 'CNAME', target: 'nowhere.ibcm-lab.test' },
   { name: 'info.ibcm-lab.test', type: 'TXT', text: 'v=ibcm-lab1 segment=internet' },
   { name: 'long.ibcm-lab.test', type: 'TXT', text: 'x'.repeat(300) },
@@ -22,7 +22,7 @@ const internetRecords: DnsRecord[] = [
 ];
 
 const intranetOnly: DnsRecord[] = [
-  { name: 'mp.corp.ibcm-lab.test', type: 'A', address: '10.10.0.5' },
+  { name: 'mp.corp.ibcm-lab.test', type: 'A', address: '198.18.10.5' },
   { name: '_mssms_mp_lab._tcp.corp.ibcm-lab.test', type: 'SRV', target: 'mp.corp.ibcm-lab.test', port: 443, priority: 0, weight: 10 },
 ];
 
@@ -140,13 +140,13 @@ afterAll(async () => {
 describe('split-horizon views', () => {
   it('internet names resolve on both views, case-insensitively and with a trailing dot', async () => {
     for (const s of [internet, intranet]) {
-      expect(await resolverFor(s).resolve4('www.ibcm-lab.test')).toEqual(['10.20.0.10']);
-      expect(await resolverFor(s).resolve4('WWW.Ibcm-Lab.TEST.')).toEqual(['10.20.0.10']);
+      expect(await resolverFor(s).resolve4('www.ibcm-lab.test')).toEqual(['198.18.20.10']);
+      expect(await resolverFor(s).resolve4('WWW.Ibcm-Lab.TEST.')).toEqual(['198.18.20.10']);
     }
   });
 
   it('intranet-only names resolve on the intranet view and are NXDOMAIN on the internet view', async () => {
-    expect(await resolverFor(intranet).resolve4('mp.corp.ibcm-lab.test')).toEqual(['10.10.0.5']);
+    expect(await resolverFor(intranet).resolve4('mp.corp.ibcm-lab.test')).toEqual(['198.18.10.5']);
     await expect(resolverFor(internet).resolve4('mp.corp.ibcm-lab.test')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     // Not even the parent of an intranet name leaks to the internet view.
     const reply = decode(await udpExchange(internet, query('corp.ibcm-lab.test', 'A')));
@@ -165,15 +165,15 @@ describe('split-horizon views', () => {
   });
 
   it('follows CNAME chains inside the view and returns the whole chain', async () => {
-    expect((await resolverFor(internet).resolve4('portal.ibcm-lab.test')).sort()).toEqual(['10.20.0.1', '10.20.0.2']);
+    expect((await resolverFor(internet).resolve4('portal.ibcm-lab.test')).sort()).toEqual(['198.18.20.1', '198.18.20.2']);
     expect(await resolverFor(internet).resolveCname('portal.ibcm-lab.test')).toEqual(['edge.ibcm-lab.test']);
     const reply = decode(await udpExchange(internet, query('Portal.ibcm-lab.test', 'A')));
     expect(reply.rcode).toBe('NOERROR');
     expect(reply.answers!.map((a) => `${a.name} ${a.type} ${(a as dnsPacket.StringAnswer).data}`)).toEqual([
       'Portal.ibcm-lab.test CNAME edge.ibcm-lab.test',
       'edge.ibcm-lab.test CNAME gw.ibcm-lab.test',
-      'gw.ibcm-lab.test A 10.20.0.1',
-      'gw.ibcm-lab.test A 10.20.0.2',
+      'gw.ibcm-lab.test A 198.18.20.1',
+      'gw.ibcm-lab.test A 198.18.20.2',
     ]);
     // A chain into nothing: CNAME in the answer, NXDOMAIN for the last name (RFC 6604).
     const dangling = decode(await udpExchange(internet, query('dangling.ibcm-lab.test', 'A')));
@@ -225,8 +225,8 @@ describe('transports', () => {
     const chunks = [...Array.from({ length: 20 }, (_, i) => bytes.subarray(i, i + 1)), bytes.subarray(20)];
     const replies = await tcpExchange(intranet, chunks, 2);
     expect(replies.map((r) => [r.id, r.rcode, (r.answers![0] as dnsPacket.StringAnswer).data])).toEqual([
-      [1, 'NOERROR', '10.20.0.10'],
-      [2, 'NOERROR', '10.10.0.5'],
+      [1, 'NOERROR', '198.18.20.10'],
+      [2, 'NOERROR', '198.18.10.5'],
     ]);
     expect(intranet.queries().at(-1)).toMatchObject({ transport: 'tcp', name: 'mp.corp.ibcm-lab.test', type: 'A', rcode: 'NOERROR' });
   });
@@ -277,7 +277,7 @@ describe('transports', () => {
       sock.on('error', () => resolve());
     });
 
-    expect(await resolverFor(internet).resolve4('www.ibcm-lab.test')).toEqual(['10.20.0.10']);
+    expect(await resolverFor(internet).resolve4('www.ibcm-lab.test')).toEqual(['198.18.20.10']);
     const rcodes = new Set(internet.since(mark).map((e) => e.rcode));
     expect(rcodes).toContain('FORMERR');
     expect(rcodes).toContain('NXDOMAIN');
@@ -295,8 +295,8 @@ describe('query log and live updates', () => {
     expect(entries[0].answers).toEqual([
       'portal.ibcm-lab.test CNAME edge.ibcm-lab.test',
       'edge.ibcm-lab.test CNAME gw.ibcm-lab.test',
-      'gw.ibcm-lab.test A 10.20.0.1',
-      'gw.ibcm-lab.test A 10.20.0.2',
+      'gw.ibcm-lab.test A 198.18.20.1',
+      'gw.ibcm-lab.test A 198.18.20.2',
     ]);
     expect(entries[0].from).toMatch(/^127\.0\.0\.\d+:\d+$/);
     expect(Number.isNaN(Date.parse(entries[0].at))).toBe(false);
@@ -305,11 +305,11 @@ describe('query log and live updates', () => {
   });
 
   it('setRecords changes the view immediately and rejects invalid views', async () => {
-    const extra: DnsRecord = { name: 'new.ibcm-lab.test', type: 'A', address: '10.20.0.99' };
+    const extra: DnsRecord = { name: 'new.ibcm-lab.test', type: 'A', address: '198.18.20.99' };
     const before = [...internetRecords, { name: 'app.ibcm-lab.test', type: 'A', address: appHost } as DnsRecord];
     await expect(resolveA(internet, 'new.ibcm-lab.test')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     internet.setRecords([...before, extra]);
-    expect(await resolveA(internet, 'new.ibcm-lab.test')).toEqual(['10.20.0.99']);
+    expect(await resolveA(internet, 'new.ibcm-lab.test')).toEqual(['198.18.20.99']);
     expect(() => internet.setRecords([{ name: 'a.test', type: 'A', address: 'not-an-ip' }])).toThrow(/dns \(internet\)/);
     expect(() =>
       internet.setRecords([
@@ -317,7 +317,7 @@ describe('query log and live updates', () => {
         { name: 'b.test', type: 'CNAME', target: 'a.test' },
       ]),
     ).toThrow(/CNAME loop/);
-    expect(await resolveA(internet, 'new.ibcm-lab.test')).toEqual(['10.20.0.99']); // failed update left the view intact
+    expect(await resolveA(internet, 'new.ibcm-lab.test')).toEqual(['198.18.20.99']); // failed update left the view intact
     internet.setRecords(before);
   });
 });
@@ -348,10 +348,10 @@ describe('labLookup', () => {
     const call = (host: string, options: object): Promise<{ err: NodeJS.ErrnoException | null; address: unknown; family?: number }> =>
       new Promise((resolve) => lookup(host, options, (err, address, family) => resolve({ err, address, family })));
 
-    expect(await call('mp.corp.ibcm-lab.test', {})).toEqual({ err: null, address: '10.10.0.5', family: 4 });
+    expect(await call('mp.corp.ibcm-lab.test', {})).toEqual({ err: null, address: '198.18.10.5', family: 4 });
     const all = await call('portal.ibcm-lab.test', { all: true });
-    expect((all.address as { address: string }[]).map((a) => a.address).sort()).toEqual(['10.20.0.1', '10.20.0.2']);
-    expect(all.address).toContainEqual({ address: '10.20.0.1', family: 4 });
+    expect((all.address as { address: string }[]).map((a) => a.address).sort()).toEqual(['198.18.20.1', '198.18.20.2']);
+    expect(all.address).toContainEqual({ address: '198.18.20.1', family: 4 });
 
     const miss = await new Promise<NodeJS.ErrnoException | null>((resolve) => labLookup(internet)('mp.corp.ibcm-lab.test', {}, (err) => resolve(err)));
     expect(miss).toMatchObject({ code: 'ENOTFOUND', hostname: 'mp.corp.ibcm-lab.test' });
@@ -383,7 +383,7 @@ describe('lifecycle', () => {
 
     const again = await startDnsServer({ view: { name: 'dmz', records: internetRecords }, host: s.host, port: s.port });
     expect(again.port).toBe(s.port);
-    expect(await resolveA(again, 'www.ibcm-lab.test')).toEqual(['10.20.0.10']);
+    expect(await resolveA(again, 'www.ibcm-lab.test')).toEqual(['198.18.20.10']);
     await again.close();
   });
 });
