@@ -6,3 +6,6 @@ export * from './content.js';
 export * from './certificate-selection.js';
 export * from './random.js';
 export * from './revocation.js';
+export * from './software-updates.js';
+export * from './location.js';
+export * from './install.js';

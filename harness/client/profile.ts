@@ -52,6 +52,12 @@ export interface ClientProfile {
    * content location, software-update policy, FSP install property): role, name, scheme, port.
    */
   siteSystems: SiteSystemEndpoint[];
+  /** The same site systems by their intranet names (every service), as a client on the intranet learns them. */
+  intranetSiteSystems?: SiteSystemEndpoint[];
+  /** The computer's domain controller (domain-joined only): reaching it means "currently intranet" (W:43). */
+  domainController?: { fqdn: string; port: number };
+  /** Microsoft Update's download host as the internet knows it (W:42); the port is the lab's. */
+  microsoftUpdate?: { fqdn: string; port: number };
   /**
    * A cloud management gateway for the client's MP, as the MP list names it (seed 003; W:51–52):
    * `https://<fqdn>:<port><pathPrefix>/…`. A client with both chooses between them (CMG-COEXIST).

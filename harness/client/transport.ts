@@ -145,6 +145,18 @@ export class ClientTransport {
     });
   }
 
+  /** Can a TCP connection be opened to host:port from where the client stands (name through its DNS view)? */
+  async probeTcp(host: string, port: number): Promise<{ reachable: boolean; error?: string }> {
+    try {
+      const socket = await this.openTcp(host, port);
+      socket.destroy();
+      return { reachable: true };
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      return { reachable: false, error: `${err.code ?? err.name}: ${err.message}` };
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.client.destroy().catch(() => undefined)));
     this.pools.clear();

@@ -78,11 +78,12 @@ export function writeContract(input: ContractInputs): ProxyContract {
       input.mode === 'forward'
         ? {
             bind: { host: proxy.address, port: proxy.forwardPort! },
-            // The published site systems, the CDP (clients fetch CRLs through their web proxy, W:50) and any CMG.
+            // The published site systems, the CDP (clients fetch CRLs through their web proxy, W:50), Microsoft Update (W:42) and any CMG.
             allowedPorts: [
               ...new Set([
                 ...input.plan.siteSystems.flatMap((system) => system.services.filter((service) => service.published).map((service) => service.port)),
                 input.plan.cdp.host.ports.http!,
+                ...(input.plan.microsoftUpdate ? [input.plan.microsoftUpdate.host.ports.http!] : []),
                 ...input.plan.cloudManagementGateways.map((gateway) => gateway.host.ports.https!),
               ]),
             ],

@@ -7,10 +7,19 @@ import type { DnsRecord } from '../dns/index.js';
 import type { ProxyMode, Segment, Topology } from '../topology/index.js';
 import type { LabPlan } from './plan.js';
 
-export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode, plan: LabPlan): DnsRecord[] {
+export interface DnsViewOptions {
+  /** Leave the Microsoft Update name out (a check's "name does not resolve" case). */
+  withoutMicrosoftUpdate?: boolean;
+}
+
+export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode, plan: LabPlan, options: DnsViewOptions = {}): DnsRecord[] {
   const records: DnsRecord[] = plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: plan.cdp.host.address }));
+  // Microsoft Update is a public name: it resolves in every view, to the mock host itself.
+  if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate) records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: plan.microsoftUpdate.host.address });
   // A CMG is a cloud service: its public name resolves everywhere, to the gateway itself.
   for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: gateway.host.address });
+  // The DC is an intranet name only: from the internet it does not resolve (W:43).
+  if (plan.domainController && segment === 'intranet') records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
   for (const system of plan.siteSystems) {
     const role = system.role;
     if (role.internetFqdn) {

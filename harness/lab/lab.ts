@@ -101,6 +101,34 @@ export interface LabCdpHandle {
   start(): Promise<void>;
 }
 
+/** How a check can make Microsoft Update fail (SU-DP-FALLBACK), each as a client meets it. */
+export type MicrosoftUpdateFault = 'unresolvable' | 'refused' | 'http-error' | 'blocked' | 'timeout';
+
+/** The mock Microsoft Update host (W:41–42). */
+export interface LabMicrosoftUpdate {
+  readonly name: string;
+  readonly fqdn: string;
+  readonly address: string;
+  readonly port: number;
+  readonly fault: MicrosoftUpdateFault | null;
+  /**
+   * `unresolvable`: its name leaves every DNS view; `refused`: nothing listens; `http-error`: it
+   * answers `status` (503); `blocked`: the connection is accepted and reset without an answer (a
+   * filter dropping it silently); `timeout`: it answers only after `holdMs` (3 s). `null` restores it.
+   */
+  setFault(fault: MicrosoftUpdateFault | null, options?: { status?: number; holdMs?: number }): Promise<void>;
+}
+
+/** The domain controller beacon on the intranet: who connected to its LDAP port, and when. */
+export interface LabDomainController {
+  readonly name: string;
+  readonly fqdn: string;
+  readonly address: string;
+  readonly port: number;
+  mark(): number;
+  since(mark: number): { at: string; remoteAddress: string }[];
+}
+
 export interface LabDnsView {
   segment: Segment;
   host: string;
@@ -150,20 +178,29 @@ export interface Lab {
   readonly startupMs: number;
   readonly pki: LabPkiHandle;
   readonly cdp: LabCdpHandle;
+  /** The mock Microsoft Update host, when the topology has one. */
+  readonly microsoftUpdate?: LabMicrosoftUpdate;
+  /** The domain controller beacon, when the topology has one. */
+  readonly domainController?: LabDomainController;
   /**
    * The MP's own availability check (MPControl), run on the MP host with the MP's own client
    * certificate, or with none (PKI-MPCONTROL).
    */
   mpControl(options?: { certificate?: 'own' | 'none'; managementPoint?: string }): Promise<MpControlResult>;
   dns(segment: Segment): LabDnsView;
+  /** Stops every listener of a site system (connections are refused) until `restore()` (LOC-FAILOVER). */
+  takeDown(name: string): Promise<{ restore(): Promise<void> }>;
   /** The first site system of a kind (e.g. 'distribution-point'). */
   siteSystem(kind: string): LabSiteSystem;
   /** The request journal of a site system, by host name (e.g. 'mp1', 'cdp', a CMG's name). */
   journal(host: string): Journal;
   /** The proxy's own log lines (empty in direct mode). */
   proxyLog(): string[];
-  /** Everything a simulated client needs to start — data only. */
-  clientProfile(name?: string): ClientProfile;
+  /**
+   * Everything a simulated client needs to start — data only. `segment` puts the client on another
+   * segment (its DNS view and source address change; on the intranet it has no web proxy).
+   */
+  clientProfile(name?: string, options?: { segment?: Segment }): ClientProfile;
   host(name: string): PlacedHost;
   stop(): Promise<void>;
 }

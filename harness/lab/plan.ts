@@ -2,7 +2,7 @@
 // port, every published service a listener on the internet side. Pure data, made before anything
 // starts, so certificates, DNS views and the proxy contract all agree.
 import { EmbeddedPlacement } from '../drivers/embedded/placement.js';
-import type { CloudManagementGatewayRole, CrlDistributionPointRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
+import type { CloudManagementGatewayRole, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
 import type { PlacedHost } from './lab.js';
 
 export interface PlannedService {
@@ -27,6 +27,10 @@ export interface LabPlan {
   cdp: { role: CrlDistributionPointRole; host: PlacedHost };
   /** Cloud management gateways: on the internet, reached directly, never through the proxy. */
   cloudManagementGateways: { role: CloudManagementGatewayRole; host: PlacedHost }[];
+  /** The mock Microsoft Update host: on the internet, reached directly (or through the client's web proxy). */
+  microsoftUpdate?: { role: MicrosoftUpdateRole; host: PlacedHost };
+  /** The domain controller beacon on the intranet (LDAP port only). */
+  domainController?: { role: DomainControllerRole; host: PlacedHost };
   siteSystems: PlannedSiteSystem[];
   proxy?: PlacedHost & { forwardPort?: number };
   clientAddresses: Map<string, string>;
@@ -54,8 +58,12 @@ export function planLab(topology: Topology, mode: ProxyMode, labIndex: number): 
   const cloudManagementGateways = topology.roles
     .filter((role): role is CloudManagementGatewayRole => role.kind === 'cloud-management-gateway')
     .map((role) => ({ role, host: { name: role.name, kind: role.kind, segment: role.segment, address: placement.allocate(role.segment), ports: { https: placement.port(role.httpsPort) }, fqdns: [role.fqdn] } }));
+  const muRole = topology.roles.find((role): role is MicrosoftUpdateRole => role.kind === 'microsoft-update');
+  const microsoftUpdate = muRole && { role: muRole, host: { name: muRole.name, kind: muRole.kind, segment: muRole.segment, address: placement.allocate(muRole.segment), ports: { http: placement.port(muRole.httpPort) }, fqdns: [muRole.fqdn] } };
+  const dcRole = topology.roles.find((role): role is DomainControllerRole => role.kind === 'domain-controller');
+  const domainController = dcRole && { role: dcRole, host: { name: dcRole.name, kind: dcRole.kind, segment: dcRole.segment, address: placement.allocate(dcRole.segment), ports: { ldap: placement.port(dcRole.ldapPort) }, fqdns: [dcRole.fqdn] } };
   const siteSystems = topology.roles
-    .filter((role): role is SiteSystemRole => role.kind !== 'crl-distribution-point' && role.kind !== 'cloud-management-gateway')
+    .filter((role): role is SiteSystemRole => role.kind !== 'crl-distribution-point' && role.kind !== 'cloud-management-gateway' && role.kind !== 'microsoft-update' && role.kind !== 'domain-controller')
     .map((role): PlannedSiteSystem => {
       const services = servicesOf(role).map((service) => ({ service: service.service, wellKnownPort: service.port, port: placement.port(service.port), published: service.published }));
       const host: PlacedHost = {
@@ -79,5 +87,5 @@ export function planLab(topology: Topology, mode: ProxyMode, labIndex: number): 
     proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'internet', address: placement.allocate('internet'), ports: { forward: placement.port(3128) }, fqdns: [], forwardPort: placement.port(3128) };
   }
   const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.allocate(client.segment)]));
-  return { placement, cdp, cloudManagementGateways, siteSystems, proxy, clientAddresses };
+  return { placement, cdp, cloudManagementGateways, microsoftUpdate, domainController, siteSystems, proxy, clientAddresses };
 }

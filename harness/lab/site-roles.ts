@@ -1,5 +1,6 @@
 // The handler behind each site-system role, configured from the topology. The lab is the only
 // place that knows which role runs where; the roles themselves only see requests.
+import { createHash } from 'node:crypto';
 import type { SiteHandler } from '../http/index.js';
 import { ntlmAuthenticate } from '../ntlm/index.js';
 import type { IssuedCertificate } from '../pki/index.js';
@@ -7,9 +8,25 @@ import { applicationCatalog } from '../roles/application-catalog/index.js';
 import { distributionPoint } from '../roles/distribution-point/index.js';
 import { fallbackStatusPoint } from '../roles/fallback-status-point/index.js';
 import { managementPoint } from '../roles/management-point/index.js';
-import { softwareUpdatePoint } from '../roles/software-update-point/index.js';
+import { softwareUpdatePoint, updateFileContent, type SoftwareUpdate } from '../roles/software-update-point/index.js';
 import type { Topology } from '../topology/index.js';
 import type { PlannedSiteSystem } from './plan.js';
+
+/** The software updates the lab's site offers (the SUP's catalog, deployed to the DPs, on Microsoft Update). */
+export const LAB_SOFTWARE_UPDATES: SoftwareUpdate[] = [{ updateId: '7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', title: 'Security Update for Windows (KB5099999)', fileSize: 1048576 }];
+
+/** An update's file as the SUP names it (`<sha1>.cab`) and its bytes. */
+export function softwareUpdateFiles(updates: SoftwareUpdate[] = LAB_SOFTWARE_UPDATES): { update: SoftwareUpdate; fileName: string; content: Buffer }[] {
+  return updates.map((update) => {
+    const content = updateFileContent(update);
+    return { update, fileName: `${createHash('sha1').update(content).digest('hex')}.cab`, content };
+  });
+}
+
+/** The deployment package a DP holds an update in: `Content_<UpdateID>`, version 1, the update's file. */
+export function softwareUpdatePackages(): { contentId: string; version: number; files: { name: string; content: Buffer }[] }[] {
+  return softwareUpdateFiles().map((file) => ({ contentId: `Content_${file.update.updateId}`, version: 1, files: [{ name: file.fileName, content: file.content }] }));
+}
 
 export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], certificate: IssuedCertificate | undefined): SiteHandler {
   const role = system.role;
@@ -23,7 +40,7 @@ export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, s
         windowsAuth: { domain: topology.domain.netbiosName, accounts: topology.domain.accounts.map((account) => ({ domain: topology.domain.netbiosName, user: account.user, password: account.password })) },
       });
     case 'distribution-point':
-      return distributionPoint({ packages: role.packages });
+      return distributionPoint({ packages: role.packages, givenContent: softwareUpdatePackages() });
     case 'fallback-status-point':
       return fallbackStatusPoint();
     case 'application-catalog':
@@ -38,7 +55,7 @@ export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, s
       return softwareUpdatePoint({
         internetFqdn: role.internetFqdn ?? role.intranetFqdn,
         port: system.host.ports.https!,
-        updates: [{ updateId: '7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', title: 'Security Update for Windows (KB5099999)', fileSize: 1048576 }],
+        updates: LAB_SOFTWARE_UPDATES,
       });
   }
 }

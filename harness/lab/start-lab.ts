@@ -2,6 +2,7 @@
 // the topology's `pki:` section asks for), the CDP, the site roles, a CMG when the topology has one,
 // split-horizon DNS per segment, the proxy under test (from its contract) and client profiles.
 // Everything started is registered for teardown first, so a failure half-way leaves nothing.
+import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientProfile, SiteSystemEndpoint } from '../client/profile.js';
@@ -12,14 +13,15 @@ import { LabPki, type CertificateVariant, type IssuedCertificate } from '../pki/
 import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxies/index.js';
 import { CMG_MUTUAL_AUTH_PREFIX, cloudManagementGateway } from '../roles/cloud-management-gateway/index.js';
 import { crlDistributionPoint } from '../roles/crl-distribution-point/index.js';
+import { microsoftUpdate, type MicrosoftUpdateBehaviour } from '../roles/microsoft-update/index.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../topology/index.js';
 import { clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
 import { contractCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
-import type { Lab, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
+import type { Lab, LabDomainController, LabMicrosoftUpdate, MicrosoftUpdateFault, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
 import { mpControlCheck } from './mp-control.js';
 import { planLab, type PlannedSiteSystem } from './plan.js';
-import { siteRoleHandler } from './site-roles.js';
+import { siteRoleHandler, softwareUpdateFiles } from './site-roles.js';
 
 const HOUR = 3_600_000;
 
@@ -64,7 +66,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const plan = planLab(topology, mode, options.labIndex ?? 0);
     const { placement, cdp, siteSystems, cloudManagementGateways } = plan;
-    const hosts: PlacedHost[] = [cdp.host, ...siteSystems.map((system) => system.host), ...cloudManagementGateways.map((gateway) => gateway.host), ...(plan.proxy ? [plan.proxy] : [])];
+    const hosts: PlacedHost[] = [cdp.host, ...(plan.microsoftUpdate ? [plan.microsoftUpdate.host] : []), ...(plan.domainController ? [plan.domainController.host] : []), ...siteSystems.map((system) => system.host), ...cloudManagementGateways.map((gateway) => gateway.host), ...(plan.proxy ? [plan.proxy] : [])];
     const clientFqdn = (computerName: string) => clientFqdnOf(topology, computerName);
 
     // PKI: every certificate the world needs, in parallel, in the variants the topology asks for.
@@ -92,12 +94,63 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     await step('start', cdp.role.name, startCdp);
     stops.push(stopCdp);
 
+    // Microsoft Update: plain HTTP on the internet; a check can make it fail in each documented way.
+    let muBehaviour: MicrosoftUpdateBehaviour = { kind: 'normal' };
+    let muFault: MicrosoftUpdateFault | null = null;
+    let muServer: StartedSiteServer | undefined;
+    let muBlackhole: net.Server | undefined;
+    const mu = plan.microsoftUpdate;
+    const startMu = async () => {
+      if (!mu) return;
+      const journal = journals.get(mu.role.name) ?? new Journal();
+      journals.set(mu.role.name, journal);
+      muServer ??= await startSiteServer({ name: 'microsoft-update', host: mu.host.address, port: mu.host.ports.http!, handler: microsoftUpdate({ files: softwareUpdateFiles(), behaviour: () => muBehaviour }), journal });
+    };
+    const stopMu = async () => {
+      const server = muServer;
+      muServer = undefined;
+      await server?.close();
+      const blackhole = muBlackhole;
+      muBlackhole = undefined;
+      if (blackhole) await new Promise<void>((resolve) => blackhole.close(() => resolve()));
+    };
+    if (mu) {
+      await step('start', mu.role.name, startMu);
+      stops.push(stopMu);
+    }
+
+    // The domain controller beacon: a TCP listener on the LDAP port that notes who connected.
+    const dc = plan.domainController;
+    const dcConnections: { at: string; remoteAddress: string }[] = [];
+    if (dc) {
+      const beacon = net.createServer((socket) => {
+        dcConnections.push({ at: new Date().toISOString(), remoteAddress: socket.remoteAddress ?? '' });
+        socket.on('error', () => undefined);
+        socket.end();
+      });
+      await step('start', dc.role.name, () => new Promise<void>((resolve, reject) => {
+        beacon.once('error', reject);
+        beacon.listen(dc.host.ports.ldap!, dc.host.address, () => resolve());
+      }));
+      stops.push(() => new Promise<void>((resolve) => beacon.close(() => resolve())));
+    }
+    const domainControllerHandle: LabDomainController | undefined = dc && {
+      name: dc.role.name,
+      fqdn: dc.role.fqdn,
+      address: dc.host.address,
+      port: dc.host.ports.ldap!,
+      mark: () => dcConnections.length,
+      since: (mark) => dcConnections.slice(mark).map((entry) => ({ ...entry })),
+    };
+
     // Site systems: HTTPS with the client certificate required and checked against CA + CRL (IIS
     // always checks the CRL for client certificates, W:50); HTTP where the role speaks HTTP. The
     // HTTPS servers are kept so a revocation while the lab runs reaches them (restarted with the new CRL).
     const httpsServers: { owner: string; options: SiteServerOptions; server: StartedSiteServer }[] = [];
+    const allServers: { owner: string; options: SiteServerOptions; server: StartedSiteServer }[] = [];
     const startServer = async (owner: string, serverOptions: SiteServerOptions) => {
       const entry = { owner, options: serverOptions, server: await startSiteServer(serverOptions) };
+      allServers.push(entry);
       if (serverOptions.tls) httpsServers.push(entry);
       stops.push(() => entry.server.close());
     };
@@ -242,6 +295,50 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       start: startCdp,
     };
 
+    const microsoftUpdateHandle: LabMicrosoftUpdate | undefined = mu && {
+      name: mu.role.name,
+      fqdn: mu.role.fqdn,
+      address: mu.host.address,
+      port: mu.host.ports.http!,
+      get fault() {
+        return muFault;
+      },
+      async setFault(fault, faultOptions = {}) {
+        // Back to normal first: the name resolves, the server listens, it answers.
+        for (const [segment, server] of dnsServers) server.setRecords(dnsRecords(segment, topology, mode, plan));
+        await stopMu();
+        muBehaviour = { kind: 'normal' };
+        muFault = fault;
+        switch (fault) {
+          case null:
+            return startMu();
+          case 'unresolvable':
+            for (const [segment, server] of dnsServers) server.setRecords(dnsRecords(segment, topology, mode, plan, { withoutMicrosoftUpdate: true }));
+            return startMu();
+          case 'refused':
+            return; // nothing listens
+          case 'http-error':
+            muBehaviour = { kind: 'http-error', status: faultOptions.status ?? 503 };
+            return startMu();
+          case 'timeout':
+            muBehaviour = { kind: 'hold', holdMs: faultOptions.holdMs ?? 3000 };
+            return startMu();
+          case 'blocked': {
+            // A filter in the path that drops the connection without a word: accepted, then reset.
+            const blackhole = net.createServer((socket) => {
+              socket.once('data', () => socket.resetAndDestroy());
+              socket.on('error', () => undefined);
+            });
+            await new Promise<void>((resolve, reject) => {
+              blackhole.once('error', reject);
+              blackhole.listen(mu.host.ports.http!, mu.host.address, () => resolve());
+            });
+            muBlackhole = blackhole;
+            return;
+          }
+        }
+      },
+    };
     const variantOf = (certificate: IssuedCertificate) => certificates.variants.get(certificate.name);
     const allCertificates = [
       ...certificates.site.values(),
@@ -274,6 +371,14 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const endpoints: SiteSystemEndpoint[] = siteSystems.flatMap((system) =>
       system.services.filter((service) => service.published).map((service) => ({ role: system.role.kind, name: system.role.name, fqdn: system.role.internetFqdn!, scheme: service.service, port: service.port })),
     );
+    const intranetSiteSystems: SiteSystemEndpoint[] = siteSystems.flatMap((system) => system.services.map((service) => ({ role: system.role.kind, name: system.role.name, fqdn: system.role.intranetFqdn, scheme: service.service, port: service.port })));
+    // A client moved to another segment gets an address there (once per client and segment).
+    const movedAddresses = new Map<string, string>();
+    const addressOn = (clientName: string, segment: Segment) => {
+      const key = `${clientName}@${segment}`;
+      if (!movedAddresses.has(key)) movedAddresses.set(key, placement.allocate(segment));
+      return movedAddresses.get(key)!;
+    };
     const startupMs = Date.now() - started;
 
     const lab: Lab = {
@@ -292,6 +397,18 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       startupMs,
       pki: pkiHandle,
       cdp: cdpHandle,
+      microsoftUpdate: microsoftUpdateHandle,
+      domainController: domainControllerHandle,
+      async takeDown(name: string) {
+        const entries = allServers.filter((entry) => entry.owner === name);
+        if (entries.length === 0) throw new Error(`no site system "${name}" in this lab`);
+        for (const entry of entries) await entry.server.close();
+        return {
+          restore: async () => {
+            for (const entry of entries) entry.server = await startSiteServer(entry.options);
+          },
+        };
+      },
       mpControl(controlOptions = {}) {
         const system = siteSystems.find((candidate) => candidate.role.kind === 'management-point' && (!controlOptions.managementPoint || candidate.role.name === controlOptions.managementPoint));
         if (!system) throw new Error(`no management point "${controlOptions.managementPoint ?? ''}" in this lab`);
@@ -321,7 +438,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         if (!host) throw new Error(`no host "${name}" in this lab`);
         return host;
       },
-      clientProfile(name?: string): ClientProfile {
+      clientProfile(name?: string, profileOptions: { segment?: Segment } = {}): ClientProfile {
         const client = name ? topology.clients.find((candidate) => candidate.name === name) : topology.clients[0];
         if (!client) throw new Error(`no client "${name}" in this topology`);
         const certificate = certificates.clients.get(client.name)!;
@@ -332,16 +449,23 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
           name: client.name,
           computerName: client.computerName,
           fqdn: clientFqdn(client.computerName),
-          segment: client.segment,
+          segment: profileOptions.segment ?? client.segment,
           install: { ...client.install, CCMHTTPSPORT: mp.host.ports.https!, CCMHTTPPORT: placement.port(80) },
           certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem, chainPem: certificate.chainPem },
           // The site's root, and — like any Windows client's store of public roots — the CMG's public CA.
           trustedRootsPem: cloudRootPem && gateway ? pki.rootCaPem + cloudRootPem : pki.rootCaPem,
-          dns: { host: placement.dnsAddress(client.segment), port: placement.port(53) },
-          localAddress: plan.clientAddresses.get(client.name),
-          webProxy: mode === 'forward' && plan.proxy ? { host: plan.proxy.address, port: plan.proxy.forwardPort! } : undefined,
+          dns: { host: placement.dnsAddress(profileOptions.segment ?? client.segment), port: placement.port(53) },
+          localAddress: profileOptions.segment && profileOptions.segment !== client.segment ? addressOn(client.name, profileOptions.segment) : plan.clientAddresses.get(client.name),
+          // The web proxy is the internet connection's; on the intranet the client goes direct.
+          webProxy: mode === 'forward' && plan.proxy && (profileOptions.segment ?? client.segment) === 'internet' ? { host: plan.proxy.address, port: plan.proxy.forwardPort! } : undefined,
           account: account ? { domain: topology.domain.netbiosName, user: account.user, password: account.password } : undefined,
           siteSystems: endpoints,
+          intranetSiteSystems,
+          // "Name does not resolve" must hold for any resolver in the path, also a proxy's static
+          // hosts file (Squid): while that fault is set, clients get a name that exists nowhere.
+          microsoftUpdate: mu ? { fqdn: muFault === 'unresolvable' ? `nxdomain.${mu.role.fqdn}` : mu.role.fqdn, port: mu.host.ports.http! } : undefined,
+          // A domain-joined computer knows its domain's DC; a workgroup computer has none.
+          domainController: dc && client.domainJoined ? { fqdn: dc.role.fqdn, port: dc.host.ports.ldap! } : undefined,
           cloudManagementGateway: gateway ? { fqdn: gateway.fqdn, port: gateway.port, pathPrefix: gateway.pathPrefix } : undefined,
         };
       },

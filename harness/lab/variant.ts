@@ -15,6 +15,8 @@ export interface LabVariant {
   };
   /** Add a cloud management gateway in front of the client's MP (when the topology has none). */
   cloudManagementGateway?: boolean;
+  /** Add a second internet-facing MP (mp2) beside the client's (LOC-RANDOM, LOC-FAILOVER). */
+  secondManagementPoint?: boolean;
 }
 
 /** A short, stable name for a variant (used for its directory and in evidence). */
@@ -23,6 +25,7 @@ export function variantKey(variant: LabVariant): string {
   if (variant.pki?.cdp && variant.pki.cdp !== 'http') parts.push(`cdp-${variant.pki.cdp}`);
   for (const [certificate, value] of Object.entries(variant.pki?.certificates ?? {}).sort()) if (value && value !== 'valid') parts.push(`${certificate}-${value}`);
   if (variant.cloudManagementGateway) parts.push('cmg');
+  if (variant.secondManagementPoint) parts.push('mp2');
   return parts.join('+') || 'plain';
 }
 
@@ -40,6 +43,11 @@ export function variantTopology(topology: Topology, variant: LabVariant, slot: n
     const taken = new Set(topology.roles.map((role) => role.name));
     const name = ['cmg', 'cmg1', 'cmg2'].find((candidate) => !taken.has(candidate))!;
     roles.push({ kind: 'cloud-management-gateway', name, segment: 'internet', fqdn: `${topology.site.code.toLowerCase()}-cmg.cloudapp.example`, httpsPort: 443, managementPoint: managementPoint.name, mpRoleId: '72057594037927939' });
+  }
+  if (variant.secondManagementPoint && managementPoint.kind === 'management-point') {
+    const taken = new Set(topology.roles.map((role) => role.name));
+    const name = ['mp2', 'mp3', 'mp9'].find((candidate) => !taken.has(candidate))!;
+    roles.push({ ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}` });
   }
   const input: TopologyInput = {
     ...topology,

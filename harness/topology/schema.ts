@@ -104,9 +104,36 @@ export const CloudManagementGateway = z
   })
   .strict();
 
-export const Role = z.discriminatedUnion('kind', [ManagementPoint, DistributionPoint, FallbackStatusPoint, ApplicationCatalog, SoftwareUpdatePoint, CrlDistributionPoint, CloudManagementGateway]);
+// A mock Microsoft Update host (W:41–42): a public download service on the internet, plain HTTP,
+// serving update files with Range. Not a site system: internet clients reach it directly (or
+// through their web proxy) and try it first for update content; clients without IBCM never do.
+export const MicrosoftUpdate = z
+  .object({
+    kind: z.literal('microsoft-update'),
+    name: hostLabel,
+    segment: Segment.default('internet'),
+    fqdn: fqdn.default('download.windowsupdate.com').describe('the Microsoft Update download host (W:42)'),
+    httpPort: port.default(80),
+  })
+  .strict();
+
+// A domain controller beacon on the intranet (seed 004; W:43): a client that can reach a DC (or an
+// intranet MP) is "currently intranet". Only the LDAP port listens; its name is in the intranet view.
+export const DomainController = z
+  .object({
+    kind: z.literal('domain-controller'),
+    name: hostLabel,
+    segment: Segment.default('intranet'),
+    fqdn: fqdn.describe('the DC name domain-joined clients locate (e.g. dc1.corp.contoso.example)'),
+    ldapPort: port.default(389),
+  })
+  .strict();
+
+export const Role = z.discriminatedUnion('kind', [ManagementPoint, DistributionPoint, FallbackStatusPoint, ApplicationCatalog, SoftwareUpdatePoint, CrlDistributionPoint, CloudManagementGateway, MicrosoftUpdate, DomainController]);
 export type Role = z.infer<typeof Role>;
-export type SiteSystemRole = Exclude<Role, { kind: 'crl-distribution-point' | 'cloud-management-gateway' }>;
+export type SiteSystemRole = Exclude<Role, { kind: 'crl-distribution-point' | 'cloud-management-gateway' | 'microsoft-update' | 'domain-controller' }>;
+export type DomainControllerRole = z.infer<typeof DomainController>;
+export type MicrosoftUpdateRole = z.infer<typeof MicrosoftUpdate>;
 export type CloudManagementGatewayRole = z.infer<typeof CloudManagementGateway>;
 export type DistributionPointRole = z.infer<typeof DistributionPoint>;
 export type FallbackStatusPointRole = z.infer<typeof FallbackStatusPoint>;

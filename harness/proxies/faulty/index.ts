@@ -39,7 +39,8 @@ export const faultyProxies: ProxyImplementation[] = [
   ),
   // One upstream connection per request also breaks the Application Catalog's Windows authentication (NTLM is connection-bound).
   faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', ['PX-HTTP11', 'PX-NTLM-AFFINITY', 'PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'APPCAT-BROWSER'], { http10Upstream: true }),
-  faulty('faulty-strip-range', 'bridge that drops the Range request header (a cache that always fetches whole objects)', ['PX-HDR-MP-Range', 'PX-HDR-DP-Range', 'PX-RANGE'], {
+  // Ranged downloads through the bridge (DP fallback, a download resumed across networks) break with it.
+  faulty('faulty-strip-range', 'bridge that drops the Range request header (a cache that always fetches whole objects)', ['PX-HDR-MP-Range', 'PX-HDR-DP-Range', 'PX-RANGE', 'LOC-RESUME', 'SU-DP-FALLBACK'], {
     rewriteRequest: (request) => withHeaders(request, not(named('Range'))),
   }),
   // Accepting any client also accepts untrusted, wrong-EKU, expired and revoked client certificates.
@@ -50,7 +51,8 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', ['PX-BRIDGE-NO-DOWNGRADE', 'PX-BRIDGE-MUTUAL', 'PKI-MTLS', 'PKI-SAN', 'PKI-EKU', 'PKI-EXPIRED'], { downgradeUpstream: true }),
   // State messages to the FSP are plain-HTTP POSTs on port 80 (FSP-STATE), so both rules lose them.
   faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', ['PX-VERB-FSP-POST', 'PX-PORTS', 'FSP-STATE'], { httpsOnly: true }),
-  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST', 'FSP-STATE', 'APPCAT-BROWSER'], {
+  // The WSUS scan is a SOAP POST (SyncUpdates), so refusing POST also stops every update scan.
+  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST', 'FSP-STATE', 'APPCAT-BROWSER', 'SU-SCAN-INTERNET-SUP', 'SU-MU-FIRST', 'SU-DP-FALLBACK'], {
     rewriteRequest: (request) => (request.method === 'POST' ? { reject: 405, reason: 'POST not allowed by policy' } : request),
   }),
   faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', ['PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'PX-PORTS', 'APPCAT-BROWSER'], {
@@ -77,7 +79,7 @@ export const faultyProxies: ProxyImplementation[] = [
     rewriteResponse: (response, request) => (request.method === 'CCM_POST' && response.status === 200 && response.body.length === 0 ? { ...response, status: 502, reason: 'Bad Gateway', headers: [{ name: 'Content-Type', value: 'text/html' }], body: Buffer.from('<html><body>The server returned an empty response.</body></html>') } : response),
   }),
   faulty('faulty-pooled-upstream', 'bridge that shares one upstream connection among all clients (connection multiplexing)', ['PX-NTLM-AFFINITY'], { sharedUpstream: true }),
-  faulty('faulty-head-blocked', 'bridge whose WAF refuses HEAD', ['PX-VERB-MP-HEAD', 'PX-VERB-DP-HEAD', 'PX-RANGE', 'PX-HTTP11'], {
+  faulty('faulty-head-blocked', 'bridge whose WAF refuses HEAD', ['PX-VERB-MP-HEAD', 'PX-VERB-DP-HEAD', 'PX-RANGE', 'PX-HTTP11', 'LOC-RESUME', 'SU-DP-FALLBACK'], {
     rewriteRequest: (request) => (request.method === 'HEAD' ? { reject: 405, reason: 'HEAD not allowed by policy' } : request),
   }),
   faulty('faulty-query-stripper', 'bridge that strips "&…" parameters from query strings (a parameter normaliser)', ['PX-VERB-MP-GET', 'PX-URL-EXACT'], {
@@ -86,6 +88,9 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-extension-filter', 'bridge with request filtering that blocks .txt files (an extension deny-list)', ['PX-VERB-DP-GET', 'PX-URL-EXACT'], {
     rewriteRequest: (request) => (/\.txt$/i.test(request.target) ? { reject: 404, reason: 'file extension denied' } : request),
   }),
+  // Internet clients try Microsoft Update first (W:41); a web filter that drops it silently sends
+  // them to the DP although Microsoft Update is up. Only a forward proxy stands on that path.
+  faulty('faulty-block-microsoft-update', 'forward proxy whose web filter drops requests to Microsoft Update hosts without an answer', ['SU-MU-FIRST'], { forwardBlockHost: (host) => /(^|\.)(windowsupdate\.com|update\.microsoft\.com|download\.microsoft\.com)$/i.test(host) }, ['forward']),
   faulty('faulty-te-sanitiser', 'bridge that deletes Transfer-Encoding from requests before parsing them (and so trusts Content-Length)', ['PX-SMUGGLE'], {
     rawClientFilter: (chunk) => Buffer.from(chunk.toString('latin1').replace(/\r\nTransfer-Encoding:[^\r]*/gi, ''), 'latin1'),
   }),

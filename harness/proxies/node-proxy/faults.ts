@@ -26,6 +26,8 @@ export interface NodeProxyFaults {
   downgradeUpstream?: boolean;
   /** Filter the client's raw bytes before parsing (a "sanitiser" that deletes Transfer-Encoding). */
   rawClientFilter?: (chunk: Buffer) => Buffer;
+  /** Forward mode: drop requests to these hosts without an answer (a web filter blocking a category silently). */
+  forwardBlockHost?: (host: string) => boolean;
   /** Do not publish http listeners (an HTTPS-only publishing rule). */
   httpsOnly?: boolean;
 }

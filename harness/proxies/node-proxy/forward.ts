@@ -4,10 +4,11 @@ import net from 'node:net';
 import { labLookup } from '../../dns/resolver.js';
 import { HttpParseError, HttpReader, encodeResponse, serializeRequestHead, serializeResponseHead, type HttpRequestMessage } from '../../http/index.js';
 import type { ProxyContract } from '../contract/schema.js';
+import type { NodeProxyFaults } from './faults.js';
 import { listen, type Listening } from './listen.js';
 import type { ProxyLog } from './log.js';
 
-export function startForward(contract: ProxyContract, log: ProxyLog): Promise<Listening> {
+export function startForward(contract: ProxyContract, log: ProxyLog, faults: NodeProxyFaults = {}): Promise<Listening> {
   const forward = contract.forwardProxy!;
   const lookup = labLookup({ host: contract.resolver.host, port: contract.resolver.port });
   const server = net.createServer((client) => {
@@ -41,6 +42,11 @@ export function startForward(contract: ProxyContract, log: ProxyLog): Promise<Li
       client.end(encodeResponse({ status: 403, headers: [['Connection', 'close']], body: 'CONNECT to this port is not allowed\n' }));
       return;
     }
+    if (faults.forwardBlockHost?.(match[1]!)) {
+      log.write(`forward: dropped CONNECT ${request.target} (blocked host)`);
+      client.destroy();
+      return;
+    }
     const upstream = await connect(match[1]!, port);
     log.write(`forward: CONNECT ${request.target} from ${client.remoteAddress}:${client.remotePort} via ${upstream.localAddress}:${upstream.localPort}`);
     const early = reader.release();
@@ -68,6 +74,11 @@ export function startForward(contract: ProxyContract, log: ProxyLog): Promise<Li
       client.write(encodeResponse({ status: 403, headers: [], body: 'port not allowed\n' }));
       return true;
     }
+    if (faults.forwardBlockHost?.(url.hostname)) {
+      log.write(`forward: dropped ${request.method} ${request.target} (blocked host)`);
+      client.destroy();
+      return false;
+    }
     const upstream = await connect(url.hostname, port);
     const upstreamReader = new HttpReader(upstream);
     const target = request.target.slice(request.target.indexOf('/', url.protocol.length + 2)) || '/';
@@ -81,8 +92,9 @@ export function startForward(contract: ProxyContract, log: ProxyLog): Promise<Li
       client.end(encodeResponse({ status: 502, headers: [['Connection', 'close']], body: 'upstream closed\n' }));
       return false;
     }
-    const responseHeaders = response.headers.filter((header) => !['content-length', 'transfer-encoding', 'connection'].includes(header.name.toLowerCase()));
     const noBody = request.method === 'HEAD' || response.status === 204 || response.status === 304;
+    // A HEAD answer's Content-Length is the size of the resource (BITS and Windows Update read it): keep it.
+    const responseHeaders = response.headers.filter((header) => !['transfer-encoding', 'connection'].includes(header.name.toLowerCase()) && (noBody || header.name.toLowerCase() !== 'content-length'));
     if (!noBody) responseHeaders.push({ name: 'Content-Length', value: String(response.body.length) });
     client.write(Buffer.concat([serializeResponseHead({ status: response.status, reason: response.reason, headers: responseHeaders }), noBody ? Buffer.alloc(0) : response.body]));
     return true;

@@ -16,7 +16,7 @@ export async function startNodeProxy(contract: ProxyContract, faults: NodeProxyF
   const listening: Listening[] = [];
   try {
     if (contract.mode === 'forward') {
-      listening.push(await startForward(contract, log));
+      listening.push(await startForward(contract, log, faults));
       log.write(`forward: listening on ${contract.forwardProxy!.bind.host}:${contract.forwardProxy!.bind.port}, CONNECT to ports ${contract.forwardProxy!.allowedPorts.join(', ')}`);
     }
     for (const listener of contract.listeners) {

@@ -28,6 +28,11 @@ export interface DistributionPointPackage {
 
 export interface DistributionPointOptions {
   packages: DistributionPointPackage[];
+  /**
+   * Packages whose bytes are given rather than generated: software-update deployment packages, whose
+   * files must be the update files the SUP's metadata names by SHA-1 (the fallback source, W:41).
+   */
+  givenContent?: { contentId: string; version: number; files: { name: string; content: Buffer }[] }[];
 }
 
 /** Verbs IIS on a DP must allow (W:31). */
@@ -70,7 +75,13 @@ type Resource =
 export function distributionPoint(options: DistributionPointOptions): SiteHandler {
   // IIS on NTFS: package and file names match case-insensitively (tools use `sms_dp_smspkg$`, W:29).
   const packages = new Map<string, PackageEntry>();
-  for (const pkg of options.packages) {
+  const given = new Map<string, Buffer>();
+  const allPackages: DistributionPointPackage[] = [...options.packages];
+  for (const pkg of options.givenContent ?? []) {
+    allPackages.push({ contentId: pkg.contentId, version: pkg.version, files: pkg.files.map((file) => ({ name: file.name, size: file.content.length })) });
+    for (const file of pkg.files) given.set(`${pkg.contentId}/${file.name}`, file.content);
+  }
+  for (const pkg of allPackages) {
     const key = `${pkg.contentId}.${pkg.version}`.toLowerCase();
     if (packages.has(key)) throw new Error(`distribution point: package ${pkg.contentId}.${pkg.version} is configured twice`);
     const files = new Map<string, DistributionPointFile>();
@@ -84,7 +95,7 @@ export function distributionPoint(options: DistributionPointOptions): SiteHandle
   }
 
   // Content is generated on first use (packages may be large) and kept: every later range is a slice.
-  const cache = new Map<string, Buffer>();
+  const cache = new Map<string, Buffer>(given);
   const contentOf = (key: string, make: () => Buffer): Buffer => {
     let content = cache.get(key);
     if (!content) cache.set(key, (content = make()));

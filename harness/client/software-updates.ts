@@ -1,0 +1,154 @@
+// Software updates as a ConfigMgr client gets them (W:40–42): the scan against the SUP (WSUS
+// `SyncUpdates`), then the content — an internet client tries Microsoft Update first and falls back
+// to an internet DP only when that fails; a client not managed over the internet goes to its DP and
+// never to Microsoft Update. Downloads are BITS-style (HEAD, then ranged GETs) and resume from the
+// byte where the last source stopped; the SHA-1 the scan gave must match what was assembled.
+// Everything here is learned over the network; nothing is imported from the lab.
+import { createHash } from 'node:crypto';
+import { contentFilePath } from './content.js';
+import type { Exchange } from './exchange.js';
+import type { IbcmClient } from './ibcm-client.js';
+import type { SiteSystemEndpoint } from './profile.js';
+
+export const WSUS_CLIENT_WEB_SERVICE_NS = 'http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService';
+export const WSUS_CLIENT_WEB_SERVICE_PATH = '/ClientWebService/client.asmx';
+export const WINDOWS_UPDATE_AGENT = 'Windows-Update-Agent/10.0.10011.16384 Client-Protocol/2.50';
+const BITS_AGENT = 'Microsoft BITS/7.8';
+/** The public Microsoft Update download layout (`http://download.windowsupdate.com/c/msdownload/update/software/secu/…`). */
+export const MICROSOFT_UPDATE_FILE_ROOT = '/c/msdownload/update/software/secu';
+
+export interface UpdateFile {
+  updateId: string;
+  fileName: string;
+  /** SHA-1 of the file, base64, as the scan gives it. */
+  digestBase64: string;
+  /** Where the SUP said the file is. */
+  supUrl: string;
+}
+
+export interface ScanResult {
+  origin: string;
+  exchange: Exchange;
+  files: UpdateFile[];
+}
+
+export type UpdateSource = 'microsoft-update' | 'distribution-point';
+
+/** One byte range as it arrived, and from where. */
+export interface ServedRange {
+  source: UpdateSource;
+  origin: string;
+  start: number;
+  end: number;
+  status?: number;
+}
+
+export interface UpdateDownload {
+  file: UpdateFile;
+  /** Sources in the order tried; why each one that failed was given up. */
+  tried: { source: UpdateSource; origin: string; failure?: string }[];
+  exchanges: { source: UpdateSource; exchange: Exchange }[];
+  ranges: ServedRange[];
+  size?: number;
+  content?: Buffer;
+  /** The assembled bytes have the SHA-1 the scan named. */
+  verified: boolean;
+  failure?: string;
+}
+
+/** Is this client managed over the internet right now (IBCM configured, and internet-only or on the internet)? */
+export function managedOverInternet(client: IbcmClient): boolean {
+  const { install, segment } = client.profile;
+  return Boolean(install.CCMHOSTNAME) && (install.CCMALWAYSINF === 1 || segment === 'internet');
+}
+
+/** The site systems this client knows where it stands: internet names on the internet, intranet names inside. */
+export function knownSiteSystems(client: IbcmClient): SiteSystemEndpoint[] {
+  return managedOverInternet(client) ? client.profile.siteSystems : client.profile.intranetSiteSystems ?? [];
+}
+
+export function endpointOrigin(client: IbcmClient, role: SiteSystemEndpoint['role'], scheme: 'https' | 'http' = 'https'): string {
+  const endpoint = knownSiteSystems(client).find((candidate) => candidate.role === role && candidate.scheme === scheme);
+  if (!endpoint) throw new Error(`${client.profile.computerName} knows no ${role} (${scheme}) where it stands`);
+  return `${endpoint.scheme}://${endpoint.fqdn}:${endpoint.port}`;
+}
+
+/** The WSUS scan: `SyncUpdates` against the SUP the client knows where it stands (W:40). */
+export async function scanForUpdates(client: IbcmClient): Promise<ScanResult> {
+  const origin = endpointOrigin(client, 'software-update-point');
+  const body =
+    '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
+    `<SyncUpdates xmlns="${WSUS_CLIENT_WEB_SERVICE_NS}"><cookie><Expiration>2026-12-01T00:00:00Z</Expiration><EncryptedData>AA==</EncryptedData></cookie>` +
+    '<parameters><ExpressQuery>false</ExpressQuery><InstalledNonLeafUpdateIDs /><OtherCachedUpdateIDs /><SkipSoftwareSync>false</SkipSoftwareSync><NeedTwoGroupOutOfScopeUpdates>false</NeedTwoGroupOutOfScopeUpdates></parameters>' +
+    '</SyncUpdates></soap:Body></soap:Envelope>';
+  const exchange = await client.send(
+    { method: 'POST', target: WSUS_CLIENT_WEB_SERVICE_PATH, headers: [['User-Agent', WINDOWS_UPDATE_AGENT], ['Content-Type', 'text/xml; charset=utf-8'], ['SOAPAction', `"${WSUS_CLIENT_WEB_SERVICE_NS}/SyncUpdates"`]], body },
+    origin,
+  );
+  const xml = exchange.status === 200 ? exchange.responseBody?.toString('utf8') ?? '' : '';
+  const updateIds = [...xml.matchAll(/UpdateID=(?:"|&quot;)([0-9a-fA-F-]{36})/g)].map((match) => match[1]!);
+  const locations = [...xml.matchAll(/<FileLocation><FileDigest>([^<]+)<\/FileDigest><Url>([^<]+)<\/Url><\/FileLocation>/g)];
+  const files = locations.map((match, index) => {
+    const supUrl = match[2]!.replace(/&amp;/g, '&');
+    return { updateId: updateIds[index] ?? '', digestBase64: match[1]!, supUrl, fileName: supUrl.slice(supUrl.lastIndexOf('/') + 1).toLowerCase() };
+  });
+  return { origin, exchange, files };
+}
+
+/**
+ * Downloads an update file. Internet clients try Microsoft Update first (W:41); any failure — no
+ * name, no connection, an HTTP error, a reset, a timeout, wrong bytes — moves on to the DP, which
+ * continues from the byte where Microsoft Update stopped. `allowMicrosoftUpdate` forces the choice
+ * (the deployment option "download content from Microsoft Update" for intranet clients, W:41).
+ */
+export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, options: { chunkSize?: number; allowMicrosoftUpdate?: boolean } = {}): Promise<UpdateDownload> {
+  const chunkSize = options.chunkSize ?? 256 * 1024;
+  const download: UpdateDownload = { file, tried: [], exchanges: [], ranges: [], verified: false };
+  const sources: { source: UpdateSource; origin: string; target: string }[] = [];
+  const mu = client.profile.microsoftUpdate;
+  if (mu && (options.allowMicrosoftUpdate ?? managedOverInternet(client))) sources.push({ source: 'microsoft-update', origin: `http://${mu.fqdn}:${mu.port}`, target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}` });
+  sources.push({ source: 'distribution-point', origin: endpointOrigin(client, 'distribution-point'), target: contentFilePath(`Content_${file.updateId}`, 1, file.fileName) });
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (const source of sources) {
+    const tried: UpdateDownload['tried'][number] = { source: source.source, origin: source.origin };
+    download.tried.push(tried);
+    const send = async (headers: [string, string][], method = 'GET') => {
+      const exchange = await client.send({ method, target: source.target, headers: [['User-Agent', BITS_AGENT], ...headers] }, source.origin);
+      download.exchanges.push({ source: source.source, exchange });
+      return exchange;
+    };
+    const head = await send([], 'HEAD');
+    const size = Number(head.responseHeaders?.find(([name]) => name === 'content-length')?.[1]);
+    if (head.error || head.status !== 200 || !Number.isInteger(size) || size <= 0) {
+      tried.failure = `HEAD ${head.error ? `${head.error.code}: ${head.error.message}` : `HTTP ${head.status}`}`;
+      continue;
+    }
+    if (download.size !== undefined && download.size !== size) {
+      tried.failure = `size ${size} differs from ${download.size} given by the previous source`;
+      continue;
+    }
+    download.size = size;
+    while (offset < size) {
+      const end = Math.min(size, offset + chunkSize) - 1;
+      const part = await send([['Range', `bytes=${offset}-${end}`]]);
+      const contentRange = part.responseHeaders?.find(([name]) => name === 'content-range')?.[1];
+      if (part.error || part.status !== 206 || contentRange !== `bytes ${offset}-${end}/${size}` || part.responseBody?.length !== end - offset + 1) {
+        tried.failure = `GET bytes=${offset}-${end}: ${part.error ? `${part.error.code}: ${part.error.message}` : `HTTP ${part.status}, Content-Range ${contentRange ?? 'none'}`}`;
+        break;
+      }
+      parts.push(part.responseBody);
+      download.ranges.push({ source: source.source, origin: source.origin, start: offset, end, status: part.status });
+      offset = end + 1;
+    }
+    if (offset >= size) break;
+  }
+  if (download.size === undefined || offset < download.size) {
+    download.failure = `no source delivered the file: ${download.tried.map((tried) => `${tried.source} ${tried.failure ?? 'incomplete'}`).join('; ')}`;
+    return download;
+  }
+  download.content = Buffer.concat(parts);
+  download.verified = createHash('sha1').update(download.content).digest('base64') === file.digestBase64;
+  if (!download.verified) download.failure = 'the assembled file does not have the SHA-1 the scan named';
+  return download;
+}

@@ -1,0 +1,180 @@
+// SU-*: software updates over the internet (seed 000; W:40–42). The scan goes to the internet SUP;
+// content comes from Microsoft Update first and from the internet DP only when Microsoft Update
+// fails — by name, by refused connection, by HTTP error, by a silent drop in the path, by timeout,
+// each its own case; a client not managed over the internet never touches Microsoft Update. Each
+// verdict rests on what the client saw AND on the Microsoft Update and DP journals, which show
+// which host served which byte range.
+import type { JournalEntry } from '../../harness/http/index.js';
+import { downloadUpdateFile, scanForUpdates, type IbcmClient, type UpdateDownload, type UpdateFile } from '../../harness/client/index.js';
+import type { Lab, MicrosoftUpdateFault } from '../../harness/lab/index.js';
+import { ensure } from '../evidence.js';
+import { check, type CheckFixtures } from '../fixtures.js';
+import { describeClientResult } from '../verify.js';
+
+const CHUNK = 256 * 1024;
+
+function requireMicrosoftUpdate(lab: Lab) {
+  ensure(lab.microsoftUpdate, 'the topology has no microsoft-update host (add `- kind: microsoft-update` to its roles)');
+  return lab.microsoftUpdate;
+}
+
+/** The scan, asserted to have found the lab's update. */
+async function scan(client: IbcmClient, evidence: CheckFixtures['evidence']): Promise<UpdateFile> {
+  const result = await scanForUpdates(client);
+  evidence.sent(result.exchange);
+  ensure(result.exchange.status === 200 && result.files.length > 0, `SyncUpdates at ${result.origin}: ${describeClientResult(result.exchange)}, ${result.files.length} file location(s)`);
+  return result.files[0]!;
+}
+
+/** "bytes=a-b → status" for each request of the journal for the file (HEAD as "HEAD → status"). */
+function servedRanges(entries: JournalEntry[], file: UpdateFile): string[] {
+  return entries
+    .filter((entry) => entry.target.toLowerCase().includes(file.fileName))
+    .map((entry) => `${entry.method === 'HEAD' ? 'HEAD' : entry.headers.find(([name]) => name.toLowerCase() === 'range')?.[1] ?? 'whole'} → ${entry.response.status}`);
+}
+
+function describeDownload(download: UpdateDownload): string {
+  const bySource = download.ranges.reduce<Record<string, number>>((counts, range) => ({ ...counts, [range.source]: (counts[range.source] ?? 0) + 1 }), {});
+  return `tried ${download.tried.map((tried) => `${tried.source}${tried.failure ? ` (failed: ${tried.failure})` : ''}`).join(' then ')}; ranges ${JSON.stringify(bySource)}; ${download.verified ? 'SHA-1 verified' : download.failure ?? 'not verified'}`;
+}
+
+/** Every byte range came from `source`, the file verifies, and that host's journal shows each range served with 206. */
+function assertServedBy(download: UpdateDownload, source: 'microsoft-update' | 'distribution-point', journal: JournalEntry[], label: string): void {
+  ensure(download.verified, `${label}: ${describeDownload(download)}`);
+  ensure(download.ranges.length > 0 && download.ranges.every((range) => range.source === source), `${label}: expected every range from ${source}; ${describeDownload(download)}`);
+  const expected = download.ranges.map((range) => `bytes=${range.start}-${range.end} → 206`);
+  const seen = servedRanges(journal, download.file);
+  ensure(expected.every((range) => seen.includes(range)), `${label}: the ${source} journal does not show the ranges the client got (client: ${expected.join(', ')}; journal: ${seen.join(', ') || 'nothing'})`);
+}
+
+check('SU-SCAN-INTERNET-SUP', 'an internet client scans against the internet-facing SUP', async ({ lab, client, newClient, evidence }) => {
+  const sup = lab.siteSystem('software-update-point');
+  ensure(sup.internetFqdn, 'the topology has no internet-facing SUP');
+  const journal = lab.journal(sup.name);
+  const mark = journal.mark();
+  const file = await scan(client, evidence);
+  const received = journal.since(mark).filter((entry) => /SyncUpdates/.test(entry.headers.find(([name]) => name.toLowerCase() === 'soapaction')?.[1] ?? ''));
+  evidence.received(sup.name, received);
+  const hostOf = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+  const internetScan = (entries: JournalEntry[]) => entries.length > 0 && entries.every((entry) => hostOf(entry) === sup.internetFqdn);
+  ensure(internetScan(received), `the SUP journal shows ${received.length} SyncUpdates request(s) for ${received.map(hostOf).join(', ') || 'nothing'}, expected its internet FQDN ${sup.internetFqdn}`);
+  ensure(new URL(file.supUrl).hostname === sup.internetFqdn, `the scan's file location names ${new URL(file.supUrl).hostname}, not the internet FQDN ${sup.internetFqdn}`);
+
+  // Negative control: the same computer installed for intranet management only, on the intranet,
+  // scans its intranet SUP — and the predicate above says so.
+  const base = lab.clientProfile(undefined, { segment: 'intranet' });
+  const intranet = newClient({ ...base, install: { ...base.install, CCMHOSTNAME: '', CCMALWAYSINF: 0 } });
+  const controlMark = journal.mark();
+  await scan(intranet, evidence);
+  const control = journal.since(controlMark).filter((entry) => /SyncUpdates/.test(entry.headers.find(([name]) => name.toLowerCase() === 'soapaction')?.[1] ?? ''));
+  ensure(control.length > 0 && !internetScan(control), `negative control: an intranet-only client's scan (${control.map(hostOf).join(', ') || 'none'}) was not told apart from an internet scan`);
+  evidence.pass(`the internet client's SyncUpdates reached the SUP as ${sup.internetFqdn} (SUP journal: ${received.length} request(s)) and the file locations name it; control: an intranet-only client scans ${control.map(hostOf)[0]}, which the same check tells apart`);
+});
+
+check('SU-MU-FIRST', 'an internet client downloads update content from Microsoft Update first', async ({ lab, client, newClient, evidence }) => {
+  const mu = requireMicrosoftUpdate(lab);
+  const dp = lab.siteSystem('distribution-point');
+  const file = await scan(client, evidence);
+  const muJournal = lab.journal(mu.name);
+  const dpJournal = lab.journal(dp.name);
+  const [muMark, dpMark] = [muJournal.mark(), dpJournal.mark()];
+  const download = await downloadUpdateFile(client, file, { chunkSize: CHUNK });
+  evidence.sent(...download.exchanges.map((entry) => entry.exchange));
+  const muSeen = muJournal.since(muMark);
+  const dpSeen = dpJournal.since(dpMark).filter((entry) => entry.target.toLowerCase().includes(file.fileName));
+  evidence.received(mu.name, muSeen);
+  evidence.received(dp.name, dpSeen);
+  ensure(download.tried[0]?.source === 'microsoft-update', `the client did not try Microsoft Update first: ${describeDownload(download)}`);
+  assertServedBy(download, 'microsoft-update', muSeen, 'Microsoft Update reachable');
+  ensure(dpSeen.length === 0, `the DP was asked for the update although Microsoft Update served it: ${servedRanges(dpSeen, file).join(', ')}`);
+
+  // Negative control: a client not managed over the internet goes to its DP, and the check's own
+  // assertion then fails on it.
+  const base = lab.clientProfile(undefined, { segment: 'intranet' });
+  const intranet = newClient({ ...base, install: { ...base.install, CCMHOSTNAME: '', CCMALWAYSINF: 0 } });
+  const controlMark = muJournal.mark();
+  const control = await downloadUpdateFile(intranet, file, { chunkSize: CHUNK });
+  let caught = false;
+  try {
+    assertServedBy(control, 'microsoft-update', muJournal.since(controlMark), 'control');
+  } catch {
+    caught = true;
+  }
+  ensure(caught && control.verified, `negative control: a DP-only download (${describeDownload(control)}) was not told apart`);
+  evidence.pass(`Microsoft Update served all ${download.ranges.length} ranges (journal: ${servedRanges(muSeen, file).join(', ')}), the DP none, SHA-1 verified; control: a DP-only download is told apart`);
+});
+
+const FAILURES: { fault: MicrosoftUpdateFault; label: string }[] = [
+  { fault: 'unresolvable', label: 'name does not resolve' },
+  { fault: 'refused', label: 'connection refused' },
+  { fault: 'http-error', label: 'HTTP 503' },
+  { fault: 'blocked', label: 'dropped silently in the path (connection reset)' },
+  { fault: 'timeout', label: 'no answer within the timeout' },
+];
+
+check('SU-DP-FALLBACK', 'only when Microsoft Update fails does the client fall back to the internet DP, and the content verifies', async ({ lab, client, newClient, evidence }) => {
+  const mu = requireMicrosoftUpdate(lab);
+  const dp = lab.siteSystem('distribution-point');
+  const file = await scan(client, evidence);
+  const muJournal = lab.journal(mu.name);
+  const dpJournal = lab.journal(dp.name);
+  const outcomes: string[] = [];
+  try {
+    for (const { fault, label } of FAILURES) {
+      await mu.setFault(fault, { holdMs: 2500 });
+      // A fresh client per case (no pooled connection), with a short timeout so the timeout case is quick.
+      const caseClient = newClient(undefined, { timeoutMs: 1000 });
+      const [muMark, dpMark] = [muJournal.mark(), dpJournal.mark()];
+      const download = await downloadUpdateFile(caseClient, file, { chunkSize: CHUNK });
+      evidence.sent(...download.exchanges.map((entry) => entry.exchange));
+      const muSeen = muJournal.since(muMark);
+      const dpSeen = dpJournal.since(dpMark);
+      evidence.received(`${mu.name} (${fault})`, muSeen);
+      evidence.received(`${dp.name} (${fault})`, dpSeen);
+      ensure(download.tried[0]?.source === 'microsoft-update' && download.tried[0].failure, `${label}: the client did not try and fail Microsoft Update first: ${describeDownload(download)}`);
+      assertServedBy(download, 'distribution-point', dpSeen, label);
+      // Microsoft Update's side: nothing, or only failures — never a byte of the file.
+      const muServed = muSeen.filter((entry) => entry.response.status < 400);
+      ensure(muServed.length === 0, `${label}: the Microsoft Update journal shows it served ${servedRanges(muServed, file).join(', ')}`);
+      outcomes.push(`${label}: MU ${muSeen.length ? servedRanges(muSeen, file).join(', ') : 'saw nothing'} (${download.tried[0].failure}); DP served ${download.ranges.length} ranges`);
+      evidence.note(outcomes[outcomes.length - 1]!);
+    }
+  } finally {
+    await mu.setFault(null);
+  }
+  // Negative control: content that does not match the scan's SHA-1 is refused.
+  const tampered = await downloadUpdateFile(newClient(), { ...file, digestBase64: Buffer.alloc(20).toString('base64') }, { chunkSize: CHUNK });
+  ensure(!tampered.verified, 'negative control: a download whose SHA-1 differs from the scan was accepted');
+  evidence.pass(`in each of ${FAILURES.length} failure cases the client tried Microsoft Update, gave up on it, and the DP journal shows it served every range, SHA-1 verified — ${outcomes.join('; ')}; control: a wrong SHA-1 is refused`);
+});
+
+check('SU-INTRANET-NO-MU', 'a client not configured for IBCM never contacts Microsoft Update', async ({ lab, newClient, evidence }) => {
+  const mu = requireMicrosoftUpdate(lab);
+  const dp = lab.siteSystem('distribution-point');
+  const base = lab.clientProfile(undefined, { segment: 'intranet' });
+  const intranet = newClient({ ...base, install: { ...base.install, CCMHOSTNAME: '', CCMALWAYSINF: 0 } });
+  const file = await scan(intranet, evidence);
+  const muJournal = lab.journal(mu.name);
+  const dpJournal = lab.journal(dp.name);
+  const [muMark, dpMark] = [muJournal.mark(), dpJournal.mark()];
+  const download = await downloadUpdateFile(intranet, file, { chunkSize: CHUNK });
+  evidence.sent(...download.exchanges.map((entry) => entry.exchange));
+  // From this client's address only: a late answer to an earlier check's held request may land in the journal now.
+  const muSeen = muJournal.since(muMark).filter((entry) => entry.remoteAddress.replace(/^::ffff:/, '') === intranet.profile.localAddress);
+  const dpSeen = dpJournal.since(dpMark);
+  evidence.received(mu.name, muSeen);
+  evidence.received(dp.name, dpSeen);
+  ensure(download.tried.every((tried) => tried.source !== 'microsoft-update'), `the client tried Microsoft Update: ${describeDownload(download)}`);
+  ensure(muSeen.length === 0, `the Microsoft Update journal shows ${muSeen.length} request(s) while the intranet client downloaded`);
+  assertServedBy(download, 'distribution-point', dpSeen, 'intranet client');
+  const hostOf = dpSeen.find((entry) => entry.target.toLowerCase().includes(file.fileName))?.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '';
+  ensure(hostOf.startsWith(dp.intranetFqdn), `the intranet client reached the DP as ${hostOf}, not its intranet name ${dp.intranetFqdn}`);
+
+  // Negative control: the same client with the deployment option "download from Microsoft Update"
+  // does reach Microsoft Update, and its journal shows it — so an absent entry above means something.
+  const controlMark = muJournal.mark();
+  const control = await downloadUpdateFile(intranet, file, { chunkSize: CHUNK, allowMicrosoftUpdate: true });
+  const controlSeen = muJournal.since(controlMark).filter((entry) => entry.remoteAddress.replace(/^::ffff:/, '') === intranet.profile.localAddress);
+  ensure(controlSeen.length > 0 && control.ranges.some((range) => range.source === 'microsoft-update'), `negative control: a client allowed to use Microsoft Update left no trace in its journal (${describeDownload(control)})`);
+  evidence.pass(`the intranet-only client downloaded all ${download.ranges.length} ranges from ${dp.intranetFqdn} (DP journal), SHA-1 verified, and Microsoft Update's journal stayed empty; control: with the Microsoft Update option its journal shows ${controlSeen.length} request(s)`);
+});
