@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { join, resolve } from 'node:path';
 import type { RawRunRecord } from '../report/results.js';
 import { RUN_SETTINGS_ENV, type RunSettings } from '../run/settings.js';
@@ -37,7 +38,7 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
     runDir: options.run.runDir,
     topology: options.topology ? resolve(options.topology) : undefined,
     proxy: options.projects[0]?.proxy ?? 'node',
-    labIndexBase: labIndexBase(),
+    labIndexBase: await labIndexBase(options.workers),
     resultsFile: join(options.run.runDir, 'results.raw.json'),
   };
   const root = packageRoot();
@@ -55,16 +56,35 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
 }
 
 /**
- * Parallel labs take loopback blocks 127.<16+index>.x.x. IBCM_LAB_INDEX pins the first block
- * (CI jobs sharing a machine give each its own); otherwise it is spread by process id.
+ * Parallel labs take loopback blocks 127.<16+index>.x.x, one per worker. IBCM_LAB_INDEX pins the
+ * first block (CI jobs sharing a machine give each its own). Otherwise the first run of free blocks
+ * is found by probing each block's DNS address, starting from a place spread by process id, so two
+ * runs on one machine do not collide.
  */
-function labIndexBase(): number {
+async function labIndexBase(workers: number): Promise<number> {
   const pinned = process.env.IBCM_LAB_INDEX;
+  if (pinned !== undefined) {
+    const index = Number(pinned);
+    if (!Number.isInteger(index) || index < 0 || index > 180) throw new UsageError(`IBCM_LAB_INDEX must be a whole number from 0 to 180, got "${pinned}"`);
+    return index;
+  }
   // Unpinned runs stay below 150 so tests that pin a block (150..180) never collide with them.
-  if (pinned === undefined) return (process.pid * 7) % 150;
-  const index = Number(pinned);
-  if (!Number.isInteger(index) || index < 0 || index > 180) throw new UsageError(`IBCM_LAB_INDEX must be a whole number from 0 to 180, got "${pinned}"`);
-  return index;
+  const start = (process.pid * 7) % 150;
+  for (let step = 0; step < 150; step++) {
+    const base = (start + step * workers) % (150 - workers);
+    const free = await Promise.all(Array.from({ length: workers }, (_, offset) => blockIsFree(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  return start;
+}
+
+/** Is the block's internet DNS address (127.<16+index>.1.53, default port 20053) free to listen on? */
+function blockIsFree(index: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(20053, `127.${16 + index}.1.53`, () => probe.close(() => resolve(true)));
+  });
 }
 
 function runPlaywright(root: string, args: string[], env: Record<string, string>): Promise<number> {
