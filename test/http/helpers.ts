@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { PassThrough } from 'node:stream';
 import { HttpReader, type HttpResponseMessage } from '../../harness/http/index.js';
+import { seededRandom } from '../../harness/client/random.js';
 
 export interface Exchange {
   bytes: Buffer;
@@ -72,17 +73,8 @@ export async function parseResponses(bytes: Buffer, methods: string[] = ['GET'])
   }
 }
 
-/** Reproducible PRNG (mulberry32) so a failing fuzz case can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Reproducible PRNG (the client's mulberry32) so a failing fuzz case can be replayed from its seed. */
+export const prng = seededRandom;
 
 /** Connect and return once the server has accepted (for "is anything listening?" checks). */
 export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -22,7 +22,8 @@ import {
 } from '../../harness/ccm-messaging/index.js';
 import { IbcmClient, type ClientProfile, type Exchange, type PolicyAssignment, type RequestSpec } from '../../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
-import { headerValue, type SiteHandler, type SiteRequest, type SiteResponse } from '../../harness/http/index.js';
+import type { SiteHandler, SiteResponse } from '../../harness/http/index.js';
+import { call, replyOf, siteRequest, type Headers, type Reply } from './request.js';
 import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
 import { CCMSETUP_SIZE, managementPoint, type ManagementPointOptions } from '../../harness/roles/management-point/index.js';
 
@@ -34,40 +35,7 @@ const INTERNET_MPS = [
 const GUID_ID = /^GUID:[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
 // ---------------------------------------------------------------------------------------------
-// A hand-made SiteRequest, shaped as harness/http/server.ts hands it to a role.
-
-type Headers = [string, string][];
-
-function siteRequest(method: string, target: string, headers: Headers = [], body: Buffer | string = Buffer.alloc(0)): SiteRequest {
-  const fields = headers.map(([name, value]) => ({ name, value }));
-  return {
-    method,
-    target,
-    version: 'HTTP/1.1',
-    requestLine: `${method} ${target} HTTP/1.1`,
-    headers: fields,
-    body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1'),
-    connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 49152, tls: null, state: new Map() },
-    header: (name) => headerValue(fields, name),
-  };
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: Buffer;
-  header(name: string): string | undefined;
-}
-
-async function call(mp: SiteHandler, method: string, target: string, headers: Headers = [], body?: Buffer | string): Promise<Reply> {
-  return replyOf(await mp(siteRequest(method, target, headers, body)));
-}
-
-function replyOf(response: SiteResponse): Reply {
-  const headers = response.headers ?? [];
-  const body = response.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(response.body) ? response.body : Buffer.from(response.body, 'utf8');
-  return { status: response.status, headers, body, header: (name) => headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1] };
-}
+// Hand-made SiteRequests and normalised replies come from ./request.js, shared by the role tests.
 
 // ---------------------------------------------------------------------------------------------
 // The simulated client with its transport replaced by a direct call into the MP handler.
