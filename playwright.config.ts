@@ -7,6 +7,7 @@ interface ProjectSpec {
   name: string;
   mode: string;
   proxy: string;
+  quirks?: string[];
 }
 
 const projects: ProjectSpec[] = process.env.IBCM_LAB_PROJECTS
@@ -23,5 +24,5 @@ export default defineConfig({
   timeout: 30_000,
   outputDir: process.env.IBCM_LAB_PW_OUTPUT ?? '.ibcm-lab/playwright',
   reporter: process.env.IBCM_LAB_RUN ? [['./harness/report/playwright-reporter.ts']] : [['list']],
-  projects: projects.map((project) => ({ name: project.name, metadata: { mode: project.mode, proxy: project.proxy } })),
+  projects: projects.map((project) => ({ name: project.name, metadata: { mode: project.mode, proxy: project.proxy, quirks: project.quirks ?? [] } })),
 });

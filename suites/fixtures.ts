@@ -13,7 +13,7 @@ import { findProxy } from '../harness/proxies/index.js';
 import { writeLabEvidence } from '../harness/report/lab-evidence.js';
 import { labProgressToReporter } from '../harness/report/progress.js';
 import { RUN_SETTINGS_ENV, readRunSettings } from '../harness/run/settings.js';
-import { loadTopology, type ProxyMode } from '../harness/topology/index.js';
+import { loadTopology, type ProxyMode, type QuirkName, type Topology } from '../harness/topology/index.js';
 import { CheckFailure, EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
 
 export interface CheckFixtures {
@@ -48,6 +48,8 @@ interface WorkerFixtures {
   labState: LabState;
   mode: ProxyMode;
   proxyName: string;
+  /** Quirks this project adds to the topology (the self-test's faulty worlds). */
+  quirks: QuirkName[];
   identities: Map<string, Promise<SigningIdentity>>;
   variantLabs: (variant: LabVariant) => Promise<Lab>;
 }
@@ -57,8 +59,9 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
   identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
   mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
   proxyName: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { proxy?: string }).proxy ?? readRunSettings().proxy), { scope: 'worker' }],
+  quirks: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { quirks?: QuirkName[] }).quirks ?? []), { scope: 'worker' }],
   labState: [
-    async ({ mode, proxyName }, use, workerInfo) => {
+    async ({ mode, proxyName, quirks }, use, workerInfo) => {
       const settings = readRunSettings();
       const proxy = findProxy(proxyName);
       if (!proxy) {
@@ -68,7 +71,7 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
       let lab: Lab;
       try {
         lab = await startLab({
-          topology: loadTopology(settings.topology),
+          topology: withQuirks(loadTopology(settings.topology), quirks),
           mode,
           proxy,
           runId: settings.runId,
@@ -143,6 +146,10 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
     await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
   },
 });
+
+function withQuirks(topology: Topology, quirks: QuirkName[]): Topology {
+  return quirks.length === 0 ? topology : { ...topology, quirks: [...new Set([...topology.quirks, ...quirks])] };
+}
 
 export interface CheckOptions {
   /** Further requirement IDs this check also gives evidence for. */

@@ -15,6 +15,8 @@ export interface SuiteProject {
   name: string;
   mode: string;
   proxy: string;
+  /** Quirks added to the topology for this project (a self-test's faulty world). */
+  quirks?: string[];
 }
 
 export interface SuiteRun {

@@ -19,16 +19,17 @@ export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode
   // A CMG is a cloud service: its public name resolves everywhere, to the gateway itself.
   for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: gateway.host.address });
   // The DC is an intranet name only: from the internet it does not resolve (W:43).
-  if (plan.domainController && segment === 'intranet') records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
+  if (plan.domainController && (segment === 'intranet' || (segment === 'internet' && topology.quirks.includes('dns-leaks-intranet-names')))) records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
   for (const system of plan.siteSystems) {
     const role = system.role;
     if (role.internetFqdn) {
       const address = segment === 'internet' && system.publishedAddress ? system.publishedAddress : system.host.address;
       records.push({ name: role.internetFqdn, type: 'A', address });
     }
-    if (segment === 'internet') continue;
+    // Quirk `dns-leaks-intranet-names`: the internet view answers the intranet names too.
+    if (segment === 'internet' && !topology.quirks.includes('dns-leaks-intranet-names')) continue;
     records.push({ name: role.intranetFqdn, type: 'A', address: system.host.address });
-    if (segment === 'intranet' && role.kind === 'management-point')
+    if (segment !== 'dmz' && role.kind === 'management-point' && (segment === 'intranet' || topology.quirks.includes('dns-leaks-intranet-names')))
       records.push({ name: `_mssms_mp_${topology.site.code.toLowerCase()}._tcp.${topology.domains.intranet}`, type: 'SRV', target: role.intranetFqdn, port: system.host.ports.https! });
   }
   if (mode === 'forward' && plan.proxy && segment === 'internet') records.push({ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address });

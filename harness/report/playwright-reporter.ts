@@ -52,7 +52,7 @@ export default class IbcmReporter implements Reporter {
       status = /LabStartError/.test(message) ? 'error' : 'failed';
       reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
     }
-    const record: CheckRecord = { requirement, also, proxy, mode, title: test.title, file: relative(this.rootDir, specFileOf(test)), status, reason, durationMs: result.duration, evidence };
+    const record: CheckRecord = { requirement, also, proxy, mode, project: test.parent.project()?.name, title: test.title, file: relative(this.rootDir, specFileOf(test)), status, reason, durationMs: result.duration, evidence };
     this.checks.push(record);
     const width = Math.max(20, (process.stdout.columns || 120) - 60);
     const where = test.parent.project()?.name ?? mode;

@@ -12,6 +12,8 @@ export interface CheckRecord {
   also: string[];
   proxy: string;
   mode: string;
+  /** The Playwright project (proxy/mode, or a self-test's faulty world); absent in old records. */
+  project?: string;
   title: string;
   file: string;
   status: Verdict;

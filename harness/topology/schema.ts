@@ -3,6 +3,7 @@
 // so the three can never drift apart.
 import { z } from 'zod';
 import { CERTIFICATE_VARIANTS } from '../pki/variants.js';
+import { QUIRKS, quirkNames } from './quirks.js';
 
 export const segmentNames = ['internet', 'dmz', 'intranet'] as const;
 export const Segment = z.enum(segmentNames);
@@ -232,6 +233,11 @@ export const Topology = z
     pki: Pki.default({ clockOffsetHours: 0, crlValidityHours: 24, cdp: 'http', certificates: defaultPkiCertificates }),
     proxy: Proxy.default({ name: 'proxy', mode: 'bridge' }),
     clients: z.array(Client).min(1),
+    // Known faults of the customer's world to reproduce (quirks.ts); none in a healthy lab.
+    quirks: z
+      .array(z.enum(quirkNames))
+      .default([])
+      .describe(`known faults of the world to reproduce: ${quirkNames.map((name) => `${name} (${QUIRKS[name].description})`).join('; ')}`),
     drivers: z
       .object({
         embedded: z
