@@ -39,6 +39,8 @@ export interface StartDnsServerOptions {
   host: string;
   /** 0 picks a free port that is free for both UDP and TCP. */
   port: number;
+  /** Sees every query log entry as it is recorded (a container host appends it to a file). */
+  onQuery?: (entry: DnsQueryLogEntry) => void;
 }
 
 /** Bounded so a long soak run cannot grow memory without limit; marks stay valid. */
@@ -97,7 +99,9 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<St
   const connections = new Set<net.Socket>();
 
   function record(entry: Omit<DnsQueryLogEntry, 'at'>): void {
-    log.push({ at: new Date().toISOString(), ...entry });
+    const stored = { at: new Date().toISOString(), ...entry };
+    log.push(stored);
+    options.onQuery?.(stored);
     if (log.length > LOG_LIMIT) {
       const drop = log.length - LOG_LIMIT;
       log.splice(0, drop);

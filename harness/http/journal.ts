@@ -77,14 +77,26 @@ function copyEntry(entry: JournalEntry): JournalEntry {
   return structuredClone(entry);
 }
 
-export class Journal {
+/** What checks read of a journal: the same whether it is kept in memory or read from a host's file. */
+export interface JournalReader {
+  entries(): JournalEntry[];
+  /** Current length; pass to since() to get what was recorded afterwards. */
+  mark(): number;
+  since(mark: number): JournalEntry[];
+}
+
+export class Journal implements JournalReader {
   private list: JournalEntry[] = [];
   private nextSeq = 1;
+
+  /** `onRecord` sees every entry as it is stored (a container host appends it to its journal file). */
+  constructor(private readonly onRecord?: (entry: JournalEntry) => void) {}
 
   /** Append an entry; returns a copy of what was stored (with seq and at). */
   record(input: JournalInput): JournalEntry {
     const entry: JournalEntry = { seq: this.nextSeq++, at: new Date().toISOString(), ...structuredClone(input) };
     this.list.push(entry);
+    this.onRecord?.(entry);
     return copyEntry(entry);
   }
 

@@ -2,7 +2,7 @@
 // behind it; what the roles saw is only available through their journals (DESIGN.md).
 import type { ClientProfile } from '../client/profile.js';
 import type { DnsQueryLogEntry } from '../dns/index.js';
-import type { Journal } from '../http/index.js';
+import type { JournalReader } from '../http/index.js';
 import type { ProxyContract } from '../proxies/index.js';
 import type { CertificateVariant, ProxyMode, Segment, Topology } from '../topology/index.js';
 import type { MpControlResult } from './mp-control.js';
@@ -193,7 +193,7 @@ export interface Lab {
   /** The first site system of a kind (e.g. 'distribution-point'). */
   siteSystem(kind: string): LabSiteSystem;
   /** The request journal of a site system, by host name (e.g. 'mp1', 'cdp', a CMG's name). */
-  journal(host: string): Journal;
+  journal(host: string): JournalReader;
   /** The proxy's own log lines (empty in direct mode). */
   proxyLog(): string[];
   /**

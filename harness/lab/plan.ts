@@ -2,7 +2,7 @@
 // port, every published service a listener on the internet side. Pure data, made before anything
 // starts, so certificates, DNS views and the proxy contract all agree.
 import { EmbeddedPlacement } from '../drivers/embedded/placement.js';
-import type { CloudManagementGatewayRole, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
+import type { CloudManagementGatewayRole, Segment, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
 import type { PlacedHost } from './lab.js';
 
 export interface PlannedService {
@@ -22,8 +22,18 @@ export interface PlannedSiteSystem {
   publishedAddress?: string;
 }
 
+/** Addresses and ports for one lab, handed out by the driver (loopback blocks, or docker networks). */
+export interface Placement {
+  /** The segment's DNS server address. */
+  dnsAddress(segment: Segment): string;
+  /** Next free host address on a segment. */
+  allocate(segment: Segment): string;
+  /** The port a service with this well-known port listens on. */
+  port(wellKnown: number): number;
+}
+
 export interface LabPlan {
-  placement: EmbeddedPlacement;
+  placement: Placement;
   cdp: { role: CrlDistributionPointRole; host: PlacedHost };
   /** Cloud management gateways: on the internet, reached directly, never through the proxy. */
   cloudManagementGateways: { role: CloudManagementGatewayRole; host: PlacedHost }[];
@@ -51,8 +61,9 @@ export function servicesOf(role: SiteSystemRole): { service: 'https' | 'http'; p
   }
 }
 
-export function planLab(topology: Topology, mode: ProxyMode, labIndex: number): LabPlan {
-  const placement = new EmbeddedPlacement({ labIndex, portOffset: topology.drivers.embedded.portOffset });
+/** `at` is the driver's placement, or a lab index for the embedded driver's loopback block. */
+export function planLab(topology: Topology, mode: ProxyMode, at: Placement | number): LabPlan {
+  const placement = typeof at === 'number' ? new EmbeddedPlacement({ labIndex: at, portOffset: topology.drivers.embedded.portOffset }) : at;
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
   const cdp = { role: cdpRole, host: { name: cdpRole.name, kind: cdpRole.kind, segment: cdpRole.segment, address: placement.allocate(cdpRole.segment), ports: { http: placement.port(cdpRole.httpPort) }, fqdns: [cdpRole.fqdn] } };
   const cloudManagementGateways = topology.roles

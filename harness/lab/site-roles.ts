@@ -28,7 +28,7 @@ export function softwareUpdatePackages(): { contentId: string; version: number; 
   return softwareUpdateFiles().map((file) => ({ contentId: `Content_${file.update.updateId}`, version: 1, files: [{ name: file.fileName, content: file.content }] }));
 }
 
-export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], certificate: IssuedCertificate | undefined): SiteHandler {
+export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], certificate: Pick<IssuedCertificate, 'certPem'> | undefined): SiteHandler {
   const role = system.role;
   switch (role.kind) {
     case 'management-point':

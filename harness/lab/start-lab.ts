@@ -2,26 +2,26 @@
 // the topology's `pki:` section asks for), the CDP, the site roles, a CMG when the topology has one,
 // split-horizon DNS per segment, the proxy under test (from its contract) and client profiles.
 // Everything started is registered for teardown first, so a failure half-way leaves nothing.
-import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ClientProfile, SiteSystemEndpoint } from '../client/profile.js';
-import { startDnsServer, type StartedDnsServer } from '../dns/index.js';
 import { LabStartError } from '../errors.js';
-import { Journal, startSiteServer, type SiteServerOptions, type StartedSiteServer } from '../http/index.js';
+import { embeddedDriver } from '../drivers/embedded/driver.js';
+import type { JournalReader } from '../http/index.js';
 import { LabPki, type CertificateVariant, type IssuedCertificate } from '../pki/index.js';
 import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxies/index.js';
-import { CMG_MUTUAL_AUTH_PREFIX, cloudManagementGateway } from '../roles/cloud-management-gateway/index.js';
-import { crlDistributionPoint } from '../roles/crl-distribution-point/index.js';
-import { microsoftUpdate, type MicrosoftUpdateBehaviour } from '../roles/microsoft-update/index.js';
+import { CMG_MUTUAL_AUTH_PREFIX } from '../roles/cloud-management-gateway/index.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../topology/index.js';
 import { clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
 import { contractCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { Lab, LabDomainController, LabMicrosoftUpdate, MicrosoftUpdateFault, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
 import { mpControlCheck } from './mp-control.js';
+import type { LabDriver, LabHost } from './driver.js';
+import { listLog } from './hosts/log.js';
+import { runHost } from './hosts/run-host.js';
+import type { Attachment, HostSpec, MicrosoftUpdateBehaviour } from './hosts/spec.js';
 import { planLab, type PlannedSiteSystem } from './plan.js';
-import { siteRoleHandler, softwareUpdateFiles } from './site-roles.js';
 
 const HOUR = 3_600_000;
 
@@ -35,6 +35,8 @@ export interface StartLabOptions {
   dir: string;
   labIndex?: number;
   onProgress?: LabProgress;
+  /** Where the hosts run (default: the embedded driver, in this process on loopback). */
+  driver?: LabDriver;
 }
 
 export async function startLab(options: StartLabOptions): Promise<Lab> {
@@ -64,7 +66,10 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
 
   try {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-    const plan = planLab(topology, mode, options.labIndex ?? 0);
+    const driver = options.driver ?? embeddedDriver;
+    const place = await step('place', driver.name, () => driver.open({ topology, labIndex: options.labIndex ?? 0, runId: options.runId, dir: options.dir, labName: basename(options.dir) }));
+    stops.push(() => place.stop());
+    const plan = planLab(topology, mode, place.placement);
     const { placement, cdp, siteSystems, cloudManagementGateways } = plan;
     const hosts: PlacedHost[] = [cdp.host, ...(plan.microsoftUpdate ? [plan.microsoftUpdate.host] : []), ...(plan.domainController ? [plan.domainController.host] : []), ...siteSystems.map((system) => system.host), ...cloudManagementGateways.map((gateway) => gateway.host), ...(plan.proxy ? [plan.proxy] : [])];
     const clientFqdn = (computerName: string) => clientFqdnOf(topology, computerName);
@@ -77,132 +82,92 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const certificates = await step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan));
     const cloudRootPem = cloudManagementGateways.length > 0 ? (await pki.cloud()).rootCaPem : undefined;
 
+    // Every host is started from its spec by the driver (here, or in a container) and stopped with the lab.
+    const labHosts = new Map<string, LabHost>();
+    const startHost = (spec: HostSpec) =>
+      step('start', spec.name, async () => {
+        const host = await place.startHost(spec, runLocalHost);
+        labHosts.set(spec.name, host);
+        stops.push(() => host.stop());
+        return host;
+      });
+    const attachedTo = (host: PlacedHost): Attachment[] => [{ segment: host.segment, address: host.address }];
+    const crlFiles = () => pki.allCrls().map((crl) => ({ path: crl.path, derBase64: crl.der.toString('base64') }));
+
     // CDP: plain HTTP on the internet segment; serves every hierarchy's CRLs as they are now (a
-    // revocation or a re-signing shows at once). A check can take it down and bring it back.
-    const journals = new Map<string, Journal>();
-    const cdpJournal = new Journal();
-    journals.set(cdp.role.name, cdpJournal);
-    let cdpServer: StartedSiteServer | undefined;
-    const startCdp = async () => {
-      cdpServer ??= await startSiteServer({ name: 'crl-distribution-point', host: cdp.host.address, port: cdp.host.ports.http!, handler: crlDistributionPoint({ crls: () => pki.allCrls().map((crl) => ({ path: crl.path, der: crl.der })) }), journal: cdpJournal });
-    };
-    const stopCdp = async () => {
-      const server = cdpServer;
-      cdpServer = undefined;
-      await server?.close();
-    };
-    await step('start', cdp.role.name, startCdp);
-    stops.push(stopCdp);
+    // revocation or a re-signing is handed to it at once). A check can take it down and bring it back.
+    const cdpHost = await startHost({ kind: 'crl-distribution-point', name: cdp.role.name, attach: attachedTo(cdp.host), crls: crlFiles(), servers: [{ host: cdp.host.address, port: cdp.host.ports.http! }] });
+    let cdpRunning = true;
 
     // Microsoft Update: plain HTTP on the internet; a check can make it fail in each documented way.
-    let muBehaviour: MicrosoftUpdateBehaviour = { kind: 'normal' };
     let muFault: MicrosoftUpdateFault | null = null;
-    let muServer: StartedSiteServer | undefined;
-    let muBlackhole: net.Server | undefined;
     const mu = plan.microsoftUpdate;
-    const startMu = async () => {
-      if (!mu) return;
-      const journal = journals.get(mu.role.name) ?? new Journal();
-      journals.set(mu.role.name, journal);
-      muServer ??= await startSiteServer({ name: 'microsoft-update', host: mu.host.address, port: mu.host.ports.http!, handler: microsoftUpdate({ files: softwareUpdateFiles(), behaviour: () => muBehaviour }), journal });
-    };
-    const stopMu = async () => {
-      const server = muServer;
-      muServer = undefined;
-      await server?.close();
-      const blackhole = muBlackhole;
-      muBlackhole = undefined;
-      if (blackhole) await new Promise<void>((resolve) => blackhole.close(() => resolve()));
-    };
-    if (mu) {
-      await step('start', mu.role.name, startMu);
-      stops.push(stopMu);
-    }
+    const muHost = mu ? await startHost({ kind: 'microsoft-update', name: mu.role.name, attach: attachedTo(mu.host), servers: [{ host: mu.host.address, port: mu.host.ports.http! }] }) : undefined;
 
     // The domain controller beacon: a TCP listener on the LDAP port that notes who connected.
     const dc = plan.domainController;
-    const dcConnections: { at: string; remoteAddress: string }[] = [];
-    if (dc) {
-      const beacon = net.createServer((socket) => {
-        dcConnections.push({ at: new Date().toISOString(), remoteAddress: socket.remoteAddress ?? '' });
-        socket.on('error', () => undefined);
-        socket.end();
-      });
-      await step('start', dc.role.name, () => new Promise<void>((resolve, reject) => {
-        beacon.once('error', reject);
-        beacon.listen(dc.host.ports.ldap!, dc.host.address, () => resolve());
-      }));
-      stops.push(() => new Promise<void>((resolve) => beacon.close(() => resolve())));
-    }
-    const domainControllerHandle: LabDomainController | undefined = dc && {
-      name: dc.role.name,
-      fqdn: dc.role.fqdn,
-      address: dc.host.address,
-      port: dc.host.ports.ldap!,
-      mark: () => dcConnections.length,
-      since: (mark) => dcConnections.slice(mark).map((entry) => ({ ...entry })),
-    };
+    const dcHost = dc ? await startHost({ kind: 'domain-controller', name: dc.role.name, attach: attachedTo(dc.host), listen: { host: dc.host.address, port: dc.host.ports.ldap! } }) : undefined;
+    const domainControllerHandle: LabDomainController | undefined = dc &&
+      dcHost && {
+        name: dc.role.name,
+        fqdn: dc.role.fqdn,
+        address: dc.host.address,
+        port: dc.host.ports.ldap!,
+        mark: () => dcHost.connections.mark(),
+        since: (mark) => dcHost.connections.since(mark),
+      };
 
     // Site systems: HTTPS with the client certificate required and checked against CA + CRL (IIS
-    // always checks the CRL for client certificates, W:50); HTTP where the role speaks HTTP. The
-    // HTTPS servers are kept so a revocation while the lab runs reaches them (restarted with the new CRL).
-    const httpsServers: { owner: string; options: SiteServerOptions; server: StartedSiteServer }[] = [];
-    const allServers: { owner: string; options: SiteServerOptions; server: StartedSiteServer }[] = [];
-    const startServer = async (owner: string, serverOptions: SiteServerOptions) => {
-      const entry = { owner, options: serverOptions, server: await startSiteServer(serverOptions) };
-      allServers.push(entry);
-      if (serverOptions.tls) httpsServers.push(entry);
-      stops.push(() => entry.server.close());
-    };
-    const handlers = new Map(siteSystems.map((system) => [system.role.name, siteRoleHandler(system, topology, siteSystems, certificates.site.get(system.role.name))]));
-    await Promise.all(siteSystems.map((system) => step('start', system.role.name, () => startSiteSystem(system))));
-    async function startSiteSystem(system: PlannedSiteSystem) {
-      const journal = new Journal();
-      journals.set(system.role.name, journal);
-      const certificate = certificates.site.get(system.role.name);
-      for (const service of system.services) {
-        await startServer(system.role.name, {
-          name: system.role.kind,
-          host: system.host.address,
-          port: service.port,
-          journal,
-          handler: handlers.get(system.role.name)!,
-          tls: service.service === 'https' ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: clientCertificatePolicy(system) } : undefined,
+    // always checks the CRL for client certificates, W:50); HTTP where the role speaks HTTP.
+    const siteSpec = (system: PlannedSiteSystem) => ({ system, topology, siteSystems, certificatePem: certificates.site.get(system.role.name)?.certPem });
+    const httpsOwners = new Set<string>();
+    await Promise.all(
+      siteSystems.map((system) => {
+        const certificate = certificates.site.get(system.role.name);
+        if (system.services.some((service) => service.service === 'https')) httpsOwners.add(system.role.name);
+        return startHost({
+          kind: 'site-system',
+          name: system.role.name,
+          attach: attachedTo(system.host),
+          ...siteSpec(system),
+          servers: system.services.map((service) => ({
+            host: system.host.address,
+            port: service.port,
+            tls: service.service === 'https' ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: clientCertificatePolicy(system) } : undefined,
+          })),
         });
-      }
-    }
+      }),
+    );
 
     // Cloud management gateways: on the internet with the cloud CA's certificate, mutual auth against
     // the lab's client PKI (and its CRL), forwarding to their MP's handler (its connection point).
     await Promise.all(
-      cloudManagementGateways.map((gateway) =>
-        step('start', gateway.role.name, async () => {
-          const journal = new Journal();
-          journals.set(gateway.role.name, journal);
-          const certificate = certificates.cloudManagementGateways.get(gateway.role.name)!;
-          const managementPoint = handlers.get(gateway.role.managementPoint);
-          if (!managementPoint) throw new LabStartError(`cloud management gateway ${gateway.role.name}: no management point "${gateway.role.managementPoint}"`);
-          await startServer(gateway.role.name, {
-            name: gateway.role.kind,
-            host: gateway.host.address,
-            port: gateway.host.ports.https!,
-            journal,
-            handler: cloudManagementGateway({ mpRoleId: gateway.role.mpRoleId, managementPoint }),
-            tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' },
-          });
-        }),
-      ),
+      cloudManagementGateways.map((gateway) => {
+        const certificate = certificates.cloudManagementGateways.get(gateway.role.name)!;
+        const managementPoint = siteSystems.find((system) => system.role.name === gateway.role.managementPoint);
+        if (!managementPoint) throw new LabStartError(`cloud management gateway ${gateway.role.name}: no management point "${gateway.role.managementPoint}"`);
+        httpsOwners.add(gateway.role.name);
+        return startHost({
+          kind: 'cloud-management-gateway',
+          name: gateway.role.name,
+          attach: attachedTo(gateway.host),
+          mpRoleId: gateway.role.mpRoleId,
+          managementPoint: siteSpec(managementPoint),
+          servers: [{ host: gateway.host.address, port: gateway.host.ports.https!, tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' } }],
+        });
+      }),
     );
 
-    // Split-horizon DNS: one view per segment.
-    const dnsServers = new Map<Segment, StartedDnsServer>();
-    await step('start', 'dns', async () => {
-      for (const segment of segmentNames) {
-        const server = await startDnsServer({ host: placement.dnsAddress(segment), port: placement.port(53), view: { name: segment, records: dnsRecords(segment, topology, mode, plan) } });
-        dnsServers.set(segment, server);
-        stops.push(() => server.close());
-      }
+    // Split-horizon DNS: one view per segment, one host standing on all three.
+    const dnsHost = await startHost({
+      kind: 'dns',
+      name: 'dns',
+      attach: segmentNames.map((segment) => ({ segment, address: placement.dnsAddress(segment) })),
+      views: segmentNames.map((segment) => ({ segment, host: placement.dnsAddress(segment), port: placement.port(53), records: dnsRecords(segment, topology, mode, plan) })),
     });
+    const setDnsRecords = async (dnsOptions: { withoutMicrosoftUpdate?: boolean } = {}) => {
+      for (const segment of segmentNames) await dnsHost.control({ op: 'set-records', segment, records: dnsRecords(segment, topology, mode, plan, dnsOptions) });
+    };
 
     // The proxy under test, started from its contract exactly as a vendor's would be.
     let contract: ProxyContract | null = null;
@@ -223,25 +188,23 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         pkcs12: certificates.pkcs12,
       });
       for (const listener of contract.listeners) plan.proxy.ports[listener.name] = listener.bind.port;
-      proxy = await step('start', `proxy (${options.proxy.name}, ${mode})`, () => options.proxy!.start(contract!));
+      const proxyHost = plan.proxy;
+      // Bridge/tunnel: on the dmz, and on the internet at every published address; forward: on the internet.
+      const attach: Attachment[] = [{ segment: proxyHost.segment, address: proxyHost.address }, ...siteSystems.flatMap((system) => (system.publishedAddress ? [{ segment: 'internet' as const, address: system.publishedAddress }] : []))];
+      proxy = await step('start', `proxy (${options.proxy.name}, ${mode})`, () => place.startProxy(options.proxy!, contract!, attach));
       const running = proxy;
       stops.push(() => running.close());
     }
 
     // A revocation while the lab runs: the site systems are restarted with the new CRL (IIS reads a
-    // new CRL; a Node TLS server takes its `crl` at start), the contract's CRL file is rewritten (a
-    // proxy that re-reads it sees the change; one that read it once at start does not).
-    const restartHttps = async (owner: string | null, tls: Partial<NonNullable<SiteServerOptions['tls']>>) => {
-      for (const entry of httpsServers.filter((candidate) => owner === null || candidate.owner === owner)) {
-        await entry.server.close();
-        entry.options = { ...entry.options, tls: { ...entry.options.tls!, ...tls } };
-        entry.server = await startSiteServer(entry.options);
-      }
-    };
+    // new CRL; a Node TLS server takes its `crl` at start), the CDP serves it, the contract's CRL file
+    // is rewritten (a proxy that re-reads it sees the change; one that read it once at start does not).
     const afterRevocation = async () => {
       if (contract) writeFileSync(contractCrlPathIn(options.dir), pki.crlPem());
-      await restartHttps(null, { crl: pki.crlPems() });
+      await cdpHost.control({ op: 'set-crl-files', crls: crlFiles() });
+      for (const owner of httpsOwners) await labHosts.get(owner)!.control({ op: 'set-crls', crl: pki.crlPems() });
     };
+    const publishCrlFiles = () => cdpHost.control({ op: 'set-crl-files', crls: crlFiles() });
     const cdpUrls = pkiOptions.cdp === 'ldap-only' ? [ldapCdpUrl(topology, 'IBCM Lab Issuing CA', cdp.role.name)] : undefined;
     let issuedOnRequest = 0;
     const pkiHandle: LabPkiHandle = {
@@ -251,6 +214,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       },
       async roots() {
         const [untrusted, cloud] = await Promise.all([pki.untrusted(), pki.cloud()]);
+        await publishCrlFiles();
         return { lab: pki.rootCaPem, untrusted: untrusted.rootCaPem, cloud: cloud.rootCaPem };
       },
       async issueClientCertificate({ variant, client: clientName }) {
@@ -259,6 +223,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         const fqdn = clientFqdn(client.computerName);
         const issued = await issueVariant(pki, 'workstation-client', { name: `${client.name}-${variant}-${++issuedOnRequest}`, subjectCn: fqdn, dnsNames: [fqdn] }, variant, { cdpUrls });
         if (variant === 'revoked') await afterRevocation();
+        else await publishCrlFiles();
         return clientCertificateOf(issued, variant);
       },
       revokedAtStart: clientCertificateOf(certificates.revokedClient, 'revoked'),
@@ -269,8 +234,10 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         const role = system.role;
         const issued = await issueVariant(pki, 'site-system-web-server', { name: `${role.name}-${variant}-${++issuedOnRequest}`, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] }, variant, { intranetNames: [role.intranetFqdn], cdpUrls });
         if (variant === 'revoked') await afterRevocation();
-        await restartHttps(role.name, { key: issued.keyPem, cert: issued.chainPem });
-        return { certificate: facts(issued, variant), restore: () => restartHttps(role.name, { key: original.keyPem, cert: original.chainPem }) };
+        else await publishCrlFiles();
+        const host = labHosts.get(role.name)!;
+        await host.control({ op: 'set-tls', key: issued.keyPem, cert: issued.chainPem });
+        return { certificate: facts(issued, variant), restore: () => host.control({ op: 'set-tls', key: original.keyPem, cert: original.chainPem }) };
       },
       async revoke(serialNumber) {
         await pki.revoke(serialNumber, 'keyCompromise');
@@ -280,6 +247,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         const stale = publishOptions.staleByHours;
         if (stale !== undefined && !(stale > 0)) throw new Error(`staleByHours must be > 0, got ${stale}`);
         await pki.publishCrls({ at: stale ? new Date(pki.clock.getTime() - (pkiOptions.crlValidityHours + stale) * HOUR) : undefined });
+        await publishCrlFiles();
         return crlFacts(pki);
       },
       crls: () => crlFacts(pki),
@@ -289,10 +257,16 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       fqdn: cdp.role.fqdn,
       urls: pki.crls().map((crl) => crl.url),
       get running() {
-        return cdpServer !== undefined;
+        return cdpRunning;
       },
-      stop: stopCdp,
-      start: startCdp,
+      async stop() {
+        await cdpHost.control({ op: 'stop-listening' });
+        cdpRunning = false;
+      },
+      async start() {
+        await cdpHost.control({ op: 'listen' });
+        cdpRunning = true;
+      },
     };
 
     const microsoftUpdateHandle: LabMicrosoftUpdate | undefined = mu && {
@@ -305,37 +279,24 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       },
       async setFault(fault, faultOptions = {}) {
         // Back to normal first: the name resolves, the server listens, it answers.
-        for (const [segment, server] of dnsServers) server.setRecords(dnsRecords(segment, topology, mode, plan));
-        await stopMu();
-        muBehaviour = { kind: 'normal' };
+        await setDnsRecords();
         muFault = fault;
+        const set = (behaviour: MicrosoftUpdateBehaviour, listen: 'normal' | 'none' | 'blackhole' = 'normal') => muHost!.control({ op: 'set-microsoft-update', behaviour, listen });
         switch (fault) {
           case null:
-            return startMu();
+            return set({ kind: 'normal' });
           case 'unresolvable':
-            for (const [segment, server] of dnsServers) server.setRecords(dnsRecords(segment, topology, mode, plan, { withoutMicrosoftUpdate: true }));
-            return startMu();
+            await setDnsRecords({ withoutMicrosoftUpdate: true });
+            return set({ kind: 'normal' });
           case 'refused':
-            return; // nothing listens
+            return set({ kind: 'normal' }, 'none'); // nothing listens
           case 'http-error':
-            muBehaviour = { kind: 'http-error', status: faultOptions.status ?? 503 };
-            return startMu();
+            return set({ kind: 'http-error', status: faultOptions.status ?? 503 });
           case 'timeout':
-            muBehaviour = { kind: 'hold', holdMs: faultOptions.holdMs ?? 3000 };
-            return startMu();
-          case 'blocked': {
+            return set({ kind: 'hold', holdMs: faultOptions.holdMs ?? 3000 });
+          case 'blocked':
             // A filter in the path that drops the connection without a word: accepted, then reset.
-            const blackhole = net.createServer((socket) => {
-              socket.once('data', () => socket.resetAndDestroy());
-              socket.on('error', () => undefined);
-            });
-            await new Promise<void>((resolve, reject) => {
-              blackhole.once('error', reject);
-              blackhole.listen(mu.host.ports.http!, mu.host.address, () => resolve());
-            });
-            muBlackhole = blackhole;
-            return;
-          }
+            return set({ kind: 'normal' }, 'blackhole');
         }
       },
     };
@@ -376,7 +337,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const movedAddresses = new Map<string, string>();
     const addressOn = (clientName: string, segment: Segment) => {
       const key = `${clientName}@${segment}`;
-      if (!movedAddresses.has(key)) movedAddresses.set(key, placement.allocate(segment));
+      if (!movedAddresses.has(key)) movedAddresses.set(key, place.clientAddress(segment));
       return movedAddresses.get(key)!;
     };
     const startupMs = Date.now() - started;
@@ -400,14 +361,10 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       microsoftUpdate: microsoftUpdateHandle,
       domainController: domainControllerHandle,
       async takeDown(name: string) {
-        const entries = allServers.filter((entry) => entry.owner === name);
-        if (entries.length === 0) throw new Error(`no site system "${name}" in this lab`);
-        for (const entry of entries) await entry.server.close();
-        return {
-          restore: async () => {
-            for (const entry of entries) entry.server = await startSiteServer(entry.options);
-          },
-        };
+        const host = labHosts.get(name);
+        if (!host || host === dnsHost || host === dcHost) throw new Error(`no site system "${name}" in this lab`);
+        await host.control({ op: 'stop-listening' });
+        return { restore: () => host.control({ op: 'listen' }) };
       },
       mpControl(controlOptions = {}) {
         const system = siteSystems.find((candidate) => candidate.role.kind === 'management-point' && (!controlOptions.managementPoint || candidate.role.name === controlOptions.managementPoint));
@@ -419,13 +376,13 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         );
       },
       dns(segment: Segment): LabDnsView {
-        const server = dnsServers.get(segment)!;
-        return { segment, host: server.host, port: server.port, queries: () => server.queries(), mark: () => server.mark(), since: (mark) => server.since(mark) };
+        const log = dnsHost.dnsLog(segment);
+        return { segment, host: placement.dnsAddress(segment), port: placement.port(53), queries: () => log.entries(), mark: () => log.mark(), since: (mark) => log.since(mark) };
       },
-      journal(host: string): Journal {
-        const journal = journals.get(host);
-        if (!journal) throw new Error(`no site system "${host}" in this lab (have ${[...journals.keys()].join(', ')})`);
-        return journal;
+      journal(host: string): JournalReader {
+        const found = labHosts.get(host);
+        if (!found || found === dnsHost || found === dcHost) throw new Error(`no site system "${host}" in this lab (have ${[...labHosts.keys()].filter((name) => name !== 'dns' && name !== dc?.role.name).join(', ')})`);
+        return found.journal;
       },
       siteSystem(kind: string): LabSiteSystem {
         const found = labSiteSystems.find((system) => system.kind === kind);
@@ -483,6 +440,23 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
 /** The SUP does not authenticate clients by certificate (PKI-REQ: "except for the software update point"). */
 function clientCertificatePolicy(system: PlannedSiteSystem): 'require' | 'request' {
   return system.role.kind === 'software-update-point' ? 'request' : 'require';
+}
+
+/** The embedded way to run a host: right here; also what `ibcm-lab host` does inside a container. */
+async function runLocalHost(spec: HostSpec): Promise<LabHost> {
+  const host = await runHost(spec);
+  return {
+    name: host.name,
+    journal: host.journal,
+    dnsLog(segment) {
+      const server = host.dns.get(segment);
+      if (!server) throw new Error(`host ${spec.name} has no DNS view for ${segment}`);
+      return { entries: () => server.queries(), mark: () => server.mark(), since: (mark) => server.since(mark) };
+    },
+    connections: listLog(host.connections),
+    control: (command) => host.control(command),
+    stop: () => host.stop(),
+  };
 }
 
 function facts(certificate: IssuedCertificate, variant?: CertificateVariant): LabCertificateFacts {
