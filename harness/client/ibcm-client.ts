@@ -191,15 +191,16 @@ export class IbcmClient {
   }
 
   /** MP_ClientRegistration over `CCM_POST /ccm_system/request` (research W:24). */
-  async register(): Promise<MessageExchange> {
-    return this.postRegistration('/ccm_system/request');
+  async register(origin?: string): Promise<MessageExchange> {
+    return this.postRegistration('/ccm_system/request', [], origin);
   }
 
   /**
    * Registration with Windows-integrated authentication (W:24): `/ccm_system_windowsauth/request`,
    * NTLM Negotiate → 401 Challenge → Authenticate, all on one connection (W:60).
    */
-  async registerWithWindowsAuth(): Promise<MessageExchange & { legs: Exchange[]; authenticatedAs?: string }> {
+  /** `afterNegotiate` runs between the 401 challenge and the Authenticate leg (a check orders two clients' legs with it). */
+  async registerWithWindowsAuth(options: { afterNegotiate?: () => Promise<void> } = {}): Promise<MessageExchange & { legs: Exchange[]; authenticatedAs?: string }> {
     const account = this.profile.account;
     if (!account) throw new Error(`${this.profile.computerName} has no domain account for Windows authentication`);
     const legs: Exchange[] = [];
@@ -213,13 +214,14 @@ export class IbcmClient {
     } catch (error) {
       return { ...negotiate, legs, replyError: `no usable NTLM challenge: ${(error as Error).message}` };
     }
+    await options.afterNegotiate?.();
     const authenticated = await this.postRegistration('/ccm_system_windowsauth/request', [['Authorization', authorization]]);
     legs.push(authenticated.exchange);
     const authenticatedAs = authenticated.exchange.responseHeaders?.find(([name]) => name === 'x-ibcm-lab-authenticated-as')?.[1];
     return { ...authenticated, legs, authenticatedAs };
   }
 
-  private async postRegistration(target: string, extraHeaders: [string, string][] = []): Promise<MessageExchange> {
+  private async postRegistration(target: string, extraHeaders: [string, string][] = [], origin?: string): Promise<MessageExchange> {
     const identity = await this.signingIdentity();
     const certificateHex = identity.certificateDer.toString('hex').toUpperCase();
     const data =
@@ -230,20 +232,21 @@ export class IbcmClient {
       `<Property Name="Locale ID" Value="1033"/><Property Name="InternetFlag" Value="${this.profile.install.CCMALWAYSINF}"/></DiscoveryProperties></Data>`;
     const signature = signCryptoApi(identity.privateKey, Buffer.from(data, 'utf16le'));
     const body = `<ClientRegistrationRequest>${data}<Signature><SignatureValue>${signature}</SignatureValue></Signature></ClientRegistrationRequest>`;
-    const result = await this.postMessage('MP_ClientRegistration', 'GUID:00000000-0000-0000-0000-000000000000', body, false, target, extraHeaders);
+    const result = await this.postMessage('MP_ClientRegistration', 'GUID:00000000-0000-0000-0000-000000000000', body, false, target, extraHeaders, origin);
     const smsId = result.reply ? attribute(result.reply.bodyXml, 'ClientRegistrationResponse', 'SMSID') : undefined;
     if (smsId) this.smsId = smsId;
     return result;
   }
 
   /** MP_PolicyManager RequestAssignments, signed with Hook2 clientauth (research W:22, W:25). */
-  async requestAssignments(): Promise<MessageExchange & { assignments: PolicyAssignment[] }> {
+  /** `origin`: the MP to ask (default: the internet MP named at install; an intranet client asks its intranet MP). */
+  async requestAssignments(origin?: string): Promise<MessageExchange & { assignments: PolicyAssignment[] }> {
     const smsId = this.requireSmsId();
     const body =
       `<RequestAssignments SchemaVersion="1.00" ACK="false" RequestType="Always"><Identification><Machine><ClientID>${smsId}</ClientID>` +
       `<FQDN>${escapeXml(this.profile.fqdn)}</FQDN><NetBIOSName>${escapeXml(this.profile.computerName)}</NetBIOSName><SID/></Machine><User/></Identification>` +
       `<PolicySource>SMS:${this.profile.install.SMSSITECODE}</PolicySource><Resource ResourceType="Machine"/><ServerCookie/></RequestAssignments>`;
-    const result = await this.postMessage('MP_PolicyManager', smsId, body, true);
+    const result = await this.postMessage('MP_PolicyManager', smsId, body, true, undefined, [], origin);
     const xml = result.reply?.bodyXml ?? '';
     const assignments = [...xml.matchAll(/<Policy PolicyID="([^"]+)"[\s\S]*?<PolicyLocation[^>]*>([^<]+)<\/PolicyLocation>/g)].map((match) => ({ policyId: match[1]!, location: match[2]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>') }));
     return { ...result, assignments };
@@ -254,7 +257,7 @@ export class IbcmClient {
    * CCMClientTimestampSignature (research W:20). With `documentedSpelling` the client also sends
    * the header as Microsoft's docs spell it (`CCMClientTimestampsSignature`, a typo — W:4).
    */
-  async getPolicyBody(assignment: PolicyAssignment, options: { documentedSpelling?: boolean } = {}): Promise<Exchange> {
+  async getPolicyBody(assignment: PolicyAssignment, options: { documentedSpelling?: boolean; origin?: string } = {}): Promise<Exchange> {
     const smsId = this.requireSmsId();
     const identity = await this.signingIdentity();
     const timestamp = isoSeconds(new Date());
@@ -269,14 +272,14 @@ export class IbcmClient {
       ['CCMClientTimestampSignature', timestampSignature],
     ];
     if (options.documentedSpelling) headers.push(['CCMClientTimestampsSignature', timestampSignature]);
-    return this.send({ method: 'GET', target, headers });
+    return this.send({ method: 'GET', target, headers }, options.origin);
   }
 
   async close(): Promise<void> {
     await this.transport.close();
   }
 
-  private async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false, target = '/ccm_system/request', extraHeaders: [string, string][] = []): Promise<MessageExchange> {
+  private async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false, target = '/ccm_system/request', extraHeaders: [string, string][] = [], origin?: string): Promise<MessageExchange> {
     const identity = await this.signingIdentity();
     const message = encodeMessage(
       { sourceId, sourceHost: this.profile.computerName, targetEndpoint, targetHost: this.profile.install.CCMHOSTNAME },
@@ -296,7 +299,7 @@ export class IbcmClient {
       target,
       headers: [['User-Agent', MESSAGING_USER_AGENT], ['Content-Type', CCM_CONTENT_TYPE], ...extraHeaders],
       body: message.body,
-    });
+    }, origin);
     if (exchange.status !== 200 || !exchange.responseBody?.length) return { exchange };
     try {
       return { exchange, reply: decodeMessage(exchange.responseBody, exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1]) };

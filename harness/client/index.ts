@@ -9,3 +9,6 @@ export * from './revocation.js';
 export * from './software-updates.js';
 export * from './location.js';
 export * from './install.js';
+export * from './mp-list.js';
+export * from './features.js';
+export * from './mobile-device.js';

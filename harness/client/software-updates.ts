@@ -1,5 +1,7 @@
 // Software updates as a ConfigMgr client gets them (W:40–42): the scan against the SUP (WSUS
-// `SyncUpdates`), then the content — an internet client tries Microsoft Update first and falls back
+// `SyncUpdates`), then the content. Whether the client is an "internet client" is the network-location
+// detector's verdict (location.ts: DC or intranet MP reachable → intranet), taken before the SUP and the
+// sources are chosen — an internet client tries Microsoft Update first and falls back
 // to an internet DP only when that fails; a client not managed over the internet goes to its DP and
 // never to Microsoft Update. Downloads are BITS-style (HEAD, then ranged GETs) and resume from the
 // byte where the last source stopped; the SHA-1 the scan gave must match what was assembled.
@@ -8,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { contentFilePath } from './content.js';
 import type { Exchange } from './exchange.js';
 import type { IbcmClient } from './ibcm-client.js';
+import { detectNetworkLocation, type LocationDetection, type NetworkLocation } from './location.js';
 import type { SiteSystemEndpoint } from './profile.js';
 
 export const WSUS_CLIENT_WEB_SERVICE_NS = 'http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService';
@@ -27,6 +30,8 @@ export interface UpdateFile {
 }
 
 export interface ScanResult {
+  /** Where the client found itself (network-location detection) before it chose its SUP. */
+  detection: LocationDetection;
   origin: string;
   exchange: Exchange;
   files: UpdateFile[];
@@ -45,6 +50,8 @@ export interface ServedRange {
 
 export interface UpdateDownload {
   file: UpdateFile;
+  /** Where the client found itself before it chose its sources (Microsoft Update only when managed over the internet). */
+  detection: LocationDetection;
   /** Sources in the order tried; why each one that failed was given up. */
   tried: { source: UpdateSource; origin: string; failure?: string }[];
   exchanges: { source: UpdateSource; exchange: Exchange }[];
@@ -56,26 +63,30 @@ export interface UpdateDownload {
   failure?: string;
 }
 
-/** Is this client managed over the internet right now (IBCM configured, and internet-only or on the internet)? */
-export function managedOverInternet(client: IbcmClient): boolean {
-  const { install, segment } = client.profile;
-  return Boolean(install.CCMHOSTNAME) && (install.CCMALWAYSINF === 1 || segment === 'internet');
+/**
+ * Is this client managed over the internet at `location` — what the network-location detector
+ * (location.ts) found, not where the lab put it: IBCM configured, and internet-only or currently internet.
+ */
+export function managedOverInternet(client: IbcmClient, location: NetworkLocation): boolean {
+  const { install } = client.profile;
+  return Boolean(install.CCMHOSTNAME) && (install.CCMALWAYSINF === 1 || location === 'internet');
 }
 
-/** The site systems this client knows where it stands: internet names on the internet, intranet names inside. */
-export function knownSiteSystems(client: IbcmClient): SiteSystemEndpoint[] {
-  return managedOverInternet(client) ? client.profile.siteSystems : client.profile.intranetSiteSystems ?? [];
+/** The site systems this client uses at `location`: internet names when managed over the internet, intranet names otherwise. */
+export function knownSiteSystems(client: IbcmClient, location: NetworkLocation): SiteSystemEndpoint[] {
+  return managedOverInternet(client, location) ? client.profile.siteSystems : client.profile.intranetSiteSystems ?? [];
 }
 
-export function endpointOrigin(client: IbcmClient, role: SiteSystemEndpoint['role'], scheme: 'https' | 'http' = 'https'): string {
-  const endpoint = knownSiteSystems(client).find((candidate) => candidate.role === role && candidate.scheme === scheme);
+export function endpointOrigin(client: IbcmClient, role: SiteSystemEndpoint['role'], location: NetworkLocation, scheme: 'https' | 'http' = 'https'): string {
+  const endpoint = knownSiteSystems(client, location).find((candidate) => candidate.role === role && candidate.scheme === scheme);
   if (!endpoint) throw new Error(`${client.profile.computerName} knows no ${role} (${scheme}) where it stands`);
   return `${endpoint.scheme}://${endpoint.fqdn}:${endpoint.port}`;
 }
 
-/** The WSUS scan: `SyncUpdates` against the SUP the client knows where it stands (W:40). */
-export async function scanForUpdates(client: IbcmClient): Promise<ScanResult> {
-  const origin = endpointOrigin(client, 'software-update-point');
+/** The WSUS scan: `SyncUpdates` against the SUP the client uses where it finds itself (W:40). */
+export async function scanForUpdates(client: IbcmClient, options: { detection?: LocationDetection } = {}): Promise<ScanResult> {
+  const detection = options.detection ?? (await detectNetworkLocation(client));
+  const origin = endpointOrigin(client, 'software-update-point', detection.location);
   const body =
     '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
     `<SyncUpdates xmlns="${WSUS_CLIENT_WEB_SERVICE_NS}"><cookie><Expiration>2026-12-01T00:00:00Z</Expiration><EncryptedData>AA==</EncryptedData></cookie>` +
@@ -92,7 +103,7 @@ export async function scanForUpdates(client: IbcmClient): Promise<ScanResult> {
     const supUrl = match[2]!.replace(/&amp;/g, '&');
     return { updateId: updateIds[index] ?? '', digestBase64: match[1]!, supUrl, fileName: supUrl.slice(supUrl.lastIndexOf('/') + 1).toLowerCase() };
   });
-  return { origin, exchange, files };
+  return { detection, origin, exchange, files };
 }
 
 /**
@@ -101,13 +112,15 @@ export async function scanForUpdates(client: IbcmClient): Promise<ScanResult> {
  * continues from the byte where Microsoft Update stopped. `allowMicrosoftUpdate` forces the choice
  * (the deployment option "download content from Microsoft Update" for intranet clients, W:41).
  */
-export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, options: { chunkSize?: number; allowMicrosoftUpdate?: boolean } = {}): Promise<UpdateDownload> {
+export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, options: { chunkSize?: number; allowMicrosoftUpdate?: boolean; detection?: LocationDetection } = {}): Promise<UpdateDownload> {
   const chunkSize = options.chunkSize ?? 256 * 1024;
-  const download: UpdateDownload = { file, tried: [], exchanges: [], ranges: [], verified: false };
+  // Where the client is decides: the detector's verdict, taken before the sources are chosen.
+  const detection = options.detection ?? (await detectNetworkLocation(client));
+  const download: UpdateDownload = { file, detection, tried: [], exchanges: [], ranges: [], verified: false };
   const sources: { source: UpdateSource; origin: string; target: string }[] = [];
   const mu = client.profile.microsoftUpdate;
-  if (mu && (options.allowMicrosoftUpdate ?? managedOverInternet(client))) sources.push({ source: 'microsoft-update', origin: `http://${mu.fqdn}:${mu.port}`, target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}` });
-  sources.push({ source: 'distribution-point', origin: endpointOrigin(client, 'distribution-point'), target: contentFilePath(`Content_${file.updateId}`, 1, file.fileName) });
+  if (mu && (options.allowMicrosoftUpdate ?? managedOverInternet(client, detection.location))) sources.push({ source: 'microsoft-update', origin: `http://${mu.fqdn}:${mu.port}`, target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}` });
+  sources.push({ source: 'distribution-point', origin: endpointOrigin(client, 'distribution-point', detection.location), target: contentFilePath(`Content_${file.updateId}`, 1, file.fileName) });
   const parts: Buffer[] = [];
   let offset = 0;
   for (const source of sources) {

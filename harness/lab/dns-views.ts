@@ -10,9 +10,13 @@ import type { LabPlan } from './plan.js';
 export interface DnsViewOptions {
   /** Leave the Microsoft Update name out (a check's "name does not resolve" case). */
   withoutMicrosoftUpdate?: boolean;
+  /** Internet names of MPs the site has not made internet-capable yet: not registered anywhere (LOC-MP-REFRESH). */
+  unannouncedInternetNames?: string[];
 }
 
 export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode, plan: LabPlan, options: DnsViewOptions = {}): DnsRecord[] {
+  // Quirk `internet-only-through-web-proxy`: the client network resolves no internet name but its web proxy's.
+  if (mode === 'forward' && plan.proxy && segment === 'internet' && topology.quirks.includes('internet-only-through-web-proxy')) return [{ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address }];
   const records: DnsRecord[] = plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: plan.cdp.host.address }));
   // Microsoft Update is a public name: it resolves in every view, to the mock host itself.
   if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate) records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: plan.microsoftUpdate.host.address });
@@ -22,8 +26,10 @@ export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode
   if (plan.domainController && (segment === 'intranet' || (segment === 'internet' && topology.quirks.includes('dns-leaks-intranet-names')))) records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
   for (const system of plan.siteSystems) {
     const role = system.role;
-    if (role.internetFqdn) {
-      const address = segment === 'internet' && system.publishedAddress ? system.publishedAddress : system.host.address;
+    // Quirk `intranet-dns-lacks-internet-names`: a split-brain intranet zone without the internet names.
+    const missingInside = segment === 'intranet' && topology.quirks.includes('intranet-dns-lacks-internet-names');
+    if (role.internetFqdn && !missingInside && !options.unannouncedInternetNames?.includes(role.internetFqdn)) {
+      const address = segment === 'internet' ? (system.publishedAddress ?? system.internetAddress ?? system.host.address) : system.host.address;
       records.push({ name: role.internetFqdn, type: 'A', address });
     }
     // Quirk `dns-leaks-intranet-names`: the internet view answers the intranet names too.

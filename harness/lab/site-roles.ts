@@ -8,9 +8,11 @@ import { applicationCatalog } from '../roles/application-catalog/index.js';
 import { distributionPoint } from '../roles/distribution-point/index.js';
 import { fallbackStatusPoint } from '../roles/fallback-status-point/index.js';
 import { managementPoint } from '../roles/management-point/index.js';
+import { ENROLLED_DEVICE_LABEL, withMobileDeviceEndpoint } from '../roles/management-point/mobile-devices.js';
 import { softwareUpdatePoint, updateFileContent, type SoftwareUpdate } from '../roles/software-update-point/index.js';
 import type { Topology } from '../topology/index.js';
 import type { PlannedSiteSystem } from './plan.js';
+import { siteFeatureOptions } from './site-features.js';
 
 /** The software updates the lab's site offers (the SUP's catalog, deployed to the DPs, on Microsoft Update). */
 export const LAB_SOFTWARE_UPDATES: SoftwareUpdate[] = [{ updateId: '7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', title: 'Security Update for Windows (KB5099999)', fileSize: 1048576 }];
@@ -28,17 +30,36 @@ export function softwareUpdatePackages(): { contentId: string; version: number; 
   return softwareUpdateFiles().map((file) => ({ contentId: `Content_${file.update.updateId}`, version: 1, files: [{ name: file.fileName, content: file.content }] }));
 }
 
-export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], certificate: Pick<IssuedCertificate, 'certPem'> | undefined): SiteHandler {
+/** What the site says now, as the lab changes it while it runs. */
+export interface SiteState {
+  /** Names of the MPs the site lists as internet-capable now (undefined: as the topology starts). */
+  internetManagementPoints?: () => string[] | undefined;
+}
+
+export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], certificate: Pick<IssuedCertificate, 'certPem'> | undefined, site: SiteState = {}): SiteHandler {
   const role = system.role;
   switch (role.kind) {
-    case 'management-point':
-      return managementPoint({
+    case 'management-point': {
+      const internetCapable = siteSystems.filter((other) => other.role.kind === 'management-point' && other.role.internetFqdn && !other.role.secondarySite);
+      const listed = () => {
+        const names = site.internetManagementPoints?.() ?? internetCapable.filter((other) => other.role.kind !== 'management-point' || other.role.internetFromStart !== false).map((other) => other.role.name);
+        return internetCapable.filter((other) => names.includes(other.role.name)).map((other) => ({ name: other.role.name.toUpperCase(), fqdn: other.role.internetFqdn! }));
+      };
+      // Quirk `mp-list-stale`: the MP keeps the list it built at start.
+      const atStart = listed();
+      const handler = managementPoint({
         siteCode: topology.site.code,
         hostName: role.name.toUpperCase(),
-        internetManagementPoints: siteSystems.filter((other) => other.role.kind === 'management-point' && other.role.internetFqdn).map((other) => ({ name: other.role.name.toUpperCase(), fqdn: other.role.internetFqdn! })),
+        internetManagementPoints: topology.quirks.includes('mp-list-stale') ? atStart : listed,
         certificatePem: certificate!.certPem,
         windowsAuth: { domain: topology.domain.netbiosName, accounts: topology.domain.accounts.map((account) => ({ domain: topology.domain.netbiosName, user: account.user, password: account.password })) },
+        features: siteFeatureOptions(role, topology, siteSystems),
       });
+      // Enrolled mobile devices are known by their enrollment certificate (MOB-ENROLLED-NO-BRIDGE);
+      // quirk `mp-accepts-any-device-certificate`: any certificate will do.
+      const enrolled = new RegExp(`CN=[^,]+\\.${ENROLLED_DEVICE_LABEL}\\.${topology.domains.intranet.replace(/\./g, '\\.')}(,|$)`, 'i');
+      return withMobileDeviceEndpoint(handler, { isEnrolledDevice: (subject) => topology.quirks.includes('mp-accepts-any-device-certificate') || enrolled.test(subject) });
+    }
     case 'distribution-point':
       return distributionPoint({ packages: role.packages, givenContent: softwareUpdatePackages() });
     case 'fallback-status-point':

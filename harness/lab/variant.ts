@@ -17,6 +17,13 @@ export interface LabVariant {
   cloudManagementGateway?: boolean;
   /** Add a second internet-facing MP (mp2) beside the client's (LOC-RANDOM, LOC-FAILOVER). */
   secondManagementPoint?: boolean;
+  /**
+   * The client's MP serves the intranet only, and a second MP (mp2) is one the site makes
+   * internet-capable while the lab runs (`lab.addInternetManagementPoint`) — LOC-MP-REFRESH.
+   */
+  managementPointAddedLater?: boolean;
+  /** Add an MP of a secondary site (smp1), published under an internet FQDN as a customer might (ROLE-UNTRUSTED). */
+  secondarySiteManagementPoint?: boolean;
 }
 
 /** A short, stable name for a variant (used for its directory and in evidence). */
@@ -26,6 +33,8 @@ export function variantKey(variant: LabVariant): string {
   for (const [certificate, value] of Object.entries(variant.pki?.certificates ?? {}).sort()) if (value && value !== 'valid') parts.push(`${certificate}-${value}`);
   if (variant.cloudManagementGateway) parts.push('cmg');
   if (variant.secondManagementPoint) parts.push('mp2');
+  if (variant.managementPointAddedLater) parts.push('mp-added');
+  if (variant.secondarySiteManagementPoint) parts.push('secondary');
   return parts.join('+') || 'plain';
 }
 
@@ -49,12 +58,28 @@ export function variantTopology(topology: Topology, variant: LabVariant, slot: n
     const name = ['mp2', 'mp3', 'mp9'].find((candidate) => !taken.has(candidate))!;
     roles.push({ ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}` });
   }
+  if (variant.secondarySiteManagementPoint && managementPoint.kind === 'management-point') {
+    const taken = new Set(roles.map((role) => role.name));
+    const name = ['smp1', 'smp2', 'smp9'].find((candidate) => !taken.has(candidate))!;
+    const secondarySite = ['S01', 'S02', 'S09'].find((code) => code !== topology.site.code)!;
+    roles.push({ ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}`, secondarySite });
+  }
+  let installedWith = client.install;
+  if (variant.managementPointAddedLater && managementPoint.kind === 'management-point') {
+    const taken = new Set(roles.map((role) => role.name));
+    const name = ['mp2', 'mp3', 'mp9'].find((candidate) => !taken.has(candidate))!;
+    const added = { ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}`, internetFromStart: false };
+    roles[0] = { ...managementPoint, internetFqdn: undefined };
+    roles.push(added);
+    // The topology must name an internet MP for its client; a check gives the client a profile without one (installed before it existed).
+    installedWith = { ...client.install, CCMHOSTNAME: added.internetFqdn };
+  }
   const input: TopologyInput = {
     ...topology,
     name: `${topology.name} [${variantKey(variant)}]`,
     roles,
     // The FSP is not in a variant lab: a state message has nowhere to go.
-    clients: [{ ...client, install: { ...client.install, FSP: undefined } }],
+    clients: [{ ...client, install: { ...installedWith, FSP: undefined } }],
     pki: {
       ...topology.pki,
       ...(variant.pki?.cdp ? { cdp: variant.pki.cdp } : {}),

@@ -34,6 +34,11 @@ export const ManagementPoint = z
     httpsPort: port.default(443),
     // MPs also serve intranet clients over HTTP when the site allows it; never published.
     httpPort: port.default(80),
+    // false: the site lists it as internet-capable (MP lists, public DNS) only once a check adds it while the lab runs (LOC-MP-REFRESH).
+    internetFromStart: z.boolean().default(true),
+    // A site system of a secondary site (its site code): it does not support client connections from
+    // the internet (seed 000), even when a customer publishes it under an internet FQDN.
+    secondarySite: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code').optional().describe('the secondary site this MP belongs to; absent = the primary site'),
   })
   .strict();
 

@@ -39,7 +39,7 @@ check('LOC-DNS', 'internet names resolve on the internet, intranet names only in
   evidence.note(JSON.stringify(seen));
   evidence.note(`internet view query log: ${JSON.stringify(internet.since(mark).map((q) => `${q.transport} ${q.name} ${q.type} ${q.rcode}`))}`);
   const system = lab.siteSystem('management-point');
-  const published = system.publishedAddress ?? system.address;
+  const published = system.publishedAddress ?? system.internetAddress ?? system.address;
   ensure(seen.internetFqdnOnInternet === published, `${mp.internetFqdn} resolved on the internet view to ${seen.internetFqdnOnInternet}, expected ${published} (${system.publishedAddress ? 'the proxy listener' : `the MP itself in ${mode} mode`})`);
   ensure(seen.intranetFqdnOnInternet.startsWith('error ENOTFOUND'), `the intranet name ${mp.intranetFqdn} leaks to the internet view: ${seen.intranetFqdnOnInternet}`);
   ensure(seen.srvOnInternet.startsWith('error'), `the intranet MP's SRV record ${srvName} leaks to the internet view: ${seen.srvOnInternet}`);

@@ -9,7 +9,16 @@ check('PX-NTLM-AFFINITY', 'NTLM multi-leg 401 works and two concurrent clients s
   const journal = lab.journal('mp1');
   const mark = journal.mark();
   const clients = [newClient('ws01'), newClient('ws02')];
-  const results = await Promise.all(clients.map((client) => client.registerWithWindowsAuth()));
+  // The legs in a fixed order, so a proxy that pools upstream connections is caught every time, not
+  // only when the timing happens to share one: ws01 Negotiate, then ws02 Negotiate (a pooling proxy
+  // hands it ws01's idle upstream connection, whose challenge becomes ws02's), then both Authenticate.
+  const firstNegotiated = deferred();
+  const secondNegotiated = deferred();
+  const results = await Promise.all([
+    // (`finally`: a handshake that stops at its first leg must not leave the other waiting.)
+    clients[0]!.registerWithWindowsAuth({ afterNegotiate: async () => (firstNegotiated.resolve(), secondNegotiated.promise) }).finally(firstNegotiated.resolve),
+    firstNegotiated.promise.then(() => clients[1]!.registerWithWindowsAuth({ afterNegotiate: async () => secondNegotiated.resolve() })).finally(secondNegotiated.resolve),
+  ]);
   const received = journal.since(mark).filter((entry) => entry.target.toLowerCase().startsWith('/ccm_system_windowsauth'));
   results.forEach((result) => evidence.sent(...result.legs));
   evidence.received('mp1', received);
@@ -26,3 +35,9 @@ check('PX-NTLM-AFFINITY', 'NTLM multi-leg 401 works and two concurrent clients s
   ensure(new Set(connections).size === 2, `the four legs reached the MP on ${new Set(connections).size} connection(s) (${connections.join(', ')}); expected one per client`);
   evidence.pass(`both clients completed Negotiate → 401 Challenge → Authenticate, each on its own MP connection (${[...new Set(connections)].join(' and ')}), and each was authenticated as itself`);
 });
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}

@@ -94,4 +94,8 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-te-sanitiser', 'bridge that deletes Transfer-Encoding from requests before parsing them (and so trusts Content-Length)', ['PX-SMUGGLE'], {
     rawClientFilter: (chunk) => Buffer.from(chunk.toString('latin1').replace(/\r\nTransfer-Encoding:[^\r]*/gi, ''), 'latin1'),
   }),
+  // Legacy mobile clients are authenticated as users at the bridge (seed 000); a client-certificate rule that maps only computer certificates shuts them out.
+  faulty('faulty-computer-certificates-only', 'bridge whose client-certificate rule admits only computer certificates (a DNS name in the SAN): legacy mobile clients, authenticated as users, are refused', ['MOB-LEGACY-USER-AUTH'], {
+    admitClient: (certificate) => /DNS:/.test(certificate.subjectAltName ?? ''),
+  }),
 ];

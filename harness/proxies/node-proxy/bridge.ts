@@ -35,6 +35,12 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
   server.on('tlsClientError', (error, socket) => log.write(`${listener.name}: client ${socket.remoteAddress} rejected during TLS: ${error.message}`));
   server.on('secureConnection', (socket) => {
     const peer = socket.getPeerCertificate();
+    const x509 = socket.getPeerX509Certificate();
+    if (checkClients && faults.admitClient && (!x509 || !faults.admitClient(x509))) {
+      log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: no account mapping admits this certificate`);
+      socket.destroy();
+      return;
+    }
     log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} ${checkClients ? `authenticated as CN=${peer?.subject?.CN ?? '(none)'} serial ${peer?.serialNumber ?? '-'}` : 'accepted without client authentication'}`);
     serve(socket, listener, log, faults, upstream);
   });

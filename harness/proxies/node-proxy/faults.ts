@@ -1,5 +1,6 @@
 // Switchable bugs of the Node proxy (after BoGo's ProtocolBugs): each faulty proxy is the reference
 // proxy with one of these set, so it breaks the requirements it targets and nothing else.
+import type { X509Certificate } from 'node:crypto';
 import type { HttpRequestMessage, HttpResponseMessage } from '../../http/index.js';
 
 export type RequestRewrite = HttpRequestMessage | { reject: number; reason: string };
@@ -30,4 +31,6 @@ export interface NodeProxyFaults {
   forwardBlockHost?: (host: string) => boolean;
   /** Do not publish http listeners (an HTTPS-only publishing rule). */
   httpsOnly?: boolean;
+  /** Bridge: admit only authenticated clients whose certificate passes this rule (a certificate-to-account mapping). */
+  admitClient?: (certificate: X509Certificate) => boolean;
 }

@@ -9,6 +9,7 @@ import { BitsUploadEndpoint } from './bits-upload.js';
 import { ClientRegistry } from './client-registry.js';
 import { handlePolicyBody, handleRequestAssignments } from './policy.js';
 import { handleRegistration } from './registration.js';
+import { SITE_ACTIONS_PATH, SiteFeatures, connectedVia, type SiteFeatureOptions } from './site-features.js';
 import { emptyReply } from './reply.js';
 import { deterministicContent } from '../shared/content.js';
 import { propfindListing, serveFile, type StaticFile } from '../shared/files.js';
@@ -18,11 +19,13 @@ export interface ManagementPointOptions {
   /** NetBIOS-style host name reported in MP lists and replies, e.g. MP1. */
   hostName: string;
   /** Internet-facing MPs of the site, as an internet client's MPLIST reports them. */
-  internetManagementPoints: { name: string; fqdn: string }[];
+  internetManagementPoints: { name: string; fqdn: string }[] | (() => { name: string; fqdn: string }[]);
   /** The MP's certificate (PEM), returned by `.sms_aut?MPCERT`. */
   certificatePem: string;
   /** Windows-integrated authentication on `/ccm_system_windowsauth/` (W:10, W:24): the lab's domain accounts. */
   windowsAuth?: { domain: string; accounts: NtlmAccount[] };
+  /** What the site offers a client by where it is managed from (FEAT-*, ROLE-UNTRUSTED): site-features.ts. */
+  features?: SiteFeatureOptions;
 }
 
 export const CCMSETUP_SIZE = 512 * 1024;
@@ -32,11 +35,16 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
   const bits = new BitsUploadEndpoint();
   const ccmsetup: StaticFile = { path: '/CCM_Client/ccmsetup.exe', content: deterministicContent('ccmsetup.exe', CCMSETUP_SIZE), contentType: 'application/octet-stream' };
   const mpCertHex = Buffer.from(new X509Certificate(options.certificatePem).raw).toString('hex').toUpperCase();
+  const features = options.features && new SiteFeatures(options.features);
 
   return (request: SiteRequest): SiteResponse => {
     const [rawPath, query = ''] = splitTarget(request.target);
     const path = rawPath.toLowerCase();
     const method = request.method;
+    const via = features && connectedVia(request, options.features!.names);
+    const refused = features?.refusal(via!);
+    if (refused) return refused;
+    if (features && path === SITE_ACTIONS_PATH.toLowerCase()) return features.siteAction(request, registry);
 
     if (path === '/sms_mp/.sms_aut' && (method === 'GET' || method === 'HEAD')) {
       // Query names are matched case-insensitively in the field (W:6); `MPLIST1&LAB` carries the site.
@@ -45,7 +53,7 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
       if (name === 'MPCERT' || name === 'MPCERT2') return xml(`<MPCERT><Certificate Encoding="HexBinary">${mpCertHex}</Certificate></MPCERT>`);
       return { status: 404, body: '' };
     }
-    if (path === '/sms_mp/.sms_pol' && method === 'GET') return handlePolicyBody(request, registry, query);
+    if (path === '/sms_mp/.sms_pol' && method === 'GET') return handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)));
     if (path === '/ccm_system/request') {
       if (method !== 'CCM_POST') return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
       return ccmPost(request);
@@ -71,11 +79,11 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     if (outcome.kind === 'respond') return outcome.response;
     const authenticatedAs: [string, string] = ['X-IBCM-Lab-Authenticated-As', `${outcome.account.domain}\\${outcome.account.user}`];
     if (request.method !== 'CCM_POST') return { status: 200, headers: [authenticatedAs], body: '' };
-    const response = ccmPost(request);
+    const response = ccmPost(request, authenticatedAs[1]);
     return { ...response, headers: [...(response.headers ?? []), authenticatedAs] };
   }
 
-  function ccmPost(request: SiteRequest): SiteResponse {
+  function ccmPost(request: SiteRequest, authenticatedUser?: string): SiteResponse {
     let message;
     try {
       message = decodeMessage(request.body, request.header('content-type'));
@@ -86,8 +94,15 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     switch (message.targetEndpoint) {
       case 'MP_ClientRegistration':
         return handleRegistration(message, registry, options.hostName);
-      case 'MP_PolicyManager':
-        return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode });
+      case 'MP_PolicyManager': {
+        if (!features) return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode });
+        const via = connectedVia(request, options.features!.names);
+        if (/<Resource ResourceType="User"/.test(message.bodyXml)) return features.userAssignments(message, registry, via, authenticatedUser, { host: options.hostName });
+        return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode }, (client) => features.machineAssignments(client, via));
+      }
+      case 'MP_LocationManager':
+        if (features) return features.location(message, request, connectedVia(request, options.features!.names), { host: options.hostName });
+        return emptyReply('no handler for TargetEndpoint "MP_LocationManager"');
       default:
         return emptyReply(`no handler for TargetEndpoint "${message.targetEndpoint ?? ''}"`);
     }
@@ -105,7 +120,9 @@ function xml(body: string): SiteResponse {
 
 function mpList(options: ManagementPointOptions): string {
   // FQDN is an attribute of <MP> (research W:7).
-  return `<MPList>${options.internetManagementPoints
+  // A function: the site's list as it is now (an MP made internet-capable while the lab runs, LOC-MP-REFRESH).
+  const internetManagementPoints = typeof options.internetManagementPoints === 'function' ? options.internetManagementPoints() : options.internetManagementPoints;
+  return `<MPList>${internetManagementPoints
     .map((mp) => `<MP Name="${mp.name}" FQDN="${mp.fqdn}" SiteCode="${options.siteCode}"><Version>9128</Version><Capabilities SchemaVersion="1.0"><Property Name="SSLState" Value="63"/></Capabilities></MP>`)
     .join('')}</MPList>`;
 }

@@ -13,7 +13,7 @@ export function machinePolicyId(smsId: string): string {
   return `{${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}}`;
 }
 
-export function handleRequestAssignments(message: DecodedMessage, registry: ClientRegistry, mp: { host: string; siteCode: string }): SiteResponse {
+export function handleRequestAssignments(message: DecodedMessage, registry: ClientRegistry, mp: { host: string; siteCode: string }, moreAssignments?: (client: RegisteredClient) => string): SiteResponse {
   const clientId = elementText(message.bodyXml, 'ClientID');
   if (!clientId || clientId !== message.sourceId) return emptyReply(`ClientID "${clientId ?? ''}" does not match SourceID "${message.sourceId ?? ''}"`);
   const client = registry.find(clientId);
@@ -28,7 +28,7 @@ export function handleRequestAssignments(message: DecodedMessage, registry: Clie
     `<NetBIOSName>${client.netbiosName}</NetBIOSName></Machine></Identification><PolicySource>SMS:${mp.siteCode}</PolicySource><PolicyAssignments>` +
     `<PolicyAssignment PolicyAssignmentID="${policyId}"><Policy PolicyID="${policyId}" PolicyVersion="1.00" PolicyType="Machine" PolicyCategory="Settings" PolicyFlags="0">` +
     `<PolicyLocation PolicyHash="SHA256:${createHash('sha256').update(policyBody(client, policyId)).digest('hex').toUpperCase()}">http://&lt;mp&gt;/SMS_MP/.sms_pol?${encodeURIComponent(policyId)}.1_00</PolicyLocation>` +
-    `</Policy></PolicyAssignment></PolicyAssignments></ReplyAssignments>`;
+    `</Policy></PolicyAssignment>${moreAssignments?.(client) ?? ''}</PolicyAssignments></ReplyAssignments>`;
   return ccmReply(message, mp.host, reply);
 }
 
@@ -43,7 +43,7 @@ const TIMESTAMP_WINDOW_MS = 10 * 60 * 1000;
  * CCMClientTimestampSignature (research W:20). The canonical header is `…TimestampSignature`; the
  * documented `…TimestampsSignature` is a typo (W:4) and is not what the MP reads.
  */
-export function handlePolicyBody(request: SiteRequest, registry: ClientRegistry, query: string): SiteResponse {
+export function handlePolicyBody(request: SiteRequest, registry: ClientRegistry, query: string, otherPolicy?: (client: RegisteredClient, policyId: string) => SiteResponse | undefined): SiteResponse {
   const deny = (reason: string): SiteResponse => ({ status: 403, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', reason]], body: '<HTML><HEAD><TITLE>ERROR</TITLE></HEAD><BODY></BODY></HTML>' });
   const clientId = request.header('CCMClientID');
   const client = registry.find(clientId);
@@ -62,6 +62,6 @@ export function handlePolicyBody(request: SiteRequest, registry: ClientRegistry,
   } catch {
     return deny(`policy query "${query}" is not valid percent-encoding`);
   }
-  if (policyId !== machinePolicyId(client.smsId)) return deny(`policy ${policyId} is not assigned to ${client.smsId}`);
+  if (policyId !== machinePolicyId(client.smsId)) return otherPolicy?.(client, policyId) ?? deny(`policy ${policyId} is not assigned to ${client.smsId}`);
   return { status: 200, headers: [['Content-Type', 'text/xml']], body: policyBody(client, policyId) };
 }
