@@ -21,7 +21,8 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   workers: Number(process.env.IBCM_LAB_WORKERS ?? 3),
-  timeout: 30_000,
+  // Docker labs start variant labs in containers inside a check: give them longer (suite-runner.ts).
+  timeout: Number(process.env.IBCM_LAB_TEST_TIMEOUT ?? 30_000),
   outputDir: process.env.IBCM_LAB_PW_OUTPUT ?? '.ibcm-lab/playwright',
   reporter: process.env.IBCM_LAB_RUN ? [['./harness/report/playwright-reporter.ts']] : [['list']],
   projects: projects.map((project) => ({ name: project.name, metadata: { mode: project.mode, proxy: project.proxy, quirks: project.quirks ?? [] } })),

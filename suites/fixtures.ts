@@ -8,11 +8,12 @@ import { test as base } from '@playwright/test';
 import { appliesIn, requirementById } from '../harness/catalog/index.js';
 import { IbcmClient, type ClientProfile, type TransportOptions } from '../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../harness/client/signing-identity.js';
+import type { LabDriver } from '../harness/lab/driver.js';
 import { MAX_VARIANT_SLOTS, startLab, variantKey, variantTopology, type Lab, type LabVariant } from '../harness/lab/index.js';
 import { findProxy } from '../harness/proxies/index.js';
 import { writeLabEvidence } from '../harness/report/lab-evidence.js';
 import { labProgressToReporter } from '../harness/report/progress.js';
-import { RUN_SETTINGS_ENV, readRunSettings } from '../harness/run/settings.js';
+import { RUN_SETTINGS_ENV, readRunSettings, type RunSettings } from '../harness/run/settings.js';
 import { loadTopology, type ProxyMode, type QuirkName, type Topology } from '../harness/topology/index.js';
 import { CheckFailure, EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
 
@@ -70,7 +71,9 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
       }
       let lab: Lab;
       try {
+        const driver = await labDriver(settings.driver);
         lab = await startLab({
+          driver,
           topology: withQuirks(loadTopology(settings.topology), quirks),
           mode,
           proxy,
@@ -92,7 +95,7 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
         await lab.stop();
       }
     },
-    { scope: 'worker', timeout: 30_000 },
+    { scope: 'worker', timeout: 120_000 },
   ],
   variantLabs: [
     async ({ mode, proxyName, labState }, use, workerInfo) => {
@@ -106,14 +109,15 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
         if (!pending) {
           const slot = started.size + 1;
           if (slot > MAX_VARIANT_SLOTS) return Promise.reject(new Error(`more than ${MAX_VARIANT_SLOTS} lab variants in one worker`));
-          pending = startLab({
+          pending = labDriver(settings.driver).then((driver) => startLab({
+            driver,
             topology: variantTopology(lab.topology, variant, slot),
             mode,
             proxy: findProxy(proxyName),
             runId: settings.runId,
             dir: `${lab.dir}-${key}`,
             labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
-          }).catch((error: Error) => {
+          })).catch((error: Error) => {
             throw new Error(`LabStartError: lab variant ${key}: ${error.message}`);
           });
           started.set(key, pending);
@@ -122,7 +126,7 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
       });
       await Promise.all([...started.values()].map((pending) => pending.then((lab) => lab.stop(), () => undefined)));
     },
-    { scope: 'worker', timeout: 30_000 },
+    { scope: 'worker', timeout: 120_000 },
   ],
   variantLab: async ({ variantLabs }, use) => use(variantLabs),
   newClient: async ({ labState, identities }, use) => {
@@ -146,6 +150,12 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
     await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
   },
 });
+
+/** The embedded driver unless the run asked for docker (loaded only then: it brings testcontainers). */
+async function labDriver(name: RunSettings['driver']): Promise<LabDriver | undefined> {
+  if (name !== 'docker') return undefined;
+  return (await import('../harness/drivers/docker/driver.js')).dockerDriver;
+}
 
 function withQuirks(topology: Topology, quirks: QuirkName[]): Topology {
   return quirks.length === 0 ? topology : { ...topology, quirks: [...new Set([...topology.quirks, ...quirks])] };

@@ -8,9 +8,12 @@ the site system received.
 
 Usage
   ibcm-lab run [options]      run the conformance checks (the main job)
+  ibcm-lab up [options]       keep one lab running for hands-on work; prints names, addresses, commands
+  ibcm-lab down               take the running lab down (and anything a killed run left in docker)
   ibcm-lab selftest           prove the checks: reference proxies pass, every faulty proxy is caught
   ibcm-lab proxies            list the built-in proxies, reference and deliberately faulty
   ibcm-lab doctor             what this machine has: nginx, haproxy, squid, chromium, docker
+  ibcm-lab images <cmd>       build, list or prune the docker driver's images (no registry needed)
   ibcm-lab requirements       list the requirement catalog (ID, strength, modes, coverage)
   ibcm-lab help [command]     this text, or a command's
   ibcm-lab --version
@@ -103,4 +106,73 @@ Options
 
 Exit codes: 0 no deviation · 1 a reference proxy failed unexpectedly, or a faulty proxy was not
 caught exactly · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install).
+`;
+
+export const IMAGES_HELP = `ibcm-lab images — the container images of the docker driver
+
+Usage
+  ibcm-lab images build [--rebuild] [--base debootstrap|<debian image>] [--verbose]
+  ibcm-lab images list [--json]
+  ibcm-lab images prune
+
+  build    builds what is missing, in order: ibcm-lab/base (Debian bookworm with nginx, HAProxy,
+           Squid, iproute2, CA certificates), ibcm-lab/node (this machine's node binary and the lab;
+           runs any lab host), ibcm-lab/nginx, ibcm-lab/haproxy, ibcm-lab/squid (the reference proxies,
+           'ibcm-lab proxy-serve' against a mounted proxy contract). Every tag is a content hash of the
+           image's inputs, so an image whose inputs did not change is reused, not rebuilt. Every build
+           after the base runs with --network none: nothing is downloaded.
+  list     the images these sources need (built or not) and older lab images still on the engine
+  prune    remove the older lab images (each change of the lab's sources makes a new node image),
+           except those a container still uses
+
+Options
+  --rebuild            build every image again, even when one with the same inputs exists
+  --base <source>      where the base comes from: debootstrap (default) makes it from Debian's archive
+                       with images/base/bootstrap.sh and 'docker import' (needs root, debootstrap and
+                       the archive, no registry); a Debian image ref such as debian:bookworm-slim builds
+                       images/base/Dockerfile on it instead (a machine with Docker Hub; apt-get runs on a
+                       build network inside 198.18.0.0/15, never the default bridge)
+  --verbose            show the build output
+  --json               list: the expected refs and the lab images present, as JSON
+
+Needs a running Docker engine ('ibcm-lab doctor' says whether one answers). Without one, as root:
+  dockerd --bridge=none --default-address-pool base=198.18.128.0/17,size=24 &
+`;
+
+export const PROXY_SERVE_HELP = `ibcm-lab proxy-serve — run a built-in proxy against a proxy contract, as its own program
+
+The entry point of the lab's proxy images. It reads contract.json from IBCM_PROXY_CONTRACT (or
+--contract), starts the named proxy with it, writes its logs into the contract's logs.dir, and stops
+it cleanly on SIGTERM or SIGINT — the same contract a vendor's proxy follows (docs/proxy-contract.md).
+
+Usage
+  ibcm-lab proxy-serve [--proxy <name>] [--contract <contract.json>]
+
+Options
+  --proxy <name>       a name from 'ibcm-lab proxies' (default: IBCM_LAB_PROXY, which the nginx,
+                       haproxy and squid images set)
+  --contract <file>    the contract (default: IBCM_PROXY_CONTRACT)
+
+Exit codes: 0 stopped by a signal · 1 the proxy did not start, or died · 2 bad usage or contract ·
+3 the contract asks for a mode (or contract version) this proxy does not offer.
+`;
+
+export const UP_HELP = `ibcm-lab up — keep one lab running, for hands-on work
+
+Usage
+  ibcm-lab up [--driver embedded|docker] [--topology <file|preset>] [--mode bridge|tunnel|forward|direct]
+              [--proxy <name>]
+  ibcm-lab down
+
+'up' starts the lab the topology describes (one mode: a lab has one proxy), prints every host with
+its names and address, the DNS server of each segment, and commands to try as the internet client
+(dig against the internet view; curl with the client's certificate for the MP list, through the
+proxy), then stays in the foreground. Ctrl-C, or 'ibcm-lab down' from another terminal, takes it
+down. On the docker driver 'down' also removes every container and network labelled ibcm-lab —
+also what a killed run left behind.
+
+Examples
+  npx ibcm-lab up --mode bridge --proxy nginx
+  npx ibcm-lab up --driver docker --topology customer.yaml
+  npx ibcm-lab down
 `;

@@ -4,7 +4,11 @@ import { requirements } from '../catalog/index.js';
 import { IbcmLabError, UsageError } from '../errors.js';
 import { builtInProxies } from '../proxies/index.js';
 import { doctorReport } from '../proxies/binaries.js';
-import { MAIN_HELP, RUN_HELP, SELFTEST_HELP } from './help.js';
+import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, RUN_HELP, SELFTEST_HELP } from './help.js';
+import { dockerDoctorLines, imagesCommand } from './images.js';
+import { proxyServeCommand } from './proxy-serve.js';
+import { hostCommand } from './host.js';
+import { downCommand, upCommand } from './up.js';
 import { selftestCommand } from './selftest.js';
 import { runCommand } from './run.js';
 import { versions } from './versions.js';
@@ -16,14 +20,14 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(rest[0] === 'run' ? RUN_HELP : rest[0] === 'selftest' ? SELFTEST_HELP : MAIN_HELP);
+      process.stdout.write(rest[0] === 'run' ? RUN_HELP : rest[0] === 'selftest' ? SELFTEST_HELP : rest[0] === 'images' ? IMAGES_HELP : rest[0] === 'proxy-serve' ? PROXY_SERVE_HELP : rest[0] === 'up' || rest[0] === 'down' ? UP_HELP : MAIN_HELP);
       return 0;
     case '--version':
     case '-V':
       process.stdout.write(`${versions()['ibcm-lab']}\n`);
       return 0;
     case 'run': {
-      const { values } = parse(rest, { mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, report: { type: 'string' }, junit: { type: 'string' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, { driver: { type: 'string' }, mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, report: { type: 'string' }, junit: { type: 'string' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(RUN_HELP);
         return 0;
@@ -42,7 +46,25 @@ async function main(argv: string[]): Promise<number> {
       parse(rest, {});
       const lines = await doctorReport();
       for (const line of lines) process.stdout.write(`${line.name.padEnd(10)} ${line.found ? `✔ ${line.found}${line.version ? `  (${line.version})` : ''}` : `✘ not found${line.advice ? ` — ${line.advice}` : ''}`}\n`);
+      for (const line of await dockerDoctorLines()) process.stdout.write(`${line}\n`);
       return 0;
+    }
+    case 'images': {
+      const [subcommand, ...options] = rest;
+      const { values } = parse(options, { rebuild: { type: 'boolean' }, base: { type: 'string' }, verbose: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+      if ((values as { help?: boolean }).help || subcommand === '--help' || subcommand === '-h') {
+        process.stdout.write(IMAGES_HELP);
+        return 0;
+      }
+      return imagesCommand(subcommand, values as { rebuild?: boolean; base?: string; verbose?: boolean; json?: boolean });
+    }
+    case 'proxy-serve': {
+      const { values } = parse(rest, { proxy: { type: 'string' }, contract: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      if ((values as { help?: boolean }).help) {
+        process.stdout.write(PROXY_SERVE_HELP);
+        return 0;
+      }
+      return proxyServeCommand(values as { proxy?: string; contract?: string });
     }
     case 'proxies':
       parse(rest, {});
@@ -50,6 +72,20 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${proxy.name.padEnd(36)} ${proxy.kind.padEnd(10)} ${proxy.modes.join(',').padEnd(14)} ${proxy.description}${proxy.breaks ? `\n${''.padEnd(62)}must break: ${proxy.breaks.join(', ')}` : ''}\n`);
       }
       return 0;
+    case 'up': {
+      const { values } = parse(rest, { driver: { type: 'string' }, topology: { type: 'string' }, mode: { type: 'string' }, proxy: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      if ((values as { help?: boolean }).help) {
+        process.stdout.write(UP_HELP);
+        return 0;
+      }
+      return upCommand(values as Record<string, string>);
+    }
+    case 'down':
+      parse(rest, {});
+      return downCommand();
+    case 'host':
+      // Inside a container of the docker driver; not for people (not in the help).
+      return hostCommand(rest[0], rest[1]);
     case 'requirements':
       parse(rest, {});
       for (const requirement of requirements) process.stdout.write(`${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n`);

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appliesIn, matchesGrep, requirementById, requirements } from '../catalog/index.js';
-import { UsageError } from '../errors.js';
+import { LabStartError, UsageError } from '../errors.js';
 import { findProxy, type Expectation, type ProxyImplementation } from '../proxies/index.js';
 import { combine, type CheckRecord, type RawRunRecord, type RequirementResult, type RunResults } from '../report/results.js';
 import { writeEvidenceBundle } from '../report/bundle.js';
@@ -17,6 +17,8 @@ import { newRun, runSuites } from './suite-runner.js';
 import { versions } from './versions.js';
 
 export interface RunOptions {
+  /** embedded (default) or docker. */
+  driver?: string;
   mode?: string;
   proxy?: string;
   grep?: string;
@@ -31,6 +33,20 @@ export interface RunOptions {
   bundle?: string;
 }
 
+/** The driver asked for, checked before any lab starts: an engine that answers and the images built. */
+async function resolveDriver(name: string | undefined, proxyName: string): Promise<'embedded' | 'docker'> {
+  const driver = name ?? 'embedded';
+  if (driver !== 'embedded' && driver !== 'docker') throw new UsageError(`--driver must be embedded or docker, got "${driver}"`);
+  if (driver === 'embedded') {
+    if (proxyName.startsWith('image:')) throw new UsageError(`--proxy ${proxyName} is a container image: add --driver docker`);
+    return driver;
+  }
+  const { dockerReadiness } = await import('../drivers/docker/readiness.js');
+  const problem = await dockerReadiness(proxyName);
+  if (problem) throw new LabStartError(problem);
+  return driver;
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const topology = loadTopology(options.topology);
   const proxyName = options.proxy ?? 'node';
@@ -38,6 +54,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   if (!proxy) throw new UsageError(`unknown proxy "${proxyName}"; 'ibcm-lab proxies' lists them, or use exec:<command>`);
   const modes = resolveModes(options.mode ?? topology.proxy.mode, proxy);
   const workers = parseWorkers(options.workers);
+  const driver = await resolveDriver(options.driver, proxy.name);
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
   if (options.grep && selected.length === 0) throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
   checkOutputs(options);
@@ -49,8 +66,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
     requirementIds: options.grep ? selected.map((requirement) => requirement.id) : undefined,
     workers,
     topology: options.topology,
+    driver,
   });
-  const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: selected.map((requirement) => requirement.id) });
+  const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, driver, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: selected.map((requirement) => requirement.id) });
   process.stdout.write(renderTable(results));
   // "Could not run" gets one line of its own on stderr: what and where.
   const couldNotRun = [...new Set(results.results.filter((result) => result.status === 'error').map((result) => result.reason.replace(/^LabStartError: /, '')))];
@@ -139,6 +157,7 @@ interface BuildInput {
   runId: string;
   startedAt: Date;
   proxy: ProxyImplementation;
+  driver?: 'embedded' | 'docker';
   modes: ProxyMode[];
   grep: string | null;
   topology: RunResults['topology'];
@@ -190,7 +209,7 @@ export function buildResults(input: BuildInput): RunResults {
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - input.startedAt.getTime(),
     versions: versions(),
-    driver: 'embedded',
+    driver: input.driver ?? 'embedded',
     proxy: input.proxy.name,
     modes: input.modes,
     grep: input.grep,

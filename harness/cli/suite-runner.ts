@@ -34,12 +34,13 @@ export function newRun(): { runId: string; runDir: string; startedAt: Date } {
   return { runId, runDir, startedAt };
 }
 
-export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string }): Promise<RawRunRecord> {
+export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string; driver?: 'embedded' | 'docker' }): Promise<RawRunRecord> {
   const settings: RunSettings = {
     runId: options.run.runId,
     runDir: options.run.runDir,
     topology: options.topology ? resolve(options.topology) : undefined,
     proxy: options.projects[0]?.proxy ?? 'node',
+    driver: options.driver ?? 'embedded',
     labIndexBase: await labIndexBase(options.workers),
     resultsFile: join(options.run.runDir, 'results.raw.json'),
   };
@@ -50,6 +51,7 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
     [RUN_SETTINGS_ENV]: JSON.stringify(settings),
     IBCM_LAB_PROJECTS: JSON.stringify(options.projects),
     IBCM_LAB_WORKERS: String(options.workers),
+    IBCM_LAB_TEST_TIMEOUT: String(options.driver === 'docker' ? 120_000 : 30_000),
     IBCM_LAB_PW_OUTPUT: join(options.run.runDir, 'playwright'),
   });
   const raw: RawRunRecord = existsSync(settings.resultsFile) ? JSON.parse(readFileSync(settings.resultsFile, 'utf8')) : { checks: [], errors: [`the suites did not report (Playwright exited with ${code})`], status: 'interrupted' };

@@ -16,7 +16,8 @@ export interface LabHost {
   readonly journal: JournalReader;
   dnsLog(segment: Segment): LogReader<DnsQueryLogEntry>;
   readonly connections: LogReader<BeaconConnection>;
-  control(command: HostCommand): Promise<void>;
+  /** Applies a command; answers data for commands that ask (mp-control), else undefined. */
+  control(command: HostCommand): Promise<unknown>;
   stop(): Promise<void>;
 }
 

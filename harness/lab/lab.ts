@@ -9,15 +9,9 @@ import type { MpControlResult } from './mp-control.js';
 
 export type { MpControlResult } from './mp-control.js';
 
-export interface PlacedHost {
-  name: string;
-  kind: string;
-  segment: Segment;
-  address: string;
-  /** Service name → port actually listened on (after the driver's port offset). */
-  ports: Record<string, number>;
-  fqdns: string[];
-}
+// Where a host stands: defined with the plan (drivers use it without the rest of the lab handle).
+export type { PlacedHost } from './plan.js';
+import type { PlacedHost } from './plan.js';
 
 export interface LabCertificateFacts {
   name: string;
@@ -69,7 +63,7 @@ export interface LabPkiHandle {
    * `variant`. `revoked` here is revoked while the lab runs: the site systems get the new CRL at
    * once, a proxy only if it re-reads its CRL file — use `revokedAtStart` for the published path.
    */
-  issueClientCertificate(options: { variant: CertificateVariant; client?: string }): Promise<LabClientCertificate>;
+  issueClientCertificate(options: { variant: CertificateVariant; client?: string; subject?: { kind: 'device' | 'user'; name: string } }): Promise<LabClientCertificate>;
   /** The first client's certificate, revoked before any site system or the proxy read the CRL. */
   readonly revokedAtStart: LabClientCertificate;
   /**
@@ -147,6 +141,8 @@ export interface LabSiteSystem {
   services: { service: 'https' | 'http'; wellKnownPort: number; port: number; published: boolean }[];
   /** Bridge/tunnel: the proxy address that publishes it on the internet. */
   publishedAddress?: string;
+  /** Direct/forward on the docker driver: its own address on the internet network. */
+  internetAddress?: string;
 }
 
 /** A cloud management gateway of the topology (reached directly on the internet, never through the proxy). */
@@ -188,6 +184,12 @@ export interface Lab {
    */
   mpControl(options?: { certificate?: 'own' | 'none'; managementPoint?: string }): Promise<MpControlResult>;
   dns(segment: Segment): LabDnsView;
+  /**
+   * Makes an MP of the topology that starts without internet clients (`internetFromStart: false`)
+   * internet-capable while the lab runs: the site's MP lists name it and its internet name is
+   * registered in DNS, until `remove()` (LOC-MP-REFRESH).
+   */
+  addInternetManagementPoint(name: string): Promise<{ remove(): Promise<void> }>;
   /** Stops every listener of a site system (connections are refused) until `restore()` (LOC-FAILOVER). */
   takeDown(name: string): Promise<{ restore(): Promise<void> }>;
   /** The first site system of a kind (e.g. 'distribution-point'). */

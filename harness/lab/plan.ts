@@ -3,7 +3,17 @@
 // starts, so certificates, DNS views and the proxy contract all agree.
 import { EmbeddedPlacement } from '../drivers/embedded/placement.js';
 import type { CloudManagementGatewayRole, Segment, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
-import type { PlacedHost } from './lab.js';
+
+/** A host of the lab and where it stands. */
+export interface PlacedHost {
+  name: string;
+  kind: string;
+  segment: Segment;
+  address: string;
+  /** Service name → port actually listened on (after the driver's port offset). */
+  ports: Record<string, number>;
+  fqdns: string[];
+}
 
 export interface PlannedService {
   service: 'https' | 'http';
@@ -20,6 +30,12 @@ export interface PlannedSiteSystem {
   services: PlannedService[];
   /** Bridge/tunnel: the proxy's internet-side address that publishes this site system. */
   publishedAddress?: string;
+  /**
+   * Direct/forward where segments are separate networks (docker): the site system's own address on
+   * the internet — its public address, as a DMZ host reachable from the internet has one. On the
+   * embedded driver every loopback address reaches every other, so the DMZ address serves as it.
+   */
+  internetAddress?: string;
 }
 
 /** Addresses and ports for one lab, handed out by the driver (loopback blocks, or docker networks). */
@@ -30,6 +46,10 @@ export interface Placement {
   allocate(segment: Segment): string;
   /** The port a service with this well-known port listens on. */
   port(wellKnown: number): number;
+  /** Where a client on a segment comes from, when the driver decides it (docker: this machine's bridge address). */
+  clientAddress?(segment: Segment): string;
+  /** False where a host on one segment cannot reach another segment's addresses (docker's internal networks). */
+  readonly segmentsRouted?: boolean;
 }
 
 export interface LabPlan {
@@ -63,7 +83,7 @@ export function servicesOf(role: SiteSystemRole): { service: 'https' | 'http'; p
 
 /** `at` is the driver's placement, or a lab index for the embedded driver's loopback block. */
 export function planLab(topology: Topology, mode: ProxyMode, at: Placement | number): LabPlan {
-  const placement = typeof at === 'number' ? new EmbeddedPlacement({ labIndex: at, portOffset: topology.drivers.embedded.portOffset }) : at;
+  const placement: Placement = typeof at === 'number' ? new EmbeddedPlacement({ labIndex: at, portOffset: topology.drivers.embedded.portOffset }) : at;
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
   const cdp = { role: cdpRole, host: { name: cdpRole.name, kind: cdpRole.kind, segment: cdpRole.segment, address: placement.allocate(cdpRole.segment), ports: { http: placement.port(cdpRole.httpPort) }, fqdns: [cdpRole.fqdn] } };
   const cloudManagementGateways = topology.roles
@@ -94,9 +114,12 @@ export function planLab(topology: Topology, mode: ProxyMode, at: Placement | num
       system.publishedAddress = placement.allocate('internet');
       proxy.fqdns.push(system.role.internetFqdn!);
     }
-  } else if (mode === 'forward') {
+  } else if (placement.segmentsRouted === false) {
+    for (const system of siteSystems.filter((candidate) => candidate.services.some((service) => service.published))) system.internetAddress = placement.allocate('internet');
+  }
+  if (mode === 'forward') {
     proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'internet', address: placement.allocate('internet'), ports: { forward: placement.port(3128) }, fqdns: [], forwardPort: placement.port(3128) };
   }
-  const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.allocate(client.segment)]));
+  const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.clientAddress?.(client.segment) ?? placement.allocate(client.segment)]));
   return { placement, cdp, cloudManagementGateways, microsoftUpdate, domainController, siteSystems, proxy, clientAddresses };
 }

@@ -11,12 +11,13 @@ import type { JournalReader } from '../http/index.js';
 import { LabPki, type CertificateVariant, type IssuedCertificate } from '../pki/index.js';
 import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxies/index.js';
 import { CMG_MUTUAL_AUTH_PREFIX } from '../roles/cloud-management-gateway/index.js';
+import { ENROLLED_DEVICE_LABEL } from '../roles/management-point/mobile-devices.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../topology/index.js';
 import { clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
 import { contractCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { Lab, LabDomainController, LabMicrosoftUpdate, MicrosoftUpdateFault, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
-import { mpControlCheck } from './mp-control.js';
+import type { MpControlResult } from './mp-control.js';
 import type { LabDriver, LabHost } from './driver.js';
 import { listLog } from './hosts/log.js';
 import { runHost } from './hosts/run-host.js';
@@ -128,13 +129,17 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         return startHost({
           kind: 'site-system',
           name: system.role.name,
-          attach: attachedTo(system.host),
+          // Where the segments are separate networks, a published site system in direct and forward mode
+          // also stands on the internet, at its public address (plan.ts: internetAddress).
+          attach: [...attachedTo(system.host), ...(system.internetAddress ? [{ segment: 'internet' as const, address: system.internetAddress }] : [])],
           ...siteSpec(system),
-          servers: system.services.map((service) => ({
-            host: system.host.address,
-            port: service.port,
-            tls: service.service === 'https' ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: clientCertificatePolicy(system) } : undefined,
-          })),
+          servers: system.services.flatMap((service) =>
+            [system.host.address, ...(system.internetAddress && service.published ? [system.internetAddress] : [])].map((host) => ({
+              host,
+              port: service.port,
+              tls: service.service === 'https' ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: clientCertificatePolicy(system) } : undefined,
+            })),
+          ),
         });
       }),
     );
@@ -158,22 +163,29 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       }),
     );
 
+    // MPs the site makes internet-capable only while the lab runs (LOC-MP-REFRESH): until then their
+    // internet names are in no DNS view and in no MP list (the proxy's publishing rule is ready).
+    const internetMps = siteSystems.filter((system) => system.role.kind === 'management-point' && system.role.internetFqdn);
+    const announcedMps = new Set(internetMps.filter((system) => system.role.kind !== 'management-point' || system.role.internetFromStart !== false).map((system) => system.role.name));
+    const unannouncedInternetNames = () => internetMps.filter((system) => !announcedMps.has(system.role.name)).map((system) => system.role.internetFqdn!);
+
     // Split-horizon DNS: one view per segment, one host standing on all three.
     const dnsHost = await startHost({
       kind: 'dns',
       name: 'dns',
       attach: segmentNames.map((segment) => ({ segment, address: placement.dnsAddress(segment) })),
-      views: segmentNames.map((segment) => ({ segment, host: placement.dnsAddress(segment), port: placement.port(53), records: dnsRecords(segment, topology, mode, plan) })),
+      views: segmentNames.map((segment) => ({ segment, host: placement.dnsAddress(segment), port: placement.port(53), records: dnsRecords(segment, topology, mode, plan, { unannouncedInternetNames: unannouncedInternetNames() }) })),
     });
     const setDnsRecords = async (dnsOptions: { withoutMicrosoftUpdate?: boolean } = {}) => {
-      for (const segment of segmentNames) await dnsHost.control({ op: 'set-records', segment, records: dnsRecords(segment, topology, mode, plan, dnsOptions) });
+      for (const segment of segmentNames) await dnsHost.control({ op: 'set-records', segment, records: dnsRecords(segment, topology, mode, plan, { ...dnsOptions, unannouncedInternetNames: unannouncedInternetNames() }) });
     };
 
     // The proxy under test, started from its contract exactly as a vendor's would be.
     let contract: ProxyContract | null = null;
     let proxy: StartedProxy | undefined;
     if (plan.proxy && options.proxy && mode !== 'direct') {
-      const resolverSegment: Segment = mode === 'forward' ? 'internet' : 'dmz';
+      // Quirk `internet-only-through-web-proxy`: only the web proxy resolves internet names (it stands where the dmz view answers).
+      const resolverSegment: Segment = mode === 'forward' && !topology.quirks.includes('internet-only-through-web-proxy') ? 'internet' : 'dmz';
       contract = writeContract({
         runId: options.runId,
         mode,
@@ -217,11 +229,13 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         await publishCrlFiles();
         return { lab: pki.rootCaPem, untrusted: untrusted.rootCaPem, cloud: cloud.rootCaPem };
       },
-      async issueClientCertificate({ variant, client: clientName }) {
+      async issueClientCertificate({ variant, client: clientName, subject }) {
         const client = clientName ? topology.clients.find((candidate) => candidate.name === clientName) : topology.clients[0];
         if (!client) throw new Error(`no client "${clientName}" in this topology`);
         const fqdn = clientFqdn(client.computerName);
-        const issued = await issueVariant(pki, 'workstation-client', { name: `${client.name}-${variant}-${++issuedOnRequest}`, subjectCn: fqdn, dnsNames: [fqdn] }, variant, { cdpUrls });
+        // A mobile device's or a user's certificate is named for it, not for a computer.
+        const named = subject?.kind === 'device' ? { subjectCn: `${subject.name}.${ENROLLED_DEVICE_LABEL}.${topology.domains.intranet}`, dnsNames: [`${subject.name}.${ENROLLED_DEVICE_LABEL}.${topology.domains.intranet}`] } : subject?.kind === 'user' ? { subjectCn: subject.name, dnsNames: [] } : { subjectCn: fqdn, dnsNames: [fqdn] };
+        const issued = await issueVariant(pki, 'workstation-client', { name: `${subject?.name.replace(/[^A-Za-z0-9-]/g, '-') ?? client.name}-${variant}-${++issuedOnRequest}`, ...named }, variant, { cdpUrls });
         if (variant === 'revoked') await afterRevocation();
         else await publishCrlFiles();
         return clientCertificateOf(issued, variant);
@@ -237,7 +251,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         else await publishCrlFiles();
         const host = labHosts.get(role.name)!;
         await host.control({ op: 'set-tls', key: issued.keyPem, cert: issued.chainPem });
-        return { certificate: facts(issued, variant), restore: () => host.control({ op: 'set-tls', key: original.keyPem, cert: original.chainPem }) };
+        return { certificate: facts(issued, variant), restore: async () => void (await host.control({ op: 'set-tls', key: original.keyPem, cert: original.chainPem })) };
       },
       async revoke(serialNumber) {
         await pki.revoke(serialNumber, 'keyCompromise');
@@ -281,7 +295,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         // Back to normal first: the name resolves, the server listens, it answers.
         await setDnsRecords();
         muFault = fault;
-        const set = (behaviour: MicrosoftUpdateBehaviour, listen: 'normal' | 'none' | 'blackhole' = 'normal') => muHost!.control({ op: 'set-microsoft-update', behaviour, listen });
+        const set = async (behaviour: MicrosoftUpdateBehaviour, listen: 'normal' | 'none' | 'blackhole' = 'normal') => void (await muHost!.control({ op: 'set-microsoft-update', behaviour, listen }));
         switch (fault) {
           case null:
             return set({ kind: 'normal' });
@@ -319,6 +333,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       address: system.host.address,
       services: system.services,
       publishedAddress: system.publishedAddress,
+      ...(system.internetAddress ? { internetAddress: system.internetAddress } : {}),
     }));
     const labGateways: LabCloudManagementGateway[] = cloudManagementGateways.map((gateway) => ({
       name: gateway.role.name,
@@ -360,20 +375,39 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       cdp: cdpHandle,
       microsoftUpdate: microsoftUpdateHandle,
       domainController: domainControllerHandle,
+      async addInternetManagementPoint(name: string) {
+        const system = internetMps.find((candidate) => candidate.role.name === name);
+        if (!system) throw new Error(`no internet-capable management point "${name}" in this lab`);
+        if (announcedMps.has(name)) throw new Error(`management point "${name}" is already internet-capable`);
+        const announce = async () => {
+          for (const mp of siteSystems.filter((candidate) => candidate.role.kind === 'management-point')) await labHosts.get(mp.role.name)!.control({ op: 'set-internet-management-points', names: [...announcedMps] });
+          await setDnsRecords();
+        };
+        announcedMps.add(name);
+        await announce();
+        return {
+          remove: async () => {
+            announcedMps.delete(name);
+            await announce();
+          },
+        };
+      },
       async takeDown(name: string) {
         const host = labHosts.get(name);
         if (!host || host === dnsHost || host === dcHost) throw new Error(`no site system "${name}" in this lab`);
         await host.control({ op: 'stop-listening' });
-        return { restore: () => host.control({ op: 'listen' }) };
+        return { restore: async () => void (await host.control({ op: 'listen' })) };
       },
       mpControl(controlOptions = {}) {
         const system = siteSystems.find((candidate) => candidate.role.kind === 'management-point' && (!controlOptions.managementPoint || candidate.role.name === controlOptions.managementPoint));
         if (!system) throw new Error(`no management point "${controlOptions.managementPoint ?? ''}" in this lab`);
         const own = certificates.managementPointClients.get(system.role.name)!;
-        return mpControlCheck(
-          { managementPoint: system.role.name, fromAddress: system.host.address, host: system.host.address, port: system.host.ports.https!, serverName: system.role.intranetFqdn, siteCode: topology.site.code, caPem: pki.trustBundlePem },
-          controlOptions.certificate === 'none' ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber },
-        );
+        // On the MP's own host (in its container on the docker driver), never through the proxy.
+        return labHosts.get(system.role.name)!.control({
+          op: 'mp-control',
+          target: { managementPoint: system.role.name, fromAddress: system.host.address, host: system.host.address, port: system.host.ports.https!, serverName: system.role.intranetFqdn, siteCode: topology.site.code, caPem: pki.trustBundlePem },
+          certificate: controlOptions.certificate === 'none' ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber },
+        }) as Promise<MpControlResult>;
       },
       dns(segment: Segment): LabDnsView {
         const log = dnsHost.dnsLog(segment);

@@ -7,6 +7,7 @@ import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
 import { squidProxy } from './squid/index.js';
 import type { ProxyImplementation } from './types.js';
+import { PROXY_CONTRACT_ENV } from './contract/schema.js';
 
 export * from './contract/schema.js';
 export * from './types.js';
@@ -29,5 +30,17 @@ export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...fa
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {
   if (name.startsWith('exec:')) return name.length > 5 ? execProxy(name.slice(5)) : undefined;
+  if (name.startsWith('image:')) return name.length > 6 ? imageProxy(name.slice(6)) : undefined;
   return builtInProxies.find((proxy) => proxy.name === name);
+}
+
+/** `--proxy image:<ref>`: a vendor's container image; the docker driver starts it with the contract mounted. */
+export function imageProxy(ref: string): ProxyImplementation {
+  return {
+    name: `image:${ref}`,
+    kind: 'external',
+    description: `the container image ${ref}, started by the docker driver with ${PROXY_CONTRACT_ENV} naming the mounted contract.json`,
+    modes: ['bridge', 'tunnel', 'forward'],
+    start: () => Promise.reject(new Error(`--proxy image:${ref} needs the docker driver (--driver docker)`)),
+  };
 }

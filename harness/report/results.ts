@@ -45,7 +45,7 @@ export interface RunResults {
   finishedAt: string;
   durationMs: number;
   versions: Record<string, string>;
-  driver: 'embedded';
+  driver: 'embedded' | 'docker';
   proxy: string;
   modes: string[];
   grep: string | null;

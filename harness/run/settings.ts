@@ -5,6 +5,8 @@ export interface RunSettings {
   runDir: string;
   topology?: string;
   proxy: string;
+  /** Where the lab's hosts run (absent = embedded). */
+  driver?: 'embedded' | 'docker';
   labIndexBase: number;
   resultsFile: string;
 }

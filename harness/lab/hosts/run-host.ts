@@ -8,6 +8,7 @@ import { cloudManagementGateway } from '../../roles/cloud-management-gateway/ind
 import { crlDistributionPoint } from '../../roles/crl-distribution-point/index.js';
 import { microsoftUpdate, type MicrosoftUpdateBehaviour } from '../../roles/microsoft-update/index.js';
 import type { Segment } from '../../topology/index.js';
+import { mpControlCheck } from '../mp-control.js';
 import { siteRoleHandler, softwareUpdateFiles } from '../site-roles.js';
 import type { BeaconConnection, CrlFile, HostCommand, HostSpec, ServerSpec } from './spec.js';
 
@@ -26,7 +27,8 @@ export interface RunningHost {
   readonly connections: BeaconConnection[];
   /** True while its listeners are up (false after `stop-listening`). */
   readonly listening: boolean;
-  control(command: HostCommand): Promise<void>;
+  /** Applies a command; answers data for commands that ask (mp-control), else undefined. */
+  control(command: HostCommand): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export async function runHost(spec: HostSpec, recorders: HostRecorders = {}): Pr
   const connections: BeaconConnection[] = [];
   let crlFiles: CrlFile[] = spec.kind === 'crl-distribution-point' ? spec.crls : [];
   let muBehaviour: MicrosoftUpdateBehaviour = { kind: 'normal' };
+  let internetManagementPoints: string[] | undefined;
+  const site = { internetManagementPoints: () => internetManagementPoints };
   let extraClose: (() => Promise<void>) | undefined;
 
   // HTTP(S) listeners: their options are kept, so a command can restart them with new TLS material.
@@ -54,7 +58,7 @@ export async function runHost(spec: HostSpec, recorders: HostRecorders = {}): Pr
   const handler = (): SiteHandler | undefined => {
     switch (spec.kind) {
       case 'site-system':
-        return siteRoleHandler(spec.system, spec.topology, spec.siteSystems, spec.certificatePem ? { certPem: spec.certificatePem } : undefined);
+        return siteRoleHandler(spec.system, spec.topology, spec.siteSystems, spec.certificatePem ? { certPem: spec.certificatePem } : undefined, site);
       case 'cloud-management-gateway': {
         const mp = spec.managementPoint;
         return cloudManagementGateway({ mpRoleId: spec.mpRoleId, managementPoint: siteRoleHandler(mp.system, mp.topology, mp.siteSystems, mp.certificatePem ? { certPem: mp.certificatePem } : undefined) });
@@ -146,12 +150,17 @@ export async function runHost(spec: HostSpec, recorders: HostRecorders = {}): Pr
         case 'set-crl-files':
           crlFiles = command.crls;
           return;
+        case 'set-internet-management-points':
+          internetManagementPoints = command.names;
+          return;
         case 'set-records': {
           const server = dns.get(command.segment);
           if (!server) throw new Error(`host ${spec.name} has no DNS view for ${command.segment}`);
           server.setRecords(command.records);
           return;
         }
+        case 'mp-control':
+          return mpControlCheck(command.target, command.certificate);
         case 'set-microsoft-update': {
           await stopListening();
           muBehaviour = command.behaviour;

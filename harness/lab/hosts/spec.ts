@@ -4,6 +4,7 @@
 // a container by the docker driver. Plain JSON, so both drivers run exactly the same host.
 import type { DnsQueryLogEntry, DnsRecord } from '../../dns/index.js';
 import type { Segment, Topology } from '../../topology/index.js';
+import type { MpControlTarget } from '../mp-control.js';
 import type { PlannedSiteSystem } from '../plan.js';
 
 export interface TlsSpec {
@@ -92,7 +93,11 @@ export type HostCommand =
   | { op: 'set-crl-files'; crls: CrlFile[] }
   /** Microsoft Update's behaviour, and whether it listens normally, not at all, or drops connections. */
   | { op: 'set-microsoft-update'; behaviour: MicrosoftUpdateBehaviour; listen: 'normal' | 'none' | 'blackhole' }
-  | { op: 'set-records'; segment: Segment; records: DnsRecord[] };
+  | { op: 'set-records'; segment: Segment; records: DnsRecord[] }
+  /** The MPs the site lists as internet-capable now (an MP added while the lab runs, LOC-MP-REFRESH). */
+  | { op: 'set-internet-management-points'; names: string[] }
+  /** Run the MP's availability check (MPControl) on this host; answers an MpControlResult. */
+  | { op: 'mp-control'; target: MpControlTarget; certificate: { keyPem: string; chainPem: string; subject: string; serialNumber: string } | null };
 
 /** As the Microsoft Update role takes it (roles/microsoft-update); repeated so drivers need no role code. */
 export type MicrosoftUpdateBehaviour = { kind: 'normal' } | { kind: 'http-error'; status: number } | { kind: 'hold'; holdMs: number };

@@ -225,7 +225,7 @@ export function groupAlive(pgid: number): boolean {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads what was appended to a file since the last call, line by line. */
-class FileFollower {
+export class FileFollower {
   private offset = 0;
   private partial = '';
   /** The last lines of this file alone (for error messages). */

@@ -1,0 +1,46 @@
+// The Docker engine as the lab uses it: testcontainers for containers (its start/wait/stop life
+// cycle), dockerode for what testcontainers has no API for (networks with explicit subnets,
+// connecting a created container to more networks, sweeping by label).
+//
+// No Ryuk: its image cannot be pulled where there is no registry, and the lab cleans up itself
+// (every object is labelled with the run and the owning process; see cleanup.ts).
+import Docker from 'dockerode';
+
+/** Every container and network the lab makes carries these labels. */
+export const LABEL = 'ibcm-lab';
+export const LABEL_RUN = 'ibcm-lab.run';
+export const LABEL_PID = 'ibcm-lab.pid';
+export const LABEL_LAB = 'ibcm-lab.lab';
+
+let docker: Docker | undefined;
+
+/** dockerode on the local engine (DOCKER_HOST when set, else the Unix socket). */
+export function engine(): Docker {
+  prepareTestcontainersEnvironment();
+  docker ??= new Docker();
+  return docker;
+}
+
+/**
+ * testcontainers reads these when it first meets the engine: no Ryuk (nothing to pull), and "the
+ * host" is this machine's loopback — a `/.dockerenv` here would otherwise make it pick the default
+ * bridge's gateway, which the lab never uses.
+ */
+export function prepareTestcontainersEnvironment(): void {
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+}
+
+export function labels(runId: string, lab: string): Record<string, string> {
+  return { [LABEL]: '1', [LABEL_RUN]: runId, [LABEL_PID]: String(process.pid), [LABEL_LAB]: lab };
+}
+
+/** A clear reason when no engine answers. */
+export async function engineProblem(): Promise<string | undefined> {
+  try {
+    await engine().ping();
+    return undefined;
+  } catch (error) {
+    return `no Docker engine answers (${(error as Error).message}); start one (e.g. \`dockerd --bridge=none --default-address-pool base=198.18.128.0/17,size=24\`) or use --driver embedded`;
+  }
+}

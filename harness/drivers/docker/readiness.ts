@@ -1,0 +1,19 @@
+// Before a docker run starts any lab: an engine that answers, and the images it needs, built.
+import { engineProblem, engine } from './engine.js';
+import { imageRefs, proxyImage } from './images.js';
+
+/** Why a docker run cannot start, in one line with what to do; undefined when it can. */
+export async function dockerReadiness(proxyName: string): Promise<string | undefined> {
+  const problem = await engineProblem();
+  if (problem) return problem;
+  const refs = await imageRefs();
+  const needed = [refs.node, ...(proxyName.startsWith('image:') ? [proxyName.slice('image:'.length)] : [proxyImage(refs, proxyName)])];
+  for (const ref of new Set(needed)) {
+    try {
+      await engine().getImage(ref).inspect();
+    } catch {
+      return ref.startsWith('ibcm-lab/') ? `the image ${ref} is not built (the lab's sources changed or it was never built): run \`npx ibcm-lab images build\`` : `the proxy image ${ref} is not on this engine: load or build it first (docker load / docker build)`;
+    }
+  }
+  return undefined;
+}
