@@ -82,7 +82,9 @@ export class ClientTransport {
         method: spec.method,
         // Through a web proxy, plain HTTP goes in absolute form; HTTPS is tunnelled with CONNECT.
         path: pool.absoluteForm ? `${origin}${spec.target}` : spec.target,
-        headers: (spec.headers ?? []).flat(),
+        // RFC 9110 §7.2: Host names the target's authority — also in absolute form, where undici
+        // would otherwise name the web proxy it is connected to.
+        headers: [...(pool.absoluteForm && !(spec.headers ?? []).some(([name]) => name.toLowerCase() === 'host') ? [['Host', new URL(origin).host]] : []), ...(spec.headers ?? [])].flat(),
         body,
         // undici closes the connection after a body-carrying request whose method is not POST, PUT
         // or PATCH unless told otherwise; ConfigMgr keeps it open for CCM_POST, BITS_POST and PROPFIND.

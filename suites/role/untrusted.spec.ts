@@ -41,12 +41,12 @@ async function openCatalog(client: IbcmClient): Promise<Exchange[]> {
 
 check('ROLE-UNTRUSTED', 'primary-site roles accept internet clients; a secondary-site system refuses them', async ({ lab, client, newClient, variantLab, evidence }) => {
   const accepted: string[] = [];
-  // `byName`: the journal must show the role's internet FQDN as Host (not for the FSP's plain HTTP,
-  // which a client-side web proxy may forward in absolute form with another Host).
-  const accept = (result: Awaited<ReturnType<typeof atRole>>, ok: (exchange: Exchange) => boolean, what: string, byName = true) => {
+  // The journal must show the role's internet FQDN as Host (RFC 9112 §3.2.2: also after a web proxy
+  // forwarded the FSP's plain HTTP in absolute form).
+  const accept = (result: Awaited<ReturnType<typeof atRole>>, ok: (exchange: Exchange) => boolean, what: string) => {
     const last = result.exchanges.at(-1)!;
     ensure(ok(last), `the primary-site ${result.name} refused the internet client's ${what}: ${describeClientResult(last)}${siteReason(last)}`);
-    ensure(result.seen.length > 0 && result.seen.every((entry) => !byName || !result.internetFqdn || hostOf(entry) === result.internetFqdn), `the ${result.name} journal does not show the ${what} by its internet FQDN ${result.internetFqdn} (${result.seen.map(hostOf).join(', ') || 'nothing'})`);
+    ensure(result.seen.length > 0 && result.seen.every((entry) => !result.internetFqdn || hostOf(entry) === result.internetFqdn), `the ${result.name} journal does not show the ${what} by its internet FQDN ${result.internetFqdn} (${result.seen.map(hostOf).join(', ') || 'nothing'})`);
     accepted.push(`${result.name} (${what}: ${last.status}, Host ${result.seen.map(hostOf).at(-1)})`);
   };
 
@@ -64,7 +64,7 @@ check('ROLE-UNTRUSTED', 'primary-site roles accept internet clients; a secondary
       const report = await client.reportToFallbackStatusPoint(9999, 'ROLE-UNTRUSTED: an internet client reports to the FSP', `role-untrusted ${Date.now()}`);
       return report ? [report.exchange] : [];
     });
-    accept(fsp, (exchange) => exchange.status === 200, 'state message', false);
+    accept(fsp, (exchange) => exchange.status === 200, 'state message');
   }
   if (lab.siteSystems.some((system) => system.kind === 'application-catalog')) {
     const catalog = await atRole(lab, evidence, 'application-catalog', () => openCatalog(client));

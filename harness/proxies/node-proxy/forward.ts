@@ -82,7 +82,9 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
     const upstream = await connect(url.hostname, port);
     const upstreamReader = new HttpReader(upstream);
     const target = request.target.slice(request.target.indexOf('/', url.protocol.length + 2)) || '/';
-    const headers = request.headers.filter((header) => !['proxy-connection', 'content-length', 'transfer-encoding'].includes(header.name.toLowerCase()));
+    // RFC 9112 §3.2.2: a proxy that receives absolute form replaces Host with the target's authority.
+    const headers = request.headers.map((header) => (header.name.toLowerCase() === 'host' ? { name: header.name, value: url.host } : header)).filter((header) => !['proxy-connection', 'content-length', 'transfer-encoding'].includes(header.name.toLowerCase()));
+    if (!headers.some((header) => header.name.toLowerCase() === 'host')) headers.unshift({ name: 'Host', value: url.host });
     if (request.body.length || request.framing !== 'none') headers.push({ name: 'Content-Length', value: String(request.body.length) });
     upstream.write(Buffer.concat([serializeRequestHead({ method: request.method, target, version: 'HTTP/1.1', headers }), request.body]));
     const response = await upstreamReader.readResponse(request.method);
