@@ -8,6 +8,7 @@ import { test as base } from '@playwright/test';
 import { appliesIn, requirementById } from '../harness/catalog/index.js';
 import { IbcmClient, type ClientProfile, type TransportOptions } from '../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../harness/client/signing-identity.js';
+import type { ImageRefs } from '../harness/drivers/docker/images.js';
 import type { LabDriver } from '../harness/lab/driver.js';
 import { MAX_VARIANT_SLOTS, startLab, variantKey, variantTopology, type Lab, type LabVariant } from '../harness/lab/index.js';
 import { findProxy } from '../harness/proxies/index.js';
@@ -71,7 +72,7 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
       }
       let lab: Lab;
       try {
-        const driver = await labDriver(settings.driver);
+        const driver = await labDriver(settings);
         lab = await startLab({
           driver,
           topology: withQuirks(loadTopology(settings.topology), quirks),
@@ -109,7 +110,7 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
         if (!pending) {
           const slot = started.size + 1;
           if (slot > MAX_VARIANT_SLOTS) return Promise.reject(new Error(`more than ${MAX_VARIANT_SLOTS} lab variants in one worker`));
-          pending = labDriver(settings.driver).then((driver) => startLab({
+          pending = labDriver(settings).then((driver) => startLab({
             driver,
             topology: variantTopology(lab.topology, variant, slot),
             mode,
@@ -152,9 +153,10 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
 });
 
 /** The embedded driver unless the run asked for docker (loaded only then: it brings testcontainers). */
-async function labDriver(name: RunSettings['driver']): Promise<LabDriver | undefined> {
-  if (name !== 'docker') return undefined;
-  return (await import('../harness/drivers/docker/driver.js')).dockerDriver;
+async function labDriver(settings: RunSettings): Promise<LabDriver | undefined> {
+  if (settings.driver !== 'docker') return undefined;
+  const { createDockerDriver } = await import('../harness/drivers/docker/driver.js');
+  return createDockerDriver({ images: settings.images as ImageRefs | undefined });
 }
 
 function withQuirks(topology: Topology, quirks: QuirkName[]): Topology {

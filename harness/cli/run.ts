@@ -34,17 +34,20 @@ export interface RunOptions {
 }
 
 /** The driver asked for, checked before any lab starts: an engine that answers and the images built. */
-async function resolveDriver(name: string | undefined, proxyName: string): Promise<'embedded' | 'docker'> {
+async function resolveDriver(name: string | undefined, proxyName: string): Promise<{ driver: 'embedded' | 'docker'; images?: Record<string, string> }> {
   const driver = name ?? 'embedded';
   if (driver !== 'embedded' && driver !== 'docker') throw new UsageError(`--driver must be embedded or docker, got "${driver}"`);
   if (driver === 'embedded') {
     if (proxyName.startsWith('image:')) throw new UsageError(`--proxy ${proxyName} is a container image: add --driver docker`);
-    return driver;
+    return { driver };
   }
   const { dockerReadiness } = await import('../drivers/docker/readiness.js');
-  const problem = await dockerReadiness(proxyName);
+  const { imageRefs } = await import('../drivers/docker/images.js');
+  // The refs are worked out once, here, and pinned for every lab of the run.
+  const images = await imageRefs();
+  const problem = await dockerReadiness(proxyName, images);
   if (problem) throw new LabStartError(problem);
-  return driver;
+  return { driver, images };
 }
 
 export async function runCommand(options: RunOptions): Promise<number> {
@@ -54,7 +57,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   if (!proxy) throw new UsageError(`unknown proxy "${proxyName}"; 'ibcm-lab proxies' lists them, or use exec:<command>`);
   const modes = resolveModes(options.mode ?? topology.proxy.mode, proxy);
   const workers = parseWorkers(options.workers);
-  const driver = await resolveDriver(options.driver, proxy.name);
+  const { driver, images } = await resolveDriver(options.driver, proxy.name);
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
   if (options.grep && selected.length === 0) throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
   checkOutputs(options);
@@ -67,6 +70,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     workers,
     topology: options.topology,
     driver,
+    images,
   });
   const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, driver, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: selected.map((requirement) => requirement.id) });
   process.stdout.write(renderTable(results));

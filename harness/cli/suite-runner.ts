@@ -34,13 +34,14 @@ export function newRun(): { runId: string; runDir: string; startedAt: Date } {
   return { runId, runDir, startedAt };
 }
 
-export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string; driver?: 'embedded' | 'docker' }): Promise<RawRunRecord> {
+export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string; driver?: 'embedded' | 'docker'; images?: Record<string, string> }): Promise<RawRunRecord> {
   const settings: RunSettings = {
     runId: options.run.runId,
     runDir: options.run.runDir,
     topology: options.topology ? resolve(options.topology) : undefined,
     proxy: options.projects[0]?.proxy ?? 'node',
     driver: options.driver ?? 'embedded',
+    ...(options.images ? { images: options.images } : {}),
     labIndexBase: await labIndexBase(options.workers),
     resultsFile: join(options.run.runDir, 'results.raw.json'),
   };

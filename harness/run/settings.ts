@@ -7,6 +7,8 @@ export interface RunSettings {
   proxy: string;
   /** Where the lab's hosts run (absent = embedded). */
   driver?: 'embedded' | 'docker';
+  /** Docker: the image refs of the whole run, worked out once by the CLI (image name → ref). */
+  images?: Record<string, string>;
   labIndexBase: number;
   resultsFile: string;
 }

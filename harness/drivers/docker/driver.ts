@@ -35,129 +35,141 @@ export const IMAGE_PROXY_PREFIX = 'image:';
 
 let swept: Promise<void> | undefined;
 
-export const dockerDriver: LabDriver = {
-  name: 'docker',
-  async open({ runId, dir, labName }): Promise<DriverLab> {
-    const problem = await engineProblem();
-    if (problem) throw new Error(problem);
-    // Whatever a crashed run left behind goes first (once per process).
-    swept ??= sweepStale().then(() => undefined);
-    await swept;
-    const refs = await imageRefs();
-    await requireImage(refs.node);
+/**
+ * The docker driver. `images` pins the image refs for a whole run (the CLI works them out once, before
+ * any lab starts): the node image's tag is a hash of the sources, so working them out again later
+ * in a run could name an image that a change to the working tree since has made unbuilt.
+ */
+export function createDockerDriver(options: { images?: ImageRefs } = {}): LabDriver {
+  return {
+    name: 'docker',
+    open: (openOptions) => openDockerLab(openOptions, options.images),
+  };
+}
 
-    const labKey = `${runId}-${labName}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-    const namePrefix = `ibcm-${shortId(labKey)}`;
-    const labDir = resolve(dir);
-    mkdirSync(join(labDir, 'hosts'), { recursive: true });
-    // Unix socket paths must stay short (108 bytes): the control directory lives in the OS temp dir.
-    const controlDir = mkdtempSync(join(tmpdir(), 'ibcm-c-'));
-    const networks = await createSegmentNetworks({ runId, lab: labKey, namePrefix });
-    const placement = new DockerPlacement(networks);
-    const containers: StartedTestContainer[] = [];
-    const common = { labels: labels(runId, labKey), binds: [{ source: labDir, target: labDir, mode: 'rw' as const }] };
-    const attachments = (attach: Attachment[], aliases: string[] = []): NetworkAttachment[] => attach.map((item, index) => ({ network: placement.network(item.segment).name, address: item.address, aliases: index === 0 ? aliases : [] }));
+/** The docker driver with the images of the sources as they are now. */
+export const dockerDriver: LabDriver = createDockerDriver();
 
-    return {
-      placement,
-      clientAddress: (segment) => placement.clientAddress(segment),
-      async startHost(spec: HostSpec): Promise<LabHost> {
-        const files = hostLogFiles(labDir, spec.name);
-        writeFileSync(files.spec, JSON.stringify(spec));
-        const container = await startLabContainer({
-          ...common,
-          binds: [...common.binds, { source: controlDir, target: CONTROL_DIR_IN_CONTAINER, mode: 'rw' }],
-          image: refs.node,
-          name: `${namePrefix}-${spec.name}`,
-          entrypoint: ['node', HOST_ENTRY_IN_IMAGE],
-          command: [labDir, spec.name],
-          networks: attachments(spec.attach, [spec.name]),
-          dns: spec.kind === 'dns' ? undefined : [placement.dnsAddress(spec.attach[0]!.segment)],
-          ready: HOST_READY,
-        }).catch((error: Error) => {
-          throw new Error(`host ${spec.name} did not start in its container: ${error.message}`);
-        });
-        containers.push(container);
-        const socketPath = join(controlDir, `${spec.name}.sock`);
-        return {
-          name: spec.name,
-          journal: jsonLinesLog(files.journal),
-          dnsLog: (segment) => jsonLinesLog(files.dns(segment)),
-          connections: jsonLinesLog(files.connections),
-          control: (command) => sendCommand(socketPath, spec.name, command),
-          stop: () => container.stop({ timeout: 2, remove: true }).then(() => undefined),
-        };
-      },
-      async startProxy(implementation: ProxyImplementation, contract: ProxyContract, attach: Attachment[]): Promise<StartedProxy> {
-        const log: string[] = [];
-        // The proxy's network stack: a small holder container owns its addresses (one per network
-        // from Docker, the rest added with `ip addr`), and the proxy shares it — so any image, a
-        // vendor's too, gets every published address without tools or privileges of its own.
-        const bySegment = new Map<string, Attachment[]>();
-        for (const item of attach) bySegment.set(item.segment, [...(bySegment.get(item.segment) ?? []), item]);
-        const primary = [...bySegment.values()].map((items) => items[0]!);
-        const extra = [...bySegment.values()].flatMap((items) => items.slice(1));
-        const script = [
-          'set -e',
-          ...extra.map((item) => `dev=$(ip -o -4 addr show | awk '$4 ~ /^${placement.network(item.segment).prefix.replace(/\./g, '\\.')}\\./ {print $2; exit}'); ip addr add ${item.address}/24 dev "$dev"`),
-          'echo "ibcm-lab proxy network ready"',
-          'exec sleep infinity',
-        ].join('\n');
-        const holder = await startLabContainer({
-          ...common,
-          image: refs.node,
-          name: `${namePrefix}-${contract.mode === 'forward' ? 'webproxy' : 'proxy'}-net`,
-          entrypoint: ['/bin/sh', '-c', script],
-          networks: attachments(primary),
-          dns: [placement.dnsAddress(contract.mode === 'forward' ? 'internet' : 'dmz')],
-          capabilities: ['NET_ADMIN'],
-          ready: /ibcm-lab proxy network ready/,
-        });
-        containers.push(holder);
-        const vendorImage = implementation.name.startsWith(IMAGE_PROXY_PREFIX) ? implementation.name.slice(IMAGE_PROXY_PREFIX.length) : undefined;
-        if (!vendorImage && implementation.name.startsWith('exec:')) throw new Error('exec: proxies run on the embedded driver; on docker, give an image (--proxy image:<ref>)');
-        const image = vendorImage ?? proxyImage(refs, implementation.name);
-        await requireImage(image);
-        const container = await startLabContainer({
-          ...common,
-          image,
-          name: `${namePrefix}-${contract.mode === 'forward' ? 'webproxy' : 'proxy'}`,
-          // The node image runs any built-in proxy by name (through the proxy entry point, which starts
-          // faster than the whole CLI); the nginx/HAProxy/Squid images and a vendor's image start their
-          // proxy by themselves (their entry point reads the mounted contract).
-          ...(image === refs.node ? { entrypoint: ['node', PROXY_ENTRY_IN_IMAGE], command: ['--proxy', implementation.name] } : {}),
-          environment: { [PROXY_CONTRACT_ENV]: contractPath(contract) },
-          networks: { shareWith: holder.getId() },
-          ready: new TcpEndpointsReady(contractEndpoints(contract)),
-          onLine: (line) => log.push(line),
-        }).catch((error: Error) => {
-          throw new Error(`the proxy ${implementation.name} did not start in its container (${image}): ${error.message}`);
-        });
-        containers.push(container);
-        // The proxy's log as its adapter gives it on the embedded driver: the files it writes into the
-        // contract's (bind-mounted) logs directory, read as they grow; a vendor's output lines too.
-        const files = new LogDirectoryFollower(contract.logs.dir);
-        const lines: string[] = [];
-        return {
-          log: () => {
-            lines.push(...files.pump(), ...(vendorImage ? log.splice(0) : []));
-            return [...lines];
-          },
-          close: async () => {
-            await container.stop({ timeout: 3, remove: true }).catch(() => undefined);
-            await holder.stop({ timeout: 1, remove: true }).catch(() => undefined);
-          },
-        };
-      },
-      async stop() {
-        // Everything labelled for this lab, also what a failed start left half-made.
-        await removeLabContainers({ [LABEL_RUN]: runId, [LABEL_LAB]: labKey });
-        await removeNetworks(networks);
-        rmSync(controlDir, { recursive: true, force: true });
-      },
-    };
-  },
-};
+async function openDockerLab({ runId, dir, labName }: Parameters<LabDriver['open']>[0], images: ImageRefs | undefined): Promise<DriverLab> {
+  const problem = await engineProblem();
+  if (problem) throw new Error(problem);
+  // Whatever a crashed run left behind goes first (once per process).
+  swept ??= sweepStale().then(() => undefined);
+  await swept;
+  const refs = images ?? (await imageRefs());
+  await requireImage(refs.node);
+
+  const labKey = `${runId}-${labName}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const namePrefix = `ibcm-${shortId(labKey)}`;
+  const labDir = resolve(dir);
+  mkdirSync(join(labDir, 'hosts'), { recursive: true });
+  // Unix socket paths must stay short (108 bytes): the control directory lives in the OS temp dir.
+  const controlDir = mkdtempSync(join(tmpdir(), 'ibcm-c-'));
+  const networks = await createSegmentNetworks({ runId, lab: labKey, namePrefix });
+  const placement = new DockerPlacement(networks);
+  const containers: StartedTestContainer[] = [];
+  const common = { labels: labels(runId, labKey), binds: [{ source: labDir, target: labDir, mode: 'rw' as const }] };
+  const attachments = (attach: Attachment[], aliases: string[] = []): NetworkAttachment[] => attach.map((item, index) => ({ network: placement.network(item.segment).name, address: item.address, aliases: index === 0 ? aliases : [] }));
+
+  return {
+    placement,
+    clientAddress: (segment) => placement.clientAddress(segment),
+    async startHost(spec: HostSpec): Promise<LabHost> {
+      const files = hostLogFiles(labDir, spec.name);
+      writeFileSync(files.spec, JSON.stringify(spec));
+      const container = await startLabContainer({
+        ...common,
+        binds: [...common.binds, { source: controlDir, target: CONTROL_DIR_IN_CONTAINER, mode: 'rw' }],
+        image: refs.node,
+        name: `${namePrefix}-${spec.name}`,
+        entrypoint: ['node', HOST_ENTRY_IN_IMAGE],
+        command: [labDir, spec.name],
+        networks: attachments(spec.attach, [spec.name]),
+        dns: spec.kind === 'dns' ? undefined : [placement.dnsAddress(spec.attach[0]!.segment)],
+        ready: HOST_READY,
+      }).catch((error: Error) => {
+        throw new Error(`host ${spec.name} did not start in its container: ${error.message}`);
+      });
+      containers.push(container);
+      const socketPath = join(controlDir, `${spec.name}.sock`);
+      return {
+        name: spec.name,
+        journal: jsonLinesLog(files.journal),
+        dnsLog: (segment) => jsonLinesLog(files.dns(segment)),
+        connections: jsonLinesLog(files.connections),
+        control: (command) => sendCommand(socketPath, spec.name, command),
+        stop: () => container.stop({ timeout: 2, remove: true }).then(() => undefined),
+      };
+    },
+    async startProxy(implementation: ProxyImplementation, contract: ProxyContract, attach: Attachment[]): Promise<StartedProxy> {
+      const log: string[] = [];
+      // The proxy's network stack: a small holder container owns its addresses (one per network
+      // from Docker, the rest added with `ip addr`), and the proxy shares it — so any image, a
+      // vendor's too, gets every published address without tools or privileges of its own.
+      const bySegment = new Map<string, Attachment[]>();
+      for (const item of attach) bySegment.set(item.segment, [...(bySegment.get(item.segment) ?? []), item]);
+      const primary = [...bySegment.values()].map((items) => items[0]!);
+      const extra = [...bySegment.values()].flatMap((items) => items.slice(1));
+      const script = [
+        'set -e',
+        ...extra.map((item) => `dev=$(ip -o -4 addr show | awk '$4 ~ /^${placement.network(item.segment).prefix.replace(/\./g, '\\.')}\\./ {print $2; exit}'); ip addr add ${item.address}/24 dev "$dev"`),
+        'echo "ibcm-lab proxy network ready"',
+        'exec sleep infinity',
+      ].join('\n');
+      const holder = await startLabContainer({
+        ...common,
+        image: refs.node,
+        name: `${namePrefix}-${contract.mode === 'forward' ? 'webproxy' : 'proxy'}-net`,
+        entrypoint: ['/bin/sh', '-c', script],
+        networks: attachments(primary),
+        dns: [placement.dnsAddress(contract.mode === 'forward' ? 'internet' : 'dmz')],
+        capabilities: ['NET_ADMIN'],
+        ready: /ibcm-lab proxy network ready/,
+      });
+      containers.push(holder);
+      const vendorImage = implementation.name.startsWith(IMAGE_PROXY_PREFIX) ? implementation.name.slice(IMAGE_PROXY_PREFIX.length) : undefined;
+      if (!vendorImage && implementation.name.startsWith('exec:')) throw new Error('exec: proxies run on the embedded driver; on docker, give an image (--proxy image:<ref>)');
+      const image = vendorImage ?? proxyImage(refs, implementation.name);
+      await requireImage(image);
+      const container = await startLabContainer({
+        ...common,
+        image,
+        name: `${namePrefix}-${contract.mode === 'forward' ? 'webproxy' : 'proxy'}`,
+        // The node image runs any built-in proxy by name (through the proxy entry point, which starts
+        // faster than the whole CLI); the nginx/HAProxy/Squid images and a vendor's image start their
+        // proxy by themselves (their entry point reads the mounted contract).
+        ...(image === refs.node ? { entrypoint: ['node', PROXY_ENTRY_IN_IMAGE], command: ['--proxy', implementation.name] } : {}),
+        environment: { [PROXY_CONTRACT_ENV]: contractPath(contract) },
+        networks: { shareWith: holder.getId() },
+        ready: new TcpEndpointsReady(contractEndpoints(contract)),
+        onLine: (line) => log.push(line),
+      }).catch((error: Error) => {
+        throw new Error(`the proxy ${implementation.name} did not start in its container (${image}): ${error.message}`);
+      });
+      containers.push(container);
+      // The proxy's log as its adapter gives it on the embedded driver: the files it writes into the
+      // contract's (bind-mounted) logs directory, read as they grow; a vendor's output lines too.
+      const files = new LogDirectoryFollower(contract.logs.dir);
+      const lines: string[] = [];
+      return {
+        log: () => {
+          lines.push(...files.pump(), ...(vendorImage ? log.splice(0) : []));
+          return [...lines];
+        },
+        close: async () => {
+          await container.stop({ timeout: 3, remove: true }).catch(() => undefined);
+          await holder.stop({ timeout: 1, remove: true }).catch(() => undefined);
+        },
+      };
+    },
+    async stop() {
+      // Everything labelled for this lab, also what a failed start left half-made.
+      await removeLabContainers({ [LABEL_RUN]: runId, [LABEL_LAB]: labKey });
+      await removeNetworks(networks);
+      rmSync(controlDir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Follows every file of a logs directory: program output and the Node proxy's log as they are, others prefixed with their file name (harness/proxies/process does the same). */
 class LogDirectoryFollower {

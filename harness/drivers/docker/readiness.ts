@@ -1,12 +1,12 @@
 // Before a docker run starts any lab: an engine that answers, and the images it needs, built.
 import { engineProblem, engine } from './engine.js';
-import { imageRefs, proxyImage } from './images.js';
+import { imageRefs, proxyImage, type ImageRefs } from './images.js';
 
 /** Why a docker run cannot start, in one line with what to do; undefined when it can. */
-export async function dockerReadiness(proxyName: string): Promise<string | undefined> {
+export async function dockerReadiness(proxyName: string, images?: ImageRefs): Promise<string | undefined> {
   const problem = await engineProblem();
   if (problem) return problem;
-  const refs = await imageRefs();
+  const refs = images ?? (await imageRefs());
   const needed = [refs.node, ...(proxyName.startsWith('image:') ? [proxyName.slice('image:'.length)] : [proxyImage(refs, proxyName)])];
   for (const ref of new Set(needed)) {
     try {
