@@ -11,6 +11,7 @@ import { startLab, type Lab } from '../lab/index.js';
 import { findProxy } from '../proxies/index.js';
 import { bold } from '../report/style.js';
 import { loadTopology, proxyModes, type ProxyMode } from '../topology/index.js';
+import { processAlive } from '../drivers/docker/process-alive.js';
 import { newRun } from './suite-runner.js';
 
 export interface UpOptions {
@@ -40,7 +41,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
   const proxy = findProxy(proxyName);
   if (!proxy) throw new UsageError(`unknown proxy "${proxyName}"; 'ibcm-lab proxies' lists them`);
   const running = readState();
-  if (running && alive(running.pid)) throw new UsageError(`a lab is already up (process ${running.pid}, run ${running.runId}); 'ibcm-lab down' stops it`);
+  if (running && processAlive(running.pid)) throw new UsageError(`a lab is already up (process ${running.pid}, run ${running.runId}); 'ibcm-lab down' stops it`);
 
   let driver;
   if (driverName === 'docker') {
@@ -82,10 +83,10 @@ export async function upCommand(options: UpOptions): Promise<number> {
 export async function downCommand(): Promise<number> {
   const state = readState();
   let stopped = false;
-  if (state && alive(state.pid)) {
+  if (state && processAlive(state.pid)) {
     process.kill(state.pid, 'SIGTERM');
-    for (let waited = 0; waited < 30_000 && alive(state.pid); waited += 200) await new Promise((done) => setTimeout(done, 200));
-    stopped = !alive(state.pid);
+    for (let waited = 0; waited < 30_000 && processAlive(state.pid); waited += 200) await new Promise((done) => setTimeout(done, 200));
+    stopped = !processAlive(state.pid);
     process.stdout.write(stopped ? `stopped the lab of run ${state.runId} (process ${state.pid})\n` : `process ${state.pid} did not stop within 30 s\n`);
   }
   rmSync(STATE_FILE, { force: true });
@@ -109,14 +110,6 @@ function readState(): UpState | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What a person needs to use the lab: hosts, DNS, and commands from a client's place. */
 export function describeLab(lab: Lab, driver: string): string {

@@ -5,11 +5,10 @@
 // (NTLM on /ccm_system_windowsauth — Kerberos is not in the lab); with SMSSITECODE=AUTO it asks its MP
 // for a site by its boundaries; it asks its MP where content is (ContentLocationRequest). Everything
 // goes over the network to the MP its location and install mode give it.
-import { createPublicKey } from 'node:crypto';
-import { CCM_CONTENT_TYPE, SHA256_RSA_OID, decodeMessage, encodeMessage, escapeXml, publicKeyBlobHex, signCryptoApi, unescapeXml, utf16WithNul, type DecodedMessage } from '../ccm-messaging/index.js';
+import { escapeXml, unescapeXml, type DecodedMessage } from '../ccm-messaging/index.js';
 import { createAuthenticate, createNegotiate } from '../ntlm/index.js';
 import type { Exchange } from './exchange.js';
-import { CCM_USER_AGENT, MESSAGING_USER_AGENT, type IbcmClient, type PolicyAssignment } from './ibcm-client.js';
+import { CCM_USER_AGENT, type IbcmClient, type PolicyAssignment } from './ibcm-client.js';
 import { detectNetworkLocation, managementPointAt, siteSystemsFor, type NetworkLocation } from './location.js';
 
 /** PolicyFlags bits (W:25). */
@@ -218,25 +217,7 @@ export function probeContent(client: IbcmClient, url: string): Promise<Exchange>
   return client.send({ method: 'PROPFIND', target: parsed.pathname.replace(/%24/g, '$'), headers: [['User-Agent', CCM_USER_AGENT], ['Depth', '1'], ['Translate', 'f']] }, parsed.origin);
 }
 
-async function postMessage(client: IbcmClient, targetEndpoint: string, sourceId: string, bodyXml: string, options: { sign?: boolean; target?: string; headers?: [string, string][]; origin?: string }): Promise<{ exchange: Exchange; reply?: DecodedMessage }> {
-  const identity = options.sign ? await client.signingIdentity() : undefined;
-  const message = encodeMessage(
-    { sourceId, sourceHost: client.profile.computerName, targetEndpoint, targetHost: client.profile.install.CCMHOSTNAME },
-    bodyXml,
-    identity
-      ? (compressed) => [
-          ['PublicKey', publicKeyBlobHex(createPublicKey(identity.privateKey))],
-          ['ClientIDSignature', signCryptoApi(identity.privateKey, utf16WithNul(sourceId))],
-          ['PayloadSignature', signCryptoApi(identity.privateKey, compressed)],
-          ['HashAlgorithm', SHA256_RSA_OID],
-        ]
-      : undefined,
-  );
-  const exchange = await client.send({ method: 'CCM_POST', target: options.target ?? '/ccm_system/request', headers: [['User-Agent', MESSAGING_USER_AGENT], ['Content-Type', CCM_CONTENT_TYPE], ...(options.headers ?? [])], body: message.body }, options.origin);
-  if (exchange.status !== 200 || !exchange.responseBody?.length) return { exchange };
-  try {
-    return { exchange, reply: decodeMessage(exchange.responseBody, exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1]) };
-  } catch {
-    return { exchange };
-  }
+/** The client's own message path (ibcm-client.ts), with the options these feature requests use. */
+function postMessage(client: IbcmClient, targetEndpoint: string, sourceId: string, bodyXml: string, options: { sign?: boolean; target?: string; headers?: [string, string][]; origin?: string }) {
+  return client.postMessage(targetEndpoint, sourceId, bodyXml, options.sign ?? false, options.target, options.headers, options.origin);
 }

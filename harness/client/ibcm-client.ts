@@ -279,7 +279,8 @@ export class IbcmClient {
     await this.transport.close();
   }
 
-  private async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false, target = '/ccm_system/request', extraHeaders: [string, string][] = [], origin?: string): Promise<MessageExchange> {
+  /** One CCM message as a CCM_POST (signed in the client's name when `sign`), its reply decoded. */
+  async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false, target = '/ccm_system/request', extraHeaders: [string, string][] = [], origin?: string): Promise<MessageExchange> {
     const identity = await this.signingIdentity();
     const message = encodeMessage(
       { sourceId, sourceHost: this.profile.computerName, targetEndpoint, targetHost: this.profile.install.CCMHOSTNAME },

@@ -22,8 +22,8 @@ import {
 } from '../../harness/ccm-messaging/index.js';
 import { IbcmClient, type ClientProfile, type Exchange, type PolicyAssignment, type RequestSpec } from '../../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
-import type { SiteHandler, SiteResponse } from '../../harness/http/index.js';
-import { call, replyOf, siteRequest, type Headers, type Reply } from './request.js';
+import type { SiteHandler } from '../../harness/http/index.js';
+import { call, inProcessExchange, replyOf, siteRequest, type Headers, type Reply } from './request.js';
 import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
 import { CCMSETUP_SIZE, managementPoint, type ManagementPointOptions } from '../../harness/roles/management-point/index.js';
 
@@ -51,24 +51,7 @@ class InProcessClient extends IbcmClient {
   override async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
     const sent = this.tamper?.(spec) ?? spec;
     const body = sent.body === undefined ? Buffer.alloc(0) : Buffer.from(sent.body);
-    const reply = replyOf(await this.handler(siteRequest(sent.method, sent.target, sent.headers ?? [], body)));
-    const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-    return {
-      at: new Date().toISOString(),
-      origin,
-      method: sent.method,
-      target: sent.target,
-      requestHeaders: sent.headers ?? [],
-      requestBodyLength: body.length,
-      requestBodySha256: sha256(body),
-      status: reply.status,
-      // undici reports header names in lower case; IbcmClient looks up 'content-type' as such.
-      responseHeaders: reply.headers.map(([name, value]): [string, string] => [name.toLowerCase(), value]),
-      responseBody: reply.body,
-      responseBodyLength: reply.body.length,
-      responseBodySha256: sha256(reply.body),
-      durationMs: 0,
-    };
+    return inProcessExchange(sent, origin, body, replyOf(await this.handler(siteRequest(sent.method, sent.target, sent.headers ?? [], body))));
   }
 }
 

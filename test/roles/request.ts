@@ -1,7 +1,9 @@
 // Helpers for the role tests: hand-built SiteRequests (shaped as harness/http/server.ts hands them to
 // a role), replies normalised for assertions, and a real site server on 127.0.0.1 with an undici
 // client for the end-to-end cases.
+import { createHash } from 'node:crypto';
 import { Client } from 'undici';
+import type { Exchange } from '../../harness/client/index.js';
 import { Journal, headerValue, startSiteServer, type SiteHandler, type SiteRequest, type SiteResponse, type StartedSiteServer } from '../../harness/http/index.js';
 
 export type Headers = [string, string][];
@@ -82,4 +84,25 @@ export async function send(role: RunningRole, method: string, path: string, head
   const response = await role.client.request({ method, path, headers, body, reset: false });
   const bytes = Buffer.from(await response.body.arrayBuffer());
   return { status: response.statusCode, headers: response.headers, body: bytes, text: bytes.toString('utf8') };
+}
+
+/** What the client would have recorded for a request a handler answered in-process (its Exchange shape). */
+export function inProcessExchange(spec: { method: string; target: string; headers?: Headers }, origin: string, body: Buffer, reply: Reply): Exchange {
+  const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  return {
+    at: new Date().toISOString(),
+    origin,
+    method: spec.method,
+    target: spec.target,
+    requestHeaders: spec.headers ?? [],
+    requestBodyLength: body.length,
+    requestBodySha256: sha256(body),
+    status: reply.status,
+    // undici reports header names in lower case; IbcmClient looks up 'content-type' as such.
+    responseHeaders: reply.headers.map(([name, value]): [string, string] => [name.toLowerCase(), value]),
+    responseBody: reply.body,
+    responseBodyLength: reply.body.length,
+    responseBodySha256: sha256(reply.body),
+    durationMs: 0,
+  };
 }

@@ -2,7 +2,7 @@
 // driven in-process by the simulated client's own FEAT behaviour (harness/client/features.ts): the
 // client reaches the MP by its internet or its intranet name (Host), and the answer differs — and
 // each fault (a topology quirk) turns exactly one rule off.
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   IbcmClient,
@@ -19,7 +19,7 @@ import { createSigningIdentity, type SigningIdentity } from '../../harness/clien
 import type { SiteHandler } from '../../harness/http/index.js';
 import { managementPoint } from '../../harness/roles/management-point/index.js';
 import { inRange, type SiteFeatureFaults } from '../../harness/roles/management-point/site-features.js';
-import { replyOf, siteRequest } from './request.js';
+import { inProcessExchange, replyOf, siteRequest } from './request.js';
 
 const INTERNET = 'mp.ibcm-lab.example';
 const INTRANET = 'mp1.corp.ibcm-lab.test';
@@ -38,23 +38,7 @@ class InProcessClient extends IbcmClient {
     const request = siteRequest(spec.method, spec.target, [['Host', new URL(origin).host], ...(spec.headers ?? [])], body);
     // One keep-alive connection per client: NTLM's handshake is bound to it (W:60).
     request.connection = this.connection;
-    const reply = replyOf(await this.handler(request));
-    const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-    return {
-      at: new Date().toISOString(),
-      origin,
-      method: spec.method,
-      target: spec.target,
-      requestHeaders: spec.headers ?? [],
-      requestBodyLength: body.length,
-      requestBodySha256: sha256(body),
-      status: reply.status,
-      responseHeaders: reply.headers.map(([name, value]): [string, string] => [name.toLowerCase(), value]),
-      responseBody: reply.body,
-      responseBodyLength: reply.body.length,
-      responseBodySha256: sha256(reply.body),
-      durationMs: 0,
-    };
+    return inProcessExchange(spec, origin, body, replyOf(await this.handler(request)));
   }
 }
 

@@ -3,20 +3,13 @@
 // what a killed run left behind is swept at the next start: anything labelled by a process that no
 // longer exists on this machine. `ibcm-lab down` sweeps everything labelled, whoever made it.
 import { engine, LABEL, LABEL_PID } from './engine.js';
+import { processAlive } from './process-alive.js';
 
 export interface SweepResult {
   containers: number;
   networks: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes lab containers and networks whose owning process is gone (or all of them with `all`). */
 export async function sweepStale(options: { all?: boolean } = {}): Promise<SweepResult> {
@@ -24,7 +17,7 @@ export async function sweepStale(options: { all?: boolean } = {}): Promise<Sweep
   const stale = (labelsOf: Record<string, string> | undefined) => {
     if (options.all) return true;
     const pid = Number(labelsOf?.[LABEL_PID]);
-    return !Number.isInteger(pid) || pid <= 0 || !alive(pid);
+    return !Number.isInteger(pid) || pid <= 0 || !processAlive(pid);
   };
   const containers = (await docker.listContainers({ all: true, filters: { label: [LABEL] } })).filter((info) => stale(info.Labels));
   await Promise.all(containers.map((info) => docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)));

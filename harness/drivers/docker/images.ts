@@ -24,6 +24,7 @@ import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, re
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { processAlive } from './process-alive.js';
 import { IbcmLabError } from '../../errors.js';
 
 export const PROXY_IMAGE_NAMES = ['nginx', 'haproxy', 'squid'] as const;
@@ -643,11 +644,3 @@ async function buildLock(root: string): Promise<() => void> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
