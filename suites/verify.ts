@@ -1,6 +1,7 @@
 // Shared verifiers: compare what the client sent with what a site system received. Header names
 // compare case-insensitively (HTTP allows a proxy to re-case them); values, request targets and
 // bodies compare byte for byte.
+import type { Lab } from '../harness/lab/index.js';
 import type { Exchange } from '../harness/client/index.js';
 import type { JournalEntry } from '../harness/http/index.js';
 
@@ -76,4 +77,18 @@ export function responseIntact(exchange: Exchange, entry: JournalEntry): string 
   if (exchange.status !== entry.response.status) return `the site system answered ${entry.response.status} but the client got ${exchange.status}`;
   if (exchange.responseBodySha256 !== entry.response.bodySha256) return `the response body changed on the way: the site system sent ${entry.response.bodyLength} bytes, the client got ${exchange.responseBodyLength}`;
   return undefined;
+}
+
+/**
+ * The proxy's log lines that match, waiting up to `timeoutMs` for the first: a proxy writes its
+ * access log after the response has gone out (nginx's log phase), and in a container a moment later
+ * still — a check that reads the log at once can be ahead of it.
+ */
+export async function proxyLogLines(lab: Lab, matches: (line: string) => boolean, timeoutMs = 2000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = lab.proxyLog().filter(matches);
+    if (found.length > 0 || Date.now() >= deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { MOBILE_DEVICE_SYNC_PATH, MobileDeviceClient } from '../../harness/client/index.js';
 import { ensure } from '../evidence.js';
 import { check } from '../fixtures.js';
-import { describeClientResult } from '../verify.js';
+import { describeClientResult, proxyLogLines } from '../verify.js';
 import { closeAll, mobileDevice, sameSerial } from './support.js';
 
 check('MOB-ENROLLED-NO-BRIDGE', 'an enrolled mobile device is broken by a bridge and carried by a tunnel', async ({ lab, newClient, evidence }) => {
@@ -73,7 +73,7 @@ check('MOB-LEGACY-USER-AUTH', 'a bridge authenticates a legacy mobile client as 
     evidence.sent(control);
     evidence.received(`${mp.name} (computer)`, journal.since(computerMark).filter((entry) => entry.target.includes('MPLIST')));
     ensure(control.status === 200, `the bridge did not admit the computer by its computer certificate: ${describeClientResult(control)}`);
-    const userLines = lab.proxyLog().filter((line) => line.includes(certificate.subject.replace(/^.*CN=/, '')));
+    const userLines = await proxyLogLines(lab, (line) => line.includes(certificate.subject.replace(/^.*CN=/, '')), 1000);
     if (userLines.length) evidence.note(`proxy log: ${userLines.slice(0, 2).join(' | ')}`);
     evidence.pass(`the bridge admitted the legacy mobile client by its user's certificate (${certificate.subject}, no computer name) and bridged it to the MP (journal: seen as ${seen[0]!.tls?.peerCertificate?.subject ?? '-'}), and the computer by its computer certificate (${computer.profile.fqdn})`);
   } finally {

@@ -4,7 +4,7 @@
 // requires and verifies the client certificate, so a client without one gets nowhere.
 import { ensure } from '../evidence.js';
 import { check } from '../fixtures.js';
-import { describeClientResult } from '../verify.js';
+import { describeClientResult, proxyLogLines } from '../verify.js';
 
 check('PKI-MTLS', 'client and site system authenticate each other with PKI certificates', async ({ lab, mode, client, newClient, evidence }) => {
   const journal = lab.journal('mp1');
@@ -20,7 +20,7 @@ check('PKI-MTLS', 'client and site system authenticate each other with PKI certi
   ensure(site?.authorized && site.peerCertificate, `the MP did not authenticate a client certificate (${site?.authorizationError ?? 'no TLS facts'})`);
   let clientSide: string;
   if (mode === 'bridge') {
-    const authenticated = lab.proxyLog().some((line) => line.includes(`authenticated as CN=${client.profile.fqdn}`));
+    const authenticated = (await proxyLogLines(lab, (line) => line.includes(`authenticated as CN=${client.profile.fqdn}`))).length > 0;
     ensure(authenticated, `the bridging proxy's log does not show it authenticated ${client.profile.fqdn}`);
     clientSide = `the bridge authenticated ${client.profile.fqdn} and the MP authenticated the bridge (${site.peerCertificate.subject})`;
   } else {

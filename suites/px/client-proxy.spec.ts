@@ -3,7 +3,7 @@
 // own certificate, since CONNECT leaves TLS end to end.
 import { ensure } from '../evidence.js';
 import { check } from '../fixtures.js';
-import { describeClientResult, siteReason } from '../verify.js';
+import { describeClientResult, proxyLogLines, siteReason } from '../verify.js';
 
 check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and gets policy', async ({ lab, client, evidence }) => {
   ensure(client.profile.webProxy, 'setup: the client has no web proxy in forward mode');
@@ -17,7 +17,7 @@ check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and ge
   const received = journal.since(mark);
   evidence.received('mp1', received);
   ensure(assignments.assignments.length > 0, `policy assignments through the web proxy failed: ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`);
-  const connects = lab.proxyLog().filter((line) => line.includes(`CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}`));
+  const connects = await proxyLogLines(lab, (line) => line.includes(`CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}`), 1000);
   const proxyAddress = client.profile.webProxy.host;
   const viaProxy = received.every((entry) => entry.remoteAddress === lab.proxyContract?.egress.host);
   ensure(connects.length > 0 || viaProxy, `the requests did not go through the web proxy ${proxyAddress} (its log shows no CONNECT, and the MP saw ${[...new Set(received.map((entry) => entry.remoteAddress))].join(', ')})`);
