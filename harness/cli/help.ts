@@ -26,10 +26,15 @@ export const RUN_HELP = `ibcm-lab run — run the conformance checks against a p
 
 Usage
   ibcm-lab run [--mode bridge|tunnel|forward|direct|all] [--proxy <name>] [--grep <regex>]
-               [--topology <file|preset>] [--json <file>] [--junit <file>] [--report <dir>]
-               [--bundle <file.tar.gz>] [--workers <n>]
+               [--driver embedded|docker] [--topology <file|preset>] [--json <file>] [--junit <file>]
+               [--report <dir>] [--bundle <file.tar.gz>] [--workers <n>]
 
 Options
+  --driver <driver>    embedded (default) every host in this process tree on its own loopback
+                               address — nothing but Node needed
+                       docker  one container per host on internal docker networks (internet, dmz,
+                               intranet) inside 198.18.0.0/15, the proxy multi-homed between them;
+                               needs a Docker engine and 'ibcm-lab images build' first
   --mode <mode>        bridge  the proxy terminates TLS, checks the client certificate and its CRL,
                                and opens its own mutual-TLS connection to the site system
                        tunnel  the proxy passes TLS through untouched and holds no certificate
@@ -37,8 +42,10 @@ Options
                        direct  no proxy at all: the control that shows the lab itself is sound
                        all     every mode the proxy offers, plus direct (default: the topology's mode)
   --proxy <name>       the proxy under test (default: node): node, nginx, haproxy, squid, a faulty
-                       proxy from 'ibcm-lab proxies', or exec:<command> — your own proxy, started with
-                       IBCM_PROXY_CONTRACT pointing at the proxy contract (docs/proxy-contract.md)
+                       proxy from 'ibcm-lab proxies', exec:<command> — your own proxy, started with
+                       IBCM_PROXY_CONTRACT pointing at the proxy contract (docs/proxy-contract.md) —
+                       or image:<ref> with --driver docker — your proxy's container image, started
+                       with the contract mounted at the path IBCM_PROXY_CONTRACT names
   --grep <regex>       only requirements whose ID matches, e.g. PX-VERB, 'PKI|LOC', ^PX-HDR-MP-
   --topology <f>       a topology YAML file (a customer's names, PKI options, clients) or a preset name
                        (default: the 'default' preset). Errors name the field and line.
@@ -60,7 +67,8 @@ Options
   --workers <n>        parallel labs (default 3; each mode gets its own lab)
 
 Environment
-  IBCM_LAB_INDEX       pin the loopback block the labs use (127.<16+n>.0.0/16, one per worker)
+  IBCM_LAB_INDEX       pin the loopback block the labs use (127.<16+n>.0.0/16, one per worker);
+                       the docker driver takes free /24s of 198.19.0.0/16 by itself
   NO_COLOR             plain output: no colour, no spinner (also when stdout is not a terminal)
   IBCM_LAB_CHROMIUM    the Chromium the browser checks drive (default /usr/bin/chromium, Debian's
                        'chromium' package); without it APPCAT-BROWSER reports "could not run"
