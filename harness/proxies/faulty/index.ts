@@ -18,27 +18,33 @@ const not = <T>(predicate: (value: T) => boolean) => (value: T) => !predicate(va
 const DOCUMENTED_ALLOW_LIST = new Set(['range', 'ccmclientid', 'ccmclientidsignature', 'ccmclienttimestamp', 'ccmclienttimestampssignature']);
 
 export const faultyProxies: ProxyImplementation[] = [
-  faulty('faulty-drop-ccmclientidsignature', 'bridge that drops the CCMClientIDSignature request header', ['PX-HDR-MP-CCMClientIDSignature'], {
+  // Signed policy requests carry the CCMClient* headers too: OS-deployment and user-policy checks fetch policy with them.
+  faulty('faulty-drop-ccmclientidsignature', 'bridge that drops the CCMClientIDSignature request header', ['PX-HDR-MP-CCMClientIDSignature', 'FEAT-NO-OSD', 'FEAT-USER-POLICY'], {
     rewriteRequest: (request) => withHeaders(request, not(named('CCMClientIDSignature'))),
   }),
-  faulty('faulty-docs-header-allowlist', "bridge whose CCMClient* allow-list was copied from the docs: it passes the documented CCMClientTimestampsSignature (a typo) and drops the real CCMClientTimestampSignature", ['PX-HDR-MP-CCMClientTimestampSignature'], {
+  // Signed policy requests carry the CCMClient* headers too: OS-deployment and user-policy checks fetch policy with them.
+  faulty('faulty-docs-header-allowlist', "bridge whose CCMClient* allow-list was copied from the docs: it passes the documented CCMClientTimestampsSignature (a typo) and drops the real CCMClientTimestampSignature", ['PX-HDR-MP-CCMClientTimestampSignature', 'FEAT-NO-OSD', 'FEAT-USER-POLICY'], {
     rewriteRequest: (request) => withHeaders(request, (field) => !/^ccmclient/i.test(field.name) || DOCUMENTED_ALLOW_LIST.has(field.name.toLowerCase())),
   }),
-  faulty('faulty-drop-ccmclientid', 'bridge that drops the CCMClientID request header', ['PX-HDR-MP-CCMClientID'], {
+  // Signed policy requests carry the CCMClient* headers too: OS-deployment and user-policy checks fetch policy with them.
+  faulty('faulty-drop-ccmclientid', 'bridge that drops the CCMClientID request header', ['PX-HDR-MP-CCMClientID', 'FEAT-NO-OSD', 'FEAT-USER-POLICY'], {
     rewriteRequest: (request) => withHeaders(request, not(named('CCMClientID'))),
   }),
-  faulty('faulty-drop-ccmclienttimestamp', 'bridge that drops the CCMClientTimestamp request header', ['PX-HDR-MP-CCMClientTimestamp'], {
+  // Signed policy requests carry the CCMClient* headers too: OS-deployment and user-policy checks fetch policy with them.
+  faulty('faulty-drop-ccmclienttimestamp', 'bridge that drops the CCMClientTimestamp request header', ['PX-HDR-MP-CCMClientTimestamp', 'FEAT-NO-OSD', 'FEAT-USER-POLICY'], {
     rewriteRequest: (request) => withHeaders(request, not(named('CCMClientTimestamp'))),
   }),
+  // Every FEAT check talks to the MP in CCM_POST messages; ROLE-UNTRUSTED registers and opens a package (PROPFIND).
   faulty(
     'faulty-verb-filter',
     'bridge that forwards only RFC 9110 methods and answers CCM_POST, BITS_POST and PROPFIND with 405 (IIS request filtering / a WAF verb policy)',
     // Refusing CCM_POST also refuses registration, which every signed-message check needs first.
-    ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-VERB-DP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-EMPTY-200', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE', 'PX-NTLM-AFFINITY'],
+    ['PX-VERB-MP-CCM_POST', 'PX-VERB-MP-BITS_POST', 'PX-VERB-MP-PROPFIND', 'PX-VERB-DP-PROPFIND', 'PX-CT-MULTIPART', 'PX-BRIDGE-IDENTITY', 'PX-EMPTY-200', 'PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientIDSignature', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE', 'PX-NTLM-AFFINITY', 'FEAT-INTRANET-ONLY-POLICY', 'FEAT-NO-AUTO-SITE', 'FEAT-NO-CLIENT-PUSH', 'FEAT-NO-OSD', 'FEAT-NO-REMOTE-CONTROL', 'FEAT-NO-ROAMING', 'FEAT-NO-WOL', 'FEAT-USER-POLICY', 'ROLE-UNTRUSTED'],
     { rewriteRequest: (request) => (['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].includes(request.method) ? request : { reject: 405, reason: `method ${request.method} not allowed by policy` }) },
   ),
   // One upstream connection per request also breaks the Application Catalog's Windows authentication (NTLM is connection-bound).
-  faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', ['PX-HTTP11', 'PX-NTLM-AFFINITY', 'PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'APPCAT-BROWSER'], { http10Upstream: true }),
+  // User policy and the Application Catalog both need Windows authentication, which a new connection per request loses.
+  faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', ['PX-HTTP11', 'PX-NTLM-AFFINITY', 'PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'APPCAT-BROWSER', 'FEAT-USER-POLICY', 'ROLE-UNTRUSTED'], { http10Upstream: true }),
   // Ranged downloads through the bridge (DP fallback, a download resumed across networks) break with it.
   faulty('faulty-strip-range', 'bridge that drops the Range request header (a cache that always fetches whole objects)', ['PX-HDR-MP-Range', 'PX-HDR-DP-Range', 'PX-RANGE', 'LOC-RESUME', 'SU-DP-FALLBACK'], {
     rewriteRequest: (request) => withHeaders(request, not(named('Range'))),
@@ -50,12 +56,15 @@ export const faultyProxies: ProxyImplementation[] = [
   // Plain HTTP upstream verifies no site certificate and presents no client certificate at all.
   faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', ['PX-BRIDGE-NO-DOWNGRADE', 'PX-BRIDGE-MUTUAL', 'PKI-MTLS', 'PKI-SAN', 'PKI-EKU', 'PKI-EXPIRED'], { downgradeUpstream: true }),
   // State messages to the FSP are plain-HTTP POSTs on port 80 (FSP-STATE), so both rules lose them.
-  faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', ['PX-VERB-FSP-POST', 'PX-PORTS', 'FSP-STATE'], { httpsOnly: true }),
+  // ROLE-UNTRUSTED has every internet role accept the client, the FSP among them.
+  faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', ['PX-VERB-FSP-POST', 'PX-PORTS', 'FSP-STATE', 'ROLE-UNTRUSTED'], { httpsOnly: true }),
   // The WSUS scan is a SOAP POST (SyncUpdates), so refusing POST also stops every update scan.
-  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST', 'FSP-STATE', 'APPCAT-BROWSER', 'SU-SCAN-INTERNET-SUP', 'SU-MU-FIRST', 'SU-DP-FALLBACK'], {
+  // ROLE-UNTRUSTED posts to the FSP, the Application Catalog and the SUP.
+  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', ['PX-VERB-FSP-POST', 'PX-VERB-APPCAT-POST', 'FSP-STATE', 'APPCAT-BROWSER', 'SU-SCAN-INTERNET-SUP', 'SU-MU-FIRST', 'SU-DP-FALLBACK', 'ROLE-UNTRUSTED'], {
     rewriteRequest: (request) => (request.method === 'POST' ? { reject: 405, reason: 'POST not allowed by policy' } : request),
   }),
-  faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', ['PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'PX-PORTS', 'APPCAT-BROWSER'], {
+  // ROLE-UNTRUSTED opens the Application Catalog too.
+  faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', ['PX-VERB-APPCAT-GET', 'PX-VERB-APPCAT-POST', 'PX-PORTS', 'APPCAT-BROWSER', 'ROLE-UNTRUSTED'], {
     rewriteRequest: (request) => (/^\/cmapplicationcatalog/i.test(request.target) ? { reject: 404, reason: 'no publishing rule for this path' } : request),
   }),
   faulty('faulty-strip-bits-headers', 'bridge whose header allow-list lacks the BITS-* headers', ['PX-VERB-MP-BITS_POST', 'PX-HDR-EXTRA', 'PX-CT-OCTET', 'PX-BODY-LARGE'], {
