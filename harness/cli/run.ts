@@ -72,7 +72,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     driver,
     images,
   });
-  const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, driver, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: selected.map((requirement) => requirement.id) });
+  const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, driver, images, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: selected.map((requirement) => requirement.id) });
   process.stdout.write(renderTable(results));
   // "Could not run" gets one line of its own on stderr: what and where.
   const couldNotRun = [...new Set(results.results.filter((result) => result.status === 'error').map((result) => result.reason.replace(/^LabStartError: /, '')))];
@@ -162,6 +162,8 @@ interface BuildInput {
   startedAt: Date;
   proxy: ProxyImplementation;
   driver?: 'embedded' | 'docker';
+  /** Docker: the image refs every lab of the run used. */
+  images?: Record<string, string>;
   modes: ProxyMode[];
   grep: string | null;
   topology: RunResults['topology'];
@@ -214,6 +216,7 @@ export function buildResults(input: BuildInput): RunResults {
     durationMs: finishedAt.getTime() - input.startedAt.getTime(),
     versions: versions(),
     driver: input.driver ?? 'embedded',
+    ...(input.images ? { images: input.images } : {}),
     proxy: input.proxy.name,
     modes: input.modes,
     grep: input.grep,

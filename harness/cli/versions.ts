@@ -24,5 +24,6 @@ export function versions(): Record<string, string> {
     openssl: process.versions.openssl,
     '@playwright/test': versionOf('@playwright/test'),
     undici: versionOf('undici'),
+    testcontainers: versionOf('testcontainers'),
   };
 }

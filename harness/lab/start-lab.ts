@@ -462,7 +462,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       },
       stop: stopAll,
     };
-    writeFileSync(join(options.dir, 'lab.json'), JSON.stringify({ runId: options.runId, mode, proxy: lab.proxyName, pki: pkiOptions, hosts, siteSystems: labSiteSystems, cloudManagementGateways: labGateways, certificates: certificateFacts, crlUrls: lab.crlUrls, startupMs }, null, 2));
+    writeFileSync(join(options.dir, 'lab.json'), JSON.stringify({ runId: options.runId, driver: driver.name, mode, proxy: lab.proxyName, pki: pkiOptions, hosts, siteSystems: labSiteSystems, cloudManagementGateways: labGateways, certificates: certificateFacts, crlUrls: lab.crlUrls, startupMs }, null, 2));
     return lab;
   } catch (error) {
     await stopAll();

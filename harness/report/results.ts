@@ -46,6 +46,8 @@ export interface RunResults {
   durationMs: number;
   versions: Record<string, string>;
   driver: 'embedded' | 'docker';
+  /** Docker: the image refs every lab of the run used (their tags are hashes of what they hold). */
+  images?: Record<string, string>;
   proxy: string;
   modes: string[];
   grep: string | null;

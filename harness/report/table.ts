@@ -19,7 +19,7 @@ export function renderTable(results: RunResults, width = process.stdout.columns 
   const s = results.summary;
   lines.push(
     '',
-    `${bold(s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR')}  ${paint('passed', `${s.passed} passed`)}, ${paint('failed', `${s.failed} failed`)}, ${paint('error', `${s.error} could not run`)}, ${s.expectedFailures ? `${paint('expected-failure', `${s.expectedFailures} expected failures`)}, ` : ''}${s.unexpectedPasses ? `${paint('unexpected-pass', `${s.unexpectedPasses} unexpected passes`)}, ` : ''}${s.notApplicable} not applicable, ${s.notCovered} not yet covered — proxy ${results.proxy}, modes ${results.modes.join(', ')}, ${(results.durationMs / 1000).toFixed(1)} s, run ${results.runId}`,
+    `${bold(s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR')}  ${paint('passed', `${s.passed} passed`)}, ${paint('failed', `${s.failed} failed`)}, ${paint('error', `${s.error} could not run`)}, ${s.expectedFailures ? `${paint('expected-failure', `${s.expectedFailures} expected failures`)}, ` : ''}${s.unexpectedPasses ? `${paint('unexpected-pass', `${s.unexpectedPasses} unexpected passes`)}, ` : ''}${s.notApplicable} not applicable, ${s.notCovered} not yet covered — proxy ${results.proxy}, modes ${results.modes.join(', ')}${results.driver === 'docker' ? ', docker driver' : ''}, ${(results.durationMs / 1000).toFixed(1)} s, run ${results.runId}`,
   );
   return lines.join('\n') + '\n';
 }
