@@ -5,7 +5,7 @@
 // what the MP received and answered (its journal: Host, status, reason) make the verdict. The check
 // then plays a client that ignores the rules and asks the MP for the withheld body directly: the MP
 // must refuse it to an internet client too.
-import { assignedPolicies, isIntranetOnly, machinePolicyRound, POLICY_FLAG, type AssignedPolicy, type IbcmClient } from '../../harness/client/index.js';
+import { assignedPolicies, isIntranetOnly, machinePolicyRound, POLICY_FLAG, type AssignedPolicy } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import { ensure } from '../evidence.js';
 import { check } from '../fixtures.js';
@@ -51,7 +51,7 @@ check('FEAT-INTRANET-ONLY-POLICY', 'policies flagged IntranetOnly are neither ha
 });
 
 /** Task sequence assignments and their bodies, fetched as the client does. */
-async function taskSequences(client: IbcmClient, bodies: Map<string, string>, round: Awaited<ReturnType<typeof machinePolicyRound>>) {
+function taskSequences(bodies: Map<string, string>, round: Awaited<ReturnType<typeof machinePolicyRound>>) {
   for (const fetched of round.fetched) if (fetched.exchange.status === 200) bodies.set(fetched.policy.policyId, fetched.exchange.responseBody?.toString('utf8') ?? '');
   return round.policies.filter(isTaskSequence).map((policy) => ({ policy, body: bodies.get(policy.policyId), fetch: round.fetched.find((fetched) => fetched.policy.policyId === policy.policyId)?.exchange }));
 }
@@ -64,7 +64,7 @@ check('FEAT-NO-OSD', 'OS deployment is refused to internet clients; task sequenc
   const { result: insideRound } = await watchMp(lab, evidence, 'on the intranet', () => machinePolicyRound(inside, { fetch: isTaskSequence }));
   evidence.sent(insideRound.exchange, ...insideRound.fetched.map((fetched) => fetched.exchange));
   ensureRound(insideRound, 'control on the intranet');
-  const insideSequences = await taskSequences(inside, bodies, insideRound);
+  const insideSequences = taskSequences(bodies, insideRound);
   const osd = insideSequences.find((sequence) => sequence.body && appliesOsImage(sequence.body));
   const plain = insideSequences.find((sequence) => sequence.body && !appliesOsImage(sequence.body));
   ensure(osd && plain, `control: on the intranet the computer did not get both an OS deployment and a plain task sequence (${insideSequences.map((sequence) => `${sequence.policy.policyId}: ${sequence.fetch ? describeClientResult(sequence.fetch) : 'not fetched'}`).join('; ') || 'no task sequence'})`);
@@ -76,7 +76,7 @@ check('FEAT-NO-OSD', 'OS deployment is refused to internet clients; task sequenc
   ensureRound(round, 'on the internet');
   ensure(received.filter((entry) => entry.method === 'CCM_POST').every((entry) => hostOf(entry) === mp.internetFqdn), `the internet client's messages reached the MP as ${received.map(hostOf).join(', ')}, not as ${mp.internetFqdn}`);
   const outsideBodies = new Map<string, string>();
-  const outsideSequences = await taskSequences(outside, outsideBodies, round);
+  const outsideSequences = taskSequences(outsideBodies, round);
   const withImage = outsideSequences.filter((sequence) => sequence.policy.policyId === osd.policy.policyId || (sequence.body && appliesOsImage(sequence.body)));
   ensure(withImage.length === 0, `the MP assigned the internet client a task sequence that applies an OS image: ${withImage.map((sequence) => describe(sequence.policy)).join(', ')}`);
   const delivered = outsideSequences.find((sequence) => sequence.policy.policyId === plain.policy.policyId);

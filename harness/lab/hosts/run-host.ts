@@ -25,8 +25,6 @@ export interface RunningHost {
   readonly journal: Journal;
   readonly dns: Map<Segment, StartedDnsServer>;
   readonly connections: BeaconConnection[];
-  /** True while its listeners are up (false after `stop-listening`). */
-  readonly listening: boolean;
   /** Applies a command; answers data for commands that ask (mp-control), else undefined. */
   control(command: HostCommand): Promise<unknown>;
   stop(): Promise<void>;
@@ -134,9 +132,6 @@ export async function runHost(spec: HostSpec, recorders: HostRecorders = {}): Pr
     journal,
     dns,
     connections,
-    get listening() {
-      return servers.length > 0 || extraClose !== undefined;
-    },
     async control(command) {
       switch (command.op) {
         case 'stop-listening':
