@@ -1,5 +1,6 @@
 // The end-of-run table: one line per requirement and mode with its verdict and reason, then what
-// is not yet covered, then a one-line summary.
+// is not yet covered, then every case that made the run fail with its whole reason (the table cuts
+// reasons to the terminal's width, and a CI log is often read from its tail), then a one-line summary.
 import type { RunResults } from './results.js';
 import { bold, paint, symbolOf } from './style.js';
 
@@ -14,6 +15,11 @@ export function renderTable(results: RunResults, width = process.stdout.columns 
   }
   if (results.notCovered.length > 0) {
     lines.push('', paint('not-covered', `${symbolOf('not-covered')} not yet covered (${results.notCovered.length}): `) + results.notCovered.map((item) => item.requirement).join(', '));
+  }
+  const broke = results.results.filter((result) => result.status === 'failed' || result.status === 'error' || result.status === 'unexpected-pass');
+  if (broke.length > 0) {
+    lines.push('', bold(`what made this run fail (${broke.length}):`));
+    for (const result of broke) lines.push(`${paint(result.status, `${symbolOf(result.status)} ${result.requirement} ${result.mode}`)}: ${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')}`);
   }
   for (const error of results.errors) lines.push(paint('error', `! ${error}`));
   const s = results.summary;
