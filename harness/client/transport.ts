@@ -339,6 +339,12 @@ export function connectThroughProxy(proxy: { host: string; port: number }, local
       clearTimeout(timer);
       reject(error);
     });
+    // A proxy that hangs up before its answer is a failure now, not after the timeout (a settled
+    // promise ignores this when the answer or an error came first).
+    socket.once('close', () => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`web proxy ${proxy.host}:${proxy.port} closed the connection without answering CONNECT ${host}:${port}`), { code: 'UND_ERR_SOCKET' }));
+    });
   });
 }
 

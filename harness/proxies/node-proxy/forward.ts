@@ -47,7 +47,15 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
       client.destroy();
       return;
     }
-    const upstream = await connect(match[1]!, port);
+    let upstream: net.Socket;
+    try {
+      upstream = await connect(match[1]!, port);
+    } catch (error) {
+      // As Squid does: the client hears why its tunnel was not made (502), not a bare hang-up.
+      log.write(`forward: CONNECT ${request.target} failed: ${(error as Error).message}`);
+      client.end(encodeResponse({ status: 502, headers: [['Connection', 'close']], body: `${(error as Error).message}\n` }));
+      return;
+    }
     log.write(`forward: CONNECT ${request.target} from ${client.remoteAddress}:${client.remotePort} via ${upstream.localAddress}:${upstream.localPort}`);
     const early = reader.release();
     client.write(serializeResponseHead({ status: 200, reason: 'Connection Established', headers: [] }));
