@@ -165,7 +165,7 @@ export class ClientTransport {
   }
 
   private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
+    const pool = this.pools.get(origin);
     if (pool) return pool;
     const url = new URL(origin);
     const proxy = this.profile.webProxy;

@@ -118,35 +118,35 @@ class UpstreamConnector {
 
   session(clientLabel: string, log: ProxyLog) {
     let own: { socket: Duplex; reader: HttpReader } | undefined;
-    const connector = this;
     return {
-      async exchange(request: HttpRequestMessage): Promise<HttpResponseMessage | null> {
-        if (connector.faults.sharedUpstream) {
-          const run = connector.queue.then(async () => {
-            connector.shared ??= connector.connect(log, 'shared by every client');
-            const connection = await connector.shared;
-            return connector.send(connection, request);
+      // Arrow functions, so `this` stays the connector.
+      exchange: async (request: HttpRequestMessage): Promise<HttpResponseMessage | null> => {
+        if (this.faults.sharedUpstream) {
+          const run = this.queue.then(async () => {
+            this.shared ??= this.connect(log, 'shared by every client');
+            const connection = await this.shared;
+            return this.send(connection, request);
           });
-          connector.queue = run.catch(() => undefined);
+          this.queue = run.catch(() => undefined);
           return run;
         }
-        if (connector.faults.http10Upstream) {
-          const connection = await connector.connect(log, `for one HTTP/1.0 request of ${clientLabel}`);
+        if (this.faults.http10Upstream) {
+          const connection = await this.connect(log, `for one HTTP/1.0 request of ${clientLabel}`);
           try {
-            return await connector.send(connection, request);
+            return await this.send(connection, request);
           } finally {
             connection.socket.destroy();
           }
         }
-        if (!own || own.socket.destroyed) own = await connector.connect(log, `for client ${clientLabel}`);
-        const response = await connector.send(own, request);
+        if (!own || own.socket.destroyed) own = await this.connect(log, `for client ${clientLabel}`);
+        const response = await this.send(own, request);
         if (response && (response.framing === 'close' || /\bclose\b/i.test(headerOf(response.headers, 'connection') ?? ''))) {
           own.socket.destroy();
           own = undefined;
         }
         return response;
       },
-      close(): void {
+      close: (): void => {
         own?.socket.destroy();
       },
     };
