@@ -137,7 +137,7 @@ check('SU-DP-FALLBACK', 'only when Microsoft Update fails does the client fall b
       // in the timeout case may still be answered after the client gave up on it: no byte of the file.)
       const muServed = muSeen.filter((entry) => entry.method !== 'HEAD' && entry.response.status < 400);
       ensure(muServed.length === 0, `${label}: the Microsoft Update journal shows it served ${servedRanges(muServed, file).join(', ')}`);
-      outcomes.push(`${label}: MU ${muSeen.length ? servedRanges(muSeen, file).join(', ') : 'saw nothing'} (${download.tried[0].failure}); DP served ${download.ranges.length} ranges`);
+      outcomes.push(`${label}: MU ${muSeen.length ? servedRanges(muSeen, file).join(', ') : 'saw nothing'} (${download.tried[0].failure}); ${dp.name} served ${servedRanges(dpSeen, file).join(', ')}`);
       evidence.note(outcomes[outcomes.length - 1]!);
     }
   } finally {

@@ -87,7 +87,14 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
       client.destroy();
       return false;
     }
-    const upstream = await connect(url.hostname, port);
+    let upstream: net.Socket;
+    try {
+      upstream = await connect(url.hostname, port);
+    } catch (error) {
+      log.write(`forward: ${request.method} ${request.target} failed: ${(error as Error).message}`);
+      client.end(encodeResponse({ status: 502, headers: [['Connection', 'close']], body: `${(error as Error).message}\n` }));
+      return false;
+    }
     const upstreamReader = new HttpReader(upstream);
     const target = request.target.slice(request.target.indexOf('/', url.protocol.length + 2)) || '/';
     // RFC 9112 §3.2.2: a proxy that receives absolute form replaces Host with the target's authority.
