@@ -43,6 +43,13 @@ export interface ClientProfile {
   dns: { host: string; port: number };
   /** Source address on the client's segment (loopback alias in the embedded driver). */
   localAddress?: string;
+  /**
+   * Where the client's connections leave from, when not from this machine: a relay standing on the
+   * client's segment (the docker driver's client station, moved between networks with the client).
+   * Every TCP connection is then an HTTP CONNECT over this Unix socket, names resolved there
+   * through `dns` — so the network, not this process, decides what the client can reach.
+   */
+  station?: { socketPath: string };
   /** A client-side web proxy (HTTP CONNECT), as the machine's proxy settings give it. */
   webProxy?: { host: string; port: number };
   /** The domain account for Windows authentication (NTLM). */

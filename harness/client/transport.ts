@@ -119,7 +119,7 @@ export class ClientTransport {
     let socket: Socket;
     try {
       if (url.protocol === 'https:') socket = (await this.openTls(origin, url.hostname, port, url.hostname)).socket;
-      else if (this.profile.webProxy) socket = await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, url.hostname, port, this.options.timeoutMs ?? 10_000);
+      else if (this.profile.webProxy) socket = await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, url.hostname, port, this.options.timeoutMs ?? 10_000, this.profile.station);
       else socket = await this.openTcp(url.hostname, port);
     } catch (error) {
       return { response: Buffer.alloc(0), error: (error as Error).message };
@@ -203,9 +203,10 @@ export class ClientTransport {
     return entry;
   }
 
-  /** A TCP connection from the client's address, names resolved through the lab DNS view. */
+  /** A TCP connection from the client's address (or its station), names resolved through the lab DNS view. */
   private openTcp(host: string, port: number, resolve = true): Promise<Socket> {
     const timeout = this.options.timeoutMs ?? 10_000;
+    if (this.profile.station) return connectThroughStation(this.profile.station, resolve ? this.profile.dns : undefined, host, port, timeout);
     return new Promise((done, fail) => {
       const socket = net.connect({ host, port, localAddress: this.profile.localAddress, lookup: resolve ? (labLookup(this.profile.dns) as never) : undefined });
       const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out after ${timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeout);
@@ -231,7 +232,7 @@ export class ClientTransport {
     const knownUrls = this.crlUrlsByOrigin.get(origin);
     // CRLs already fetched for this site system's chain go into the TLS context too, so OpenSSL checks them as well.
     const crl = checkCrl && knownUrls ? this.revocation.currentCrlPems(knownUrls) : undefined;
-    const tunnel = this.profile.webProxy ? await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, host, port, timeout) : await this.openTcp(host, port);
+    const tunnel = this.profile.webProxy ? await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, host, port, timeout, this.profile.station) : await this.openTcp(host, port);
     const certificate = this.certificate;
     const socket = await new Promise<TLSSocket>((resolve, reject) => {
       const secure = tls.connect({
@@ -309,13 +310,34 @@ function peerChain(socket: TLSSocket): Buffer[] {
   return chain;
 }
 
-/** HTTP CONNECT through the client's web proxy (the proxy resolves the name). */
-export function connectThroughProxy(proxy: { host: string; port: number }, localAddress: string | undefined, host: string, port: number, timeoutMs: number): Promise<Socket> {
+/**
+ * HTTP CONNECT through the client's web proxy (the proxy resolves the name). With a station, the
+ * connection to the proxy itself leaves from the station.
+ */
+export async function connectThroughProxy(proxy: { host: string; port: number }, localAddress: string | undefined, host: string, port: number, timeoutMs: number, station?: { socketPath: string }): Promise<Socket> {
+  const toProxy = station ? await connectThroughStation(station, undefined, proxy.host, proxy.port, timeoutMs) : net.connect({ host: proxy.host, port: proxy.port, localAddress });
+  return httpConnect(toProxy, `web proxy ${proxy.host}:${proxy.port}`, host, port, [], timeoutMs, (statusLine) => Object.assign(new Error(`web proxy refused CONNECT ${host}:${port}: ${statusLine}`), { code: 'PROXY_CONNECT_REFUSED' }));
+}
+
+/**
+ * A TCP connection that leaves from the client's station (profile.station): CONNECT over its Unix
+ * socket, the name resolved there through `dns`. A refusal carries the station's error code
+ * (ENOTFOUND, ECONNREFUSED, ...), so the client reports what it would have met on that network.
+ */
+export function connectThroughStation(station: { socketPath: string }, dns: { host: string; port: number } | undefined, host: string, port: number, timeoutMs: number): Promise<Socket> {
+  const fields: [string, string][] = dns ? [['X-Ibcm-Dns', `${dns.host}:${dns.port}`]] : [];
+  return httpConnect(net.connect({ path: station.socketPath }), `client station ${station.socketPath}`, host, port, fields, timeoutMs, (statusLine, head) => {
+    const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head)?.[1]?.trim();
+    return Object.assign(new Error(field('x-ibcm-error-message') ?? `the station could not reach ${host}:${port}: ${statusLine}`), { code: field('x-ibcm-error-code') ?? 'ECONNRESET' });
+  });
+}
+
+/** CONNECT host:port on `socket` (connecting or connected); resolves with the tunnel once the answer is 200. */
+function httpConnect(socket: Socket, peer: string, host: string, port: number, fields: [string, string][], timeoutMs: number, refusal: (statusLine: string, head: string) => Error): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: proxy.host, port: proxy.port, localAddress });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(Object.assign(new Error(`web proxy ${proxy.host}:${proxy.port} did not answer CONNECT ${host}:${port}`), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
+      reject(Object.assign(new Error(`${peer} did not answer CONNECT ${host}:${port}`), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
     }, timeoutMs);
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -324,26 +346,29 @@ export function connectThroughProxy(proxy: { host: string; port: number }, local
       if (end < 0) return;
       socket.off('data', onData);
       clearTimeout(timer);
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'))?.[1];
-      if (status !== '200') {
+      const headText = head.subarray(0, end).toString('latin1');
+      const statusLine = headText.split('\r\n')[0]!;
+      if (!/^HTTP\/1\.[01] 200\b/.test(statusLine)) {
         socket.destroy();
-        reject(Object.assign(new Error(`web proxy refused CONNECT ${host}:${port}: ${head.subarray(0, head.indexOf('\r\n')).toString('latin1')}`), { code: 'PROXY_CONNECT_REFUSED' }));
+        reject(refusal(statusLine, headText));
         return;
       }
       if (end + 4 < head.length) socket.unshift(head.subarray(end + 4));
       resolve(socket);
     };
     socket.on('data', onData);
-    socket.once('connect', () => socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`));
+    const request = () => socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${fields.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`);
+    if (socket.connecting) socket.once('connect', request);
+    else request();
     socket.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
-    // A proxy that hangs up before its answer is a failure now, not after the timeout (a settled
+    // A peer that hangs up before its answer is a failure now, not after the timeout (a settled
     // promise ignores this when the answer or an error came first).
     socket.once('close', () => {
       clearTimeout(timer);
-      reject(Object.assign(new Error(`web proxy ${proxy.host}:${proxy.port} closed the connection without answering CONNECT ${host}:${port}`), { code: 'UND_ERR_SOCKET' }));
+      reject(Object.assign(new Error(`${peer} closed the connection without answering CONNECT ${host}:${port}`), { code: 'UND_ERR_SOCKET' }));
     });
   });
 }

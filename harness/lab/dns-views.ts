@@ -5,7 +5,7 @@
 // the internet and resolve the same in every view.
 import type { DnsRecord } from '../dns/index.js';
 import type { ProxyMode, Segment, Topology } from '../topology/index.js';
-import type { LabPlan } from './plan.js';
+import type { LabPlan, PlacedHost } from './plan.js';
 
 export interface DnsViewOptions {
   /** Leave the Microsoft Update name out (a check's "name does not resolve" case). */
@@ -17,11 +17,13 @@ export interface DnsViewOptions {
 export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode, plan: LabPlan, options: DnsViewOptions = {}): DnsRecord[] {
   // Quirk `internet-only-through-web-proxy`: the client network resolves no internet name but its web proxy's.
   if (mode === 'forward' && plan.proxy && segment === 'internet' && topology.quirks.includes('internet-only-through-web-proxy')) return [{ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address }];
-  const records: DnsRecord[] = plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: plan.cdp.host.address }));
+  // The intranet view answers with a host's intranet leg where it has one (docker: plan.ts, intranetAddress).
+  const on = (host: PlacedHost) => (segment === 'intranet' ? (host.intranetAddress ?? host.address) : host.address);
+  const records: DnsRecord[] = plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: on(plan.cdp.host) }));
   // Microsoft Update is a public name: it resolves in every view, to the mock host itself.
-  if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate) records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: plan.microsoftUpdate.host.address });
+  if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate) records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: on(plan.microsoftUpdate.host) });
   // A CMG is a cloud service: its public name resolves everywhere, to the gateway itself.
-  for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: gateway.host.address });
+  for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: on(gateway.host) });
   // The DC is an intranet name only: from the internet it does not resolve (W:43).
   if (plan.domainController && (segment === 'intranet' || (segment === 'internet' && topology.quirks.includes('dns-leaks-intranet-names')))) records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
   for (const system of plan.siteSystems) {
@@ -29,12 +31,12 @@ export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode
     // Quirk `intranet-dns-lacks-internet-names`: a split-brain intranet zone without the internet names.
     const missingInside = segment === 'intranet' && topology.quirks.includes('intranet-dns-lacks-internet-names');
     if (role.internetFqdn && !missingInside && !options.unannouncedInternetNames?.includes(role.internetFqdn)) {
-      const address = segment === 'internet' ? (system.publishedAddress ?? system.internetAddress ?? system.host.address) : system.host.address;
+      const address = segment === 'internet' ? (system.publishedAddress ?? system.internetAddress ?? system.host.address) : on(system.host);
       records.push({ name: role.internetFqdn, type: 'A', address });
     }
     // Quirk `dns-leaks-intranet-names`: the internet view answers the intranet names too.
     if (segment === 'internet' && !topology.quirks.includes('dns-leaks-intranet-names')) continue;
-    records.push({ name: role.intranetFqdn, type: 'A', address: system.host.address });
+    records.push({ name: role.intranetFqdn, type: 'A', address: on(system.host) });
     if (segment !== 'dmz' && role.kind === 'management-point' && (segment === 'intranet' || topology.quirks.includes('dns-leaks-intranet-names')))
       records.push({ name: `_mssms_mp_${topology.site.code.toLowerCase()}._tcp.${topology.domains.intranet}`, type: 'SRV', target: role.intranetFqdn, port: system.host.ports.https! });
   }

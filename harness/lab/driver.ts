@@ -29,10 +29,24 @@ export interface DriverLab {
   /** The source address of a client standing on a segment (a new one per call where the driver can). */
   clientAddress(segment: Segment): string;
   startHost(spec: HostSpec, runLocally: LocalHostRunner): Promise<LabHost>;
+  /**
+   * A client's own network stack where the driver has one (docker: a small container on `segment` at
+   * `address`, moved with network disconnect/connect); the embedded driver has none, and moves a
+   * client by its source address and DNS view alone.
+   */
+  startClientStation?(client: string, segment: Segment, address: string): Promise<ClientStation>;
   /** Starts the proxy from its contract; `attach` names where it stands (dmz + internet, or internet). */
   startProxy(implementation: ProxyImplementation, contract: ProxyContract, attach: Attachment[]): Promise<StartedProxy>;
   /** Removes whatever the driver made for this lab (networks, containers). */
   stop(): Promise<void>;
+}
+
+/** A client station: the client's connections leave from it (profile.station), on one segment at a time. */
+export interface ClientStation {
+  /** The relay's Unix socket on this machine. */
+  readonly socketPath: string;
+  /** Leaves its segment's network and joins `segment`'s at `address`. */
+  move(segment: Segment, address: string): Promise<void>;
 }
 
 export interface LabDriver {

@@ -203,6 +203,13 @@ export interface Lab {
    * segment (its DNS view and source address change; on the intranet it has no web proxy).
    */
   clientProfile(name?: string, options?: { segment?: Segment }): ClientProfile;
+  /**
+   * The client (the topology's first if unnamed) moved to `segment`, and its profile there. On the
+   * docker driver the client's station container is disconnected from its network and connected to
+   * the segment's, so the network itself changes under the client; on the embedded driver this is
+   * `clientProfile(name, { segment })` (a source address and DNS view of that segment).
+   */
+  moveClient(name: string | undefined, segment: Segment): Promise<ClientProfile>;
   host(name: string): PlacedHost;
   stop(): Promise<void>;
 }

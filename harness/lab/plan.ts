@@ -13,6 +13,13 @@ export interface PlacedHost {
   /** Service name → port actually listened on (after the driver's port offset). */
   ports: Record<string, number>;
   fqdns: string[];
+  /**
+   * Where segments are separate networks (docker): the host's leg on the intranet network, standing
+   * for the routes a real intranet has to the DMZ and the internet. The intranet DNS view answers
+   * the host's names with it, so a client whose station stands on the intranet reaches the host
+   * there. The embedded driver needs none: every loopback address reaches every other.
+   */
+  intranetAddress?: string;
 }
 
 export interface PlannedService {
@@ -119,6 +126,10 @@ export function planLab(topology: Topology, mode: ProxyMode, at: Placement | num
   }
   if (mode === 'forward') {
     proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'internet', address: placement.allocate('internet'), ports: { forward: placement.port(3128) }, fqdns: [], forwardPort: placement.port(3128) };
+  }
+  if (placement.segmentsRouted === false) {
+    const outside: PlacedHost[] = [cdp.host, ...cloudManagementGateways.map((gateway) => gateway.host), ...(microsoftUpdate ? [microsoftUpdate.host] : []), ...siteSystems.map((system) => system.host)].filter((host) => host.segment !== 'intranet');
+    for (const host of outside) host.intranetAddress = placement.allocate('intranet');
   }
   const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.clientAddress?.(client.segment) ?? placement.allocate(client.segment)]));
   return { placement, cdp, cloudManagementGateways, microsoftUpdate, domainController, siteSystems, proxy, clientAddresses };

@@ -18,7 +18,7 @@ import { contractCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { Lab, LabDomainController, LabMicrosoftUpdate, MicrosoftUpdateFault, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
 import type { MpControlResult } from './mp-control.js';
-import type { LabDriver, LabHost } from './driver.js';
+import type { ClientStation, LabDriver, LabHost } from './driver.js';
 import { listLog } from './hosts/log.js';
 import { runHost } from './hosts/run-host.js';
 import type { Attachment, HostSpec, MicrosoftUpdateBehaviour } from './hosts/spec.js';
@@ -92,18 +92,20 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         stops.push(() => host.stop());
         return host;
       });
-    const attachedTo = (host: PlacedHost): Attachment[] => [{ segment: host.segment, address: host.address }];
+    // A host stands on its segment, and on the intranet too where it has a leg there (plan.ts: intranetAddress).
+    const attachedTo = (host: PlacedHost): Attachment[] => [{ segment: host.segment, address: host.address }, ...(host.intranetAddress ? [{ segment: 'intranet' as const, address: host.intranetAddress }] : [])];
+    const listenAddresses = (host: PlacedHost): string[] => [host.address, ...(host.intranetAddress ? [host.intranetAddress] : [])];
     const crlFiles = () => pki.allCrls().map((crl) => ({ path: crl.path, derBase64: crl.der.toString('base64') }));
 
     // CDP: plain HTTP on the internet segment; serves every hierarchy's CRLs as they are now (a
     // revocation or a re-signing is handed to it at once). A check can take it down and bring it back.
-    const cdpHost = await startHost({ kind: 'crl-distribution-point', name: cdp.role.name, attach: attachedTo(cdp.host), crls: crlFiles(), servers: [{ host: cdp.host.address, port: cdp.host.ports.http! }] });
+    const cdpHost = await startHost({ kind: 'crl-distribution-point', name: cdp.role.name, attach: attachedTo(cdp.host), crls: crlFiles(), servers: listenAddresses(cdp.host).map((host) => ({ host, port: cdp.host.ports.http! })) });
     let cdpRunning = true;
 
     // Microsoft Update: plain HTTP on the internet; a check can make it fail in each documented way.
     let muFault: MicrosoftUpdateFault | null = null;
     const mu = plan.microsoftUpdate;
-    const muHost = mu ? await startHost({ kind: 'microsoft-update', name: mu.role.name, attach: attachedTo(mu.host), servers: [{ host: mu.host.address, port: mu.host.ports.http! }] }) : undefined;
+    const muHost = mu ? await startHost({ kind: 'microsoft-update', name: mu.role.name, attach: attachedTo(mu.host), servers: listenAddresses(mu.host).map((host) => ({ host, port: mu.host.ports.http! })) }) : undefined;
 
     // The domain controller beacon: a TCP listener on the LDAP port that notes who connected.
     const dc = plan.domainController;
@@ -134,7 +136,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
           attach: [...attachedTo(system.host), ...(system.internetAddress ? [{ segment: 'internet' as const, address: system.internetAddress }] : [])],
           ...siteSpec(system),
           servers: system.services.flatMap((service) =>
-            [system.host.address, ...(system.internetAddress && service.published ? [system.internetAddress] : [])].map((host) => ({
+            [...listenAddresses(system.host), ...(system.internetAddress && service.published ? [system.internetAddress] : [])].map((host) => ({
               host,
               port: service.port,
               tls: service.service === 'https' ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: clientCertificatePolicy(system) } : undefined,
@@ -158,7 +160,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
           attach: attachedTo(gateway.host),
           mpRoleId: gateway.role.mpRoleId,
           managementPoint: siteSpec(managementPoint),
-          servers: [{ host: gateway.host.address, port: gateway.host.ports.https!, tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' } }],
+          servers: listenAddresses(gateway.host).map((host) => ({ host, port: gateway.host.ports.https!, tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' as const } })),
         });
       }),
     );
@@ -355,6 +357,14 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       if (!movedAddresses.has(key)) movedAddresses.set(key, place.clientAddress(segment));
       return movedAddresses.get(key)!;
     };
+    // Client stations (docker): one per client, started at its first move, then moved between networks.
+    const stations = new Map<string, ClientStation>();
+    const stationAddresses = new Map<string, string>();
+    const stationAddressOn = (clientName: string, segment: Segment) => {
+      const key = `${clientName}@${segment}`;
+      if (!stationAddresses.has(key)) stationAddresses.set(key, placement.allocate(segment));
+      return stationAddresses.get(key)!;
+    };
     const startupMs = Date.now() - started;
 
     const lab: Lab = {
@@ -459,6 +469,18 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
           domainController: dc && client.domainJoined ? { fqdn: dc.role.fqdn, port: dc.host.ports.ldap! } : undefined,
           cloudManagementGateway: gateway ? { fqdn: gateway.fqdn, port: gateway.port, pathPrefix: gateway.pathPrefix } : undefined,
         };
+      },
+      async moveClient(name: string | undefined, segment: Segment): Promise<ClientProfile> {
+        const profile = lab.clientProfile(name, { segment });
+        if (!place.startClientStation) return profile;
+        const address = stationAddressOn(profile.name, segment);
+        let station = stations.get(profile.name);
+        if (station) await station.move(segment, address);
+        else {
+          station = await place.startClientStation(profile.name, segment, address);
+          stations.set(profile.name, station);
+        }
+        return { ...profile, localAddress: address, station: { socketPath: station.socketPath } };
       },
       stop: stopAll,
     };

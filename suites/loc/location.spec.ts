@@ -99,9 +99,13 @@ check('LOC-SWITCH', 'an intranet-and-internet client switches by itself when its
   ];
   const trail: string[] = [];
   const addresses = new Set<string>();
+  let stationed = false;
   for (const [index, step] of steps.entries()) {
-    // Moving: the same computer (same identity) with the DNS view and source address of its new segment.
-    const client = newClient(profileAt(lab, step.segment, 'intranet+internet'));
+    // Moving: the same computer (same identity) onto its new segment — on the docker driver its
+    // station container leaves one network and joins the other; embedded, its source address and DNS view change.
+    const moved = await lab.moveClient(undefined, step.segment);
+    stationed ||= Boolean(moved.station);
+    const client = newClient({ ...moved, install: { ...moved.install, CCMALWAYSINF: 0 } });
     addresses.add(client.profile.localAddress ?? '');
     const seen = await visit(lab, client, evidence, `move ${index + 1}: ${step.segment}`);
     ensure(seen.detection.location === step.expect, `after moving to the ${step.segment} the client detected ${seen.detection.location}: ${seen.detection.reason}`);
@@ -109,6 +113,7 @@ check('LOC-SWITCH', 'an intranet-and-internet client switches by itself when its
     trail.push(`${step.segment} → ${seen.detection.location} (${seen.received.map(hostHeader).join(', ')})`);
   }
   ensure(addresses.size >= 2, 'the moves did not change the client\'s source address');
+  const how = stationed ? 'its station container was disconnected from one segment network and connected to the other' : 'its source address and DNS view changed with the segment';
   // Negative control: a client that does not re-detect after moving onto the intranet keeps the
   // internet MP — the same assertion fails on it.
   const stale = newClient(profileAt(lab, 'intranet', 'intranet+internet'));
@@ -119,7 +124,7 @@ check('LOC-SWITCH', 'an intranet-and-internet client switches by itself when its
   evidence.sent(exchange);
   const staleSeen = journal.since(mark).filter((entry) => entry.target.includes('MPLIST'));
   ensure(!usedScope(lab, { detection: { location: 'internet', reason: 'not re-detected', probes: [] }, origin: '', received: staleSeen, dcConnections: [] }, 'intranet', stale), 'negative control: a client that kept its internet location on the intranet passed as switched');
-  evidence.pass(`the client followed its moves: ${trail.join('; ')}; its source address changed with the segment; control: without re-detection the journal shows the stale internet name`);
+  evidence.pass(`the client followed its moves: ${trail.join('; ')}; ${how}; control: without re-detection the journal shows the stale internet name`);
 });
 
 check('LOC-INTERNET-ONLY', 'an internet-only client uses internet site systems only, also on the intranet', async ({ lab, newClient, evidence }) => {

@@ -51,12 +51,13 @@ async function moveDuringDownload(lab: Lab, newClient: CheckFixtures['newClient'
   const target = contentFilePath(pkg.contentId, pkg.version, file.name);
   const journal = lab.journal(dpRole.name);
   const mark = journal.mark();
-  const profileOn = (segment: Segment) => {
-    const base = lab.clientProfile(undefined, { segment });
+  // The same computer on each network: on the docker driver its station container moves between them.
+  const profileOn = async (segment: Segment) => {
+    const base = await lab.moveClient(undefined, segment);
     return { ...base, install: { ...base.install, CCMALWAYSINF: 0 as const } };
   };
   // First leg: HEAD for the size, then ranges up to about 40 % — then the network changes.
-  const first = newClient(profileOn(from));
+  const first = newClient(await profileOn(from));
   const firstOrigin = await dpOrigin(first);
   const head = await first.send({ method: 'HEAD', target, headers: [['User-Agent', 'Microsoft BITS/7.8']] }, firstOrigin);
   evidence.sent(head);
@@ -66,7 +67,7 @@ async function moveDuringDownload(lab: Lab, newClient: CheckFixtures['newClient'
   const stoppedAt = await fetchRanges(first, firstOrigin, target, size, 0, Math.floor((size * 0.4) / CHUNK) * CHUNK || CHUNK, parts, evidence);
   await first.close();
   // Second leg: the same computer on the other network re-detects and continues from the byte where it stopped.
-  const second = newClient(profileOn(to));
+  const second = newClient(await profileOn(to));
   const secondOrigin = await dpOrigin(second);
   ensure(secondOrigin !== firstOrigin, `after moving to the ${to} the client still uses ${firstOrigin}`);
   const done = await fetchRanges(second, secondOrigin, target, size, stoppedAt, size, parts, evidence);

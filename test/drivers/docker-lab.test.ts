@@ -60,6 +60,18 @@ describe.skipIf(Boolean(unavailable))(`docker driver${unavailable ? ` (skipped: 
       // A host answers on its own address on its segment (the MP list from the DMZ address, over the host route).
       const mp = lab.siteSystem('management-point');
       expect(mp.address).toMatch(/^198\.19\./);
+
+      // A client moved between segments: its station container leaves one network and joins the other.
+      const stationNetworks = async () => {
+        const [station] = await engine().listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`], name: ['station'] } });
+        return Object.entries(station!.NetworkSettings.Networks).map(([name, network]) => `${name.replace(/^.*-/, '')} ${network.IPAddress}`);
+      };
+      const onInternet = await lab.moveClient(undefined, 'internet');
+      expect(onInternet.station).toBeDefined();
+      expect(await stationNetworks()).toEqual([`internet ${onInternet.localAddress}`]);
+      const onIntranet = await lab.moveClient(undefined, 'intranet');
+      expect(onIntranet.station?.socketPath).toBe(onInternet.station?.socketPath);
+      expect(await stationNetworks()).toEqual([`intranet ${onIntranet.localAddress}`]);
     } finally {
       await lab.stop();
     }

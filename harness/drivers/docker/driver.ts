@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
-import type { DriverLab, LabDriver, LabHost } from '../../lab/driver.js';
+import type { ClientStation, DriverLab, LabDriver, LabHost } from '../../lab/driver.js';
+import type { Segment } from '../../topology/index.js';
 import { jsonLinesLog } from '../../lab/hosts/log.js';
 import { hostLogFiles, type Attachment, type HostCommand, type HostSpec } from '../../lab/hosts/spec.js';
 import { PROXY_CONTRACT_ENV, type ProxyContract, type ProxyImplementation, type StartedProxy } from '../../proxies/index.js';
@@ -24,12 +25,14 @@ import { engine, engineProblem, labels, LABEL_LAB, LABEL_RUN } from './engine.js
 import { imageRefs, proxyImage, type ImageRefs } from './images.js';
 import { createSegmentNetworks, removeNetworks } from './networks.js';
 import { DockerPlacement } from './placement.js';
+import { STATION_READY_LINE } from './station.js';
 
 const HOST_READY = /ibcm-lab host ready/;
 const CONTROL_DIR_IN_CONTAINER = '/run/ibcm-lab';
 /** The host entry point inside the node image (images/node puts the project at /opt/ibcm-lab). */
 const HOST_ENTRY_IN_IMAGE = '/opt/ibcm-lab/bin/ibcm-lab-host.mjs';
 const PROXY_ENTRY_IN_IMAGE = '/opt/ibcm-lab/bin/ibcm-lab-proxy.mjs';
+const STATION_ENTRY_IN_IMAGE = '/opt/ibcm-lab/bin/ibcm-lab-station.mjs';
 /** `--proxy image:<ref>`: a vendor's image, started with the contract mounted. */
 export const IMAGE_PROXY_PREFIX = 'image:';
 
@@ -99,6 +102,35 @@ async function openDockerLab({ runId, dir, labName }: Parameters<LabDriver['open
         connections: jsonLinesLog(files.connections),
         control: (command) => sendCommand(socketPath, spec.name, command),
         stop: () => container.stop({ timeout: 2, remove: true }).then(() => undefined),
+      };
+    },
+    async startClientStation(client: string, segment: Segment, address: string): Promise<ClientStation> {
+      const socketName = `${client.replace(/[^A-Za-z0-9_.-]/g, '_')}.station.sock`;
+      const container = await startLabContainer({
+        ...common,
+        binds: [...common.binds, { source: controlDir, target: CONTROL_DIR_IN_CONTAINER, mode: 'rw' }],
+        image: refs.node,
+        name: `${namePrefix}-station-${client.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
+        entrypoint: ['node', STATION_ENTRY_IN_IMAGE],
+        command: [`${CONTROL_DIR_IN_CONTAINER}/${socketName}`],
+        networks: [{ network: placement.network(segment).name, address }],
+        ready: new RegExp(STATION_READY_LINE),
+      }).catch((error: Error) => {
+        throw new Error(`the client station of ${client} did not start in its container: ${error.message}`);
+      });
+      containers.push(container);
+      let current = segment;
+      return {
+        socketPath: join(controlDir, socketName),
+        async move(to: Segment, toAddress: string) {
+          if (to === current) return;
+          // A real move: off the old segment's network (its connections die), onto the new one's.
+          await engine().getNetwork(placement.network(current).name).disconnect({ Container: container.getId(), Force: true });
+          await engine()
+            .getNetwork(placement.network(to).name)
+            .connect({ Container: container.getId(), EndpointConfig: { IPAMConfig: { IPv4Address: toAddress } } });
+          current = to;
+        },
       };
     },
     async startProxy(implementation: ProxyImplementation, contract: ProxyContract, attach: Attachment[]): Promise<StartedProxy> {
