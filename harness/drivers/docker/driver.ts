@@ -2,7 +2,8 @@
 // same code as on the embedded driver (`ibcm-lab host`, from its spec file) in the node image; the
 // DNS host stands on all three networks; the proxy under test stands on the internet and the dmz
 // (forward: the internet), at every published address, in its own image. The checks' clients run
-// on this machine and stand on a segment through the bridge's address there (placement.ts).
+// on this machine and stand on a segment through the bridge's address there (placement.ts); a client
+// that moves goes through its client station (station.ts), a container moved between networks.
 //
 // What the lab reads of a host (journal, DNS queries, DC connections) comes from the JSON-lines
 // files the host writes into the bind-mounted lab directory; what it asks of a host goes over a Unix
