@@ -23,16 +23,18 @@ check('APPCAT-BROWSER', 'Chromium loads the catalog and requests an application 
   }
   // Chromium drops every request in flight when an address appears or goes on any interface of this
   // machine (net::ERR_NETWORK_CHANGED) — which the docker driver's other labs do all the time, as they
-  // create their networks. Only when Chromium itself said so is the walk tried again (at most three
-  // times); a proxy that breaks the walk breaks every attempt, so the verdict stays the proxy's.
+  // create, connect and remove their networks. Only when Chromium itself said so is the walk tried
+  // again (at most six times, after a pause that lets a burst of network changes — one lab's start
+  // or stop — pass); a proxy that breaks the walk breaks every attempt, so the verdict stays the proxy's.
   for (let attempt = 1; ; attempt++) {
     const hostNetworkChanged = { seen: false };
     try {
       await walkThrough({ lab, client, evidence }, hostNetworkChanged);
       return;
     } catch (error) {
-      if (!hostNetworkChanged.seen || attempt >= 3) throw error;
+      if (!hostNetworkChanged.seen || attempt >= 6) throw error;
       evidence.note(`attempt ${attempt} ended with Chromium reporting net::ERR_NETWORK_CHANGED (this machine's interfaces changed: ${(error as Error).message.slice(0, 160)}); trying again`);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
     }
   }
 });
