@@ -350,21 +350,20 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       system.services.filter((service) => service.published).map((service) => ({ role: system.role.kind, name: system.role.name, fqdn: system.role.internetFqdn!, scheme: service.service, port: service.port })),
     );
     const intranetSiteSystems: SiteSystemEndpoint[] = siteSystems.flatMap((system) => system.services.map((service) => ({ role: system.role.kind, name: system.role.name, fqdn: system.role.intranetFqdn, scheme: service.service, port: service.port })));
-    // A client moved to another segment gets an address there (once per client and segment).
-    const movedAddresses = new Map<string, string>();
-    const addressOn = (clientName: string, segment: Segment) => {
-      const key = `${clientName}@${segment}`;
-      if (!movedAddresses.has(key)) movedAddresses.set(key, place.clientAddress(segment));
-      return movedAddresses.get(key)!;
+    // A client's address on a segment, made once per client and segment by `make`.
+    const oncePerClientAndSegment = (make: (segment: Segment) => string) => {
+      const made = new Map<string, string>();
+      return (clientName: string, segment: Segment): string => {
+        const key = `${clientName}@${segment}`;
+        if (!made.has(key)) made.set(key, make(segment));
+        return made.get(key)!;
+      };
     };
+    // A client moved to another segment gets an address there; its station (docker) one of its own.
+    const addressOn = oncePerClientAndSegment((segment) => place.clientAddress(segment));
+    const stationAddressOn = oncePerClientAndSegment((segment) => placement.allocate(segment));
     // Client stations (docker): one per client, started at its first move, then moved between networks.
     const stations = new Map<string, ClientStation>();
-    const stationAddresses = new Map<string, string>();
-    const stationAddressOn = (clientName: string, segment: Segment) => {
-      const key = `${clientName}@${segment}`;
-      if (!stationAddresses.has(key)) stationAddresses.set(key, placement.allocate(segment));
-      return stationAddresses.get(key)!;
-    };
     const startupMs = Date.now() - started;
 
     const lab: Lab = {
