@@ -6,8 +6,28 @@ import type { JournalEntry } from '../harness/http/index.js';
 
 export const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
 
+/**
+ * The check's requirement did not hold. `code` names the failing assertion (kebab-case, stable):
+ * the self-test requires each negative control to fail its targets with exactly that code, so a
+ * check that fails "for some other reason" is never counted as catching it.
+ */
 export class CheckFailure extends Error {
   override name = 'CheckFailure';
+  constructor(
+    message: string,
+    readonly code: string = 'unspecified',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A prerequisite of the check failed (registration refused, no policy to fetch): nothing was learnt
+ * about the check's own requirement. Reported as `blocked`, never as a failure of the requirement,
+ * and never counted as a negative control's kill.
+ */
+export class CheckBlocked extends Error {
+  override name = 'CheckBlocked';
 }
 
 export class Evidence {
@@ -38,17 +58,19 @@ export class Evidence {
 
   private readonly otherProxyLog: string[] = [];
 
-  private verdictText?: 'failed' | 'error';
+  private verdictText?: 'failed' | 'error' | 'blocked';
+  private codeText?: string;
 
   /** The reason for a pass. */
   pass(reason: string): void {
     this.reasonText = reason;
   }
 
-  /** A failure or could-not-run recorded instead of thrown (see fixtures.ts). */
-  record(verdict: 'failed' | 'error', reason: string): void {
+  /** A failure, a blocked check or could-not-run recorded instead of thrown (see fixtures.ts). */
+  record(verdict: 'failed' | 'error' | 'blocked', reason: string, code?: string): void {
     this.verdictText = verdict;
     this.reasonText = reason;
+    this.codeText = code;
   }
 
   get reason(): string {
@@ -56,11 +78,19 @@ export class Evidence {
   }
 
   toJSON() {
-    return { verdict: this.verdictText, reason: this.reasonText, notes: this.notes, client: this.client, journal: this.journal, proxyLog: [...this.proxyLog, ...this.otherProxyLog] };
+    return { verdict: this.verdictText, reason: this.reasonText, code: this.codeText, notes: this.notes, client: this.client, journal: this.journal, proxyLog: [...this.proxyLog, ...this.otherProxyLog] };
   }
 }
 
-/** Fail the check with a reason a reader of the report can act on. */
-export function ensure(condition: unknown, reason: string): asserts condition {
-  if (!condition) throw new CheckFailure(reason);
+/**
+ * Fail the check with a reason a reader of the report can act on, and the code of the assertion
+ * (what a negative control names in its `breaks`).
+ */
+export function ensure(condition: unknown, reason: string, code?: string): asserts condition {
+  if (!condition) throw new CheckFailure(reason, code);
+}
+
+/** A prerequisite of the check: when it does not hold the check is `blocked` (reason: what failed). */
+export function prerequisite(condition: unknown, reason: string): asserts condition {
+  if (!condition) throw new CheckBlocked(reason);
 }

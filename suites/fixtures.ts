@@ -16,7 +16,7 @@ import { writeLabEvidence } from '../harness/report/lab-evidence.js';
 import { labProgressToReporter } from '../harness/report/progress.js';
 import { RUN_SETTINGS_ENV, readRunSettings, type RunSettings } from '../harness/run/settings.js';
 import { loadTopology, type ProxyMode, type QuirkName, type Topology } from '../harness/topology/index.js';
-import { CheckFailure, EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
+import { CheckBlocked, CheckFailure, EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
 
 export interface CheckFixtures {
   lab: Lab;
@@ -191,8 +191,12 @@ export function check(id: string, title: string, body: (fixtures: CheckFixtures)
         evidence.record('error', error.message);
         return;
       }
+      if (recordFailures && error instanceof CheckBlocked) {
+        evidence.record('blocked', `blocked: ${error.message}`);
+        return;
+      }
       if (!(error instanceof CheckFailure) || !recordFailures) throw error;
-      evidence.record('failed', error.message);
+      evidence.record('failed', error.message, error.code);
       return;
     }
     if (!evidence.reason) evidence.pass('all assertions held');

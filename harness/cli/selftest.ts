@@ -77,7 +77,7 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
   // Requirements that ran but that no faulty proxy in this self-test is built to break: a gap in the
   // negative controls, said out loud rather than hidden.
   const ranIds = new Set(raw.checks.filter((record) => record.status !== 'not-applicable').map((record) => record.requirement));
-  const targeted = new Set([...runnable.flatMap((proxy) => proxy.breaks ?? []), ...worlds.flatMap((quirk) => QUIRKS[quirk].breaks)]);
+  const targeted = new Set([...runnable.flatMap((proxy) => Object.keys(proxy.breaks ?? {})), ...worlds.flatMap((quirk) => Object.keys(QUIRKS[quirk].breaks))]);
   const uncontrolled = [...ranIds].filter((id) => !targeted.has(id)).sort();
   if (uncontrolled.length) process.stdout.write(`${paint('not-covered', 'no faulty proxy or world yet')} for: ${uncontrolled.join(', ')} (their checks assert a refused case themselves where they can)\n`);
   const deviations = verdicts.filter((verdict) => !verdict.ok).length;
@@ -99,13 +99,13 @@ const worldName = (quirk: QuirkName) => `world:${quirk}`;
 /** A faulty world seen as the self-test sees a faulty proxy: a name, its modes and its targets. */
 function worldAsProxy(quirk: QuirkName): ProxyImplementation {
   const spec = QUIRKS[quirk];
-  return { name: worldName(quirk), kind: 'faulty', description: spec.description, modes: [], breaks: [...spec.breaks], start: () => Promise.reject(new Error('a faulty world is not a proxy')) };
+  return { name: worldName(quirk), kind: 'faulty', description: spec.description, modes: [], breaks: { ...spec.breaks }, start: () => Promise.reject(new Error('a faulty world is not a proxy')) };
 }
 
 /** Requirements a run of this proxy in this mode must fail: its targets (faulty) or recorded findings (reference). */
 function expectedFailures(proxy: ProxyImplementation, mode: string, records: CheckRecord[]): string[] {
   const ran = new Set(records.filter((record) => record.status !== 'not-applicable').map((record) => record.requirement));
-  if (proxy.kind === 'faulty') return (proxy.breaks ?? []).filter((id) => ran.has(id)).sort();
+  if (proxy.kind === 'faulty') return Object.keys(proxy.breaks ?? {}).filter((id) => ran.has(id)).sort();
   return [...ran].filter((id) => expectationFor(proxy, id, mode)).sort();
 }
 

@@ -1,7 +1,10 @@
 import type { ProxyContract } from './contract/schema.js';
 
-/** reference: ours, must pass; faulty: a negative control; external: someone's proxy under test (exec:, image:). */
-export type ProxyKind = 'reference' | 'faulty' | 'external';
+/**
+ * reference: ours, must pass; faulty: a negative control; benign: differs from the reference but is
+ * correct, must pass every check (a benign control); external: someone's proxy under test (exec:, image:).
+ */
+export type ProxyKind = 'reference' | 'faulty' | 'benign' | 'external';
 
 export interface StartedProxy {
   /** The proxy's own log lines: evidence in the report. */
@@ -14,8 +17,11 @@ export interface ProxyImplementation {
   kind: ProxyKind;
   description: string;
   modes: ('bridge' | 'tunnel' | 'forward')[];
-  /** Faulty proxies: the requirement IDs they are built to break (and nothing else). */
-  breaks?: string[];
+  /**
+   * Faulty proxies: the requirements they are built to break (and nothing else), each with the reason
+   * code of the assertion that must fail — requirement ID → code (see `ensure` in suites/evidence.ts).
+   */
+  breaks?: Record<string, string>;
   /** Reference proxies: results known to differ from the requirement, with the reason. */
   expectations?: Expectation[];
   /** Binaries this proxy needs on PATH (for `ibcm-lab doctor` and a clear error when missing). */

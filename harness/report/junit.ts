@@ -7,7 +7,10 @@
 //   error             → <error type="could-not-run">: nothing was learnt about the proxy
 //   not-applicable    → <skipped message="…">
 //   not-covered       → <skipped message="not yet covered …"> (never a pass)
-//   expected-failure  → a passing testcase whose system-out says it is an expected failure and why
+//   blocked           → <skipped message="blocked: …">: a prerequisite failed (named); nothing was
+//                       learnt about this requirement — never a pass
+//   expected-failure  → <skipped message="expected failure: …">: a recorded finding of a reference
+//                       proxy, the requirement did not hold — never a pass
 // Skipping this schema cost h2spec its JUnit consumers (summerwind/h2spec#123): test/report checks
 // the output against the XSD.
 import { appliesIn } from '../catalog/index.js';
@@ -82,7 +85,9 @@ function testcaseOf(result: RequirementResult): Testcase {
     case 'passed':
       return { ...base, out: `passed: ${result.reason}\n${evidence}` };
     case 'expected-failure':
-      return { ...base, out: `expected failure (recorded for this proxy; does not fail the run): ${result.reason}\n${evidence}` };
+      return { ...base, outcome: { element: 'skipped', message: `expected failure: ${result.reason}` }, out: `expected failure (recorded for this proxy; the requirement did not hold, this does not fail the run): ${result.reason}\n${evidence}` };
+    case 'blocked':
+      return { ...base, outcome: { element: 'skipped', message: result.reason.startsWith('blocked') ? result.reason : `blocked: ${result.reason}` }, out: `${result.reason}\n${evidence}` };
     case 'failed':
       return { ...base, outcome: { element: 'failure', type: 'failed', message: result.reason, text: `${result.reason}\n\n${evidence}` } };
     case 'unexpected-pass':

@@ -34,9 +34,10 @@ export default class IbcmReporter implements Reporter {
     const mode = metadata.mode ?? test.parent.project()?.name ?? 'unknown';
     const proxy = metadata.proxy ?? readRunSettings().proxy;
     const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
-    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; verdict?: 'failed' | 'error' }) : undefined;
+    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; code?: string; verdict?: 'failed' | 'error' | 'blocked' }) : undefined;
     let status: Verdict;
     let reason: string;
+    let code: string | undefined;
     if (result.status === 'skipped') {
       status = 'not-applicable';
       reason = test.annotations.find((annotation) => annotation.type === 'skip')?.description ?? result.annotations?.find?.((annotation) => annotation.type === 'skip')?.description ?? 'skipped';
@@ -44,6 +45,7 @@ export default class IbcmReporter implements Reporter {
       // Recorded, not thrown, so the worker (and its lab) lives on.
       status = evidence.verdict;
       reason = evidence.reason ?? evidence.verdict;
+      code = evidence.code;
     } else if (result.status === 'passed') {
       status = 'passed';
       reason = evidence?.reason ?? 'passed';
@@ -52,7 +54,7 @@ export default class IbcmReporter implements Reporter {
       status = /LabStartError/.test(message) ? 'error' : 'failed';
       reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
     }
-    const record: CheckRecord = { requirement, also, proxy, mode, project: test.parent.project()?.name, title: test.title, file: relative(this.rootDir, specFileOf(test)), status, reason, durationMs: result.duration, evidence };
+    const record: CheckRecord = { requirement, also, proxy, mode, project: test.parent.project()?.name, title: test.title, file: relative(this.rootDir, specFileOf(test)), status, reason, ...(code ? { code } : {}), durationMs: result.duration, evidence };
     this.checks.push(record);
     const width = Math.max(20, (process.stdout.columns || 120) - 60);
     const where = test.parent.project()?.name ?? mode;

@@ -1,10 +1,11 @@
 // The run's results, as `--json` writes them and the table and reports read them. One entry per
-// requirement per mode. Statuses: passed, failed, error (could not run), not-applicable (the
+// requirement per mode. Statuses: passed, failed, blocked (a prerequisite of the check failed, named
+// in the reason: nothing was learnt about the requirement), error (could not run), not-applicable (the
 // requirement does not apply in that mode), not-covered (no check exists yet — never a pass),
 // expected-failure (a reference proxy's recorded finding, with its reason) and unexpected-pass
 // (a recorded finding that no longer holds — it fails the run so the record stays true).
 
-export type Verdict = 'passed' | 'failed' | 'error' | 'not-applicable' | 'expected-failure' | 'unexpected-pass';
+export type Verdict = 'passed' | 'failed' | 'blocked' | 'error' | 'not-applicable' | 'expected-failure' | 'unexpected-pass';
 
 /** What the Playwright reporter records per check. */
 export interface CheckRecord {
@@ -18,6 +19,8 @@ export interface CheckRecord {
   file: string;
   status: Verdict;
   reason: string;
+  /** A failed check's reason code: which assertion failed (see suites/evidence.ts). */
+  code?: string;
   durationMs: number;
   evidence?: unknown;
 }
@@ -52,13 +55,13 @@ export interface RunResults {
   modes: string[];
   grep: string | null;
   topology: { name: string; digest: string; source: string };
-  summary: { passed: number; failed: number; error: number; notApplicable: number; notCovered: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
+  summary: { passed: number; failed: number; blocked?: number; error: number; notApplicable: number; notCovered: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
   results: RequirementResult[];
   notCovered: { requirement: string; title: string }[];
   errors: string[];
 }
 
-const RANK: Record<Verdict, number> = { error: 5, 'unexpected-pass': 4, failed: 3, 'expected-failure': 2, passed: 1, 'not-applicable': 0 };
+const RANK: Record<Verdict, number> = { error: 6, 'unexpected-pass': 5, failed: 4, blocked: 3, 'expected-failure': 2, passed: 1, 'not-applicable': 0 };
 
 /** A requirement's verdict in a mode is its worst check's (several checks may cover one ID). */
 export function combine(checks: CheckRecord[]): { status: Verdict; reason: string } {

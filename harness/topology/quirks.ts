@@ -9,8 +9,11 @@
 export interface QuirkSpec {
   /** What goes wrong, in the customer's words. */
   description: string;
-  /** Requirements a run with this quirk must fail (the self-test's targets). */
-  breaks: string[];
+  /**
+   * Requirements a run with this quirk must fail (the self-test's targets), each with the reason
+   * code of the assertion that must fail (see `ensure` in suites/evidence.ts).
+   */
+  breaks: Record<string, string>;
   /** Modes the self-test runs the quirk in (one is usually enough: the world is wrong in all of them). */
   selftestModes: ('bridge' | 'tunnel' | 'forward' | 'direct')[];
 }
@@ -20,77 +23,77 @@ export const QUIRKS = {
     description: 'the internet view of DNS also answers the intranet names (a split-horizon zone that is not split)',
     // A leak makes internet clients find the DC and believe they are inside, so every location check fails too —
     // also LOC-MP-REFRESH: on the internet the client "finds" its intranet MP and never needs the internet MP it learned.
-    breaks: ['LOC-DNS', 'LOC-DETECT-INTERNET', 'LOC-DETECT-INTRANET', 'LOC-SWITCH', 'LOC-RESUME', 'LOC-MP-REFRESH'],
+    breaks: { 'LOC-DNS': '?', 'LOC-DETECT-INTERNET': '?', 'LOC-DETECT-INTRANET': '?', 'LOC-SWITCH': '?', 'LOC-RESUME': '?', 'LOC-MP-REFRESH': '?' },
     selftestModes: ['direct'],
   },
   // FEAT / ROLE quirks: a site or MP that offers internet clients what is not supported on the
   // internet (seed 000), or a secondary site that takes them (effects in harness/lab/site-roles.ts).
   'mp-hands-intranet-only-policy-to-internet-clients': {
     description: 'the management point hands policies flagged IntranetOnly to internet clients too',
-    breaks: ['FEAT-INTRANET-ONLY-POLICY'],
+    breaks: { 'FEAT-INTRANET-ONLY-POLICY': '?' },
     selftestModes: ['direct'],
   },
   'mp-offers-os-deployment-to-internet-clients': {
     description: 'the management point assigns a task sequence that applies an OS image to internet clients',
-    breaks: ['FEAT-NO-OSD'],
+    breaks: { 'FEAT-NO-OSD': '?' },
     selftestModes: ['direct'],
   },
   'mp-hands-user-policy-without-windows-auth': {
     description: 'the internet management point hands user policy to requests it did not authenticate with Windows authentication',
-    breaks: ['FEAT-USER-POLICY'],
+    breaks: { 'FEAT-USER-POLICY': '?' },
     selftestModes: ['direct'],
   },
   'site-pushes-client-to-internet-clients': {
     description: 'the site starts client push installations to clients managed on the internet',
-    breaks: ['FEAT-NO-CLIENT-PUSH'],
+    breaks: { 'FEAT-NO-CLIENT-PUSH': '?' },
     selftestModes: ['direct'],
   },
   'site-wakes-internet-clients': {
     description: 'the site sends Wake-on-LAN packets for clients managed on the internet',
-    breaks: ['FEAT-NO-WOL'],
+    breaks: { 'FEAT-NO-WOL': '?' },
     selftestModes: ['direct'],
   },
   'site-remote-controls-internet-clients': {
     description: 'the site starts remote control sessions to clients managed on the internet',
-    breaks: ['FEAT-NO-REMOTE-CONTROL'],
+    breaks: { 'FEAT-NO-REMOTE-CONTROL': '?' },
     selftestModes: ['direct'],
   },
   'mp-assigns-internet-clients-automatically': {
     description: 'the internet management point answers automatic site assignment (SMSSITECODE=AUTO) by boundaries',
-    breaks: ['FEAT-NO-AUTO-SITE'],
+    breaks: { 'FEAT-NO-AUTO-SITE': '?' },
     selftestModes: ['direct'],
   },
   'mp-lets-internet-clients-roam': {
     description: 'the management point applies boundary groups to internet clients and steers them to the closest DP',
-    breaks: ['FEAT-NO-ROAMING'],
+    breaks: { 'FEAT-NO-ROAMING': '?' },
     selftestModes: ['direct'],
   },
   'secondary-site-accepts-internet-clients': {
     description: 'a secondary-site management point published on the internet serves internet clients',
-    breaks: ['ROLE-UNTRUSTED'],
+    breaks: { 'ROLE-UNTRUSTED': '?' },
     selftestModes: ['direct'],
   },
   // LOC / MOB quirks
   'mp-list-stale': {
     description: 'the management points cache the MP list they built at start: an internet MP added later never appears in it',
-    breaks: ['LOC-MP-REFRESH'],
+    breaks: { 'LOC-MP-REFRESH': '?' },
     selftestModes: ['direct'],
   },
   'intranet-dns-lacks-internet-names': {
     description: 'split-brain DNS: the intranet zone for the public domain lacks the site systems\' internet names, so internet-only clients and mobile devices on the intranet cannot reach their internet MP',
     // Every internet-only client standing on the intranet (computers and mobile devices) loses its MP.
-    breaks: ['MOB-INTERNET-ONLY', 'LOC-INTERNET-ONLY', 'LOC-WORKGROUP', 'LOC-MODE-FIXED'],
+    breaks: { 'MOB-INTERNET-ONLY': '?', 'LOC-INTERNET-ONLY': '?', 'LOC-WORKGROUP': '?', 'LOC-MODE-FIXED': '?' },
     selftestModes: ['direct'],
   },
   'internet-only-through-web-proxy': {
     description: 'the client network has no direct internet connection: only the web proxy resolves and reaches internet names',
     // Mobile devices need a direct connection (MOB-DIRECT); the internet view no longer answers internet FQDNs (LOC-DNS).
-    breaks: ['MOB-DIRECT', 'LOC-DNS'],
+    breaks: { 'MOB-DIRECT': '?', 'LOC-DNS': '?' },
     selftestModes: ['forward'],
   },
   'mp-accepts-any-device-certificate': {
     description: 'the device management point takes any certificate of the PKI for an enrolled mobile device, also a bridging proxy\'s own',
-    breaks: ['MOB-ENROLLED-NO-BRIDGE'],
+    breaks: { 'MOB-ENROLLED-NO-BRIDGE': '?' },
     selftestModes: ['bridge'],
   },
 } as const satisfies Record<string, QuirkSpec>;

@@ -6,7 +6,7 @@
 import type { IbcmClient } from '../../harness/client/index.js';
 import { FSP_STATE } from '../../harness/client/index.js';
 import type { Lab } from '../../harness/lab/index.js';
-import { ensure, type Evidence } from '../evidence.js';
+import { ensure, prerequisite, type Evidence } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { arrival, describeClientResult } from '../verify.js';
 import { mpListAttempt, named } from '../pki/support.js';
@@ -30,11 +30,11 @@ function ensureStateMessageArrived(lab: Lab, client: IbcmClient, stateId: number
 check('FSP-STATE', 'a client that cannot reach its MP for a certificate problem posts a state message to the FSP', async ({ lab, client, newClient, evidence }) => {
   const fsp = lab.siteSystem('fallback-status-point');
   const fspJournal = lab.journal(fsp.name);
-  ensure(client.profile.install.FSP, 'setup: the client was installed without FSP=');
+  prerequisite(client.profile.install.FSP, 'the client was installed without FSP=');
 
   const healthyMark = fspJournal.mark();
   const healthy = await mpListAttempt(lab, client, evidence);
-  ensure(healthy.exchange.status === 200, `setup: a healthy client could not reach its MP: ${describeClientResult(healthy.exchange)}`);
+  prerequisite(healthy.exchange.status === 200, `a healthy client could not reach its MP: ${describeClientResult(healthy.exchange)}`);
   ensure(client.fspReports.length === 0 && fspJournal.since(healthyMark).length === 0, 'a client that reached its MP posted a state message anyway');
 
   // The MP's certificate is refused: the client does not trust its root.
@@ -42,13 +42,13 @@ check('FSP-STATE', 'a client that cannot reach its MP for a certificate problem 
   const stranger = newClient({ ...lab.clientProfile(), trustedRootsPem: roots.untrusted });
   const strangerMark = { fsp: fspJournal.mark() };
   const refused = await mpListAttempt(lab, stranger, evidence);
-  ensure(refused.exchange.error, `setup: a client without the lab root reached the MP (${describeClientResult(refused.exchange)})`);
+  prerequisite(refused.exchange.error, `a client without the lab root reached the MP (${describeClientResult(refused.exchange)})`);
   const serverRefused = ensureStateMessageArrived(lab, stranger, FSP_STATE.serverCertificateRefused, strangerMark, evidence, `a client that refused the MP's certificate (${refused.exchange.error.code})`);
 
   // No usable client certificate (W:49): the only one in the store has expired.
   const expired = await lab.pki.issueClientCertificate({ variant: 'expired' });
   const withoutCertificate = newClient({ ...lab.clientProfile(), certificate: expired });
-  ensure(!withoutCertificate.transport.certificate, `setup: the client selected the expired certificate ${named(expired)}`);
+  prerequisite(!withoutCertificate.transport.certificate, `the client selected the expired certificate ${named(expired)}`);
   const noCertMark = { fsp: fspJournal.mark() };
   const noCert = await mpListAttempt(lab, withoutCertificate, evidence);
   let selection: string;

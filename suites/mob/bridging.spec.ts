@@ -7,7 +7,7 @@
 // result and the MP journal's TLS facts (whose certificate the MP saw).
 import { X509Certificate } from 'node:crypto';
 import { MOBILE_DEVICE_SYNC_PATH, MobileDeviceClient } from '../../harness/client/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult, proxyLogLines } from '../verify.js';
 import { closeAll, mobileDevice, sameSerial } from './support.js';
@@ -58,7 +58,7 @@ check('MOB-LEGACY-USER-AUTH', 'a bridge authenticates a legacy mobile client as 
     const journal = lab.journal(mp.name);
     const { device: legacy, certificate } = await mobileDevice(lab, 'legacy', 'internet', devices);
     const presented = new X509Certificate(certificate.certPem);
-    ensure(!/DNS:/.test(presented.subjectAltName ?? ''), `setup: the legacy client's certificate names a computer (${presented.subjectAltName})`);
+    prerequisite(!/DNS:/.test(presented.subjectAltName ?? ''), `the legacy client's certificate names a computer (${presented.subjectAltName})`);
     const mark = journal.mark();
     const result = await legacy.getMpList();
     evidence.sent(result.exchange);

@@ -5,7 +5,7 @@
 // it was asked by, from which address); the control in each is a computer client in the same place,
 // which the same assertions tell apart.
 import { detectNetworkLocation, managementPointAt, type MobileDeviceClient } from '../../harness/client/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult } from '../verify.js';
 import { closeAll, hostHeader, mobileDevice, remoteOf } from './support.js';
@@ -59,7 +59,7 @@ check('MOB-DIRECT', 'a mobile device reaches the site over a direct connection, 
       evidence.pass(`the mobile device reached ${mp.internetFqdn} directly: the MP journal shows its request from its own address ${device.profile.localAddress}`);
       return;
     }
-    ensure(device.ignoredWebProxy, 'setup: in forward mode the device\'s network has a web proxy to ignore');
+    prerequisite(device.ignoredWebProxy, 'in forward mode the device\'s network has a web proxy to ignore');
     // Control: a computer client with the same proxy setting goes through the web proxy, and the
     // MP's journal then shows another address — the assertion above tells the two apart.
     const computer = newClient(lab.clientProfile());

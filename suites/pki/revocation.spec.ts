@@ -3,7 +3,7 @@
 // the site's certificates against the CRL it fetches over HTTP from the CDP the certificate names —
 // by default, off with /NoCRLCheck — and fails closed when it cannot get a current one. The results
 // name the certificate, the CRL URL and what the client saw.
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult } from '../verify.js';
 import { crlFetchesSeen, ensureServed, ensureSiteRefusedClient, mpListAttempt, named, publishedCertificate, revocationSeen, terminator, type Attempt } from './support.js';
@@ -34,7 +34,7 @@ check('PKI-CRL-CLIENT-REVOKED', 'a revoked client certificate is refused by the 
   // Revoked before the site systems and the proxy read the CRL: every proxy has it in its CRL file.
   const revoked = lab.pki.revokedAtStart;
   const crl = lab.pki.crls().find((candidate) => candidate.revokedSerials.includes(revoked.serialNumber));
-  ensure(crl, `setup: ${named(revoked)} is not on the lab's CRL`);
+  prerequisite(crl, `${named(revoked)} is not on the lab's CRL`);
   const refused = await mpListAttempt(lab, newClient({ ...lab.clientProfile(), certificate: revoked }, { certificateSelection: 'present-as-is' }), evidence);
   const how = ensureSiteRefusedClient(mode, refused, revoked, /^CERT_REVOKED$/, `the revoked client certificate ${named(revoked)} (on ${crl.url}, CRL number ${crl.crlNumber})`);
   let later = '';
@@ -53,7 +53,7 @@ check('PKI-CRL-CLIENT-REVOKED', 'a revoked client certificate is refused by the 
 check('PKI-CRL-SERVER-REVOKED', 'a client that checks CRLs refuses a site system whose certificate is revoked', async ({ lab, mode, client, newClient, evidence, variantLab }) => {
   const good = await mpListAttempt(lab, client, evidence);
   ensureServed(good, 'setup: a server certificate that is not revoked');
-  ensure(good.exchange.tls?.revocation?.checked, 'setup: the client did not check the server certificate against its CRL');
+  prerequisite(good.exchange.tls?.revocation?.checked, 'the client did not check the server certificate against its CRL');
   let badLab = lab;
   let restore: (() => Promise<void>) | undefined;
   let where: string;
@@ -97,7 +97,7 @@ check('PKI-CDP-HTTP', 'the CRL is published over HTTP for internet clients; an L
 
   const ldapLab = await variantLab({ pki: { cdp: 'ldap-only' } });
   const certificate = publishedCertificate(ldapLab);
-  ensure(certificate.crlUrls.every((url) => url.startsWith('ldap:')), `setup: the LDAP-only lab's certificate names ${certificate.crlUrls.join(', ')}`);
+  prerequisite(certificate.crlUrls.every((url) => url.startsWith('ldap:')), `the LDAP-only lab's certificate names ${certificate.crlUrls.join(', ')}`);
   const failed = await mpListAttempt(ldapLab, newClient(ldapLab.clientProfile()), evidence);
   const saw = ensureRevocationRefusal(failed, 'CERT_REV_FAILED', `a CRL-checking client and ${named(certificate)}, whose only CDP is ${certificate.crlUrls[0]}`);
   const unchecked = await mpListAttempt(ldapLab, newClient(noCrlCheckProfile(ldapLab)), evidence);

@@ -6,7 +6,7 @@ import type { Exchange, IbcmClient } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab, LabCertificateFacts } from '../../harness/lab/index.js';
 import type { ProxyMode } from '../../harness/topology/index.js';
-import { ensure, type Evidence } from '../evidence.js';
+import { ensure, prerequisite, type Evidence } from '../evidence.js';
 import { describeClientResult } from '../verify.js';
 
 export const MP = 'mp1';
@@ -57,8 +57,12 @@ export function terminator(mode: ProxyMode): string {
 }
 
 /** The client completed the exchange and the MP served it. */
-export function ensureServed(attempt: Attempt, what: string): void {
-  ensure(attempt.exchange.status === 200 && attempt.received.length > 0, `${what}: the MP list did not come through (${describeClientResult(attempt.exchange)}; the MP received ${attempt.received.length} request(s))`);
+/** A `what` starting "setup: " is the check's positive control: when it fails, the check is blocked. */
+export function ensureServed(attempt: Attempt, what: string, code = 'not-served'): void {
+  const served = attempt.exchange.status === 200 && attempt.received.length > 0;
+  const reason = `${what.replace(/^setup: /, '')}: the MP list did not come through (${describeClientResult(attempt.exchange)}; the MP received ${attempt.received.length} request(s))`;
+  if (what.startsWith('setup: ')) prerequisite(served, reason);
+  else ensure(served, reason, code);
 }
 
 /**

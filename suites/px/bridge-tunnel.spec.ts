@@ -3,7 +3,7 @@
 // connection; a tunnel passes the client's TLS through untouched; either way the MP identifies
 // clients by their signed messages, never the TLS peer.
 import type { Lab } from '../../harness/lab/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult, siteReason } from '../verify.js';
 
@@ -50,7 +50,7 @@ check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own ident
   const [first, second] = [newClient('ws01'), newClient('ws02')];
   const registrations = await Promise.all([first.register(), second.register()]);
   registrations.forEach((registration) => evidence.sent(registration.exchange));
-  ensure(first.smsId && second.smsId, `setup: registration failed: ${registrations.map((r) => describeClientResult(r.exchange) + siteReason(r.exchange)).join('; ')}`);
+  prerequisite(first.smsId && second.smsId, `registration failed: ${registrations.map((r) => describeClientResult(r.exchange) + siteReason(r.exchange)).join('; ')}`);
   ensure(first.smsId !== second.smsId, `both clients were registered under the same SMSID ${first.smsId}: the MP took the proxy for the client`);
   const replies = await Promise.all([first.requestAssignments(), second.requestAssignments()]);
   replies.forEach((reply) => evidence.sent(reply.exchange));

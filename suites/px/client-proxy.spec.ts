@@ -1,12 +1,12 @@
 // PX-CLIENT-PROXY: internet clients work through a client-side web proxy (HTTP CONNECT) as well as
 // with a direct connection (seed 000). The proxy's log shows the CONNECT; the MP sees the client's
 // own certificate, since CONNECT leaves TLS end to end.
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult, proxyLogLines, siteReason } from '../verify.js';
 
 check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and gets policy', async ({ lab, client, evidence }) => {
-  ensure(client.profile.webProxy, 'setup: the client has no web proxy in forward mode');
+  prerequisite(client.profile.webProxy, 'the client has no web proxy in forward mode');
   const journal = lab.journal('mp1');
   const mark = journal.mark();
   const registration = await client.register();

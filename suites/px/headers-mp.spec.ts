@@ -2,7 +2,7 @@
 // research W:3, W:4, W:20). The CCMClient* headers sign policy-body requests; without them the
 // MP refuses the client. The docs spell one of them `CCMClientTimestampsSignature` — a typo
 // (W:4): the client sends the real header and, to catch allow-lists copied from the docs, both.
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { arrival, describeClientResult, responseHeader, siteReason } from '../verify.js';
 
@@ -12,10 +12,10 @@ async function signedPolicyRequest(fixtures: CheckFixtures, header: string): Pro
   const { client, lab, evidence } = fixtures;
   const registration = await client.register();
   evidence.sent(registration.exchange);
-  ensure(client.smsId, `setup: registration failed, ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}`);
+  prerequisite(client.smsId, `registration failed, ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}`);
   const assignments = await client.requestAssignments();
   evidence.sent(assignments.exchange);
-  ensure(assignments.assignments.length > 0, `setup: no policy assignments, ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`);
+  prerequisite(assignments.assignments.length > 0, `no policy assignments, ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`);
   const journal = lab.journal(MP);
   const mark = journal.mark();
   const policy = await client.getPolicyBody(assignments.assignments[0]!, { documentedSpelling: true });

@@ -6,7 +6,7 @@
 import { fspStateMessage } from '../../harness/ccm-messaging/index.js';
 import type { Exchange, IbcmClient } from '../../harness/client/index.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { arrival, describeClientResult, responseIntact } from '../verify.js';
 
@@ -33,7 +33,7 @@ async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 
 /** NTLM Negotiate → 401 Challenge on the catalog; returns the Authorization header for the next request on that connection. */
 async function windowsAuthorization(fixtures: CheckFixtures, client: IbcmClient): Promise<[string, string]> {
   const account = client.profile.account;
-  ensure(account, `setup: ${client.profile.computerName} has no domain account for the catalog's Windows authentication`);
+  prerequisite(account, `${client.profile.computerName} has no domain account for the catalog's Windows authentication`);
   const negotiate = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Authorization', createNegotiate()]] }, client.originOf('application-catalog'));
   fixtures.evidence.sent(negotiate);
   const challenge = negotiate.responseHeaders?.filter(([name]) => name === 'www-authenticate').map(([, value]) => value) ?? [];
@@ -63,7 +63,7 @@ check('PX-VERB-APPCAT-POST', 'POST reaches the Application Catalog (an applicati
   const page = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], await windowsAuthorization(fixtures, client)] }, client.originOf('application-catalog'));
   evidence.sent(page);
   const applicationId = /name="applicationId" value="([^"]+)"/.exec(page.responseBody?.toString() ?? '')?.[1];
-  ensure(applicationId, `setup: the catalog page did not list an application: ${describeClientResult(page)}`);
+  prerequisite(applicationId, `the catalog page did not list an application: ${describeClientResult(page)}`);
   const exchange = await reaches(fixtures, 'application-catalog', (origin) => client.send({ method: 'POST', target: '/CMApplicationCatalog/Request', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: `applicationId=${encodeURIComponent(applicationId)}` }, origin), 200);
   evidence.pass(`POST /CMApplicationCatalog/Request for ${applicationId} reached the catalog byte-exact and was acknowledged (${exchange.responseBodyLength} bytes)`);
 });

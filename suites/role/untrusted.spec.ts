@@ -11,7 +11,7 @@ import { CCM_USER_AGENT, scanForUpdates, type Exchange, type IbcmClient } from '
 import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { describeClientResult, siteReason } from '../verify.js';
 
@@ -78,7 +78,7 @@ check('ROLE-UNTRUSTED', 'primary-site roles accept internet clients; a secondary
   // Secondary site: an MP of a secondary site, published on the internet by mistake.
   const variant = await variantLab({ secondarySiteManagementPoint: true });
   const secondary = variant.siteSystems.find((system) => system.kind === 'management-point' && system.name.startsWith('smp'));
-  ensure(secondary?.internetFqdn, 'setup: the lab variant has no secondary-site MP');
+  prerequisite(secondary?.internetFqdn, 'the lab variant has no secondary-site MP');
   const port = secondary.services.find((service) => service.service === 'https')!.port;
   const journal = variant.journal(secondary.name);
   const outside = newClient(variant.clientProfile());
@@ -89,7 +89,7 @@ check('ROLE-UNTRUSTED', 'primary-site roles accept internet clients; a secondary
   const seen = journal.since(mark);
   evidence.received(`${secondary.name} (secondary site, internet client)`, seen);
   evidence.proxyLines('secondary-site variant', variant.proxyLog());
-  ensure(seen.length >= 2 && seen.every((entry) => hostOf(entry) === secondary.internetFqdn), `setup: the secondary-site MP's journal does not show the internet client's requests by ${secondary.internetFqdn} (${seen.map(hostOf).join(', ') || 'nothing'}; client: ${describeClientResult(list)})`);
+  prerequisite(seen.length >= 2 && seen.every((entry) => hostOf(entry) === secondary.internetFqdn), `the secondary-site MP's journal does not show the internet client's requests by ${secondary.internetFqdn} (${seen.map(hostOf).join(', ') || 'nothing'}; client: ${describeClientResult(list)})`);
   const served = seen.filter((entry) => entry.response.status < 400);
   ensure(served.length === 0 && !outside.smsId, `the secondary-site MP ${secondary.name} accepted the internet client: ${served.map((entry) => `${entry.method} ${entry.target} → ${entry.response.status}`).join(', ')}${outside.smsId ? ` (registered as ${outside.smsId})` : ''}`);
   const refusal = seen[0]!.response.headers.find(([name]) => name.toLowerCase() === 'x-ibcm-lab-reason')?.[1] ?? `HTTP ${seen[0]!.response.status}`;

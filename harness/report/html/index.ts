@@ -28,6 +28,7 @@ type CellVerdict = Verdict | 'not-covered';
 const VERDICTS: Record<CellVerdict, { symbol: string; label: string }> = {
   passed: { symbol: '✔', label: 'passed' },
   failed: { symbol: '✘', label: 'failed' },
+  blocked: { symbol: '⊘', label: 'blocked' },
   error: { symbol: '!', label: 'could not run' },
   'unexpected-pass': { symbol: '⚠', label: 'unexpected pass' },
   'expected-failure': { symbol: '≈', label: 'expected failure' },
@@ -52,6 +53,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   const counts: [CellVerdict, number][] = [
     ['passed', s.passed],
     ['failed', s.failed],
+    ['blocked', s.blocked ?? 0],
     ['error', s.error],
     ['unexpected-pass', s.unexpectedPasses],
     ['expected-failure', s.expectedFailures],
