@@ -188,7 +188,7 @@ export function buildResults(input: BuildInput): RunResults {
       const checks = byKey.get(`${id}\u0000${mode}`);
       if (!checks) continue;
       const requirement = requirementById(id)!;
-      let { status, reason } = combine(checks);
+      let { status, reason, code } = combine(checks);
       const expectation = mode === 'direct' ? undefined : expectationFor(input.proxy, id, mode);
       if (expectation && status === 'failed') {
         status = 'expected-failure';
@@ -197,14 +197,16 @@ export function buildResults(input: BuildInput): RunResults {
         status = 'unexpected-pass';
         reason = `recorded as failing for ${input.proxy.name} (${expectation.reason}) but it passed: update the proxy's expectations`;
       }
-      results.push({ requirement: id, title: requirement.title, strength: requirement.strength, mode, status, reason, checks: checks.map(({ title, file, status: s, reason: r, durationMs, evidence }) => ({ title, file, status: s, reason: r, durationMs, evidence })) });
+      results.push({ requirement: id, title: requirement.title, strength: requirement.strength, mode, status, reason, ...(code && status !== 'passed' ? { code } : {}), checks: checks.map(({ title, file, status: s, reason: r, code: c, durationMs, evidence }) => ({ title, file, status: s, reason: r, ...(c ? { code: c } : {}), durationMs, evidence })) });
     }
   }
   const covered = new Set(input.raw.checks.map((record) => record.requirement));
   const notCovered = input.selected.filter((id) => !covered.has(id) && input.modes.some((mode) => appliesIn(id, mode))).map((id) => ({ requirement: id, title: requirementById(id)!.title }));
   const count = (status: string) => results.filter((result) => result.status === status).length;
   const errors = [...input.raw.errors];
-  const requiredFailed = results.some((result) => (result.status === 'failed' && result.strength === 'required') || result.status === 'unexpected-pass');
+  // A blocked required check did not hold either: its prerequisite failed (and is named in its reason).
+  const requiredFailed = results.some((result) => ((result.status === 'failed' || result.status === 'blocked') && result.strength === 'required') || result.status === 'unexpected-pass');
+  const requiredNotHeld = results.filter((result) => result.strength === 'required' && (result.status === 'failed' || result.status === 'blocked' || result.status === 'expected-failure')).length;
   const ran = results.some((result) => result.status !== 'not-applicable');
   if (!ran && errors.length === 0) errors.push(input.grep ? `nothing ran: no check covers the requirements matching --grep "${input.grep}" yet` : 'nothing ran');
   const exitCode = count('error') > 0 || errors.length > 0 ? 2 : requiredFailed ? 1 : 0;
@@ -221,7 +223,7 @@ export function buildResults(input: BuildInput): RunResults {
     modes: input.modes,
     grep: input.grep,
     topology: input.topology,
-    summary: { passed: count('passed'), failed: count('failed'), error: count('error'), notApplicable: count('not-applicable'), notCovered: notCovered.length, expectedFailures: count('expected-failure'), unexpectedPasses: count('unexpected-pass'), exitCode },
+    summary: { passed: count('passed'), failed: count('failed'), blocked: count('blocked'), error: count('error'), requiredNotHeld, notApplicable: count('not-applicable'), notCovered: notCovered.length, expectedFailures: count('expected-failure'), unexpectedPasses: count('unexpected-pass'), exitCode },
     results,
     notCovered,
     errors,

@@ -4,7 +4,7 @@
 // an extra one a check that fails for the wrong reason. Prints the table and the mutation score.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { requirementById } from '../catalog/index.js';
+import { requirementById, requirements } from '../catalog/index.js';
 import { builtInProxies, type ProxyImplementation } from '../proxies/index.js';
 import { findBinary, missingBinaryMessage } from '../proxies/binaries.js';
 import type { CheckRecord } from '../report/results.js';
@@ -21,17 +21,32 @@ export interface SelftestOptions {
   proxies?: string;
 }
 
-interface ProjectVerdict {
+/** A target a negative control did not hit exactly: what was expected, and what the check said instead. */
+export interface Miss {
+  requirement: string;
+  code: string;
+  got: string;
+}
+
+export interface ProjectVerdict {
   proxy: string;
   kind: string;
   mode: string;
-  expected: string[];
-  failed: string[];
-  missed: string[];
+  /** Negative controls: requirement → reason code they must fail with (those that ran). Reference: recorded findings. */
+  expected: Record<string, string>;
+  /** Targets that failed with exactly their code. */
+  kills: string[];
+  missed: Miss[];
+  /** Requirements that failed although not targeted (with their code). */
   extra: string[];
+  /** Checks blocked by a failed prerequisite: not a kill, and a deviation for a proxy that must pass. */
+  blocked: string[];
   errors: string[];
   ok: boolean;
 }
+
+/** A target code not pinned yet: any failure of the requirement counts, but not as an exact kill. */
+export const UNPINNED = '?';
 
 export async function selftestCommand(options: SelftestOptions): Promise<number> {
   const workers = parseWorkers(options.workers);
@@ -60,29 +75,27 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
   const verdicts: ProjectVerdict[] = projects.map((project) => {
     const quirk = project.quirks?.[0] as QuirkName | undefined;
     const proxy: ProxyImplementation = quirk ? worldAsProxy(quirk) : builtInProxies.find((candidate) => candidate.name === project.proxy)!;
-    const records = byProject.get(project.name) ?? [];
-    const failed = [...new Set(records.filter((record) => record.status === 'failed').map((record) => record.requirement))].sort();
-    const errors = [...new Set(records.filter((record) => record.status === 'error').map((record) => record.reason))];
-    const expected = expectedFailures(proxy, project.mode, records);
-    const missed = expected.filter((id) => !failed.includes(id));
-    const extra = failed.filter((id) => !expected.includes(id));
-    if (records.length === 0) errors.push('no check ran');
-    return { proxy: proxy.name, kind: project.mode === 'direct' && !quirk ? 'control' : proxy.kind, mode: project.mode, expected, failed, missed, extra, errors, ok: missed.length === 0 && extra.length === 0 && errors.length === 0 };
+    const kind = project.mode === 'direct' && !quirk ? 'control' : proxy.kind;
+    return judgeProject(proxy, kind, project.mode, byProject.get(project.name) ?? []);
   });
 
   const faulty = verdicts.filter((verdict) => verdict.kind === 'faulty');
   const caught = faulty.filter((verdict) => verdict.ok).length;
+  const targets = faulty.reduce((sum, verdict) => sum + Object.keys(verdict.expected).length, 0);
+  const exactKills = faulty.reduce((sum, verdict) => sum + verdict.kills.length, 0);
   process.stdout.write(renderSelftest(verdicts, missing.map((item) => `${item.proxy.name}: ${missingBinaryMessage(item.binary)}`)));
-  process.stdout.write(`\n${bold('mutation score')}: ${caught}/${faulty.length} faulty proxy and world runs caught exactly (${faulty.length ? Math.round((100 * caught) / faulty.length) : 0}%)\n`);
+  process.stdout.write(`\n${bold('mutation score')}: ${caught}/${faulty.length} faulty proxy and world runs caught exactly (${percent(caught, faulty.length)}); ${exactKills}/${targets} targets failed for their stated reason (${percent(exactKills, targets)})\n`);
+  const benign = verdicts.filter((verdict) => verdict.kind === 'benign' || verdict.kind === 'reference' || verdict.kind === 'control');
+  process.stdout.write(`${bold('benign and reference controls')}: ${benign.filter((verdict) => verdict.ok).length}/${benign.length} clean (no false failure, nothing blocked)\n`);
   // Requirements that ran but that no faulty proxy in this self-test is built to break: a gap in the
   // negative controls, said out loud rather than hidden.
-  const ranIds = new Set(raw.checks.filter((record) => record.status !== 'not-applicable').map((record) => record.requirement));
-  const targeted = new Set([...runnable.flatMap((proxy) => Object.keys(proxy.breaks ?? {})), ...worlds.flatMap((quirk) => Object.keys(QUIRKS[quirk].breaks))]);
-  const uncontrolled = [...ranIds].filter((id) => !targeted.has(id)).sort();
-  if (uncontrolled.length) process.stdout.write(`${paint('not-covered', 'no faulty proxy or world yet')} for: ${uncontrolled.join(', ')} (their checks assert a refused case themselves where they can)\n`);
-  const deviations = verdicts.filter((verdict) => !verdict.ok).length;
+  // Judged over every built-in control, not only those this run selected, so --proxies cannot hide one.
+  const uncontrolled = requirementsWithoutNegativeControl();
+  if (uncontrolled.length) process.stdout.write(`${paint('failed', 'no negative control')} for: ${uncontrolled.join(', ')}\n`);
+  else process.stdout.write(`every requirement of the catalog has a negative control (a faulty proxy or world that must fail it)\n`);
+  const deviations = verdicts.filter((verdict) => !verdict.ok).length + (uncontrolled.length > 0 ? 1 : 0);
   const exitCode = raw.errors.length > 0 || missing.length > 0 || verdicts.some((verdict) => verdict.errors.length > 0) ? 2 : deviations > 0 ? 1 : 0;
-  const report = { schema: 'ibcm-lab/selftest@1', runId: run.runId, startedAt: run.startedAt.toISOString(), finishedAt: new Date().toISOString(), versions: versions(), mutationScore: { caught, total: faulty.length }, uncontrolledRequirements: uncontrolled, verdicts, missingBinaries: missing.map((item) => ({ proxy: item.proxy.name, binary: item.binary })), errors: raw.errors, exitCode };
+  const report = { schema: 'ibcm-lab/selftest@1', runId: run.runId, startedAt: run.startedAt.toISOString(), finishedAt: new Date().toISOString(), versions: versions(), mutationScore: { caught, total: faulty.length, exactKills, targets }, uncontrolledRequirements: uncontrolled, verdicts, missingBinaries: missing.map((item) => ({ proxy: item.proxy.name, binary: item.binary })), errors: raw.errors, exitCode };
   writeFileSync(join(run.runDir, 'selftest.json'), JSON.stringify(report, null, 2) + '\n');
   if (options.json) {
     const file = resolve(options.json);
@@ -90,7 +103,7 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   }
   for (const error of raw.errors) process.stderr.write(`ibcm-lab: ${error}\n`);
-  process.stdout.write(exitCode === 0 ? `${paint('passed', 'SELFTEST PASS')}  every reference proxy passed and every faulty proxy was caught by exactly its target requirements\n` : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`);
+  process.stdout.write(exitCode === 0 ? `${paint('passed', 'SELFTEST PASS')}  every reference and benign proxy passed and every faulty proxy and world was caught by exactly its target requirements, each for its stated reason\n` : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`);
   return exitCode;
 }
 
@@ -102,12 +115,56 @@ function worldAsProxy(quirk: QuirkName): ProxyImplementation {
   return { name: worldName(quirk), kind: 'faulty', description: spec.description, modes: [], breaks: { ...spec.breaks }, start: () => Promise.reject(new Error('a faulty world is not a proxy')) };
 }
 
-/** Requirements a run of this proxy in this mode must fail: its targets (faulty) or recorded findings (reference). */
-function expectedFailures(proxy: ProxyImplementation, mode: string, records: CheckRecord[]): string[] {
+/**
+ * One project's verdict. A negative control is caught exactly when every target that ran failed with
+ * its stated code and nothing else failed (blocked checks are neither kills nor deviations). A
+ * reference proxy must fail only its recorded findings; benign proxies and the direct control must
+ * pass every check — a failure or a blocked check there is a false failure.
+ */
+export function judgeProject(proxy: ProxyImplementation, kind: string, mode: string, records: CheckRecord[]): ProjectVerdict {
   const ran = new Set(records.filter((record) => record.status !== 'not-applicable').map((record) => record.requirement));
-  if (proxy.kind === 'faulty') return Object.keys(proxy.breaks ?? {}).filter((id) => ran.has(id)).sort();
-  return [...ran].filter((id) => expectationFor(proxy, id, mode)).sort();
+  const failedRecords = records.filter((record) => record.status === 'failed');
+  const failed = [...new Set(failedRecords.map((record) => record.requirement))].sort();
+  const blocked = [...new Set(records.filter((record) => record.status === 'blocked').map((record) => record.requirement))].sort();
+  const errors = [...new Set(records.filter((record) => record.status === 'error').map((record) => record.reason))];
+  if (records.length === 0) errors.push('no check ran');
+  const expected: Record<string, string> = {};
+  const kills: string[] = [];
+  const missed: Miss[] = [];
+  if (kind === 'faulty') {
+    for (const [id, code] of Object.entries(proxy.breaks ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      if (!ran.has(id)) continue;
+      expected[id] = code;
+      const hits = failedRecords.filter((record) => record.requirement === id);
+      if (hits.some((record) => code === UNPINNED || record.code === code)) {
+        if (code !== UNPINNED) kills.push(id);
+        continue;
+      }
+      const seen = records.filter((record) => record.requirement === id);
+      const got = hits.length ? hits.map((record) => `failed [${record.code ?? 'no code'}]: ${record.reason}`).join('; ') : seen.map((record) => `${record.status}${record.status === 'passed' ? '' : `: ${record.reason}`}`).join('; ') || 'did not run';
+      missed.push({ requirement: id, code, got });
+    }
+    if (Object.keys(expected).length === 0 && records.length > 0) errors.push(`none of its targets ran (${Object.keys(proxy.breaks ?? {}).join(', ') || 'it names none'})`);
+  } else {
+    for (const id of [...ran].sort()) {
+      const expectation = expectationFor(proxy, id, mode);
+      if (expectation) expected[id] = 'recorded finding';
+    }
+    for (const id of Object.keys(expected)) if (!failed.includes(id)) missed.push({ requirement: id, code: 'recorded finding', got: 'passed (update the proxy\'s expectations)' });
+  }
+  const extra = failed.filter((id) => !(id in expected)).map((id) => `${id} [${failedRecords.find((record) => record.requirement === id)?.code ?? 'no code'}]`);
+  const mustNotBlock = kind !== 'faulty';
+  const ok = missed.length === 0 && extra.length === 0 && errors.length === 0 && !(mustNotBlock && blocked.length > 0);
+  return { proxy: proxy.name, kind, mode, expected, kills, missed, extra, blocked, errors, ok };
 }
+
+/** Catalog requirements that no built-in faulty proxy or faulty world is built to break. */
+export function requirementsWithoutNegativeControl(): string[] {
+  const targeted = new Set([...builtInProxies.flatMap((proxy) => (proxy.kind === 'faulty' ? Object.keys(proxy.breaks ?? {}) : [])), ...quirkNames.flatMap((quirk) => Object.keys(QUIRKS[quirk].breaks))]);
+  return requirements.map((requirement) => requirement.id).filter((id) => !targeted.has(id)).sort();
+}
+
+const percent = (part: number, whole: number) => `${whole ? Math.round((100 * part) / whole) : 0}%`;
 
 function renderSelftest(verdicts: ProjectVerdict[], missing: string[]): string {
   const width = Math.max(24, ...verdicts.map((verdict) => `${verdict.proxy}/${verdict.mode}`.length));
@@ -115,16 +172,24 @@ function renderSelftest(verdicts: ProjectVerdict[], missing: string[]): string {
   for (const verdict of verdicts) {
     const name = verdict.kind === 'control' ? 'direct (control)' : `${verdict.proxy}/${verdict.mode}`;
     const status = verdict.ok ? paint('passed', '✔ ok') : verdict.errors.length ? paint('error', '! error') : paint('failed', '✘ deviates');
+    const unpinned = Object.entries(verdict.expected).filter(([, code]) => code === UNPINNED).map(([id]) => id);
     const detail = verdict.errors.length
       ? verdict.errors[0]!
       : [
-          verdict.kind === 'faulty' ? `caught by ${verdict.failed.length ? verdict.failed.join(', ') : 'nothing'}` : verdict.expected.length ? `expected failures: ${verdict.expected.join(', ')}` : `${verdict.failed.length ? 'failed ' + verdict.failed.join(', ') : 'all checks passed'}`,
-          verdict.missed.length ? `NOT caught: ${verdict.missed.join(', ')}` : '',
-          verdict.extra.length ? `also failed: ${verdict.extra.map((id) => `${id}${requirementById(id)?.strength === 'required' ? '' : ` (${requirementById(id)?.strength})`}`).join(', ')}` : '',
+          verdict.kind === 'faulty'
+            ? `caught by ${verdict.kills.length ? verdict.kills.map((id) => `${id} [${verdict.expected[id]}]`).join(', ') : 'nothing exactly'}${unpinned.length ? `; reason code not pinned: ${unpinned.join(', ')}` : ''}`
+            : Object.keys(verdict.expected).length
+              ? `expected failures: ${Object.keys(verdict.expected).join(', ')}`
+              : verdict.extra.length || verdict.blocked.length
+                ? ''
+                : 'all checks passed',
+          verdict.missed.length ? `NOT caught: ${verdict.missed.map((miss) => `${miss.requirement} [${miss.code}] — ${miss.got.slice(0, 160)}`).join('; ')}` : '',
+          verdict.extra.length ? `also failed: ${verdict.extra.map((id) => `${id}${requirementById(id.split(' ')[0]!)?.strength === 'required' ? '' : ` (${requirementById(id.split(' ')[0]!)?.strength})`}`).join(', ')}` : '',
+          verdict.blocked.length ? `blocked: ${verdict.blocked.join(', ')}` : '',
         ]
           .filter(Boolean)
           .join('; ');
-    lines.push(`${name.padEnd(width)}  ${verdict.kind.padEnd(9)}  ${status.padEnd(verdict.ok ? 10 : 10)}  ${detail}`);
+    lines.push(`${name.padEnd(width)}  ${verdict.kind.padEnd(9)}  ${status.padEnd(10)}  ${detail}`);
   }
   for (const item of missing) lines.push(paint('error', `! could not run ${item}`));
   return lines.join('\n') + '\n';

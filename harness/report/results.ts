@@ -38,7 +38,9 @@ export interface RequirementResult {
   mode: string;
   status: Verdict;
   reason: string;
-  checks: { title: string; file: string; status: Verdict; reason: string; durationMs: number; evidence?: unknown }[];
+  /** A failed requirement's reason code (the failing assertion). */
+  code?: string;
+  checks: { title: string; file: string; status: Verdict; reason: string; code?: string; durationMs: number; evidence?: unknown }[];
 }
 
 export interface RunResults {
@@ -55,7 +57,7 @@ export interface RunResults {
   modes: string[];
   grep: string | null;
   topology: { name: string; digest: string; source: string };
-  summary: { passed: number; failed: number; blocked?: number; error: number; notApplicable: number; notCovered: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
+  summary: { passed: number; failed: number; blocked?: number; error: number; /** Required requirement × mode cases that did not hold: failed, blocked, expected failures. */ requiredNotHeld?: number; notApplicable: number; notCovered: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
   results: RequirementResult[];
   notCovered: { requirement: string; title: string }[];
   errors: string[];
@@ -64,7 +66,7 @@ export interface RunResults {
 const RANK: Record<Verdict, number> = { error: 6, 'unexpected-pass': 5, failed: 4, blocked: 3, 'expected-failure': 2, passed: 1, 'not-applicable': 0 };
 
 /** A requirement's verdict in a mode is its worst check's (several checks may cover one ID). */
-export function combine(checks: CheckRecord[]): { status: Verdict; reason: string } {
+export function combine(checks: CheckRecord[]): { status: Verdict; reason: string; code?: string } {
   const worst = checks.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
-  return { status: worst.status, reason: worst.reason };
+  return { status: worst.status, reason: worst.reason, ...(worst.code ? { code: worst.code } : {}) };
 }

@@ -16,16 +16,16 @@ export function renderTable(results: RunResults, width = process.stdout.columns 
   if (results.notCovered.length > 0) {
     lines.push('', paint('not-covered', `${symbolOf('not-covered')} not yet covered (${results.notCovered.length}): `) + results.notCovered.map((item) => item.requirement).join(', '));
   }
-  const broke = results.results.filter((result) => result.status === 'failed' || result.status === 'error' || result.status === 'unexpected-pass');
+  const broke = results.results.filter((result) => result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass');
   if (broke.length > 0) {
     lines.push('', bold(`what made this run fail (${broke.length}):`));
-    for (const result of broke) lines.push(`${paint(result.status, `${symbolOf(result.status)} ${result.requirement} ${result.mode}`)}: ${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')}`);
+    for (const result of broke) lines.push(`${paint(result.status, `${symbolOf(result.status)} ${result.requirement} ${result.mode}`)}${result.code ? ` [${result.code}]` : ''}: ${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')}`);
   }
   for (const error of results.errors) lines.push(paint('error', `! ${error}`));
   const s = results.summary;
   lines.push(
     '',
-    `${bold(s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR')}  ${paint('passed', `${s.passed} passed`)}, ${paint('failed', `${s.failed} failed`)}, ${paint('error', `${s.error} could not run`)}, ${s.expectedFailures ? `${paint('expected-failure', `${s.expectedFailures} expected failures`)}, ` : ''}${s.unexpectedPasses ? `${paint('unexpected-pass', `${s.unexpectedPasses} unexpected passes`)}, ` : ''}${s.notApplicable} not applicable, ${s.notCovered} not yet covered — proxy ${results.proxy}, modes ${results.modes.join(', ')}${results.driver === 'docker' ? ', docker driver' : ''}, ${(results.durationMs / 1000).toFixed(1)} s, run ${results.runId}`,
+    `${bold(s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR')}  ${paint('passed', `${s.passed} passed`)}, ${paint('failed', `${s.failed} failed`)}, ${s.blocked ? `${paint('blocked', `${s.blocked} blocked`)}, ` : ''}${paint('error', `${s.error} could not run`)}, ${s.expectedFailures ? `${paint('expected-failure', `${s.expectedFailures} expected failures`)}, ` : ''}${s.unexpectedPasses ? `${paint('unexpected-pass', `${s.unexpectedPasses} unexpected passes`)}, ` : ''}${s.notApplicable} not applicable, ${s.notCovered} not yet covered${s.requiredNotHeld ? ` — ${s.requiredNotHeld} required check${s.requiredNotHeld === 1 ? '' : 's'} did not hold` : ''} — proxy ${results.proxy}, modes ${results.modes.join(', ')}${results.driver === 'docker' ? ', docker driver' : ''}, ${(results.durationMs / 1000).toFixed(1)} s, run ${results.runId}`,
   );
   return lines.join('\n') + '\n';
 }

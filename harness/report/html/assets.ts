@@ -32,6 +32,7 @@ table.matrix { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 .v-passed { background: #d8f3dc; color: #1b5e20; }
 .v-failed { background: #ffc9c9; color: #a50e0e; }
 .v-error { background: #e4cff5; color: #4a148c; }
+.v-blocked { background: repeating-linear-gradient(45deg, #ffe0b2 0 5px, #ffcc80 5px 10px); color: #7a3d00; }
 .v-not-applicable { background: #f2f2f2; color: #8a8a8a; }
 .v-not-covered { background: #fff1c2; color: #7a5b00; }
 .v-expected-failure { background: repeating-linear-gradient(135deg, #d3eef4 0 5px, #b9e2eb 5px 10px); color: #00535c; }
@@ -61,8 +62,8 @@ svg.topology .path { stroke: #1565c0; stroke-width: 1.6; }
 svg.topology .arrow-head { fill: #1565c0; }
 #cases { padding: 4px 20px 40px; }
 .case { border: 1px solid var(--line); border-left: 6px solid #ccc; border-radius: 4px; margin: 10px 0; padding: 6px 12px; break-inside: avoid-page; }
-.case.v-passed, .case.v-failed, .case.v-error, .case.v-not-applicable, .case.v-not-covered, .case.v-expected-failure, .case.v-unexpected-pass { background: #fff; color: var(--fg); }
-.case.v-passed { border-left-color: #2e7d32; } .case.v-failed { border-left-color: #c62828; } .case.v-error { border-left-color: #6a1b9a; }
+.case.v-passed, .case.v-failed, .case.v-blocked, .case.v-error, .case.v-not-applicable, .case.v-not-covered, .case.v-expected-failure, .case.v-unexpected-pass { background: #fff; color: var(--fg); }
+.case.v-passed { border-left-color: #2e7d32; } .case.v-failed { border-left-color: #c62828; } .case.v-error { border-left-color: #6a1b9a; } .case.v-blocked { border-left-color: #ef6c00; }
 .case.v-not-applicable { border-left-color: #bdbdbd; } .case.v-not-covered { border-left-color: #f9a825; } .case.v-expected-failure { border-left-color: #00838f; } .case.v-unexpected-pass { border-left-color: #8e0000; border-left-style: double; border-left-width: 8px; }
 .case h3 { font-size: 14px; margin: 4px 0; }
 .case h3 code { font-size: 13px; }

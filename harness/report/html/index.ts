@@ -164,7 +164,7 @@ function topologySection(input: HtmlReportInput): string {
 
 /** Beside the picture: what needs a reader's attention (failed, could not run, unexpected passes, expected failures). */
 function attentionSection(results: RunResults): string {
-  const order: Verdict[] = ['failed', 'error', 'unexpected-pass', 'expected-failure'];
+  const order: Verdict[] = ['failed', 'blocked', 'error', 'unexpected-pass', 'expected-failure'];
   const items = results.results.filter((result) => order.includes(result.status)).sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
   const list = items.length
     ? `<ul class="attention">${items
@@ -198,7 +198,7 @@ function caseArticle(result: RequirementResult, area: string, certificates: Map<
   const requirement = requirementById(result.requirement);
   const head = `<h3><span class="badge v-${result.status}">${verdict.symbol} ${verdict.label}</span><code>${esc(result.requirement)}</code> · ${esc(result.mode)} — ${esc(result.title)}</h3>`;
   const statement = requirement ? `<p class="statement">${esc(requirement.statement)} · ${esc(requirement.strength)}${requirement.source.seed ? ` · seed ${esc(requirement.source.seed)}${requirement.source.section ? ` “${esc(requirement.source.section)}”` : ''}` : ''}</p>` : '';
-  const open = result.status === 'failed' || result.status === 'error' || result.status === 'unexpected-pass';
+  const open = result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass';
   const checks = result.status === 'not-applicable' ? '' : result.checks.map((check) => checkDetails(check, evidenceOf(check), open, certificates)).join('\n');
   return `<article class="case v-${result.status}" id="${caseId(result.requirement, result.mode)}" data-id="${esc(result.requirement)}" data-area="${esc(area)}" data-verdict="${result.status}">${head}<p class="reason">${esc(result.reason)}</p>${statement}${checks}</article>`;
 }
