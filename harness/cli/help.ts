@@ -80,7 +80,10 @@ What it prints
 
 Reading a verdict
   ✔ passed          the requirement held, and the reason says what was seen on both sides
-  ✘ failed          it did not; the reason names what broke (a header, a verb, a certificate)
+  ✘ failed          it did not; the reason names what broke (a header, a verb, a certificate),
+                    and [a-reason-code] names the assertion that failed
+  ⊘ blocked         a prerequisite of the check failed (named: registration refused, no policy);
+                    nothing was learnt about this requirement — not a pass, and it fails the run
   ! could not run   the lab or the check could not run: nothing was learnt about the proxy
   – not applicable  the requirement does not apply in that mode
   ? not covered     no check exists for that requirement yet — it is never counted as passed
@@ -99,10 +102,17 @@ Examples
 
 export const SELFTEST_HELP = `ibcm-lab selftest — prove that the checks can tell a good proxy from a bad one
 
-Runs every reference proxy (node, nginx, haproxy, squid — in each mode it offers) and every
-deliberately faulty proxy against the whole catalog. A reference proxy must pass, except for the
-findings recorded with a reason in its expectations; a faulty proxy must fail exactly the
-requirements it is built to break. Prints one line per proxy and mode and the mutation score.
+Runs every reference proxy (node, nginx, haproxy, squid — in each mode it offers), every benign
+proxy (different but correct: header names lower-cased, Via added, X-* response headers removed…),
+every deliberately faulty proxy and every faulty world (the Node proxy in a world broken one way)
+against the whole catalog.
+  - A reference proxy must pass, except for the findings recorded with a reason in its expectations.
+  - A benign proxy must pass every applicable check: a failure or a blocked check is a false failure.
+  - A faulty proxy or world must fail exactly the requirements it is built to break, each with the
+    reason code it names ('ibcm-lab proxies' and 'ibcm-lab requirements' list them). A target that
+    fails with another code, or is only blocked by a failed prerequisite, is not caught.
+  - Every requirement of the catalog must have at least one such negative control.
+Prints one line per proxy and mode and the mutation score over exact kills.
 
 Usage
   ibcm-lab selftest [--proxies <regex>] [--workers <n>] [--json <file>]
@@ -112,8 +122,8 @@ Options
   --workers <n>        parallel labs (default 3)
   --json <file>        write the verdicts and the mutation score as JSON
 
-Exit codes: 0 no deviation · 1 a reference proxy failed unexpectedly, or a faulty proxy was not
-caught exactly · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install).
+Exit codes: 0 no deviation · 1 a reference or benign proxy failed or was blocked, a faulty proxy
+was not caught exactly, or a requirement has no negative control · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install).
 `;
 
 export const IMAGES_HELP = `ibcm-lab images — the container images of the docker driver

@@ -9,6 +9,7 @@ import { dockerDoctorLines, imagesCommand } from './images.js';
 import { proxyServeCommand } from './proxy-serve.js';
 import { hostCommand } from './host.js';
 import { downCommand, upCommand } from './up.js';
+import { negativeControls } from './negative-controls.js';
 import { selftestCommand } from './selftest.js';
 import { runCommand } from './run.js';
 import { versions } from './versions.js';
@@ -88,8 +89,15 @@ async function main(argv: string[]): Promise<number> {
       return hostCommand(rest[0], rest[1]);
     case 'requirements':
       parse(rest, {});
-      for (const requirement of requirements) process.stdout.write(`${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n`);
+    {
+      const controls = negativeControls();
+      for (const requirement of requirements) {
+        const mine = controls.get(requirement.id) ?? [];
+        const failsWith = mine.length ? mine.map((control) => `${control.control} [${control.code}]`).join(', ') : 'NONE — no faulty proxy or world can fail this check yet';
+        process.stdout.write(`${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n${''.padEnd(39)}must fail under: ${failsWith}\n`);
+      }
       return 0;
+    }
     default:
       throw new UsageError(`unknown command "${command}"; try 'ibcm-lab help'`);
   }

@@ -4,7 +4,8 @@
 // an extra one a check that fails for the wrong reason. Prints the table and the mutation score.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { requirementById, requirements } from '../catalog/index.js';
+import { requirementById } from '../catalog/index.js';
+import { requirementsWithoutNegativeControl, worldName } from './negative-controls.js';
 import { builtInProxies, type ProxyImplementation } from '../proxies/index.js';
 import { findBinary, missingBinaryMessage } from '../proxies/binaries.js';
 import type { CheckRecord } from '../report/results.js';
@@ -107,7 +108,6 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
   return exitCode;
 }
 
-const worldName = (quirk: QuirkName) => `world:${quirk}`;
 
 /** A faulty world seen as the self-test sees a faulty proxy: a name, its modes and its targets. */
 function worldAsProxy(quirk: QuirkName): ProxyImplementation {
@@ -156,12 +156,6 @@ export function judgeProject(proxy: ProxyImplementation, kind: string, mode: str
   const mustNotBlock = kind !== 'faulty';
   const ok = missed.length === 0 && extra.length === 0 && errors.length === 0 && !(mustNotBlock && blocked.length > 0);
   return { proxy: proxy.name, kind, mode, expected, kills, missed, extra, blocked, errors, ok };
-}
-
-/** Catalog requirements that no built-in faulty proxy or faulty world is built to break. */
-export function requirementsWithoutNegativeControl(): string[] {
-  const targeted = new Set([...builtInProxies.flatMap((proxy) => (proxy.kind === 'faulty' ? Object.keys(proxy.breaks ?? {}) : [])), ...quirkNames.flatMap((quirk) => Object.keys(QUIRKS[quirk].breaks))]);
-  return requirements.map((requirement) => requirement.id).filter((id) => !targeted.has(id)).sort();
 }
 
 const percent = (part: number, whole: number) => `${whole ? Math.round((100 * part) / whole) : 0}%`;

@@ -7,7 +7,7 @@
 // must refuse it to an internet client too.
 import { assignedPolicies, isIntranetOnly, machinePolicyRound, POLICY_FLAG, type AssignedPolicy } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult, siteReason } from '../verify.js';
 import { computerOn, ensureRound, hostOf, responseHeader, watchMp } from './support.js';
@@ -25,9 +25,9 @@ check('FEAT-INTRANET-ONLY-POLICY', 'policies flagged IntranetOnly are neither ha
   evidence.sent(insideRound.exchange, ...insideRound.fetched.map((fetched) => fetched.exchange));
   ensureRound(insideRound, 'control on the intranet');
   const intranetOnly = insideRound.policies.filter(isIntranetOnly);
-  ensure(intranetOnly.length > 0, `control: on the intranet (MP asked as ${insideSeen.map(hostOf)[0]}) the computer was assigned no IntranetOnly policy: ${insideRound.policies.map(describe).join(', ')}`);
+  prerequisite(intranetOnly.length > 0, `control: on the intranet (MP asked as ${insideSeen.map(hostOf)[0]}) the computer was assigned no IntranetOnly policy: ${insideRound.policies.map(describe).join(', ')}`);
   const insideFetch = insideRound.fetched.find((fetched) => isIntranetOnly(fetched.policy));
-  ensure(insideFetch?.exchange.status === 200, `control: the intranet client could not fetch the IntranetOnly policy: ${insideFetch ? describeClientResult(insideFetch.exchange) + siteReason(insideFetch.exchange) : 'not fetched'}`);
+  prerequisite(insideFetch?.exchange.status === 200, `control: the intranet client could not fetch the IntranetOnly policy: ${insideFetch ? describeClientResult(insideFetch.exchange) + siteReason(insideFetch.exchange) : 'not fetched'}`);
 
   // On the internet: not assigned, not fetched.
   const outside = newClient(computerOn(lab, 'internet'));
@@ -67,7 +67,7 @@ check('FEAT-NO-OSD', 'OS deployment is refused to internet clients; task sequenc
   const insideSequences = taskSequences(bodies, insideRound);
   const osd = insideSequences.find((sequence) => sequence.body && appliesOsImage(sequence.body));
   const plain = insideSequences.find((sequence) => sequence.body && !appliesOsImage(sequence.body));
-  ensure(osd && plain, `control: on the intranet the computer did not get both an OS deployment and a plain task sequence (${insideSequences.map((sequence) => `${sequence.policy.policyId}: ${sequence.fetch ? describeClientResult(sequence.fetch) : 'not fetched'}`).join('; ') || 'no task sequence'})`);
+  prerequisite(osd && plain, `control: on the intranet the computer did not get both an OS deployment and a plain task sequence (${insideSequences.map((sequence) => `${sequence.policy.policyId}: ${sequence.fetch ? describeClientResult(sequence.fetch) : 'not fetched'}`).join('; ') || 'no task sequence'})`);
 
   // On the internet.
   const outside = newClient(computerOn(lab, 'internet'));

@@ -10,7 +10,7 @@
 // read both at the administrator's end and in the MP journal. The same computer is the control: once
 // managed on the intranet, the same request is initiated.
 import { machinePolicyRound } from '../../harness/client/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { adminWorkstation, askSite, computerOn, ensureRound, hostOf, responseHeader, watchMp } from './support.js';
 
@@ -35,10 +35,10 @@ async function siteActionCheck(action: Action, what: string, { lab, newClient, e
   const { result: insideRound, received: insideReceived } = await watchMp(lab, evidence, 'the computer on the intranet', () => machinePolicyRound(inside, { fetch: () => false }));
   evidence.sent(insideRound.exchange);
   ensureRound(insideRound, 'control on the intranet');
-  ensure(insideReceived.some((entry) => entry.method === 'CCM_POST' && hostOf(entry) === mp.intranetFqdn), `control: the MP journal does not show the computer reaching it by the intranet name ${mp.intranetFqdn}`);
-  ensure(inside.smsId === outside.smsId, `control: the computer registered as ${inside.smsId} on the intranet but ${outside.smsId} on the internet`);
+  prerequisite(insideReceived.some((entry) => entry.method === 'CCM_POST' && hostOf(entry) === mp.intranetFqdn), `control: the MP journal does not show the computer reaching it by the intranet name ${mp.intranetFqdn}`);
+  prerequisite(inside.smsId === outside.smsId, `control: the computer registered as ${inside.smsId} on the intranet but ${outside.smsId} on the internet`);
   const initiated = await askSite(lab, admin, action, inside.smsId!, evidence);
-  ensure(initiated.result === 'Initiated', `control: the site did not start ${what} to ${inside.profile.computerName} managed on the intranet: ${initiated.result} (${initiated.reason})`);
+  prerequisite(initiated.result === 'Initiated', `control: the site did not start ${what} to ${inside.profile.computerName} managed on the intranet: ${initiated.result} (${initiated.reason})`);
   evidence.pass(
     `${outside.profile.computerName} managed on the internet (MP journal: Host ${mp.internetFqdn}): the site refused ${what} — "${refused.reason}" (MP journal: ${responseHeader(refused.entry!, 'x-ibcm-lab-site-action')}); ` +
       `control: the same computer managed on the intranet (Host ${mp.intranetFqdn}): ${what} initiated — ${initiated.target}`,

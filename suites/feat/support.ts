@@ -5,7 +5,7 @@ import type { Exchange, IbcmClient, ClientProfile, MachinePolicyRound } from '..
 import { managementPointAt } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab } from '../../harness/lab/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import type { CheckFixtures } from '../fixtures.js';
 import { describeClientResult, siteReason } from '../verify.js';
 
@@ -34,9 +34,9 @@ export async function watchMp<T>(lab: Lab, evidence: CheckFixtures['evidence'], 
   return { result, received };
 }
 
-/** The machine policy round worked: assignments came back as a message. */
+/** The machine policy round worked: assignments came back as a message (a prerequisite of every FEAT policy check). */
 export function ensureRound(round: MachinePolicyRound, label: string): void {
-  ensure(round.exchange.status === 200 && round.reply && round.policies.length > 0, `${label}: machine policy assignments from ${round.origin} failed: ${describeClientResult(round.exchange)}${siteReason(round.exchange)}`);
+  prerequisite(round.exchange.status === 200 && round.reply && round.policies.length > 0, `${label}: machine policy assignments from ${round.origin} failed: ${describeClientResult(round.exchange)}${siteReason(round.exchange)}`);
 }
 
 export interface SiteActionReply {

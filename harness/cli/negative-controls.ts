@@ -1,0 +1,34 @@
+// The negative controls of the catalog: for each requirement, the faulty proxies and faulty worlds
+// built to break it, with the reason code the failing check must give. `ibcm-lab requirements` shows
+// them, the self-test runs them, and a catalog test fails when a requirement has none — a check that
+// no world can fail is not a verdict.
+import { requirements } from '../catalog/index.js';
+import { builtInProxies } from '../proxies/index.js';
+import { QUIRKS, quirkNames } from '../topology/index.js';
+
+export interface NegativeControl {
+  /** The faulty proxy's name, or `world:<quirk>` for a faulty world. */
+  control: string;
+  code: string;
+  modes: string[];
+}
+
+export const worldName = (quirk: string) => `world:${quirk}`;
+
+export function negativeControls(): Map<string, NegativeControl[]> {
+  const controls = new Map<string, NegativeControl[]>(requirements.map((requirement) => [requirement.id, []]));
+  const add = (id: string, control: NegativeControl) => controls.set(id, [...(controls.get(id) ?? []), control]);
+  for (const proxy of builtInProxies) {
+    if (proxy.kind !== 'faulty') continue;
+    for (const [id, code] of Object.entries(proxy.breaks ?? {})) add(id, { control: proxy.name, code, modes: [...proxy.modes] });
+  }
+  for (const quirk of quirkNames) {
+    for (const [id, code] of Object.entries(QUIRKS[quirk].breaks)) add(id, { control: worldName(quirk), code, modes: [...QUIRKS[quirk].selftestModes] });
+  }
+  return controls;
+}
+
+/** Catalog requirements that no built-in faulty proxy or faulty world is built to break. */
+export function requirementsWithoutNegativeControl(): string[] {
+  return [...negativeControls()].filter(([, controls]) => controls.length === 0).map(([id]) => id).sort();
+}

@@ -1,0 +1,37 @@
+// Every requirement of the catalog has a negative control — a faulty proxy or a faulty world that
+// must fail it — and each names the reason code of the assertion that must fail (issue 11: a check
+// no world can fail is not a verdict; a kill "for any reason" is not a kill).
+import { describe, expect, it } from 'vitest';
+import { requirementById } from '../../harness/catalog/index.js';
+import { negativeControls, requirementsWithoutNegativeControl } from '../../harness/cli/negative-controls.js';
+import { UNPINNED } from '../../harness/cli/selftest.js';
+import { builtInProxies } from '../../harness/proxies/index.js';
+
+describe('negative controls', () => {
+  it('exist for every requirement of the catalog', () => {
+    expect(requirementsWithoutNegativeControl()).toEqual([]);
+  });
+
+  it('name only catalog requirements, each with a kebab-case reason code', () => {
+    for (const [id, controls] of negativeControls()) {
+      expect(requirementById(id), id).toBeDefined();
+      for (const control of controls) {
+        expect(control.code, `${control.control} → ${id}`).not.toBe(UNPINNED);
+        expect(control.code, `${control.control} → ${id}`).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      }
+    }
+  });
+
+  it('target requirements that apply in a mode the control runs in', () => {
+    for (const proxy of builtInProxies.filter((candidate) => candidate.kind === 'faulty')) {
+      for (const id of Object.keys(proxy.breaks ?? {})) {
+        const modes = requirementById(id)?.modes ?? [];
+        expect(proxy.modes.some((mode) => (modes as string[]).includes(mode)), `${proxy.name} targets ${id}, which applies in ${modes.join(', ')}`).toBe(true);
+      }
+    }
+  });
+
+  it('are the only proxies that name targets: benign and reference proxies break nothing', () => {
+    for (const proxy of builtInProxies.filter((candidate) => candidate.kind !== 'faulty')) expect(proxy.breaks ?? {}, proxy.name).toEqual({});
+  });
+});
