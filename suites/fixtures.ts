@@ -191,6 +191,11 @@ export function check(id: string, title: string, body: (fixtures: CheckFixtures)
         evidence.record('error', error.message);
         return;
       }
+      // A client that never registered cannot sign: every later step is blocked by that prerequisite.
+      if (recordFailures && error instanceof Error && error.name === 'NotRegisteredError') {
+        evidence.record('blocked', `blocked: ${error.message}`);
+        return;
+      }
       if (recordFailures && error instanceof CheckBlocked) {
         evidence.record('blocked', `blocked: ${error.message}`);
         return;

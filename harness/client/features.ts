@@ -8,7 +8,7 @@
 import { escapeXml, unescapeXml, type DecodedMessage } from '../ccm-messaging/index.js';
 import { createAuthenticate, createNegotiate } from '../ntlm/index.js';
 import type { Exchange } from './exchange.js';
-import { CCM_USER_AGENT, type IbcmClient, type PolicyAssignment } from './ibcm-client.js';
+import { CCM_USER_AGENT, NotRegisteredError, type IbcmClient, type PolicyAssignment } from './ibcm-client.js';
 import { detectNetworkLocation, managementPointAt, siteSystemsFor, type NetworkLocation } from './location.js';
 
 /** PolicyFlags bits (W:25). */
@@ -104,7 +104,7 @@ export interface UserPolicyRequest {
  */
 export async function requestUserPolicy(client: IbcmClient, user: UserAccount, options: { auth: 'windows' | 'none'; origin?: string }): Promise<UserPolicyRequest> {
   const smsId = client.smsId;
-  if (!smsId) throw new Error(`${client.profile.computerName} is not registered (no SMSID)`);
+  if (!smsId) throw new NotRegisteredError(client.profile.computerName);
   const userName = `${user.domain}\\${user.user}`;
   const body =
     `<RequestAssignments SchemaVersion="1.00" ACK="false" RequestType="Always"><Identification><Machine><ClientID>${smsId}</ClientID>` +

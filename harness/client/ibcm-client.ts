@@ -310,8 +310,18 @@ export class IbcmClient {
   }
 
   private requireSmsId(): string {
-    if (!this.smsId) throw new Error(`${this.profile.computerName} is not registered (no SMSID)`);
+    if (!this.smsId) throw new NotRegisteredError(this.profile.computerName);
     return this.smsId;
   }
 }
 
+/**
+ * A signed request was asked of a client that never registered (its registration was refused or
+ * lost on the way): the checks report it as blocked by that prerequisite, not as their own failure.
+ */
+export class NotRegisteredError extends Error {
+  override name = 'NotRegisteredError';
+  constructor(computerName: string) {
+    super(`${computerName} is not registered (no SMSID): its registration did not come through`);
+  }
+}

@@ -49,6 +49,10 @@ export default class IbcmReporter implements Reporter {
     } else if (result.status === 'passed') {
       status = 'passed';
       reason = evidence?.reason ?? 'passed';
+    } else if (result.status === 'interrupted') {
+      // Cut short by Ctrl-C or a stopped run: nothing was learnt, never a failure of the requirement.
+      status = 'error';
+      reason = 'interrupted: the run was stopped before this check finished';
     } else {
       const message = errorMessage(result);
       status = /LabStartError/.test(message) ? 'error' : 'failed';
