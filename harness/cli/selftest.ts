@@ -46,7 +46,7 @@ export interface ProjectVerdict {
   ok: boolean;
 }
 
-/** A target code not pinned yet: any failure of the requirement counts, but not as an exact kill. */
+/** A target whose reason code is not pinned yet: never an exact kill, so the self-test fails until it is. */
 export const UNPINNED = '?';
 
 export async function selftestCommand(options: SelftestOptions): Promise<number> {
@@ -136,11 +136,15 @@ export function judgeProject(proxy: ProxyImplementation, kind: string, mode: str
       if (!ran.has(id)) continue;
       expected[id] = code;
       const hits = failedRecords.filter((record) => record.requirement === id);
-      if (hits.some((record) => code === UNPINNED || record.code === code)) {
-        if (code !== UNPINNED) kills.push(id);
+      if (hits.some((record) => record.code === code)) {
+        kills.push(id);
         continue;
       }
       const seen = records.filter((record) => record.requirement === id);
+      if (code === UNPINNED) {
+        missed.push({ requirement: id, code, got: `no reason code pinned for this target (it ${hits.length ? `failed [${hits.map((record) => record.code ?? 'no code').join(', ')}]` : 'did not fail'})` });
+        continue;
+      }
       const got = hits.length ? hits.map((record) => `failed [${record.code ?? 'no code'}]: ${record.reason}`).join('; ') : seen.map((record) => `${record.status}${record.status === 'passed' ? '' : `: ${record.reason}`}`).join('; ') || 'did not run';
       missed.push({ requirement: id, code, got });
     }

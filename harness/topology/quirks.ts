@@ -23,77 +23,77 @@ export const QUIRKS = {
     description: 'the internet view of DNS also answers the intranet names (a split-horizon zone that is not split)',
     // A leak makes internet clients find the DC and believe they are inside, so every location check fails too —
     // also LOC-MP-REFRESH: on the internet the client "finds" its intranet MP and never needs the internet MP it learned.
-    breaks: { 'LOC-DNS': '?', 'LOC-DETECT-INTERNET': '?', 'LOC-DETECT-INTRANET': '?', 'LOC-SWITCH': '?', 'LOC-RESUME': '?', 'LOC-MP-REFRESH': '?' },
+    breaks: { 'LOC-DNS': 'intranet-name-leaks', 'LOC-DETECT-INTERNET': 'internet-client-detected-intranet', 'LOC-DETECT-INTRANET': 'internet-client-detected-intranet', 'LOC-SWITCH': 'wrong-location-after-move', 'LOC-RESUME': 'origin-not-switched', 'LOC-MP-REFRESH': 'intranet-mp-found-on-internet' },
     selftestModes: ['direct'],
   },
   // FEAT / ROLE quirks: a site or MP that offers internet clients what is not supported on the
   // internet (seed 000), or a secondary site that takes them (effects in harness/lab/site-roles.ts).
   'mp-hands-intranet-only-policy-to-internet-clients': {
     description: 'the management point hands policies flagged IntranetOnly to internet clients too',
-    breaks: { 'FEAT-INTRANET-ONLY-POLICY': '?' },
+    breaks: { 'FEAT-INTRANET-ONLY-POLICY': 'intranet-only-policy-handed' },
     selftestModes: ['direct'],
   },
   'mp-offers-os-deployment-to-internet-clients': {
     description: 'the management point assigns a task sequence that applies an OS image to internet clients',
-    breaks: { 'FEAT-NO-OSD': '?' },
+    breaks: { 'FEAT-NO-OSD': 'osd-assigned' },
     selftestModes: ['direct'],
   },
   'mp-hands-user-policy-without-windows-auth': {
     description: 'the internet management point hands user policy to requests it did not authenticate with Windows authentication',
-    breaks: { 'FEAT-USER-POLICY': '?' },
+    breaks: { 'FEAT-USER-POLICY': 'user-policy-without-windows-auth' },
     selftestModes: ['direct'],
   },
   'site-pushes-client-to-internet-clients': {
     description: 'the site starts client push installations to clients managed on the internet',
-    breaks: { 'FEAT-NO-CLIENT-PUSH': '?' },
+    breaks: { 'FEAT-NO-CLIENT-PUSH': 'site-action-started' },
     selftestModes: ['direct'],
   },
   'site-wakes-internet-clients': {
     description: 'the site sends Wake-on-LAN packets for clients managed on the internet',
-    breaks: { 'FEAT-NO-WOL': '?' },
+    breaks: { 'FEAT-NO-WOL': 'site-action-started' },
     selftestModes: ['direct'],
   },
   'site-remote-controls-internet-clients': {
     description: 'the site starts remote control sessions to clients managed on the internet',
-    breaks: { 'FEAT-NO-REMOTE-CONTROL': '?' },
+    breaks: { 'FEAT-NO-REMOTE-CONTROL': 'site-action-started' },
     selftestModes: ['direct'],
   },
   'mp-assigns-internet-clients-automatically': {
     description: 'the internet management point answers automatic site assignment (SMSSITECODE=AUTO) by boundaries',
-    breaks: { 'FEAT-NO-AUTO-SITE': '?' },
+    breaks: { 'FEAT-NO-AUTO-SITE': 'auto-site-assigned' },
     selftestModes: ['direct'],
   },
   'mp-lets-internet-clients-roam': {
     description: 'the management point applies boundary groups to internet clients and steers them to the closest DP',
-    breaks: { 'FEAT-NO-ROAMING': '?' },
+    breaks: { 'FEAT-NO-ROAMING': 'steered-by-boundaries' },
     selftestModes: ['direct'],
   },
   'secondary-site-accepts-internet-clients': {
     description: 'a secondary-site management point published on the internet serves internet clients',
-    breaks: { 'ROLE-UNTRUSTED': '?' },
+    breaks: { 'ROLE-UNTRUSTED': 'secondary-site-accepted' },
     selftestModes: ['direct'],
   },
   // LOC / MOB quirks
   'mp-list-stale': {
     description: 'the management points cache the MP list they built at start: an internet MP added later never appears in it',
-    breaks: { 'LOC-MP-REFRESH': '?' },
+    breaks: { 'LOC-MP-REFRESH': 'mp-list-not-refreshed' },
     selftestModes: ['direct'],
   },
   'intranet-dns-lacks-internet-names': {
     description: 'split-brain DNS: the intranet zone for the public domain lacks the site systems\' internet names, so internet-only clients and mobile devices on the intranet cannot reach their internet MP',
     // Every internet-only client standing on the intranet (computers and mobile devices) loses its MP.
-    breaks: { 'MOB-INTERNET-ONLY': '?', 'LOC-INTERNET-ONLY': '?', 'LOC-WORKGROUP': '?', 'LOC-MODE-FIXED': '?' },
+    breaks: { 'MOB-INTERNET-ONLY': 'internet-mp-unreachable', 'LOC-INTERNET-ONLY': 'mp-list-unreachable', 'LOC-WORKGROUP': 'mp-list-unreachable', 'LOC-MODE-FIXED': 'mp-list-unreachable' },
     selftestModes: ['direct'],
   },
   'internet-only-through-web-proxy': {
     description: 'the client network has no direct internet connection: only the web proxy resolves and reaches internet names',
     // Mobile devices need a direct connection (MOB-DIRECT); the internet view no longer answers internet FQDNs (LOC-DNS).
-    breaks: { 'MOB-DIRECT': '?', 'LOC-DNS': '?' },
+    breaks: { 'MOB-DIRECT': 'no-direct-connection', 'LOC-DNS': 'internet-name-not-published' },
     selftestModes: ['forward'],
   },
   'mp-accepts-any-device-certificate': {
     description: 'the device management point takes any certificate of the PKI for an enrolled mobile device, also a bridging proxy\'s own',
-    breaks: { 'MOB-ENROLLED-NO-BRIDGE': '?' },
+    breaks: { 'MOB-ENROLLED-NO-BRIDGE': 'enrolled-device-bridged' },
     selftestModes: ['bridge'],
   },
 } as const satisfies Record<string, QuirkSpec>;

@@ -21,7 +21,7 @@ check('FEAT-NO-AUTO-SITE', 'an internet client installed with SMSSITECODE=AUTO i
   const asked = received.filter((entry) => entry.method === 'CCM_POST');
   ensure(asked.length === 1 && hostOf(asked[0]!) === mp.internetFqdn, `the MP journal does not show the site assignment request at ${mp.internetFqdn} (${asked.map(hostOf).join(', ') || 'nothing'})`);
   ensure(assignment.exchange.status === 200 && assignment.reply, `the internet MP did not answer the site assignment request: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`);
-  ensure(!assignment.siteCode, `the internet client installed with SMSSITECODE=AUTO was assigned to site ${assignment.siteCode} (MP: ${exchangeHeader(assignment.exchange, 'x-ibcm-lab-site-assignment')})`);
+  ensure(!assignment.siteCode, `the internet client installed with SMSSITECODE=AUTO was assigned to site ${assignment.siteCode} (MP: ${exchangeHeader(assignment.exchange, 'x-ibcm-lab-site-assignment')})`, 'auto-site-assigned');
 
   // Control: the same computer on the intranet is assigned by its boundary.
   const inside = newClient(computerOn(lab, 'intranet', undefined, { SMSSITECODE: 'AUTO' }));
@@ -51,7 +51,7 @@ check('FEAT-NO-ROAMING', 'internet clients get the internet DPs of their assigne
   ensure(asked && hostOf(asked) === lab.siteSystem('management-point').internetFqdn, `the MP journal does not show the content location request at the internet MP (${asked ? hostOf(asked) : 'nothing'})`);
   ensure(location.records.length > 0, `the internet client was given no content location for ${pkg.contentId}.${pkg.version} (MP: ${exchangeHeader(location.exchange, 'x-ibcm-lab-content-location')})`);
   const steered = location.records.filter((record) => !internetDps.has(new URL(record.url).hostname) || ['LOCAL', 'SUBNET', 'ADSITE'].includes(record.locality));
-  ensure(steered.length === 0, `the internet client was steered by boundaries instead of to its site's internet DPs (${[...internetDps].join(', ')}): ${steered.map((record) => `${record.url} (${record.locality})`).join(', ')} (MP: ${exchangeHeader(location.exchange, 'x-ibcm-lab-content-location')})`);
+  ensure(steered.length === 0, `the internet client was steered by boundaries instead of to its site's internet DPs (${[...internetDps].join(', ')}): ${steered.map((record) => `${record.url} (${record.locality})`).join(', ')} (MP: ${exchangeHeader(location.exchange, 'x-ibcm-lab-content-location')})`, 'steered-by-boundaries');
   const mark = dpJournal.mark();
   const probe = await probeContent(outside, location.records[0]!.url);
   evidence.sent(probe);

@@ -36,7 +36,7 @@ check('FEAT-INTRANET-ONLY-POLICY', 'policies flagged IntranetOnly are neither ha
   ensureRound(round, 'on the internet');
   ensure(received.filter((entry) => entry.method === 'CCM_POST').every((entry) => hostOf(entry) === mp.internetFqdn), `the internet client's messages reached the MP as ${received.map(hostOf).join(', ')}, not as ${mp.internetFqdn}`);
   const handed = round.policies.filter(isIntranetOnly);
-  ensure(handed.length === 0, `the MP handed the internet client ${handed.length} IntranetOnly polic${handed.length === 1 ? 'y' : 'ies'}: ${handed.map(describe).join(', ')}`);
+  ensure(handed.length === 0, `the MP handed the internet client ${handed.length} IntranetOnly polic${handed.length === 1 ? 'y' : 'ies'}: ${handed.map(describe).join(', ')}`, 'intranet-only-policy-handed');
   const leaked = bodyFetches(received).filter((entry) => intranetOnly.some((policy) => decodeURIComponent(entry.target).includes(policy.policyId)) && entry.response.status === 200);
   ensure(leaked.length === 0, `the MP journal shows IntranetOnly policy bodies served to the internet client: ${leaked.map((entry) => entry.target).join(', ')}`);
 
@@ -78,7 +78,7 @@ check('FEAT-NO-OSD', 'OS deployment is refused to internet clients; task sequenc
   const outsideBodies = new Map<string, string>();
   const outsideSequences = taskSequences(outsideBodies, round);
   const withImage = outsideSequences.filter((sequence) => sequence.policy.policyId === osd.policy.policyId || (sequence.body && appliesOsImage(sequence.body)));
-  ensure(withImage.length === 0, `the MP assigned the internet client a task sequence that applies an OS image: ${withImage.map((sequence) => describe(sequence.policy)).join(', ')}`);
+  ensure(withImage.length === 0, `the MP assigned the internet client a task sequence that applies an OS image: ${withImage.map((sequence) => describe(sequence.policy)).join(', ')}`, 'osd-assigned');
   const delivered = outsideSequences.find((sequence) => sequence.policy.policyId === plain.policy.policyId);
   ensure(delivered?.fetch?.status === 200 && delivered.body && !appliesOsImage(delivered.body), `the task sequence without an OS image (${plain.policy.policyId}) was withheld from the internet client: ${delivered?.fetch ? describeClientResult(delivered.fetch) + siteReason(delivered.fetch) : 'not assigned'}`);
   const served = bodyFetches(received).find((entry) => decodeURIComponent(entry.target).includes(plain.policy.policyId));

@@ -28,7 +28,7 @@ async function siteActionCheck(action: Action, what: string, { lab, newClient, e
   const contact = received.filter((entry) => entry.method === 'CCM_POST');
   ensure(contact.length > 0 && contact.every((entry) => hostOf(entry) === mp.internetFqdn), `the MP journal does not show the computer reaching it by the internet FQDN ${mp.internetFqdn} (Host ${contact.map(hostOf).join(', ') || 'nothing'})`);
   const refused = await askSite(lab, admin, action, outside.smsId!, evidence);
-  ensure(refused.result === 'Refused', `the site ${refused.result === 'Initiated' ? `started ${what} to ${outside.profile.computerName}, a client managed on the ${refused.managedFrom}: ${refused.target}` : `answered ${refused.result}`} (MP journal: ${responseHeader(refused.entry!, 'x-ibcm-lab-site-action')})`);
+  ensure(refused.result === 'Refused', `the site ${refused.result === 'Initiated' ? `started ${what} to ${outside.profile.computerName}, a client managed on the ${refused.managedFrom}: ${refused.target}` : `answered ${refused.result}`} (MP journal: ${responseHeader(refused.entry!, 'x-ibcm-lab-site-action')})`, 'site-action-started');
 
   // Control: the same computer moved onto the intranet is managed there, and the site does start it.
   const inside = newClient(computerOn(lab, 'intranet'));

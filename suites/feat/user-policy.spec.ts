@@ -50,7 +50,7 @@ check('FEAT-USER-POLICY', 'user policy only with Windows authentication of the u
   const client = positive.client;
   const { result: anonymous } = await watchMp(lab, evidence, 'user policy without Windows authentication', () => requestUserPolicy(client, user, { auth: 'none' }));
   evidence.sent(...anonymous.legs);
-  ensure(anonymous.policies.length === 0, `user policy was handed to ${client.profile.computerName} without Windows authentication of the user: ${anonymous.policies.map((policy) => policy.policyId).join(', ')} (MP: ${userPolicyHeader(anonymous)})`);
+  ensure(anonymous.policies.length === 0, `user policy was handed to ${client.profile.computerName} without Windows authentication of the user: ${anonymous.policies.map((policy) => policy.policyId).join(', ')} (MP: ${userPolicyHeader(anonymous)})`, 'user-policy-without-windows-auth');
   outcomes.push(`without Windows authentication the MP answered with no user policy (${userPolicyHeader(anonymous)})`);
 
   // 3. Windows authentication fails (the MP cannot authenticate the user): computer policy only.

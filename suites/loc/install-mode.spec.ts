@@ -25,7 +25,7 @@ async function mpNameUsed(lab: Lab, client: IbcmClient, evidence: CheckFixtures[
   const origin = managementPointAt(client, (await detectNetworkLocation(client)).location);
   const exchange = await client.send({ method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST1&${client.profile.install.SMSSITECODE}`, headers: [['User-Agent', CCM_USER_AGENT]] }, origin);
   evidence.sent(exchange);
-  ensure(exchange.status === 200, `MP list from ${origin}: ${describeClientResult(exchange)}`);
+  ensure(exchange.status === 200, `MP list from ${origin}: ${describeClientResult(exchange)}`, 'mp-list-unreachable');
   const received = journal.since(mark).filter((entry) => entry.target.includes('MPLIST'));
   evidence.received(mp.name, received);
   ensure(received.length === 1, `the MP journal shows ${received.length} MP-list requests, expected 1`);

@@ -44,7 +44,7 @@ async function visit(lab: Lab, client: IbcmClient, evidence: CheckFixtures['evid
   const origin = managementPointAt(client, detection.location);
   const exchange = await client.send({ method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST1&${client.profile.install.SMSSITECODE}`, headers: [['User-Agent', CCM_USER_AGENT]] }, origin);
   evidence.sent(exchange);
-  ensure(exchange.status === 200, `${label}: MP list from ${origin}: ${describeClientResult(exchange)}`);
+  ensure(exchange.status === 200, `${label}: MP list from ${origin}: ${describeClientResult(exchange)}`, 'mp-list-unreachable');
   const received = journal.since(mark).filter((entry) => entry.target.includes('MPLIST'));
   evidence.received(`${mp.name} (${label})`, received);
   const dcConnections = dc.since(dcMark).filter((entry) => entry.remoteAddress.replace(/^::ffff:/, '') === client.profile.localAddress);
@@ -72,14 +72,14 @@ check('LOC-DETECT-INTRANET', 'a client that reaches a DC or an intranet MP is "c
   ensure(usedScope(lab, viaMp, 'intranet', noDc), 'without a DC the client did not use the intranet MP');
   // Negative control: the same computer on the internet is not intranet, and the check says so.
   const outside = await visit(lab, newClient(profileAt(lab, 'internet', 'intranet+internet')), evidence, 'control: on the internet');
-  ensure(outside.detection.location === 'internet' && !usedScope(lab, outside, 'intranet', client), 'negative control: a client on the internet passed as intranet');
+  ensure(outside.detection.location === 'internet' && !usedScope(lab, outside, 'intranet', client), 'negative control: a client on the internet passed as intranet', 'internet-client-detected-intranet');
   evidence.pass(`on the intranet the client ${seen.detection.reason} (DC beacon: ${seen.dcConnections.length} connection(s)) and asked the MP by its intranet name; without a DC, ${viaMp.detection.reason}; control: on the internet it is not intranet`);
 });
 
 check('LOC-DETECT-INTERNET', 'a client that reaches neither a DC nor an intranet MP is "currently internet" and uses the internet MP', async ({ lab, newClient, evidence }) => {
   const client = newClient(profileAt(lab, 'internet', 'intranet+internet'));
   const seen = await visit(lab, client, evidence, 'on the internet');
-  ensure(seen.detection.location === 'internet', `the client on the internet detected ${seen.detection.location}: ${seen.detection.reason}`);
+  ensure(seen.detection.location === 'internet', `the client on the internet detected ${seen.detection.location}: ${seen.detection.reason}`, 'internet-client-detected-intranet');
   ensure(seen.detection.probes.length === 2 && seen.detection.probes.every((probe) => !probe.reachable), `the client did not try (and fail) both the DC and the intranet MP: ${JSON.stringify(seen.detection.probes)}`);
   ensure(seen.dcConnections.length === 0, 'the DC beacon saw a connection from the internet client');
   ensure(usedScope(lab, seen, 'internet', client), `the MP journal does not show the internet MP name (Host ${seen.received.map(hostHeader).join(', ')})`);
@@ -108,7 +108,7 @@ check('LOC-SWITCH', 'an intranet-and-internet client switches by itself when its
     const client = newClient({ ...moved, install: { ...moved.install, CCMALWAYSINF: 0 } });
     addresses.add(client.profile.localAddress ?? '');
     const seen = await visit(lab, client, evidence, `move ${index + 1}: ${step.segment}`);
-    ensure(seen.detection.location === step.expect, `after moving to the ${step.segment} the client detected ${seen.detection.location}: ${seen.detection.reason}`);
+    ensure(seen.detection.location === step.expect, `after moving to the ${step.segment} the client detected ${seen.detection.location}: ${seen.detection.reason}`, 'wrong-location-after-move');
     ensure(usedScope(lab, seen, step.expect, client), `after moving to the ${step.segment} the MP journal shows Host ${seen.received.map(hostHeader).join(', ')}`);
     trail.push(`${step.segment} → ${seen.detection.location} (${seen.received.map(hostHeader).join(', ')})`);
   }

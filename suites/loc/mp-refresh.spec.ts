@@ -38,7 +38,7 @@ check('LOC-MP-REFRESH', 'after an internet MP is added, the client becomes inter
   ensure(before.detection.location === 'intranet' && !before.failure, `before the MP was added the client on the intranet could not refresh its MP list: ${describe(before)}`);
   ensure(!internetCapable(before), `before any internet MP was added the MP list already named ${before.internetManagementPoints.join(', ')}`);
   const outsideBefore = await refreshManagementPointList(newClient(installedBefore(lab, 'internet')));
-  ensure(outsideBefore.detection.location === 'internet' && !outsideBefore.exchange, `before the MP was added the client on the internet found an MP: ${describe(outsideBefore)}`);
+  ensure(outsideBefore.detection.location === 'internet' && !outsideBefore.exchange, `before the MP was added the client on the internet found an MP: ${describe(outsideBefore)}`, 'intranet-mp-found-on-internet');
 
   const addition = await lab.addInternetManagementPoint(added.name);
   try {
@@ -50,7 +50,7 @@ check('LOC-MP-REFRESH', 'after an internet MP is added, the client becomes inter
     const atIntranetMp = mpListRequests(intranetJournal.since(mark));
     evidence.received(`${intranetMp.name} (refresh)`, atIntranetMp);
     evidence.note(`after the addition: ${describe(refreshed)}`);
-    ensure(refreshed.internetManagementPoints.includes(added.internetFqdn!), `after ${added.name} was made internet-capable the client's MP-list refresh still leaves it without an internet MP: ${describe(refreshed)}`);
+    ensure(refreshed.internetManagementPoints.includes(added.internetFqdn!), `after ${added.name} was made internet-capable the client's MP-list refresh still leaves it without an internet MP: ${describe(refreshed)}`, 'mp-list-not-refreshed');
     ensure(atIntranetMp.length === 1 && hostHeader(atIntranetMp[0]!) === intranetMp.intranetFqdn && atIntranetMp[0]!.remoteAddress.replace(/^::ffff:/, '') === onIntranet.profile.localAddress, `the intranet MP's journal does not show the client's refresh (${atIntranetMp.map(hostHeader).join(', ') || 'nothing'})`);
 
     // Internet-capable now: on the internet it reaches the new MP by its internet name.

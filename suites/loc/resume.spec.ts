@@ -69,7 +69,7 @@ async function moveDuringDownload(lab: Lab, newClient: CheckFixtures['newClient'
   // Second leg: the same computer on the other network re-detects and continues from the byte where it stopped.
   const second = newClient(await profileOn(to));
   const secondOrigin = await dpOrigin(second);
-  ensure(secondOrigin !== firstOrigin, `after moving to the ${to} the client still uses ${firstOrigin}`);
+  ensure(secondOrigin !== firstOrigin, `after moving to the ${to} the client still uses ${firstOrigin}`, 'origin-not-switched');
   const done = await fetchRanges(second, secondOrigin, target, size, stoppedAt, size, parts, evidence);
   const assembled = Buffer.concat(parts);
   const whole = await second.send({ method: 'GET', target }, secondOrigin);

@@ -26,7 +26,7 @@ check('MOB-ENROLLED-NO-BRIDGE', 'an enrolled mobile device is broken by a bridge
     const sawAs = seen.map((entry) => `${entry.tls?.peerCertificate?.subject ?? 'no certificate'} → ${entry.response.status}`).join('; ') || 'nothing';
     const asDevice = seen.filter((entry) => sameSerial(entry.tls?.peerCertificate?.serialNumber, certificate.serialNumber) && entry.response.status === 200);
     if (lab.mode === 'bridge') {
-      ensure(result.failure, `the enrolled device worked through the bridge (${describeClientResult(result.exchange)}); the MP saw ${sawAs}`);
+      ensure(result.failure, `the enrolled device worked through the bridge (${describeClientResult(result.exchange)}); the MP saw ${sawAs}`, 'enrolled-device-bridged');
       ensure(asDevice.length === 0, `the MP accepted the device's own certificate through a bridge: ${sawAs}`);
       // Control: the same bridge carries a computer client, whose identity is in its payload.
       const computer = newClient();

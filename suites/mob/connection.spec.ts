@@ -22,7 +22,7 @@ check('MOB-INTERNET-ONLY', 'a mobile device configured with an internet MP is in
     evidence.sent(result.exchange);
     const seen = journal.since(mark).filter((entry) => entry.target.includes('MPLIST') && remoteOf(entry) === device.profile.localAddress);
     evidence.received(mp.name, seen);
-    ensure(!result.failure, `the device on the intranet could not reach its internet MP ${device.managementPointOrigin}: ${result.failure}`);
+    ensure(!result.failure, `the device on the intranet could not reach its internet MP ${device.managementPointOrigin}: ${result.failure}`, 'internet-mp-unreachable');
     ensure(seen.length === 1 && seen.every((entry) => hostHeader(entry) === mp.internetFqdn), `the MP journal shows the device's MP-list request(s) by ${seen.map(hostHeader).join(', ') || 'nothing'}, expected one by its internet name ${mp.internetFqdn}`);
 
     // Control: a computer installed the same way (CCMALWAYSINF=0) in the same place detects the
@@ -53,7 +53,7 @@ check('MOB-DIRECT', 'a mobile device reaches the site over a direct connection, 
     evidence.sent(result.exchange);
     const seen = journal.since(mark).filter((entry) => entry.target.includes('MPLIST'));
     evidence.received(mp.name, seen);
-    ensure(!result.failure, `the mobile device could not reach ${device.managementPointOrigin} over a direct connection: ${result.failure}`);
+    ensure(!result.failure, `the mobile device could not reach ${device.managementPointOrigin} over a direct connection: ${result.failure}`, 'no-direct-connection');
     ensure(seen.length === 1 && remoteOf(seen[0]!) === device.profile.localAddress, `the MP saw the device's request from ${seen.map(remoteOf).join(', ') || 'nowhere'}, not from the device's own address ${device.profile.localAddress}`);
     if (lab.mode !== 'forward') {
       evidence.pass(`the mobile device reached ${mp.internetFqdn} directly: the MP journal shows its request from its own address ${device.profile.localAddress}`);
