@@ -14,7 +14,7 @@
  *    and handler exceptions all end in a response and/or a destroyed socket.
  */
 import type { Duplex } from 'node:stream';
-import { HttpParseError, headerValue, type HttpLimits, type HttpRequestMessage, type RequestHead } from './message.js';
+import { HttpParseError, headerValue, type HttpLimits, type HttpRequestMessage, type RequestFraming, type RequestHead } from './message.js';
 import { HttpReader } from './reader.js';
 import { prepareResponse, type PreparedResponse } from './wire.js';
 import { bodyFacts, sha256Hex, type Journal, type JournalInput, type TlsFacts } from './journal.js';
@@ -30,6 +30,7 @@ export interface ConnectionContext {
   handler: SiteHandler;
   limits: HttpLimits;
   idleTimeoutMs: number;
+  requestFraming: RequestFraming;
   id: number;
   /** Set when client certificates are required and this peer's was not accepted: the 403 to send instead of calling the handler. */
   rejection: { error: string; body: string } | null;
@@ -143,6 +144,7 @@ export async function serveConnection(socket: SocketLike, context: ConnectionCon
       let request: HttpRequestMessage | null;
       try {
         request = await reader.readRequest({
+          framing: context.requestFraming,
           beforeBody: (head) => {
             // Clients that wait for 100 Continue before sending a body (e.g. .NET, curl) would otherwise stall.
             const expect = headerValue(head.headers, 'expect');

@@ -9,6 +9,7 @@ export {
   type HttpLimits,
   type HttpRequestMessage,
   type HttpResponseMessage,
+  type RequestFraming,
   type RequestHead,
   type ResponseHead,
 } from './message.js';

@@ -61,6 +61,24 @@ export function headerValues(headers: readonly HeaderField[], name: string): str
   return headers.filter((field) => field.name.toLowerCase() === wanted).map((field) => field.value);
 }
 
+/**
+ * How a request parser decides where a request body ends when its framing headers disagree
+ * (RFC 9112 §6.1, §6.3). The lab's site systems and the reference bridge are `strict`; the other
+ * policies exist so PX-SMUGGLE can put two parsers that disagree on either side of a proxy:
+ *  - `strict`: both Transfer-Encoding and Content-Length, or more than one Content-Length → 400.
+ *  - `transfer-encoding-wins`: a lenient back end. RFC 9112 §6.1 lets a server "process such a
+ *    request in accordance with the Transfer-Encoding alone" (Content-Length ignored); repeated
+ *    Content-Length fields are accepted and the LAST one counts (§6.3 calls differing values an
+ *    unrecoverable error — this is the lenience of servers that keep the last value of a field).
+ *    Unlike §6.1 demands, the server keeps the connection open afterwards: that is the lenience
+ *    that lets a front end that disagrees desynchronise it.
+ *  - `content-length-wins`: a faulty front end: Content-Length wins over Transfer-Encoding and the
+ *    FIRST of repeated Content-Length fields counts.
+ *  - `ignore-transfer-encoding`: a faulty front end that frames as if Transfer-Encoding were absent
+ *    (a sanitiser that deleted it from the copy it parses); repeated Content-Length → 400.
+ */
+export type RequestFraming = 'strict' | 'transfer-encoding-wins' | 'content-length-wins' | 'ignore-transfer-encoding';
+
 export type HttpErrorStatus = 400 | 413 | 431 | 501 | 505;
 
 /**

@@ -28,6 +28,7 @@ import {
   type HttpLimits,
   type HttpRequestMessage,
   type HttpResponseMessage,
+  type RequestFraming,
   type RequestHead,
 } from './message.js';
 
@@ -58,6 +59,8 @@ export interface ReadRequestOptions {
    * `100 Continue` for `Expect: 100-continue`.
    */
   beforeBody?: (head: RequestHead) => void | Promise<void>;
+  /** How conflicting framing headers are resolved (default `strict`: refused); see RequestFraming. */
+  framing?: RequestFraming;
 }
 
 function fail(status: HttpErrorStatus, message: string): never {
@@ -239,13 +242,25 @@ export class HttpReader {
     if (hosts.length > 1) fail(400, 'more than one Host header');
 
     const head: RequestHead = { requestLine, method, target, version, headers };
-    const transferEncodings = headerValues(headers, 'transfer-encoding');
-    const contentLengths = headerValues(headers, 'content-length');
+    const framing = options.framing ?? 'strict';
+    let transferEncodings = framing === 'ignore-transfer-encoding' ? [] : headerValues(headers, 'transfer-encoding');
+    let contentLengths = headerValues(headers, 'content-length');
     const trailers: HeaderField[] = [];
 
+    if (transferEncodings.length > 0 && contentLengths.length > 0) {
+      // Request smuggling defence (RFC 9112 §6.1): strictly, never pick one framing over the other.
+      if (framing === 'strict') fail(400, 'both Transfer-Encoding and Content-Length');
+      // The lenient policies pick one, each its own way (see RequestFraming).
+      if (framing === 'transfer-encoding-wins') contentLengths = [];
+      else transferEncodings = [];
+    }
+    if (contentLengths.length > 1) {
+      if (framing === 'transfer-encoding-wins') contentLengths = [contentLengths[contentLengths.length - 1]];
+      else if (framing === 'content-length-wins') contentLengths = [contentLengths[0]];
+      else fail(400, 'more than one Content-Length header');
+    }
+
     if (transferEncodings.length > 0) {
-      // Request smuggling defence (RFC 9112 §6.1): never pick one framing over the other.
-      if (contentLengths.length > 0) fail(400, 'both Transfer-Encoding and Content-Length');
       if (version === 'HTTP/1.0') fail(400, 'Transfer-Encoding in an HTTP/1.0 request');
       if (transferEncodings.length !== 1 || transferEncodings[0].toLowerCase() !== 'chunked') {
         fail(501, `Transfer-Encoding ${JSON.stringify(transferEncodings.join(', '))} not implemented`);
@@ -256,7 +271,6 @@ export class HttpReader {
     }
 
     if (contentLengths.length > 0) {
-      if (contentLengths.length > 1) fail(400, 'more than one Content-Length header');
       const length = this.parseContentLength(contentLengths[0]);
       if (length === 0) return { ...head, body: Buffer.alloc(0), framing: 'content-length', trailers };
       await options.beforeBody?.(head);

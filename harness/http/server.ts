@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { defaultLimits, type HeaderField, type HttpLimits } from './message.js';
+import { defaultLimits, type HeaderField, type HttpLimits, type RequestFraming } from './message.js';
 import type { Journal, TlsFacts } from './journal.js';
 import { serveConnection, type ConnectionContext } from './connection.js';
 import { tlsFactsOf } from './tls-facts.js';
@@ -64,6 +64,8 @@ export interface SiteServerOptions {
   limits?: Partial<HttpLimits>;
   /** Default 30000. Also the TLS handshake timeout. */
   idleTimeoutMs?: number;
+  /** How conflicting request framing is resolved (default `strict`); PX-SMUGGLE's MP lets Transfer-Encoding win. */
+  requestFraming?: RequestFraming;
 }
 
 export interface StartedSiteServer {
@@ -121,6 +123,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Start
     handler: options.handler,
     limits,
     idleTimeoutMs,
+    requestFraming: options.requestFraming ?? 'strict',
     id: nextConnectionId++,
     tls: tlsFacts,
     rejection:

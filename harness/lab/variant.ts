@@ -24,6 +24,11 @@ export interface LabVariant {
   managementPointAddedLater?: boolean;
   /** Add an MP of a secondary site (smp1), published under an internet FQDN as a customer might (ROLE-UNTRUSTED). */
   secondarySiteManagementPoint?: boolean;
+  /**
+   * The client's MP parses with a lenient framing policy (PX-SMUGGLE's differential back end: it lets
+   * Transfer-Encoding win over Content-Length, so a proxy that trusts Content-Length desynchronises it).
+   */
+  managementPointFraming?: 'transfer-encoding-wins';
 }
 
 /** A short, stable name for a variant (used for its directory and in evidence). */
@@ -35,6 +40,7 @@ export function variantKey(variant: LabVariant): string {
   if (variant.secondManagementPoint) parts.push('mp2');
   if (variant.managementPointAddedLater) parts.push('mp-added');
   if (variant.secondarySiteManagementPoint) parts.push('secondary');
+  if (variant.managementPointFraming) parts.push(`mp-${variant.managementPointFraming}`);
   return parts.join('+') || 'plain';
 }
 
@@ -64,6 +70,7 @@ export function variantTopology(topology: Topology, variant: LabVariant, slot: n
     const secondarySite = ['S01', 'S02', 'S09'].find((code) => code !== topology.site.code)!;
     roles.push({ ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}`, secondarySite });
   }
+  if (variant.managementPointFraming && managementPoint.kind === 'management-point') roles[0] = { ...managementPoint, requestFraming: variant.managementPointFraming };
   let installedWith = client.install;
   if (variant.managementPointAddedLater && managementPoint.kind === 'management-point') {
     const taken = new Set(roles.map((role) => role.name));

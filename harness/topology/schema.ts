@@ -39,6 +39,9 @@ export const ManagementPoint = z
     // A site system of a secondary site (its site code): it does not support client connections from
     // the internet (seed 000), even when a customer publishes it under an internet FQDN.
     secondarySite: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code').optional().describe('the secondary site this MP belongs to; absent = the primary site'),
+    // How the MP's HTTP parser frames a request whose Content-Length and Transfer-Encoding disagree
+    // (harness/http RequestFraming): a customer's lenient web server, or PX-SMUGGLE's differential back end.
+    requestFraming: z.enum(['strict', 'transfer-encoding-wins']).optional().describe("how the MP frames a request with both Transfer-Encoding and Content-Length, or repeated Content-Length: 'strict' (refused with 400, the default) or 'transfer-encoding-wins' (Transfer-Encoding wins, the last Content-Length counts, the connection stays open)"),
   })
   .strict();
 

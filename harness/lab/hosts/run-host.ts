@@ -71,7 +71,9 @@ export async function runHost(spec: HostSpec, recorders: HostRecorders = {}): Pr
   };
   const siteHandler = handler();
   if ('servers' in spec && siteHandler) {
-    for (const server of spec.servers as ServerSpec[]) serverOptions.push({ name: serverName(), host: server.host, port: server.port, journal, handler: siteHandler, tls: server.tls });
+    // A lenient MP parser is a property of the role (topology), so it reaches a container host through its spec too.
+    const requestFraming = spec.kind === 'site-system' && spec.system.role.kind === 'management-point' ? spec.system.role.requestFraming : undefined;
+    for (const server of spec.servers as ServerSpec[]) serverOptions.push({ name: serverName(), host: server.host, port: server.port, journal, handler: siteHandler, tls: server.tls, requestFraming });
   }
   const listen = async () => {
     if (servers.length > 0) return;

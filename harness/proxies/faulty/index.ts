@@ -6,7 +6,7 @@ import type { HeaderField, HttpRequestMessage } from '../../http/index.js';
 import { startNodeProxy, type NodeProxyFaults } from '../node-proxy/index.js';
 import type { ProxyImplementation } from '../types.js';
 
-function faulty(name: string, description: string, breaks: Record<string, string>, faults: NodeProxyFaults, modes: ProxyImplementation['modes'] = ['bridge']): ProxyImplementation {
+export function faulty(name: string, description: string, breaks: Record<string, string>, faults: NodeProxyFaults, modes: ProxyImplementation['modes'] = ['bridge']): ProxyImplementation {
   return { name, kind: 'faulty', description, modes, breaks, start: (contract) => startNodeProxy(contract, faults) };
 }
 
@@ -100,8 +100,12 @@ export const faultyProxies: ProxyImplementation[] = [
   // Internet clients try Microsoft Update first (W:41); a web filter that drops it silently sends
   // them to the DP although Microsoft Update is up. Only a forward proxy stands on that path.
   faulty('faulty-block-microsoft-update', 'forward proxy whose web filter drops requests to Microsoft Update hosts without an answer', { 'SU-MU-FIRST': '?' }, { forwardBlockHost: (host) => /(^|\.)(windowsupdate\.com|update\.microsoft\.com|download\.microsoft\.com)$/i.test(host) }, ['forward']),
-  faulty('faulty-te-sanitiser', 'bridge that deletes Transfer-Encoding from requests before parsing them (and so trusts Content-Length)', { 'PX-SMUGGLE': '?' }, {
-    rawClientFilter: (chunk) => Buffer.from(chunk.toString('latin1').replace(/\r\nTransfer-Encoding:[^\r]*/gi, ''), 'latin1'),
+  // Its own framing disagrees with a back end that lets Transfer-Encoding win, and the pool hands the
+  // desynchronised connection to the next client: the victim's request completes the hidden one.
+  faulty('faulty-te-sanitiser', 'bridge whose request filter deletes Transfer-Encoding from the copy it parses (so it frames every request by Content-Length) but forwards the original head, over upstream connections pooled across clients', { 'PX-SMUGGLE': 'request-smuggled' }, {
+    requestFraming: 'ignore-transfer-encoding',
+    forwardFramingVerbatim: true,
+    upstreamPool: true,
   }),
   // Legacy mobile clients are authenticated as users at the bridge (seed 000); a client-certificate rule that maps only computer certificates shuts them out.
   faulty('faulty-computer-certificates-only', 'bridge whose client-certificate rule admits only computer certificates (a DNS name in the SAN): legacy mobile clients, authenticated as users, are refused', { 'MOB-LEGACY-USER-AUTH': '?' }, {

@@ -62,7 +62,7 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
     for (;;) {
       let request: HttpRequestMessage | null;
       try {
-        request = await fromClient.readRequest();
+        request = await fromClient.readRequest({ framing: faults.requestFraming });
       } catch (error) {
         if (error instanceof HttpParseError) {
           log.write(`${listener.name}: malformed request from client: ${error.message}`);
@@ -108,16 +108,22 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
 
 /**
  * Upstream connections. Normally a session owns one connection for one client connection. The
- * faulty variants share one connection among all clients, or open one per request in HTTP/1.0.
+ * faulty variants share one connection among all clients, open one per request in HTTP/1.0, or
+ * hand a disconnected client's connection to the next client (a pool).
  */
 class UpstreamConnector {
   private shared?: Promise<{ socket: Duplex; reader: HttpReader }>;
   private queue: Promise<unknown> = Promise.resolve();
+  /** upstreamPool: idle connections, the last one back on top. */
+  private readonly idle: { socket: Duplex; reader: HttpReader; label: string }[] = [];
 
   constructor(private readonly contract: ProxyContract, private readonly listener: ProxyListener, private readonly faults: NodeProxyFaults) {}
 
   session(clientLabel: string, log: ProxyLog) {
-    let own: { socket: Duplex; reader: HttpReader } | undefined;
+    let own: { socket: Duplex; reader: HttpReader; label?: string } | undefined;
+    let busy = false;
+    /** The connection carried Windows authentication: never handed to another client. */
+    let privateConnection = false;
     return {
       // Arrow functions, so `this` stays the connector.
       exchange: async (request: HttpRequestMessage): Promise<HttpResponseMessage | null> => {
@@ -138,8 +144,15 @@ class UpstreamConnector {
             connection.socket.destroy();
           }
         }
-        if (!own || own.socket.destroyed) own = await this.connect(log, `for client ${clientLabel}`);
-        const response = await this.send(own, request);
+        if (!own || own.socket.destroyed) own = this.fromPool(log, clientLabel) ?? (await this.connect(log, `for client ${clientLabel}`));
+        busy = true;
+        let response: HttpResponseMessage | null;
+        try {
+          response = await this.send(own, request);
+        } finally {
+          busy = false;
+        }
+        if (carriesWindowsAuthentication(request, response)) privateConnection = true;
         if (response && (response.framing === 'close' || /\bclose\b/i.test(headerOf(response.headers, 'connection') ?? ''))) {
           own.socket.destroy();
           own = undefined;
@@ -147,13 +160,36 @@ class UpstreamConnector {
         return response;
       },
       close: (): void => {
-        own?.socket.destroy();
+        if (this.faults.upstreamPool && own && !own.socket.destroyed && !busy && !privateConnection) {
+          const label = own.label ?? 'an upstream connection';
+          this.idle.push({ ...own, label });
+          log.write(`${this.listener.name}: ${label} back in the pool after client ${clientLabel} left`);
+        } else {
+          own?.socket.destroy();
+        }
+        own = undefined;
       },
     };
   }
 
+  /** upstreamPool: the most recently returned idle connection that is still open. */
+  private fromPool(log: ProxyLog, clientLabel: string): { socket: Duplex; reader: HttpReader; label: string } | undefined {
+    if (!this.faults.upstreamPool) return undefined;
+    for (let pooled = this.idle.pop(); pooled; pooled = this.idle.pop()) {
+      if (pooled.socket.destroyed) continue;
+      log.write(`${this.listener.name}: ${pooled.label} taken from the pool for client ${clientLabel}`);
+      return pooled;
+    }
+    return undefined;
+  }
+
   private async send(connection: { socket: Duplex; reader: HttpReader }, request: HttpRequestMessage): Promise<HttpResponseMessage | null> {
     const version = this.faults.http10Upstream ? 'HTTP/1.0' : 'HTTP/1.1';
+    if (this.faults.forwardFramingVerbatim && request.framing === 'content-length') {
+      // The head as received, framing fields and all, and the body bytes as this proxy framed them.
+      connection.socket.write(Buffer.concat([serializeRequestHead({ method: request.method, target: request.target, version, headers: request.headers }), request.body]));
+      return connection.reader.readResponse(request.method);
+    }
     const headers = forwardHeaders(request.headers);
     if (request.body.length > 0 || request.framing !== 'none') headers.push({ name: 'Content-Length', value: String(request.body.length) });
     if (this.faults.http10Upstream) headers.push({ name: 'Connection', value: 'close' });
@@ -161,7 +197,7 @@ class UpstreamConnector {
     return connection.reader.readResponse(request.method);
   }
 
-  private connect(log: ProxyLog, purpose: string): Promise<{ socket: Duplex; reader: HttpReader }> {
+  private connect(log: ProxyLog, purpose: string): Promise<{ socket: Duplex; reader: HttpReader; label: string }> {
     const upstream = this.listener.upstream;
     // Only the MP serves plain HTTP in the lab (for intranet clients), so that is where it downgrades.
     const downgrade = this.faults.downgradeUpstream && upstream.scheme === 'https' && this.listener.role === 'management-point';
@@ -173,7 +209,7 @@ class UpstreamConnector {
       tcp.once('error', reject);
       const ready = (socket: Duplex) => {
         log.write(`${this.listener.name}: upstream ${secure ? 'https' : 'http'}://${upstream.host}:${port} connected from ${tcp.localAddress}:${tcp.localPort} ${purpose}`);
-        resolve({ socket, reader: new HttpReader(socket) });
+        resolve({ socket, reader: new HttpReader(socket), label: `upstream connection from ${tcp.localAddress}:${tcp.localPort}` });
       };
       if (!secure) {
         tcp.once('connect', () => ready(tcp));
@@ -205,6 +241,12 @@ function filtered(socket: net.Socket, filter: (chunk: Buffer) => Buffer): Duplex
 /** Node's `crl` option reads only the first CRL of a string; give it one entry per CRL. */
 function pemBlocks(pem: string): string[] {
   return pem.match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g) ?? [];
+}
+
+/** NTLM / Negotiate on this exchange: the connection is bound to whoever authenticated on it. */
+function carriesWindowsAuthentication(request: HttpRequestMessage, response: HttpResponseMessage | null): boolean {
+  const windows = /^(ntlm|negotiate)\b/i;
+  return windows.test(headerOf(request.headers, 'authorization') ?? '') || (response?.headers ?? []).some((header) => header.name.toLowerCase() === 'www-authenticate' && windows.test(header.value));
 }
 
 function headerOf(headers: HeaderField[], name: string): string | undefined {

@@ -1,7 +1,7 @@
 // Switchable bugs of the Node proxy (after BoGo's ProtocolBugs): each faulty proxy is the reference
 // proxy with one of these set, so it breaks the requirements it targets and nothing else.
 import type { X509Certificate } from 'node:crypto';
-import type { HttpRequestMessage, HttpResponseMessage } from '../../http/index.js';
+import type { HttpRequestMessage, HttpResponseMessage, RequestFraming } from '../../http/index.js';
 
 export type RequestRewrite = HttpRequestMessage | { reject: number; reason: string };
 
@@ -33,4 +33,18 @@ export interface NodeProxyFaults {
   httpsOnly?: boolean;
   /** Bridge: admit only authenticated clients whose certificate passes this rule (a certificate-to-account mapping). */
   admitClient?: (certificate: X509Certificate) => boolean;
+  /** How the bridge frames a client request whose Content-Length and Transfer-Encoding disagree (PX-SMUGGLE); default strict (400). */
+  requestFraming?: RequestFraming;
+  /**
+   * Forward a request framed by Content-Length with its header section as received — Transfer-Encoding
+   * and every Content-Length kept — and its body bytes as read, instead of re-making the framing (PX-SMUGGLE).
+   */
+  forwardFramingVerbatim?: boolean;
+  /**
+   * Keep upstream connections in a pool shared by every client: a client's connection goes back to the
+   * pool when the client disconnects and the next client to connect takes it (the last one back first).
+   * Connections that carried Windows authentication stay private and are closed, as HAProxy's
+   * `http-reuse safe` does, so NTLM still works (PX-SMUGGLE).
+   */
+  upstreamPool?: boolean;
 }
