@@ -5,7 +5,7 @@
 // Elsewhere, or without root (or `sudo -n`), it stops with exit 2 and the one command that fixes it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CHROMIUM_SOURCES, findChromium } from '../client/chromium.js';
+import { CHROMIUM_SOURCES, findChromium, type ChromiumNotFound, type FoundChromium } from '../client/chromium.js';
 import { doctorReport, findBinary, nginxStreamModule } from '../proxies/binaries.js';
 import { dockerDoctorLines } from './images.js';
 import { chromiumLine } from './versions.js';
@@ -67,7 +67,7 @@ function rootPrefix(): string[] | null {
   return null;
 }
 
-function asRoot(prefix: string[], command: string[]): void {
+export function asRoot(prefix: string[], command: string[]): void {
   const [file, ...args] = [...prefix, ...command];
   execFileSync(file!, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
@@ -78,7 +78,7 @@ function packagesFor(missing: MachineNeed[]): string[] {
 }
 
 /** apt-get install with a policy-rc.d that answers 101, so no package starts its service (the lab starts its own proxies). */
-function aptInstall(prefix: string[], packages: string[]): void {
+export function aptInstall(prefix: string[], packages: string[]): void {
   const policy = '/usr/sbin/policy-rc.d';
   const madePolicy = !existsSync(policy);
   if (madePolicy) asRoot(prefix, ['sh', '-c', `printf '#!/bin/sh\\nexit 101\\n' > ${policy} && chmod +x ${policy}`]);
@@ -90,17 +90,33 @@ function aptInstall(prefix: string[], packages: string[]): void {
   }
 }
 
+/** What --install looks at and does; the tests replace parts of it. */
+export interface Machine {
+  needs(): MachineNeed[];
+  debianLike(): boolean;
+  /** [] as root, ['sudo', '-n'] with password-less sudo, null otherwise. */
+  rootPrefix(): string[] | null;
+  aptInstall(prefix: string[], packages: string[]): void;
+  findChromium(): FoundChromium | ChromiumNotFound;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+const thisMachine: Machine = { needs: machineNeeds, debianLike: isDebianLike, rootPrefix, aptInstall, findChromium: () => findChromium(), out: process.stdout, err: process.stderr };
+
 /** `ibcm-lab doctor --install`: 0 when everything `npm test` needs is here (after installing it), 2 with the fix otherwise. */
-export async function installNeeds(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  let missing = await missingNeeds();
+export async function installNeeds(overrides: Partial<Machine> = {}): Promise<number> {
+  const machine = { ...thisMachine, ...overrides };
+  const { out, err } = machine;
+  let missing = await missingNeeds(machine.needs());
   if (missing.length) {
     const packages = packagesFor(missing);
     const names = missing.map((need) => need.what).join(', ');
-    if (!isDebianLike()) {
+    if (!machine.debianLike()) {
       err.write(`ibcm-lab doctor --install: missing ${names}; this is not Debian/Ubuntu, so ${ELSEWHERE}\n`);
       return 2;
     }
-    const prefix = rootPrefix();
+    const prefix = machine.rootPrefix();
     const command = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
     if (!prefix) {
       err.write(`ibcm-lab doctor --install: missing ${names}; install them as root (no root and no password-less sudo here): sudo ${command}\n`);
@@ -108,19 +124,19 @@ export async function installNeeds(out: NodeJS.WritableStream = process.stdout, 
     }
     out.write(`ibcm-lab doctor --install: missing ${names}; installing from Debian: ${packages.join(' ')}\n`);
     try {
-      aptInstall(prefix, packages);
+      machine.aptInstall(prefix, packages);
     } catch (error) {
       err.write(`ibcm-lab doctor --install: apt-get failed (${(error as Error).message.split('\n')[0]}); run as root: ${command}\n`);
       return 2;
     }
-    missing = await missingNeeds();
+    missing = await missingNeeds(machine.needs());
     if (missing.length) {
       err.write(`ibcm-lab doctor --install: still missing after apt-get: ${missing.map((need) => need.what).join(', ')}; check: ${`apt-get install -y --no-install-recommends ${packagesFor(missing).join(' ')}`}\n`);
       return 2;
     }
   }
   // The npm browser is unpacked once here, so parallel test workers find it ready.
-  const browser = findChromium();
+  const browser = machine.findChromium();
   if (browser.source !== null) {
     try {
       await browser.prepare();
