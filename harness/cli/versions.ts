@@ -13,10 +13,14 @@ export function labVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Which Chromium the browser checks drive, and which candidates were passed over on the way (chromium.ts gives the order). */
-export function chromiumLine(found: FoundChromium | ChromiumNotFound = findChromium()): string {
+/**
+ * Which Chromium the browser checks drive, and which candidates were passed over on the way
+ * (chromium.ts gives the order): with the reasons for `doctor`, by source name for the results.
+ */
+export function chromiumLine(found: FoundChromium | ChromiumNotFound = findChromium(), options: { reasons?: boolean } = {}): string {
   if (found.source === null) return `none: ${found.error}`;
-  return `${found.describe}${found.passedOver.length ? `; passed over: ${found.passedOver.join('; ')}` : ''}`;
+  const passedOver = options.reasons === false ? found.passedOver.map((line) => line.split(':')[0]) : found.passedOver;
+  return `${found.describe}${passedOver.length ? `; passed over: ${passedOver.join(options.reasons === false ? ', ' : '; ')}` : ''}`;
 }
 
 /** Versions of the lab and of what a verdict depends on, recorded with every run. */
@@ -37,6 +41,6 @@ export function versions(): Record<string, string> {
     '@playwright/test': versionOf('@playwright/test'),
     undici: versionOf('undici'),
     testcontainers: versionOf('testcontainers'),
-    chromium: chromiumLine(),
+    chromium: chromiumLine(findChromium(), { reasons: false }),
   };
 }

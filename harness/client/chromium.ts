@@ -16,7 +16,7 @@
 // beside the browser and given to the browser process alone through LD_LIBRARY_PATH — the lab's own
 // process environment is never changed.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -289,5 +289,9 @@ export async function unpackNpmChromium(archives: string, target: string): Promi
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+  // An upgraded package leaves the previous version's 200 MB behind: only the current one is kept.
+  for (const entry of readdirSync(dirname(target))) {
+    if (/^\d+(\.\d+)*$/.test(entry) && join(dirname(target), entry) !== target) rmSync(join(dirname(target), entry), { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 // Which Chromium the lab drives: the documented order (IBCM_LAB_CHROMIUM, Playwright's, the npm
 // package's, the system's), what is said about the candidates passed over, IBCM_LAB_CHROMIUM_SOURCE,
 // and the npm browser unpacked into a cache directory and started with its own libraries.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
@@ -74,7 +74,7 @@ describe('finding a Chromium', () => {
 });
 
 describe('unpacking the npm browser', () => {
-  it('unpacks the browser, its GL and system libraries and fonts into the target, whole or not at all, also when two unpack at once', async () => {
+  it('unpacks the browser, its GL and system libraries and fonts into the target, whole or not at all, also when two unpack at once, and drops older versions', async () => {
     const archives = join(scratch, 'bin');
     const content = join(scratch, 'content');
     mkdirSync(join(content, 'lib'), { recursive: true });
@@ -92,12 +92,14 @@ describe('unpacking the npm browser', () => {
     await tarBr('swiftshader', ['libGLESv2.so']);
     await tarBr('fonts', ['fonts']);
     const target = join(scratch, 'cache', '1.0.0');
+    mkdirSync(join(scratch, 'cache', '0.9.0'), { recursive: true });
     await Promise.all([unpackNpmChromium(archives, target), unpackNpmChromium(archives, target)]);
     expect(statSync(join(target, 'chromium')).mode & 0o111).not.toBe(0);
     expect(readFileSync(join(target, 'lib', 'libnss3.so'), 'utf8')).toBe('nss');
     expect(existsSync(join(target, 'libGLESv2.so'))).toBe(true);
     expect(existsSync(join(target, 'fonts', 'OpenSans-Regular.ttf'))).toBe(true);
     expect(readFileSync(join(target, 'fonts.conf'), 'utf8')).toContain(`<dir>${join(target, 'fonts')}</dir>`);
+    expect(readdirSync(join(scratch, 'cache'))).toEqual(['1.0.0']); // the older version is gone, no scratch left
   });
 
   // The package ships a Linux x64 browser only; elsewhere the resolver passes it over (tested above).
