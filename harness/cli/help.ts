@@ -13,6 +13,7 @@ Usage
   ibcm-lab selftest           prove the checks: reference proxies pass, every faulty proxy is caught
   ibcm-lab proxies            list the built-in proxies, reference and deliberately faulty
   ibcm-lab doctor             what this machine has: nginx, haproxy, squid, chromium, docker
+  ibcm-lab doctor --install   install what npm test needs (Debian/Ubuntu, as root or with sudo -n)
   ibcm-lab images <cmd>       build, list or prune the docker driver's images (no registry needed)
   ibcm-lab requirements       list the requirement catalog (ID, strength, modes, coverage)
   ibcm-lab help [command]     this text, or a command's
@@ -70,8 +71,12 @@ Environment
   IBCM_LAB_INDEX       pin the loopback block the labs use (127.<16+n>.0.0/16, one per worker);
                        the docker driver takes free /24s of 198.19.0.0/16 by itself
   NO_COLOR             plain output: no colour, no spinner (also when stdout is not a terminal)
-  IBCM_LAB_CHROMIUM    the Chromium the browser checks drive (default /usr/bin/chromium, Debian's
-                       'chromium' package); without it APPCAT-BROWSER reports "could not run"
+  IBCM_LAB_CHROMIUM    the Chromium the browser checks drive. Without it the first found of: a
+                       Playwright-installed Chromium, the npm one (@sparticuz/chromium, Linux x64,
+                       unpacked into .ibcm-lab/chromium/), the system's (chromium, chromium-browser,
+                       google-chrome); none found: APPCAT-BROWSER reports "could not run"
+  IBCM_LAB_CHROMIUM_SOURCE  env|playwright|npm|system: try that source alone (e.g. to test the
+                       npm browser on a machine that also has Debian's)
 
 What it prints
   While each lab starts, one line per host (✔ and its start-up time, or ✘ and why; on a terminal a

@@ -3,16 +3,16 @@ import { parseArgs } from 'node:util';
 import { requirements } from '../catalog/index.js';
 import { IbcmLabError, UsageError } from '../errors.js';
 import { builtInProxies } from '../proxies/index.js';
-import { doctorReport } from '../proxies/binaries.js';
 import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, RUN_HELP, SELFTEST_HELP } from './help.js';
-import { dockerDoctorLines, imagesCommand } from './images.js';
+import { doctorCommand } from './doctor.js';
+import { imagesCommand } from './images.js';
 import { proxyServeCommand } from './proxy-serve.js';
 import { hostCommand } from './host.js';
 import { downCommand, upCommand } from './up.js';
 import { negativeControls } from './negative-controls.js';
 import { selftestCommand } from './selftest.js';
 import { runCommand } from './run.js';
-import { versions } from './versions.js';
+import { labVersion } from './versions.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case '--version':
     case '-V':
-      process.stdout.write(`${versions()['ibcm-lab']}\n`);
+      process.stdout.write(`${labVersion()}\n`);
       return 0;
     case 'run': {
       const { values } = parse(rest, { driver: { type: 'string' }, mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, report: { type: 'string' }, junit: { type: 'string' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
@@ -44,11 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return selftestCommand(values as Record<string, string>);
     }
     case 'doctor': {
-      parse(rest, {});
-      const lines = await doctorReport();
-      for (const line of lines) process.stdout.write(`${line.name.padEnd(10)} ${line.found ? `✔ ${line.found}${line.version ? `  (${line.version})` : ''}` : `✘ not found${line.advice ? ` — ${line.advice}` : ''}`}\n`);
-      for (const line of await dockerDoctorLines()) process.stdout.write(`${line}\n`);
-      return 0;
+      const { values } = parse(rest, { install: { type: 'boolean' } });
+      return doctorCommand(values as { install?: boolean });
     }
     case 'images': {
       const [subcommand, ...options] = rest;

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import type { RawRunRecord } from '../report/results.js';
 import { RUN_SETTINGS_ENV, type RunSettings } from '../run/settings.js';
+import { findChromium } from '../client/chromium.js';
 import { UsageError } from '../errors.js';
 import { packageRoot } from './versions.js';
 
@@ -46,6 +47,7 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
     resultsFile: join(options.run.runDir, 'results.raw.json'),
   };
   const root = packageRoot();
+  if (!options.requirementIds || options.requirementIds.includes('APPCAT-BROWSER')) await prepareBrowser();
   // Playwright matches --grep against the title path (project, file, title); a title starts with its ID.
   const grep = options.requirementIds ? ['--grep', `(?:^|\\s)(?:${options.requirementIds.map(escapeRegExp).join('|')})\\s`] : [];
   const code = await runPlaywright(root, [...grep, '--workers', String(options.workers)], {
@@ -109,6 +111,18 @@ function runPlaywright(root: string, args: string[], env: Record<string, string>
       resolveExit(code ?? (signal ? 130 : 1));
     });
   });
+}
+
+/**
+ * Unpacks the npm Chromium here, once, before the workers start: unpacked inside a check it would
+ * eat that check's time (seconds on a busy machine), in every worker at once. A failure is left to
+ * the browser check, which reports it as its reason.
+ */
+async function prepareBrowser(): Promise<void> {
+  const browser = findChromium();
+  if (browser.source !== 'npm' || existsSync(browser.executablePath)) return;
+  process.stdout.write(`unpacking the browser for the browser checks (once): ${browser.describe}\n`);
+  await browser.prepare().catch(() => undefined);
 }
 
 function escapeRegExp(text: string): string {

@@ -1,6 +1,6 @@
-// A real browser on the client's segment: Debian's Chromium driven by Playwright, presenting the
-// client's PKI certificate and answering Windows authentication (APPCAT-BROWSER). It knows the lab
-// only through its ClientProfile and the network, like every client.
+// A real browser on the client's segment: Chromium (the one chromium.ts finds) driven by Playwright,
+// presenting the client's PKI certificate and answering Windows authentication (APPCAT-BROWSER). It
+// knows the lab only through its ClientProfile and the network, like every client.
 //
 // Name resolution. With `clientCertificates` Playwright makes the TLS connection from Node, which
 // resolves names itself — the machine's resolver knows no lab name, and Chromium's
@@ -17,30 +17,18 @@
 // adds a PKCS#12's extra certificates to that secure context's trust store, so the lab CA is
 // trusted for exactly these origins and nothing else in the process changes.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import net, { type Socket } from 'node:net';
 import type { Browser, BrowserContext } from '@playwright/test';
-import { chromium } from '@playwright/test';
 import { labLookup } from '../dns/resolver.js';
 import { pkcs12Der } from '../pki/pkcs12.js';
+import { launchChromium } from './chromium.js';
 import type { ClientProfile } from './profile.js';
 import { connectThroughProxy } from './transport.js';
-
-/** Debian's Chromium (`apt-get install chromium`); IBCM_LAB_CHROMIUM points elsewhere. */
-export function chromiumPath(): string {
-  return process.env.IBCM_LAB_CHROMIUM ?? '/usr/bin/chromium';
-}
-
-export const CHROMIUM_PACKAGE = 'chromium';
 
 /** Flags for a quiet, headless Chromium that talks to nothing but the lab. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-domain-reliability', '--no-pings'];
 
-/** Why the browser cannot run here, or null. */
-export function chromiumMissing(): string | null {
-  const path = chromiumPath();
-  return existsSync(path) ? null : `Chromium was not found at ${path}; it is needed for the browser checks: install it with "apt-get install -y ${CHROMIUM_PACKAGE}" (or set IBCM_LAB_CHROMIUM)`;
-}
+export { chromiumMissing } from './chromium.js';
 
 /** One connection the relay opened for the browser: what was asked, where it went, how it ended. */
 export interface RelayedConnection {
@@ -69,12 +57,10 @@ export interface BrowserClientOptions {
 }
 
 export async function openBrowserClient(profile: ClientProfile, options: BrowserClientOptions): Promise<BrowserClient> {
-  const missing = chromiumMissing();
-  if (missing) throw new Error(missing);
   const relay = await startRelay(profile);
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+    ({ browser } = await launchChromium({ args: CHROMIUM_ARGS, headless: true }));
     const certificate = profile.certificate;
     const passphrase = randomBytes(12).toString('hex');
     const pfx = certificate

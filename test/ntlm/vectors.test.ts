@@ -6,7 +6,7 @@
  * path independent of the implementation's Node HMAC, when openssl is installed.
  */
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AvId,
   NtlmFlags,
@@ -22,6 +22,7 @@ import {
   verifyNtlmv2Response,
   windowsUpper,
 } from '../../harness/ntlm/index.js';
+import { requireProgram } from '../programs.js';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
@@ -115,16 +116,10 @@ describe('[MS-NLMP] 4.2.4 NTLMv2 test vectors', () => {
   });
 });
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe.skipIf(!hasOpenssl())('independent recomputation with the openssl CLI', () => {
+describe('independent recomputation with the openssl CLI', () => {
+  beforeAll(() => {
+    requireProgram('openssl');
+  });
   const hmacMd5Cli = (keyHex: string, data: Buffer): string =>
     execFileSync('openssl', ['dgst', '-md5', '-mac', 'HMAC', '-macopt', `hexkey:${keyHex}`, '-binary'], { input: data }).toString('hex');
 

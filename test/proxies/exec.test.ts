@@ -5,15 +5,15 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, missingBinaryMessage } from '../../harness/proxies/binaries.js';
 import { ProxyContract } from '../../harness/proxies/contract/schema.js';
 import { contractPath, ensureContractFile, execProxy } from '../../harness/proxies/exec/index.js';
 import { groupAlive, type StartedProcess } from '../../harness/proxies/process/index.js';
+import { requireProgram } from '../programs.js';
 import { alive, arrivalProblems, createWorld, httpsClient, ibcmRequests, refusesTcp, send, type World } from './world.js';
 
 const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/haproxy-tunnel.sh');
-const ready = findBinary('haproxy') && findBinary('python3');
-if (!ready) console.warn(`skipping the exec: tests with examples/haproxy-tunnel.sh: ${findBinary('haproxy') ? 'python3 was not found on PATH' : missingBinaryMessage('haproxy')}`);
+/** examples/haproxy-tunnel.sh runs HAProxy and reads its contract with python3. */
+const requireScriptPrograms = () => ['haproxy', 'python3'].forEach(requireProgram);
 
 describe('exec: adapter', () => {
   let world: World;
@@ -39,7 +39,8 @@ describe('exec: adapter', () => {
     expect(ProxyContract.parse(JSON.parse(readFileSync(file, 'utf8')))).toEqual(JSON.parse(JSON.stringify(contract)));
   });
 
-  (ready ? it : it.skip)('runs examples/haproxy-tunnel.sh in tunnel mode: IBCM traffic byte-exact, the client certificate reaches the site system', async () => {
+  it('runs examples/haproxy-tunnel.sh in tunnel mode: IBCM traffic byte-exact, the client certificate reaches the site system', async () => {
+    requireScriptPrograms();
     const contract = world.contract('tunnel', 'exec-tunnel');
     const proxy = (await execProxy(`sh ${script}`).start(contract)) as StartedProcess;
     try {
@@ -67,7 +68,8 @@ describe('exec: adapter', () => {
     expect(proxy.log().join('\n')).toMatch(/tunnel_0/);
   });
 
-  (ready ? it : it.skip)('fails to start in bridge mode with the script\'s reason (exit 3), quoting its stderr', async () => {
+  it('fails to start in bridge mode with the script\'s reason (exit 3), quoting its stderr', async () => {
+    requireScriptPrograms();
     const contract = world.contract('bridge', 'exec-bridge');
     const started = Date.now();
     await expect(execProxy(`sh ${script}`).start(contract)).rejects.toThrow(/exited before it was ready \(exit code 3\)[\s\S]*bridge mode needs TLS termination/);

@@ -1,7 +1,7 @@
 // The HAProxy reference adapter against a real HAProxy (Debian haproxy 2.6).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary } from '../../harness/proxies/binaries.js';
 import { haproxyConfig, haproxyProxy, startHaproxy } from '../../harness/proxies/haproxy/index.js';
+import { requireProgram } from '../programs.js';
 import { reverseProxySuite } from './reverse-proxy-cases.js';
 import { createWorld, httpsClient, ibcmRequests, send, type World } from './world.js';
 
@@ -39,7 +39,8 @@ describe('haproxy configuration', () => {
     expect(conf).not.toMatch(/ crt | ssl |ca-file/);
   });
 
-  (findBinary('haproxy') ? it : it.skip)('puts ConfigMgr header names back in their case (HAProxy writes HTTP/1 header names in lower case)', async () => {
+  it('puts ConfigMgr header names back in their case (HAProxy writes HTTP/1 header names in lower case)', async () => {
+    requireProgram('haproxy');
     const contract = world.contract('bridge', 'haproxy-case');
     const proxy = await startHaproxy(contract);
     const { client } = httpsClient(world, contract.listeners[0]!.bind.port, world.certs.workstation);

@@ -1,8 +1,8 @@
 // The nginx reference adapter against a real nginx (Debian nginx-light + libnginx-mod-stream), and
 // the evidence behind its recorded expectation (PX-NTLM-AFFINITY in bridge mode).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary } from '../../harness/proxies/binaries.js';
 import { nginxConfig, nginxProxy, startNginx } from '../../harness/proxies/nginx/index.js';
+import { requireProgram } from '../programs.js';
 import { reverseProxySuite } from './reverse-proxy-cases.js';
 import { createWorld, httpsClient, ntlmType1, ntlmType3, send, type World } from './world.js';
 
@@ -46,7 +46,8 @@ describe('nginx configuration', () => {
     expect(() => nginxConfig(world.contract('forward', 'conf-forward'), layout)).toThrow(/no forward mode/);
   });
 
-  (findBinary('nginx') ? it : it.skip)('without upstream keepalive the NTLM legs land on different upstream connections (the other half of the expectation)', async () => {
+  it('without upstream keepalive the NTLM legs land on different upstream connections (the other half of the expectation)', async () => {
+    requireProgram('nginx');
     const contract = world.contract('bridge', 'nginx-no-keepalive');
     const proxy = await startNginx(contract, { upstreamKeepalive: false });
     const { client } = httpsClient(world, contract.listeners[0]!.bind.port, world.certs.workstation);

@@ -3,10 +3,10 @@
 // NTLM connection pairing (or the recorded reason why not), and a clean stop.
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, missingBinaryMessage } from '../../harness/proxies/binaries.js';
 import type { ProxyContract } from '../../harness/proxies/contract/schema.js';
 import { groupAlive, type StartedProcess } from '../../harness/proxies/process/index.js';
 import type { ProxyImplementation } from '../../harness/proxies/types.js';
+import { requireProgram } from '../programs.js';
 import {
   CONTENT,
   PUBLIC_NAME,
@@ -38,13 +38,10 @@ function cn(subject: string | undefined): string {
 }
 
 export function reverseProxySuite(options: ReverseProxyCase): void {
-  const binary = findBinary(options.binary);
-  const suite = binary ? describe : describe.skip;
-  if (!binary) console.warn(`skipping the ${options.implementation.name} adapter tests: ${missingBinaryMessage(options.binary)}`);
-
-  suite(`${options.implementation.name} adapter`, () => {
+  describe(`${options.implementation.name} adapter`, () => {
     let world: World;
     beforeAll(async () => {
+      requireProgram(options.binary);
       world = await createWorld(options.net24);
     });
     afterAll(async () => {

@@ -5,21 +5,19 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProxyAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, missingBinaryMessage } from '../../harness/proxies/binaries.js';
 import type { ProxyContract } from '../../harness/proxies/contract/schema.js';
 import { groupAlive, type StartedProcess } from '../../harness/proxies/process/index.js';
 import { squidProxy, startSquid } from '../../harness/proxies/squid/index.js';
+import { requireProgram } from '../programs.js';
 import { FSP_NAME, PUBLIC_NAME, alive, arrivalProblems, createWorld, ibcmRequests, refusesTcp, send, type World } from './world.js';
 
-const squid = findBinary('squid');
-if (!squid) console.warn(`skipping the squid adapter tests: ${missingBinaryMessage('squid')}`);
-
-(squid ? describe : describe.skip)('squid adapter (forward mode)', () => {
+describe('squid adapter (forward mode)', () => {
   let world: World;
   let contract: ProxyContract;
   let proxy: StartedProcess;
   let proxyUri: string;
   beforeAll(async () => {
+    requireProgram('squid');
     world = await createWorld('127.240.3');
     contract = world.contract('forward', 'squid-forward');
     proxy = await startSquid(contract);

@@ -6,10 +6,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
 import { extract } from 'tar';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, chromiumMissing, chromiumPath } from '../../harness/client/browser.js';
+import { CHROMIUM_ARGS } from '../../harness/client/browser.js';
+import { chromiumMissing, launchChromium } from '../../harness/client/chromium.js';
 import type { RunResults } from '../../harness/report/results.js';
 import { root, runCli, type CliResult } from '../cli/run-cli.js';
 import { surefireProblems } from './surefire.js';
@@ -84,8 +84,8 @@ describe('ibcm-lab run --report --junit --bundle', () => {
   });
 
   it("renders the report's first screen in Chromium with the matrix and the topology picture visible (PNG kept)", async () => {
-    expect(chromiumMissing(), 'the screenshot needs Debian\'s Chromium').toBeNull();
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    expect(chromiumMissing(), 'the screenshot needs a Chromium').toBeNull();
+    const { browser } = await launchChromium({ args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
       // Opened from disk, with every network request refused: the report must need none.
