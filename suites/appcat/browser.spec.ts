@@ -67,7 +67,7 @@ async function walkThrough({ lab, client, evidence }: Pick<CheckFixtures, 'lab' 
 
     // 1. The catalog page (the browser answers the NTLM challenge with the user's domain account).
     const get = await load(page.goto(`${origin}${CATALOG}`), 'GET');
-    ensure(get && !get.error && get.status === 200, `the browser could not open the catalog: ${get ? describeClientResult(get) : 'no response'}${tlsSide(get)}${siteSide(journal.since(mark), 'GET', CATALOG)}`);
+    ensure(get && !get.error && get.status === 200, `the browser could not open the catalog: ${get ? describeClientResult(get) : 'no response'}${tlsSide(get)}${siteSide(journal.since(mark), 'GET', CATALOG)}`, 'catalog-not-opened');
     const applications = await page.locator('tr[data-application-id]').count();
     ensure(applications > 0, 'the catalog page reached the browser without its application list');
     const name = (await page.locator('tr[data-application-id] td.name').first().textContent())?.trim() ?? '';
@@ -86,7 +86,7 @@ async function walkThrough({ lab, client, evidence }: Pick<CheckFixtures, 'lab' 
     ensure(authenticated, `the catalog page was served without a completed Windows authentication${siteSide(received, 'GET', CATALOG)}`);
 
     ensure(posted && !posted.error, `the browser's request for ${name} failed: ${posted ? describeClientResult(posted) : 'no response'}${siteSide(received, 'POST', REQUEST)}`);
-    ensure(posted.status === 200, `the browser's POST ${posted.target} for ${name} got ${posted.status}${tlsSide(posted)}${siteSide(received, 'POST', REQUEST)}`);
+    ensure(posted.status === 200, `the browser's POST ${posted.target} for ${name} got ${posted.status}${tlsSide(posted)}${siteSide(received, 'POST', REQUEST)}`, 'catalog-request-refused');
     // Not a 401 leg: when Chromium has to authenticate the POST again (a new connection, NTLM being connection-bound) the first arrival is the challenge.
     const postArrival = arrival(posted, received.filter((entry) => entry.method !== 'POST' || entry.response.status !== 401), { headers: ['Content-Type'] });
     ensure(postArrival.entry, `the browser got 200 for its POST but ${postArrival.problems[0]}`);

@@ -40,7 +40,7 @@ check('FEAT-USER-POLICY', 'user policy only with Windows authentication of the u
   const positive = allowed.find((candidate) => candidate.cycle.settings?.userPolicyPolling && candidate.cycle.settings.userPolicyOnInternet);
   ensure(positive, `no computer of the topology got client settings with both user policy settings on (${allowed.map((candidate) => `${candidate.client.profile.computerName}: ${candidate.cycle.reason}`).join('; ')})`);
   const delivered = positive.cycle.request;
-  ensure(delivered && delivered.policies.length > 0, `${positive.client.profile.computerName} with both settings on and ${user.domain}\\${user.user} authenticated got no user policy: ${positive.cycle.reason}${delivered ? siteReason(delivered.exchange) : ''}`);
+  ensure(delivered && delivered.policies.length > 0, `${positive.client.profile.computerName} with both settings on and ${user.domain}\\${user.user} authenticated got no user policy: ${positive.cycle.reason}${delivered ? siteReason(delivered.exchange) : ''}`, 'user-policy-not-delivered');
   const legs = positive.received.filter((entry) => entry.target.toLowerCase().startsWith('/ccm_system_windowsauth/'));
   ensure(legs.length === 2 && legs[0]!.response.status === 401 && legs[1]!.response.status === 200 && legs.every((entry) => hostOf(entry) === mp.internetFqdn), `the MP journal does not show the NTLM handshake at ${mp.internetFqdn} (401 then 200): ${legs.map((entry) => `${hostOf(entry)} ${entry.response.status}`).join(', ') || 'no request'}`);
   ensure(delivered.authenticatedAs?.toLowerCase() === `${user.domain}\\${user.user}`.toLowerCase(), `the MP authenticated ${delivered.authenticatedAs ?? 'nobody'}, not the user ${user.domain}\\${user.user}`);

@@ -15,15 +15,15 @@ import { mpListAttempt, named } from '../pki/support.js';
 function ensureStateMessageArrived(lab: Lab, client: IbcmClient, stateId: number, marks: { fsp: number }, evidence: Evidence, what: string): string {
   const fsp = lab.siteSystem('fallback-status-point');
   const report = client.fspReports.find((candidate) => candidate.stateId === stateId);
-  ensure(report, `${what}: the client could not reach its MP but posted no state message to the FSP (it posted ${client.fspReports.map((candidate) => candidate.stateId).join(', ') || 'none'})`);
+  ensure(report, `${what}: the client could not reach its MP but posted no state message to the FSP (it posted ${client.fspReports.map((candidate) => candidate.stateId).join(', ') || 'none'})`, 'no-state-message');
   evidence.sent(report.exchange);
   const received = lab.journal(fsp.name).since(marks.fsp);
   evidence.received(fsp.name, received);
   const { entry, problems } = arrival(report.exchange, received);
-  ensure(entry, `${what}: the client posted its state message (${describeClientResult(report.exchange)}) but it did not reach the FSP: ${problems.join('; ')}`);
-  ensure(problems.length === 0, `${what}: the state message changed on the way to the FSP: ${problems.join('; ')}`);
+  ensure(entry, `${what}: the client posted its state message (${describeClientResult(report.exchange)}) but it did not reach the FSP: ${problems.join('; ')}`, 'state-message-lost');
+  ensure(problems.length === 0, `${what}: the state message changed on the way to the FSP: ${problems.join('; ')}`, 'state-message-changed');
   ensure(entry.tls === null, `${what}: the state message reached the FSP over TLS; the FSP is plain HTTP`);
-  ensure(report.exchange.status === 200 && entry.response.status === 200, `${what}: the FSP answered ${entry.response.status}, the client got ${describeClientResult(report.exchange)}`);
+  ensure(report.exchange.status === 200 && entry.response.status === 200, `${what}: the FSP answered ${entry.response.status}, the client got ${describeClientResult(report.exchange)}`, 'state-message-refused');
   return `state message ${stateId} ("${report.message.slice(0, 140)}") reached ${fsp.internetFqdn} over plain HTTP, ${entry.bodyLength} bytes byte-exact`;
 }
 

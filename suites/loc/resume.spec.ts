@@ -30,7 +30,7 @@ async function fetchRanges(client: IbcmClient, origin: string, target: string, s
     const end = Math.min(size, stopAt, offset + CHUNK) - 1;
     const part = await client.send({ method: 'GET', target, headers: [['User-Agent', 'Microsoft BITS/7.8'], ['Range', `bytes=${offset}-${end}`]] }, origin);
     evidence.sent(part);
-    ensure(part.status === 206 && part.responseBody?.length === end - offset + 1, `Range bytes=${offset}-${end} from ${origin}: ${describeClientResult(part)}`);
+    ensure(part.status === 206 && part.responseBody?.length === end - offset + 1, `Range bytes=${offset}-${end} from ${origin}: ${describeClientResult(part)}`, 'range-not-served');
     parts.push(part.responseBody);
     offset = end + 1;
   }
@@ -62,7 +62,7 @@ async function moveDuringDownload(lab: Lab, newClient: CheckFixtures['newClient'
   const head = await first.send({ method: 'HEAD', target, headers: [['User-Agent', 'Microsoft BITS/7.8']] }, firstOrigin);
   evidence.sent(head);
   const size = Number(head.responseHeaders?.find(([name]) => name === 'content-length')?.[1]);
-  ensure(head.status === 200 && size === file.size, `HEAD at ${firstOrigin}: ${describeClientResult(head)}`);
+  ensure(head.status === 200 && size === file.size, `HEAD at ${firstOrigin}: ${describeClientResult(head)}`, 'size-unknown');
   const parts: Buffer[] = [];
   const stoppedAt = await fetchRanges(first, firstOrigin, target, size, 0, Math.floor((size * 0.4) / CHUNK) * CHUNK || CHUNK, parts, evidence);
   await first.close();

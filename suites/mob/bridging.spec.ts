@@ -64,7 +64,7 @@ check('MOB-LEGACY-USER-AUTH', 'a bridge authenticates a legacy mobile client as 
     evidence.sent(result.exchange);
     const seen = journal.since(mark).filter((entry) => entry.target.includes('MPLIST'));
     evidence.received(`${mp.name} (legacy mobile client)`, seen);
-    ensure(!result.failure, `the bridge did not admit the legacy mobile client authenticated as the user ${certificate.subject}: ${result.failure}`);
+    ensure(!result.failure, `the bridge did not admit the legacy mobile client authenticated as the user ${certificate.subject}: ${result.failure}`, 'legacy-user-refused');
     ensure(seen.length === 1 && !sameSerial(seen[0]!.tls?.peerCertificate?.serialNumber, certificate.serialNumber), `the MP journal shows ${seen.length} request(s) from the legacy client, seen as ${seen.map((entry) => entry.tls?.peerCertificate?.subject ?? 'no certificate').join(', ') || 'nothing'} (expected one, bridged under the proxy's own certificate)`);
     // A computer through the same bridge, by its computer certificate.
     const computer = newClient();

@@ -31,13 +31,17 @@ async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 
 }
 
 /** NTLM Negotiate → 401 Challenge on the catalog; returns the Authorization header for the next request on that connection. */
-async function windowsAuthorization(fixtures: CheckFixtures, client: IbcmClient): Promise<[string, string]> {
+async function windowsAuthorization(fixtures: CheckFixtures, client: IbcmClient, role: 'the check' | 'a prerequisite' = 'the check'): Promise<[string, string]> {
   const account = client.profile.account;
   prerequisite(account, `${client.profile.computerName} has no domain account for the catalog's Windows authentication`);
   const negotiate = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Authorization', createNegotiate()]] }, client.originOf('application-catalog'));
   fixtures.evidence.sent(negotiate);
   const challenge = negotiate.responseHeaders?.filter(([name]) => name === 'www-authenticate').map(([, value]) => value) ?? [];
-  ensure(negotiate.status === 401 && challenge.length > 0, `the catalog's Windows authentication did not answer the NTLM Negotiate with a challenge: ${describeClientResult(negotiate)}`);
+  const challenged = negotiate.status === 401 && challenge.length > 0;
+  const reason = `the catalog's Windows authentication did not answer the NTLM Negotiate with a challenge: ${describeClientResult(negotiate)}`;
+  // For the GET check the Negotiate is the GET under test; for the POST check it only opens the page.
+  if (role === 'a prerequisite') prerequisite(challenged, reason);
+  else ensure(challenged, reason, 'catalog-get-refused');
   return ['Authorization', createAuthenticate(challenge, account, { workstation: client.profile.computerName })];
 }
 
@@ -60,7 +64,7 @@ check('PX-VERB-APPCAT-GET', 'GET reaches the Application Catalog', async (fixtur
 
 check('PX-VERB-APPCAT-POST', 'POST reaches the Application Catalog (an application request)', async (fixtures) => {
   const { client, evidence } = fixtures;
-  const page = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], await windowsAuthorization(fixtures, client)] }, client.originOf('application-catalog'));
+  const page = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], await windowsAuthorization(fixtures, client, 'a prerequisite')] }, client.originOf('application-catalog'));
   evidence.sent(page);
   const applicationId = /name="applicationId" value="([^"]+)"/.exec(page.responseBody?.toString() ?? '')?.[1];
   prerequisite(applicationId, `the catalog page did not list an application: ${describeClientResult(page)}`);

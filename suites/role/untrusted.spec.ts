@@ -45,7 +45,7 @@ check('ROLE-UNTRUSTED', 'primary-site roles accept internet clients; a secondary
   // forwarded the FSP's plain HTTP in absolute form).
   const accept = (result: Awaited<ReturnType<typeof atRole>>, ok: (exchange: Exchange) => boolean, what: string) => {
     const last = result.exchanges.at(-1)!;
-    ensure(ok(last), `the primary-site ${result.name} refused the internet client's ${what}: ${describeClientResult(last)}${siteReason(last)}`);
+    ensure(ok(last), `the primary-site ${result.name} refused the internet client's ${what}: ${describeClientResult(last)}${siteReason(last)}`, 'primary-role-refused');
     ensure(result.seen.length > 0 && result.seen.every((entry) => !result.internetFqdn || hostOf(entry) === result.internetFqdn), `the ${result.name} journal does not show the ${what} by its internet FQDN ${result.internetFqdn} (${result.seen.map(hostOf).join(', ') || 'nothing'})`);
     accepted.push(`${result.name} (${what}: ${last.status}, Host ${result.seen.map(hostOf).at(-1)})`);
   };

@@ -44,9 +44,9 @@ export const faultyProxies: ProxyImplementation[] = [
   ),
   // One upstream connection per request also breaks the Application Catalog's Windows authentication (NTLM is connection-bound).
   // User policy and the Application Catalog both need Windows authentication, which a new connection per request loses.
-  faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', { 'PX-HTTP11': '?', 'PX-NTLM-AFFINITY': '?', 'PX-VERB-APPCAT-GET': '?', 'PX-VERB-APPCAT-POST': '?', 'APPCAT-BROWSER': '?', 'FEAT-USER-POLICY': '?', 'ROLE-UNTRUSTED': '?' }, { http10Upstream: true }),
+  faulty('faulty-http10-upstream', 'bridge that speaks HTTP/1.0 to the site system, one connection per request', { 'PX-HTTP11': '?', 'PX-NTLM-AFFINITY': '?', 'PX-VERB-APPCAT-GET': '?', 'APPCAT-BROWSER': 'catalog-not-opened', 'FEAT-USER-POLICY': 'user-policy-not-delivered', 'ROLE-UNTRUSTED': 'primary-role-refused' }, { http10Upstream: true }),
   // Ranged downloads through the bridge (DP fallback, a download resumed across networks) break with it.
-  faulty('faulty-strip-range', 'bridge that drops the Range request header (a cache that always fetches whole objects)', { 'PX-HDR-MP-Range': '?', 'PX-HDR-DP-Range': '?', 'PX-RANGE': '?', 'LOC-RESUME': '?', 'SU-DP-FALLBACK': '?' }, {
+  faulty('faulty-strip-range', 'bridge that drops the Range request header (a cache that always fetches whole objects)', { 'PX-HDR-MP-Range': '?', 'PX-HDR-DP-Range': '?', 'PX-RANGE': '?', 'LOC-RESUME': 'range-not-served', 'SU-DP-FALLBACK': '?' }, {
     rewriteRequest: (request) => withHeaders(request, not(named('Range'))),
   }),
   // Accepting any client also accepts untrusted, wrong-EKU, expired and revoked client certificates.
@@ -57,14 +57,14 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', { 'PX-BRIDGE-NO-DOWNGRADE': '?', 'PX-BRIDGE-MUTUAL': '?', 'PKI-MTLS': '?', 'PKI-SAN': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?' }, { downgradeUpstream: true }),
   // State messages to the FSP are plain-HTTP POSTs on port 80 (FSP-STATE), so both rules lose them.
   // ROLE-UNTRUSTED has every internet role accept the client, the FSP among them.
-  faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', { 'PX-VERB-FSP-POST': '?', 'PX-PORTS': '?', 'FSP-STATE': '?', 'ROLE-UNTRUSTED': '?' }, { httpsOnly: true }),
+  faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', { 'PX-VERB-FSP-POST': '?', 'PX-PORTS': '?', 'FSP-STATE': 'state-message-lost', 'ROLE-UNTRUSTED': 'primary-role-refused' }, { httpsOnly: true }),
   // The WSUS scan is a SOAP POST (SyncUpdates), so refusing POST also stops every update scan.
   // ROLE-UNTRUSTED posts to the FSP, the Application Catalog and the SUP.
-  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', { 'PX-VERB-FSP-POST': '?', 'PX-VERB-APPCAT-POST': '?', 'FSP-STATE': '?', 'APPCAT-BROWSER': '?', 'SU-SCAN-INTERNET-SUP': '?', 'SU-MU-FIRST': '?', 'SU-DP-FALLBACK': '?', 'ROLE-UNTRUSTED': '?' }, {
+  faulty('faulty-post-blocked', 'bridge that refuses POST (a "read-only" web publishing rule)', { 'PX-VERB-FSP-POST': '?', 'PX-VERB-APPCAT-POST': '?', 'FSP-STATE': 'state-message-lost', 'APPCAT-BROWSER': 'catalog-request-refused', 'SU-SCAN-INTERNET-SUP': '?', 'SU-MU-FIRST': '?', 'SU-DP-FALLBACK': '?', 'ROLE-UNTRUSTED': 'primary-role-refused' }, {
     rewriteRequest: (request) => (request.method === 'POST' ? { reject: 405, reason: 'POST not allowed by policy' } : request),
   }),
   // ROLE-UNTRUSTED opens the Application Catalog too.
-  faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', { 'PX-VERB-APPCAT-GET': '?', 'PX-VERB-APPCAT-POST': '?', 'PX-PORTS': '?', 'APPCAT-BROWSER': '?', 'ROLE-UNTRUSTED': '?' }, {
+  faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', { 'PX-VERB-APPCAT-GET': 'catalog-get-refused', 'PX-PORTS': '?', 'APPCAT-BROWSER': 'catalog-not-opened', 'ROLE-UNTRUSTED': 'primary-role-refused' }, {
     rewriteRequest: (request) => (/^\/cmapplicationcatalog/i.test(request.target) ? { reject: 404, reason: 'no publishing rule for this path' } : request),
   }),
   faulty('faulty-strip-bits-headers', 'bridge whose header allow-list lacks the BITS-* headers', { 'PX-VERB-MP-BITS_POST': '?', 'PX-HDR-EXTRA': '?', 'PX-CT-OCTET': '?', 'PX-BODY-LARGE': '?' }, {
@@ -88,7 +88,7 @@ export const faultyProxies: ProxyImplementation[] = [
     rewriteResponse: (response, request) => (request.method === 'CCM_POST' && response.status === 200 && response.body.length === 0 ? { ...response, status: 502, reason: 'Bad Gateway', headers: [{ name: 'Content-Type', value: 'text/html' }], body: Buffer.from('<html><body>The server returned an empty response.</body></html>') } : response),
   }),
   faulty('faulty-pooled-upstream', 'bridge that shares one upstream connection among all clients (connection multiplexing)', { 'PX-NTLM-AFFINITY': '?' }, { sharedUpstream: true }),
-  faulty('faulty-head-blocked', 'bridge whose WAF refuses HEAD', { 'PX-VERB-MP-HEAD': '?', 'PX-VERB-DP-HEAD': '?', 'PX-RANGE': '?', 'PX-HTTP11': '?', 'LOC-RESUME': '?', 'SU-DP-FALLBACK': '?' }, {
+  faulty('faulty-head-blocked', 'bridge whose WAF refuses HEAD', { 'PX-VERB-MP-HEAD': '?', 'PX-VERB-DP-HEAD': '?', 'PX-RANGE': '?', 'PX-HTTP11': '?', 'LOC-RESUME': 'size-unknown', 'SU-DP-FALLBACK': '?' }, {
     rewriteRequest: (request) => (request.method === 'HEAD' ? { reject: 405, reason: 'HEAD not allowed by policy' } : request),
   }),
   faulty('faulty-query-stripper', 'bridge that strips "&…" parameters from query strings (a parameter normaliser)', { 'PX-VERB-MP-GET': '?', 'PX-URL-EXACT': '?' }, {
@@ -108,7 +108,7 @@ export const faultyProxies: ProxyImplementation[] = [
     upstreamPool: true,
   }),
   // Legacy mobile clients are authenticated as users at the bridge (seed 000); a client-certificate rule that maps only computer certificates shuts them out.
-  faulty('faulty-computer-certificates-only', 'bridge whose client-certificate rule admits only computer certificates (a DNS name in the SAN): legacy mobile clients, authenticated as users, are refused', { 'MOB-LEGACY-USER-AUTH': '?' }, {
+  faulty('faulty-computer-certificates-only', 'bridge whose client-certificate rule admits only computer certificates (a DNS name in the SAN): legacy mobile clients, authenticated as users, are refused', { 'MOB-LEGACY-USER-AUTH': 'legacy-user-refused' }, {
     admitClient: (certificate) => /DNS:/.test(certificate.subjectAltName ?? ''),
   }),
 ];
