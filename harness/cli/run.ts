@@ -188,7 +188,9 @@ export function buildResults(input: BuildInput): RunResults {
       const checks = byKey.get(`${id}\u0000${mode}`);
       if (!checks) continue;
       const requirement = requirementById(id)!;
-      let { status, reason, code } = combine(checks);
+      const combined = combine(checks);
+      const code = combined.code;
+      let { status, reason } = combined;
       const expectation = mode === 'direct' ? undefined : expectationFor(input.proxy, id, mode);
       if (expectation && status === 'failed') {
         status = 'expected-failure';

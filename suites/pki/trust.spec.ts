@@ -2,7 +2,7 @@
 // connects to a server whose certificate chains to a root it trusts, and the party that terminates
 // the client's TLS — the MP, or the bridging proxy — only accepts client certificates from roots it
 // trusts. Each check runs the trusted case and the untrusted one side by side on the running lab.
-import { ensure, prerequisite } from '../evidence.js';
+import { prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { ensureClientRefusedServer, ensureServed, ensureSiteRefusedClient, mpListAttempt, named, publishedCertificate, terminator } from './support.js';
 
