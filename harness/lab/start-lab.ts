@@ -524,6 +524,7 @@ function facts(certificate: IssuedCertificate, variant?: CertificateVariant): La
     crlUrls: certificate.crlUrls,
     certPath: certificate.certPath,
     issuedBy: certificate.issuedBy,
+    issuer: { ...certificate.issuer },
     ...(variant ? { variant } : {}),
     notBefore: certificate.notBefore.toISOString(),
     notAfter: certificate.notAfter.toISOString(),
