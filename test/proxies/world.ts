@@ -166,7 +166,7 @@ export async function createWorld(net24: string): Promise<World> {
                   bind: { host: addresses.httpsListener, port: ports.https },
                   scheme: 'https',
                   tls: bridge ? keyPair(proxyServer) : undefined,
-                  upstream: { host: addresses.site, port: siteServer.port, scheme: 'https', serverName: PUBLIC_NAME, caBundle: pki.trustBundlePath, clientCertificate: bridge ? keyPair(proxyClient) : undefined },
+                  upstream: { host: addresses.site, port: siteServer.port, scheme: 'https', serverName: PUBLIC_NAME, caBundle: pki.trustBundlePath, clientCertificate: bridge ? keyPair(proxyClient) : undefined, ...(bridge ? { crl: crlPath, crlUrls: pki.crls().map((crl) => crl.url) } : {}) },
                 },
                 {
                   name: 'fsp-http',
