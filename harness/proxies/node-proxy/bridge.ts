@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { x509 } from '../../pki/x509.js';
+import { x509 as peculiar } from '../../pki/x509.js';
 import { HttpParseError, HttpReader, encodeResponse, serializeRequestHead, serializeResponseHead, type HeaderField, type HttpRequestMessage, type HttpResponseMessage } from '../../http/index.js';
 import type { ProxyContract, ProxyListener } from '../contract/schema.js';
 import type { NodeProxyFaults } from './faults.js';
@@ -226,7 +226,7 @@ function filtered(socket: net.Socket, filter: (chunk: Buffer) => Buffer): Duplex
 
 /** Faulty (leafOnlyRevocationCheck): every serial listed on the CRLs of `file`, normalised. */
 function revokedSerials(file: string): Set<string> {
-  return new Set(pemBlocks(readFileSync(file, 'utf8')).flatMap((pem) => new x509.X509Crl(pem).entries.map((entry) => normalizeSerial(entry.serialNumber))));
+  return new Set(pemBlocks(readFileSync(file, 'utf8')).flatMap((pem) => new peculiar.X509Crl(pem).entries.map((entry) => normalizeSerial(entry.serialNumber))));
 }
 
 function normalizeSerial(serial: string): string {
