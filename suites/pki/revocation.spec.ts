@@ -35,7 +35,7 @@ async function bridgeMeetsRevokedSite({ newClient, evidence, variantLab }: Check
   const what =
     variant === 'revoked-issuer'
       ? `the MP presenting ${revokedIssuerOf(bad, certificate)}`
-      : `the MP presenting its revoked certificate ${named(certificate)} (on ${prerequisiteCrlOf(bad, certificate.serialNumber)})`;
+      : `the MP presenting its revoked certificate ${named(certificate)} (on ${crlUrlListing(bad, certificate.serialNumber)})`;
   const logMark = bad.proxyLog().length;
   const attempt = await mpListAttempt(bad, newClient(bad.clientProfile()), evidence);
   evidence.proxyLines(bad.topology.name, bad.proxyLog().slice(logMark));
@@ -43,7 +43,7 @@ async function bridgeMeetsRevokedSite({ newClient, evidence, variantLab }: Check
 }
 
 /** The URL of the lab CRL listing `serial` (blocked when none does: the world was not built as asked). */
-function prerequisiteCrlOf(lab: Lab, serial: string): string {
+function crlUrlListing(lab: Lab, serial: string): string {
   const crl = lab.pki.crls().find((candidate) => candidate.revokedSerials.includes(serial.toLowerCase()));
   prerequisite(crl, `serial ${serial} is on none of the lab's CRLs`);
   return crl.url;
