@@ -27,6 +27,11 @@ export function contractCrlPathIn(dir: string): string {
   return join(dir, 'proxy', 'client-auth-crl.pem');
 }
 
+/** Where the contract's upstream CRL file is (bridge mode): rewritten with the client-auth one. */
+export function contractUpstreamCrlPathIn(dir: string): string {
+  return join(dir, 'proxy', 'upstream-crl.pem');
+}
+
 export function contractPathIn(dir: string): string {
   return join(dir, 'proxy', 'contract.json');
 }
@@ -37,6 +42,11 @@ export function writeContract(input: ContractInputs): ProxyContract {
   mkdirSync(logs, { recursive: true, mode: 0o700 });
   const crlPath = contractCrlPathIn(input.dir);
   writeFileSync(crlPath, input.crlPem);
+  const bridge = input.mode === 'bridge';
+  // The site systems' certificates come from the same lab CA as the clients': the same CRLs, in a file
+  // of its own so the upstream leg's revocation material is named where the upstream is.
+  const upstreamCrlPath = contractUpstreamCrlPathIn(input.dir);
+  if (bridge) writeFileSync(upstreamCrlPath, input.crlPem);
   const hostsPath = join(dir, 'hosts');
   writeFileSync(hostsPath, input.resolver.hostsFileText);
   const keyPair = (certificate: IssuedCertificate, pkcs12?: Pkcs12Export) => ({
@@ -45,7 +55,6 @@ export function writeContract(input: ContractInputs): ProxyContract {
     chain: certificate.chainPath,
     ...(pkcs12 ? { pkcs12: pkcs12.path, pkcs12Password: pkcs12.password } : {}),
   });
-  const bridge = input.mode === 'bridge';
   const proxy = input.plan.proxy!;
   const contract: ProxyContract = {
     contractVersion: PROXY_CONTRACT_VERSION,
@@ -71,6 +80,7 @@ export function writeContract(input: ContractInputs): ProxyContract {
                   serverName: system.role.internetFqdn!,
                   caBundle: input.trustBundlePath,
                   clientCertificate: bridge && service.service === 'https' && input.proxyClient ? keyPair(input.proxyClient, input.pkcs12?.proxyClient) : undefined,
+                  ...(bridge && service.service === 'https' ? { crl: upstreamCrlPath, crlUrls: input.crlUrls } : {}),
                 },
               })),
           ),

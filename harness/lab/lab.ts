@@ -21,8 +21,10 @@ export interface LabCertificateFacts {
   dnsNames: string[];
   crlUrls: string[];
   certPath: string;
-  /** Which hierarchy signed it: the lab's ('issuing'), the untrusted one, or the cloud CA. */
+  /** Which hierarchy signed it: the lab's ('issuing'), its revoked issuing CA ('revoked-issuing'), the untrusted one, or the cloud CA. */
   issuedBy: string;
+  /** The issuing CA that signed it (subject DN, serial). */
+  issuer: { subject: string; serialNumber: string };
   /** How it was made to go wrong (absent = a valid certificate). */
   variant?: CertificateVariant;
   notBefore: string;

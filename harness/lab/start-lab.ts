@@ -14,7 +14,7 @@ import { CMG_MUTUAL_AUTH_PREFIX } from '../roles/cloud-management-gateway/index.
 import { ENROLLED_DEVICE_LABEL } from '../roles/management-point/mobile-devices.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../topology/index.js';
 import { clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
-import { contractCrlPathIn, writeContract } from './contract.js';
+import { contractCrlPathIn, contractUpstreamCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { Lab, LabDomainController, LabMicrosoftUpdate, MicrosoftUpdateFault, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
 import type { MpControlResult } from './mp-control.js';
@@ -215,6 +215,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     // is rewritten (a proxy that re-reads it sees the change; one that read it once at start does not).
     const afterRevocation = async () => {
       if (contract) writeFileSync(contractCrlPathIn(options.dir), pki.crlPem());
+      if (contract?.mode === 'bridge') writeFileSync(contractUpstreamCrlPathIn(options.dir), pki.crlPem());
       await cdpHost.control({ op: 'set-crl-files', crls: crlFiles() });
       for (const owner of httpsOwners) await labHosts.get(owner)!.control({ op: 'set-crls', crl: pki.crlPems() });
     };
@@ -524,6 +525,7 @@ function facts(certificate: IssuedCertificate, variant?: CertificateVariant): La
     crlUrls: certificate.crlUrls,
     certPath: certificate.certPath,
     issuedBy: certificate.issuedBy,
+    issuer: { ...certificate.issuer },
     ...(variant ? { variant } : {}),
     notBefore: certificate.notBefore.toISOString(),
     notAfter: certificate.notAfter.toISOString(),

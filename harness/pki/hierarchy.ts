@@ -1,6 +1,8 @@
 /**
  * A root CA → issuing CA pair with its own output folder and name/serial
- * registry. The lab has two: the trusted one and the untrusted one.
+ * registry. The lab has three: the trusted one, the untrusted one and the cloud one. The trusted one
+ * also has a second issuing CA that its root revoked at creation (`revokedIssuing`), so a check can
+ * present a certificate whose own serial is on no CRL but whose issuer's is.
  */
 import { CertificateAuthority, type CaIdentity } from './authority.js';
 import { generateRsaKeyPair, joinPem, normalizeSerialNumber } from './crypto.js';
@@ -9,15 +11,18 @@ import { PkiStore } from './store.js';
 import type { CertificateProfileName, IssueOptions, IssuedCertificate, IssuerChoice, PublishedCrl, RevocationReason } from './types.js';
 
 export interface HierarchySpec {
-  label: IssuerChoice;
+  label: Exclude<IssuerChoice, 'revoked-issuing'>;
   root: CaIdentity;
   issuing: CaIdentity;
+  /** A second issuing CA under the same root, revoked by the root before its first CRL is published. */
+  revokedIssuing?: CaIdentity;
 }
 
 export const TRUSTED_HIERARCHY: HierarchySpec = {
   label: 'issuing',
   root: { subject: 'CN=IBCM Lab Root CA, O=IBCM Lab', fileStem: 'IBCM-Lab-Root-CA', validityDays: 3650 },
   issuing: { subject: 'CN=IBCM Lab Issuing CA, O=IBCM Lab', fileStem: 'IBCM-Lab-Issuing-CA', validityDays: 1825 },
+  revokedIssuing: { subject: 'CN=IBCM Lab Revoked Issuing CA, O=IBCM Lab', fileStem: 'IBCM-Lab-Revoked-Issuing-CA', validityDays: 1825 },
 };
 
 export const UNTRUSTED_HIERARCHY: HierarchySpec = {
@@ -51,31 +56,46 @@ export class CaHierarchy {
     readonly issuing: CertificateAuthority,
     readonly store: PkiStore,
     private readonly ctx: HierarchyContext,
+    /** The second issuing CA the root has revoked (trusted hierarchy only). Not in the trust bundle. */
+    readonly revokedIssuing?: CertificateAuthority,
   ) {
+    // The trust bundle stays root + issuing CA: a certificate of the revoked issuing CA is sent with its chain.
     this.trustBundlePem = joinPem(root.certPem, issuing.certPem);
-    this.serials.set(normalizeSerialNumber(issuing.serialNumber), root);
+    for (const ca of this.subordinates()) this.serials.set(normalizeSerialNumber(ca.serialNumber), root);
   }
 
   static async create(spec: HierarchySpec, ctx: HierarchyContext): Promise<CaHierarchy> {
-    const [store, rootKeys, issuingKeys] = await Promise.all([PkiStore.open(ctx.dir), generateRsaKeyPair(), generateRsaKeyPair()]);
+    const [store, rootKeys, issuingKeys, revokedKeys] = await Promise.all([PkiStore.open(ctx.dir), generateRsaKeyPair(), generateRsaKeyPair(), spec.revokedIssuing ? generateRsaKeyPair() : undefined]);
     const caCtx = { store, cdpBaseUrl: ctx.cdpBaseUrl, clock: ctx.clock() };
     const root = await CertificateAuthority.createRoot(spec.root, rootKeys, caCtx);
-    const issuing = await CertificateAuthority.createSubordinate(spec.issuing, issuingKeys, root, caCtx);
-    const hierarchy = new CaHierarchy(spec, root, issuing, store, ctx);
+    const [issuing, revokedIssuing] = await Promise.all([
+      CertificateAuthority.createSubordinate(spec.issuing, issuingKeys, root, caCtx),
+      spec.revokedIssuing && revokedKeys ? CertificateAuthority.createSubordinate(spec.revokedIssuing, revokedKeys, root, caCtx) : undefined,
+    ]);
+    // On the root's CRL from its first publication: every site system and proxy that reads a CRL has it.
+    if (revokedIssuing) root.addRevocation(normalizeSerialNumber(revokedIssuing.serialNumber), 'keyCompromise', caCtx.clock);
+    const hierarchy = new CaHierarchy(spec, root, issuing, store, ctx, revokedIssuing);
     await Promise.all([
       root.writeFiles(),
-      issuing.writeFiles(),
-      store.writePublic(store.chainPath(spec.issuing.fileStem), joinPem(issuing.certPem, root.certPem)),
+      ...hierarchy.subordinates().flatMap((ca) => [ca.writeFiles(), store.writePublic(store.chainPath(ca.identity.fileStem), joinPem(ca.certPem, root.certPem))]),
       hierarchy.publishCrls(),
     ]);
     return hierarchy;
   }
 
-  async issue(profile: CertificateProfileName, options: IssueOptions): Promise<IssuedCertificate> {
+  /** The issuing CAs under the root: the issuing CA, then the revoked one (if any). */
+  subordinates(): CertificateAuthority[] {
+    return [this.issuing, ...(this.revokedIssuing ? [this.revokedIssuing] : [])];
+  }
+
+  /** Issues a leaf from the issuing CA, or from the revoked issuing CA with `via: 'revoked-issuing'`. */
+  async issue(profile: CertificateProfileName, options: IssueOptions, via: 'issuing' | 'revoked-issuing' = 'issuing'): Promise<IssuedCertificate> {
+    const issuer = via === 'revoked-issuing' ? this.revokedIssuing : this.issuing;
+    if (!issuer) throw new Error(`the ${this.spec.label} hierarchy has no revoked issuing CA`);
     if (this.names.has(options.name)) {
       throw new Error(`certificate name ${JSON.stringify(options.name)} already issued by the ${this.spec.label} hierarchy`);
     }
-    if ([this.spec.root.fileStem, this.spec.issuing.fileStem].includes(options.name)) {
+    if ([this.spec.root.fileStem, ...this.subordinates().map((ca) => ca.identity.fileStem)].includes(options.name)) {
       throw new Error(`certificate name ${JSON.stringify(options.name)} is reserved for a CA`);
     }
     this.names.add(options.name); // reserved synchronously so concurrent issue() calls cannot collide
@@ -83,12 +103,12 @@ export class CaHierarchy {
       const issued = await issueLeaf({
         profileName: profile,
         options,
-        issuer: this.issuing,
-        issuedBy: this.spec.label,
+        issuer,
+        issuedBy: via === 'revoked-issuing' ? via : this.spec.label,
         store: this.store,
         clock: this.ctx.clock(),
       });
-      this.serials.set(normalizeSerialNumber(issued.serialNumber), this.issuing);
+      this.serials.set(normalizeSerialNumber(issued.serialNumber), issuer);
       return issued;
     } catch (error) {
       this.names.delete(options.name);
@@ -109,14 +129,18 @@ export class CaHierarchy {
     return ca.publishCrl(clock, this.ctx.crlValidityHours);
   }
 
-  /** Re-signs both CRLs at the lab clock (or at `at`, e.g. a clock in the past for a stale CRL). */
+  /** Re-signs every CRL at the lab clock (or at `at`, e.g. a clock in the past for a stale CRL). */
   async publishCrls(at?: Date): Promise<PublishedCrl[]> {
     const clock = at ?? this.ctx.clock();
-    return Promise.all([this.root.publishCrl(clock, this.ctx.crlValidityHours), this.issuing.publishCrl(clock, this.ctx.crlValidityHours)]);
+    return Promise.all([this.root, ...this.subordinates()].map((ca) => ca.publishCrl(clock, this.ctx.crlValidityHours)));
   }
 
-  /** [root CRL, issuing CA CRL]. */
+  /**
+   * [root CRL, issuing CA CRL, revoked issuing CA CRL (trusted hierarchy)]. The revoked issuing CA
+   * keeps publishing its (empty) CRL, as a CA does until its CRLs expire: a verifier that checks
+   * the whole chain (OpenSSL's CRL_CHECK_ALL) needs a CRL for every CA in it to reach the root's.
+   */
   crls(): PublishedCrl[] {
-    return [this.root.crl, this.issuing.crl];
+    return [this.root.crl, ...this.subordinates().map((ca) => ca.crl)];
   }
 }

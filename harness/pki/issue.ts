@@ -131,6 +131,7 @@ export async function issueLeaf(params: {
     name: options.name,
     profile: params.profileName,
     issuedBy: params.issuedBy,
+    issuer: { subject: issuer.cert.subject, serialNumber: issuer.serialNumber },
     certPem,
     keyPem,
     chainPem,

@@ -1,5 +1,6 @@
 /**
- * LabPki — the lab's PKI: trusted root → issuing CA, a second, untrusted hierarchy and a
+ * LabPki — the lab's PKI: trusted root → issuing CA (and a second issuing CA the root has revoked),
+ * a second, untrusted hierarchy and a
  * "cloud" one for the CMG's public CA (each built on first use), leaf certificates from the IBCM
  * profiles, signed CRLs for the CDP host to serve, and PKCS#12 export for appliances.
  */
@@ -10,7 +11,7 @@ import { pkcs12Der } from './pkcs12.js';
 import type { CertificateProfileName, IssueOptions, IssuedCertificate, IssuerChoice, PublishedCrl, RevocationReason } from './types.js';
 
 /** The hierarchies besides the trusted one, built on first use, each under <dir>/<label>. */
-type SecondaryIssuer = Exclude<IssuerChoice, 'issuing'>;
+type SecondaryIssuer = Exclude<IssuerChoice, 'issuing' | 'revoked-issuing'>;
 const SECONDARY_HIERARCHIES: Record<SecondaryIssuer, HierarchySpec> = { untrusted: UNTRUSTED_HIERARCHY, cloud: CLOUD_HIERARCHY };
 
 export interface LabPkiOptions {
@@ -61,6 +62,8 @@ export class LabPki {
   readonly crlValidityHours: number;
   readonly rootCaPem: string;
   readonly issuingCaPem: string;
+  /** The second issuing CA under the trusted root, revoked on the root's CRL since the PKI was made. */
+  readonly revokedIssuingCaPem: string;
   /** Root + issuing CA PEM — what TLS peers take as `ca`. Also written to <dir>/trust-bundle.pem. */
   readonly trustBundlePem: string;
   readonly trustBundlePath: string;
@@ -79,6 +82,7 @@ export class LabPki {
     this.crlValidityHours = ctx.crlValidityHours;
     this.rootCaPem = trusted.root.certPem;
     this.issuingCaPem = trusted.issuing.certPem;
+    this.revokedIssuingCaPem = trusted.revokedIssuing!.certPem;
     this.trustBundlePem = trusted.trustBundlePem;
     this.trustBundlePath = path.join(this.dir, 'trust-bundle.pem');
   }
@@ -120,6 +124,7 @@ export class LabPki {
    */
   issue(profile: CertificateProfileName, options: IssueOptions): Promise<IssuedCertificate> {
     if (options.issuer === undefined || options.issuer === 'issuing') return this.trusted.issue(profile, options);
+    if (options.issuer === 'revoked-issuing') return this.trusted.issue(profile, options, 'revoked-issuing');
     if (!(options.issuer in SECONDARY_HIERARCHIES)) return Promise.reject(new Error(`unknown issuer ${JSON.stringify(options.issuer)}`));
     return this.hierarchy(options.issuer).then((h) => h.issue(profile, options));
   }
@@ -146,7 +151,7 @@ export class LabPki {
   }
 
   /**
-   * Re-signs the trusted root and issuing CRLs at the current lab clock (e.g. after setClock), or
+   * Re-signs the trusted hierarchy's CRLs (root, issuing, revoked issuing) at the current lab clock (e.g. after setClock), or
    * dated `at` — a time in the past gives a CRL whose nextUpdate has passed (a stale CRL).
    */
   async publishCrls(options: { at?: Date } = {}): Promise<PublishedCrl[]> {
@@ -154,13 +159,17 @@ export class LabPki {
     return this.trusted.publishCrls(options.at);
   }
 
-  /** [root CRL, issuing CA CRL] of the trusted hierarchy, as currently published. */
+  /**
+   * [root CRL, issuing CA CRL, revoked issuing CA CRL] of the trusted hierarchy, as currently
+   * published: a CRL for every CA a trusted chain can hold, so a verifier that checks the whole chain
+   * finds the root's CRL listing the revoked issuing CA.
+   */
   crls(): PublishedCrl[] {
     return this.trusted.crls();
   }
 
   /**
-   * Both trusted CRLs concatenated (PEM) — for `openssl -CRLfile`, nginx
+   * The trusted CRLs concatenated (PEM) — for `openssl -CRLfile`, nginx
    * `ssl_crl` and the like. NOTE: Node's tls `crl` option reads only the FIRST
    * CRL of a string; give Node `crlPems()` (an array) instead.
    */
@@ -168,7 +177,7 @@ export class LabPki {
     return joinPem(...this.crls().map((c) => c.pem));
   }
 
-  /** [root CRL PEM, issuing CA CRL PEM] — what Node's `tls.createSecureContext({ crl })` takes. */
+  /** The trusted CRLs' PEMs, one entry each — what Node's `tls.createSecureContext({ crl })` takes. */
   crlPems(): string[] {
     return this.crls().map((c) => c.pem);
   }
@@ -197,9 +206,11 @@ export class LabPki {
    * `password` — for proxies and appliances that take only PKCS#12 (DESIGN.md, pki).
    */
   async exportPkcs12(certificate: IssuedCertificate, password: string): Promise<Pkcs12Export> {
-    const h = certificate.issuedBy === 'issuing' ? this.trusted : await this.hierarchy(certificate.issuedBy);
+    const { issuedBy } = certificate;
+    const h = issuedBy === 'issuing' || issuedBy === 'revoked-issuing' ? this.trusted : await this.hierarchy(issuedBy);
+    const issuing = issuedBy === 'revoked-issuing' ? h.revokedIssuing! : h.issuing;
     const file = path.join(h.store.certsDir, `${certificate.name}.p12`);
-    await h.store.writeSecret(file, pkcs12Der({ keyPem: certificate.keyPem, chainPems: [certificate.certPem, h.issuing.certPem, h.root.certPem], password, friendlyName: certificate.name }));
+    await h.store.writeSecret(file, pkcs12Der({ keyPem: certificate.keyPem, chainPems: [certificate.certPem, issuing.certPem, h.root.certPem], password, friendlyName: certificate.name }));
     return { path: file, password };
   }
 

@@ -3,11 +3,13 @@ import type { CertificateProfileName } from '../../certs/profiles.js';
 export type { CertificateProfileName } from '../../certs/profiles.js';
 
 /**
- * Which CA hierarchy signs a certificate: 'issuing' = the lab's trusted PKI; 'untrusted' = a second
+ * Which CA signs a certificate: 'issuing' = the lab's trusted PKI; 'revoked-issuing' = a second
+ * issuing CA under the same trusted root, which the root has revoked (its certificates chain to a
+ * trusted root, and only a revocation check of the whole chain refuses them); 'untrusted' = a second
  * hierarchy nobody trusts; 'cloud' = a third one standing for the public CA behind a cloud
  * management gateway's server certificate (CMG-COEXIST) — trusted by clients that carry its root.
  */
-export type IssuerChoice = 'issuing' | 'untrusted' | 'cloud';
+export type IssuerChoice = 'issuing' | 'revoked-issuing' | 'untrusted' | 'cloud';
 
 export type RevocationReason = 'keyCompromise' | 'unspecified';
 
@@ -28,7 +30,7 @@ export interface IssueOptions {
   notAfter?: Date;
   /** EKU OIDs replacing the profile's ("serverAuth"/"clientAuth" accepted too). `[]` omits the EKU extension. */
   extKeyUsages?: string[];
-  /** 'issuing' (default) = the lab's trusted issuing CA; 'untrusted' = the second, untrusted hierarchy; 'cloud' = the CMG's public-CA stand-in. */
+  /** 'issuing' (default) = the lab's trusted issuing CA; 'revoked-issuing' = the trusted root's second issuing CA, which the root has revoked; 'untrusted' = the second, untrusted hierarchy; 'cloud' = the CMG's public-CA stand-in. */
   issuer?: IssuerChoice;
   /** Leave the CRL Distribution Points extension out. */
   omitCdp?: boolean;
@@ -41,6 +43,8 @@ export interface IssuedCertificate {
   profile: CertificateProfileName;
   /** Which hierarchy signed it. */
   issuedBy: IssuerChoice;
+  /** The issuing CA that signed it: its subject DN and serial (lower-case hex). */
+  issuer: { subject: string; serialNumber: string };
   certPem: string;
   /** PKCS#8 PEM ("BEGIN PRIVATE KEY"). */
   keyPem: string;

@@ -7,13 +7,14 @@
 import { CERTIFICATE_PROFILES, EKU } from '../../certs/profiles.js';
 import type { CertificateProfileName, IssueOptions } from './types.js';
 
-export const CERTIFICATE_VARIANTS = ['valid', 'revoked', 'expired', 'not-yet-valid', 'wrong-eku', 'missing-internet-fqdn', 'untrusted'] as const;
+export const CERTIFICATE_VARIANTS = ['valid', 'revoked', 'revoked-issuer', 'expired', 'not-yet-valid', 'wrong-eku', 'missing-internet-fqdn', 'untrusted'] as const;
 export type CertificateVariant = (typeof CERTIFICATE_VARIANTS)[number];
 
 /** What each variant stands for, in the words a report uses. */
 export const CERTIFICATE_VARIANT_TEXT: Readonly<Record<CertificateVariant, string>> = {
   valid: 'a valid certificate',
   revoked: 'a certificate on the CRL',
+  'revoked-issuer': 'a certificate whose issuing CA is on the root CA\'s CRL',
   expired: 'an expired certificate',
   'not-yet-valid': 'a certificate that is not valid yet',
   'wrong-eku': 'a certificate without the needed extended key usage',
@@ -45,6 +46,9 @@ export function variantIssueOptions(variant: CertificateVariant, profile: Certif
       return { options: base, revoke: false };
     case 'revoked':
       return { options: base, revoke: true };
+    case 'revoked-issuer':
+      // Its own serial is on no CRL; its issuing CA's is on the root's (the lab's revoked issuing CA).
+      return { options: { ...base, issuer: 'revoked-issuing' }, revoke: false };
     case 'expired':
       return { options: { ...base, notBefore: new Date(clock - 30 * DAY), notAfter: new Date(clock - DAY) }, revoke: false };
     case 'not-yet-valid':

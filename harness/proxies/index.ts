@@ -3,6 +3,7 @@
 import { execProxy } from './exec/index.js';
 import { faultyProxies } from './faulty/index.js';
 import { smuggleFaultyProxies } from './faulty/smuggle.js';
+import { upstreamPkiFaultyProxies } from './faulty/upstream-pki.js';
 import { haproxyProxy } from './haproxy/index.js';
 import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
@@ -26,7 +27,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {

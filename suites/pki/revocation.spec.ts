@@ -1,21 +1,52 @@
 // Revocation (seed 001 "CRL checking" and "CRL distribution point"; research W:50, W:62): the site
 // side checks client certificates against the CRL (the MP, or the bridging proxy); a client checks
 // the site's certificates against the CRL it fetches over HTTP from the CDP the certificate names —
-// by default, off with /NoCRLCheck — and fails closed when it cannot get a current one. The results
-// name the certificate, the CRL URL and what the client saw.
+// by default, off with /NoCRLCheck — and fails closed when it cannot get a current one; a bridging
+// proxy checks the site system's certificate against the upstream CRL of its contract. Every check
+// covers the whole chain: a certificate whose own serial is on no CRL but whose issuing CA the root
+// has revoked (the lab's revoked issuing CA) is refused as well. The results name the certificate,
+// the CRL URL and what the client saw.
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult } from '../verify.js';
-import { crlFetchesSeen, ensureServed, ensureSiteRefusedClient, mpListAttempt, named, publishedCertificate, revocationSeen, terminator, type Attempt } from './support.js';
+import { MP, certificateNamed, crlFetchesSeen, ensureBridgeRefusedUpstream, ensureServed, ensureSiteRefusedClient, mpListAttempt, named, publishedCertificate, revocationSeen, revokedIssuerOf, terminator, type Attempt } from './support.js';
 import type { Lab } from '../../harness/lab/index.js';
 import type { Exchange } from '../../harness/client/index.js';
+import type { CertificateVariant } from '../../harness/topology/index.js';
+import type { CheckFixtures } from '../fixtures.js';
 
-/** The client refused the server chain for revocation (`code`) before sending anything. */
-function ensureRevocationRefusal(attempt: Attempt, code: 'CERT_REVOKED' | 'CERT_REV_FAILED', what: string): string {
+/** The client refused the server chain for revocation (`code`) before sending anything. `accepted`: the reason code when it did not. */
+function ensureRevocationRefusal(attempt: Attempt, code: 'CERT_REVOKED' | 'CERT_REV_FAILED', what: string, accepted?: string): string {
   const { exchange } = attempt;
-  ensure(exchange.error?.code === code, `${what}: the client did not refuse the chain with ${code} — ${describeClientResult(exchange)}${exchange.tls?.revocation ? ` (revocation check ${exchange.tls.revocation.checked ? 'on' : 'off'})` : ''}`);
+  ensure(exchange.error?.code === code, `${what}: the client did not refuse the chain with ${code} — ${describeClientResult(exchange)}${exchange.tls?.revocation ? ` (revocation check ${exchange.tls.revocation.checked ? 'on' : 'off'})` : ''}`, accepted);
   ensure(attempt.received.length === 0, `${what}: the client refused the chain (${revocationSeen(exchange)}), yet the MP received ${attempt.received.length} request(s)`);
   return revocationSeen(exchange);
+}
+
+/**
+ * Bridge mode, the upstream leg: a lab whose MP presents `variant` ('revoked', or 'revoked-issuer':
+ * issued by the issuing CA the root has revoked) to the bridge, which holds the CRLs in its contract's
+ * upstream CRL file from the start. The bridge must not connect: the client gets the bridge's error
+ * and the MP's journal nothing. `accepted` is the reason code when the bridge connects anyway.
+ */
+async function bridgeMeetsRevokedSite({ newClient, evidence, variantLab }: CheckFixtures, variant: Extract<CertificateVariant, 'revoked' | 'revoked-issuer'>, accepted: string): Promise<string> {
+  const bad = await variantLab({ pki: { certificates: { site: variant } } });
+  const certificate = certificateNamed(bad, MP);
+  const what =
+    variant === 'revoked-issuer'
+      ? `the MP presenting ${revokedIssuerOf(bad, certificate)}`
+      : `the MP presenting its revoked certificate ${named(certificate)} (on ${crlUrlListing(bad, certificate.serialNumber)})`;
+  const logMark = bad.proxyLog().length;
+  const attempt = await mpListAttempt(bad, newClient(bad.clientProfile()), evidence);
+  evidence.proxyLines(bad.topology.name, bad.proxyLog().slice(logMark));
+  return `${what} to the bridge: ${ensureBridgeRefusedUpstream(attempt, `${what} to the bridge`, accepted)}`;
+}
+
+/** The URL of the lab CRL listing `serial` (blocked when none does: the world was not built as asked). */
+function crlUrlListing(lab: Lab, serial: string): string {
+  const crl = lab.pki.crls().find((candidate) => candidate.revokedSerials.includes(serial.toLowerCase()));
+  prerequisite(crl, `serial ${serial} is on none of the lab's CRLs`);
+  return crl.url;
 }
 
 /** The CDP's journal: what it served the client meanwhile. */
@@ -36,7 +67,13 @@ check('PKI-CRL-CLIENT-REVOKED', 'a revoked client certificate is refused by the 
   const crl = lab.pki.crls().find((candidate) => candidate.revokedSerials.includes(revoked.serialNumber));
   prerequisite(crl, `${named(revoked)} is not on the lab's CRL`);
   const refused = await mpListAttempt(lab, newClient({ ...lab.clientProfile(), certificate: revoked }, { certificateSelection: 'present-as-is' }), evidence);
-  const how = ensureSiteRefusedClient(mode, refused, revoked, /^CERT_REVOKED$/, `the revoked client certificate ${named(revoked)} (on ${crl.url}, CRL number ${crl.crlNumber})`);
+  const how = ensureSiteRefusedClient(mode, refused, revoked, /^CERT_REVOKED$/, `the revoked client certificate ${named(revoked)} (on ${crl.url}, CRL number ${crl.crlNumber})`, 'revoked-client-accepted');
+  // Issued by the lab's revoked issuing CA (on the root's CRL since the lab started): its own serial
+  // is on no CRL, so only a check of the whole chain refuses it (not Apache's `SSLCARevocationCheck leaf`).
+  const orphan = await lab.pki.issueClientCertificate({ variant: 'revoked-issuer' });
+  const orphanNamed = revokedIssuerOf(lab, orphan);
+  const orphanRefused = await mpListAttempt(lab, newClient({ ...lab.clientProfile(), certificate: orphan }, { certificateSelection: 'present-as-is' }), evidence);
+  const howOrphan = ensureSiteRefusedClient(mode, orphanRefused, orphan, /^CERT_REVOKED$/, `the client certificate ${orphanNamed}`, 'revoked-issuer-client-accepted');
   let later = '';
   if (mode !== 'bridge') {
     // Revoked while the lab runs: the MP takes the new CRL (IIS reads it; the lab restarts the listener).
@@ -45,12 +82,13 @@ check('PKI-CRL-CLIENT-REVOKED', 'a revoked client certificate is refused by the 
     ensureServed(before, `setup: ${named(fresh)} before its revocation`);
     await lab.pki.revoke(fresh.serialNumber);
     const after = await mpListAttempt(lab, newClient({ ...lab.clientProfile(), certificate: fresh }, { certificateSelection: 'present-as-is' }), evidence);
-    later = `; ${named(fresh)} was accepted, then revoked while the lab ran and refused: ${ensureSiteRefusedClient(mode, after, fresh, /^CERT_REVOKED$/, `${named(fresh)} after its revocation`)}`;
+    later = `; ${named(fresh)} was accepted, then revoked while the lab ran and refused: ${ensureSiteRefusedClient(mode, after, fresh, /^CERT_REVOKED$/, `${named(fresh)} after its revocation`, 'revoked-client-accepted')}`;
   }
-  evidence.pass(`${terminator(mode)} accepted a valid client certificate and refused ${named(revoked)}, listed on ${crl.url}: ${how}${later}`);
+  evidence.pass(`${terminator(mode)} accepted a valid client certificate and refused ${named(revoked)}, listed on ${crl.url}: ${how}; it refused ${orphanNamed}: ${howOrphan}${later}`);
 });
 
-check('PKI-CRL-SERVER-REVOKED', 'a client that checks CRLs refuses a site system whose certificate is revoked', async ({ lab, mode, client, newClient, evidence, variantLab }) => {
+check('PKI-CRL-SERVER-REVOKED', 'a client that checks CRLs refuses a site system whose certificate is revoked; a bridge refuses one upstream', async (fixtures) => {
+  const { lab, mode, client, newClient, evidence, variantLab } = fixtures;
   const good = await mpListAttempt(lab, client, evidence);
   ensureServed(good, 'setup: a server certificate that is not revoked');
   prerequisite(good.exchange.tls?.revocation?.checked, 'the client did not check the server certificate against its CRL');
@@ -73,9 +111,28 @@ check('PKI-CRL-SERVER-REVOKED', 'a client that checks CRLs refuses a site system
   } finally {
     await restore?.();
   }
-  const saw = ensureRevocationRefusal(refused, 'CERT_REVOKED', where);
+  const saw = ensureRevocationRefusal(refused, 'CERT_REVOKED', where, 'revoked-server-accepted');
   ensureServed(unchecked, `${where}, to a client installed with /NoCRLCheck`);
-  evidence.pass(`with CRL checking on, the client refused ${where}: ${saw}; installed with /NoCRLCheck it connected to the same server (${unchecked.exchange.status}), so the CRL is what refused it`);
+  let chain: string;
+  if (mode === 'bridge') {
+    // The bridge is the client of the site system: it must refuse a revoked MP certificate, and one
+    // whose issuing CA is revoked, from its contract's upstream CRL.
+    const leaf = await bridgeMeetsRevokedSite(fixtures, 'revoked', 'upstream-revoked-accepted');
+    const issuer = await bridgeMeetsRevokedSite(fixtures, 'revoked-issuer', 'upstream-revoked-issuer-accepted');
+    chain = `upstream, ${leaf}; ${issuer}`;
+  } else {
+    // The whole chain: an MP certificate whose own serial is on no CRL, from the issuing CA the root revoked.
+    const served = await lab.pki.serveSiteCertificate('revoked-issuer');
+    const orphanWhere = `the MP presenting ${revokedIssuerOf(lab, served.certificate)}`;
+    let orphan: Attempt;
+    try {
+      orphan = await mpListAttempt(lab, newClient(lab.clientProfile()), evidence);
+    } finally {
+      await served.restore();
+    }
+    chain = `it refused ${orphanWhere} too: ${ensureRevocationRefusal(orphan, 'CERT_REVOKED', orphanWhere, 'revoked-issuer-server-accepted')}`;
+  }
+  evidence.pass(`with CRL checking on, the client refused ${where}: ${saw}; installed with /NoCRLCheck it connected to the same server (${unchecked.exchange.status}), so the CRL is what refused it; ${chain}`);
 });
 
 check('PKI-CDP-HTTP', 'the CRL is published over HTTP for internet clients; an LDAP-only CDP fails them unless /NoCRLCheck', async ({ lab, mode, client, newClient, evidence, variantLab }) => {

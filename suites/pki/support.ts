@@ -80,13 +80,14 @@ export function ensureClientRefusedServer(attempt: Attempt, codes: RegExp, what:
 /**
  * The party that terminates the client's TLS refused the client's certificate: the bridge (nothing
  * reaches the MP, the client is refused) or the MP (it answers 403 and its journal names the TLS
- * verification error of exactly that certificate). `codes` is what the MP must name.
+ * verification error of exactly that certificate). `codes` is what the MP must name; `accepted` is
+ * the reason code when the certificate was let through.
  */
-export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certificate: { subject: string; serialNumber: string }, codes: RegExp, what: string): string {
+export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certificate: { subject: string; serialNumber: string }, codes: RegExp, what: string, accepted?: string): string {
   const { exchange, received } = attempt;
   if (mode === 'bridge') {
-    ensure(received.length === 0, `${what}: the bridging proxy let the client through — the MP received ${received.map((entry) => `${entry.method} ${entry.target} (from ${entry.tls?.peerCertificate?.subject ?? 'no certificate'})`).join(', ')}; ${describeClientResult(exchange)}`);
-    ensure(exchange.error || (exchange.status ?? 0) >= 400, `${what}: the client was served (${describeClientResult(exchange)})`);
+    ensure(received.length === 0, `${what}: the bridging proxy let the client through — the MP received ${received.map((entry) => `${entry.method} ${entry.target} (from ${entry.tls?.peerCertificate?.subject ?? 'no certificate'})`).join(', ')}; ${describeClientResult(exchange)}`, accepted);
+    ensure(exchange.error || (exchange.status ?? 0) >= 400, `${what}: the client was served (${describeClientResult(exchange)})`, accepted);
     // The bridge's own words, when its log has them (the Node proxy logs why it refused a client).
     const logged = attempt.proxyLog.find((line) => /reject|refus|denied|verify|certificate/i.test(line));
     return `the bridging proxy refused it (the client saw ${exchange.error ? `${exchange.error.code}: ${exchange.error.message}` : `HTTP ${exchange.status}`}${logged ? `; proxy log: "${logged.replace(/^\S+\s+/, '')}"` : ''}) and nothing reached the MP`;
@@ -96,7 +97,7 @@ export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certi
   const peer = entry.tls?.peerCertificate;
   ensure(peer && normalizeSerial(peer.serialNumber) === normalizeSerial(certificate.serialNumber), `${what}: the MP saw client certificate ${peer ? `${peer.subject} serial ${peer.serialNumber}` : '(none)'}, not ${named(certificate)}`);
   const code = entry.error ?? entry.tls?.authorizationError ?? '';
-  ensure(entry.response.status === 403 && !entry.tls?.authorized, `${what}: the MP accepted it and answered ${entry.response.status}`);
+  ensure(entry.response.status === 403 && !entry.tls?.authorized, `${what}: the MP accepted it and answered ${entry.response.status}`, accepted);
   ensure(codes.test(code), `${what}: the MP refused it, but for ${code || 'an unknown reason'}, not the reason under test`);
   ensure(exchange.status === 403, `${what}: the MP answered 403 but the client got ${describeClientResult(exchange)}`);
   return `the MP answered 403 (${code})`;
@@ -104,14 +105,28 @@ export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certi
 
 /**
  * The bridge refused a site system's certificate on its upstream leg: nothing reached the MP (its
- * TLS handshake failed at the bridge) and the client was not served.
+ * TLS handshake failed at the bridge) and the client was not served. `accepted` is the reason code
+ * when the bridge connected anyway.
  */
-export function ensureBridgeRefusedUpstream(attempt: Attempt, what: string): string {
+export function ensureBridgeRefusedUpstream(attempt: Attempt, what: string, accepted?: string): string {
   const { exchange, received } = attempt;
-  ensure(received.length === 0, `${what}: the bridging proxy accepted it and forwarded ${received.map((entry) => `${entry.method} ${entry.target} (over ${entry.tls ? entry.tls.protocol : 'plain HTTP'})`).join(', ')}`);
-  ensure(exchange.error || (exchange.status ?? 0) >= 500, `${what}: the client was served (${describeClientResult(exchange)})`);
+  ensure(received.length === 0, `${what}: the bridging proxy accepted it and forwarded ${received.map((entry) => `${entry.method} ${entry.target} (over ${entry.tls ? entry.tls.protocol : 'plain HTTP'})`).join(', ')}`, accepted);
+  ensure(exchange.error || (exchange.status ?? 0) >= 500, `${what}: the client was served (${describeClientResult(exchange)})`, accepted);
   const logged = attempt.proxyLog.find((line) => /upstream failed|certificate|verify|altname/i.test(line));
   return `the bridge did not forward the request (the client got ${exchange.error ? exchange.error.code : exchange.status}${logged ? `; proxy log: "${logged.replace(/^\S+\s+/, '')}"` : ''})`;
+}
+
+/**
+ * A `revoked-issuer` certificate as the lab's CRLs show it: "CN=… (serial …), issued by CN=… (serial
+ * …), which <root CRL URL> lists as revoked". Blocked when the lab's CRLs do not list its issuer.
+ */
+export function revokedIssuerOf(lab: Lab, certificate: LabCertificateFacts): string {
+  const issuer = certificate.issuer;
+  const crl = lab.pki.crls().find((candidate) => candidate.revokedSerials.includes(normalizeSerial(issuer.serialNumber)));
+  prerequisite(crl, `the issuing CA ${named(issuer)} of ${named(certificate)} is on none of the lab's CRLs`);
+  const own = lab.pki.crls().find((candidate) => candidate.revokedSerials.includes(normalizeSerial(certificate.serialNumber)));
+  prerequisite(!own, `${named(certificate)} is itself on ${own?.url}, so it does not test its issuer's revocation`);
+  return `${named(certificate)}, issued by ${named(issuer)}, which ${crl.url} lists as revoked`;
 }
 
 /** A revocation refusal as the client saw it: the certificate, the CRL URLs it names and each try. */

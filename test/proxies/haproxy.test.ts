@@ -28,6 +28,8 @@ describe('haproxy configuration', () => {
     expect(conf).toMatch(/bind \S+ ssl crt \/run\/x\/haproxy\/server-0\.pem ssl-min-ver TLSv1\.2 verify required ca-file \S+ crl-file \S+/);
     expect(conf).toContain(`sni str(${contract.listeners[0]!.upstream.serverName})`);
     expect(conf).toContain('crt /run/x/haproxy/upstream-client-0.pem');
+    // Contract 1.1: the site system's chain against the upstream CRL, on the server line.
+    expect(conf).toMatch(/server s \S+ .* verify required ca-file \S+ .* crl-file \S+/);
     expect(conf).toContain('http-reuse never');
     expect(conf).toContain('noreuseport');
     expect(conf).not.toMatch(/forwardfor|compression/);

@@ -30,6 +30,8 @@ describe('nginx configuration', () => {
       expect(conf).toContain(directive);
     }
     expect(conf).not.toContain('load_module');
+    // Contract 1.1: the site system's chain against the upstream CRL, in the upstream location.
+    expect(conf).toMatch(/proxy_ssl_verify on;[\s\S]*proxy_ssl_crl "[^"]+";/);
   });
 
   it('tunnel: the stream module, no certificates', () => {

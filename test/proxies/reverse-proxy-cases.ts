@@ -110,9 +110,9 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
         });
 
         if (mode === 'bridge') {
-          it('refuses a client without a certificate, and one whose certificate is revoked; nothing reaches the site system', async () => {
+          it('refuses a client without a certificate, one whose certificate is revoked, and one whose issuing CA is revoked; nothing reaches the site system', async () => {
             const port = contract.listeners[0]!.bind.port;
-            for (const identity of [null, world.certs.revoked]) {
+            for (const identity of [null, world.certs.revoked, world.certs.revokedIssuer]) {
               const mark = world.journal.mark();
               const { client } = httpsClient(world, port, identity);
               const outcome = await send(client, { method: 'GET', target: '/SMS_MP/.sms_aut?MPLIST1&LAB', headers: [] }).then(
@@ -125,6 +125,26 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
               expect(world.journal.since(mark)).toEqual([]);
             }
             expect(proxy.log().filter((line) => line.includes(`authenticated as CN=${cn(world.certs.revoked.subject)}`))).toEqual([]);
+          });
+
+          it('does not connect to a site system whose certificate, or whose issuing CA, is revoked (contract 1.1 upstream CRL): the client gets an error, the site system nothing', async () => {
+            for (const upstream of ['revoked', 'revoked-issuer'] as const) {
+              const variant = world.contract('bridge', `${options.implementation.name}-upstream-${upstream}`, { upstream });
+              const started = await options.start(variant);
+              try {
+                const mark = world.journal.mark();
+                const { client } = httpsClient(world, variant.listeners[0]!.bind.port, world.certs.workstation);
+                const outcome = await send(client, { method: 'GET', target: '/SMS_MP/.sms_aut?MPLIST1&LAB', headers: [] }).then(
+                  (response) => response.status,
+                  () => 'error',
+                );
+                await client.destroy();
+                expect(typeof outcome === 'string' || outcome >= 500, `${upstream}: the client got ${outcome}`).toBe(true);
+                expect(world.journal.since(mark)).toEqual([]);
+              } finally {
+                await started.close();
+              }
+            }
           });
         } else {
           it('leaves TLS untouched: the client sees the site system certificate', async () => {

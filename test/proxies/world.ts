@@ -24,16 +24,24 @@ export interface World {
   dir: string;
   net: string;
   pki: LabPki;
-  certs: { site: IssuedCertificate; proxyServer: IssuedCertificate; proxyClient: IssuedCertificate; workstation: IssuedCertificate; workstation2: IssuedCertificate; revoked: IssuedCertificate };
+  certs: { site: IssuedCertificate; proxyServer: IssuedCertificate; proxyClient: IssuedCertificate; workstation: IssuedCertificate; workstation2: IssuedCertificate; revoked: IssuedCertificate; revokedIssuer: IssuedCertificate };
   site: StartedSiteServer;
+  /**
+   * Management points presenting a revoked certificate, and one from the lab's revoked issuing CA
+   * (same journal as `site`): the upstreams of `contract('bridge', name, { upstream })`.
+   */
+  revokedSites: Record<RevokedUpstream, StartedSiteServer>;
   fsp: StartedSiteServer;
   journal: Journal;
   fspJournal: Journal;
   /** Address the proxy's https listener binds, the http listener, egress, forward proxy. */
   addresses: { site: string; httpsListener: string; httpListener: string; egress: string; forward: string };
-  contract(mode: ProxyContract['mode'], name: string): ProxyContract;
+  /** `upstream`: a bridge contract with one https listener (a port of its own) in front of a revoked site instead. */
+  contract(mode: ProxyContract['mode'], name: string, options?: { upstream?: RevokedUpstream }): ProxyContract;
   close(): Promise<void>;
 }
+
+export type RevokedUpstream = 'revoked' | 'revoked-issuer';
 
 /** A free port on host (asks the kernel). */
 export function freePort(host: string): Promise<number> {
@@ -116,7 +124,13 @@ export async function createWorld(net24: string): Promise<World> {
     pki.issue('workstation-client', { name: 'ws2', dnsNames: ['ws2.ibcm-proxy-test.example'] }),
     pki.issue('workstation-client', { name: 'ws-revoked', dnsNames: ['ws-revoked.ibcm-proxy-test.example'] }),
   ]);
+  const [revokedIssuer, siteRevoked, siteRevokedIssuer] = await Promise.all([
+    pki.issue('workstation-client', { name: 'ws-revoked-issuer', dnsNames: ['ws-revoked-issuer.ibcm-proxy-test.example'], issuer: 'revoked-issuing' }),
+    pki.issue('site-system-web-server', { name: 'mp-revoked', dnsNames: [PUBLIC_NAME] }),
+    pki.issue('site-system-web-server', { name: 'mp-revoked-issuer', dnsNames: [PUBLIC_NAME], issuer: 'revoked-issuing' }),
+  ]);
   await pki.revoke(revoked.serialNumber, 'keyCompromise');
+  await pki.revoke(siteRevoked.serialNumber, 'keyCompromise');
   const journal = new Journal();
   const fspJournal = new Journal();
   const siteServer = await startSiteServer({
@@ -128,25 +142,30 @@ export async function createWorld(net24: string): Promise<World> {
     tls: { key: site.keyPem, cert: site.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' },
   });
   const fsp = await startSiteServer({ name: 'fallback-status-point', host: addresses.site, port: 0, journal: fspJournal, handler: siteHandler });
+  const revokedSite = (certificate: IssuedCertificate) =>
+    startSiteServer({ name: 'management-point', host: addresses.site, port: 0, journal, handler: siteHandler, tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' } });
+  const revokedSites: Record<RevokedUpstream, StartedSiteServer> = { revoked: await revokedSite(siteRevoked), 'revoked-issuer': await revokedSite(siteRevokedIssuer) };
   const crlPath = join(dir, 'crl.pem');
   writeFileSync(crlPath, pki.crlPem());
   const hostsFile = join(dir, 'hosts');
   writeFileSync(hostsFile, `${addresses.site} ${PUBLIC_NAME}\n${addresses.site} ${FSP_NAME}\n`);
 
   const ports = { https: await freePort(addresses.httpsListener), http: await freePort(addresses.httpListener), forward: await freePort(addresses.forward) };
+  const revokedPorts: Record<RevokedUpstream, number> = { revoked: await freePort(addresses.httpsListener), 'revoked-issuer': await freePort(addresses.httpsListener) };
   const keyPair = (certificate: IssuedCertificate) => ({ certificate: certificate.certPath, key: certificate.keyPath, chain: certificate.chainPath });
 
   return {
     dir,
     net: net24,
     pki,
-    certs: { site, proxyServer, proxyClient, workstation, workstation2, revoked },
+    certs: { site, proxyServer, proxyClient, workstation, workstation2, revoked, revokedIssuer },
     site: siteServer,
+    revokedSites,
     fsp,
     journal,
     fspJournal,
     addresses,
-    contract(mode, name) {
+    contract(mode, name, options = {}) {
       const runDir = join(dir, 'runs', name);
       const logs = join(runDir, 'logs');
       mkdirSync(logs, { recursive: true, mode: 0o700 });
@@ -166,7 +185,7 @@ export async function createWorld(net24: string): Promise<World> {
                   bind: { host: addresses.httpsListener, port: ports.https },
                   scheme: 'https',
                   tls: bridge ? keyPair(proxyServer) : undefined,
-                  upstream: { host: addresses.site, port: siteServer.port, scheme: 'https', serverName: PUBLIC_NAME, caBundle: pki.trustBundlePath, clientCertificate: bridge ? keyPair(proxyClient) : undefined },
+                  upstream: { host: addresses.site, port: siteServer.port, scheme: 'https', serverName: PUBLIC_NAME, caBundle: pki.trustBundlePath, clientCertificate: bridge ? keyPair(proxyClient) : undefined, ...(bridge ? { crl: crlPath, crlUrls: pki.crls().map((crl) => crl.url) } : {}) },
                 },
                 {
                   name: 'fsp-http',
@@ -183,12 +202,16 @@ export async function createWorld(net24: string): Promise<World> {
         clientAuthentication: bridge ? { required: true, caBundle: pki.trustBundlePath, crl: crlPath, crlUrls: pki.crls().map((crl) => crl.url) } : undefined,
         logs: { dir: logs },
       };
+      if (options.upstream) {
+        const https = contract.listeners[0]!;
+        contract.listeners = [{ ...https, name: `mp-${options.upstream}-https`, bind: { ...https.bind, port: revokedPorts[options.upstream] }, upstream: { ...https.upstream, port: revokedSites[options.upstream].port } }];
+      }
       // Where the lab puts it (docs/proxy-contract.md): beside the logs directory.
       writeFileSync(join(runDir, 'contract.json'), JSON.stringify(contract, null, 2));
       return contract;
     },
     async close() {
-      await Promise.all([siteServer.close(), fsp.close()]);
+      await Promise.all([siteServer.close(), fsp.close(), ...Object.values(revokedSites).map((server) => server.close())]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

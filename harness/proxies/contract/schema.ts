@@ -4,7 +4,7 @@
 // generated from this one zod schema. Every path is an absolute file in the run directory.
 import { z } from 'zod';
 
-export const PROXY_CONTRACT_VERSION = '1.0';
+export const PROXY_CONTRACT_VERSION = '1.1';
 export const PROXY_CONTRACT_ENV = 'IBCM_PROXY_CONTRACT';
 
 const port = z.number().int().min(1).max(65535);
@@ -35,6 +35,12 @@ export const ProxyListener = z
         serverName: z.string().describe('TLS server name (SNI) to send, and a name the site system\'s certificate carries'),
         caBundle: z.string().describe('PEM file: roots that verify the site system\'s certificate'),
         clientCertificate: keyPair.optional().describe('bridge mode, https: the client certificate to present to the site system'),
+        // 1.1: the upstream leg's revocation material (a bridge checks the site system's chain as it checks a client's).
+        crl: z
+          .string()
+          .optional()
+          .describe("bridge mode, https (since 1.1): PEM file with the current CRLs of every CA in the site system's chain — the root's (which lists revoked issuing CAs) and each issuing CA's — concatenated. Check the site system's whole chain against it and refuse to connect when any certificate in it is revoked"),
+        crlUrls: z.array(z.string()).optional().describe('bridge mode, https (since 1.1): where those CRLs are published over HTTP (the CDP), for proxies that fetch CRLs themselves'),
       })
       .strict(),
   })
@@ -67,7 +73,7 @@ export const ProxyContract = z
       .object({
         required: z.boolean(),
         caBundle: z.string().describe('PEM file: roots a client certificate must chain to'),
-        crl: z.string().describe('PEM file: the current CRLs of the lab CA (root and issuing), concatenated'),
+        crl: z.string().describe('PEM file: the current CRLs of the lab CA (root and every issuing CA), concatenated'),
         crlUrls: z.array(z.string()).describe('where those CRLs are published over HTTP (the CDP)'),
       })
       .strict()

@@ -51,10 +51,11 @@ export const faultyProxies: ProxyImplementation[] = [
   }),
   // Accepting any client also accepts untrusted, wrong-EKU, expired and revoked client certificates.
   faulty('faulty-no-client-auth', 'bridge that accepts clients without checking their certificate', { 'PX-BRIDGE-MUTUAL': '?', 'PKI-MTLS': '?', 'PKI-TRUST-SITE': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?', 'PKI-CRL-CLIENT-REVOKED': '?' }, { skipClientAuthentication: true }),
-  faulty('faulty-no-crl-check', "bridge that checks the client certificate's chain but not the CRL (nginx without ssl_crl, HAProxy without crl-file)", { 'PKI-CRL-CLIENT-REVOKED': '?' }, { skipRevocationCheck: true }),
-  faulty('faulty-no-upstream-verify', "bridge that does not verify the site system's certificate on its upstream leg (nginx proxy_ssl_verify off, HAProxy verify none)", { 'PKI-SAN': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?' }, { skipUpstreamVerification: true }),
-  // Plain HTTP upstream verifies no site certificate and presents no client certificate at all.
-  faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', { 'PX-BRIDGE-NO-DOWNGRADE': '?', 'PX-BRIDGE-MUTUAL': '?', 'PKI-MTLS': '?', 'PKI-SAN': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?' }, { downgradeUpstream: true }),
+  faulty('faulty-no-crl-check', "bridge that checks the client certificate's chain but not the CRL (nginx without ssl_crl, HAProxy without crl-file)", { 'PKI-CRL-CLIENT-REVOKED': 'revoked-client-accepted' }, { skipRevocationCheck: true }),
+  // Verifying nothing upstream, it checks no upstream CRL either (PKI-CRL-SERVER-REVOKED's upstream leg).
+  faulty('faulty-no-upstream-verify', "bridge that does not verify the site system's certificate on its upstream leg (nginx proxy_ssl_verify off, HAProxy verify none)", { 'PKI-SAN': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?', 'PKI-CRL-SERVER-REVOKED': 'upstream-revoked-accepted' }, { skipUpstreamVerification: true }),
+  // Plain HTTP upstream verifies no site certificate (nor its revocation) and presents no client certificate at all.
+  faulty('faulty-bridge-to-http', 'bridge that terminates HTTPS and forwards to the management point over plain HTTP (unsupported by Configuration Manager)', { 'PX-BRIDGE-NO-DOWNGRADE': '?', 'PX-BRIDGE-MUTUAL': '?', 'PKI-MTLS': '?', 'PKI-SAN': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?', 'PKI-CRL-SERVER-REVOKED': 'upstream-revoked-accepted' }, { downgradeUpstream: true }),
   // State messages to the FSP are plain-HTTP POSTs on port 80 (FSP-STATE), so both rules lose them.
   // ROLE-UNTRUSTED has every internet role accept the client, the FSP among them.
   faulty('faulty-https-only', 'bridge with an HTTPS-only publishing rule: the fallback status point on port 80 is not published', { 'PX-VERB-FSP-POST': '?', 'PX-PORTS': '?', 'FSP-STATE': 'state-message-lost', 'ROLE-UNTRUSTED': 'primary-role-refused' }, { httpsOnly: true }),

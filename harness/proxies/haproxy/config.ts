@@ -156,6 +156,8 @@ function section(contract: ProxyContract, listener: ProxyListener, id: string, f
   if (bridge && upstream.scheme === 'https') {
     const serverName = word(upstream.serverName, 'serverName');
     server += ` ssl ssl-min-ver TLSv1.2 verify required ca-file ${path(upstream.caBundle)} sni str(${serverName}) verifyhost ${serverName}`;
+    // Contract 1.1: the site system's whole chain against the upstream CRLs (HAProxy sets CRL_CHECK_ALL).
+    if (upstream.crl) server += ` crl-file ${path(upstream.crl)}`;
     const clientPem = files.clientPem.get(listener.name);
     if (clientPem) server += ` crt ${path(clientPem)}`;
   }

@@ -1,6 +1,6 @@
 // nginx.conf from a proxy contract (docs/proxy-contract.md) — nothing else of the lab is known here.
 // Bridge: one `server` per listener, TLS terminated with client-certificate + CRL checking, a new
-// mutual-TLS connection upstream. Tunnel: the stream module passes every listener's bytes through.
+// mutual-TLS connection upstream checked against the upstream CRL. Tunnel: the stream module passes every listener's bytes through.
 import type { ProxyContract, ProxyListener } from '../contract/schema.js';
 
 export interface NginxLayout {
@@ -168,6 +168,9 @@ function httpBlock(contract: ProxyContract, layout: NginxLayout, logs: (file: st
         '      proxy_ssl_protocols TLSv1.2 TLSv1.3;',
         '      proxy_ssl_session_reuse on;',
       );
+      // Contract 1.1: the site system's chain against the upstream CRLs. nginx then checks every
+      // certificate of the chain (CRL_CHECK_ALL), so the file holds the root's CRL and each issuing CA's.
+      if (upstream.crl) out.push(`      proxy_ssl_crl ${q(upstream.crl)};`);
       if (upstream.clientCertificate) {
         out.push(`      proxy_ssl_certificate ${q(upstream.clientCertificate.chain)};`, `      proxy_ssl_certificate_key ${q(upstream.clientCertificate.key)};`);
       }

@@ -1,12 +1,14 @@
 // Reverse proxying that understands HTTP: SSL bridging (seed 000, "SSL bridging to SSL") for https
 // listeners — terminate the client's TLS after checking its certificate against the lab CA and CRL,
-// then open a new TLS connection to the site system with the proxy's own client certificate — and
+// then open a new TLS connection to the site system with the proxy's own client certificate, checking
+// the site system's chain against the contract's upstream CRL — and
 // plain HTTP publishing for http listeners (the fallback status point). One upstream connection per
 // client connection, never shared, which keeps connection-oriented Windows authentication working.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { x509 as peculiar } from '../../pki/x509.js';
 import { HttpParseError, HttpReader, encodeResponse, serializeRequestHead, serializeResponseHead, type HeaderField, type HttpRequestMessage, type HttpResponseMessage } from '../../http/index.js';
 import type { ProxyContract, ProxyListener } from '../contract/schema.js';
 import type { NodeProxyFaults } from './faults.js';
@@ -24,11 +26,13 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
   if (!listener.tls) throw new Error(`bridge listener ${listener.name} has no server certificate in the contract`);
   const auth = contract.clientAuthentication;
   const checkClients = Boolean(auth) && !faults.skipClientAuthentication;
+  // Faulty: the client's own serial checked against the CRLs, its issuing CA's not at all.
+  const leafOnly = checkClients && !faults.skipRevocationCheck && faults.leafOnlyRevocationCheck ? revokedSerials(auth!.crl) : undefined;
   const server = tls.createServer({
     key: readFileSync(listener.tls.key),
     cert: readFileSync(listener.tls.chain),
     ca: checkClients ? readFileSync(auth!.caBundle) : undefined,
-    crl: checkClients && !faults.skipRevocationCheck ? pemBlocks(readFileSync(auth!.crl, 'utf8')) : undefined,
+    crl: checkClients && !faults.skipRevocationCheck && !leafOnly ? pemBlocks(readFileSync(auth!.crl, 'utf8')) : undefined,
     requestCert: checkClients,
     rejectUnauthorized: checkClients && auth!.required,
   });
@@ -36,6 +40,11 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
   server.on('secureConnection', (socket) => {
     const peer = socket.getPeerCertificate();
     const x509 = socket.getPeerX509Certificate();
+    if (leafOnly && x509 && leafOnly.has(normalizeSerial(x509.serialNumber))) {
+      log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: certificate revoked (serial ${x509.serialNumber})`);
+      socket.destroy();
+      return;
+    }
     if (checkClients && faults.admitClient && (!x509 || !faults.admitClient(x509))) {
       log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: no account mapping admits this certificate`);
       socket.destroy();
@@ -216,15 +225,28 @@ class UpstreamConnector {
         return;
       }
       const identity = upstream.clientCertificate;
+      const verify = !this.faults.skipUpstreamVerification;
+      // The whole chain against the upstream CRL (read per connection: the lab rewrites it on a revocation).
+      const checkCrl = verify && upstream.crl !== undefined && !this.faults.skipUpstreamRevocationCheck;
+      const leafOnly = checkCrl && this.faults.leafOnlyRevocationCheck ? revokedSerials(upstream.crl!) : undefined;
       const socket = tls.connect({
         socket: tcp,
         servername: upstream.serverName,
         ca: readFileSync(upstream.caBundle),
+        crl: checkCrl && !leafOnly ? pemBlocks(readFileSync(upstream.crl!, 'utf8')) : undefined,
         key: identity ? readFileSync(identity.key) : undefined,
         cert: identity ? readFileSync(identity.chain) : undefined,
-        rejectUnauthorized: !this.faults.skipUpstreamVerification,
+        rejectUnauthorized: verify,
       });
-      socket.once('secureConnect', () => ready(socket));
+      socket.once('secureConnect', () => {
+        const serial = socket.getPeerX509Certificate()?.serialNumber;
+        if (leafOnly && serial && leafOnly.has(normalizeSerial(serial))) {
+          socket.destroy();
+          reject(new Error(`certificate revoked (site system serial ${serial})`));
+          return;
+        }
+        ready(socket);
+      });
       socket.once('error', reject);
     });
   }
@@ -236,6 +258,15 @@ function filtered(socket: net.Socket, filter: (chunk: Buffer) => Buffer): Duplex
   socket.on('end', () => through.end());
   socket.on('close', () => through.destroy());
   return through;
+}
+
+/** Faulty (leafOnlyRevocationCheck): every serial listed on the CRLs of `file`, normalised. */
+function revokedSerials(file: string): Set<string> {
+  return new Set(pemBlocks(readFileSync(file, 'utf8')).flatMap((pem) => new peculiar.X509Crl(pem).entries.map((entry) => normalizeSerial(entry.serialNumber))));
+}
+
+function normalizeSerial(serial: string): string {
+  return serial.replace(/[:\s]/g, '').replace(/^0+(?=.)/, '').toLowerCase();
 }
 
 /** Node's `crl` option reads only the first CRL of a string; give it one entry per CRL. */

@@ -20,6 +20,13 @@ export interface NodeProxyFaults {
   skipRevocationCheck?: boolean;
   /** Do not verify the site system's certificate on the upstream leg (PKI-SAN, PKI-EKU, PKI-EXPIRED). */
   skipUpstreamVerification?: boolean;
+  /** Verify the site system's chain but not against the upstream CRL (PKI-CRL-SERVER-REVOKED). */
+  skipUpstreamRevocationCheck?: boolean;
+  /**
+   * Check only the peer's own serial against the CRLs, never its issuing CA's (Apache's
+   * `SSLCARevocationCheck leaf`), on both legs (PKI-CRL-CLIENT-REVOKED, PKI-CRL-SERVER-REVOKED).
+   */
+  leafOnlyRevocationCheck?: boolean;
   /**
    * Bridge HTTPS to plain HTTP (PX-BRIDGE-NO-DOWNGRADE). The lab's site systems serve HTTP on the
    * well-known port mapping (443 → 80 under the same offset), which is how this faulty proxy finds it.

@@ -102,6 +102,7 @@ export function contractPaths(contract: ProxyContract): [where: string, path: st
     pair(`listeners[${index}].tls`, listener.tls);
     out.push([`listeners[${index}].upstream.caBundle`, listener.upstream.caBundle]);
     pair(`listeners[${index}].upstream.clientCertificate`, listener.upstream.clientCertificate);
+    if (listener.upstream.crl) out.push([`listeners[${index}].upstream.crl`, listener.upstream.crl]);
   });
   out.push(['resolver.hostsFile', contract.resolver.hostsFile], ['logs.dir', contract.logs.dir]);
   if (contract.clientAuthentication) out.push(['clientAuthentication.caBundle', contract.clientAuthentication.caBundle], ['clientAuthentication.crl', contract.clientAuthentication.crl]);
