@@ -69,11 +69,11 @@ export function ensureServed(attempt: Attempt, what: string, code = 'not-served'
  * The client refused the server's certificate with one of `codes`, and so nothing reached the MP.
  * Returns what the client saw, for the reason.
  */
-export function ensureClientRefusedServer(attempt: Attempt, codes: RegExp, what: string): string {
+export function ensureClientRefusedServer(attempt: Attempt, codes: RegExp, what: string, accepted = 'server-certificate-accepted'): string {
   const { exchange } = attempt;
-  ensure(!exchange.status, `${what}: the client accepted it and got ${exchange.status} (server certificate ${exchange.tls?.subject ?? '?'}, serial ${exchange.tls?.serialNumber ?? '?'})`);
-  ensure(exchange.error && codes.test(exchange.error.code), `${what}: the client failed, but not for the certificate: ${describeClientResult(exchange)}`);
-  ensure(attempt.received.length === 0, `${what}: the client refused the certificate, yet the MP received ${attempt.received.length} request(s)`);
+  ensure(!exchange.status, `${what}: the client accepted it and got ${exchange.status} (server certificate ${exchange.tls?.subject ?? '?'}, serial ${exchange.tls?.serialNumber ?? '?'})`, accepted);
+  ensure(exchange.error && codes.test(exchange.error.code), `${what}: the client failed, but not for the certificate: ${describeClientResult(exchange)}`, 'failed-for-another-reason');
+  ensure(attempt.received.length === 0, `${what}: the client refused the certificate, yet the MP received ${attempt.received.length} request(s)`, 'refused-yet-received');
   return exchange.error.message.startsWith(exchange.error.code) ? exchange.error.message : `${exchange.error.code}: ${exchange.error.message}`;
 }
 
@@ -83,7 +83,7 @@ export function ensureClientRefusedServer(attempt: Attempt, codes: RegExp, what:
  * verification error of exactly that certificate). `codes` is what the MP must name; `accepted` is
  * the reason code when the certificate was let through.
  */
-export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certificate: { subject: string; serialNumber: string }, codes: RegExp, what: string, accepted?: string): string {
+export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certificate: { subject: string; serialNumber: string }, codes: RegExp, what: string, accepted = 'client-certificate-accepted'): string {
   const { exchange, received } = attempt;
   if (mode === 'bridge') {
     ensure(received.length === 0, `${what}: the bridging proxy let the client through — the MP received ${received.map((entry) => `${entry.method} ${entry.target} (from ${entry.tls?.peerCertificate?.subject ?? 'no certificate'})`).join(', ')}; ${describeClientResult(exchange)}`, accepted);
@@ -93,13 +93,13 @@ export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certi
     return `the bridging proxy refused it (the client saw ${exchange.error ? `${exchange.error.code}: ${exchange.error.message}` : `HTTP ${exchange.status}`}${logged ? `; proxy log: "${logged.replace(/^\S+\s+/, '')}"` : ''}) and nothing reached the MP`;
   }
   const entry = received[0];
-  ensure(entry, `${what}: nothing reached the MP (${describeClientResult(exchange)}), so the MP did not check it`);
+  ensure(entry, `${what}: nothing reached the MP (${describeClientResult(exchange)}), so the MP did not check it`, 'nothing-reached-mp');
   const peer = entry.tls?.peerCertificate;
-  ensure(peer && normalizeSerial(peer.serialNumber) === normalizeSerial(certificate.serialNumber), `${what}: the MP saw client certificate ${peer ? `${peer.subject} serial ${peer.serialNumber}` : '(none)'}, not ${named(certificate)}`);
+  ensure(peer && normalizeSerial(peer.serialNumber) === normalizeSerial(certificate.serialNumber), `${what}: the MP saw client certificate ${peer ? `${peer.subject} serial ${peer.serialNumber}` : '(none)'}, not ${named(certificate)}`, 'mp-saw-another-certificate');
   const code = entry.error ?? entry.tls?.authorizationError ?? '';
   ensure(entry.response.status === 403 && !entry.tls?.authorized, `${what}: the MP accepted it and answered ${entry.response.status}`, accepted);
-  ensure(codes.test(code), `${what}: the MP refused it, but for ${code || 'an unknown reason'}, not the reason under test`);
-  ensure(exchange.status === 403, `${what}: the MP answered 403 but the client got ${describeClientResult(exchange)}`);
+  ensure(codes.test(code), `${what}: the MP refused it, but for ${code || 'an unknown reason'}, not the reason under test`, 'refused-for-another-reason');
+  ensure(exchange.status === 403, `${what}: the MP answered 403 but the client got ${describeClientResult(exchange)}`, 'refusal-not-delivered');
   return `the MP answered 403 (${code})`;
 }
 
@@ -108,7 +108,7 @@ export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certi
  * TLS handshake failed at the bridge) and the client was not served. `accepted` is the reason code
  * when the bridge connected anyway.
  */
-export function ensureBridgeRefusedUpstream(attempt: Attempt, what: string, accepted?: string): string {
+export function ensureBridgeRefusedUpstream(attempt: Attempt, what: string, accepted = 'upstream-certificate-accepted'): string {
   const { exchange, received } = attempt;
   ensure(received.length === 0, `${what}: the bridging proxy accepted it and forwarded ${received.map((entry) => `${entry.method} ${entry.target} (over ${entry.tls ? entry.tls.protocol : 'plain HTTP'})`).join(', ')}`, accepted);
   ensure(exchange.error || (exchange.status ?? 0) >= 500, `${what}: the client was served (${describeClientResult(exchange)})`, accepted);
