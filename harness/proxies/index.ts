@@ -1,6 +1,7 @@
 // Every proxy the lab can start by name (`ibcm-lab proxies`). `direct` is not a proxy: it is the
 // control, where clients reach the site systems without one.
 import { execProxy } from './exec/index.js';
+import { controlProxies } from './faulty/controls.js';
 import { faultyProxies } from './faulty/index.js';
 import { haproxyProxy } from './haproxy/index.js';
 import { nginxProxy } from './nginx/index.js';
@@ -25,7 +26,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...controlProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {

@@ -5,6 +5,7 @@
 import type { Lab } from '../../harness/lab/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
+import { probeAnonymously, probeOutcome, publishedHttpsEndpoints } from '../pki/anonymous.js';
 import { describeClientResult, siteReason } from '../verify.js';
 
 const MP = 'mp1';
@@ -28,20 +29,23 @@ check('PX-BRIDGE-MUTUAL', 'the bridge authenticates the client and re-authentica
   evidence.received(MP, received);
   const proxyServer = certificate(lab, 'proxy-server');
   const proxyClient = certificate(lab, 'proxy-client');
-  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`);
-  ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`);
-  const upstreamPeer = received[0]!.tls?.peerCertificate;
-  ensure(upstreamPeer && received[0]!.tls?.authorized, `the bridge connected to the MP without an accepted client certificate (${received[0]!.tls?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`);
-  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`);
+  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`, 'not-served');
+  ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`, 'tls-not-terminated');
+  const upstream = received[0]!.tls;
+  const upstreamPeer = upstream?.peerCertificate;
+  ensure(upstreamPeer && upstream.authorized, `the bridge connected to the MP without an accepted client certificate (${upstream?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`, 'upstream-no-client-certificate');
+  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`, 'upstream-not-bridge-certificate');
+  // The contract names the TLS server name for each upstream (docs/proxy-contract.md); the site system picks its binding by it.
+  const mpName = lab.siteSystems.find((system) => system.name === MP)?.internetFqdn?.toLowerCase();
+  const expectedName = lab.proxyContract?.listeners.find((listener) => listener.scheme === 'https' && listener.publicName.toLowerCase() === mpName)?.upstream.serverName;
+  prerequisite(expectedName, 'the proxy contract has no https listener for the MP');
+  ensure(upstream.servername?.toLowerCase() === expectedName.toLowerCase(), `the bridge sent ${upstream.servername ? `the TLS server name ${upstream.servername}` : 'no TLS server name (SNI)'} to the MP; the contract names ${expectedName}`, 'upstream-sni');
 
-  const anonymous = newClient(undefined, { presentCertificate: false });
-  const anonMark = journal.mark();
-  const refused = await anonymous.getMpList();
-  evidence.sent(refused);
-  const leaked = journal.since(anonMark);
-  evidence.received(MP, leaked);
-  ensure(leaked.length === 0 && (refused.error || (refused.status ?? 0) >= 400), `a client without a certificate was let through by the bridge (${describeClientResult(refused)}, MP received ${leaked.length} request(s)); the proxy must authenticate clients`);
-  evidence.pass(`the client was served by the bridge's certificate (${proxyServer.subject}); the MP saw the bridge's client certificate (${proxyClient.subject}, authorized); a client without a certificate was refused at the bridge (${refused.error?.code ?? refused.status})`);
+  // Every published HTTPS listener, not just the MP's: the bridge must refuse a client without a certificate before anything goes upstream.
+  const probes = await probeAnonymously(lab, newClient, evidence, publishedHttpsEndpoints(lab));
+  const leaked = probes.filter((probe) => probe.received.length > 0 || (probe.exchange.status !== undefined && probe.exchange.status < 400));
+  ensure(leaked.length === 0, `a client without a certificate was let through by the bridge on ${leaked.map(probeOutcome).join('; ')}; the proxy must authenticate clients on every listener`, 'anonymous-served');
+  evidence.pass(`the client was served by the bridge's certificate (${proxyServer.subject}); the MP saw the bridge's client certificate (${proxyClient.subject}, authorized) under the TLS server name ${expectedName}; a client without a certificate was refused at the bridge on every HTTPS listener: ${probes.map(probeOutcome).join('; ')}`);
 });
 
 check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own identity and policy', async ({ lab, newClient, evidence }) => {

@@ -24,18 +24,30 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
   if (!listener.tls) throw new Error(`bridge listener ${listener.name} has no server certificate in the contract`);
   const auth = contract.clientAuthentication;
   const checkClients = Boolean(auth) && !faults.skipClientAuthentication;
+  const optional = checkClients && Boolean(faults.optionalClientCertificate?.(listener));
   const server = tls.createServer({
     key: readFileSync(listener.tls.key),
     cert: readFileSync(listener.tls.chain),
     ca: checkClients ? readFileSync(auth!.caBundle) : undefined,
     crl: checkClients && !faults.skipRevocationCheck ? pemBlocks(readFileSync(auth!.crl, 'utf8')) : undefined,
     requestCert: checkClients,
-    rejectUnauthorized: checkClients && auth!.required,
+    rejectUnauthorized: checkClients && auth!.required && !optional,
   });
   server.on('tlsClientError', (error, socket) => log.write(`${listener.name}: client ${socket.remoteAddress} rejected during TLS: ${error.message}`));
   server.on('secureConnection', (socket) => {
     const peer = socket.getPeerCertificate();
     const x509 = socket.getPeerX509Certificate();
+    if (optional && !socket.authorized) {
+      // Optional verification: a certificate that fails is refused, a client without one is let in.
+      if (x509) {
+        log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} refused: ${String(socket.authorizationError)}`);
+        socket.destroy();
+        return;
+      }
+      log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} accepted without a client certificate (verification optional)`);
+      serve(socket, listener, log, faults, upstream);
+      return;
+    }
     if (checkClients && faults.admitClient && (!x509 || !faults.admitClient(x509))) {
       log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: no account mapping admits this certificate`);
       socket.destroy();
@@ -71,7 +83,7 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
         return;
       }
       if (!request) return;
-      const rewritten = faults.rewriteRequest ? faults.rewriteRequest(request) : request;
+      const rewritten = faults.rewriteRequest ? faults.rewriteRequest(request, listener) : request;
       if ('reject' in rewritten) {
         log.write(`${listener.name}: refused ${request.method} ${request.target}: ${rewritten.reason}`);
         client.write(encodeResponse({ status: rewritten.reject, headers: [['Content-Type', 'text/plain']], body: `${rewritten.reason}\n` }));
@@ -180,9 +192,12 @@ class UpstreamConnector {
         return;
       }
       const identity = upstream.clientCertificate;
+      const serverName = this.faults.upstreamServerName ? this.faults.upstreamServerName(this.listener) : upstream.serverName;
       const socket = tls.connect({
         socket: tcp,
-        servername: upstream.serverName,
+        servername: serverName ?? undefined,
+        // The site system's certificate is checked against the contract's name whatever SNI is sent.
+        checkServerIdentity: (_host, certificate) => tls.checkServerIdentity(upstream.serverName, certificate),
         ca: readFileSync(upstream.caBundle),
         key: identity ? readFileSync(identity.key) : undefined,
         cert: identity ? readFileSync(identity.chain) : undefined,
