@@ -48,6 +48,12 @@ export const controlProxies: ProxyImplementation[] = [
   ),
   // Finding 6: the upstream TLS server name was recorded but not asserted.
   control('faulty', 'faulty-no-upstream-sni', "bridge that sends no TLS server name upstream (nginx's default: proxy_ssl_server_name off)", ['bridge'], { upstreamServerName: () => null }, { 'PX-BRIDGE-MUTUAL': 'upstream-sni' }),
+  // PX-CLIENT-PROXY: a web proxy whose CONNECT allow-list names the published site systems and
+  // missed one — the software update point (on 8531 here, the other documented SUP port). The SUP's
+  // own checks and ROLE-UNTRUSTED (it posts to the SUP) lose it too; PX-PORTS finds its port closed.
+  control('faulty', 'faulty-connect-allowlist', 'client-side web proxy whose CONNECT allow-list lists the published site systems by name but not the software update point (403 to CONNECT sup…)', ['forward'], {
+    forwardRefuseConnect: (host) => /^sup\./i.test(host),
+  }, { 'PX-CLIENT-PROXY': 'connect-refused', 'PX-PORTS': '?', 'SU-SCAN-INTERNET-SUP': '?', 'SU-MU-FIRST': '?', 'SU-DP-FALLBACK': '?', 'ROLE-UNTRUSTED': '?' }),
   // W:67: the Host header is not among the documented requirements, and the MP tells internet
   // from intranet clients by the TLS server name of the connection, so rewriting Host is harmless.
   control('benign', 'benign-host-rewrite', "bridge that sends the site system's intranet FQDN as Host upstream (nginx's default proxy_set_header Host $proxy_host with proxy_pass to the intranet name), keeping the contract's TLS server name", ['bridge'], (contract) => ({

@@ -38,4 +38,6 @@ export interface NodeProxyFaults {
   optionalClientCertificate?: (listener: ProxyListener) => boolean;
   /** Bridge: the TLS server name sent upstream instead of the contract's; null sends none (nginx without `proxy_ssl_server_name on`). */
   upstreamServerName?: (listener: ProxyListener) => string | null;
+  /** Forward mode: answer CONNECT to these targets (`host:port`) with 403, as a web proxy whose policy does not allow the port does. */
+  forwardRefuseConnect?: (host: string, port: number) => boolean;
 }
