@@ -80,12 +80,12 @@ check('PX-TUNNEL-PASSTHRU', 'the tunnel passes TLS through: the MP sees the clie
   evidence.received(MP, received);
   const mpCertificate = certificate(lab, MP);
   const clientCertificate = certificate(lab, client.profile.name);
-  ensure(list.status === 200 && received.length === 1, `the MP list did not come through the tunnel: ${describeClientResult(list)}, MP received ${received.length} request(s)`);
-  ensure(serial(list.tls?.serialNumber) === serial(mpCertificate.serialNumber), `the client saw certificate ${list.tls?.subject} serial ${list.tls?.serialNumber}, not the MP's own (${mpCertificate.serialNumber}): TLS was terminated on the way`);
+  ensure(list.status === 200 && received.length === 1, `the MP list did not come through the tunnel: ${describeClientResult(list)}, MP received ${received.length} request(s)`, 'not-served');
+  ensure(serial(list.tls?.serialNumber) === serial(mpCertificate.serialNumber), `the client saw certificate ${list.tls?.subject} serial ${list.tls?.serialNumber}, not the MP's own (${mpCertificate.serialNumber}): TLS was terminated on the way`, 'tls-terminated');
   const peer = received[0]!.tls?.peerCertificate;
-  ensure(peer && serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw client certificate ${peer?.subject ?? '(none)'} instead of the client's own (${clientCertificate.subject})`);
+  ensure(peer && serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw client certificate ${peer?.subject ?? '(none)'} instead of the client's own (${clientCertificate.subject}): TLS was terminated on the way`, 'tls-terminated');
   const held = (lab.proxyContract?.listeners ?? []).filter((listener) => listener.tls || listener.upstream.clientCertificate);
-  ensure(held.length === 0, `the tunnel was given certificates for ${held.map((listener) => listener.name).join(', ')}; tunnelling needs none`);
+  ensure(held.length === 0, `the tunnel was given certificates for ${held.map((listener) => listener.name).join(', ')}; tunnelling needs none`, 'contract-certificates');
   evidence.pass(`end-to-end TLS: the client saw the MP's own certificate (${mpCertificate.subject}) and the MP saw the client's (${clientCertificate.subject}); the proxy held no certificate`);
 });
 
@@ -112,8 +112,8 @@ check('PX-PORTFORWARD', 'port forwarding carries TLS end to end, like tunnelling
   evidence.received(MP, received);
   const clientCertificate = certificate(lab, client.profile.name);
   const peer = received[0]?.tls?.peerCertificate;
-  ensure(list.status === 200 && peer, `the forwarded connection did not carry the client's TLS to the MP: ${describeClientResult(list)}`);
-  ensure(serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw ${peer.subject}, not the client's own certificate`);
+  ensure(list.status === 200 && peer, `the forwarded connection did not carry the client's TLS to the MP: ${describeClientResult(list)}`, 'not-served');
+  ensure(serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw ${peer.subject}, not the client's own certificate: the forwarder terminated TLS`, 'tls-terminated');
   evidence.note('Seed 001 calls port forwarding the least secure option: the published port is opened straight through to the site system.');
   evidence.pass(`the published port forwarded the client's own TLS session to the MP (client certificate ${clientCertificate.subject} seen at the MP)`);
 });

@@ -6,6 +6,7 @@ import type { HttpRequestMessage } from '../../http/index.js';
 import type { ProxyContract, ProxyListener } from '../contract/schema.js';
 import { startNodeProxy, type NodeProxyFaults } from '../node-proxy/index.js';
 import type { ProxyImplementation } from '../types.js';
+import { startInspectingTunnel } from './inspecting-tunnel.js';
 
 /**
  * The name a reverse proxy would be configured with for a listener's upstream when the administrator
@@ -54,6 +55,16 @@ export const controlProxies: ProxyImplementation[] = [
   control('faulty', 'faulty-connect-allowlist', 'client-side web proxy whose CONNECT allow-list lists the published site systems by name but not the software update point (403 to CONNECT sup…)', ['forward'], {
     forwardRefuseConnect: (host) => /^sup\./i.test(host),
   }, { 'PX-CLIENT-PROXY': 'connect-refused', 'PX-PORTS': '?', 'SU-SCAN-INTERNET-SUP': '?', 'SU-MU-FIRST': '?', 'SU-DP-FALLBACK': '?', 'ROLE-UNTRUSTED': '?' }),
+  // PX-TUNNEL-PASSTHRU / PX-PORTFORWARD: a "tunnel" that terminates TLS and re-encrypts (inbound TLS inspection).
+  {
+    name: 'faulty-inspecting-tunnel',
+    kind: 'faulty',
+    description: "tunnel that terminates TLS with the site systems' own imported certificates and re-encrypts upstream with the MP's client certificate (inbound TLS inspection)",
+    modes: ['tunnel'],
+    // Every check that needs the client's own certificate at the MP, or the MP's live certificate at the client, fails with it.
+    breaks: { 'PX-TUNNEL-PASSTHRU': 'tls-terminated', 'PX-PORTFORWARD': 'tls-terminated', 'PKI-MTLS': 'site-saw-other-certificate', 'PKI-TRUST-SITE': '?', 'PKI-SAN': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?', 'PKI-CRL-CLIENT-REVOKED': '?', 'PKI-CRL-SERVER-REVOKED': '?', 'MOB-ENROLLED-NO-BRIDGE': '?' },
+    start: (contract) => startInspectingTunnel(contract),
+  },
   // W:67: the Host header is not among the documented requirements, and the MP tells internet
   // from intranet clients by the TLS server name of the connection, so rewriting Host is harmless.
   control('benign', 'benign-host-rewrite', "bridge that sends the site system's intranet FQDN as Host upstream (nginx's default proxy_set_header Host $proxy_host with proxy_pass to the intranet name), keeping the contract's TLS server name", ['bridge'], (contract) => ({
