@@ -5,6 +5,15 @@ import type { Lab } from '../harness/lab/index.js';
 import type { Exchange } from '../harness/client/index.js';
 import type { JournalEntry } from '../harness/http/index.js';
 
+/**
+ * The name the client reached a site system by: the TLS server name of the connection, else (plain
+ * HTTP) the Host header. Not Host first: nothing documented asks a bridge to keep the client's Host
+ * (research W:67), while the upstream TLS server name is the contract's (PX-BRIDGE-MUTUAL).
+ */
+export function nameReached(entry: JournalEntry): string {
+  return (entry.tls?.servername ?? entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+}
+
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 
 export interface Arrival {

@@ -416,7 +416,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         return labHosts.get(system.role.name)!.control({
           op: 'mp-control',
           target: { managementPoint: system.role.name, fromAddress: system.host.address, host: system.host.address, port: system.host.ports.https!, serverName: system.role.intranetFqdn, siteCode: topology.site.code, caPem: pki.trustBundlePem },
-          certificate: controlOptions.certificate === 'none' ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber },
+          // Quirk `site-system-lacks-client-certificate`: issued, but not in the site system's store.
+          certificate: controlOptions.certificate === 'none' || topology.quirks.includes('site-system-lacks-client-certificate') ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber },
         }) as Promise<MpControlResult>;
       },
       dns(segment: Segment): LabDnsView {

@@ -1,6 +1,7 @@
 // Every proxy the lab can start by name (`ibcm-lab proxies`). `direct` is not a proxy: it is the
 // control, where clients reach the site systems without one.
 import { execProxy } from './exec/index.js';
+import { controlProxies } from './faulty/controls.js';
 import { faultyProxies } from './faulty/index.js';
 import { smuggleFaultyProxies } from './faulty/smuggle.js';
 import { upstreamPkiFaultyProxies } from './faulty/upstream-pki.js';
@@ -27,7 +28,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {

@@ -96,6 +96,13 @@ export const QUIRKS = {
     breaks: { 'MOB-ENROLLED-NO-BRIDGE': 'enrolled-device-bridged' },
     selftestModes: ['bridge'],
   },
+  // PKI quirk (seed 001 "Certificates for the Internet-facing site system"): the site system's own
+  // client-authentication certificate is not in its store, so MPControl cannot reach the HTTPS-only MP.
+  'site-system-lacks-client-certificate': {
+    description: 'the internet-facing site system has no client-authentication certificate of its own in its store: its MP availability check (MPControl) presents none',
+    breaks: { 'PKI-MPCONTROL': 'own-certificate-refused' },
+    selftestModes: ['direct'],
+  },
 } as const satisfies Record<string, QuirkSpec>;
 
 export type QuirkName = keyof typeof QUIRKS;

@@ -7,9 +7,9 @@ import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import type { CheckFixtures } from '../fixtures.js';
-import { describeClientResult, siteReason } from '../verify.js';
+import { describeClientResult, nameReached, siteReason } from '../verify.js';
 
-export const hostOf = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+export const hostOf = nameReached;
 export const responseHeader = (entry: JournalEntry, name: string) => entry.response.headers.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
 export const exchangeHeader = (exchange: Exchange, name: string) => exchange.responseHeaders?.find(([candidate]) => candidate === name.toLowerCase())?.[1];
 

@@ -1,14 +1,13 @@
 // LOC-WORKGROUP and LOC-MODE-FIXED (seed 000; W:51): a workgroup computer installs only as an
 // internet-only client; the mode set at install holds until a reinstall. What the installed client
 // then does on the intranet — which MP name it asks, in the MP's journal — shows the mode in force.
-import type { JournalEntry } from '../../harness/http/index.js';
 import { CCM_USER_AGENT, ClientInstallation, detectNetworkLocation, managementPointAt, type ClientProfile, type IbcmClient } from '../../harness/client/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { describeClientResult } from '../verify.js';
+import { describeClientResult, nameReached } from '../verify.js';
 
-const hostHeader = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+const hostHeader = nameReached;
 
 function onIntranet(lab: Lab, CCMALWAYSINF: 0 | 1, workgroup = false): ClientProfile {
   const base = lab.clientProfile(undefined, { segment: 'intranet' });

@@ -10,7 +10,7 @@ import type { Lab } from '../../harness/lab/index.js';
 import type { Segment } from '../../harness/topology/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { describeClientResult } from '../verify.js';
+import { describeClientResult, nameReached } from '../verify.js';
 
 type Install = 'intranet+internet' | 'internet-only';
 
@@ -23,7 +23,7 @@ function profileAt(lab: Lab, segment: Segment, install: Install, options: { doma
   return profile;
 }
 
-const hostHeader = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+const hostHeader = nameReached;
 
 interface Visit {
   detection: LocationDetection;

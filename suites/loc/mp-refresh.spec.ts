@@ -7,13 +7,14 @@
 // internet MP — refreshes its MP list from the intranet MP and then, on the internet, uses the new
 // one. Evidence: the intranet MP's journal (the refresh) and the new MP's journal (the use).
 import type { JournalEntry } from '../../harness/http/index.js';
+import { nameReached } from '../verify.js';
 import { afterRefresh, internetCapable, refreshManagementPointList, type ClientProfile, type MpListRefresh } from '../../harness/client/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import type { Segment } from '../../harness/topology/index.js';
 import { ensure } from '../evidence.js';
 import { check } from '../fixtures.js';
 
-const hostHeader = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+const hostHeader = nameReached;
 const mpListRequests = (entries: JournalEntry[]) => entries.filter((entry) => entry.target.includes('MPLIST'));
 
 /** The client as installed before the site had an internet MP: no CCMHOSTNAME, no internet MP among what it knows. */

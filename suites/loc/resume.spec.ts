@@ -10,11 +10,11 @@ import type { Lab } from '../../harness/lab/index.js';
 import type { Segment } from '../../harness/topology/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { describeClientResult } from '../verify.js';
+import { describeClientResult, nameReached } from '../verify.js';
 
 const CHUNK = 512 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-const hostHeader = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+const hostHeader = nameReached;
 const rangeHeader = (entry: JournalEntry) => entry.headers.find(([name]) => name.toLowerCase() === 'range')?.[1];
 
 async function dpOrigin(client: IbcmClient): Promise<string> {

@@ -3,6 +3,7 @@
 // certificate), standing where a check puts it. Each is closed at the end of the check.
 import { MobileDeviceClient, type ClientProfile, type MobileDeviceKind } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
+import { nameReached } from '../verify.js';
 import type { Lab, LabClientCertificate } from '../../harness/lab/index.js';
 import type { Segment } from '../../harness/topology/index.js';
 
@@ -37,7 +38,7 @@ export async function mobileDevice(lab: Lab, kind: MobileDeviceKind, segment: Se
 }
 
 export const remoteOf = (entry: JournalEntry) => entry.remoteAddress.replace(/^::ffff:/, '');
-export const hostHeader = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+export const hostHeader = nameReached;
 export const sameSerial = (a?: string, b?: string) => Boolean(a && b) && a!.toUpperCase().replace(/^0+/, '') === b!.toUpperCase().replace(/^0+/, '');
 
 /** Closes the devices a check made (the fixtures close computer clients themselves). */

@@ -5,6 +5,7 @@
 import { ensure } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { describeClientResult, proxyLogLines } from '../verify.js';
+import { probeAnonymously, probeOutcome, publishedHttpsEndpoints } from './anonymous.js';
 
 check('PKI-MTLS', 'client and site system authenticate each other with PKI certificates', async ({ lab, mode, client, newClient, evidence }) => {
   const journal = lab.journal('mp1');
@@ -14,25 +15,25 @@ check('PKI-MTLS', 'client and site system authenticate each other with PKI certi
   const received = journal.since(mark);
   evidence.received('mp1', received);
   const internetFqdn = client.profile.install.CCMHOSTNAME;
-  ensure(list.status === 200 && list.tls?.authorized, `the client could not complete mutual TLS: ${describeClientResult(list)}`);
-  ensure(list.tls.subjectAltName.includes(`DNS:${internetFqdn}`), `the server certificate the client saw does not name ${internetFqdn} (SAN ${list.tls.subjectAltName})`);
+  ensure(list.status === 200 && list.tls?.authorized, `the client could not complete mutual TLS: ${describeClientResult(list)}`, 'no-mutual-tls');
+  ensure(list.tls.subjectAltName.includes(`DNS:${internetFqdn}`), `the server certificate the client saw does not name ${internetFqdn} (SAN ${list.tls.subjectAltName})`, 'server-san');
   const site = received[0]?.tls;
-  ensure(site?.authorized && site.peerCertificate, `the MP did not authenticate a client certificate (${site?.authorizationError ?? 'no TLS facts'})`);
+  ensure(site?.authorized && site.peerCertificate, `the MP did not authenticate a client certificate (${site?.authorizationError ?? 'no TLS facts'})`, 'site-no-client-certificate');
   let clientSide: string;
   if (mode === 'bridge') {
     const authenticated = (await proxyLogLines(lab, (line) => line.includes(`authenticated as CN=${client.profile.fqdn}`))).length > 0;
-    ensure(authenticated, `the bridging proxy's log does not show it authenticated ${client.profile.fqdn}`);
+    ensure(authenticated, `the bridging proxy's log does not show it authenticated ${client.profile.fqdn}`, 'bridge-no-client-authentication');
     clientSide = `the bridge authenticated ${client.profile.fqdn} and the MP authenticated the bridge (${site.peerCertificate.subject})`;
   } else {
-    ensure(site.peerCertificate.subject.includes(client.profile.fqdn), `the MP authenticated ${site.peerCertificate.subject}, not the client ${client.profile.fqdn}`);
+    ensure(site.peerCertificate.subject.includes(client.profile.fqdn), `the MP authenticated ${site.peerCertificate.subject}, not the client ${client.profile.fqdn}`, 'site-saw-other-certificate');
     clientSide = `the MP authenticated the client certificate ${site.peerCertificate.subject}`;
   }
-  const anonymous = newClient(undefined, { presentCertificate: false });
-  const anonMark = journal.mark();
-  const refused = await anonymous.getMpList();
-  evidence.sent(refused);
-  const leaked = journal.since(anonMark);
-  evidence.received('mp1', leaked);
-  ensure(refused.error || (refused.status ?? 0) === 403, `a client without a certificate was served: ${describeClientResult(refused)}`);
-  evidence.pass(`the client verified the site certificate for ${internetFqdn} against the lab root; ${clientSide}; without a certificate the client was refused (${refused.error?.code ?? refused.status})`);
+  // Every published HTTPS listener refuses a client without a certificate: the bridge (bridge mode) or the
+  // site system. The SUP is the documented exception on the site side (PKI-REQ: site systems require client
+  // certificates "except for the software update point"); a bridge requires them on every listener (contract).
+  const endpoints = publishedHttpsEndpoints(lab).filter((endpoint) => mode === 'bridge' || endpoint.role !== 'software-update-point');
+  const probes = await probeAnonymously(lab, newClient, evidence, endpoints);
+  const served = probes.filter((probe) => probe.received.some((entry) => !entry.error) || (probe.exchange.status !== undefined && probe.exchange.status < 400));
+  ensure(served.length === 0, `a client without a certificate was served on ${served.map(probeOutcome).join('; ')}`, 'anonymous-served');
+  evidence.pass(`the client verified the site certificate for ${internetFqdn} against the lab root; ${clientSide}; without a certificate the client was refused on every published HTTPS listener: ${probes.map(probeOutcome).join('; ')}`);
 });

@@ -5,6 +5,7 @@
 import type { Lab } from '../../harness/lab/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
+import { probeAnonymously, probeOutcome, publishedHttpsEndpoints } from '../pki/anonymous.js';
 import { describeClientResult, siteReason } from '../verify.js';
 
 const MP = 'mp1';
@@ -28,20 +29,23 @@ check('PX-BRIDGE-MUTUAL', 'the bridge authenticates the client and re-authentica
   evidence.received(MP, received);
   const proxyServer = certificate(lab, 'proxy-server');
   const proxyClient = certificate(lab, 'proxy-client');
-  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`);
-  ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`);
-  const upstreamPeer = received[0]!.tls?.peerCertificate;
-  ensure(upstreamPeer && received[0]!.tls?.authorized, `the bridge connected to the MP without an accepted client certificate (${received[0]!.tls?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`);
-  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`);
+  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`, 'not-served');
+  ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`, 'tls-not-terminated');
+  const upstream = received[0]!.tls;
+  const upstreamPeer = upstream?.peerCertificate;
+  ensure(upstreamPeer && upstream.authorized, `the bridge connected to the MP without an accepted client certificate (${upstream?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`, 'upstream-no-client-certificate');
+  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`, 'upstream-not-bridge-certificate');
+  // The contract names the TLS server name for each upstream (docs/proxy-contract.md); the site system picks its binding by it.
+  const mpName = lab.siteSystems.find((system) => system.name === MP)?.internetFqdn?.toLowerCase();
+  const expectedName = lab.proxyContract?.listeners.find((listener) => listener.scheme === 'https' && listener.publicName.toLowerCase() === mpName)?.upstream.serverName;
+  prerequisite(expectedName, 'the proxy contract has no https listener for the MP');
+  ensure(upstream.servername?.toLowerCase() === expectedName.toLowerCase(), `the bridge sent ${upstream.servername ? `the TLS server name ${upstream.servername}` : 'no TLS server name (SNI)'} to the MP; the contract names ${expectedName}`, 'upstream-sni');
 
-  const anonymous = newClient(undefined, { presentCertificate: false });
-  const anonMark = journal.mark();
-  const refused = await anonymous.getMpList();
-  evidence.sent(refused);
-  const leaked = journal.since(anonMark);
-  evidence.received(MP, leaked);
-  ensure(leaked.length === 0 && (refused.error || (refused.status ?? 0) >= 400), `a client without a certificate was let through by the bridge (${describeClientResult(refused)}, MP received ${leaked.length} request(s)); the proxy must authenticate clients`);
-  evidence.pass(`the client was served by the bridge's certificate (${proxyServer.subject}); the MP saw the bridge's client certificate (${proxyClient.subject}, authorized); a client without a certificate was refused at the bridge (${refused.error?.code ?? refused.status})`);
+  // Every published HTTPS listener, not just the MP's: the bridge must refuse a client without a certificate before anything goes upstream.
+  const probes = await probeAnonymously(lab, newClient, evidence, publishedHttpsEndpoints(lab));
+  const leaked = probes.filter((probe) => probe.received.length > 0 || (probe.exchange.status !== undefined && probe.exchange.status < 400));
+  ensure(leaked.length === 0, `a client without a certificate was let through by the bridge on ${leaked.map(probeOutcome).join('; ')}; the proxy must authenticate clients on every listener`, 'anonymous-served');
+  evidence.pass(`the client was served by the bridge's certificate (${proxyServer.subject}); the MP saw the bridge's client certificate (${proxyClient.subject}, authorized) under the TLS server name ${expectedName}; a client without a certificate was refused at the bridge on every HTTPS listener: ${probes.map(probeOutcome).join('; ')}`);
 });
 
 check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own identity and policy', async ({ lab, newClient, evidence }) => {
@@ -76,12 +80,12 @@ check('PX-TUNNEL-PASSTHRU', 'the tunnel passes TLS through: the MP sees the clie
   evidence.received(MP, received);
   const mpCertificate = certificate(lab, MP);
   const clientCertificate = certificate(lab, client.profile.name);
-  ensure(list.status === 200 && received.length === 1, `the MP list did not come through the tunnel: ${describeClientResult(list)}, MP received ${received.length} request(s)`);
-  ensure(serial(list.tls?.serialNumber) === serial(mpCertificate.serialNumber), `the client saw certificate ${list.tls?.subject} serial ${list.tls?.serialNumber}, not the MP's own (${mpCertificate.serialNumber}): TLS was terminated on the way`);
+  ensure(list.status === 200 && received.length === 1, `the MP list did not come through the tunnel: ${describeClientResult(list)}, MP received ${received.length} request(s)`, 'not-served');
+  ensure(serial(list.tls?.serialNumber) === serial(mpCertificate.serialNumber), `the client saw certificate ${list.tls?.subject} serial ${list.tls?.serialNumber}, not the MP's own (${mpCertificate.serialNumber}): TLS was terminated on the way`, 'tls-terminated');
   const peer = received[0]!.tls?.peerCertificate;
-  ensure(peer && serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw client certificate ${peer?.subject ?? '(none)'} instead of the client's own (${clientCertificate.subject})`);
+  ensure(peer && serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw client certificate ${peer?.subject ?? '(none)'} instead of the client's own (${clientCertificate.subject}): TLS was terminated on the way`, 'tls-terminated');
   const held = (lab.proxyContract?.listeners ?? []).filter((listener) => listener.tls || listener.upstream.clientCertificate);
-  ensure(held.length === 0, `the tunnel was given certificates for ${held.map((listener) => listener.name).join(', ')}; tunnelling needs none`);
+  ensure(held.length === 0, `the tunnel was given certificates for ${held.map((listener) => listener.name).join(', ')}; tunnelling needs none`, 'contract-certificates');
   evidence.pass(`end-to-end TLS: the client saw the MP's own certificate (${mpCertificate.subject}) and the MP saw the client's (${clientCertificate.subject}); the proxy held no certificate`);
 });
 
@@ -108,8 +112,8 @@ check('PX-PORTFORWARD', 'port forwarding carries TLS end to end, like tunnelling
   evidence.received(MP, received);
   const clientCertificate = certificate(lab, client.profile.name);
   const peer = received[0]?.tls?.peerCertificate;
-  ensure(list.status === 200 && peer, `the forwarded connection did not carry the client's TLS to the MP: ${describeClientResult(list)}`);
-  ensure(serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw ${peer.subject}, not the client's own certificate`);
+  ensure(list.status === 200 && peer, `the forwarded connection did not carry the client's TLS to the MP: ${describeClientResult(list)}`, 'not-served');
+  ensure(serial(peer.serialNumber) === serial(clientCertificate.serialNumber), `the MP saw ${peer.subject}, not the client's own certificate: the forwarder terminated TLS`, 'tls-terminated');
   evidence.note('Seed 001 calls port forwarding the least secure option: the published port is opened straight through to the site system.');
   evidence.pass(`the published port forwarded the client's own TLS session to the MP (client certificate ${clientCertificate.subject} seen at the MP)`);
 });

@@ -13,9 +13,9 @@ import type { Lab } from '../../harness/lab/index.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { describeClientResult, siteReason } from '../verify.js';
+import { describeClientResult, nameReached, siteReason } from '../verify.js';
 
-const hostOf = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+const hostOf = nameReached;
 
 /** Runs one exchange (or several) against a role and returns them with what the role's journal saw. */
 async function atRole(lab: Lab, evidence: CheckFixtures['evidence'], kind: string, talk: () => Promise<Exchange[]>): Promise<{ exchanges: Exchange[]; seen: JournalEntry[]; name: string; internetFqdn?: string }> {
@@ -41,12 +41,14 @@ async function openCatalog(client: IbcmClient): Promise<Exchange[]> {
 
 check('ROLE-UNTRUSTED', 'primary-site roles accept internet clients; a secondary-site system refuses them', async ({ lab, client, newClient, variantLab, evidence }) => {
   const accepted: string[] = [];
-  // The journal must show the role's internet FQDN as Host (RFC 9112 §3.2.2: also after a web proxy
-  // forwarded the FSP's plain HTTP in absolute form).
+  // The journal must show the role's internet FQDN (TLS server name, or Host for plain HTTP — RFC 9112 §3.2.2: also
+  // after a web proxy forwarded the FSP's plain HTTP in absolute form). A bridge may rewrite a plain-HTTP Host (W:67):
+  // then the request arriving from the proxy is what shows it came from the internet.
+  const fromProxy = (entry: JournalEntry) => !entry.tls && entry.remoteAddress.replace(/^::ffff:/, '') === lab.proxyContract?.egress.host;
   const accept = (result: Awaited<ReturnType<typeof atRole>>, ok: (exchange: Exchange) => boolean, what: string) => {
     const last = result.exchanges.at(-1)!;
     ensure(ok(last), `the primary-site ${result.name} refused the internet client's ${what}: ${describeClientResult(last)}${siteReason(last)}`, 'primary-role-refused');
-    ensure(result.seen.length > 0 && result.seen.every((entry) => !result.internetFqdn || hostOf(entry) === result.internetFqdn), `the ${result.name} journal does not show the ${what} by its internet FQDN ${result.internetFqdn} (${result.seen.map(hostOf).join(', ') || 'nothing'})`);
+    ensure(result.seen.length > 0 && result.seen.every((entry) => !result.internetFqdn || hostOf(entry) === result.internetFqdn || fromProxy(entry)), `the ${result.name} journal does not show the ${what} by its internet FQDN ${result.internetFqdn} (${result.seen.map(hostOf).join(', ') || 'nothing'})`);
     accepted.push(`${result.name} (${what}: ${last.status}, Host ${result.seen.map(hostOf).at(-1)})`);
   };
 

@@ -9,7 +9,7 @@ import { downloadUpdateFile, scanForUpdates, type IbcmClient, type UpdateDownloa
 import type { Lab, MicrosoftUpdateFault } from '../../harness/lab/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { describeClientResult } from '../verify.js';
+import { describeClientResult, nameReached } from '../verify.js';
 
 const CHUNK = 256 * 1024;
 
@@ -55,7 +55,7 @@ check('SU-SCAN-INTERNET-SUP', 'an internet client scans against the internet-fac
   const file = await scan(client, evidence);
   const received = journal.since(mark).filter((entry) => /SyncUpdates/.test(entry.headers.find(([name]) => name.toLowerCase() === 'soapaction')?.[1] ?? ''));
   evidence.received(sup.name, received);
-  const hostOf = (entry: JournalEntry) => (entry.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '').replace(/:\d+$/, '');
+  const hostOf = nameReached;
   const internetScan = (entries: JournalEntry[]) => entries.length > 0 && entries.every((entry) => hostOf(entry) === sup.internetFqdn);
   ensure(internetScan(received), `the SUP journal shows ${received.length} SyncUpdates request(s) for ${received.map(hostOf).join(', ') || 'nothing'}, expected its internet FQDN ${sup.internetFqdn}`);
   ensure(new URL(file.supUrl).hostname === sup.internetFqdn, `the scan's file location names ${new URL(file.supUrl).hostname}, not the internet FQDN ${sup.internetFqdn}`);

@@ -18,7 +18,7 @@ import {
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
 import type { SiteHandler } from '../../harness/http/index.js';
 import { managementPoint } from '../../harness/roles/management-point/index.js';
-import { inRange, type SiteFeatureFaults } from '../../harness/roles/management-point/site-features.js';
+import { connectedVia, inRange, type SiteFeatureFaults } from '../../harness/roles/management-point/site-features.js';
 import { inProcessExchange, replyOf, siteRequest } from './request.js';
 
 const INTERNET = 'mp.ibcm-lab.example';
@@ -156,5 +156,25 @@ describe('site features at the MP', () => {
       const reply = replyOf(await handler(siteRequest('POST', '/AdminService/v1.0/SiteActions', [['Host', INTRANET]], JSON.stringify({ Action: 'ClientPush', ClientID: client.smsId }))));
       expect(JSON.parse(reply.text).Result).toBe(faults.clientPushToInternet ? 'Initiated' : 'Refused');
     }
+  });
+});
+
+// Research W:67: nothing documented asks a bridge to keep Host, so the name the TLS connection was made
+// for decides; Host only for plain HTTP.
+describe('connectedVia', () => {
+  const names = { intranet: 'mp1.corp.example', internet: 'mp.example' };
+  const overTls = (servername: string | null, host: string) => {
+    const request = siteRequest('GET', '/', [['Host', host]]);
+    return { ...request, connection: { ...request.connection, tls: { servername } as never } };
+  };
+
+  it('takes the TLS server name before a Host a bridge rewrote to the intranet name', () => {
+    expect(connectedVia(overTls('mp.example', 'mp1.corp.example:443'), names)).toBe('internet');
+    expect(connectedVia(overTls('mp1.corp.example', 'mp1.corp.example'), names)).toBe('intranet');
+  });
+
+  it('falls back to Host without a server name (plain HTTP, or a TLS client that sent none)', () => {
+    expect(connectedVia(siteRequest('GET', '/', [['Host', 'mp1.corp.example:80']]), names)).toBe('intranet');
+    expect(connectedVia(overTls(null, 'mp.example'), names)).toBe('internet');
   });
 });

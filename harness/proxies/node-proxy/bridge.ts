@@ -28,13 +28,14 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
   const checkClients = Boolean(auth) && !faults.skipClientAuthentication;
   // Faulty: the client's own serial checked against the CRLs, its issuing CA's not at all.
   const leafOnly = checkClients && !faults.skipRevocationCheck && faults.leafOnlyRevocationCheck ? revokedSerials(auth!.crl) : undefined;
+  const optional = checkClients && Boolean(faults.optionalClientCertificate?.(listener));
   const server = tls.createServer({
     key: readFileSync(listener.tls.key),
     cert: readFileSync(listener.tls.chain),
     ca: checkClients ? readFileSync(auth!.caBundle) : undefined,
     crl: checkClients && !faults.skipRevocationCheck && !leafOnly ? pemBlocks(readFileSync(auth!.crl, 'utf8')) : undefined,
     requestCert: checkClients,
-    rejectUnauthorized: checkClients && auth!.required,
+    rejectUnauthorized: checkClients && auth!.required && !optional,
   });
   server.on('tlsClientError', (error, socket) => log.write(`${listener.name}: client ${socket.remoteAddress} rejected during TLS: ${error.message}`));
   server.on('secureConnection', (socket) => {
@@ -43,6 +44,17 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
     if (leafOnly && x509 && leafOnly.has(normalizeSerial(x509.serialNumber))) {
       log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: certificate revoked (serial ${x509.serialNumber})`);
       socket.destroy();
+      return;
+    }
+    if (optional && !socket.authorized) {
+      // Optional verification: a certificate that fails is refused, a client without one is let in.
+      if (x509) {
+        log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} refused: ${String(socket.authorizationError)}`);
+        socket.destroy();
+        return;
+      }
+      log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} accepted without a client certificate (verification optional)`);
+      serve(socket, listener, log, faults, upstream);
       return;
     }
     if (checkClients && faults.admitClient && (!x509 || !faults.admitClient(x509))) {
@@ -80,7 +92,7 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
         return;
       }
       if (!request) return;
-      const rewritten = faults.rewriteRequest ? faults.rewriteRequest(request) : request;
+      const rewritten = faults.rewriteRequest ? faults.rewriteRequest(request, listener) : request;
       if ('reject' in rewritten) {
         log.write(`${listener.name}: refused ${request.method} ${request.target}: ${rewritten.reason}`);
         client.write(encodeResponse({ status: rewritten.reject, headers: [['Content-Type', 'text/plain']], body: `${rewritten.reason}\n` }));
@@ -229,9 +241,12 @@ class UpstreamConnector {
       // The whole chain against the upstream CRL (read per connection: the lab rewrites it on a revocation).
       const checkCrl = verify && upstream.crl !== undefined && !this.faults.skipUpstreamRevocationCheck;
       const leafOnly = checkCrl && this.faults.leafOnlyRevocationCheck ? revokedSerials(upstream.crl!) : undefined;
+      const serverName = this.faults.upstreamServerName ? this.faults.upstreamServerName(this.listener) : upstream.serverName;
       const socket = tls.connect({
         socket: tcp,
-        servername: upstream.serverName,
+        servername: serverName ?? undefined,
+        // The site system's certificate is checked against the contract's name whatever SNI is sent.
+        checkServerIdentity: (_host, certificate) => tls.checkServerIdentity(upstream.serverName, certificate),
         ca: readFileSync(upstream.caBundle),
         crl: checkCrl && !leafOnly ? pemBlocks(readFileSync(upstream.crl!, 'utf8')) : undefined,
         key: identity ? readFileSync(identity.key) : undefined,

@@ -2,12 +2,13 @@
 // proxy with one of these set, so it breaks the requirements it targets and nothing else.
 import type { X509Certificate } from 'node:crypto';
 import type { HttpRequestMessage, HttpResponseMessage, RequestFraming } from '../../http/index.js';
+import type { ProxyListener } from '../contract/schema.js';
 
 export type RequestRewrite = HttpRequestMessage | { reject: number; reason: string };
 
 export interface NodeProxyFaults {
   /** Rewrite or refuse a request on its way upstream (header allow-lists, verb filters…). */
-  rewriteRequest?: (request: HttpRequestMessage) => RequestRewrite;
+  rewriteRequest?: (request: HttpRequestMessage, listener: ProxyListener) => RequestRewrite;
   /** Rewrite a response on its way back (Range stripping, error pages…). */
   rewriteResponse?: (response: HttpResponseMessage, request: HttpRequestMessage) => HttpResponseMessage;
   /** Speak HTTP/1.0 upstream, one connection per request (PX-HTTP11). */
@@ -54,4 +55,10 @@ export interface NodeProxyFaults {
    * `http-reuse safe` does, so NTLM still works (PX-SMUGGLE).
    */
   upstreamPool?: boolean;
+  /** Bridge: on these listeners request a client certificate but admit clients without one (nginx `ssl_verify_client optional`). */
+  optionalClientCertificate?: (listener: ProxyListener) => boolean;
+  /** Bridge: the TLS server name sent upstream instead of the contract's; null sends none (nginx without `proxy_ssl_server_name on`). */
+  upstreamServerName?: (listener: ProxyListener) => string | null;
+  /** Forward mode: answer CONNECT to these targets (`host:port`) with 403, as a web proxy whose policy does not allow the port does. */
+  forwardRefuseConnect?: (host: string, port: number) => boolean;
 }

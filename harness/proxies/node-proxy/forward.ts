@@ -37,7 +37,7 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
   async function tunnel(client: net.Socket, reader: HttpReader, request: HttpRequestMessage): Promise<void> {
     const match = /^([^:]+):(\d+)$/.exec(request.target);
     const port = Number(match?.[2]);
-    if (!match || !forward.allowedPorts.includes(port)) {
+    if (!match || !forward.allowedPorts.includes(port) || faults.forwardRefuseConnect?.(match[1]!, port)) {
       log.write(`forward: refused CONNECT ${request.target} (port not allowed)`);
       client.end(encodeResponse({ status: 403, headers: [['Connection', 'close']], body: 'CONNECT to this port is not allowed\n' }));
       return;

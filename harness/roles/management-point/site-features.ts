@@ -95,9 +95,13 @@ const SITE_ACTIONS: readonly SiteAction[] = ['ClientPush', 'WakeOnLan', 'RemoteC
 
 export const SITE_ACTIONS_PATH = '/AdminService/v1.0/SiteActions';
 
-/** Which of the MP's names the request used (Host header, else TLS server name). Unknown names count as internet. */
+/**
+ * Which of the MP's names the client connected to: the TLS server name of the connection, else (plain
+ * HTTP) the Host header. Unknown names count as internet. Never Host first: no documentation asks a
+ * bridge to keep the client's Host, and nginx's default rewrites it to the upstream name (research W:67).
+ */
 export function connectedVia(request: SiteRequest, names: SiteFeatureOptions['names']): ConnectedVia {
-  const host = (request.header('host') ?? request.connection.tls?.servername ?? '').replace(/:\d+$/, '').toLowerCase();
+  const host = (request.connection.tls?.servername ?? request.header('host') ?? '').replace(/:\d+$/, '').toLowerCase();
   if (host === names.intranet.toLowerCase()) return 'intranet';
   if (names.internet && host === names.internet.toLowerCase()) return 'internet';
   return 'internet';
