@@ -9,7 +9,7 @@ import { imagesCommand } from './images.js';
 import { proxyServeCommand } from './proxy-serve.js';
 import { hostCommand } from './host.js';
 import { downCommand, upCommand } from './up.js';
-import { negativeControls } from './negative-controls.js';
+import { KNOWN_GAPS, negativeControls } from './negative-controls.js';
 import { selftestCommand } from './selftest.js';
 import { runCommand } from './run.js';
 import { labVersion } from './versions.js';
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
       const controls = negativeControls();
       for (const requirement of requirements) {
         const mine = controls.get(requirement.id) ?? [];
-        const failsWith = mine.length ? mine.map((control) => `${control.control} [${control.code}]`).join(', ') : 'NONE — no faulty proxy or world can fail this check yet';
+        const failsWith = mine.length ? mine.map((control) => `${control.control} [${control.code}]`).join(', ') : `NONE — no faulty proxy or world can fail this check yet${KNOWN_GAPS[requirement.id] ? ` (known gap: ${KNOWN_GAPS[requirement.id]})` : ''}`;
         process.stdout.write(`${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n${''.padEnd(39)}must fail under: ${failsWith}\n`);
       }
       return 0;

@@ -28,7 +28,21 @@ export function negativeControls(): Map<string, NegativeControl[]> {
   return controls;
 }
 
-/** Catalog requirements that no built-in faulty proxy or faulty world is built to break. */
+/**
+ * Requirements that have no negative control yet, each with why — said out loud by the self-test on
+ * every run, never hidden. A requirement missing a control that is not listed here fails the self-test
+ * and the catalog test; one listed here that has gained a control fails the catalog test too, so the
+ * list stays true.
+ */
+export const KNOWN_GAPS: Record<string, string> = {
+  'PKI-TRUST-CLIENT':
+    'the check turns on the client refusing a root it does not trust; a world that makes such a client connect needs a cross-certified PKI (the lab root certified by another hierarchy), not built yet',
+  'PKI-CDP-HTTP':
+    'a world whose CDP is unreachable from the internet fails every HTTPS check (clients fail closed), so it cannot fail this one exactly; it needs failed revocation to block the checks that are not about PKI',
+  'PKI-CRL-UNREACHABLE': 'same as PKI-CDP-HTTP: a world that hides the CDP fails every HTTPS check, not this one exactly',
+};
+
+/** Catalog requirements that no built-in faulty proxy or faulty world is built to break (known gaps included). */
 export function requirementsWithoutNegativeControl(): string[] {
   return [...negativeControls()].filter(([, controls]) => controls.length === 0).map(([id]) => id).sort();
 }
