@@ -16,8 +16,8 @@ check('PX-CT-MULTIPART', 'multipart/mixed messages arrive byte-exact and are ans
   evidence.received('mp1', received);
   for (const exchange of [registration.exchange, ...(assignments ? [assignments.exchange] : [])]) {
     const { entry, problems } = arrival(exchange, received, { headers: ['Content-Type'] });
-    ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`);
-    ensure(problems.length === 0, problems.join('; '));
+    ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
+    ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   }
   ensure(registration.reply, `the registration reply did not reach the client as a message: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}${registration.replyError ? ` (${registration.replyError})` : ''}`);
   ensure(assignments?.reply, `the signed RequestAssignments was not answered with a message: ${assignments ? describeClientResult(assignments.exchange) + siteReason(assignments.exchange) : 'not sent'}`);

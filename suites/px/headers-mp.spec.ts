@@ -23,12 +23,12 @@ async function signedPolicyRequest(fixtures: CheckFixtures, header: string): Pro
   evidence.sent(policy);
   evidence.received(MP, received);
   const { entry, headerProblems: problems } = arrival(policy, received, { headers: [header] });
-  ensure(entry, `no policy request reached the MP; ${describeClientResult(policy)}`);
+  ensure(entry, `no policy request reached the MP; ${describeClientResult(policy)}`, 'not-received');
   if (problems.length && header === 'CCMClientTimestampSignature') {
     const typo = entry.headers.some(([name]) => name.toLowerCase() === 'ccmclienttimestampssignature');
-    if (typo) problems.push('the documented spelling CCMClientTimestampsSignature passed while the real header did not: the allow-list was copied from the docs (a known typo)');
+    if (typo) problems.push({ code: problems[0]!.code, text: 'the documented spelling CCMClientTimestampsSignature passed while the real header did not: the allow-list was copied from the docs (a known typo)' });
   }
-  ensure(problems.length === 0, problems.join('; '));
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   // The verdict is about this header only: whatever the MP answered must reach the client as sent.
   ensure(policy.status === entry.response.status && policy.responseBodySha256 === entry.response.bodySha256, `the MP answered ${entry.response.status} but ${describeClientResult(policy)}`);
   const value = policy.requestHeaders.find(([name]) => name === header)![1];
@@ -48,8 +48,8 @@ check('PX-HDR-MP-Range', 'Range reaches the management point and the 206 comes b
   evidence.sent(ranged);
   evidence.received(MP, received);
   const { entry, problems } = arrival(ranged, received, { headers: ['Range'] });
-  ensure(entry, `${problems[0]}; ${describeClientResult(ranged)}`);
-  ensure(problems.length === 0, problems.join('; '));
+  ensure(entry, `${problems[0]}; ${describeClientResult(ranged)}`, problems[0]?.code);
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   const contentRange = responseHeader(ranged, 'content-range');
   ensure(entry.response.status === 206, `the MP answered ${entry.response.status} to the Range request`);
   ensure(ranged.status === 206 && ranged.responseBodyLength === 65536, `the MP sent 206 with 65536 bytes but ${describeClientResult(ranged)}`);

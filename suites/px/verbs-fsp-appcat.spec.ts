@@ -20,8 +20,8 @@ async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 
   evidence.sent(exchange);
   evidence.received(system.name, received);
   const { entry, problems } = arrival(exchange, received);
-  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`);
-  ensure(problems.length === 0, problems.join('; '));
+  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   const intact = responseIntact(exchange, entry);
   ensure(!intact, intact!);
   ensure(exchange.status === expectedStatus, `the ${kind} answered ${exchange.status}, expected ${expectedStatus}`);
