@@ -77,9 +77,9 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
         client.write(encodeResponse({ status: rewritten.reject, headers: [['Content-Type', 'text/plain']], body: `${rewritten.reason}\n` }));
         continue;
       }
-      let response: HttpResponseMessage | null;
+      let response: HttpResponseMessage | null = faults.answerLocally?.(rewritten) ?? null;
       try {
-        response = await session.exchange(rewritten);
+        response ??= await session.exchange(rewritten);
       } catch (error) {
         log.write(`${listener.name}: upstream failed for ${rewritten.method} ${rewritten.target}: ${(error as Error).message}`);
         client.end(encodeResponse({ status: 502, headers: [['Connection', 'close'], ['Content-Type', 'text/plain']], body: `upstream failed: ${(error as Error).message}\n` }));

@@ -8,6 +8,8 @@ export type RequestRewrite = HttpRequestMessage | { reject: number; reason: stri
 export interface NodeProxyFaults {
   /** Rewrite or refuse a request on its way upstream (header allow-lists, verb filters…). */
   rewriteRequest?: (request: HttpRequestMessage) => RequestRewrite;
+  /** Answer a request at the proxy without going upstream (a response cache); undefined: forward it. */
+  answerLocally?: (request: HttpRequestMessage) => HttpResponseMessage | undefined;
   /** Rewrite a response on its way back (Range stripping, error pages…). */
   rewriteResponse?: (response: HttpResponseMessage, request: HttpRequestMessage) => HttpResponseMessage;
   /** Speak HTTP/1.0 upstream, one connection per request (PX-HTTP11). */
