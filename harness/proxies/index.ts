@@ -1,6 +1,7 @@
 // Every proxy the lab can start by name (`ibcm-lab proxies`). `direct` is not a proxy: it is the
 // control, where clients reach the site systems without one.
 import { execProxy } from './exec/index.js';
+import { benignProxies } from './benign/index.js';
 import { faultyProxies } from './faulty/index.js';
 import { oracleFaultyProxies } from './faulty/oracles.js';
 import { haproxyProxy } from './haproxy/index.js';
@@ -26,7 +27,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...oracleFaultyProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...oracleFaultyProxies, ...benignProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {
