@@ -207,8 +207,8 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
       section: S000.prerequisites,
       wire: [3, 4, 20, 55],
       note:
-        'The doc spells it CCMClientTimestampsSignature, a typo (W:4). The check sends the real spelling, the doc spelling and the ' +
-        'SDK case variant CCMClientTimeStampSignature; each value must arrive byte-exact (names compare case-insensitively, RFC 9110 §5.1).',
+        'The doc spells it CCMClientTimestampsSignature, a typo (W:4). The check sends the real spelling and the doc spelling; the ' +
+        "SDK's CCMClientTimeStampSignature is the real field under another case (names are case-insensitive, RFC 9110 §5.1). The value must arrive byte-exact.",
     },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
