@@ -52,6 +52,13 @@ export const oracleFaultyProxies: ProxyImplementation[] = [
     },
     policyCache,
   ),
+  // nginx with `keepalive_timeout 0` for clients and an upstream `keepalive` pool: the upstream leg
+  // stays persistent (one pooled connection), the client's leg closes after every response. The
+  // pool is shared by clients, as nginx's is, so NTLM breaks as it does behind nginx.
+  faulty('faulty-client-close', "bridge that closes the client's connection after every response while keeping a pooled upstream connection (nginx keepalive_timeout 0 with upstream keepalive)", { 'PX-HTTP11': 'client-keepalive-lost', 'PX-NTLM-AFFINITY': 'handshake-broken' }, () => ({
+    closeClientAfterResponse: true,
+    sharedUpstream: true,
+  })),
   // The MP still takes the first field, so only the header check itself can see the repeat.
   faulty('faulty-duplicate-ccmclientid', 'bridge whose header rule adds CCMClientID instead of setting it (HAProxy add-header for set-header): the field arrives twice', { 'PX-HDR-MP-CCMClientID': 'header-duplicated' }, () => ({
     rewriteRequest: (request) => mapHeader(request, 'CCMClientID', (field) => [field, { ...field }]),

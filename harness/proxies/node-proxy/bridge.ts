@@ -95,8 +95,9 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
       const noBody = rewritten.method === 'HEAD' || response.status === 204 || response.status === 304 || (response.status >= 100 && response.status < 200);
       const responseHeaders = noBody ? response.headers : forwardHeaders(response.headers);
       if (!noBody) responseHeaders.push({ name: 'Content-Length', value: String(response.body.length) });
+      if (faults.closeClientAfterResponse) responseHeaders.push({ name: 'Connection', value: 'close' });
       client.write(Buffer.concat([serializeResponseHead({ status: response.status, reason: response.reason, headers: responseHeaders }), noBody ? Buffer.alloc(0) : response.body]));
-      if (/\bclose\b/i.test(headerOf(rewritten.headers, 'connection') ?? '')) {
+      if (faults.closeClientAfterResponse || /\bclose\b/i.test(headerOf(rewritten.headers, 'connection') ?? '')) {
         client.end();
         return;
       }

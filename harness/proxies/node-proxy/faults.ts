@@ -14,6 +14,8 @@ export interface NodeProxyFaults {
   rewriteResponse?: (response: HttpResponseMessage, request: HttpRequestMessage) => HttpResponseMessage;
   /** Speak HTTP/1.0 upstream, one connection per request (PX-HTTP11). */
   http10Upstream?: boolean;
+  /** Close the client's connection after every response (Connection: close), whatever the upstream leg does (PX-HTTP11). */
+  closeClientAfterResponse?: boolean;
   /** One upstream connection per listener, shared by every client (PX-NTLM-AFFINITY). */
   sharedUpstream?: boolean;
   /** Accept clients without checking their certificate (PX-BRIDGE-MUTUAL, PKI-MTLS). */
