@@ -29,11 +29,11 @@ check('PX-BRIDGE-MUTUAL', 'the bridge authenticates the client and re-authentica
   evidence.received(MP, received);
   const proxyServer = certificate(lab, 'proxy-server');
   const proxyClient = certificate(lab, 'proxy-client');
-  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`);
-  ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`);
+  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`, 'not-received');
+  ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`, 'tls-not-terminated');
   const upstreamPeer = received[0]!.tls?.peerCertificate;
-  ensure(upstreamPeer && received[0]!.tls?.authorized, `the bridge connected to the MP without an accepted client certificate (${received[0]!.tls?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`);
-  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`);
+  ensure(upstreamPeer && received[0]!.tls?.authorized, `the bridge connected to the MP without an accepted client certificate (${received[0]!.tls?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`, 'upstream-not-authenticated');
+  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`, 'upstream-not-authenticated');
 
   const anonymous = newClient(undefined, { presentCertificate: false });
   const anonMark = journal.mark();
@@ -41,7 +41,7 @@ check('PX-BRIDGE-MUTUAL', 'the bridge authenticates the client and re-authentica
   evidence.sent(refused);
   const leaked = journal.since(anonMark);
   evidence.received(MP, leaked);
-  ensure(leaked.length === 0 && (refused.error || (refused.status ?? 0) >= 400), `a client without a certificate was let through by the bridge (${describeClientResult(refused)}, MP received ${leaked.length} request(s)); the proxy must authenticate clients`);
+  ensure(leaked.length === 0 && (refused.error || (refused.status ?? 0) >= 400), `a client without a certificate was let through by the bridge (${describeClientResult(refused)}, MP received ${leaked.length} request(s)); the proxy must authenticate clients`, 'client-not-authenticated');
   evidence.pass(`the client was served by the bridge's certificate (${proxyServer.subject}); the MP saw the bridge's client certificate (${proxyClient.subject}, authorized); a client without a certificate was refused at the bridge (${refused.error?.code ?? refused.status})`);
 });
 

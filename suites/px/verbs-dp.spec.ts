@@ -28,10 +28,10 @@ async function reachesDp(fixtures: CheckFixtures, send: (origin: string) => Prom
   ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   const intact = responseIntact(exchange, entry);
-  ensure(!intact, intact!);
-  ensure(exchange.status === expectedStatus, `the DP answered ${exchange.status}, expected ${expectedStatus}`);
+  ensure(!intact, intact!, 'response-changed');
+  ensure(exchange.status === expectedStatus, `the DP answered ${exchange.status}, expected ${expectedStatus}`, 'unexpected-status');
   const extra = more?.(exchange);
-  ensure(!extra, extra!);
+  ensure(!extra, extra!, 'response-changed');
   evidence.pass(`${exchange.method} ${exchange.target} reached the DP byte-exact and its ${exchange.status} (${exchange.responseBodyLength} bytes) reached the client unchanged`);
 }
 

@@ -23,10 +23,10 @@ async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 
   ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   const intact = responseIntact(exchange, entry);
-  ensure(!intact, intact!);
-  ensure(exchange.status === expectedStatus, `the ${kind} answered ${exchange.status}, expected ${expectedStatus}`);
+  ensure(!intact, intact!, 'response-changed');
+  ensure(exchange.status === expectedStatus, `the ${kind} answered ${exchange.status}, expected ${expectedStatus}`, 'unexpected-status');
   const extra = more?.(exchange);
-  ensure(!extra, extra!);
+  ensure(!extra, extra!, 'response-changed');
   return exchange;
 }
 
@@ -37,7 +37,7 @@ async function windowsAuthorization(fixtures: CheckFixtures, client: IbcmClient)
   const negotiate = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Authorization', createNegotiate()]] }, client.originOf('application-catalog'));
   fixtures.evidence.sent(negotiate);
   const challenge = negotiate.responseHeaders?.filter(([name]) => name === 'www-authenticate').map(([, value]) => value) ?? [];
-  ensure(negotiate.status === 401 && challenge.length > 0, `the catalog's Windows authentication did not answer the NTLM Negotiate with a challenge: ${describeClientResult(negotiate)}`);
+  ensure(negotiate.status === 401 && challenge.length > 0, `the catalog's Windows authentication did not answer the NTLM Negotiate with a challenge: ${describeClientResult(negotiate)}`, 'handshake-broken');
   return ['Authorization', createAuthenticate(challenge, account, { workstation: client.profile.computerName })];
 }
 
@@ -46,7 +46,7 @@ check('PX-VERB-FSP-POST', 'plain-HTTP POST on port 80 reaches the fallback statu
   const body = fspStateMessage({ clientName: client.profile.computerName, siteCode: lab.topology.site.code, stateId: 2, message: 'lab check: the FSP path is open' });
   const exchange = await reaches(fixtures, 'fallback-status-point', (origin) => client.send({ method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['User-Agent', 'SMS CCM 5.0'], ['Content-Type', 'text/xml']], body }, origin), 200);
   const origin = client.originOf('fallback-status-point');
-  ensure(origin.startsWith('http://'), `the FSP is published as ${origin}; it must be plain HTTP`);
+  ensure(origin.startsWith('http://'), `the FSP is published as ${origin}; it must be plain HTTP`, 'scheme-changed');
   evidence.pass(`POST /SMS_FSP/.sms_fsp (${exchange.requestBodyLength}-byte state message) reached the FSP over plain HTTP at ${origin} byte-exact and was acknowledged`);
 });
 

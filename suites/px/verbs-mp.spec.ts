@@ -20,9 +20,9 @@ async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchan
   const { entry, problems } = arrival(exchange, received);
   ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
-  ensure(!exchange.error && exchange.status === expectedStatus, `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`);
+  ensure(!exchange.error && exchange.status === expectedStatus, `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`, 'response-changed');
   const more = extra?.(exchange);
-  ensure(more === undefined, more ?? '');
+  ensure(more === undefined, more ?? '', 'response-changed');
   evidence.pass(`${exchange.method} ${exchange.target} reached the MP byte-exact (request line, headers, body sha256 ${entry.bodySha256.slice(0, 12)}…) and the client got ${exchange.status} as the MP sent it`);
 }
 
@@ -50,7 +50,7 @@ check('PX-VERB-MP-CCM_POST', 'CCM_POST reaches the management point (client regi
   const { entry, problems } = arrival(result.exchange, received);
   ensure(entry, `${problems[0]}; ${describeClientResult(result.exchange)}`, problems[0]?.code);
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
-  ensure(result.exchange.status === 200 && client.smsId, `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`);
+  ensure(result.exchange.status === 200 && client.smsId, `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`, 'response-changed');
   evidence.pass(`CCM_POST /ccm_system/request reached the MP byte-exact and the client was registered as ${client.smsId}`);
 });
 
@@ -77,7 +77,7 @@ check('PX-VERB-MP-BITS_POST', 'BITS_POST reaches the management point (BITS uplo
     ensure(entry, `${exchange.requestHeaders[0]![1]}: ${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
     ensure(problems.length === 0, `${exchange.requestHeaders[0]![1]}: ${problems.join('; ')}`, problems[0]?.code);
   }
-  ensure(sessionId, `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`);
+  ensure(sessionId, `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`, 'response-changed');
   const close = exchanges[2]!;
   const uploaded = uploadDigest(received, target);
   ensure(close.status === 200 && uploaded === sha256Hex(payload), `Close-Session: ${describeClientResult(close)}; upload digest at the MP (its journal) ${uploaded ?? '(none)'}`, uploaded && uploaded !== sha256Hex(payload) ? 'body-changed' : 'upload-failed');
