@@ -1,6 +1,7 @@
 // Shared verifiers: compare what the client sent with what a site system received. Header names
-// compare case-insensitively (HTTP allows a proxy to re-case them); values, request targets and
-// bodies compare byte for byte.
+// compare case-insensitively (RFC 9110 §5.1: a proxy may re-case them); values, the number of
+// fields of a name, request targets and bodies compare byte for byte. Every difference carries a
+// reason code (the `ensure` code a check fails with and a negative control names).
 import type { Lab } from '../harness/lab/index.js';
 import type { Exchange } from '../harness/client/index.js';
 import type { JournalEntry } from '../harness/http/index.js';
@@ -16,21 +17,61 @@ export function nameReached(entry: JournalEntry): string {
 
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 
+/**
+ * Headers of the IBCM messages themselves: one the client did not send must not appear at the site
+ * system (a proxy may add Via, X-Forwarded-For and the like, never a CCMClient* or BITS-* field).
+ */
+const MESSAGE_HEADER = /^(ccm|clienttoken|bits-|range$|if-range$|content-range$|content-name$|content-type$|authorization$|depth$|translate$)/i;
+
+export type ProblemCode = 'not-received' | 'target-changed' | 'method-changed' | 'header-dropped' | 'header-changed' | 'header-duplicated' | 'header-added' | 'body-changed';
+
+/** One difference between what the client sent and what arrived; reads as its text. */
+export interface Problem {
+  code: ProblemCode;
+  text: string;
+  toString(): string;
+}
+
+export function problem(code: ProblemCode, text: string): Problem {
+  return { code, text, toString: () => text };
+}
+
 export interface Arrival {
   entry?: JournalEntry;
-  /** Every difference, in one list (what most checks report). */
-  problems: string[];
+  /** Every difference, in one list (what most checks report); `problems[0]?.code` is the check's code. */
+  problems: Problem[];
   /** The differences by kind, for checks about one thing only. */
-  requestLineProblem?: string;
-  headerProblems: string[];
-  bodyProblem?: string;
+  requestLineProblem?: Problem;
+  headerProblems: Problem[];
+  bodyProblem?: Problem;
+}
+
+/** Every value of the fields named `name` (case-insensitive), in order. */
+export const valuesOf = (headers: [string, string][], name: string) => headers.filter(([candidate]) => candidate.toLowerCase() === name.toLowerCase()).map(([, value]) => value);
+const short = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+
+/**
+ * How the site system's fields of one name differ from the client's (none: undefined). Sent values
+ * must arrive as sent — no field lost, none repeated, none rewritten; the order of fields of one
+ * name is kept (RFC 9110 §5.3).
+ */
+export function headerDifference(name: string, sent: string[], received: string[], where = 'the site system'): Problem | undefined {
+  if (sent.length === 0) {
+    return received.length ? problem('header-added', `header ${name} was not sent but ${where} received ${received.map(short).join(', ')}: it was added on the way`) : undefined;
+  }
+  if (received.length === 0) return problem('header-dropped', `header ${name} was sent but did not reach ${where}`);
+  if (received.length > sent.length) return problem('header-duplicated', `header ${name} was sent ${sent.length === 1 ? 'once' : `${sent.length} times`} but ${where} received it ${received.length} times (${received.map(short).join(', ')})`);
+  if (received.length < sent.length) return problem('header-dropped', `header ${name} was sent ${sent.length} times but ${where} received it ${received.length} time(s)`);
+  const changed = sent.findIndex((value, index) => received[index] !== value);
+  if (changed >= 0) return problem('header-changed', `header ${name} changed on the way: sent ${short(sent[changed]!)}, received ${short(received[changed]!)}`);
+  return undefined;
 }
 
 /** Finds the journal entry for a client exchange and lists every way it differs. */
 export function arrival(exchange: Exchange, entries: JournalEntry[], options: { headers?: string[] } = {}): Arrival {
   const exact = entries.filter((entry) => entry.method === exchange.method && entry.target === exchange.target);
   let entry = exact.find((candidate) => candidate.bodySha256 === exchange.requestBodySha256) ?? exact[0];
-  let requestLineProblem: string | undefined;
+  let requestLineProblem: Problem | undefined;
   if (!entry) {
     // The same request with its target or method rewritten on the way.
     const sameMethod = entries.filter((candidate) => candidate.method === exchange.method);
@@ -38,27 +79,38 @@ export function arrival(exchange: Exchange, entries: JournalEntry[], options: { 
     const rewrittenTarget = sameMethod.length === 1 ? sameMethod[0] : sameMethod.find((candidate) => candidate.bodySha256 === exchange.requestBodySha256 && exchange.requestBodyLength > 0);
     if (rewrittenTarget) {
       entry = rewrittenTarget;
-      requestLineProblem = `the request target changed on the way: sent ${JSON.stringify(exchange.target)}, the site system received ${JSON.stringify(rewrittenTarget.target)}`;
+      requestLineProblem = problem('target-changed', `the request target changed on the way: sent ${JSON.stringify(exchange.target)}, the site system received ${JSON.stringify(rewrittenTarget.target)}`);
     } else if (sameTarget) {
       entry = sameTarget;
-      requestLineProblem = `the method changed on the way: sent ${exchange.method}, the site system received ${sameTarget.method} for ${exchange.target}`;
+      requestLineProblem = problem('method-changed', `the method changed on the way: sent ${exchange.method}, the site system received ${sameTarget.method} for ${exchange.target}`);
     } else {
-      const problem = `no ${exchange.method} ${exchange.target} reached the site system (it received ${entries.length} request${entries.length === 1 ? '' : 's'}${entries.length ? ': ' + entries.map((e) => `${e.method} ${e.target}`).join(', ') : ''})`;
-      return { problems: [problem], requestLineProblem: problem, headerProblems: [] };
+      const missing = problem('not-received', `no ${exchange.method} ${exchange.target} reached the site system (it received ${entries.length} request${entries.length === 1 ? '' : 's'}${entries.length ? ': ' + entries.map((e) => `${e.method} ${e.target}`).join(', ') : ''})`);
+      return { problems: [missing], requestLineProblem: missing, headerProblems: [] };
     }
   }
-  const headerProblems: string[] = [];
-  const wanted = options.headers ?? exchange.requestHeaders.map(([name]) => name).filter((name) => !FRAMING.has(name.toLowerCase()));
+  const headerProblems: Problem[] = [];
+  const sentNames = exchange.requestHeaders.map(([name]) => name).filter((name) => !FRAMING.has(name.toLowerCase()));
+  const wanted = options.headers ?? sentNames;
+  const seen = new Set<string>();
   for (const name of wanted) {
-    const sent = exchange.requestHeaders.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
-    const received = entry.headers.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
-    if (sent === undefined) continue;
-    if (received === undefined) headerProblems.push(`header ${name} was sent but did not reach the site system`);
-    else if (received !== sent) headerProblems.push(`header ${name} changed on the way: sent ${JSON.stringify(sent.slice(0, 60))}, received ${JSON.stringify(received.slice(0, 60))}`);
+    const sent = valuesOf(exchange.requestHeaders, name);
+    if (sent.length === 0 || seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    const difference = headerDifference(name, sent, valuesOf(entry.headers, name));
+    if (difference) headerProblems.push(difference);
+  }
+  // Fields of the IBCM messages that the client never sent (among the names this check looks at).
+  const lookedAt = options.headers ? new Set(options.headers.map((name) => name.toLowerCase())) : undefined;
+  const sentLower = new Set(sentNames.map((name) => name.toLowerCase()));
+  for (const name of new Set(entry.headers.map(([candidate]) => candidate))) {
+    const lower = name.toLowerCase();
+    if (sentLower.has(lower) || seen.has(lower) || !MESSAGE_HEADER.test(name) || (lookedAt && !lookedAt.has(lower))) continue;
+    seen.add(lower);
+    headerProblems.push(headerDifference(name, [], valuesOf(entry.headers, name))!);
   }
   const bodyProblem =
     entry.bodySha256 !== exchange.requestBodySha256
-      ? `the body changed on the way: sent ${exchange.requestBodyLength} bytes sha256 ${exchange.requestBodySha256.slice(0, 16)}…, received ${entry.bodyLength} bytes sha256 ${entry.bodySha256.slice(0, 16)}…`
+      ? problem('body-changed', `the body changed on the way: sent ${exchange.requestBodyLength} bytes sha256 ${exchange.requestBodySha256.slice(0, 16)}…, received ${entry.bodyLength} bytes sha256 ${entry.bodySha256.slice(0, 16)}…`)
       : undefined;
   const problems = [...(requestLineProblem ? [requestLineProblem] : []), ...headerProblems, ...(bodyProblem ? [bodyProblem] : [])];
   return { entry, problems, requestLineProblem, headerProblems, bodyProblem };
@@ -75,6 +127,21 @@ export function responseHeader(exchange: Exchange, name: string): string | undef
   return exchange.responseHeaders?.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
 }
 
+/**
+ * The digest of a BITS upload as the MP assembled it: journaled with its Close-Session (what the role
+ * decided), never read from the reply, which crosses the proxy.
+ */
+export function uploadDigest(entries: JournalEntry[], target: string): string | undefined {
+  const close = entries.filter((entry) => entry.target === target && entry.headers.some(([name, value]) => name.toLowerCase() === 'bits-packet-type' && value.toLowerCase() === 'close-session'));
+  return close.at(-1)?.decided?.uploadSha256;
+}
+
+/** The account the site system authenticated on the entry's connection (journaled by the role). */
+export function authenticatedAs(entry: JournalEntry | undefined): string | undefined {
+  return entry?.decided?.authenticatedAs;
+}
+
+/** A human-readable note only (the site's X-IBCM-Lab-Reason as the client got it): never an oracle. */
 export function siteReason(exchange: Exchange): string {
   const reason = responseHeader(exchange, 'x-ibcm-lab-reason');
   return reason ? ` (site system says: ${reason})` : '';

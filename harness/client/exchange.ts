@@ -45,6 +45,11 @@ export interface Exchange {
   responseBody?: Buffer;
   error?: { code: string; message: string };
   tls?: TlsPeerFacts;
+  /**
+   * The client connection the exchange went on: connections to one origin are numbered in the order
+   * the client opened them (the same number twice: the connection was kept alive between them).
+   */
+  connection?: number;
   durationMs: number;
 }
 

@@ -91,8 +91,6 @@ export interface UserPolicyRequest {
   exchange: Exchange;
   reply?: DecodedMessage;
   policies: AssignedPolicy[];
-  /** Whom the MP says it authenticated (lab header), when it did. */
-  authenticatedAs?: string;
   /** Why the client got no user policy, as far as it can tell. */
   failure?: string;
 }
@@ -132,9 +130,8 @@ export async function requestUserPolicy(client: IbcmClient, user: UserAccount, o
     legs.push(last.exchange);
     if (last.exchange.status === 401) return { legs, exchange: last.exchange, policies: [], failure: `Windows authentication of ${userName} failed (HTTP 401): computer policy only` };
   }
-  const authenticatedAs = last.exchange.responseHeaders?.find(([name]) => name === 'x-ibcm-lab-authenticated-as')?.[1];
   const policies = assignedPolicies(last.reply?.bodyXml);
-  return { legs, exchange: last.exchange, reply: last.reply, policies, authenticatedAs, failure: policies.length ? undefined : `the MP answered without user policy (HTTP ${last.exchange.status ?? last.exchange.error?.code})` };
+  return { legs, exchange: last.exchange, reply: last.reply, policies, failure: policies.length ? undefined : `the MP answered without user policy (HTTP ${last.exchange.status ?? last.exchange.error?.code})` };
 }
 
 export interface UserPolicyCycle {

@@ -200,7 +200,7 @@ export class IbcmClient {
    * NTLM Negotiate → 401 Challenge → Authenticate, all on one connection (W:60).
    */
   /** `afterNegotiate` runs between the 401 challenge and the Authenticate leg (a check orders two clients' legs with it). */
-  async registerWithWindowsAuth(options: { afterNegotiate?: () => Promise<void> } = {}): Promise<MessageExchange & { legs: Exchange[]; authenticatedAs?: string }> {
+  async registerWithWindowsAuth(options: { afterNegotiate?: () => Promise<void> } = {}): Promise<MessageExchange & { legs: Exchange[] }> {
     const account = this.profile.account;
     if (!account) throw new Error(`${this.profile.computerName} has no domain account for Windows authentication`);
     const legs: Exchange[] = [];
@@ -217,8 +217,7 @@ export class IbcmClient {
     await options.afterNegotiate?.();
     const authenticated = await this.postRegistration('/ccm_system_windowsauth/request', [['Authorization', authorization]]);
     legs.push(authenticated.exchange);
-    const authenticatedAs = authenticated.exchange.responseHeaders?.find(([name]) => name === 'x-ibcm-lab-authenticated-as')?.[1];
-    return { ...authenticated, legs, authenticatedAs };
+    return { ...authenticated, legs };
   }
 
   private async postRegistration(target: string, extraHeaders: [string, string][] = [], origin?: string): Promise<MessageExchange> {

@@ -104,6 +104,7 @@ export class ClientTransport {
       exchange.error = { code: err.code ?? err.name, message: err.message };
     }
     exchange.tls = pool.lastTls;
+    exchange.connection = pool.connections;
     exchange.durationMs = Date.now() - started;
     return exchange;
   }
@@ -169,10 +170,11 @@ export class ClientTransport {
     if (pool) return pool;
     const url = new URL(origin);
     const proxy = this.profile.webProxy;
-    const entry: Pool = { client: undefined as unknown as Client, absoluteForm: Boolean(proxy) && url.protocol === 'http:' };
+    const entry: Pool = { client: undefined as unknown as Client, absoluteForm: Boolean(proxy) && url.protocol === 'http:', connections: 0 };
     let connect: buildConnector.connector;
     if (url.protocol === 'https:') {
       connect = (options, callback) => {
+        entry.connections++;
         entry.lastTls = undefined;
         this.openTls(origin, options.hostname, Number(options.port || 443), options.servername || options.hostname).then(
           ({ socket, facts }) => {
@@ -188,6 +190,7 @@ export class ClientTransport {
     } else {
       // Plain HTTP: straight to the origin, or to the web proxy (absolute-form requests).
       connect = (options, callback) => {
+        entry.connections++;
         (proxy ? this.openTcp(proxy.host, proxy.port, false) : this.openTcp(options.hostname, Number(options.port || 80))).then(
           (socket) => callback(null, socket as never),
           (error: Error) => callback(error, null),
@@ -295,6 +298,8 @@ interface Pool {
   lastTls?: TlsPeerFacts;
   /** Plain HTTP through a web proxy: requests go to the proxy with an absolute URL. */
   absoluteForm: boolean;
+  /** Connections opened so far (the latest is the one in use: one request at a time, pipelining 1). */
+  connections: number;
 }
 
 /** The server chain as DER, leaf first, ending with the trust anchor from the client's store. */

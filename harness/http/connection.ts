@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import { HttpParseError, headerValue, type HttpLimits, type HttpRequestMessage, type RequestFraming, type RequestHead } from './message.js';
 import { HttpReader } from './reader.js';
 import { prepareResponse, type PreparedResponse } from './wire.js';
-import { bodyFacts, sha256Hex, type Journal, type JournalInput, type TlsFacts } from './journal.js';
+import { bodyFacts, sha256Hex, type Journal, type JournalInput, type SiteDecision, type TlsFacts } from './journal.js';
 import type { SiteHandler, SiteRequest, SiteResponse } from './server.js';
 
 /** How long to keep draining a peer after we ended our side, so our last response is not lost to a TCP RST. */
@@ -119,6 +119,7 @@ export async function serveConnection(socket: SocketLike, context: ConnectionCon
     body: Buffer,
     prepared: PreparedResponse,
     error: string | undefined,
+    decided?: SiteDecision,
   ): Promise<void> => {
     context.journal.record({
       ...journalBase(),
@@ -135,6 +136,7 @@ export async function serveConnection(socket: SocketLike, context: ConnectionCon
         bodySha256: sha256Hex(prepared.body),
       },
       ...(error === undefined ? {} : { error }),
+      ...(decided === undefined ? {} : { decided }),
     });
     await write(socket, Buffer.concat([prepared.headBytes, prepared.body]));
   };
@@ -192,7 +194,7 @@ export async function serveConnection(socket: SocketLike, context: ConnectionCon
         failure = `handler returned an unsendable response: ${(encodeError as Error).message}`;
         prepared = internalError(request.method === 'HEAD', !keepAlive || handlerCloses);
       }
-      await journalAndSend(request, request.body, prepared, failure);
+      await journalAndSend(request, request.body, prepared, failure, response.decided);
 
       if (!keepAlive || handlerCloses) {
         closeGracefully(socket, reader);

@@ -54,6 +54,19 @@ export interface JournalEntry {
   };
   /** Parse error, TLS client-certificate rejection reason, or handler failure. */
   error?: string;
+  /**
+   * What the role decided about this request, recorded at the site system (never sent): the oracle
+   * for facts a check must not read from the response, which crosses the proxy (a tidy proxy may
+   * drop a lab-only header and still be correct).
+   */
+  decided?: SiteDecision;
+}
+
+export interface SiteDecision {
+  /** The account Windows authentication (NTLM) established on this connection, DOMAIN\user. */
+  authenticatedAs?: string;
+  /** Hex SHA-256 of a BITS upload's bytes as the MP assembled them (on Close-Session). */
+  uploadSha256?: string;
 }
 
 export type JournalInput = Omit<JournalEntry, 'seq' | 'at'>;

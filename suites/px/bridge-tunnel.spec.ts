@@ -5,8 +5,9 @@
 import type { Lab } from '../../harness/lab/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
+import { fspStateMessage } from '../../harness/ccm-messaging/index.js';
 import { probeAnonymously, probeOutcome, publishedHttpsEndpoints } from '../pki/anonymous.js';
-import { describeClientResult, siteReason } from '../verify.js';
+import { arrival, describeClientResult, responseIntact, siteReason } from '../verify.js';
 
 const MP = 'mp1';
 
@@ -29,12 +30,12 @@ check('PX-BRIDGE-MUTUAL', 'the bridge authenticates the client and re-authentica
   evidence.received(MP, received);
   const proxyServer = certificate(lab, 'proxy-server');
   const proxyClient = certificate(lab, 'proxy-client');
-  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`, 'not-served');
+  ensure(list.status === 200 && received.length === 1, `with a valid client certificate the MP list did not come through: ${describeClientResult(list)}, MP received ${received.length} request(s)`, 'not-received');
   ensure(serial(list.tls?.serialNumber) === serial(proxyServer.serialNumber), `the client was not served by the bridge's own server certificate (it saw ${list.tls?.subject} serial ${list.tls?.serialNumber}); TLS is not terminated at the proxy`, 'tls-not-terminated');
   const upstream = received[0]!.tls;
   const upstreamPeer = upstream?.peerCertificate;
-  ensure(upstreamPeer && upstream.authorized, `the bridge connected to the MP without an accepted client certificate (${upstream?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`, 'upstream-no-client-certificate');
-  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`, 'upstream-not-bridge-certificate');
+  ensure(upstreamPeer && upstream.authorized, `the bridge connected to the MP without an accepted client certificate (${upstream?.authorizationError ?? 'no certificate'}); an HTTPS MP requires one`, 'upstream-not-authenticated');
+  ensure(serial(upstreamPeer.serialNumber) === serial(proxyClient.serialNumber), `the MP saw client certificate ${upstreamPeer.subject} serial ${upstreamPeer.serialNumber}, not the bridge's own (${proxyClient.subject}); the proxy did not open a new authenticated connection`, 'upstream-not-authenticated');
   // The contract names the TLS server name for each upstream (docs/proxy-contract.md); the site system picks its binding by it.
   const mpName = lab.siteSystems.find((system) => system.name === MP)?.internetFqdn?.toLowerCase();
   const expectedName = lab.proxyContract?.listeners.find((listener) => listener.scheme === 'https' && listener.publicName.toLowerCase() === mpName)?.upstream.serverName;
@@ -55,20 +56,45 @@ check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own ident
   const registrations = await Promise.all([first.register(), second.register()]);
   registrations.forEach((registration) => evidence.sent(registration.exchange));
   prerequisite(first.smsId && second.smsId, `registration failed: ${registrations.map((r) => describeClientResult(r.exchange) + siteReason(r.exchange)).join('; ')}`);
-  ensure(first.smsId !== second.smsId, `both clients were registered under the same SMSID ${first.smsId}: the MP took the proxy for the client`);
+  ensure(first.smsId !== second.smsId, `both clients were registered under the same SMSID ${first.smsId}: the MP took the proxy for the client`, 'identity-mixed');
   const replies = await Promise.all([first.requestAssignments(), second.requestAssignments()]);
   replies.forEach((reply) => evidence.sent(reply.exchange));
-  const received = journal.since(mark);
-  evidence.received(MP, received);
   for (const [index, client] of [first, second].entries()) {
     const reply = replies[index]!;
     const echoed = /<ClientID>([^<]+)<\/ClientID>/.exec(reply.reply?.bodyXml ?? '')?.[1];
-    ensure(reply.reply && echoed, `${client.profile.computerName} got no assignment reply: ${describeClientResult(reply.exchange)}${siteReason(reply.exchange)}`);
-    ensure(echoed === client.smsId, `${client.profile.computerName} (${client.smsId}) received the policy of ${echoed}: identities were mixed up`);
+    prerequisite(reply.reply && echoed, `${client.profile.computerName} got no assignment reply: ${describeClientResult(reply.exchange)}${siteReason(reply.exchange)}`);
+    ensure(echoed === client.smsId, `${client.profile.computerName} (${client.smsId}) received the policy of ${echoed}: identities were mixed up`, 'identity-mixed');
+  }
+  // Policy bodies through the bridge, one after the other: a policy both clients are assigned has one
+  // URL and a body per client (it embeds the client's ID, W:20). A bridge that answers the second
+  // GET from what it fetched for the first (a cache keyed by URL) hands one client the other's policy.
+  const shared = replies[0]!.assignments.find((assignment) => replies[1]!.assignments.some((other) => other.location === assignment.location));
+  prerequisite(shared, `the two clients were assigned no policy in common (${replies.map((reply) => reply.assignments.map((a) => a.policyId).join(', ')).join(' / ')})`);
+  const fetched = [];
+  for (const client of [first, second]) {
+    const own = replies[client === first ? 0 : 1]!.assignments.find((assignment) => assignment.location !== shared.location);
+    for (const assignment of own ? [shared, own] : [shared]) fetched.push({ client, assignment, exchange: await client.getPolicyBody(assignment) });
+  }
+  fetched.forEach(({ exchange }) => evidence.sent(exchange));
+  const received = journal.since(mark);
+  evidence.received(MP, received);
+  for (const { client, assignment, exchange } of fetched) {
+    // The MP's answer to this client's own request (its CCMClientID), from the MP's journal.
+    const entry = received.find((candidate) => candidate.method === 'GET' && candidate.target === exchange.target && candidate.headers.some(([name, value]) => name.toLowerCase() === 'ccmclientid' && value === client.smsId));
+    const body = exchange.responseBody?.toString('utf8') ?? '';
+    const embedded = /<ClientID>([^<]+)<\/ClientID>/.exec(body)?.[1];
+    ensure(entry, `${client.profile.computerName} (${client.smsId}) fetched policy ${assignment.policyId} and ${describeClientResult(exchange)}${embedded && embedded !== client.smsId ? ` — the body of ${embedded}` : ''}, but no request of its own reached the MP: the bridge answered it without asking the MP`, 'policy-of-another-client');
+    const intact = responseIntact(exchange, entry);
+    ensure(!intact, `${client.profile.computerName}'s policy ${assignment.policyId}: ${intact}`, embedded && embedded !== client.smsId ? 'policy-of-another-client' : 'response-changed');
+    prerequisite(exchange.status === 200, `the MP refused ${client.profile.computerName}'s policy ${assignment.policyId}: ${describeClientResult(exchange)}${siteReason(exchange)}`);
+    ensure(embedded === client.smsId, `${client.profile.computerName} (${client.smsId}) got policy ${assignment.policyId} for ${embedded ?? '(no client ID)'}`, 'policy-of-another-client');
   }
   const peers = new Set(received.map((entry) => entry.tls?.peerCertificate?.serialNumber ?? 'none'));
   evidence.note(`TLS peers seen by the MP: ${[...peers].join(', ')}`);
-  evidence.pass(`${first.profile.computerName} and ${second.profile.computerName} registered as ${first.smsId} and ${second.smsId} and each got its own assignments, although the MP saw ${peers.size === 1 ? 'one TLS peer (the bridge) for both' : `${peers.size} TLS peers`}: identity came from the signed messages`);
+  evidence.pass(
+    `${first.profile.computerName} and ${second.profile.computerName} registered as ${first.smsId} and ${second.smsId}, each got its own assignments and its own body of the shared policy ${shared.policyId} (the MP answered each request itself), ` +
+      `although the MP saw ${peers.size === 1 ? 'one TLS peer (the bridge) for both' : `${peers.size} TLS peers`}: identity came from the signed messages`,
+  );
 });
 
 check('PX-TUNNEL-PASSTHRU', 'the tunnel passes TLS through: the MP sees the client\'s own certificate', async ({ lab, client, evidence }) => {
@@ -89,18 +115,33 @@ check('PX-TUNNEL-PASSTHRU', 'the tunnel passes TLS through: the MP sees the clie
   evidence.pass(`end-to-end TLS: the client saw the MP's own certificate (${mpCertificate.subject}) and the MP saw the client's (${clientCertificate.subject}); the proxy held no certificate`);
 });
 
-check('PX-BRIDGE-NO-DOWNGRADE', 'the bridge keeps HTTPS to HTTPS (bridging to plain HTTP is unsupported)', async ({ lab, client, evidence }) => {
+check('PX-BRIDGE-NO-DOWNGRADE', 'the bridge keeps each published path in its own scheme (no HTTPS → HTTP, no HTTP → HTTPS)', async ({ lab, client, evidence }) => {
   const journal = lab.journal(MP);
   const mark = journal.mark();
   const list = await client.getMpList();
   evidence.sent(list);
   const received = journal.since(mark);
   evidence.received(MP, received);
-  ensure(received.length === 1, `the MP list request did not reach the MP once (${received.length}): ${describeClientResult(list)}`);
+  ensure(received.length === 1, `the MP list request did not reach the MP once (${received.length}): ${describeClientResult(list)}`, 'not-received');
   const tls = received[0]!.tls;
-  ensure(tls, `the bridge forwarded the client's HTTPS request to the MP over plain HTTP (listener ${received[0]!.listener}): Configuration Manager does not support bridging HTTPS to HTTP`);
-  ensure(list.tls, 'the client did not use HTTPS');
-  evidence.pass(`client → bridge over ${list.tls.protocol} and bridge → MP over ${tls.protocol}: HTTPS on both legs`);
+  prerequisite(list.tls, 'the client did not use HTTPS to the MP');
+  ensure(tls, `the bridge forwarded the client's HTTPS request to the MP over plain HTTP (listener ${received[0]!.listener}): Configuration Manager does not support bridging HTTPS to HTTP`, 'downgraded-to-http');
+  // The other direction: the FSP is published over plain HTTP (seed 000) and must reach it that way.
+  const fsp = lab.siteSystem('fallback-status-point');
+  const fspJournal = lab.journal(fsp.name);
+  const fspMark = fspJournal.mark();
+  const origin = client.originOf('fallback-status-point');
+  prerequisite(origin.startsWith('http://'), `the FSP is published as ${origin}, not plain HTTP`);
+  const body = fspStateMessage({ clientName: client.profile.computerName, siteCode: lab.topology.site.code, stateId: 2, message: 'lab check: the FSP path keeps its scheme' });
+  const state = await client.send({ method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['User-Agent', 'SMS CCM 5.0'], ['Content-Type', 'text/xml']], body }, origin);
+  evidence.sent(state);
+  const fspReceived = fspJournal.since(fspMark);
+  evidence.received(fsp.name, fspReceived);
+  const { entry, problems } = arrival(state, fspReceived, { headers: [] });
+  // An FSP path that is not published at all is another requirement's finding (PX-PORTS): nothing is learnt about its scheme.
+  prerequisite(entry, `the client's plain-HTTP state message did not reach the FSP: ${problems[0]}; ${describeClientResult(state)}`);
+  ensure(!entry.tls, `the bridge forwarded the client's plain-HTTP request to the FSP over ${entry.tls?.protocol ?? 'TLS'} (listener ${entry.listener}): Configuration Manager does not support bridging HTTP to HTTPS`, 'upgraded-to-https');
+  evidence.pass(`client → bridge over ${list.tls.protocol} and bridge → MP over ${tls.protocol}: HTTPS on both legs; client → bridge → FSP plain HTTP on both legs (FSP listener ${entry.listener})`);
 });
 
 check('PX-PORTFORWARD', 'port forwarding carries TLS end to end, like tunnelling (lab use only)', async ({ lab, client, evidence }) => {

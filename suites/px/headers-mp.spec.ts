@@ -23,14 +23,14 @@ async function signedPolicyRequest(fixtures: CheckFixtures, header: string): Pro
   evidence.sent(policy);
   evidence.received(MP, received);
   const { entry, headerProblems: problems } = arrival(policy, received, { headers: [header] });
-  ensure(entry, `no policy request reached the MP; ${describeClientResult(policy)}`);
+  ensure(entry, `no policy request reached the MP; ${describeClientResult(policy)}`, 'not-received');
   if (problems.length && header === 'CCMClientTimestampSignature') {
     const typo = entry.headers.some(([name]) => name.toLowerCase() === 'ccmclienttimestampssignature');
-    if (typo) problems.push('the documented spelling CCMClientTimestampsSignature passed while the real header did not: the allow-list was copied from the docs (a known typo)');
+    if (typo) problems.push({ code: problems[0]!.code, text: 'the documented spelling CCMClientTimestampsSignature passed while the real header did not: the allow-list was copied from the docs (a known typo)' });
   }
-  ensure(problems.length === 0, problems.join('; '));
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   // The verdict is about this header only: whatever the MP answered must reach the client as sent.
-  ensure(policy.status === entry.response.status && policy.responseBodySha256 === entry.response.bodySha256, `the MP answered ${entry.response.status} but ${describeClientResult(policy)}`);
+  ensure(policy.status === entry.response.status && policy.responseBodySha256 === entry.response.bodySha256, `the MP answered ${entry.response.status} but ${describeClientResult(policy)}`, 'response-changed');
   const value = policy.requestHeaders.find(([name]) => name === header)![1];
   const outcome = policy.status === 200 ? `the signed policy request was honoured (200, ${policy.responseBodyLength} bytes)` : `the MP refused the policy request for another reason${siteReason(policy)}`;
   evidence.pass(`${header} arrived at the MP byte-exact (${value.length} characters); ${outcome}`);
@@ -48,12 +48,12 @@ check('PX-HDR-MP-Range', 'Range reaches the management point and the 206 comes b
   evidence.sent(ranged);
   evidence.received(MP, received);
   const { entry, problems } = arrival(ranged, received, { headers: ['Range'] });
-  ensure(entry, `${problems[0]}; ${describeClientResult(ranged)}`);
-  ensure(problems.length === 0, problems.join('; '));
+  ensure(entry, `${problems[0]}; ${describeClientResult(ranged)}`, problems[0]?.code);
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   const contentRange = responseHeader(ranged, 'content-range');
-  ensure(entry.response.status === 206, `the MP answered ${entry.response.status} to the Range request`);
-  ensure(ranged.status === 206 && ranged.responseBodyLength === 65536, `the MP sent 206 with 65536 bytes but ${describeClientResult(ranged)}`);
-  ensure(contentRange === 'bytes 65536-131071/524288', `Content-Range reached the client as ${JSON.stringify(contentRange)}, expected "bytes 65536-131071/524288"`);
-  ensure(ranged.responseBodySha256 === entry.response.bodySha256, 'the 206 body changed between the MP and the client');
+  prerequisite(entry.response.status === 206, `the MP answered ${entry.response.status} to the Range request`);
+  ensure(ranged.status === 206 && ranged.responseBodyLength === 65536, `the MP sent 206 with 65536 bytes but ${describeClientResult(ranged)}`, 'response-changed');
+  ensure(contentRange === 'bytes 65536-131071/524288', `Content-Range reached the client as ${JSON.stringify(contentRange)}, expected "bytes 65536-131071/524288"`, 'content-range-wrong');
+  ensure(ranged.responseBodySha256 === entry.response.bodySha256, 'the 206 body changed between the MP and the client', 'body-changed');
   evidence.pass('Range: bytes=65536-131071 reached the MP byte-exact; the client got 206 with Content-Range bytes 65536-131071/524288 and the very bytes the MP sent');
 });

@@ -27,8 +27,8 @@ check('PX-URL-EXACT', 'request targets with $, sccm?/, ?MPLIST1&<site> and %7Bâ€
     evidence.sent(exchange);
     evidence.received(probe.system, received);
     const { entry, requestLineProblem } = arrival(exchange, received);
-    ensure(entry, `${requestLineProblem}; ${describeClientResult(exchange)}`);
-    ensure(!requestLineProblem, requestLineProblem!);
+    ensure(entry, `${requestLineProblem}; ${describeClientResult(exchange)}`, requestLineProblem?.code);
+    ensure(!requestLineProblem, String(requestLineProblem), requestLineProblem?.code);
     seen.push(`${entry.requestLine.split(' ')[1]}`);
   }
   evidence.pass(`every target reached its site system byte-exact: ${seen.join(', ')}`);

@@ -25,13 +25,13 @@ async function reachesDp(fixtures: CheckFixtures, send: (origin: string) => Prom
   evidence.sent(exchange);
   evidence.received(dp.name, received);
   const { entry, problems } = arrival(exchange, received);
-  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`);
-  ensure(problems.length === 0, problems.join('; '));
+  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   const intact = responseIntact(exchange, entry);
-  ensure(!intact, intact!);
-  ensure(exchange.status === expectedStatus, `the DP answered ${exchange.status}, expected ${expectedStatus}`);
+  ensure(!intact, intact!, 'response-changed');
+  ensure(exchange.status === expectedStatus, `the DP answered ${exchange.status}, expected ${expectedStatus}`, 'unexpected-status');
   const extra = more?.(exchange);
-  ensure(!extra, extra!);
+  ensure(!extra, extra!, 'response-changed');
   evidence.pass(`${exchange.method} ${exchange.target} reached the DP byte-exact and its ${exchange.status} (${exchange.responseBodyLength} bytes) reached the client unchanged`);
 }
 

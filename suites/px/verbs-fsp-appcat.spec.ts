@@ -20,13 +20,13 @@ async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 
   evidence.sent(exchange);
   evidence.received(system.name, received);
   const { entry, problems } = arrival(exchange, received);
-  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`);
-  ensure(problems.length === 0, problems.join('; '));
+  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   const intact = responseIntact(exchange, entry);
-  ensure(!intact, intact!);
-  ensure(exchange.status === expectedStatus, `the ${kind} answered ${exchange.status}, expected ${expectedStatus}`);
+  ensure(!intact, intact!, 'response-changed');
+  ensure(exchange.status === expectedStatus, `the ${kind} answered ${exchange.status}, expected ${expectedStatus}`, 'unexpected-status');
   const extra = more?.(exchange);
-  ensure(!extra, extra!);
+  ensure(!extra, extra!, 'response-changed');
   return exchange;
 }
 
@@ -50,7 +50,7 @@ check('PX-VERB-FSP-POST', 'plain-HTTP POST on port 80 reaches the fallback statu
   const body = fspStateMessage({ clientName: client.profile.computerName, siteCode: lab.topology.site.code, stateId: 2, message: 'lab check: the FSP path is open' });
   const exchange = await reaches(fixtures, 'fallback-status-point', (origin) => client.send({ method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['User-Agent', 'SMS CCM 5.0'], ['Content-Type', 'text/xml']], body }, origin), 200);
   const origin = client.originOf('fallback-status-point');
-  ensure(origin.startsWith('http://'), `the FSP is published as ${origin}; it must be plain HTTP`);
+  ensure(origin.startsWith('http://'), `the FSP is published as ${origin}; it must be plain HTTP`, 'scheme-changed');
   evidence.pass(`POST /SMS_FSP/.sms_fsp (${exchange.requestBodyLength}-byte state message) reached the FSP over plain HTTP at ${origin} byte-exact and was acknowledged`);
 });
 

@@ -5,7 +5,7 @@ import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/b
 import { IbcmClient, sha256Hex, type Exchange } from '../../harness/client/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { arrival, describeClientResult, responseHeader, siteReason } from '../verify.js';
+import { arrival, describeClientResult, responseHeader, siteReason, uploadDigest } from '../verify.js';
 
 const MP = 'mp1';
 
@@ -18,11 +18,11 @@ async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchan
   evidence.sent(exchange);
   evidence.received(MP, received);
   const { entry, problems } = arrival(exchange, received);
-  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`);
-  ensure(problems.length === 0, problems.join('; '));
-  ensure(!exchange.error && exchange.status === expectedStatus, `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`);
+  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
+  ensure(!exchange.error && exchange.status === expectedStatus, `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`, 'response-changed');
   const more = extra?.(exchange);
-  ensure(more === undefined, more ?? '');
+  ensure(more === undefined, more ?? '', 'response-changed');
   evidence.pass(`${exchange.method} ${exchange.target} reached the MP byte-exact (request line, headers, body sha256 ${entry.bodySha256.slice(0, 12)}…) and the client got ${exchange.status} as the MP sent it`);
 }
 
@@ -48,9 +48,9 @@ check('PX-VERB-MP-CCM_POST', 'CCM_POST reaches the management point (client regi
   evidence.sent(result.exchange);
   evidence.received(MP, received);
   const { entry, problems } = arrival(result.exchange, received);
-  ensure(entry, `${problems[0]}; ${describeClientResult(result.exchange)}`);
-  ensure(problems.length === 0, problems.join('; '));
-  ensure(result.exchange.status === 200 && client.smsId, `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`);
+  ensure(entry, `${problems[0]}; ${describeClientResult(result.exchange)}`, problems[0]?.code);
+  ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
+  ensure(result.exchange.status === 200 && client.smsId, `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`, 'response-changed');
   evidence.pass(`CCM_POST /ccm_system/request reached the MP byte-exact and the client was registered as ${client.smsId}`);
 });
 
@@ -74,13 +74,13 @@ check('PX-VERB-MP-BITS_POST', 'BITS_POST reaches the management point (BITS uplo
   evidence.received(MP, received);
   for (const exchange of exchanges) {
     const { entry, problems } = arrival(exchange, received.filter((e) => e.headers.some(([n, v]) => n.toLowerCase() === 'bits-packet-type' && v === exchange.requestHeaders[0]![1])));
-    ensure(entry, `${exchange.requestHeaders[0]![1]}: ${problems[0]}; ${describeClientResult(exchange)}`);
-    ensure(problems.length === 0, `${exchange.requestHeaders[0]![1]}: ${problems.join('; ')}`);
+    ensure(entry, `${exchange.requestHeaders[0]![1]}: ${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
+    ensure(problems.length === 0, `${exchange.requestHeaders[0]![1]}: ${problems.join('; ')}`, problems[0]?.code);
   }
-  ensure(sessionId, `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`);
+  ensure(sessionId, `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`, 'response-changed');
   const close = exchanges[2]!;
-  const uploaded = responseHeader(close, 'x-ibcm-lab-upload-sha256');
-  ensure(close.status === 200 && uploaded === sha256Hex(payload), `Close-Session: ${describeClientResult(close)}; upload digest at the MP ${uploaded ?? '(none)'}`);
+  const uploaded = uploadDigest(received, target);
+  ensure(close.status === 200 && uploaded === sha256Hex(payload), `Close-Session: ${describeClientResult(close)}; upload digest at the MP (its journal) ${uploaded ?? '(none)'}`, uploaded && uploaded !== sha256Hex(payload) ? 'body-changed' : 'upload-failed');
   evidence.pass(`BITS_POST Create-Session, Fragment (${payload.length} bytes) and Close-Session reached the MP unchanged; the upload arrived intact (sha256 ${uploaded!.slice(0, 12)}…)`);
 });
 

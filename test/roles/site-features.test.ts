@@ -113,7 +113,7 @@ describe('site features at the MP', () => {
     const cycle = await userPolicyCycle(ws01, user, round);
     expect(cycle.asked).toBe(true);
     expect(cycle.request?.policies).toHaveLength(1);
-    expect(cycle.request?.authenticatedAs).toBe('CORP\\labuser');
+    expect(cycle.request?.exchange.responseHeaders).toContainEqual(['x-ibcm-lab-authenticated-as', 'CORP\\labuser']);
     expect((await requestUserPolicy(ws01, user, { auth: 'none' })).policies).toHaveLength(0);
     expect((await requestUserPolicy(ws01, { ...user, password: 'wrong' }, { auth: 'windows' })).policies).toHaveLength(0);
     const ws02 = new InProcessClient(profile('WS02', 'internet'), handler, identity('WS02'));

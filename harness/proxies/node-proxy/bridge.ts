@@ -98,9 +98,9 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
         client.write(encodeResponse({ status: rewritten.reject, headers: [['Content-Type', 'text/plain']], body: `${rewritten.reason}\n` }));
         continue;
       }
-      let response: HttpResponseMessage | null;
+      let response: HttpResponseMessage | null = faults.answerLocally?.(rewritten) ?? null;
       try {
-        response = await session.exchange(rewritten);
+        response ??= await session.exchange(rewritten);
       } catch (error) {
         log.write(`${listener.name}: upstream failed for ${rewritten.method} ${rewritten.target}: ${(error as Error).message}`);
         client.end(encodeResponse({ status: 502, headers: [['Connection', 'close'], ['Content-Type', 'text/plain']], body: `upstream failed: ${(error as Error).message}\n` }));
@@ -116,8 +116,9 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
       const noBody = rewritten.method === 'HEAD' || response.status === 204 || response.status === 304 || (response.status >= 100 && response.status < 200);
       const responseHeaders = noBody ? response.headers : forwardHeaders(response.headers);
       if (!noBody) responseHeaders.push({ name: 'Content-Length', value: String(response.body.length) });
+      if (faults.closeClientAfterResponse) responseHeaders.push({ name: 'Connection', value: 'close' });
       client.write(Buffer.concat([serializeResponseHead({ status: response.status, reason: response.reason, headers: responseHeaders }), noBody ? Buffer.alloc(0) : response.body]));
-      if (/\bclose\b/i.test(headerOf(rewritten.headers, 'connection') ?? '')) {
+      if (faults.closeClientAfterResponse || /\bclose\b/i.test(headerOf(rewritten.headers, 'connection') ?? '')) {
         client.end();
         return;
       }

@@ -9,10 +9,14 @@ export type RequestRewrite = HttpRequestMessage | { reject: number; reason: stri
 export interface NodeProxyFaults {
   /** Rewrite or refuse a request on its way upstream (header allow-lists, verb filters…). */
   rewriteRequest?: (request: HttpRequestMessage, listener: ProxyListener) => RequestRewrite;
+  /** Answer a request at the proxy without going upstream (a response cache); undefined: forward it. */
+  answerLocally?: (request: HttpRequestMessage) => HttpResponseMessage | undefined;
   /** Rewrite a response on its way back (Range stripping, error pages…). */
   rewriteResponse?: (response: HttpResponseMessage, request: HttpRequestMessage) => HttpResponseMessage;
   /** Speak HTTP/1.0 upstream, one connection per request (PX-HTTP11). */
   http10Upstream?: boolean;
+  /** Close the client's connection after every response (Connection: close), whatever the upstream leg does (PX-HTTP11). */
+  closeClientAfterResponse?: boolean;
   /** One upstream connection per listener, shared by every client (PX-NTLM-AFFINITY). */
   sharedUpstream?: boolean;
   /** Accept clients without checking their certificate (PX-BRIDGE-MUTUAL, PKI-MTLS). */

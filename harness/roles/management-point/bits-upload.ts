@@ -71,11 +71,16 @@ export class BitsUploadEndpoint {
     this.sessions.delete(sessionId);
     if (packetType === 'close-session' && session.total !== undefined && session.received !== session.total)
       return error(400, '0x80200011', `upload incomplete: ${session.received} of ${session.total} bytes`);
-    // The digest of what arrived is evidence the client can compare with what it sent.
-    return ack([
-      ['BITS-Session-Id', sessionId],
-      ['X-IBCM-Lab-Upload-SHA256', packetType === 'close-session' ? session.hash.digest('hex') : ''],
-    ]);
+    // The digest of what arrived is journaled (checks compare it with what the client sent) and,
+    // for a human reading the exchange, echoed in a lab header.
+    const digest = packetType === 'close-session' ? session.hash.digest('hex') : undefined;
+    return {
+      ...ack([
+        ['BITS-Session-Id', sessionId],
+        ['X-IBCM-Lab-Upload-SHA256', digest ?? ''],
+      ]),
+      ...(digest ? { decided: { uploadSha256: digest } } : {}),
+    };
   }
 }
 

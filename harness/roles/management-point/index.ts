@@ -71,16 +71,18 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
 
   /**
    * NTLM like IIS: a multi-leg 401 handshake bound to the connection (W:60). The account the
-   * connection authenticated as is echoed in a lab header, so a mix-up between clients shows.
+   * connection authenticated as is journaled, so a mix-up between clients shows at the MP.
    */
   function windowsAuthenticated(request: SiteRequest): SiteResponse {
     if (!options.windowsAuth) return { status: 404, body: '' };
     const outcome = ntlmAuthenticate(request, options.windowsAuth.accounts, { targetName: options.windowsAuth.domain, serverName: options.hostName });
     if (outcome.kind === 'respond') return outcome.response;
-    const authenticatedAs: [string, string] = ['X-IBCM-Lab-Authenticated-As', `${outcome.account.domain}\\${outcome.account.user}`];
-    if (request.method !== 'CCM_POST') return { status: 200, headers: [authenticatedAs], body: '' };
-    const response = ccmPost(request, authenticatedAs[1]);
-    return { ...response, headers: [...(response.headers ?? []), authenticatedAs] };
+    // The account is journaled (the oracle) and echoed in a lab header for a human reading the exchange.
+    const account = `${outcome.account.domain}\\${outcome.account.user}`;
+    const authenticatedAs: [string, string] = ['X-IBCM-Lab-Authenticated-As', account];
+    if (request.method !== 'CCM_POST') return { status: 200, headers: [authenticatedAs], body: '', decided: { authenticatedAs: account } };
+    const response = ccmPost(request, account);
+    return { ...response, headers: [...(response.headers ?? []), authenticatedAs], decided: { ...response.decided, authenticatedAs: account } };
   }
 
   function ccmPost(request: SiteRequest, authenticatedUser?: string): SiteResponse {
