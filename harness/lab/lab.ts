@@ -145,7 +145,10 @@ export interface LabSiteSystem {
   internetAddress?: string;
 }
 
-/** A cloud management gateway of the topology (reached directly on the internet, never through the proxy). */
+/**
+ * A cloud management gateway of the topology: a cloud service reached by its public name wherever the
+ * client stands (through the client's web proxy in forward mode); a reverse proxy does not publish it.
+ */
 export interface LabCloudManagementGateway {
   name: string;
   fqdn: string;

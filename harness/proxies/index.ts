@@ -2,6 +2,7 @@
 // control, where clients reach the site systems without one.
 import { execProxy } from './exec/index.js';
 import { faultyProxies } from './faulty/index.js';
+import { worldFaultyProxies } from './faulty/worlds.js';
 import { haproxyProxy } from './haproxy/index.js';
 import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
@@ -25,7 +26,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...worldFaultyProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {

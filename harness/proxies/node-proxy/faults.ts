@@ -33,4 +33,6 @@ export interface NodeProxyFaults {
   httpsOnly?: boolean;
   /** Bridge: admit only authenticated clients whose certificate passes this rule (a certificate-to-account mapping). */
   admitClient?: (certificate: X509Certificate) => boolean;
+  /** Forward mode: answer a plain-HTTP request itself instead of fetching it (a web filter's block page); undefined = fetch it. */
+  forwardAnswer?: (request: HttpRequestMessage, url: URL) => HttpResponseMessage | undefined;
 }
