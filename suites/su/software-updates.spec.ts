@@ -1,7 +1,8 @@
 // SU-*: software updates over the internet (seed 000; W:40–42). The scan goes to the internet SUP;
 // content comes from Microsoft Update first and from the internet DP only when Microsoft Update
-// fails — by name, by refused connection, by HTTP error, by a silent drop in the path, by timeout,
-// each its own case; a client not managed over the internet never touches Microsoft Update. Each
+// fails — by name, by refused connection, by HTTP error, by a silent drop in the path, by timeout, by
+// an answer that is not the file (a 200 block page), each its own case; a client not managed over the
+// internet never touches Microsoft Update (unless its deployment allows the fallback, AllowWUMU). Each
 // verdict rests on what the client saw AND on the Microsoft Update and DP journals, which show
 // which host served which byte range.
 import type { JournalEntry } from '../../harness/http/index.js';
@@ -127,6 +128,8 @@ const FAILURES: { fault: MicrosoftUpdateFault; label: string }[] = [
   { fault: 'http-error', label: 'HTTP 503' },
   { fault: 'blocked', label: 'dropped silently in the path (connection reset)' },
   { fault: 'timeout', label: 'no answer within the timeout' },
+  // A 200 that is not the file: the client must tell it from the update (no 206, not the size, not the SHA-1) and take the DP's size.
+  { fault: 'block-page', label: 'answered with a 200 HTML block page' },
 ];
 
 check('SU-DP-FALLBACK', 'only when Microsoft Update fails does the client fall back to the internet DP, and the content verifies', async ({ lab, client, newClient, evidence }) => {
@@ -150,9 +153,9 @@ check('SU-DP-FALLBACK', 'only when Microsoft Update fails does the client fall b
       evidence.received(`${dp.name} (${fault})`, dpSeen);
       ensure(download.tried[0]?.source === 'microsoft-update' && download.tried[0].failure, `${label}: the client did not try and fail Microsoft Update first: ${describeDownload(download)}`, 'microsoft-update-not-tried-first');
       assertServedBy(download, 'distribution-point', dpSeen, label);
-      // Microsoft Update's side: nothing, or only failures — never a byte of the file. (A HEAD held
-      // in the timeout case may still be answered after the client gave up on it: no byte of the file.)
-      const muServed = muSeen.filter((entry) => entry.method !== 'HEAD' && entry.response.status < 400);
+      // Microsoft Update's side: nothing, or only failures — never a byte of the file: no range (206), no
+      // whole file. (A HEAD held in the timeout case may still be answered after the client gave up on it.)
+      const muServed = muSeen.filter((entry) => entry.method !== 'HEAD' && (entry.response.status === 206 || (entry.response.status < 400 && !/text\/html/i.test(entry.response.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? ''))));
       ensure(muServed.length === 0, `${label}: the Microsoft Update journal shows it served ${servedRanges(muServed, file).join(', ')}`, 'microsoft-update-served-while-failing');
       outcomes.push(`${label}: MU ${muSeen.length ? servedRanges(muSeen, file).join(', ') : 'saw nothing'} (${download.tried[0].failure}); ${dp.name} served ${servedRanges(dpSeen, file).join(', ')}`);
       evidence.note(outcomes[outcomes.length - 1]!);
