@@ -1,12 +1,12 @@
 // LOC-RANDOM and LOC-FAILOVER (seed 000, 001; W:44–45), on a lab variant with two internet MPs. An
-// internet client may pick any internet MP its site lists, and moves to another when its own stops
-// answering — so the world must let an internet client reach every one of them by the name the MP
-// list gives, through the path the topology says (the proxy's listener; the client itself in direct
-// mode). The oracles read the wire: the MP list the site hands out, the internet DNS view the client
-// resolves in, each MP's journal and the address its requests arrived from. The random choice itself
-// (chi-square over seeded first contacts) and the five-failures rule are the client's; the journals
-// show where its choices went.
-import { CCM_USER_AGENT, IbcmClient, ManagementPointSelector, seededRandom, type Exchange } from '../../harness/client/index.js';
+// internet client may pick any internet MP its site lists (and any internet DP a content location
+// names), and moves to another MP when its own stops answering — so the world must let an internet
+// client reach every one of them by the name it was given, through the path the topology says (the
+// proxy's listener; the client itself in direct mode). The oracles read the wire: the MP list the
+// site hands out, the internet DNS view, each site system's journal and the address its requests
+// arrived from. The random choice itself (chi-square over seeded first contacts) and the
+// five-failures rule are the client's; the journals show where its choices went.
+import { CCM_USER_AGENT, contentFilePath, IbcmClient, ManagementPointSelector, seededRandom, type Exchange } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import { ensure, prerequisite } from '../evidence.js';
@@ -55,26 +55,42 @@ const chiSquare = (counts: number[]) => {
   return counts.reduce((sum, observed) => sum + (observed - expected) ** 2 / expected, 0);
 };
 
-check('LOC-RANDOM', 'internet clients may pick any internet MP: each one the site lists serves them, and their choices spread at random (chi-square, seeded)', async ({ newClient, evidence, variantLab }) => {
+/**
+ * A site system a client could pick, asked once by the name it was given: the name resolves on the
+ * internet, the request reaches the host (its journal shows it) and arrives through the published path.
+ */
+async function assertServesInternetClients(lab: Lab, client: IbcmClient, evidence: CheckFixtures['evidence'], system: { name: string; fqdn: string; why: string }, ask: () => Promise<Exchange>, counts: (entry: JournalEntry) => boolean): Promise<void> {
+  const source = expectedSource(lab, client);
+  const dns = lab.dns('internet');
+  const [journalMark, dnsMark] = [lab.journal(system.name).mark(), dns.mark()];
+  const exchange = await ask();
+  evidence.sent(exchange);
+  const seen = lab.journal(system.name).since(journalMark).filter(counts);
+  evidence.received(system.name, seen);
+  const queries = dns.since(dnsMark).filter((query) => query.name.toLowerCase() === system.fqdn.toLowerCase());
+  evidence.note(`${system.fqdn}: internet DNS view answered ${queries.map((query) => `${query.type} ${query.rcode}${query.answers.length ? ` ${query.answers.join(',')}` : ''}`).join('; ') || 'no query (resolved earlier, or by the web proxy)'}; ${describeClientResult(exchange)}`);
+  ensure(!unresolved(exchange), `a client could pick ${system.fqdn} (${system.why}) but its name does not resolve on the internet: ${describeClientResult(exchange)}`, 'site-system-unresolvable');
+  ensure((exchange.status === 200 || exchange.status === 206) && seen.length === 1, `a client could pick ${system.fqdn} (${system.why}) but never reaches ${system.name}: ${describeClientResult(exchange)}; ${system.name}'s journal shows ${seen.length} such request(s)`, 'site-system-unreachable');
+  ensure(!source || addressOf(seen[0]!) === source, `${system.name} received the request from ${addressOf(seen[0]!)}, not through ${lab.proxyContract ? `the proxy (${source})` : `the client (${source})`}`, 'site-system-not-through-proxy');
+}
+
+check('LOC-RANDOM', 'internet clients may pick any internet MP or DP: each one the site lists serves them, and their choices spread at random (chi-square, seeded)', async ({ lab: mainLab, newClient, evidence, variantLab }) => {
+  // Every internet DP of the topology: a client picks among the DPs a content location names.
+  const mainClient = newClient(mainLab.clientProfile(), { timeoutMs: 3000 });
+  const distributionPoints = mainLab.topology.roles.flatMap((role) => (role.kind === 'distribution-point' && role.internetFqdn ? [{ role, system: mainLab.siteSystems.find((system) => system.name === role.name)! }] : []));
+  for (const { role, system } of distributionPoints) {
+    const pkg = role.packages[0]!;
+    const target = contentFilePath(pkg.contentId, pkg.version, pkg.files[0]!.name);
+    const port = system.services.find((service) => service.service === 'https')!.port;
+    await assertServesInternetClients(mainLab, mainClient, evidence, { name: role.name, fqdn: role.internetFqdn!, why: 'an internet DP of the site' }, () => mainClient.send({ method: 'GET', target, headers: [['User-Agent', 'Microsoft BITS/7.8'], ['Range', 'bytes=0-0']] }, `https://${role.internetFqdn}:${port}`), (entry) => entry.target === target);
+  }
+
   const lab = await twoMpLab(variantLab);
   const client = newClient(lab.clientProfile(), { timeoutMs: 3000 });
   const mps = await listedMps(lab, client, evidence);
   const source = expectedSource(lab, client);
-  const dns = lab.dns('internet');
-
   // Every MP a client could pick: reached by its listed name, through the published path, journaled.
-  for (const mp of mps) {
-    const [journalMark, dnsMark] = [lab.journal(mp.name).mark(), dns.mark()];
-    const exchange = await mpList(client, mp.fqdn);
-    evidence.sent(exchange);
-    const seen = mpListEntries(lab.journal(mp.name).since(journalMark));
-    evidence.received(mp.name, seen);
-    const queries = dns.since(dnsMark).filter((query) => query.name.toLowerCase() === mp.fqdn.toLowerCase());
-    evidence.note(`${mp.fqdn}: internet DNS view answered ${queries.map((query) => `${query.type} ${query.rcode}${query.answers?.length ? ` ${query.answers.join(',')}` : ''}`).join('; ') || 'no query (resolved earlier, or by the web proxy)'}; ${describeClientResult(exchange)}`);
-    ensure(!unresolved(exchange), `a client could pick ${mp.fqdn} (the site lists it) but its name does not resolve on the internet: ${describeClientResult(exchange)}`, 'site-system-unresolvable');
-    ensure(exchange.status === 200 && seen.length === 1, `a client could pick ${mp.fqdn} (the site lists it) but never reaches ${mp.name}: ${describeClientResult(exchange)}; ${mp.name}'s journal shows ${seen.length} MP list request(s)`, 'site-system-unreachable');
-    ensure(!source || addressOf(seen[0]!) === source, `${mp.name} received the request from ${addressOf(seen[0]!)}, not through ${lab.proxyContract ? `the proxy (${source})` : `the client (${source})`}`, 'site-system-not-through-proxy');
-  }
+  for (const mp of mps) await assertServesInternetClients(lab, client, evidence, { name: mp.name, fqdn: mp.fqdn, why: 'the site lists it' }, () => mpList(client, mp.fqdn), (entry) => entry.target.includes('MPLIST'));
 
   // The client's choices over many first contacts, counted where they arrived.
   const marks = mps.map((mp) => lab.journal(mp.name).mark());
@@ -92,7 +108,7 @@ check('LOC-RANDOM', 'internet clients may pick any internet MP: each one the sit
   const chi2 = chiSquare(journalCounts);
   const critical = CHI2_CRITICAL[Math.min(CHI2_CRITICAL.length, mps.length - 1) - 1]!;
   ensure(chi2 < critical, `χ² = ${chi2.toFixed(2)} over ${SELECTIONS} selections (${journalCounts.join(' / ')}) rejects a uniform choice at p = 0.05`, 'choice-not-uniform');
-  evidence.pass(`each of the ${mps.length} internet MPs the site lists (${mps.map((mp) => mp.fqdn).join(', ')}) answered an internet client by that name${source ? ` through ${lab.proxyContract ? 'the proxy' : 'the direct path'} (${source})` : ''}; ${SELECTIONS} seeded selections reached them ${journalCounts.join(' / ')} times (journals agree with the client), χ² = ${chi2.toFixed(2)} < ${critical}`);
+  evidence.pass(`each of the ${mps.length} internet MPs the site lists (${mps.map((mp) => mp.fqdn).join(', ')}) and the ${distributionPoints.length} internet DP(s) of the topology answered an internet client by that name${source ? ` through ${lab.proxyContract ? 'the proxy' : 'the direct path'} (${source})` : ''}; ${SELECTIONS} seeded selections reached them ${journalCounts.join(' / ')} times (journals agree with the client), χ² = ${chi2.toFixed(2)} < ${critical}`);
 });
 
 check('LOC-FAILOVER', 'when its MP stops answering, the client reaches another internet MP after five failures within ten minutes', async ({ newClient, evidence, variantLab }) => {
