@@ -66,10 +66,11 @@ export class ManagementPointSelector {
   constructor(
     private readonly candidates: string[],
     private readonly random: () => number,
-    private readonly options: { threshold?: number; windowMs?: number; now?: () => number } = {},
+    /** `current`: the MP the client uses now (the one it was installed with); absent = a random first choice. */
+    private readonly options: { threshold?: number; windowMs?: number; now?: () => number; current?: string } = {},
   ) {
     if (candidates.length === 0) throw new Error('an empty MP list');
-    this.currentFqdn = ManagementPointSelector.pick(candidates, random);
+    this.currentFqdn = options.current && candidates.includes(options.current) ? options.current : ManagementPointSelector.pick(candidates, random);
   }
 
   static pick(candidates: string[], random: () => number): string {

@@ -39,6 +39,19 @@ export interface ScanResult {
 
 export type UpdateSource = 'microsoft-update' | 'distribution-point';
 
+/** A software update deployment as its machine policy says (CCM_UpdateCIAssignment). */
+export interface UpdateDeployment {
+  name: string;
+  /** "…download content from Microsoft Updates" when no DP has it (AllowWUMU, W:41). */
+  allowMicrosoftUpdateFallback: boolean;
+}
+
+/** The software update deployment in a policy body, if it is one. */
+export function updateDeploymentOf(body: string): UpdateDeployment | undefined {
+  if (!/Class="CCM_UpdateCIAssignment"/.test(body)) return undefined;
+  return { name: /AssignmentName="([^"]*)"/.exec(body)?.[1] ?? '', allowMicrosoftUpdateFallback: /<Property Name="AllowWUMU" Value="true"/.test(body) };
+}
+
 /** One byte range as it arrived, and from where. */
 export interface ServedRange {
   source: UpdateSource;
@@ -56,7 +69,11 @@ export interface UpdateDownload {
   tried: { source: UpdateSource; origin: string; failure?: string }[];
   exchanges: { source: UpdateSource; exchange: Exchange }[];
   ranges: ServedRange[];
+  /** Ranges that arrived but are not part of the file: a source whose size or content did not hold (why). */
+  discarded: (ServedRange & { why: string })[];
+  /** The file's size, and the source whose HEAD gave it (the one that serves the bytes). */
   size?: number;
+  sizeFrom?: UpdateSource;
   content?: Buffer;
   /** The assembled bytes have the SHA-1 the scan named. */
   verified: boolean;
@@ -108,21 +125,39 @@ export async function scanForUpdates(client: IbcmClient, options: { detection?: 
 
 /**
  * Downloads an update file. Internet clients try Microsoft Update first (W:41); any failure — no
- * name, no connection, an HTTP error, a reset, a timeout, wrong bytes — moves on to the DP, which
- * continues from the byte where Microsoft Update stopped. `allowMicrosoftUpdate` forces the choice
- * (the deployment option "download content from Microsoft Update" for intranet clients, W:41).
+ * name, no connection, an HTTP error, a reset, a timeout, an answer that is not the file (a web
+ * filter's block page), bytes that do not verify — moves on to the DP, which continues from the
+ * byte where Microsoft Update stopped when both give the same size, and starts over otherwise. A client
+ * not managed over the internet goes to its DP, and to Microsoft Update only when its `deployment`
+ * (the machine policy) allows the fallback and no DP served the file. `allowMicrosoftUpdate` forces
+ * Microsoft Update first or never, whatever the client is (a check's control).
  */
-export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, options: { chunkSize?: number; allowMicrosoftUpdate?: boolean; detection?: LocationDetection } = {}): Promise<UpdateDownload> {
+export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, options: { chunkSize?: number; allowMicrosoftUpdate?: boolean; detection?: LocationDetection; deployment?: UpdateDeployment } = {}): Promise<UpdateDownload> {
   const chunkSize = options.chunkSize ?? 256 * 1024;
   // Where the client is decides: the detector's verdict, taken before the sources are chosen.
   const detection = options.detection ?? (await detectNetworkLocation(client));
-  const download: UpdateDownload = { file, detection, tried: [], exchanges: [], ranges: [], verified: false };
+  const download: UpdateDownload = { file, detection, tried: [], exchanges: [], ranges: [], discarded: [], verified: false };
   const sources: { source: UpdateSource; origin: string; target: string }[] = [];
   const mu = client.profile.microsoftUpdate;
   if (mu && (options.allowMicrosoftUpdate ?? managedOverInternet(client, detection.location))) sources.push({ source: 'microsoft-update', origin: `http://${mu.fqdn}:${mu.port}`, target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}` });
   sources.push({ source: 'distribution-point', origin: endpointOrigin(client, 'distribution-point', detection.location), target: contentFilePath(`Content_${file.updateId}`, 1, file.fileName) });
-  const parts: Buffer[] = [];
+  // A deployment that allows it sends a client that found no DP with the content to Microsoft Update (W:41).
+  if (mu && options.deployment?.allowMicrosoftUpdateFallback && !sources.some((source) => source.source === 'microsoft-update'))
+    sources.push({ source: 'microsoft-update', origin: `http://${mu.fqdn}:${mu.port}`, target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}` });
+  // The file is what one source serves: its size comes from the HEAD of the source that serves the
+  // bytes, and a source that fails hands over only bytes of a file of the same size. A source whose
+  // answers are not the file (a filter's 200 block page, a wrong size) contributes nothing; an
+  // assembled file that does not verify is thrown away and the next source starts from byte 0.
+  let parts: Buffer[] = [];
   let offset = 0;
+  const startOver = (why: string) => {
+    if (download.ranges.length) download.discarded.push(...download.ranges.map((range) => ({ ...range, why })));
+    download.ranges = [];
+    parts = [];
+    offset = 0;
+    download.size = undefined;
+    download.sizeFrom = undefined;
+  };
   for (const source of sources) {
     const tried: UpdateDownload['tried'][number] = { source: source.source, origin: source.origin };
     download.tried.push(tried);
@@ -137,31 +172,34 @@ export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, o
       tried.failure = `HEAD ${head.error ? `${head.error.code}: ${head.error.message}` : `HTTP ${head.status}`}`;
       continue;
     }
-    if (download.size !== undefined && download.size !== size) {
-      tried.failure = `size ${size} differs from ${download.size} given by the previous source`;
-      continue;
-    }
-    download.size = size;
+    if (offset > 0 && download.size !== size) startOver(`${source.source} gives size ${size}, not ${download.size} as ${download.sizeFrom}: its bytes are not the same file`);
+    if (download.size === undefined) [download.size, download.sizeFrom] = [size, source.source];
     while (offset < size) {
       const end = Math.min(size, offset + chunkSize) - 1;
       const part = await send([['Range', `bytes=${offset}-${end}`]]);
       const contentRange = part.responseHeaders?.find(([name]) => name === 'content-range')?.[1];
       if (part.error || part.status !== 206 || contentRange !== `bytes ${offset}-${end}/${size}` || part.responseBody?.length !== end - offset + 1) {
-        tried.failure = `GET bytes=${offset}-${end}: ${part.error ? `${part.error.code}: ${part.error.message}` : `HTTP ${part.status}, Content-Range ${contentRange ?? 'none'}`}`;
+        tried.failure = `GET bytes=${offset}-${end}: ${part.error ? `${part.error.code}: ${part.error.message}` : `HTTP ${part.status}, Content-Range ${contentRange ?? 'none'}, ${part.responseBody?.length ?? 0} bytes`}`;
         break;
       }
       parts.push(part.responseBody);
       download.ranges.push({ source: source.source, origin: source.origin, start: offset, end, status: part.status });
       offset = end + 1;
     }
-    if (offset >= size) break;
+    // A source that served nothing leaves no size behind: the next one's HEAD decides.
+    if (offset === 0) [download.size, download.sizeFrom] = [undefined, undefined];
+    if (offset < size) continue;
+    const content = Buffer.concat(parts);
+    if (createHash('sha1').update(content).digest('base64') === file.digestBase64) {
+      download.content = content;
+      download.verified = true;
+      return download;
+    }
+    tried.failure = 'the assembled file does not have the SHA-1 the scan named';
+    startOver(tried.failure);
   }
-  if (download.size === undefined || offset < download.size) {
-    download.failure = `no source delivered the file: ${download.tried.map((tried) => `${tried.source} ${tried.failure ?? 'incomplete'}`).join('; ')}`;
-    return download;
-  }
-  download.content = Buffer.concat(parts);
-  download.verified = createHash('sha1').update(download.content).digest('base64') === file.digestBase64;
-  if (!download.verified) download.failure = 'the assembled file does not have the SHA-1 the scan named';
+  download.failure = download.tried.some((tried) => tried.failure?.startsWith('the assembled file'))
+    ? `no source delivered a file with the SHA-1 the scan named: ${download.tried.map((tried) => `${tried.source} ${tried.failure ?? 'incomplete'}`).join('; ')}`
+    : `no source delivered the file: ${download.tried.map((tried) => `${tried.source} ${tried.failure ?? 'incomplete'}`).join('; ')}`;
   return download;
 }

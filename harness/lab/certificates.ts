@@ -81,7 +81,7 @@ export async function issueLabCertificates(pki: LabPki, topology: Topology, mode
     Promise.all(topology.clients.map((client) => clientCertificate(client.name, client.computerName))),
     issue('workstation-client', { name: `${firstClient.name}-revoked`, subjectCn: clientFqdnOf(topology, firstClient.computerName), dnsNames: [clientFqdnOf(topology, firstClient.computerName)] }, 'revoked'),
     Promise.all(managementPoints.map((system) => issue('site-system-client', { name: `${system.role.name}-client`, subjectCn: system.role.intranetFqdn, dnsNames: [system.role.intranetFqdn] }))),
-    Promise.all(plan.cloudManagementGateways.map((gateway) => pki.issue('site-system-web-server', { name: gateway.role.name, subjectCn: gateway.role.fqdn, dnsNames: [gateway.role.fqdn], issuer: 'cloud' }))),
+    Promise.all(plan.cloudManagementGateways.map((gateway) => pki.issue('site-system-web-server', { name: gateway.role.name, subjectCn: gateway.role.fqdn, dnsNames: [gateway.role.fqdn], issuer: topology.quirks.includes('cmg-certificate-from-private-ca') ? 'untrusted' : 'cloud' }))),
     bridge ? issue('bridging-proxy-server', { name: 'proxy-server', subjectCn: publishedNames[0]!, dnsNames: publishedNames }, options.certificates.proxyServer, published.map((system) => system.role.intranetFqdn)) : undefined,
     bridge ? issue('bridging-proxy-client', { name: 'proxy-client', subjectCn: `${topology.proxy.name}.${topology.domains.internet}` }, options.certificates.proxyClient) : undefined,
   ]);

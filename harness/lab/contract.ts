@@ -64,7 +64,7 @@ export function writeContract(input: ContractInputs): ProxyContract {
       input.mode === 'forward'
         ? []
         : input.plan.siteSystems.flatMap((system) =>
-            system.services
+            (system.withoutPublishingRule ? [] : system.services)
               .filter((service) => service.published)
               .map((service) => ({
                 name: `${system.role.name}-${service.service}`,

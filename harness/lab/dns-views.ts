@@ -5,7 +5,7 @@
 // the internet and resolve the same in every view.
 import type { DnsRecord } from '../dns/index.js';
 import type { ProxyMode, Segment, Topology } from '../topology/index.js';
-import type { LabPlan, PlacedHost } from './plan.js';
+import { laterInternetManagementPoints, type LabPlan, type PlacedHost } from './plan.js';
 
 export interface DnsViewOptions {
   /** Leave the Microsoft Update name out (a check's "name does not resolve" case). */
@@ -23,7 +23,10 @@ export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode
   // Microsoft Update is a public name: it resolves in every view, to the mock host itself.
   if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate) records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: on(plan.microsoftUpdate.host) });
   // A CMG is a cloud service: its public name resolves everywhere, to the gateway itself.
-  for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: on(gateway.host) });
+  // Quirk `cmg-not-in-public-dns`: the cloud service name was never registered.
+  if (!topology.quirks.includes('cmg-not-in-public-dns')) for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: on(gateway.host) });
+  // Quirk `internet-dns-lacks-second-mp`: the public zone has the later internet MPs under other names than the site lists.
+  const missingOnInternet = segment === 'internet' && topology.quirks.includes('internet-dns-lacks-second-mp') ? laterInternetManagementPoints(topology) : [];
   // The DC is an intranet name only: from the internet it does not resolve (W:43).
   if (plan.domainController && (segment === 'intranet' || (segment === 'internet' && topology.quirks.includes('dns-leaks-intranet-names')))) records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
   for (const system of plan.siteSystems) {
@@ -32,7 +35,8 @@ export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode
     const missingInside = segment === 'intranet' && topology.quirks.includes('intranet-dns-lacks-internet-names');
     if (role.internetFqdn && !missingInside && !options.unannouncedInternetNames?.includes(role.internetFqdn)) {
       const address = segment === 'internet' ? (system.publishedAddress ?? system.internetAddress ?? system.host.address) : on(system.host);
-      records.push({ name: role.internetFqdn, type: 'A', address });
+      const registeredAs = missingOnInternet.includes(role.name) ? `${role.name}-public.${topology.domains.internet}` : role.internetFqdn;
+      records.push({ name: registeredAs, type: 'A', address });
     }
     // Quirk `dns-leaks-intranet-names`: the internet view answers the intranet names too.
     if (segment === 'internet' && !topology.quirks.includes('dns-leaks-intranet-names')) continue;

@@ -98,7 +98,7 @@ export interface LabCdpHandle {
 }
 
 /** How a check can make Microsoft Update fail (SU-DP-FALLBACK), each as a client meets it. */
-export type MicrosoftUpdateFault = 'unresolvable' | 'refused' | 'http-error' | 'blocked' | 'timeout';
+export type MicrosoftUpdateFault = 'unresolvable' | 'refused' | 'http-error' | 'blocked' | 'timeout' | 'block-page';
 
 /** The mock Microsoft Update host (W:41–42). */
 export interface LabMicrosoftUpdate {
@@ -110,7 +110,8 @@ export interface LabMicrosoftUpdate {
   /**
    * `unresolvable`: its name leaves every DNS view; `refused`: nothing listens; `http-error`: it
    * answers `status` (503); `blocked`: the connection is accepted and reset without an answer (a
-   * filter dropping it silently); `timeout`: it answers only after `holdMs` (3 s). `null` restores it.
+   * filter dropping it silently); `timeout`: it answers only after `holdMs` (3 s); `block-page`: every
+   * request is answered 200 with an HTML page (a captive portal or a filter answering for it). `null` restores it.
    */
   setFault(fault: MicrosoftUpdateFault | null, options?: { status?: number; holdMs?: number }): Promise<void>;
 }
@@ -147,7 +148,10 @@ export interface LabSiteSystem {
   internetAddress?: string;
 }
 
-/** A cloud management gateway of the topology (reached directly on the internet, never through the proxy). */
+/**
+ * A cloud management gateway of the topology: a cloud service reached by its public name wherever the
+ * client stands (through the client's web proxy in forward mode); a reverse proxy does not publish it.
+ */
 export interface LabCloudManagementGateway {
   name: string;
   fqdn: string;

@@ -38,6 +38,11 @@ export interface PlannedSiteSystem {
   /** Bridge/tunnel: the proxy's internet-side address that publishes this site system. */
   publishedAddress?: string;
   /**
+   * Quirk `proxy-publishes-first-internet-mp-only`: its name resolves to `publishedAddress`, but the
+   * proxy has no publishing rule (no listener) for it.
+   */
+  withoutPublishingRule?: boolean;
+  /**
    * Direct/forward where segments are separate networks (docker): the site system's own address on
    * the internet — its public address, as a DMZ host reachable from the internet has one. On the
    * embedded driver every loopback address reaches every other, so the DMZ address serves as it.
@@ -117,9 +122,11 @@ export function planLab(topology: Topology, mode: ProxyMode, at: Placement | num
   let proxy: LabPlan['proxy'];
   if (mode === 'bridge' || mode === 'tunnel') {
     proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'dmz', address: placement.allocate('dmz'), ports: {}, fqdns: [] };
+    const unruled = topology.quirks.includes('proxy-publishes-first-internet-mp-only') ? laterInternetManagementPoints(topology) : [];
     for (const system of siteSystems.filter((candidate) => candidate.services.some((service) => service.published))) {
       system.publishedAddress = placement.allocate('internet');
-      proxy.fqdns.push(system.role.internetFqdn!);
+      if (unruled.includes(system.role.name)) system.withoutPublishingRule = true;
+      else proxy.fqdns.push(system.role.internetFqdn!);
     }
   } else if (placement.segmentsRouted === false) {
     for (const system of siteSystems.filter((candidate) => candidate.services.some((service) => service.published))) system.internetAddress = placement.allocate('internet');
@@ -133,4 +140,15 @@ export function planLab(topology: Topology, mode: ProxyMode, at: Placement | num
   }
   const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.clientAddress?.(client.segment) ?? placement.allocate(client.segment)]));
   return { placement, cdp, cloudManagementGateways, microsoftUpdate, domainController, siteSystems, proxy, clientAddresses };
+}
+
+/**
+ * The primary site's internet MPs after its first one (by topology order): where the LOC worlds
+ * (`proxy-publishes-first-internet-mp-only`, `internet-dns-lacks-second-mp`) break the publishing.
+ */
+export function laterInternetManagementPoints(topology: Topology): string[] {
+  return topology.roles
+    .filter((role) => role.kind === 'management-point' && role.internetFqdn && !role.secondarySite)
+    .slice(1)
+    .map((role) => role.name);
 }

@@ -44,6 +44,7 @@ export function siteFeatureOptions(role: ManagementPointRole, topology: Topology
       autoSiteAssignmentOnInternet: quirk('mp-assigns-internet-clients-automatically'),
       roamingOnInternet: quirk('mp-lets-internet-clients-roam'),
       secondaryAcceptsInternet: quirk('secondary-site-accepts-internet-clients'),
+      microsoftUpdateFallback: quirk('updates-not-on-dps-with-microsoft-update-fallback'),
     },
   };
 }

@@ -61,7 +61,8 @@ export function siteRoleHandler(system: PlannedSiteSystem, topology: Topology, s
       return withMobileDeviceEndpoint(handler, { isEnrolledDevice: (subject) => topology.quirks.includes('mp-accepts-any-device-certificate') || enrolled.test(subject) });
     }
     case 'distribution-point':
-      return distributionPoint({ packages: role.packages, givenContent: softwareUpdatePackages() });
+      // Quirk `updates-not-on-dps-with-microsoft-update-fallback`: the update deployment package was never distributed.
+      return distributionPoint({ packages: role.packages, givenContent: topology.quirks.includes('updates-not-on-dps-with-microsoft-update-fallback') ? [] : softwareUpdatePackages() });
     case 'fallback-status-point':
       return fallbackStatusPoint();
     case 'application-catalog':

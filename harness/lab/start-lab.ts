@@ -311,6 +311,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
             return set({ kind: 'http-error', status: faultOptions.status ?? 503 });
           case 'timeout':
             return set({ kind: 'hold', holdMs: faultOptions.holdMs ?? 3000 });
+          case 'block-page':
+            return set({ kind: 'block-page' });
           case 'blocked':
             // A filter in the path that drops the connection without a word: accepted, then reset.
             return set({ kind: 'normal' }, 'blackhole');

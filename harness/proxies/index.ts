@@ -7,6 +7,7 @@ import { smuggleFaultyProxies } from './faulty/smuggle.js';
 import { upstreamPkiFaultyProxies } from './faulty/upstream-pki.js';
 import { benignProxies } from './benign/index.js';
 import { oracleFaultyProxies } from './faulty/oracles.js';
+import { worldFaultyProxies } from './faulty/worlds.js';
 import { haproxyProxy } from './haproxy/index.js';
 import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
@@ -30,7 +31,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies, ...worldFaultyProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {

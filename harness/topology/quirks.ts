@@ -103,6 +103,40 @@ export const QUIRKS = {
     breaks: { 'PKI-MPCONTROL': 'own-certificate-refused' },
     selftestModes: ['direct'],
   },
+  // LOC-RANDOM / LOC-FAILOVER worlds: a client may pick any internet MP the site lists, and moves to
+  // another when its own stops answering — so every listed internet MP must be reachable from the
+  // internet. Effects on MPs after the first internet MP of the primary site (harness/lab/plan.ts,
+  // dns-views.ts); the LOC checks run on a lab variant with a second internet MP.
+  'proxy-publishes-first-internet-mp-only': {
+    description: 'the reverse proxy has a publishing rule for the first internet MP only: a second internet MP the site lists resolves to the proxy, which has no listener for it',
+    breaks: { 'LOC-RANDOM': 'site-system-unreachable', 'LOC-FAILOVER': 'failover-target-unreachable' },
+    selftestModes: ['bridge'],
+  },
+  'internet-dns-lacks-second-mp': {
+    description: "the public DNS zone registers the second internet MP under another name than the internet FQDN the site lists for it: the name clients are given does not resolve on the internet",
+    breaks: { 'LOC-RANDOM': 'site-system-unresolvable', 'LOC-FAILOVER': 'failover-target-unresolvable' },
+    selftestModes: ['direct'],
+  },
+  // CMG world: the CMG is a cloud service reached by its public name wherever the client stands.
+  'cmg-not-in-public-dns': {
+    description: "the CMG's cloud service name is missing from public DNS (the CNAME to the cloud service was never made): clients given the CMG cannot reach it",
+    breaks: { 'CMG-COEXIST': 'cmg-unreachable' },
+    selftestModes: ['direct'],
+  },
+  'cmg-certificate-from-private-ca': {
+    description: "the CMG serves a server certificate from a private CA the clients do not have (neither the site's root nor a public CA): clients given the CMG refuse it",
+    breaks: { 'CMG-COEXIST': 'cmg-untrusted' },
+    selftestModes: ['direct'],
+  },
+  // SU world: the software update deployment lets clients fall back to Microsoft Update (AllowWUMU, W:41)
+  // and its package never reached the DPs (effects: harness/lab/site-features.ts, site-roles.ts) — so
+  // intranet clients, which find no DP with the content, go to Microsoft Update, and internet clients
+  // whose Microsoft Update fails find no DP to fall back to.
+  'updates-not-on-dps-with-microsoft-update-fallback': {
+    description: 'the software update deployment package was never distributed to the DPs, and the deployment lets clients download from Microsoft Update when no DP has the content (AllowWUMU)',
+    breaks: { 'SU-INTRANET-NO-MU': 'microsoft-update-contacted', 'SU-DP-FALLBACK': 'not-served-by-distribution-point' },
+    selftestModes: ['direct'],
+  },
 } as const satisfies Record<string, QuirkSpec>;
 
 export type QuirkName = keyof typeof QUIRKS;

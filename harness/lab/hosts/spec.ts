@@ -100,7 +100,7 @@ export type HostCommand =
   | { op: 'mp-control'; target: MpControlTarget; certificate: { keyPem: string; chainPem: string; subject: string; serialNumber: string } | null };
 
 /** As the Microsoft Update role takes it (roles/microsoft-update); repeated so drivers need no role code. */
-export type MicrosoftUpdateBehaviour = { kind: 'normal' } | { kind: 'http-error'; status: number } | { kind: 'hold'; holdMs: number };
+export type MicrosoftUpdateBehaviour = { kind: 'normal' } | { kind: 'http-error'; status: number } | { kind: 'hold'; holdMs: number } | { kind: 'block-page' };
 
 /** A DC beacon connection. */
 export interface BeaconConnection {

@@ -65,4 +65,6 @@ export interface NodeProxyFaults {
   upstreamServerName?: (listener: ProxyListener) => string | null;
   /** Forward mode: answer CONNECT to these targets (`host:port`) with 403, as a web proxy whose policy does not allow the port does. */
   forwardRefuseConnect?: (host: string, port: number) => boolean;
+  /** Forward mode: answer a plain-HTTP request itself instead of fetching it (a web filter's block page); undefined = fetch it. */
+  forwardAnswer?: (request: HttpRequestMessage, url: URL) => HttpResponseMessage | undefined;
 }

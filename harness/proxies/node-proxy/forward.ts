@@ -87,6 +87,13 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
       client.destroy();
       return false;
     }
+    const answer = faults.forwardAnswer?.(request, url);
+    if (answer) {
+      log.write(`forward: answered ${request.method} ${request.target} itself -> ${answer.status}`);
+      const headers = [...answer.headers.filter((header) => header.name.toLowerCase() !== 'content-length'), { name: 'Content-Length', value: String(answer.body.length) }];
+      client.write(Buffer.concat([serializeResponseHead({ status: answer.status, reason: answer.reason, headers }), request.method === 'HEAD' ? Buffer.alloc(0) : answer.body]));
+      return true;
+    }
     let upstream: net.Socket;
     try {
       upstream = await connect(url.hostname, port);

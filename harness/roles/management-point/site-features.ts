@@ -56,6 +56,8 @@ export interface SiteFeatureFaults {
   autoSiteAssignmentOnInternet?: boolean;
   roamingOnInternet?: boolean;
   secondaryAcceptsInternet?: boolean;
+  /** The software update deployment lets clients download from Microsoft Update when no DP has the content (AllowWUMU). */
+  microsoftUpdateFallback?: boolean;
 }
 
 export interface SiteDistributionPoint {
@@ -172,6 +174,16 @@ export class SiteFeatures {
         title: 'deployment "Line-of-business app from the file share" (IntranetOnly)',
         body: `<SoftwareDistribution Name="Line-of-business app" PackageID="${s}00030" ContentSource="\\\\fs1\\packages\\lob"/>`,
         notOnInternet: this.faults.intranetOnlyPolicyToInternet ? undefined : 'the policy is flagged IntranetOnly (PolicyFlags 8)',
+      },
+      {
+        // The software update deployment (W:41): "If software updates are not available on distribution
+        // point in current, neighbor or site boundary groups, download content from Microsoft Updates".
+        id: `${s}20050-${s}00050-6F6BCC28`,
+        type: 'Machine',
+        category: 'SoftwareUpdates',
+        flags: 0,
+        title: 'software update deployment "Monthly security updates"',
+        body: `<Instance Class="CCM_UpdateCIAssignment" AssignmentName="Monthly security updates"><Property Name="AllowWUMU" Value="${Boolean(this.faults.microsoftUpdateFallback)}"/></Instance>`,
       },
     ];
   }
