@@ -20,10 +20,14 @@ function requireMicrosoftUpdate(lab: Lab) {
 }
 
 /** The scan, asserted to have found the lab's update. */
-async function scan(client: IbcmClient, evidence: CheckFixtures['evidence']): Promise<UpdateFile> {
+/** The update scan: the check under test for SU-SCAN-INTERNET-SUP, a prerequisite (blocked when it fails) for the download checks. */
+async function scan(client: IbcmClient, evidence: CheckFixtures['evidence'], role: 'the check' | 'a prerequisite' = 'a prerequisite'): Promise<UpdateFile> {
   const result = await scanForUpdates(client);
   evidence.sent(result.exchange);
-  ensure(result.exchange.status === 200 && result.files.length > 0, `SyncUpdates at ${result.origin}: ${describeClientResult(result.exchange)}, ${result.files.length} file location(s)`, 'scan-failed');
+  const scanned = result.exchange.status === 200 && result.files.length > 0;
+  const reason = `SyncUpdates at ${result.origin}: ${describeClientResult(result.exchange)}, ${result.files.length} file location(s)`;
+  if (role === 'the check') ensure(scanned, reason, 'scan-failed');
+  else prerequisite(scanned, `the update scan failed: ${reason}`);
   return result.files[0]!;
 }
 
@@ -65,7 +69,7 @@ check('SU-SCAN-INTERNET-SUP', 'an internet client scans against the internet-fac
   prerequisite(sup.internetFqdn, 'the topology has no internet-facing SUP');
   const journal = lab.journal(sup.name);
   const mark = journal.mark();
-  const file = await scan(client, evidence);
+  const file = await scan(client, evidence, 'the check');
   const received = journal.since(mark).filter((entry) => /SyncUpdates/.test(entry.headers.find(([name]) => name.toLowerCase() === 'soapaction')?.[1] ?? ''));
   evidence.received(sup.name, received);
   const hostOf = nameReached;
@@ -78,7 +82,7 @@ check('SU-SCAN-INTERNET-SUP', 'an internet client scans against the internet-fac
   const base = lab.clientProfile(undefined, { segment: 'intranet' });
   const intranet = newClient({ ...base, install: { ...base.install, CCMHOSTNAME: '', CCMALWAYSINF: 0 } });
   const controlMark = journal.mark();
-  await scan(intranet, evidence);
+  await scan(intranet, evidence, 'the check');
   const control = journal.since(controlMark).filter((entry) => /SyncUpdates/.test(entry.headers.find(([name]) => name.toLowerCase() === 'soapaction')?.[1] ?? ''));
   ensure(control.length > 0 && !internetScan(control), `negative control: an intranet-only client's scan (${control.map(hostOf).join(', ') || 'none'}) was not told apart from an internet scan`, 'control-not-told-apart');
   evidence.pass(`the internet client's SyncUpdates reached the SUP as ${sup.internetFqdn} (SUP journal: ${received.length} request(s)) and the file locations name it; control: an intranet-only client scans ${control.map(hostOf)[0]}, which the same check tells apart`);
