@@ -23,6 +23,7 @@ import { arch, platform, release } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { create as createTar } from 'tar';
 import { packageRoot } from '../cli/versions.js';
+import { findChromium } from '../client/chromium.js';
 import { binaryVersion, findBinary } from '../proxies/binaries.js';
 import { renderJunit } from './junit.js';
 import { readLabFacts } from './lab-evidence.js';
@@ -87,7 +88,12 @@ export async function writeEvidenceBundle(file: string, input: BundleInput): Pro
     }));
     put('meta/proxy-configs.json', JSON.stringify(proxyConfigs, null, 2) + '\n');
 
-    const binaries = await Promise.all([...new Set(input.binaries)].map(async (name) => ({ name, path: findBinary(name), version: await binaryVersion(name) })));
+    // The browser is whichever the resolver picked (harness/client/chromium.ts), not necessarily the system's.
+    const browser = () => {
+      const found = findChromium();
+      return { name: 'chromium', path: found.source ? found.executablePath : null, version: found.source ? found.describe : found.error };
+    };
+    const binaries = await Promise.all([...new Set(input.binaries)].map(async (name) => (name === 'chromium' ? browser() : { name, path: findBinary(name), version: await binaryVersion(name) })));
     put('meta/versions.json', JSON.stringify({ lab: input.results.versions, source: labSource(), dependencies: dependencyVersions(), binaries }, null, 2) + '\n');
     put(
       'meta/run.json',
