@@ -19,8 +19,10 @@ check('FEAT-NO-AUTO-SITE', 'an internet client installed with SMSSITECODE=AUTO i
   // The client is internet-only (as installed): it asks its internet MP wherever it believes it stands.
   evidence.note(`the client detected ${assignment.location} and asked ${assignment.origin}`);
   const asked = received.filter((entry) => entry.method === 'CCM_POST');
-  ensure(asked.length === 1 && hostOf(asked[0]!) === mp.internetFqdn, `the MP journal does not show the site assignment request at ${mp.internetFqdn} (${asked.map(hostOf).join(', ') || 'nothing'})`);
-  ensure(assignment.exchange.status === 200 && assignment.reply, `the internet MP did not answer the site assignment request: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`);
+  // The request and its answer are the check's set-up: a path that loses them says nothing about assignment.
+  prerequisite(asked.length > 0, `the site assignment request did not reach the MP: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`);
+  ensure(asked.length === 1 && hostOf(asked[0]!) === mp.internetFqdn, `the MP journal does not show the site assignment request at ${mp.internetFqdn} (${asked.map(hostOf).join(', ') || 'nothing'})`, 'asked-wrong-mp');
+  prerequisite(assignment.exchange.status === 200 && assignment.reply, `the internet MP did not answer the site assignment request: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`);
   ensure(!assignment.siteCode, `the internet client installed with SMSSITECODE=AUTO was assigned to site ${assignment.siteCode} (MP: ${exchangeHeader(assignment.exchange, 'x-ibcm-lab-site-assignment')})`, 'auto-site-assigned');
 
   // Control: the same computer on the intranet is assigned by its boundary.
@@ -46,7 +48,7 @@ check('FEAT-NO-ROAMING', 'internet clients get the internet DPs of their assigne
   const outside = newClient(computerOn(lab, 'internet'));
   const { result: location, received } = await watchMp(lab, evidence, 'content location on the internet', () => requestContentLocation(outside, pkg));
   evidence.sent(location.exchange);
-  ensure(location.exchange.status === 200 && location.reply, `the internet MP did not answer the content location request: ${describeClientResult(location.exchange)}${siteReason(location.exchange)}`);
+  prerequisite(location.exchange.status === 200 && location.reply, `the internet MP did not answer the content location request: ${describeClientResult(location.exchange)}${siteReason(location.exchange)}`);
   const asked = received.find((entry) => entry.method === 'CCM_POST');
   ensure(asked && hostOf(asked) === lab.siteSystem('management-point').internetFqdn, `the MP journal does not show the content location request at the internet MP (${asked ? hostOf(asked) : 'nothing'})`);
   ensure(location.records.length > 0, `the internet client was given no content location for ${pkg.contentId}.${pkg.version} (MP: ${exchangeHeader(location.exchange, 'x-ibcm-lab-content-location')})`);

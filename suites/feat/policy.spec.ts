@@ -80,7 +80,7 @@ check('FEAT-NO-OSD', 'OS deployment is refused to internet clients; task sequenc
   const withImage = outsideSequences.filter((sequence) => sequence.policy.policyId === osd.policy.policyId || (sequence.body && appliesOsImage(sequence.body)));
   ensure(withImage.length === 0, `the MP assigned the internet client a task sequence that applies an OS image: ${withImage.map((sequence) => describe(sequence.policy)).join(', ')}`, 'osd-assigned');
   const delivered = outsideSequences.find((sequence) => sequence.policy.policyId === plain.policy.policyId);
-  ensure(delivered?.fetch?.status === 200 && delivered.body && !appliesOsImage(delivered.body), `the task sequence without an OS image (${plain.policy.policyId}) was withheld from the internet client: ${delivered?.fetch ? describeClientResult(delivered.fetch) + siteReason(delivered.fetch) : 'not assigned'}`);
+  ensure(delivered?.fetch?.status === 200 && delivered.body && !appliesOsImage(delivered.body), `the task sequence without an OS image (${plain.policy.policyId}) was withheld from the internet client: ${delivered?.fetch ? describeClientResult(delivered.fetch) + siteReason(delivered.fetch) : 'not assigned'}`, 'task-sequence-withheld');
   const served = bodyFetches(received).find((entry) => decodeURIComponent(entry.target).includes(plain.policy.policyId));
   ensure(served?.response.status === 200, `the MP journal does not show the plain task sequence body served to the internet client (${served ? served.response.status : 'no request'})`, served ? 'task-sequence-withheld' : 'not-received');
   // A client that asks for the OS deployment body anyway is refused on the internet.

@@ -5,7 +5,7 @@
 // clients"); otherwise computer policy only. Each case is read at the client (the settings it got,
 // the assignments it got) and in the MP journal (the legs, the 401 challenge, what the MP answered).
 import { machinePolicyRound, requestUserPolicy, userPolicyCycle, type IbcmClient, type UserAccount, type UserPolicyRequest } from '../../harness/client/index.js';
-import { ensure } from '../evidence.js';
+import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { authenticatedAs, describeClientResult, siteReason } from '../verify.js';
 import { computerOn, ensureRound, exchangeHeader, hostOf, watchMp } from './support.js';
@@ -38,7 +38,8 @@ check('FEAT-USER-POLICY', 'user policy only with Windows authentication of the u
     allowed.push({ ...computer, cycle, received });
   }
   const positive = allowed.find((candidate) => candidate.cycle.settings?.userPolicyPolling && candidate.cycle.settings.userPolicyOnInternet);
-  ensure(positive, `no computer of the topology got client settings with both user policy settings on (${allowed.map((candidate) => `${candidate.client.profile.computerName}: ${candidate.cycle.reason}`).join('; ')})`);
+  // The client settings come with machine policy: a path that loses them blocks the check.
+  prerequisite(positive, `no computer of the topology got client settings with both user policy settings on (${allowed.map((candidate) => `${candidate.client.profile.computerName}: ${candidate.cycle.reason}`).join('; ')})`);
   const delivered = positive.cycle.request;
   ensure(delivered && delivered.policies.length > 0, `${positive.client.profile.computerName} with both settings on and ${user.domain}\\${user.user} authenticated got no user policy: ${positive.cycle.reason}${delivered ? siteReason(delivered.exchange) : ''}`, 'user-policy-not-delivered');
   const legs = positive.received.filter((entry) => entry.target.toLowerCase().startsWith('/ccm_system_windowsauth/'));

@@ -36,7 +36,7 @@ check('MOB-ENROLLED-NO-BRIDGE', 'an enrolled mobile device is broken by a bridge
       evidence.pass(`through the bridge the MP saw ${sawAs} instead of the device's enrollment certificate ${certificate.subject}, and the device failed: ${result.failure}; control: a computer client's MP list through the same bridge: HTTP 200`);
       return;
     }
-    ensure(!result.failure, `the tunnel did not carry the enrolled device: ${result.failure}; the MP saw ${sawAs}`);
+    ensure(!result.failure, `the tunnel did not carry the enrolled device: ${result.failure}; the MP saw ${sawAs}`, 'tunnel-did-not-carry');
     ensure(asDevice.length === 1, `the MP did not see the device's own enrollment certificate (serial ${certificate.serialNumber}): ${sawAs}`);
     // Control: the MP refuses a certificate that is not an enrolled device's (a computer's), so the
     // device's success rests on its own certificate arriving.

@@ -37,7 +37,7 @@ check('PX-PORTS', 'each role is reachable on its documented port', async ({ lab,
     evidence.sent(exchange);
     const received = journal.since(mark);
     evidence.received(endpoint.name, received);
-    ensure(received.length > 0 && probe.ok.includes(exchange.status ?? 0), `${endpoint.role} on ${endpoint.scheme} port ${service.wellKnownPort}${offset ? ` (${endpoint.port} here)` : ''} is not reachable through the published path: ${describeClientResult(exchange)}`);
+    ensure(received.length > 0 && probe.ok.includes(exchange.status ?? 0), `${endpoint.role} on ${endpoint.scheme} port ${service.wellKnownPort}${offset ? ` (${endpoint.port} here)` : ''} is not reachable through the published path: ${describeClientResult(exchange)}`, 'port-not-published');
     seen.push(`${endpoint.role} ${endpoint.scheme}/${service.wellKnownPort}`);
   }
   evidence.pass(`reachable on the documented ports${offset ? ` (embedded driver: +${offset})` : ''}: ${seen.join(', ')}`);

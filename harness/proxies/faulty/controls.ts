@@ -54,7 +54,7 @@ export const controlProxies: ProxyImplementation[] = [
   // own checks and ROLE-UNTRUSTED (it posts to the SUP) lose it too; PX-PORTS finds its port closed.
   control('faulty', 'faulty-connect-allowlist', 'client-side web proxy whose CONNECT allow-list lists the published site systems by name but not the software update point (403 to CONNECT sup…)', ['forward'], {
     forwardRefuseConnect: (host) => /^sup\./i.test(host),
-  }, { 'PX-CLIENT-PROXY': 'connect-refused', 'PX-PORTS': '?', 'SU-SCAN-INTERNET-SUP': '?', 'SU-MU-FIRST': '?', 'SU-DP-FALLBACK': '?', 'ROLE-UNTRUSTED': '?' }),
+  }, { 'PX-CLIENT-PROXY': 'connect-refused', 'PX-PORTS': 'port-not-published', 'SU-SCAN-INTERNET-SUP': 'scan-failed', 'ROLE-UNTRUSTED': 'primary-role-refused' }),
   // PX-TUNNEL-PASSTHRU / PX-PORTFORWARD: a "tunnel" that terminates TLS and re-encrypts (inbound TLS inspection).
   {
     name: 'faulty-inspecting-tunnel',
@@ -62,7 +62,7 @@ export const controlProxies: ProxyImplementation[] = [
     description: "tunnel that terminates TLS with the site systems' own imported certificates and re-encrypts upstream with the MP's client certificate (inbound TLS inspection)",
     modes: ['tunnel'],
     // Every check that needs the client's own certificate at the MP, or the MP's live certificate at the client, fails with it.
-    breaks: { 'PX-TUNNEL-PASSTHRU': 'tls-terminated', 'PX-PORTFORWARD': 'tls-terminated', 'PKI-MTLS': 'site-saw-other-certificate', 'PKI-TRUST-SITE': '?', 'PKI-SAN': '?', 'PKI-EKU': '?', 'PKI-EXPIRED': '?', 'PKI-CRL-CLIENT-REVOKED': '?', 'PKI-CRL-SERVER-REVOKED': '?', 'MOB-ENROLLED-NO-BRIDGE': '?' },
+    breaks: { 'PX-TUNNEL-PASSTHRU': 'tls-terminated', 'PX-PORTFORWARD': 'tls-terminated', 'PKI-MTLS': 'site-saw-other-certificate', 'PKI-TRUST-SITE': 'mp-saw-another-certificate', 'PKI-SAN': 'failed-for-another-reason', 'PKI-EKU': 'failed-for-another-reason', 'PKI-EXPIRED': 'failed-for-another-reason', 'PKI-CRL-CLIENT-REVOKED': 'mp-saw-another-certificate', 'PKI-CRL-SERVER-REVOKED': 'revoked-server-accepted', 'MOB-ENROLLED-NO-BRIDGE': 'tunnel-did-not-carry' },
     start: (contract) => startInspectingTunnel(contract),
   },
   // W:67: the Host header is not among the documented requirements, and the MP tells internet
