@@ -20,7 +20,7 @@ import {
   signCryptoApi,
   utf16WithNul,
 } from '../../harness/ccm-messaging/index.js';
-import { IbcmClient, type ClientProfile, type Exchange, type PolicyAssignment, type RequestSpec } from '../../harness/client/index.js';
+import { IbcmClient, policyRequestTarget, type ClientProfile, type Exchange, type PolicyAssignment, type RequestSpec } from '../../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
 import type { SiteHandler } from '../../harness/http/index.js';
 import { call, inProcessExchange, replyOf, siteRequest, type Headers, type Reply } from './request.js';
@@ -274,7 +274,9 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
     expect(elementText(xml, 'ClientID')).toBe(smsId);
     expect(elementText(xml, 'PolicySource')).toBe(`SMS:${SITE}`);
     expect(result.assignments).toHaveLength(1);
-    expect(result.assignments[0]!.location).toMatch(/^http:\/\/<mp>\/SMS_MP\/\.sms_pol\?%7B[0-9A-F-]{36}%7D\.1_00$/);
+    // Literal braces in CDATA, as a real MP writes the location (W:25, Misconfiguration-Manager CRED-2).
+    expect(result.assignments[0]!.location).toMatch(/^http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{[0-9A-F-]{36}\}\.1_00$/);
+    expect(xml).toMatch(/<PolicyLocation PolicyHash="SHA256:[0-9A-F]{64}"><!\[CDATA\[http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{[0-9A-F-]{36}\}\.1_00\]\]><\/PolicyLocation>/);
   });
 
   it('RequestAssignments built by hand with the same key is answered too (positive control for the cases below)', async () => {
@@ -322,8 +324,19 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
     ({ mp, client, smsId } = await registeredClient());
     identity = await client.signingIdentity();
     [assignment] = (await client.requestAssignments()).assignments as [PolicyAssignment];
-    target = assignment.location.replace('http://<mp>', '');
+    // What clients put on the wire: the braces percent-encoded (W:69).
+    target = policyRequestTarget(assignment.location);
+    expect(target).toMatch(/^\/SMS_MP\/\.sms_pol\?%7B[0-9A-F-]{36}%7D\.1_00$/);
   });
+
+  /** ClientToken headers as SharpSCCM `SendPolicyDownloadRequest` builds them (W:21); `suffix` false drops `;2`. */
+  function clientTokenHeaders(options: { timestamp?: Date; signer?: SigningIdentity; id?: string; suffix?: boolean; signed?: string } = {}): Headers {
+    const token = `${options.id ?? smsId};${isoSeconds(options.timestamp ?? new Date())}${options.suffix === false ? '' : ';2'}`;
+    return [
+      ['ClientToken', token],
+      ['ClientTokenSignature', signCryptoApi((options.signer ?? identity).privateKey, utf16WithNul(options.signed ?? token))],
+    ];
+  }
 
   /** CCMClient* headers; `timestampSignatureName` picks the header name the timestamp signature goes under. */
   function policyHeaders(options: { timestamp?: Date | string; timestampSignatureName?: string; signer?: SigningIdentity; id?: string } = {}): Headers {
@@ -377,6 +390,24 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
     expectDenied(await call(mp, 'GET', target, policyHeaders().filter(([name]) => name !== 'CCMClientTimestamp')), /^CCMClientTimestamp missing$/);
     const wrongTimestampSignature = policyHeaders().map(([name, value]): [string, string] => [name, name === 'CCMClientTimestampSignature' ? signCryptoApi(identity.privateKey, utf16WithNul('2000-01-01T00:00:00Z')) : value]);
     expectDenied(await call(mp, 'GET', target, wrongTimestampSignature), /CCMClientTimestampSignature does not verify/);
+  });
+
+  it('a GET with ClientToken/ClientTokenSignature gets the policy body (with and without the trailing ;2, W:21)', async () => {
+    const exchange = await client.getPolicyBody(assignment, { auth: 'ClientToken' });
+    expect(exchange.status).toBe(200);
+    expect(elementText(exchange.responseBody!.toString('utf8'), 'ClientID')).toBe(smsId);
+    expect((await call(mp, 'GET', target, clientTokenHeaders({ suffix: false }))).status).toBe(200);
+    // The policy ID as the location carries it, braces unencoded, is the same policy.
+    expect((await call(mp, 'GET', assignment.location.replace('http://<mp>', ''), clientTokenHeaders())).status).toBe(200);
+  });
+
+  it('a ClientToken that is stale, foreign, badly signed or malformed is 403', async () => {
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ timestamp: new Date(Date.now() - 20 * 60_000) })), /^ClientToken .*outside the 10 minute window/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ id: 'GUID:99999999-9999-9999-9999-999999999999' })), /is not a registered client/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ signer: otherIdentity })), /ClientTokenSignature missing or does not verify/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ signed: 'something else' })), /ClientTokenSignature missing or does not verify/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders().slice(0, 1)), /ClientTokenSignature missing/);
+    expectDenied(await call(mp, 'GET', target, [['ClientToken', smsId]]), /is not GUID:<id>;<timestamp>/);
   });
 
   it('a policy that is not assigned to the client is 403', async () => {

@@ -2,10 +2,10 @@
 // part and a zlib body part. An empty 200 means "not ready / not authorised" — the real MP's answer
 // to a bad signature (W:18, W:66).
 import type { SiteResponse } from '../../http/index.js';
-import { CCM_CONTENT_TYPE, encodeBody, encodeHeaderText, encodeMultipart, guid, isoSeconds, type DecodedMessage } from '../../ccm-messaging/index.js';
+import { CCM_CONTENT_TYPE, encodeHeaderText, encodeReplyBody, encodeMultipart, guid, isoSeconds, type DecodedMessage } from '../../ccm-messaging/index.js';
 
 export function ccmReply(request: DecodedMessage, mpHost: string, bodyXml: string): SiteResponse {
-  const { compressed, length } = encodeBody(bodyXml);
+  const { compressed, length } = encodeReplyBody(bodyXml);
   const headerXml =
     `<Msg SchemaVersion="1.1"><Body Type="ByteRange" Length="${length}" Offset="0"/><CorrelationID>${request.id ?? guid()}</CorrelationID>` +
     `<Hooks><Hook3 Name="zlib-compress"/></Hooks><ID>${guid()}</ID><Payload Type="inline"/><Priority>0</Priority><Protocol>https</Protocol>` +

@@ -1,0 +1,191 @@
+// Fidelity engine (issue 12): each transcript of ./transcripts.ts is replayed against the mock role and
+// the answer read the way the public tool reads it. An independent strict parser (libxml2 via
+// xmllint-wasm) stands in for the tools' XML parsers, so a reply the tools would reject fails here.
+import { constants, createHash, privateEncrypt, type KeyObject } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateXML } from 'xmllint-wasm';
+import { decodeMultipart, isoSeconds, signCryptoApi, utf16WithNul } from '../../harness/ccm-messaging/index.js';
+import { IbcmClient, type ClientProfile, type Exchange, type RequestSpec } from '../../harness/client/index.js';
+import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
+import type { SiteHandler } from '../../harness/http/index.js';
+import { distributionPoint, packageFileContent } from '../../harness/roles/distribution-point/index.js';
+import { managementPoint } from '../../harness/roles/management-point/index.js';
+import { call, inProcessExchange, replyOf, send, serveRole, siteRequest, type Headers, type RunningRole } from '../roles/request.js';
+import { distributionPointCrawls, policyDownloadTranscripts, policyLocationTranscripts, replyTranscripts, type Padding } from './transcripts.js';
+
+const SITE = 'LAB';
+
+class InProcessClient extends IbcmClient {
+  constructor(profile: ClientProfile, private readonly handler: SiteHandler) {
+    super(profile);
+  }
+  override async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
+    const body = spec.body === undefined ? Buffer.alloc(0) : Buffer.from(spec.body);
+    return inProcessExchange(spec, origin, body, replyOf(await this.handler(siteRequest(spec.method, spec.target, spec.headers ?? [], body))));
+  }
+}
+
+const profile: ClientProfile = {
+  name: 'client01',
+  computerName: 'CLIENT01',
+  fqdn: 'client01.corp.ibcm-lab.example',
+  segment: 'internet',
+  install: { CCMHOSTNAME: 'mp.ibcm-lab.example', SMSSITECODE: SITE, CCMALWAYSINF: 1, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
+  siteSystems: [],
+  certificate: null,
+  trustedRootsPem: '',
+  dns: { host: '127.0.0.1', port: 53 },
+};
+
+/** libxml2's verdict on a document: undefined when well-formed, else its first complaint. */
+async function xmlProblem(xml: string): Promise<string | undefined> {
+  // `normalization` makes xmllint parse (and reformat) without a schema: a plain well-formedness check.
+  const result = await validateXML({ xml: [{ fileName: 'reply.xml', contents: xml }], normalization: 'format' });
+  return result.valid ? undefined : result.errors[0]?.rawMessage ?? 'not well-formed';
+}
+
+/** A CryptoAPI-order signature the way the named tool makes it (W:19). */
+function toolSignature(key: KeyObject, data: Buffer, padding: Padding): string {
+  if (padding === 'digest-info') return signCryptoApi(key, data);
+  // CryptSignHash with CRYPT_NOHASHOID: PKCS#1 v1.5 over the bare SHA-256 digest, then reversed.
+  const raw = privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, createHash('sha256').update(data).digest());
+  return Buffer.from(raw).reverse().toString('hex').toUpperCase();
+}
+
+describe('management point replies and policy downloads, as the public tools read them', () => {
+  let mp: SiteHandler;
+  let client: InProcessClient;
+  let identity: SigningIdentity;
+  const exchanges: Record<string, Exchange> = {};
+
+  beforeAll(async () => {
+    const mpIdentity = await createSigningIdentity('mp');
+    mp = managementPoint({ siteCode: SITE, hostName: 'MP1', internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }], certificatePem: new X509Certificate(mpIdentity.certificateDer).toString() });
+    client = new InProcessClient(profile, mp);
+    identity = await client.signingIdentity();
+    exchanges.registration = (await client.register()).exchange;
+    exchanges.assignments = (await client.requestAssignments()).exchange;
+  });
+
+  describe.each(replyTranscripts)('$id (deviation $deviation)', (transcript) => {
+    it(`is read as ${transcript.source}`, async () => {
+      const exchange = exchanges[transcript.message]!;
+      expect(exchange.status).toBe(200);
+      const contentType = exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1] ?? '';
+      expect(contentType).toMatch(/^multipart\/mixed; boundary="?[^"]+"?$/);
+      const parts = decodeMultipart(exchange.responseBody!, /boundary="?([^";]+)"?/.exec(contentType)![1]!);
+      expect(parts.map((part) => part.headers.map(([name, value]) => `${name.toLowerCase()}: ${value}`))).toEqual([['content-type: text/plain; charset=UTF-16'], ['content-type: application/octet-stream']]);
+      expect([...parts[0]!.body.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+      // The body ends in exactly one UTF-16 NUL (W:68); the tool drops exactly one character.
+      const decompressed = inflateSync(parts[1]!.body);
+      expect([...decompressed.subarray(-4)].slice(2)).toEqual([0, 0]);
+      const text = decompressed.toString('utf16le');
+      const read = transcript.toolReads === 'decode-utf16-strip-one' ? text.slice(0, -1) : text;
+      expect(await xmlProblem(read)).toBeUndefined();
+      expect(read).toMatch(new RegExp(`^<${transcript.rootElement}[ >]`));
+      for (const { element, names } of transcript.attributes) {
+        const tags = [...read.matchAll(new RegExp(`<${element}(\\s[^>]*)?>`, 'g'))];
+        expect(tags.length).toBeGreaterThan(0);
+        for (const tag of tags) for (const name of names) expect(tag[1]).toMatch(new RegExp(`\\s${name}="[^"]*"`));
+      }
+    });
+  });
+
+  describe.each(policyLocationTranscripts)('$id (deviation $deviation)', (transcript) => {
+    it(`carries its location as ${transcript.source}`, () => {
+      const exchange = exchanges.assignments!;
+      const contentType = exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1] ?? '';
+      const reply = inflateSync(decodeMultipart(exchange.responseBody!, /boundary="?([^";]+)"?/.exec(contentType)![1]!)[1]!.body).toString('utf16le');
+      const locations = [...reply.matchAll(transcript.extract)].map((match) => match[1]!);
+      expect(locations.length).toBe([...reply.matchAll(/<PolicyLocation/g)].length);
+      expect(locations.length).toBeGreaterThan(0);
+      // Same shape as the transcript's URL: placeholder, path, the ID with literal braces, the version.
+      const shape = (url: string) => url.replace(/\{[0-9A-Fa-f-]{36}\}/, '{GUID}').replace(/\.\d+_\d+$/, '.N_NN');
+      for (const location of locations) expect(shape(location)).toBe(shape(transcript.observed));
+    });
+  });
+
+  describe.each(policyDownloadTranscripts)('$id (deviation $deviation)', (transcript) => {
+    it(`downloads the policy as ${transcript.source}`, async () => {
+      const [assignment] = (await client.requestAssignments()).assignments;
+      const path = assignment!.location.replace(/^https?:\/\/<mp>/, '');
+      const target = transcript.target === 'percent-encode-braces' ? path.replace(/\{/g, '%7B').replace(/\}/g, '%7D') : path;
+      const token = transcript.clientToken.replace('{smsId}', client.smsId!).replace('{timestamp}', isoSeconds(new Date()));
+      // The token has the transcript's shape.
+      const tokenShape = (value: string) => value.replace(/GUID:[0-9A-F-]{36}/, 'GUID:ID').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/, 'TIME');
+      expect(tokenShape(token)).toBe(tokenShape(transcript.observedClientToken));
+      const headers: Headers = [
+        ['User-Agent', transcript.userAgent],
+        ['ClientToken', token],
+        ['ClientTokenSignature', toolSignature(identity.privateKey, utf16WithNul(token), transcript.padding)],
+      ];
+      const reply = await call(mp, 'GET', target, headers);
+      expect(reply.status).toBe(200);
+      // WTF: `if result.startswith("<HTML>")` means "not authorised"; a policy body is the Policy XML.
+      expect(reply.text.startsWith('<HTML>')).toBe(false);
+      expect(reply.text).toMatch(/^<Policy PolicyID="/);
+    });
+  });
+});
+
+describe('distribution point content, as the public tools crawl it', () => {
+  const packages = [
+    { contentId: 'Content_6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b', version: 1, files: [{ name: 'setup.ps1', size: 4000 }, { name: 'x64/Deploy Tool.exe', size: 70_001 }] },
+    { contentId: 'LAB00001', version: 3, files: [{ name: 'install.cmd', size: 100 }] },
+  ];
+  let role: RunningRole;
+  let origin: string;
+
+  beforeAll(async () => {
+    role = await serveRole('dp1', distributionPoint({ packages }));
+    origin = `http://127.0.0.1:${role.server.port}`;
+  });
+  afterAll(async () => role?.close());
+
+  /** Anchors of a page with the text before each (BeautifulSoup `find_previous_sibling(string=True)`). */
+  function anchors(html: string): { before: string; href: string }[] {
+    return [...html.matchAll(/([^>]*)<A HREF="([^"]+)">/gi)].map((match) => ({ before: match[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>'), href: match[2]!.replace(/&amp;/g, '&') }));
+  }
+
+  /** GET of an absolute href as `requests` does it: the path and query of the URL, to the DP it names. */
+  async function fetch(url: string, userAgent: string) {
+    const parsed = new URL(url, origin);
+    expect(parsed.origin).toBe(origin);
+    return send(role, 'GET', parsed.pathname + parsed.search, { 'User-Agent': userAgent, Host: parsed.host });
+  }
+
+  describe.each(distributionPointCrawls)('$id (deviation $deviation)', (crawl) => {
+    it(`finds and downloads every file as ${crawl.source}`, async () => {
+      const index = await fetch(`${origin}${crawl.index}`, crawl.userAgent);
+      expect(index.status).toBe(200);
+      const packageIds = anchors(index.text).map(({ href }) => href.split('/').at(-1)!.trim()).filter((part) => !part.endsWith('.INI'));
+      expect(packageIds.sort()).toEqual(packages.map((pkg) => `${pkg.contentId}.${pkg.version}`).sort());
+      const downloaded: string[] = [];
+      for (const packageId of packageIds) {
+        const walk = async (url: string, depth: number): Promise<void> => {
+          const page = await fetch(url, crawl.userAgent);
+          expect(page.status).toBe(200);
+          for (const { before, href } of anchors(page.text)) {
+            expect(href).toMatch(/^https?:\/\//);
+            if (before.includes('dir')) {
+              expect(depth).toBeLessThan(3);
+              await walk(href, depth + 1);
+              continue;
+            }
+            const file = await fetch(href, crawl.userAgent);
+            const path = new URL(href).pathname.split('/');
+            expect(path[2]).toBe(packageId);
+            const pkg = packages.find((entry) => `${entry.contentId}.${entry.version}` === packageId)!;
+            const name = path.slice(3).map(decodeURIComponent).join('/');
+            expect([file.status, file.body.equals(packageFileContent(pkg.contentId, name, file.body.length))]).toEqual([200, true]);
+            downloaded.push(`${packageId}/${name}`);
+          }
+        };
+        await walk(`${origin}${crawl.packagePage(packageId)}`, 0);
+      }
+      expect(downloaded.sort()).toEqual(packages.flatMap((pkg) => pkg.files.map((file) => `${pkg.contentId}.${pkg.version}/${file.name}`)).sort());
+    });
+  });
+});
