@@ -6,14 +6,14 @@ import { X509Certificate } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
-import { decodeMultipart, isoSeconds, signCryptoApi, utf16WithNul } from '../../harness/ccm-messaging/index.js';
+import { decodeMultipart, encodeMessage, isoSeconds, signCryptoApi, utf16WithNul } from '../../harness/ccm-messaging/index.js';
 import { IbcmClient, type ClientProfile, type Exchange, type RequestSpec } from '../../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
 import type { SiteHandler } from '../../harness/http/index.js';
 import { distributionPoint, packageFileContent } from '../../harness/roles/distribution-point/index.js';
 import { managementPoint } from '../../harness/roles/management-point/index.js';
 import { call, inProcessExchange, replyOf, send, serveRole, siteRequest, type Headers, type RunningRole } from '../roles/request.js';
-import { distributionPointCrawls, policyDownloadTranscripts, policyLocationTranscripts, replyTranscripts, type Padding } from './transcripts.js';
+import { distributionPointCrawls, policyDownloadTranscripts, policyLocationTranscripts, probeTranscripts, replyTranscripts, type Padding } from './transcripts.js';
 
 const SITE = 'LAB';
 
@@ -126,6 +126,45 @@ describe('management point replies and policy downloads, as the public tools rea
       // WTF: `if result.startswith("<HTML>")` means "not authorised"; a policy body is the Policy XML.
       expect(reply.text.startsWith('<HTML>')).toBe(false);
       expect(reply.text).toMatch(/^<Policy PolicyID="/);
+    });
+  });
+});
+
+describe('management point probes, as scanners and boot-media tools send them', () => {
+  let mp: SiteHandler;
+
+  beforeAll(async () => {
+    const mpIdentity = await createSigningIdentity('mp1.ibcm-lab.example');
+    mp = managementPoint({ siteCode: SITE, hostName: 'MP1', internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }], certificatePem: new X509Certificate(mpIdentity.certificateDer).toString() });
+  });
+
+  describe.each(probeTranscripts)('$id (deviation $deviation)', (transcript) => {
+    it(`answers as ${transcript.source}`, async () => {
+      const encoded = transcript.message && encodeMessage({ sourceId: 'GUID:6C2B9D7A-1F4E-4B1A-9A31-4E0E2C7B1D55', sourceHost: 'CLIENT01', targetEndpoint: transcript.message.targetEndpoint, targetHost: 'MP1', replyMode: transcript.message.replyMode }, transcript.message.body);
+      const headers: Headers = encoded ? [['Content-Type', encoded.contentType], ['User-Agent', 'ConfigMgr Messaging HTTP Sender']] : [];
+      const reply = await call(mp, transcript.method, transcript.target, headers, encoded?.body);
+      expect(reply.status).toBe(transcript.status);
+      if (transcript.xml) {
+        expect(await xmlProblem(reply.text)).toBeUndefined();
+        const root = new RegExp(`^<${transcript.xml.root}>([\\s\\S]*)</${transcript.xml.root}>$`).exec(reply.text);
+        expect(root, reply.text).not.toBeNull();
+        // Children of the root: strip nested elements' content so `root.find` sees only the first level.
+        const firstLevel = root![1]!.replace(/<(\w+)(\s[^>]*)?>[\s\S]*?<\/\1>/g, (whole, name: string, attrs = '') => `<${name}${attrs}/>`);
+        for (const read of transcript.xml.reads) {
+          const scope = read.where === 'root-child' ? firstLevel : reply.text;
+          const tag = new RegExp(`<${read.element}(\\s[^>]*)?(/>|>([^<]+)</${read.element}>)`).exec(read.where === 'root-child' ? root![1]! : scope);
+          expect(tag, `${read.element} (${read.where})`).not.toBeNull();
+          if (read.where === 'root-child') expect(firstLevel).toMatch(new RegExp(`<${read.element}[\\s/>]`));
+          if (read.attribute) expect(tag![1]).toMatch(new RegExp(`\\s${read.attribute}="[^"]+"`));
+          else expect(tag![3]?.trim()).toBeTruthy();
+        }
+      }
+      if (transcript.chunks) {
+        const contentType = reply.header('Content-Type') ?? '';
+        const parts = decodeMultipart(reply.body, /boundary="?([^";]+)"?/.exec(contentType)![1]!);
+        expect(parts.map((part) => part.body.subarray(2).toString('utf16le'))).toEqual(transcript.chunks);
+        expect(parts.every((part) => part.body[0] === 0xff && part.body[1] === 0xfe)).toBe(true);
+      }
     });
   });
 });

@@ -129,3 +129,85 @@ export const distributionPointCrawls: DistributionPointCrawl[] = [
     userAgent: 'SMS CCM 5.0 TS',
   },
 ];
+
+/** What a tool reads off an XML answer: a child of the root (`root.find`) or an element at any depth (`//`). */
+export interface XmlRead {
+  element: string;
+  where: 'root-child' | 'any-depth';
+  /** An attribute of it, or its text when absent. */
+  attribute?: string;
+}
+
+export interface ProbeTranscript {
+  id: string;
+  deviation: number;
+  source: string;
+  method: string;
+  target: string;
+  /** A CCM message to post (built like the tools' templates), when the probe carries one. */
+  message?: { targetEndpoint: string; replyMode: 'Async'; body: string };
+  status: number;
+  /** XML the tool reads from a 200, with the root element it gets. */
+  xml?: { root: string; reads: XmlRead[] };
+  /** The MIME chunks of a CCM reply, as text (UTF-16LE after the BOM). */
+  chunks?: string[];
+}
+
+export const probeTranscripts: ProbeTranscript[] = [
+  {
+    id: 'FID-MP-MPKEYINFORMATION',
+    deviation: 4,
+    source: 'SpecterOps/ConfigManBearPig `src/openhound_sccm/collectors/http.py` management_points: GET `/SMS_MP/.sms_aut?MPKEYINFORMATION`, 200 with content = MP; `_parse_mpkeyinformation` reads FQDN and SITECODE',
+    method: 'GET',
+    target: '/SMS_MP/.sms_aut?MPKEYINFORMATION',
+    status: 200,
+    xml: { root: 'MPKEYINFORMATION', reads: [{ element: 'FQDN', where: 'any-depth' }, { element: 'SITECODE', where: 'any-depth' }] },
+  },
+  {
+    id: 'FID-MP-MPKEYINFORMATIONMEDIA',
+    deviation: 4,
+    source:
+      'PXEThief/SharpSCCM boot-media flow (W:8): GET `/SMS_MP/.sms_aut?MPKEYINFORMATIONMEDIA`; SharpSCCM `SelectNodes("//UnknownMachines")` → `x64UnknownMachineGUID`; a Python port reads `root.find("UnknownMachines").get("x64UnknownMachineGUID")`, `root.find("SITECODE").text`',
+    method: 'GET',
+    target: '/SMS_MP/.sms_aut?MPKEYINFORMATIONMEDIA',
+    status: 200,
+    xml: {
+      root: 'MPKEYINFORMATIONMEDIA',
+      reads: [
+        { element: 'SITECODE', where: 'root-child' },
+        { element: 'UnknownMachines', where: 'root-child', attribute: 'x64UnknownMachineGUID' },
+        { element: 'UnknownMachines', where: 'any-depth', attribute: 'x86UnknownMachineGUID' },
+      ],
+    },
+  },
+  {
+    id: 'FID-MP-ALTAUTH-FOLDER',
+    deviation: 4,
+    source: 'garrettfoster13/sccmhunter `lib/attacks/http.py`: `GET https://{server}/ccm_system_altauth/` → 403 means MP',
+    method: 'GET',
+    target: '/ccm_system_altauth/',
+    status: 403,
+  },
+  {
+    id: 'FID-MP-ALTAUTH-REQUEST',
+    deviation: 4,
+    source: 'garrettfoster13/sccmhunter `lib/attacks/http.py`: empty `CCM_POST https://{server}/ccm_system_altauth/request` → 200 means MP; SupportArticles smsts.log `CCM_POST /ccm_system_AltAuth/request` "SSL, but with no client cert" (W:10)',
+    method: 'CCM_POST',
+    target: '/ccm_system_AltAuth/request',
+    status: 200,
+  },
+  {
+    id: 'FID-MP-ASYNC-NOREPLY',
+    deviation: 4,
+    source: "Microsoft.ConfigurationManagement.Messaging.dll strings (W:18): \"Expected 1 MIME chunk with a message of 'NoReply'\"; DDR to MP_DdrEndpoint with ReplyMode Async as sccmhunter/SharpSCCM SendDDR send it (W:17)",
+    method: 'CCM_POST',
+    target: '/ccm_system/request',
+    message: {
+      targetEndpoint: 'MP_DdrEndpoint',
+      replyMode: 'Async',
+      body: '<Report><ReportHeader><Identification><Machine><ClientInstalled>0</ClientInstalled><ClientType>1</ClientType><NetBIOSName>CLIENT01</NetBIOSName></Machine></Identification><ReportDetails><ReportContent>Inventory Data</ReportContent><ReportType>Full</ReportType></ReportDetails></ReportHeader><ReportBody/></Report>',
+    },
+    status: 200,
+    chunks: ['NoReply'],
+  },
+];

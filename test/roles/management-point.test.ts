@@ -24,6 +24,7 @@ import { IbcmClient, policyRequestTarget, type ClientProfile, type Exchange, typ
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
 import type { SiteHandler } from '../../harness/http/index.js';
 import { call, inProcessExchange, replyOf, siteRequest, type Headers, type Reply } from './request.js';
+import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
 import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
 import { CCMSETUP_SIZE, managementPoint, type ManagementPointOptions } from '../../harness/roles/management-point/index.js';
 
@@ -430,6 +431,33 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
   // decode in try/catch and deny (or 404) on URIError.
   it('a policy query with a malformed percent-escape is refused, not a handler exception', async () => {
     expectDenied(await call(mp, 'GET', '/SMS_MP/.sms_pol?%E0%A4%A.1_00', policyHeaders()), /not valid percent-encoding/);
+  });
+});
+
+describe('the Windows-authenticated policy application /SMS_MP_WindowsAuth (W:1, W:60)', () => {
+  it('serves a policy body after the NTLM handshake on the connection, and 401 before it', async () => {
+    const account = { domain: 'CORP', user: 'CLIENT01$', password: 'machine-secret' };
+    const mp = managementPoint({ ...mpOptions, windowsAuth: { domain: 'CORP', accounts: [account] } });
+    const client = new InProcessClient(profile, mp);
+    await client.register();
+    const [assignment] = (await client.requestAssignments()).assignments;
+    const target = policyRequestTarget(assignment!.location).replace('/SMS_MP/', '/SMS_MP_WindowsAuth/');
+    const identity = await client.signingIdentity();
+    const token = `${client.smsId!};${isoSeconds(new Date())};2`;
+    const signed: Headers = [['ClientToken', token], ['ClientTokenSignature', signCryptoApi(identity.privateKey, utf16WithNul(token))]];
+    const state = new Map<string, unknown>();
+    const onConnection = async (headers: Headers) => {
+      const request = siteRequest('GET', target, headers);
+      request.connection.state = state;
+      return replyOf(await mp(request));
+    };
+    expect((await onConnection(signed)).status).toBe(401);
+    const challenge = await onConnection([['Authorization', createNegotiate()]]);
+    expect(challenge.status).toBe(401);
+    const reply = await onConnection([['Authorization', createAuthenticate(challenge.header('WWW-Authenticate')!, account)], ...signed]);
+    expect(reply.status).toBe(200);
+    expect(reply.text).toMatch(/^<Policy PolicyID="/);
+    expect(reply.header('X-IBCM-Lab-Authenticated-As')).toBe('CORP\\CLIENT01$');
   });
 });
 

@@ -26,3 +26,16 @@ export function emptyReply(reason: string): SiteResponse {
   // The reason goes into a response header for the report; the body stays empty as on a real MP.
   return { status: 200, headers: [['X-IBCM-Lab-Reason', reason]], body: Buffer.alloc(0) };
 }
+
+/**
+ * The answer to an asynchronous message (W:18): one MIME chunk whose text is `NoReply` — the SDK
+ * checks for it ("Expected 1 MIME chunk with a message of 'NoReply'"). The chunk's encoding (UTF-16LE
+ * with BOM, like every text part of the exchange, W:15) is [INFER].
+ */
+export function noReply(targetEndpoint: string): SiteResponse {
+  return {
+    status: 200,
+    headers: [['Content-Type', CCM_CONTENT_TYPE], ['X-IBCM-Lab-Reason', `${targetEndpoint}: asynchronous message accepted`]],
+    body: encodeMultipart([{ headers: [['content-type', 'text/plain; charset=UTF-16']], body: encodeHeaderText('NoReply') }]),
+  };
+}
