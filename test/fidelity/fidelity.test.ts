@@ -7,37 +7,17 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { decodeMultipart, encodeMessage, isoSeconds, signCryptoApi, utf16WithNul } from '../../harness/ccm-messaging/index.js';
-import { IbcmClient, type ClientProfile, type Exchange, type RequestSpec } from '../../harness/client/index.js';
+import type { Exchange } from '../../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
 import type { SiteHandler } from '../../harness/http/index.js';
 import { distributionPoint, packageFileContent } from '../../harness/roles/distribution-point/index.js';
 import { managementPoint } from '../../harness/roles/management-point/index.js';
-import { call, inProcessExchange, replyOf, send, serveRole, siteRequest, type Headers, type RunningRole } from '../roles/request.js';
+import { InProcessClient, call, inProcessClientProfile, send, serveRole, type Headers, type RunningRole } from '../roles/request.js';
 import { distributionPointCrawls, policyDownloadTranscripts, policyLocationTranscripts, probeTranscripts, replyTranscripts, type Padding } from './transcripts.js';
 
 const SITE = 'LAB';
 
-class InProcessClient extends IbcmClient {
-  constructor(profile: ClientProfile, private readonly handler: SiteHandler) {
-    super(profile);
-  }
-  override async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
-    const body = spec.body === undefined ? Buffer.alloc(0) : Buffer.from(spec.body);
-    return inProcessExchange(spec, origin, body, replyOf(await this.handler(siteRequest(spec.method, spec.target, spec.headers ?? [], body))));
-  }
-}
-
-const profile: ClientProfile = {
-  name: 'client01',
-  computerName: 'CLIENT01',
-  fqdn: 'client01.corp.ibcm-lab.example',
-  segment: 'internet',
-  install: { CCMHOSTNAME: 'mp.ibcm-lab.example', SMSSITECODE: SITE, CCMALWAYSINF: 1, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
-  siteSystems: [],
-  certificate: null,
-  trustedRootsPem: '',
-  dns: { host: '127.0.0.1', port: 53 },
-};
+const profile = inProcessClientProfile(SITE);
 
 /** libxml2's verdict on a document: undefined when well-formed, else its first complaint. */
 async function xmlProblem(xml: string): Promise<string | undefined> {

@@ -20,10 +20,10 @@ import {
   signCryptoApi,
   utf16WithNul,
 } from '../../harness/ccm-messaging/index.js';
-import { IbcmClient, policyRequestTarget, type ClientProfile, type Exchange, type PolicyAssignment, type RequestSpec } from '../../harness/client/index.js';
+import { IbcmClient, policyRequestTarget, type Exchange, type PolicyAssignment } from '../../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
 import type { SiteHandler } from '../../harness/http/index.js';
-import { call, inProcessExchange, replyOf, siteRequest, type Headers, type Reply } from './request.js';
+import { InProcessClient, call, inProcessClientProfile, replyOf, siteRequest, type Headers, type Reply } from './request.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
 import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
 import { CCMSETUP_SIZE, managementPoint, type ManagementPointOptions } from '../../harness/roles/management-point/index.js';
@@ -38,35 +38,8 @@ const GUID_ID = /^GUID:[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{
 // ---------------------------------------------------------------------------------------------
 // Hand-made SiteRequests and normalised replies come from ./request.js, shared by the role tests.
 
-// ---------------------------------------------------------------------------------------------
-// The simulated client with its transport replaced by a direct call into the MP handler.
-
-class InProcessClient extends IbcmClient {
-  /** Rewrites a request between client and MP: what a misbehaving proxy would do. */
-  tamper?: (spec: RequestSpec) => RequestSpec;
-
-  constructor(profile: ClientProfile, public handler: SiteHandler) {
-    super(profile);
-  }
-
-  override async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
-    const sent = this.tamper?.(spec) ?? spec;
-    const body = sent.body === undefined ? Buffer.alloc(0) : Buffer.from(sent.body);
-    return inProcessExchange(sent, origin, body, replyOf(await this.handler(siteRequest(sent.method, sent.target, sent.headers ?? [], body))));
-  }
-}
-
-const profile: ClientProfile = {
-  name: 'client01',
-  computerName: 'CLIENT01',
-  fqdn: 'client01.corp.ibcm-lab.example',
-  segment: 'internet',
-  install: { CCMHOSTNAME: 'mp.ibcm-lab.example', SMSSITECODE: SITE, CCMALWAYSINF: 1, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
-  siteSystems: [],
-  certificate: null,
-  trustedRootsPem: '',
-  dns: { host: '127.0.0.1', port: 53 },
-};
+// The simulated client with its transport replaced by a direct call into the MP (./request.js).
+const profile = inProcessClientProfile(SITE);
 
 let mpOptions: ManagementPointOptions;
 let mpCertificate: X509Certificate;
