@@ -12,7 +12,7 @@ import { createSigningIdentity, type SigningIdentity } from '../../harness/clien
 import type { SiteHandler } from '../../harness/http/index.js';
 import { distributionPoint, packageFileContent } from '../../harness/roles/distribution-point/index.js';
 import { managementPoint } from '../../harness/roles/management-point/index.js';
-import { InProcessClient, call, inProcessClientProfile, send, serveRole, type Headers, type RunningRole } from '../roles/request.js';
+import { InProcessClient, call, inProcessClientProfile, replyOf, send, serveRole, siteRequest, type Headers, type RunningRole } from '../roles/request.js';
 import { distributionPointCrawls, policyDownloadTranscripts, policyLocationTranscripts, probeTranscripts, replyTranscripts, type Padding } from './transcripts.js';
 
 const SITE = 'LAB';
@@ -122,7 +122,11 @@ describe('management point probes, as scanners and boot-media tools send them', 
     it(`answers as ${transcript.source}`, async () => {
       const encoded = transcript.message && encodeMessage({ sourceId: 'GUID:6C2B9D7A-1F4E-4B1A-9A31-4E0E2C7B1D55', sourceHost: 'CLIENT01', targetEndpoint: transcript.message.targetEndpoint, targetHost: 'MP1', replyMode: transcript.message.replyMode }, transcript.message.body);
       const headers: Headers = encoded ? [['Content-Type', encoded.contentType], ['User-Agent', 'ConfigMgr Messaging HTTP Sender']] : [];
-      const reply = await call(mp, transcript.method, transcript.target, headers, encoded?.body);
+      const request = siteRequest(transcript.method, transcript.target, headers, encoded?.body);
+      if (transcript.connection === 'tls-without-client-certificate') {
+        request.connection.tls = { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384', servername: 'mp.ibcm-lab.example', peerCertificate: null, authorized: false, authorizationError: null };
+      }
+      const reply = replyOf(await mp(request));
       expect(reply.status).toBe(transcript.status);
       if (transcript.xml) {
         expect(await xmlProblem(reply.text)).toBeUndefined();
@@ -138,6 +142,13 @@ describe('management point probes, as scanners and boot-media tools send them', 
           if (read.attribute) expect(tag![1]).toMatch(new RegExp(`\\s${read.attribute}="[^"]+"`));
           else expect(tag![3]?.trim()).toBeTruthy();
         }
+      }
+      if (transcript.certificate) {
+        const hex = /<X509Certificate>([^<]+)<\/X509Certificate>/.exec(reply.text)![1]!;
+        expect(hex.length % 2 === 0 && hex.length >= 20).toBe(true);
+        const certificate = new X509Certificate(Buffer.from(hex, 'hex'));
+        expect(/CN=([^\n,]+)/.exec(certificate.issuer)?.[1]).toMatch(transcript.certificate.issuerCommonName);
+        if (transcript.certificate.subjectAltNameDns) expect(certificate.subjectAltName).toMatch(/^DNS:[^,\s]+/);
       }
       if (transcript.chunks) {
         const contentType = reply.header('Content-Type') ?? '';

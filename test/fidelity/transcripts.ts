@@ -151,6 +151,10 @@ export interface ProbeTranscript {
   xml?: { root: string; reads: XmlRead[] };
   /** The MIME chunks of a CCM reply, as text (UTF-16LE after the BOM). */
   chunks?: string[];
+  /** The connection the probe comes on (default plain HTTP). */
+  connection?: 'tls-without-client-certificate';
+  /** A hex DER certificate in `<X509Certificate>` and what the tool reads off it. */
+  certificate?: { issuerCommonName: RegExp; subjectAltNameDns: boolean };
 }
 
 export const probeTranscripts: ProbeTranscript[] = [
@@ -209,5 +213,25 @@ export const probeTranscripts: ProbeTranscript[] = [
     },
     status: 200,
     chunks: ['NoReply'],
+  },
+  {
+    id: 'FID-MP-SITESIGNCERT',
+    deviation: 4,
+    source:
+      "SpecterOps/ConfigManBearPig `collectors/http.py` `_sitesigncert_probe`: GET `/SMS_MP/.sms_aut?sitesigncert`, `_parse_sitesigncert_hex` (X509Certificate, even length, >= 20), `_cert_issuer_and_dns` (issuer CN containing \"site server\", first SAN DNS name)",
+    method: 'GET',
+    target: '/SMS_MP/.sms_aut?sitesigncert',
+    status: 200,
+    xml: { root: 'SITESIGNCERT', reads: [{ element: 'X509Certificate', where: 'any-depth' }] },
+    certificate: { issuerCommonName: /site server/i, subjectAltNameDns: true },
+  },
+  {
+    id: 'FID-MP-SMSTRC-CLIENT-CERT-REQUIRED',
+    deviation: 4,
+    source: 'SpecterOps/ConfigManBearPig `collectors/http.py` management_points: `kind == "SMSTRC" and result.status_code == 403` → client certificate required (W:9)',
+    method: 'GET',
+    target: '/SMS_MP/.sms_aut?SMSTRC',
+    connection: 'tls-without-client-certificate',
+    status: 403,
   },
 ];

@@ -11,6 +11,7 @@ import { handlePolicyBody, handleRequestAssignments } from './policy.js';
 import { handleRegistration } from './registration.js';
 import { SITE_ACTIONS_PATH, SiteFeatures, connectedVia, type SiteFeatureOptions } from './site-features.js';
 import { emptyReply, noReply } from './reply.js';
+import { createSiteSigningCertificate } from './site-signing-certificate.js';
 import { deterministicContent } from '../shared/content.js';
 import { propfindListing, serveFile, type StaticFile } from '../shared/files.js';
 
@@ -24,6 +25,8 @@ export interface ManagementPointOptions {
   certificatePem: string;
   /** Windows-integrated authentication on `/ccm_system_windowsauth/` (W:10, W:24): the lab's domain accounts. */
   windowsAuth?: { domain: string; accounts: NtlmAccount[] };
+  /** The site server's FQDN, named by the SITESIGNCERT certificate (W:8); default the MP's own FQDN [INFER]. */
+  siteServerFqdn?: string;
   /** What the site offers a client by where it is managed from (FEAT-*, ROLE-UNTRUSTED): site-features.ts. */
   features?: SiteFeatureOptions;
 }
@@ -45,7 +48,10 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
   };
 
-  return (request: SiteRequest): SiteResponse => {
+  let siteSigning: Promise<Buffer> | undefined;
+  const siteSigningCertificate = () => (siteSigning ??= createSiteSigningCertificate(options.siteServerFqdn ?? mpFqdn));
+
+  return (request: SiteRequest): SiteResponse | Promise<SiteResponse> => {
     const [rawPath, query = ''] = splitTarget(request.target);
     const path = rawPath.toLowerCase();
     const method = request.method;
@@ -65,6 +71,14 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
       // `root.find("UnknownMachines").get("x64UnknownMachineGUID")` — both children of the root.
       if (name === 'MPKEYINFORMATIONMEDIA') {
         return xml(`<MPKEYINFORMATIONMEDIA><SITECODE>${options.siteCode}</SITECODE><UnknownMachines x86UnknownMachineGUID="${unknownMachine('x86')}" x64UnknownMachineGUID="${unknownMachine('x64')}"/></MPKEYINFORMATIONMEDIA>`);
+      }
+      // W:8: ConfigManBearPig reads `<X509Certificate>` (hex DER, any depth) and the issuer CN / SAN DNS.
+      // The root element's name is [INFER].
+      if (name === 'SITESIGNCERT') return siteSigningCertificate().then((der) => xml(`<SITESIGNCERT><X509Certificate>${der.toString('hex').toUpperCase()}</X509Certificate></SITESIGNCERT>`));
+      // W:9: ConfigManBearPig takes 403 on SMSTRC as "this MP requires a client certificate" — the
+      // answer of an HTTPS MP to a connection without one. What SMSTRC returns otherwise is not public.
+      if (name === 'SMSTRC' && request.connection.tls && !request.connection.tls.peerCertificate) {
+        return { status: 403, reason: 'Forbidden', headers: [['Content-Type', 'text/html']], body: '<html><body>403.7 - Client certificate required.</body></html>' };
       }
       return { status: 404, body: '' };
     }
