@@ -12,9 +12,13 @@ export function unescapeXml(text: string): string {
 /** Text content of the first `<name>…</name>` (CDATA unwrapped), or undefined. */
 export function elementText(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}(?:\\s[^>]*)?>([\\s\\S]*?)</${name}>`).exec(xml);
-  if (!match) return undefined;
-  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(match[1]!);
-  return cdata ? cdata[1] : unescapeXml(match[1]!);
+  return match ? contentText(match[1]!) : undefined;
+}
+
+/** Text of element content: a CDATA section unwrapped as it is, otherwise unescaped. */
+export function contentText(content: string): string {
+  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(content);
+  return cdata ? cdata[1]! : unescapeXml(content);
 }
 
 /** The whole first `<name …>…</name>` element including its tags, or undefined. */
@@ -35,7 +39,5 @@ export function propertyValue(xml: string, name: string): string | undefined {
   if (match) return unescapeXml(match[1]!);
   // Hook properties carry their value as element text (or CDATA): <Property Name="…">…</Property>.
   const text = new RegExp(`<Property Name="${name}">([\\s\\S]*?)</Property>`).exec(xml)?.[1];
-  if (text === undefined) return undefined;
-  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(text);
-  return cdata ? cdata[1] : unescapeXml(text);
+  return text === undefined ? undefined : contentText(text);
 }

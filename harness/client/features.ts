@@ -5,7 +5,7 @@
 // (NTLM on /ccm_system_windowsauth — Kerberos is not in the lab); with SMSSITECODE=AUTO it asks its MP
 // for a site by its boundaries; it asks its MP where content is (ContentLocationRequest). Everything
 // goes over the network to the MP its location and install mode give it.
-import { escapeXml, unescapeXml, type DecodedMessage } from '../ccm-messaging/index.js';
+import { contentText, escapeXml, unescapeXml, type DecodedMessage } from '../ccm-messaging/index.js';
 import { createAuthenticate, createNegotiate } from '../ntlm/index.js';
 import type { Exchange } from './exchange.js';
 import { CCM_USER_AGENT, NotRegisteredError, type IbcmClient, type PolicyAssignment } from './ibcm-client.js';
@@ -22,9 +22,10 @@ export interface AssignedPolicy extends PolicyAssignment {
 
 /** Every `<Policy>` of a ReplyAssignments with its type, category and flags. */
 export function assignedPolicies(replyXml: string | undefined): AssignedPolicy[] {
-  return [...(replyXml ?? '').matchAll(/<Policy ([^>]*)>[\s\S]*?<PolicyLocation[^>]*>([^<]+)<\/PolicyLocation>/g)].map((match) => {
+  // The location is CDATA on a real MP (W:25); an escaped text form is read the same way.
+  return [...(replyXml ?? '').matchAll(/<Policy ([^>]*)>[\s\S]*?<PolicyLocation[^>]*>([\s\S]*?)<\/PolicyLocation>/g)].map((match) => {
     const attr = (name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(match[1]!)?.[1] ?? '';
-    return { policyId: unescapeXml(attr('PolicyID')), policyType: attr('PolicyType'), category: attr('PolicyCategory'), flags: Number(attr('PolicyFlags') || '0'), location: unescapeXml(match[2]!) };
+    return { policyId: unescapeXml(attr('PolicyID')), policyType: attr('PolicyType'), category: attr('PolicyCategory'), flags: Number(attr('PolicyFlags') || '0'), location: contentText(match[2]!) };
   });
 }
 

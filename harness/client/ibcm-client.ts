@@ -7,6 +7,7 @@ import {
   CCM_CONTENT_TYPE,
   SHA256_RSA_OID,
   attribute,
+  contentText,
   decodeMessage,
   encodeMessage,
   escapeXml,
@@ -14,6 +15,7 @@ import {
   isoSeconds,
   publicKeyBlobHex,
   signCryptoApi,
+  unescapeXml,
   utf16WithNul,
   type DecodedMessage,
 } from '../ccm-messaging/index.js';
@@ -32,6 +34,16 @@ export interface MessageExchange {
   /** The decoded reply, when the MP answered with a message (not the empty 200). */
   reply?: DecodedMessage;
   replyError?: string;
+}
+
+/**
+ * The request target for a PolicyLocation (W:25, W:69): `http://<mp>` is a placeholder the client
+ * fills with its current MP, and the braces of the policy ID go on the wire percent-encoded, as every
+ * public client that works against real MPs sends them — Metasploit `sccm.rb` `request_policy`
+ * (`gsub('{', '%7B').gsub('}', '%7D')`), Python requests in sccmwtf/SCCMSecrets (`requote_uri`).
+ */
+export function policyRequestTarget(location: string): string {
+  return location.replace(/^https?:\/\/<mp>/i, '').replace(/\{/g, '%7B').replace(/\}/g, '%7D');
 }
 
 export interface PolicyAssignment {
@@ -247,30 +259,37 @@ export class IbcmClient {
       `<PolicySource>SMS:${this.profile.install.SMSSITECODE}</PolicySource><Resource ResourceType="Machine"/><ServerCookie/></RequestAssignments>`;
     const result = await this.postMessage('MP_PolicyManager', smsId, body, true, undefined, [], origin);
     const xml = result.reply?.bodyXml ?? '';
-    const assignments = [...xml.matchAll(/<Policy PolicyID="([^"]+)"[\s\S]*?<PolicyLocation[^>]*>([^<]+)<\/PolicyLocation>/g)].map((match) => ({ policyId: match[1]!, location: match[2]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>') }));
+    // The location is CDATA on a real MP (W:25); an escaped text form is read the same way.
+    const assignments = [...xml.matchAll(/<Policy PolicyID="([^"]+)"[\s\S]*?<PolicyLocation[^>]*>([\s\S]*?)<\/PolicyLocation>/g)].map((match) => ({ policyId: unescapeXml(match[1]!), location: contentText(match[2]!) }));
     return { ...result, assignments };
   }
 
   /**
-   * GET a policy body with CCMClientID, CCMClientIDSignature, CCMClientTimestamp and
-   * CCMClientTimestampSignature (research W:20). With `documentedSpelling` the client also sends
-   * the header as Microsoft's docs spell it (`CCMClientTimestampsSignature`, a typo — W:4).
+   * GET a policy body, authenticated with CCMClientID, CCMClientIDSignature, CCMClientTimestamp and
+   * CCMClientTimestampSignature (research W:20) or, with `auth: 'ClientToken'`, with
+   * `ClientToken: <SMSID>;<timestamp>;2` and `ClientTokenSignature` over UTF-16LE(token + NUL) as
+   * SharpSCCM's `SendPolicyDownloadRequest` sends them (W:21). With `documentedSpelling` the client
+   * also sends the header as Microsoft's docs spell it (`CCMClientTimestampsSignature`, a typo — W:4).
    */
-  async getPolicyBody(assignment: PolicyAssignment, options: { documentedSpelling?: boolean; origin?: string } = {}): Promise<Exchange> {
+  async getPolicyBody(assignment: PolicyAssignment, options: { documentedSpelling?: boolean; origin?: string; auth?: 'CCMClientID' | 'ClientToken' } = {}): Promise<Exchange> {
     const smsId = this.requireSmsId();
     const identity = await this.signingIdentity();
     const timestamp = isoSeconds(new Date());
-    const timestampSignature = signCryptoApi(identity.privateKey, utf16WithNul(timestamp));
-    // `http://<mp>/…` is a placeholder the client fills with its current MP (W:25).
-    const target = assignment.location.replace(/^https?:\/\/<mp>/i, '');
-    const headers: [string, string][] = [
-      ['User-Agent', CCM_USER_AGENT],
-      ['CCMClientID', smsId],
-      ['CCMClientIDSignature', signCryptoApi(identity.privateKey, utf16WithNul(smsId))],
-      ['CCMClientTimestamp', timestamp],
-      ['CCMClientTimestampSignature', timestampSignature],
-    ];
-    if (options.documentedSpelling) headers.push(['CCMClientTimestampsSignature', timestampSignature]);
+    const target = policyRequestTarget(assignment.location);
+    const headers: [string, string][] = [['User-Agent', CCM_USER_AGENT]];
+    if (options.auth === 'ClientToken') {
+      const token = `${smsId};${timestamp};2`;
+      headers.push(['ClientToken', token], ['ClientTokenSignature', signCryptoApi(identity.privateKey, utf16WithNul(token))]);
+    } else {
+      const timestampSignature = signCryptoApi(identity.privateKey, utf16WithNul(timestamp));
+      headers.push(
+        ['CCMClientID', smsId],
+        ['CCMClientIDSignature', signCryptoApi(identity.privateKey, utf16WithNul(smsId))],
+        ['CCMClientTimestamp', timestamp],
+        ['CCMClientTimestampSignature', timestampSignature],
+      );
+      if (options.documentedSpelling) headers.push(['CCMClientTimestampsSignature', timestampSignature]);
+    }
     return this.send({ method: 'GET', target, headers }, options.origin);
   }
 

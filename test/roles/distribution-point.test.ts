@@ -155,13 +155,43 @@ describe('distribution point as a handler', () => {
     });
   });
 
-  describe('GET on the package root', () => {
-    it('is an HTML listing whose anchors are the sccm?/ file URLs (what DP-enumerating tools read)', async () => {
-      const reply = await call(dp, 'GET', ROOT);
+  describe('GET on the package root, its folders and the content library index (W:70)', () => {
+    const anchors = (text: string) => [...text.matchAll(/ ([^ ]+) <A HREF="([^"]+)">([^<]*)<\/A>/g)].map((match) => ({ before: match[1]!, href: match[2]!, name: match[3]! }));
+
+    it('is a directory page whose anchors are absolute http(s)://<Host>/SMS_DP_SMSPKG$/<pkg>/<file> URLs, <dir> before a folder', async () => {
+      const reply = await call(dp, 'GET', ROOT, [['Host', 'dp1.lab.example']]);
       expect(reply.status).toBe(200);
       expect(reply.header('Content-Type')).toMatch(/^text\/html/);
-      const hrefs = [...reply.text.matchAll(/<A HREF="([^"]+)">/g)].map((match) => match[1]);
-      expect(hrefs).toEqual(FILES.map((file) => packageFilePath(APP, 1, file.name)));
+      expect(anchors(reply.text)).toEqual([
+        { before: '&lt;dir&gt;', href: `http://dp1.lab.example${ROOT}/x64`, name: 'x64' },
+        { before: '200000', href: `http://dp1.lab.example${ROOT}/ConfigMgrTools.msi`, name: 'ConfigMgrTools.msi' },
+        { before: '1000', href: `http://dp1.lab.example${ROOT}/read%20me.txt`, name: 'read me.txt' },
+        { before: '77', href: `http://dp1.lab.example${ROOT}/%C3%9Cbung%20%E2%82%AC.cmd`, name: 'Übung €.cmd' },
+        { before: '0', href: `http://dp1.lab.example${ROOT}/empty.dat`, name: 'empty.dat' },
+      ]);
+      const folder = await call(dp, 'GET', `${ROOT}/x64`, [['Host', 'dp1.lab.example']]);
+      expect(anchors(folder.text)).toEqual([{ before: '70001', href: `http://dp1.lab.example${ROOT}/x64/setup%20file.exe`, name: 'setup file.exe' }]);
+    });
+
+    it('every anchor of the page downloads by its plain path, the same bytes as the sccm?/ form', async () => {
+      for (const file of FILES.filter((entry) => entry.size > 0)) {
+        const plain = await call(dp, 'GET', `${ROOT}/${file.name.split('/').map(encodeURIComponent).join('/')}`);
+        const sccm = await call(dp, 'GET', packageFilePath(APP, 1, file.name));
+        expect([plain.status, plain.body.length]).toEqual([200, file.size]);
+        expect(plain.body.equals(sccm.body)).toBe(true);
+      }
+    });
+
+    it('/SMS_DP_SMSPKG$/Datalib lists every package as a folder and an .INI file', async () => {
+      const reply = await call(dp, 'GET', '/sms_dp_smspkg$/datalib', [['Host', 'dp1']]);
+      expect(reply.status).toBe(200);
+      expect(anchors(reply.text).map((anchor) => [anchor.before, anchor.href])).toEqual([
+        ['&lt;dir&gt;', `http://dp1/SMS_DP_SMSPKG$/Datalib/${APP}.1`],
+        [expect.stringMatching(/^\d+$/), `http://dp1/SMS_DP_SMSPKG$/Datalib/${APP}.1.INI`],
+        ['&lt;dir&gt;', 'http://dp1/SMS_DP_SMSPKG$/Datalib/LAB00001.3'],
+        [expect.stringMatching(/^\d+$/), 'http://dp1/SMS_DP_SMSPKG$/Datalib/LAB00001.3.INI'],
+      ]);
+      expect((await call(dp, 'GET', `/SMS_DP_SMSPKG$/Datalib/LAB00001.3.INI`)).status).toBe(200);
     });
   });
 
@@ -196,7 +226,7 @@ describe('distribution point as a handler', () => {
       ['an unknown file', `${ROOT}/sccm?/missing.msi`],
       ['the `?` percent-encoded by a normalising proxy (W:57)', `${ROOT}/sccm%3F/ConfigMgrTools.msi`],
       ['the `?` dropped', `${ROOT}/sccm/ConfigMgrTools.msi`],
-      ['a plain path without sccm?/', `${ROOT}/ConfigMgrTools.msi`],
+      ['a plain path to a file the package does not have', `${ROOT}/missing.msi`],
       ['a query without the leading slash', `${ROOT}/sccm?ConfigMgrTools.msi`],
       ['another segment before sccm?', `${ROOT}/x64/sccm?/setup%20file.exe`],
       ['another name in place of sccm', `${ROOT}/files?/ConfigMgrTools.msi`],

@@ -20,10 +20,11 @@ import {
   signCryptoApi,
   utf16WithNul,
 } from '../../harness/ccm-messaging/index.js';
-import { IbcmClient, type ClientProfile, type Exchange, type PolicyAssignment, type RequestSpec } from '../../harness/client/index.js';
+import { IbcmClient, policyRequestTarget, type Exchange, type PolicyAssignment } from '../../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../../harness/client/signing-identity.js';
 import type { SiteHandler } from '../../harness/http/index.js';
-import { call, inProcessExchange, replyOf, siteRequest, type Headers, type Reply } from './request.js';
+import { InProcessClient, call, inProcessClientProfile, replyOf, siteRequest, type Headers, type Reply } from './request.js';
+import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
 import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
 import { CCMSETUP_SIZE, managementPoint, type ManagementPointOptions } from '../../harness/roles/management-point/index.js';
 
@@ -37,35 +38,8 @@ const GUID_ID = /^GUID:[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{
 // ---------------------------------------------------------------------------------------------
 // Hand-made SiteRequests and normalised replies come from ./request.js, shared by the role tests.
 
-// ---------------------------------------------------------------------------------------------
-// The simulated client with its transport replaced by a direct call into the MP handler.
-
-class InProcessClient extends IbcmClient {
-  /** Rewrites a request between client and MP: what a misbehaving proxy would do. */
-  tamper?: (spec: RequestSpec) => RequestSpec;
-
-  constructor(profile: ClientProfile, public handler: SiteHandler) {
-    super(profile);
-  }
-
-  override async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
-    const sent = this.tamper?.(spec) ?? spec;
-    const body = sent.body === undefined ? Buffer.alloc(0) : Buffer.from(sent.body);
-    return inProcessExchange(sent, origin, body, replyOf(await this.handler(siteRequest(sent.method, sent.target, sent.headers ?? [], body))));
-  }
-}
-
-const profile: ClientProfile = {
-  name: 'client01',
-  computerName: 'CLIENT01',
-  fqdn: 'client01.corp.ibcm-lab.example',
-  segment: 'internet',
-  install: { CCMHOSTNAME: 'mp.ibcm-lab.example', SMSSITECODE: SITE, CCMALWAYSINF: 1, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
-  siteSystems: [],
-  certificate: null,
-  trustedRootsPem: '',
-  dns: { host: '127.0.0.1', port: 53 },
-};
+// The simulated client with its transport replaced by a direct call into the MP (./request.js).
+const profile = inProcessClientProfile(SITE);
 
 let mpOptions: ManagementPointOptions;
 let mpCertificate: X509Certificate;
@@ -274,7 +248,9 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
     expect(elementText(xml, 'ClientID')).toBe(smsId);
     expect(elementText(xml, 'PolicySource')).toBe(`SMS:${SITE}`);
     expect(result.assignments).toHaveLength(1);
-    expect(result.assignments[0]!.location).toMatch(/^http:\/\/<mp>\/SMS_MP\/\.sms_pol\?%7B[0-9A-F-]{36}%7D\.1_00$/);
+    // Literal braces in CDATA, as a real MP writes the location (W:25, Misconfiguration-Manager CRED-2).
+    expect(result.assignments[0]!.location).toMatch(/^http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{[0-9A-F-]{36}\}\.1_00$/);
+    expect(xml).toMatch(/<PolicyLocation PolicyHash="SHA256:[0-9A-F]{64}"><!\[CDATA\[http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{[0-9A-F-]{36}\}\.1_00\]\]><\/PolicyLocation>/);
   });
 
   it('RequestAssignments built by hand with the same key is answered too (positive control for the cases below)', async () => {
@@ -322,8 +298,19 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
     ({ mp, client, smsId } = await registeredClient());
     identity = await client.signingIdentity();
     [assignment] = (await client.requestAssignments()).assignments as [PolicyAssignment];
-    target = assignment.location.replace('http://<mp>', '');
+    // What clients put on the wire: the braces percent-encoded (W:69).
+    target = policyRequestTarget(assignment.location);
+    expect(target).toMatch(/^\/SMS_MP\/\.sms_pol\?%7B[0-9A-F-]{36}%7D\.1_00$/);
   });
+
+  /** ClientToken headers as SharpSCCM `SendPolicyDownloadRequest` builds them (W:21); `suffix` false drops `;2`. */
+  function clientTokenHeaders(options: { timestamp?: Date; signer?: SigningIdentity; id?: string; suffix?: boolean; signed?: string } = {}): Headers {
+    const token = `${options.id ?? smsId};${isoSeconds(options.timestamp ?? new Date())}${options.suffix === false ? '' : ';2'}`;
+    return [
+      ['ClientToken', token],
+      ['ClientTokenSignature', signCryptoApi((options.signer ?? identity).privateKey, utf16WithNul(options.signed ?? token))],
+    ];
+  }
 
   /** CCMClient* headers; `timestampSignatureName` picks the header name the timestamp signature goes under. */
   function policyHeaders(options: { timestamp?: Date | string; timestampSignatureName?: string; signer?: SigningIdentity; id?: string } = {}): Headers {
@@ -379,6 +366,24 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
     expectDenied(await call(mp, 'GET', target, wrongTimestampSignature), /CCMClientTimestampSignature does not verify/);
   });
 
+  it('a GET with ClientToken/ClientTokenSignature gets the policy body (with and without the trailing ;2, W:21)', async () => {
+    const exchange = await client.getPolicyBody(assignment, { auth: 'ClientToken' });
+    expect(exchange.status).toBe(200);
+    expect(elementText(exchange.responseBody!.toString('utf8'), 'ClientID')).toBe(smsId);
+    expect((await call(mp, 'GET', target, clientTokenHeaders({ suffix: false }))).status).toBe(200);
+    // The policy ID as the location carries it, braces unencoded, is the same policy.
+    expect((await call(mp, 'GET', assignment.location.replace('http://<mp>', ''), clientTokenHeaders())).status).toBe(200);
+  });
+
+  it('a ClientToken that is stale, foreign, badly signed or malformed is 403', async () => {
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ timestamp: new Date(Date.now() - 20 * 60_000) })), /^ClientToken .*outside the 10 minute window/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ id: 'GUID:99999999-9999-9999-9999-999999999999' })), /is not a registered client/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ signer: otherIdentity })), /ClientTokenSignature missing or does not verify/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ signed: 'something else' })), /ClientTokenSignature missing or does not verify/);
+    expectDenied(await call(mp, 'GET', target, clientTokenHeaders().slice(0, 1)), /ClientTokenSignature missing/);
+    expectDenied(await call(mp, 'GET', target, [['ClientToken', smsId]]), /is not GUID:<id>;<timestamp>/);
+  });
+
   it('a policy that is not assigned to the client is 403', async () => {
     expectDenied(await call(mp, 'GET', '/SMS_MP/.sms_pol?%7B00000000-0000-0000-0000-000000000000%7D.1_00', policyHeaders()), /is not assigned to/);
   });
@@ -399,6 +404,33 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
   // decode in try/catch and deny (or 404) on URIError.
   it('a policy query with a malformed percent-escape is refused, not a handler exception', async () => {
     expectDenied(await call(mp, 'GET', '/SMS_MP/.sms_pol?%E0%A4%A.1_00', policyHeaders()), /not valid percent-encoding/);
+  });
+});
+
+describe('the Windows-authenticated policy application /SMS_MP_WindowsAuth (W:1, W:60)', () => {
+  it('serves a policy body after the NTLM handshake on the connection, and 401 before it', async () => {
+    const account = { domain: 'CORP', user: 'CLIENT01$', password: 'machine-secret' };
+    const mp = managementPoint({ ...mpOptions, windowsAuth: { domain: 'CORP', accounts: [account] } });
+    const client = new InProcessClient(profile, mp);
+    await client.register();
+    const [assignment] = (await client.requestAssignments()).assignments;
+    const target = policyRequestTarget(assignment!.location).replace('/SMS_MP/', '/SMS_MP_WindowsAuth/');
+    const identity = await client.signingIdentity();
+    const token = `${client.smsId!};${isoSeconds(new Date())};2`;
+    const signed: Headers = [['ClientToken', token], ['ClientTokenSignature', signCryptoApi(identity.privateKey, utf16WithNul(token))]];
+    const state = new Map<string, unknown>();
+    const onConnection = async (headers: Headers) => {
+      const request = siteRequest('GET', target, headers);
+      request.connection.state = state;
+      return replyOf(await mp(request));
+    };
+    expect((await onConnection(signed)).status).toBe(401);
+    const challenge = await onConnection([['Authorization', createNegotiate()]]);
+    expect(challenge.status).toBe(401);
+    const reply = await onConnection([['Authorization', createAuthenticate(challenge.header('WWW-Authenticate')!, account)], ...signed]);
+    expect(reply.status).toBe(200);
+    expect(reply.text).toMatch(/^<Policy PolicyID="/);
+    expect(reply.header('X-IBCM-Lab-Authenticated-As')).toBe('CORP\\CLIENT01$');
   });
 });
 

@@ -3,7 +3,7 @@
 // client for the end-to-end cases.
 import { createHash } from 'node:crypto';
 import { Client } from 'undici';
-import type { Exchange } from '../../harness/client/index.js';
+import { IbcmClient, type ClientProfile, type Exchange, type RequestSpec } from '../../harness/client/index.js';
 import { Journal, headerValue, startSiteServer, type SiteHandler, type SiteRequest, type SiteResponse, type StartedSiteServer } from '../../harness/http/index.js';
 
 export type Headers = [string, string][];
@@ -104,5 +104,36 @@ export function inProcessExchange(spec: { method: string; target: string; header
     responseBodyLength: reply.body.length,
     responseBodySha256: sha256(reply.body),
     durationMs: 0,
+  };
+}
+
+/** The simulated client with its transport replaced by a direct call into a role's handler. */
+export class InProcessClient extends IbcmClient {
+  /** Rewrites a request between client and MP: what a misbehaving proxy would do. */
+  tamper?: (spec: RequestSpec) => RequestSpec;
+
+  constructor(profile: ClientProfile, public handler: SiteHandler) {
+    super(profile);
+  }
+
+  override async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
+    const sent = this.tamper?.(spec) ?? spec;
+    const body = sent.body === undefined ? Buffer.alloc(0) : Buffer.from(sent.body);
+    return inProcessExchange(sent, origin, body, replyOf(await this.handler(siteRequest(sent.method, sent.target, sent.headers ?? [], body))));
+  }
+}
+
+/** An internet-only PKI client of `siteCode` (CCMALWAYSINF=1), for in-process role tests. */
+export function inProcessClientProfile(siteCode: string): ClientProfile {
+  return {
+    name: 'client01',
+    computerName: 'CLIENT01',
+    fqdn: 'client01.corp.ibcm-lab.example',
+    segment: 'internet',
+    install: { CCMHOSTNAME: 'mp.ibcm-lab.example', SMSSITECODE: siteCode, CCMALWAYSINF: 1, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
+    siteSystems: [],
+    certificate: null,
+    trustedRootsPem: '',
+    dns: { host: '127.0.0.1', port: 53 },
   };
 }

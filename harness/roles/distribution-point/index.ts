@@ -7,6 +7,13 @@
 // the query string, so the server sees the path `…/sccm` and the query `/<file>`; this role splits the
 // target the same way. A device that percent-encodes the `?` (`sccm%3F/`) or drops it has changed the
 // request a real DP answers, and gets 404 here too (W:57 PX-NORMALIZE).
+//
+// What tools that enumerate a DP over HTTP read (W:70): GET on a package (or a folder in it) is a
+// directory page whose anchors are absolute `http(s)://<host>/SMS_DP_SMSPKG$/<pkg>/<file>` URLs, with
+// `<dir>` before a sub-folder; those plain paths download the file; `/SMS_DP_SMSPKG$/Datalib` lists
+// the packages of the content library (`<pkg>` folders and `<pkg>.INI` files). SCCMSecrets
+// `file_dumper.py` (`fetch_package_ids_from_datalib`, `recursive_package_directory_fetch`,
+// `download_files`) and sccm-http-looter rely on exactly this.
 import type { SiteHandler, SiteRequest, SiteResponse } from '../../http/index.js';
 import { deterministicContent } from '../shared/content.js';
 import { multiStatus, serveFile, type MultiStatusEntry } from '../shared/files.js';
@@ -69,8 +76,14 @@ interface PackageEntry {
 
 type Resource =
   | { kind: 'root'; pkg: PackageEntry }
+  | { kind: 'folder'; pkg: PackageEntry; folder: string }
   | { kind: 'file'; pkg: PackageEntry; file: DistributionPointFile }
-  | { kind: 'signature'; pkg: PackageEntry };
+  | { kind: 'signature'; pkg: PackageEntry }
+  | { kind: 'datalib' }
+  | { kind: 'datalib-ini'; pkg: PackageEntry };
+
+/** The content library index under the package share (W:29, W:70). */
+export const DATALIB_PATH = `${CONTENT_ROOT}/Datalib`;
 
 export function distributionPoint(options: DistributionPointOptions): SiteHandler {
   // IIS on NTFS: package and file names match case-insensitively (tools use `sms_dp_smspkg$`, W:29).
@@ -111,7 +124,23 @@ export function distributionPoint(options: DistributionPointOptions): SiteHandle
     switch (located.kind) {
       case 'root':
         if (request.method === 'PROPFIND') return listing(located.pkg, request.header('Depth'));
-        return htmlListing(located.pkg);
+        return directoryPage(request, `${packageRootPath(located.pkg.contentId, located.pkg.version)}/`, folderEntries(located.pkg, ''));
+      case 'folder': {
+        const { pkg, folder } = located;
+        if (request.method === 'PROPFIND') return multiStatus([...pkg.files.values()].filter((file) => file.name.toLowerCase().startsWith(`${folder.toLowerCase()}/`)).map((file) => ({ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size })));
+        return directoryPage(request, `${packageRootPath(pkg.contentId, pkg.version)}/${encodePathSegments(folder)}/`, folderEntries(pkg, folder));
+      }
+      case 'datalib': {
+        if (request.method === 'PROPFIND') return methodNotAllowed(['GET', 'HEAD']);
+        const entries = [...packages.values()].flatMap((pkg): DirectoryEntry[] => [
+          { name: `${pkg.contentId}.${pkg.version}`, href: `${DATALIB_PATH}/${pkg.contentId}.${pkg.version}`, directory: true },
+          { name: `${pkg.contentId}.${pkg.version}.INI`, href: `${DATALIB_PATH}/${pkg.contentId}.${pkg.version}.INI`, directory: false, size: datalibIni(pkg).length },
+        ]);
+        return directoryPage(request, `${DATALIB_PATH}/`, entries);
+      }
+      case 'datalib-ini':
+        if (request.method === 'PROPFIND') return methodNotAllowed(['GET', 'HEAD']);
+        return serveFile(request, { path: `${DATALIB_PATH}/${located.pkg.contentId}.${located.pkg.version}.INI`, content: datalibIni(located.pkg), contentType: 'text/plain' });
       case 'file': {
         const { pkg, file } = located;
         if (request.method === 'PROPFIND') return multiStatus([{ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size }]);
@@ -145,12 +174,26 @@ function locate(target: string, packages: Map<string, PackageEntry>): Resource |
     return pkg && { kind: 'signature', pkg };
   }
   if (root !== CONTENT_ROOT.toLowerCase()) return undefined;
+  if (segments[2]!.toLowerCase() === 'datalib' && query === undefined) {
+    // `/SMS_DP_SMSPKG$/Datalib[/]` and `/SMS_DP_SMSPKG$/Datalib/<ContentID>.<version>.INI` (W:70).
+    if (segments.length === 3 || (segments.length === 4 && segments[3] === '')) return { kind: 'datalib' };
+    const ini = segments.length === 4 && segments[3]!.toLowerCase().endsWith('.ini') ? packages.get(segments[3]!.slice(0, -'.ini'.length).toLowerCase()) : undefined;
+    return ini && { kind: 'datalib-ini', pkg: ini };
+  }
   const pkg = packages.get(segments[2]!.toLowerCase());
   if (!pkg) return undefined;
   const rest = segments.slice(3);
 
-  // `/SMS_DP_SMSPKG$/<ContentID>.<version>` or with a trailing slash: the package root.
-  if (query === undefined) return rest.length === 0 || (rest.length === 1 && rest[0] === '') ? { kind: 'root', pkg } : undefined;
+  if (query === undefined) {
+    // `/SMS_DP_SMSPKG$/<ContentID>.<version>` or with a trailing slash: the package root.
+    if (rest.length === 0 || (rest.length === 1 && rest[0] === '')) return { kind: 'root', pkg };
+    // The plain `…/<ContentID>.<version>/<relative file>` a directory page links to (W:70), or a folder.
+    const relative = (rest[rest.length - 1] === '' ? rest.slice(0, -1) : rest).join('/');
+    const file = rest[rest.length - 1] === '' ? undefined : pkg.files.get(relative.toLowerCase());
+    if (file) return { kind: 'file', pkg, file };
+    const isFolder = [...pkg.files.keys()].some((name) => name.startsWith(`${relative.toLowerCase()}/`));
+    return isFolder ? { kind: 'folder', pkg, folder: relative } : undefined;
+  }
   // `…/sccm?/<file>`: the path ends in the `sccm` segment and the query is `/<relative file>`.
   if (rest.length !== 1 || rest[0]!.toLowerCase() !== 'sccm') return undefined;
   if (query === '' || query === '/') return { kind: 'root', pkg };
@@ -172,18 +215,48 @@ function listing(pkg: PackageEntry, depth: string | undefined): SiteResponse {
   return multiStatus(entries);
 }
 
+interface DirectoryEntry {
+  name: string;
+  /** Path of the entry; the page makes it absolute with the request's scheme and Host. */
+  href: string;
+  directory: boolean;
+  size?: number;
+}
+
+/** The files and sub-folders directly in `folder` ('' for the package root), folders first. */
+function folderEntries(pkg: PackageEntry, folder: string): DirectoryEntry[] {
+  const prefix = folder === '' ? '' : `${folder}/`;
+  const base = packageRootPath(pkg.contentId, pkg.version);
+  const folders = new Map<string, string>();
+  const files: DirectoryEntry[] = [];
+  for (const file of pkg.files.values()) {
+    if (!file.name.toLowerCase().startsWith(prefix.toLowerCase())) continue;
+    const rest = file.name.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash >= 0) folders.set(rest.slice(0, slash).toLowerCase(), `${prefix}${rest.slice(0, slash)}`);
+    else files.push({ name: rest, href: `${base}/${encodePathSegments(file.name)}`, directory: false, size: file.size });
+  }
+  const directories = [...folders.values()].map((name): DirectoryEntry => ({ name: name.slice(prefix.length), href: `${base}/${encodePathSegments(name)}`, directory: true }));
+  return [...directories, ...files];
+}
+
 /**
- * GET on the package root: an IIS-directory-browsing style page, one `<a href>` per file in the
- * `sccm?/` form. Tools that enumerate DP content over HTTP read exactly these anchors (W:29 [TOOL]
- * SCCMSecrets, sccm-http-looter); the exact page layout of a real DP is [INFER].
+ * A directory page as the DP's IIS writes it (W:70): one line per entry, `<dir>` before a folder or
+ * the size before a file, and an absolute `http(s)://<host>/…` anchor — the host the client named in
+ * `Host`, the scheme of the connection. SCCMSecrets tells folders by the text before the anchor
+ * containing `dir` and downloads each anchor as it is; the date column is [INFER].
  */
-function htmlListing(pkg: PackageEntry): SiteResponse {
-  const root = packageRootPath(pkg.contentId, pkg.version);
-  const lines = [...pkg.files.values()].map(
-    (file) => ` 11/2/2026  8:00 AM ${String(file.size).padStart(12)} <A HREF="${escapeXml(packageFilePath(pkg.contentId, pkg.version, file.name))}">${escapeXml(file.name)}</A><br>`,
+function directoryPage(request: SiteRequest, path: string, entries: DirectoryEntry[]): SiteResponse {
+  const origin = `${request.connection.tls ? 'https' : 'http'}://${request.header('Host') ?? 'localhost'}`;
+  const lines = entries.map(
+    (entry) => ` 11/2/2026  8:00 AM ${(entry.directory ? '&lt;dir&gt;' : String(entry.size ?? 0)).padStart(12)} <A HREF="${escapeXml(origin + entry.href)}">${escapeXml(entry.name)}</A><br>`,
   );
-  const body =
-    `<html><head><title>${escapeXml(root.slice(1))}/</title></head><body><H1>${escapeXml(root.slice(1))}/</H1><hr>\r\n\r\n` +
-    `<pre>${lines.join('')}</pre><hr></body></html>`;
+  const title = `${escapeXml(request.header('Host') ?? '')} - ${escapeXml(path)}`;
+  const body = `<html><head><title>${title}</title></head><body><H1>${title}</H1><hr>\r\n\r\n<pre>${lines.join('')}</pre><hr></body></html>`;
   return { status: 200, headers: [['Content-Type', 'text/html; charset=utf-8']], body };
+}
+
+/** `Datalib/<ContentID>.<version>.INI`: the content library's package record (layout [INFER]). */
+function datalibIni(pkg: PackageEntry): Buffer {
+  return Buffer.from(`[Content]\r\nContentID=${pkg.contentId}\r\nVersion=${pkg.version}\r\nFiles=${pkg.files.size}\r\n`, 'latin1');
 }

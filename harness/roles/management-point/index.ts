@@ -1,7 +1,7 @@
 // The management point: the URL space of research W:1/W:6 that the lab needs, the messaging
 // endpoint `CCM_POST /ccm_system/request` (W:10), BITS uploads under `/CCM_Incoming/` (W:13, W:36)
 // and static client files. Unknown paths get 404 as on IIS.
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import type { SiteHandler, SiteRequest, SiteResponse } from '../../http/index.js';
 import { decodeMessage } from '../../ccm-messaging/index.js';
 import { ntlmAuthenticate, type NtlmAccount } from '../../ntlm/index.js';
@@ -10,7 +10,8 @@ import { ClientRegistry } from './client-registry.js';
 import { handlePolicyBody, handleRequestAssignments } from './policy.js';
 import { handleRegistration } from './registration.js';
 import { SITE_ACTIONS_PATH, SiteFeatures, connectedVia, type SiteFeatureOptions } from './site-features.js';
-import { emptyReply } from './reply.js';
+import { emptyReply, noReply } from './reply.js';
+import { createSiteSigningCertificate } from './site-signing-certificate.js';
 import { deterministicContent } from '../shared/content.js';
 import { propfindListing, serveFile, type StaticFile } from '../shared/files.js';
 
@@ -24,6 +25,8 @@ export interface ManagementPointOptions {
   certificatePem: string;
   /** Windows-integrated authentication on `/ccm_system_windowsauth/` (W:10, W:24): the lab's domain accounts. */
   windowsAuth?: { domain: string; accounts: NtlmAccount[] };
+  /** The site server's FQDN, named by the SITESIGNCERT certificate (W:8); default the MP's own FQDN [INFER]. */
+  siteServerFqdn?: string;
   /** What the site offers a client by where it is managed from (FEAT-*, ROLE-UNTRUSTED): site-features.ts. */
   features?: SiteFeatureOptions;
 }
@@ -36,8 +39,19 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
   const ccmsetup: StaticFile = { path: '/CCM_Client/ccmsetup.exe', content: deterministicContent('ccmsetup.exe', CCMSETUP_SIZE), contentType: 'application/octet-stream' };
   const mpCertHex = Buffer.from(new X509Certificate(options.certificatePem).raw).toString('hex').toUpperCase();
   const features = options.features && new SiteFeatures(options.features);
+  const mpCertificate = new X509Certificate(options.certificatePem);
+  // The MP's own FQDN as MPKEYINFORMATION reports it: the first DNS name of its certificate.
+  const mpFqdn = /DNS:([^,\s]+)/.exec(mpCertificate.subjectAltName ?? '')?.[1] ?? options.hostName;
+  /** The site's "unknown computer" records (x86, x64) boot media start from (W:8): stable per site. */
+  const unknownMachine = (architecture: 'x86' | 'x64'): string => {
+    const digest = createHash('sha256').update(`unknown-machine:${options.siteCode}:${architecture}`).digest('hex').toUpperCase();
+    return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
+  };
 
-  return (request: SiteRequest): SiteResponse => {
+  let siteSigning: Promise<Buffer> | undefined;
+  const siteSigningCertificate = () => (siteSigning ??= createSiteSigningCertificate(options.siteServerFqdn ?? mpFqdn));
+
+  return (request: SiteRequest): SiteResponse | Promise<SiteResponse> => {
     const [rawPath, query = ''] = splitTarget(request.target);
     const path = rawPath.toLowerCase();
     const method = request.method;
@@ -51,14 +65,42 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
       const name = query.split('&')[0]!.toUpperCase();
       if (name === 'MPLIST' || name === 'MPLIST1' || name === 'MPLIST2') return xml(mpList(options));
       if (name === 'MPCERT' || name === 'MPCERT2') return xml(`<MPCERT><Certificate Encoding="HexBinary">${mpCertHex}</Certificate></MPCERT>`);
+      // W:8: ConfigManBearPig `_parse_mpkeyinformation` reads FQDN and SITECODE (any depth).
+      if (name === 'MPKEYINFORMATION') return xml(`<MPKEYINFORMATION><FQDN>${mpFqdn}</FQDN><SITECODE>${options.siteCode}</SITECODE></MPKEYINFORMATION>`);
+      // W:8: PXEThief-style tools read `root.find("SITECODE").text` and
+      // `root.find("UnknownMachines").get("x64UnknownMachineGUID")` — both children of the root.
+      if (name === 'MPKEYINFORMATIONMEDIA') {
+        return xml(`<MPKEYINFORMATIONMEDIA><SITECODE>${options.siteCode}</SITECODE><UnknownMachines x86UnknownMachineGUID="${unknownMachine('x86')}" x64UnknownMachineGUID="${unknownMachine('x64')}"/></MPKEYINFORMATIONMEDIA>`);
+      }
+      // W:8: ConfigManBearPig reads `<X509Certificate>` (hex DER, any depth) and the issuer CN / SAN DNS.
+      // The root element's name is [INFER].
+      if (name === 'SITESIGNCERT') return siteSigningCertificate().then((der) => xml(`<SITESIGNCERT><X509Certificate>${der.toString('hex').toUpperCase()}</X509Certificate></SITESIGNCERT>`));
+      // W:9: ConfigManBearPig takes 403 on SMSTRC as "this MP requires a client certificate" — the
+      // answer of an HTTPS MP to a connection without one. What SMSTRC returns otherwise is not public.
+      if (name === 'SMSTRC' && request.connection.tls && !request.connection.tls.peerCertificate) {
+        return { status: 403, reason: 'Forbidden', headers: [['Content-Type', 'text/html']], body: '<html><body>403.7 - Client certificate required.</body></html>' };
+      }
       return { status: 404, body: '' };
     }
-    if (path === '/sms_mp/.sms_pol' && method === 'GET') return handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)));
+    // `/SMS_MP_AltAuth/.sms_pol` is the same policy endpoint on the alternate-auth application (W:1: SCCMSecrets
+    // policies_dumper.py switches `/SMS_MP/` to `/SMS_MP_ALTAUTH/`).
+    const policyBody = () => handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)));
+    if ((path === '/sms_mp/.sms_pol' || path === '/sms_mp_altauth/.sms_pol') && method === 'GET') return policyBody();
+    // The Windows-authenticated policy application (W:1 MISCONF-RECON3 appcmd list; W:60: needs the
+    // NTLM handshake on one connection): the same policy bodies once the connection authenticated.
+    if (path === '/sms_mp_windowsauth/.sms_pol' && method === 'GET') return windowsAuthenticated(request, policyBody);
     if (path === '/ccm_system/request') {
       if (method !== 'CCM_POST') return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
       return ccmPost(request);
     }
     if (path === '/ccm_system_windowsauth/request' || path === '/ccm_system_windowsauth/') return windowsAuthenticated(request);
+    // HTTPS "alternate auth" (W:10): the same messaging endpoint without a client certificate, used by
+    // boot media; sccmhunter fingerprints it — GET of the folder 403, an empty CCM_POST 200 (W:9).
+    if (path === '/ccm_system_altauth/request') {
+      if (method !== 'CCM_POST') return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
+      return ccmPost(request);
+    }
+    if (path === '/ccm_system_altauth/' || path === '/ccm_system_altauth') return { status: 403, headers: [['Content-Type', 'text/html']], body: '<html><body>403 - Forbidden: Access is denied.</body></html>' };
     if (path.startsWith('/ccm_incoming/')) {
       if (method === 'BITS_POST') return bits.handle(request);
       if (method === 'PROPFIND') return propfindListing(rawPath, []);
@@ -73,19 +115,25 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
    * NTLM like IIS: a multi-leg 401 handshake bound to the connection (W:60). The account the
    * connection authenticated as is journaled, so a mix-up between clients shows at the MP.
    */
-  function windowsAuthenticated(request: SiteRequest): SiteResponse {
+  function windowsAuthenticated(request: SiteRequest, authenticated?: () => SiteResponse): SiteResponse {
     if (!options.windowsAuth) return { status: 404, body: '' };
     const outcome = ntlmAuthenticate(request, options.windowsAuth.accounts, { targetName: options.windowsAuth.domain, serverName: options.hostName });
     if (outcome.kind === 'respond') return outcome.response;
     // The account is journaled (the oracle) and echoed in a lab header for a human reading the exchange.
     const account = `${outcome.account.domain}\\${outcome.account.user}`;
     const authenticatedAs: [string, string] = ['X-IBCM-Lab-Authenticated-As', account];
+    if (authenticated) {
+      const response = authenticated();
+      return { ...response, headers: [...(response.headers ?? []), authenticatedAs], decided: { ...response.decided, authenticatedAs: account } };
+    }
     if (request.method !== 'CCM_POST') return { status: 200, headers: [authenticatedAs], body: '', decided: { authenticatedAs: account } };
     const response = ccmPost(request, account);
     return { ...response, headers: [...(response.headers ?? []), authenticatedAs], decided: { ...response.decided, authenticatedAs: account } };
   }
 
   function ccmPost(request: SiteRequest, authenticatedUser?: string): SiteResponse {
+    // sccmhunter's probe: an empty CCM_POST to /ccm_system_altauth/request is answered 200 (W:9).
+    if (request.body.length === 0) return emptyReply('empty CCM_POST');
     let message;
     try {
       message = decodeMessage(request.body, request.header('content-type'));
@@ -106,10 +154,16 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
         if (features) return features.location(message, request, connectedVia(request, options.features!.names), { host: options.hostName });
         return emptyReply('no handler for TargetEndpoint "MP_LocationManager"');
       default:
+        // Asynchronous messages (DDR, inventory, state messages relayed, W:17) are taken and answered
+        // with the one-chunk NoReply (W:18); anything else unknown gets the empty 200.
+        if (message.replyMode === 'Async' && ASYNC_ENDPOINTS.has((message.targetEndpoint ?? '').toLowerCase())) return noReply(message.targetEndpoint!);
         return emptyReply(`no handler for TargetEndpoint "${message.targetEndpoint ?? ''}"`);
     }
   }
 }
+
+/** TargetEndpoints whose messages are asynchronous (W:17): answered with NoReply, not a reply body. */
+const ASYNC_ENDPOINTS = new Set(['mp_ddrendpoint', 'mp_hinvendpoint', 'mp_sinvendpoint', 'mp_sinvcollfileendpoint', 'mp_relayendpoint']);
 
 function splitTarget(target: string): [string, string] {
   const index = target.indexOf('?');

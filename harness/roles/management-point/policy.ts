@@ -1,6 +1,7 @@
 // MP_PolicyManager RequestAssignments (research W:25) and policy bodies (`/SMS_MP/.sms_pol?`).
 // The client is identified by SourceID/ClientID *and* signatures made with the key it registered
-// (Hook2 ClientIDSignature + PayloadSignature on messages, CCMClientID* headers on policy GETs).
+// (Hook2 ClientIDSignature + PayloadSignature on messages, ClientToken or CCMClientID* headers on
+// policy GETs).
 import { createHash } from 'node:crypto';
 import type { SiteRequest, SiteResponse } from '../../http/index.js';
 import { elementText, propertyValue, utf16WithNul, verifyCryptoApi, type DecodedMessage } from '../../ccm-messaging/index.js';
@@ -11,6 +12,18 @@ import { ccmReply, emptyReply } from './reply.js';
 export function machinePolicyId(smsId: string): string {
   const digest = createHash('sha256').update(`machine-settings:${smsId}`).digest('hex').toUpperCase();
   return `{${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}}`;
+}
+
+/**
+ * `<PolicyLocation>` as a real MP writes it (W:25): the URL in CDATA, with the literal `<mp>`
+ * placeholder and the policy ID as it is — braces and all, not percent-encoded:
+ * `<![CDATA[http://<mp>/SMS_MP/.sms_pol?{c6fe32fb-…}.2_00]]>` (Misconfiguration-Manager CRED-2
+ * transcript; sccmwtf reads it with `<!\[CDATA\[https*://<mp>([^]]+)`).
+ */
+export function policyLocation(policyId: string, sha256Hex: string, version = '1_00'): string {
+  const url = `http://<mp>/SMS_MP/.sms_pol?${policyId}.${version}`;
+  if (url.includes(']]>')) throw new Error(`policy ID ${policyId} cannot be written in CDATA`);
+  return `<PolicyLocation PolicyHash="SHA256:${sha256Hex}"><![CDATA[${url}]]></PolicyLocation>`;
 }
 
 export function handleRequestAssignments(message: DecodedMessage, registry: ClientRegistry, mp: { host: string; siteCode: string }, moreAssignments?: (client: RegisteredClient) => string): SiteResponse {
@@ -27,7 +40,7 @@ export function handleRequestAssignments(message: DecodedMessage, registry: Clie
     `<ReplyAssignments ReplyType="Full" SchemaVersion="1.00"><Identification><Machine><ClientID>${client.smsId}</ClientID><FQDN>${client.fqdn}</FQDN>` +
     `<NetBIOSName>${client.netbiosName}</NetBIOSName></Machine></Identification><PolicySource>SMS:${mp.siteCode}</PolicySource><PolicyAssignments>` +
     `<PolicyAssignment PolicyAssignmentID="${policyId}"><Policy PolicyID="${policyId}" PolicyVersion="1.00" PolicyType="Machine" PolicyCategory="Settings" PolicyFlags="0">` +
-    `<PolicyLocation PolicyHash="SHA256:${createHash('sha256').update(policyBody(client, policyId)).digest('hex').toUpperCase()}">http://&lt;mp&gt;/SMS_MP/.sms_pol?${encodeURIComponent(policyId)}.1_00</PolicyLocation>` +
+    policyLocation(policyId, createHash('sha256').update(policyBody(client, policyId)).digest('hex').toUpperCase()) +
     `</Policy></PolicyAssignment>${moreAssignments?.(client) ?? ''}</PolicyAssignments></ReplyAssignments>`;
   return ccmReply(message, mp.host, reply);
 }
@@ -38,24 +51,64 @@ function policyBody(client: RegisteredClient, policyId: string): string {
 
 const TIMESTAMP_WINDOW_MS = 10 * 60 * 1000;
 
+type PolicyRequestAuth = { client: RegisteredClient } | { reason: string };
+
 /**
- * GET /SMS_MP/.sms_pol?<policy> with CCMClientID, CCMClientIDSignature, CCMClientTimestamp and
- * CCMClientTimestampSignature (research W:20). The canonical header is `…TimestampSignature`; the
- * documented `…TimestampsSignature` is a typo (W:4) and is not what the MP reads.
+ * Who is asking for a policy body. Two header sets are in use on the wire and a real MP accepts
+ * either (W:21 AUTH-CLIENTTOKEN):
+ * - `ClientToken: GUID:<id>;<yyyy-MM-ddTHH:mm:ssZ>;2` with `ClientTokenSignature` = the CryptoAPI
+ *   signature of UTF-16LE(token + NUL) — SharpSCCM `MgmtPointMessaging.cs` `SendPolicyDownloadRequest`
+ *   (`$"{clientId};{TimeHelpers.CurrentTimeAsIso8601};2"`, `Encoding.Unicode.GetBytes(token + "\0")`,
+ *   `CryptNoHashId`), sccmwtf/SCCMSecrets/Metasploit the same with a DigestInfo signature. The token
+ *   of older SharpSCCM has no `;2` (`GUID:72C913C4-…;2023-10-26T19:06:06Z`, Misconfiguration-Manager
+ *   CRED-2), so the trailing field is optional;
+ * - `CCMClientID`, `CCMClientIDSignature`, `CCMClientTimestamp`, `CCMClientTimestampSignature` (W:20).
+ * When a request carries a ClientToken, that is what is checked.
+ */
+function authenticatePolicyRequest(request: SiteRequest, registry: ClientRegistry): PolicyRequestAuth {
+  const token = request.header('ClientToken');
+  if (token !== undefined) {
+    const match = /^(GUID:[^;]+);([^;]+)(?:;(\d+))?$/.exec(token);
+    if (!match) return { reason: `ClientToken "${token}" is not GUID:<id>;<timestamp>[;2]` };
+    const [, clientId, timestamp] = match as unknown as [string, string, string];
+    const client = registry.find(clientId);
+    if (!client) return { reason: `ClientToken client ${clientId} is not a registered client` };
+    const signature = request.header('ClientTokenSignature');
+    if (!signature || !verifyCryptoApi(client.signingKey, utf16WithNul(token), signature)) return { reason: 'ClientTokenSignature missing or does not verify' };
+    const stale = staleTimestamp(timestamp);
+    return stale ? { reason: `ClientToken ${stale}` } : { client };
+  }
+  const clientId = request.header('CCMClientID');
+  const client = registry.find(clientId);
+  if (!clientId || !client) return { reason: `CCMClientID "${clientId ?? '(missing)'}" is not a registered client` };
+  const idSignature = request.header('CCMClientIDSignature');
+  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature)) return { reason: 'CCMClientIDSignature missing or does not verify' };
+  const timestamp = request.header('CCMClientTimestamp');
+  const timestampSignature = request.header('CCMClientTimestampSignature');
+  if (!timestamp || !timestampSignature) return { reason: `${timestamp ? 'CCMClientTimestampSignature' : 'CCMClientTimestamp'} missing` };
+  if (!verifyCryptoApi(client.signingKey, utf16WithNul(timestamp), timestampSignature)) return { reason: 'CCMClientTimestampSignature does not verify' };
+  const stale = staleTimestamp(timestamp);
+  return stale ? { reason: `CCMClientTimestamp ${stale}` } : { client };
+}
+
+/** Why a signed timestamp is refused (a replayed old one, W:21), or undefined when it is fresh. */
+function staleTimestamp(timestamp: string): string | undefined {
+  const signedAt = Date.parse(timestamp);
+  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > TIMESTAMP_WINDOW_MS) return `${timestamp} is not a valid time or is outside the ${TIMESTAMP_WINDOW_MS / 60000} minute window`;
+  return undefined;
+}
+
+/**
+ * GET /SMS_MP/.sms_pol?<policy> authenticated by ClientToken or CCMClientID* headers (W:20, W:21).
+ * The canonical header is `…TimestampSignature`; the documented `…TimestampsSignature` is a typo
+ * (W:4) and is not what the MP reads. The policy ID may come with literal braces (as the
+ * PolicyLocation carries it) or percent-encoded (as clients send it, W:25).
  */
 export function handlePolicyBody(request: SiteRequest, registry: ClientRegistry, query: string, otherPolicy?: (client: RegisteredClient, policyId: string) => SiteResponse | undefined): SiteResponse {
   const deny = (reason: string): SiteResponse => ({ status: 403, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', reason]], body: '<HTML><HEAD><TITLE>ERROR</TITLE></HEAD><BODY></BODY></HTML>' });
-  const clientId = request.header('CCMClientID');
-  const client = registry.find(clientId);
-  if (!clientId || !client) return deny(`CCMClientID "${clientId ?? '(missing)'}" is not a registered client`);
-  const idSignature = request.header('CCMClientIDSignature');
-  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature)) return deny('CCMClientIDSignature missing or does not verify');
-  const timestamp = request.header('CCMClientTimestamp');
-  const timestampSignature = request.header('CCMClientTimestampSignature');
-  if (!timestamp || !timestampSignature) return deny(`${timestamp ? 'CCMClientTimestampSignature' : 'CCMClientTimestamp'} missing`);
-  if (!verifyCryptoApi(client.signingKey, utf16WithNul(timestamp), timestampSignature)) return deny('CCMClientTimestampSignature does not verify');
-  const signedAt = Date.parse(timestamp);
-  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > TIMESTAMP_WINDOW_MS) return deny(`CCMClientTimestamp ${timestamp} is not a valid time or is outside the ${TIMESTAMP_WINDOW_MS / 60000} minute window`);
+  const auth = authenticatePolicyRequest(request, registry);
+  if ('reason' in auth) return deny(auth.reason);
+  const client = auth.client;
   let policyId: string;
   try {
     policyId = decodeURIComponent(query.replace(/\.\d+_\d+$/, ''));

@@ -28,6 +28,7 @@ import type { SiteRequest, SiteResponse } from '../../http/index.js';
 import { attribute, elementText, escapeXml, propertyValue, utf16WithNul, verifyCryptoApi, type DecodedMessage } from '../../ccm-messaging/index.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import { ccmReply, emptyReply } from './reply.js';
+import { policyLocation } from './policy.js';
 
 /** Where a request came from, as the MP can tell: the name the client reached it by. */
 export type ConnectedVia = 'internet' | 'intranet';
@@ -209,7 +210,7 @@ export class SiteFeatures {
         const hash = createHash('sha256').update(this.bodyOf(client, policy)).digest('hex').toUpperCase();
         return (
           `<PolicyAssignment PolicyAssignmentID="${escapeXml(policy.id)}"><Policy PolicyID="${escapeXml(policy.id)}" PolicyVersion="1.00" PolicyType="${policy.type}" PolicyCategory="${policy.category}" PolicyFlags="${policy.flags}">` +
-          `<PolicyLocation PolicyHash="SHA256:${hash}">http://&lt;mp&gt;/SMS_MP/.sms_pol?${encodeURIComponent(policy.id)}.1_00</PolicyLocation></Policy></PolicyAssignment>`
+          `${policyLocation(policy.id, hash)}</Policy></PolicyAssignment>`
         );
       })
       .join('');
