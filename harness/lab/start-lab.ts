@@ -13,7 +13,7 @@ import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxie
 import { CMG_MUTUAL_AUTH_PREFIX } from '../roles/cloud-management-gateway/index.js';
 import { ENROLLED_DEVICE_LABEL } from '../roles/management-point/mobile-devices.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../topology/index.js';
-import { clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
+import { asServed, clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
 import { contractCrlPathIn, contractUpstreamCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { Lab, LabDomainController, LabMicrosoftUpdate, MicrosoftUpdateFault, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
@@ -249,7 +249,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         const original = system && certificates.site.get(system.role.name);
         if (!system || !original) throw new Error(`no HTTPS site system "${serveOptions.siteSystem ?? 'management-point'}" in this lab`);
         const role = system.role;
-        const issued = await issueVariant(pki, 'site-system-web-server', { name: `${role.name}-${variant}-${++issuedOnRequest}`, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] }, variant, { intranetNames: [role.intranetFqdn], cdpUrls });
+        const issued = await asServed(pki, topology, await issueVariant(pki, 'site-system-web-server', { name: `${role.name}-${variant}-${++issuedOnRequest}`, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] }, variant, { intranetNames: [role.intranetFqdn], cdpUrls }));
         if (variant === 'revoked') await afterRevocation();
         else await publishCrlFiles();
         const host = labHosts.get(role.name)!;

@@ -103,6 +103,15 @@ export const QUIRKS = {
     breaks: { 'PKI-MPCONTROL': 'own-certificate-refused' },
     selftestModes: ['direct'],
   },
+  // PKI quirk (seed 001 "Trusted Root CA between Site System and Client"): the site's root is
+  // cross-certified by a partner's root and the site systems (and the bridge) send the
+  // cross-certificate with their chain, so a client that trusts only the partner's root builds a
+  // path to it and connects. Clients that trust the site's root are not affected (effects in harness/lab).
+  'pki-cross-certified-by-another-root': {
+    description: 'the site\'s root CA is cross-certified by another organisation\'s root, and the site systems send that cross-certificate in their chain: a client that trusts only the other root connects',
+    breaks: { 'PKI-TRUST-CLIENT': 'untrusted-root-accepted' },
+    selftestModes: ['direct'],
+  },
 } as const satisfies Record<string, QuirkSpec>;
 
 export type QuirkName = keyof typeof QUIRKS;
