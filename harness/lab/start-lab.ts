@@ -452,7 +452,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
           computerName: client.computerName,
           fqdn: clientFqdn(client.computerName),
           segment: profileOptions.segment ?? client.segment,
-          install: { ...client.install, CCMHTTPSPORT: mp.host.ports.https!, CCMHTTPPORT: placement.port(80) },
+          // Quirk `clients-installed-without-crl-check`: every client installed with /NoCRLCheck.
+          install: { ...client.install, ...(topology.quirks.includes('clients-installed-without-crl-check') ? { NoCRLCheck: true } : {}), CCMHTTPSPORT: mp.host.ports.https!, CCMHTTPPORT: placement.port(80) },
           certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem, chainPem: certificate.chainPem },
           // The site's root, and — like any Windows client's store of public roots — the CMG's public CA.
           trustedRootsPem: cloudRootPem && gateway ? pki.rootCaPem + cloudRootPem : pki.rootCaPem,
