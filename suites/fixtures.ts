@@ -56,7 +56,12 @@ interface WorkerFixtures {
   variantLabs: (variant: LabVariant) => Promise<Lab>;
 }
 
-export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtures>({
+interface TestFixtures extends Omit<CheckFixtures, 'lab' | 'mode'> {
+  /** Every client the check made (their transports say whether a revocation check failed). */
+  clientsMade: IbcmClient[];
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
   // One message-signing identity per computer for the worker's life, as a real client keeps its key.
   identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
   mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
@@ -130,8 +135,8 @@ export const test = base.extend<Omit<CheckFixtures, 'lab' | 'mode'>, WorkerFixtu
     { scope: 'worker', timeout: 120_000 },
   ],
   variantLab: async ({ variantLabs }, use) => use(variantLabs),
-  newClient: async ({ labState, identities }, use) => {
-    const clients: IbcmClient[] = [];
+  clientsMade: async ({}, use) => use([]),
+  newClient: async ({ labState, identities, clientsMade: clients }, use) => {
     await use((name, options) => {
       if (!labState.lab) throw new Error(labState.error);
       const profile = typeof name === 'object' ? name : labState.lab.clientProfile(name);
@@ -166,6 +171,26 @@ function withQuirks(topology: Topology, quirks: QuirkName[]): Topology {
 export interface CheckOptions {
   /** Further requirement IDs this check also gives evidence for. */
   also?: string[];
+  /**
+   * The client's revocation check of the site's certificates is what this check is about (PKI-CDP-HTTP,
+   * PKI-CRL-UNREACHABLE): a client that could not get a CRL is evidence here, never a blocked prerequisite.
+   */
+  revocationIsSubject?: boolean;
+}
+
+/**
+ * When a client of the check could not learn a site certificate's revocation status (no CRL could be
+ * had: CERT_REV_FAILED), it refused that site system — it fails closed, as it must — so a check that is
+ * not about revocation learnt nothing about its own requirement: blocked, naming the certificate, the
+ * CRL URLs and what the client saw. The revocation checks themselves still fail (PKI-CDP-HTTP).
+ */
+function revocationBlocked(clients: IbcmClient[], evidence: Evidence, error: unknown): string | undefined {
+  // The check's own clients, and any exchange it recorded (a mobile device's client is its own).
+  const recorded = evidence.client.flatMap((exchange) => (exchange.tls?.revocation?.finding?.code === 'CERT_REV_FAILED' ? [exchange.tls.revocation.finding] : []));
+  const failure = [...clients.flatMap((client) => client.transport.revocationFailures), ...recorded][0];
+  if (!failure) return undefined;
+  const then = error instanceof Error ? error.message : String(error);
+  return `blocked: the client could not check the revocation of the site's certificate, so it refused the connection — ${failure.message} (the check then said: ${then.length > 200 ? `${then.slice(0, 200)}…` : then})`;
 }
 
 /**
@@ -176,7 +201,7 @@ export interface CheckOptions {
 export function check(id: string, title: string, body: (fixtures: CheckFixtures) => Promise<void>, options: CheckOptions = {}): void {
   const requirement = requirementById(id);
   if (!requirement) throw new Error(`check names unknown requirement ${id}`);
-  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, client, newClient, evidence, variantLab }) => {
+  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, client, newClient, evidence, variantLab, clientsMade }) => {
     test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
     if (!labState.lab) {
       evidence.record('error', labState.error!);
@@ -189,6 +214,12 @@ export function check(id: string, title: string, body: (fixtures: CheckFixtures)
       // A lab variant that could not start is "could not run", like the main lab.
       if (recordFailures && error instanceof Error && error.message.startsWith('LabStartError:')) {
         evidence.record('error', error.message);
+        return;
+      }
+      // A client that could not get a CRL refused the site system: blocked, unless revocation is the subject.
+      const blockedByRevocation = recordFailures && !options.revocationIsSubject && !(error instanceof CheckBlocked) ? revocationBlocked(clientsMade, evidence, error) : undefined;
+      if (blockedByRevocation) {
+        evidence.record('blocked', blockedByRevocation);
         return;
       }
       // A client that never registered cannot sign: every later step is blocked by that prerequisite.

@@ -34,13 +34,7 @@ export function negativeControls(): Map<string, NegativeControl[]> {
  * and the catalog test; one listed here that has gained a control fails the catalog test too, so the
  * list stays true.
  */
-export const KNOWN_GAPS: Record<string, string> = {
-  'PKI-TRUST-CLIENT':
-    'the check turns on the client refusing a root it does not trust; a world that makes such a client connect needs a cross-certified PKI (the lab root certified by another hierarchy), not built yet',
-  'PKI-CDP-HTTP':
-    'a world whose CDP is unreachable from the internet fails every HTTPS check (clients fail closed), so it cannot fail this one exactly; it needs failed revocation to block the checks that are not about PKI',
-  'PKI-CRL-UNREACHABLE': 'same as PKI-CDP-HTTP: a world that hides the CDP fails every HTTPS check, not this one exactly',
-};
+export const KNOWN_GAPS: Record<string, string> = {};
 
 /** Catalog requirements that no built-in faulty proxy or faulty world is built to break (known gaps included). */
 export function requirementsWithoutNegativeControl(): string[] {

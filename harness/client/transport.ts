@@ -4,6 +4,7 @@
 // site system (directly or through a CONNECT tunnel of the web proxy), the server chain verified
 // against the trusted roots and the name, then — unless /NoCRLCheck — every certificate of the chain
 // checked against its CRL, fetched over HTTP from the CDP it names (W:50), before a request is sent.
+import { X509Certificate } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { Client, type buildConnector } from 'undici';
@@ -11,7 +12,7 @@ import { labLookup } from '../dns/resolver.js';
 import { selectClientCertificate, type CertificateSelection } from './certificate-selection.js';
 import { sha256Hex, type Exchange, type TlsPeerFacts } from './exchange.js';
 import type { ClientCertificate, ClientProfile } from './profile.js';
-import { CertificateRevocationError, RevocationChecker } from './revocation.js';
+import { CertificateRevocationError, RevocationChecker, type RevocationFinding } from './revocation.js';
 
 export interface RequestSpec {
   method: string;
@@ -43,6 +44,8 @@ export class ClientTransport {
   readonly certificateSelection: CertificateSelection;
   /** Every CRL download the client made (evidence). */
   readonly crlFetches: Exchange[] = [];
+  /** Every time the client could not learn a server chain's revocation status and so refused it (CERT_REV_FAILED). */
+  readonly revocationFailures: RevocationFinding[] = [];
   /** Origin → the CRL URLs its chain needed last time (so the next connection can carry them in its TLS context). */
   private readonly crlUrlsByOrigin = new Map<string, string[]>();
 
@@ -274,8 +277,9 @@ export class ClientTransport {
       facts.revocation = { checked: false, certificates: [], attempts: [], crlInTlsContext: false };
       return { socket, facts };
     }
-    const report = await this.revocation.check(peerChain(socket));
+    const report = await this.revocation.check(peerChain(socket, this.profile.trustedRootsPem));
     facts.revocation = { checked: true, certificates: report.certificates, attempts: report.attempts, crlInTlsContext: Boolean(crl), finding: report.finding };
+    if (report.finding?.code === 'CERT_REV_FAILED') this.revocationFailures.push(report.finding);
     if (report.finding) refuse(new CertificateRevocationError(report.finding));
     // OpenSSL given a `crl` checks the whole chain (CRL_CHECK_ALL): every CRL the chain needed.
     this.crlUrlsByOrigin.set(origin, [...new Set(report.certificates.flatMap((checked) => (checked.crlUrl ? [checked.crlUrl] : [])))]);
@@ -302,8 +306,15 @@ interface Pool {
   connections: number;
 }
 
-/** The server chain as DER, leaf first, ending with the trust anchor from the client's store. */
-function peerChain(socket: TLSSocket): Buffer[] {
+/**
+ * The server chain as DER, leaf first, ending with the trust anchor from the client's store: the
+ * path the client verified, whose every certificate it checks for revocation. Node's
+ * `getPeerCertificate(true)` follows the certificates the server *sent* as far as they go, so a
+ * server that also sends a cross-certificate (its root certified by another root) would have the
+ * chain run past the client's own anchor; it ends at the first certificate a trusted root issued,
+ * as OpenSSL (trusted first) and CryptoAPI build the path.
+ */
+export function peerChain(socket: TLSSocket, trustedRootsPem?: string): Buffer[] {
   const chain: Buffer[] = [];
   let current: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
   const seen = new Set<string>();
@@ -311,6 +322,19 @@ function peerChain(socket: TLSSocket): Buffer[] {
     seen.add(current.fingerprint256);
     chain.push(current.raw);
     current = current.issuerCertificate;
+  }
+  return pathToTrustedRoot(chain, trustedRootsPem);
+}
+
+/** `chain` cut after the first certificate one of `trustedRootsPem` issued (and signed), that root appended. */
+export function pathToTrustedRoot(chain: Buffer[], trustedRootsPem?: string): Buffer[] {
+  const anchors = (trustedRootsPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
+  if (anchors.length === 0) return chain;
+  for (const [index, der] of chain.entries()) {
+    const certificate = new X509Certificate(der);
+    if (anchors.some((anchor) => anchor.raw.equals(der))) return chain.slice(0, index + 1);
+    const anchor = anchors.find((candidate) => certificate.checkIssued(candidate) && certificate.verify(candidate.publicKey));
+    if (anchor) return [...chain.slice(0, index + 1), anchor.raw];
   }
   return chain;
 }

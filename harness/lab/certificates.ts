@@ -4,6 +4,7 @@
 // the CRL (a proxy reads its CRL file once, at start), the MPs' own client certificates (PKI-MPCONTROL)
 // and a CMG's server certificate from the cloud CA. Nothing here starts a server.
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { variantIssueOptions, type CertificateProfileName, type CertificateVariant, type IssueOptions, type IssuedCertificate, type LabPki, type Pkcs12Export } from '../pki/index.js';
 import type { ProxyMode, Topology } from '../topology/index.js';
 import type { LabPlan, PlannedSiteSystem } from './plan.js';
@@ -55,6 +56,18 @@ export async function issueVariant(
   return issued;
 }
 
+/**
+ * Quirk `pki-cross-certified-by-another-root`: a server certificate as the site sends it — its chain
+ * (in memory and in its chain file, which a bridge's contract names) followed by the lab root's
+ * cross-certificate by the other root. Unchanged in any other world.
+ */
+export async function asServed(pki: LabPki, topology: Topology, issued: IssuedCertificate): Promise<IssuedCertificate> {
+  if (!topology.quirks.includes('pki-cross-certified-by-another-root')) return issued;
+  const chainPem = `${issued.chainPem.replace(/\n*$/, '\n')}${await pki.crossCertifyRoot()}`;
+  await writeFile(issued.chainPath, chainPem);
+  return { ...issued, chainPem };
+}
+
 export async function issueLabCertificates(pki: LabPki, topology: Topology, mode: ProxyMode, plan: LabPlan): Promise<LabCertificates> {
   const { siteSystems } = plan;
   const options = topology.pki;
@@ -85,6 +98,9 @@ export async function issueLabCertificates(pki: LabPki, topology: Topology, mode
     bridge ? issue('bridging-proxy-server', { name: 'proxy-server', subjectCn: publishedNames[0]!, dnsNames: publishedNames }, options.certificates.proxyServer, published.map((system) => system.role.intranetFqdn)) : undefined,
     bridge ? issue('bridging-proxy-client', { name: 'proxy-client', subjectCn: `${topology.proxy.name}.${topology.domains.internet}` }, options.certificates.proxyClient) : undefined,
   ]);
+  // The server certificates go out with the cross-certificate in a cross-certified world (the PKCS#12 export keeps leaf, issuing CA, root).
+  const servedSiteCerts = await Promise.all(siteCerts.map((certificate) => asServed(pki, topology, certificate)));
+  const servedProxyServer = proxyServer && (await asServed(pki, topology, proxyServer));
   let pkcs12: LabCertificates['pkcs12'];
   if (proxyServer && proxyClient) {
     // One password per run, handed to the proxy in its contract (never reused, never in the repo).
@@ -93,12 +109,12 @@ export async function issueLabCertificates(pki: LabPki, topology: Topology, mode
     pkcs12 = { proxyServer: server, proxyClient: client };
   }
   return {
-    site: new Map(httpsSystems.map((system, index) => [system.role.name, siteCerts[index]!])),
+    site: new Map(httpsSystems.map((system, index) => [system.role.name, servedSiteCerts[index]!])),
     clients: new Map(topology.clients.map((client, index) => [client.name, clientCerts[index]!])),
     revokedClient,
     managementPointClients: new Map(managementPoints.map((system, index) => [system.role.name, mpClientCerts[index]!])),
     cloudManagementGateways: new Map(plan.cloudManagementGateways.map((gateway, index) => [gateway.role.name, cmgCerts[index]!])),
-    proxyServer,
+    proxyServer: servedProxyServer,
     proxyClient,
     pkcs12,
     variants,

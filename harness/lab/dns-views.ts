@@ -19,7 +19,9 @@ export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode
   if (mode === 'forward' && plan.proxy && segment === 'internet' && topology.quirks.includes('internet-only-through-web-proxy')) return [{ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address }];
   // The intranet view answers with a host's intranet leg where it has one (docker: plan.ts, intranetAddress).
   const on = (host: PlacedHost) => (segment === 'intranet' ? (host.intranetAddress ?? host.address) : host.address);
-  const records: DnsRecord[] = plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: on(plan.cdp.host) }));
+  // Quirk `cdp-not-published-on-internet`: the CDP's name is in the inside zones only.
+  const cdpHidden = segment === 'internet' && topology.quirks.includes('cdp-not-published-on-internet');
+  const records: DnsRecord[] = cdpHidden ? [] : plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: on(plan.cdp.host) }));
   // Microsoft Update is a public name: it resolves in every view, to the mock host itself.
   if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate) records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: on(plan.microsoftUpdate.host) });
   // A CMG is a cloud service: its public name resolves everywhere, to the gateway itself.

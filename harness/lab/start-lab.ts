@@ -13,7 +13,7 @@ import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxie
 import { CMG_MUTUAL_AUTH_PREFIX } from '../roles/cloud-management-gateway/index.js';
 import { ENROLLED_DEVICE_LABEL } from '../roles/management-point/mobile-devices.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../topology/index.js';
-import { clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
+import { asServed, clientFqdnOf, issueLabCertificates, issueVariant, ldapCdpUrl } from './certificates.js';
 import { contractCrlPathIn, contractUpstreamCrlPathIn, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { Lab, LabDomainController, LabMicrosoftUpdate, MicrosoftUpdateFault, LabCdpHandle, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabDnsView, LabPkiHandle, LabProgress, LabSiteSystem, PlacedHost } from './lab.js';
@@ -249,7 +249,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         const original = system && certificates.site.get(system.role.name);
         if (!system || !original) throw new Error(`no HTTPS site system "${serveOptions.siteSystem ?? 'management-point'}" in this lab`);
         const role = system.role;
-        const issued = await issueVariant(pki, 'site-system-web-server', { name: `${role.name}-${variant}-${++issuedOnRequest}`, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] }, variant, { intranetNames: [role.intranetFqdn], cdpUrls });
+        const issued = await asServed(pki, topology, await issueVariant(pki, 'site-system-web-server', { name: `${role.name}-${variant}-${++issuedOnRequest}`, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] }, variant, { intranetNames: [role.intranetFqdn], cdpUrls }));
         if (variant === 'revoked') await afterRevocation();
         else await publishCrlFiles();
         const host = labHosts.get(role.name)!;
@@ -454,7 +454,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
           computerName: client.computerName,
           fqdn: clientFqdn(client.computerName),
           segment: profileOptions.segment ?? client.segment,
-          install: { ...client.install, CCMHTTPSPORT: mp.host.ports.https!, CCMHTTPPORT: placement.port(80) },
+          // Quirk `clients-installed-without-crl-check`: every client installed with /NoCRLCheck.
+          install: { ...client.install, ...(topology.quirks.includes('clients-installed-without-crl-check') ? { NoCRLCheck: true } : {}), CCMHTTPSPORT: mp.host.ports.https!, CCMHTTPPORT: placement.port(80) },
           certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem, chainPem: certificate.chainPem },
           // The site's root, and — like any Windows client's store of public roots — the CMG's public CA.
           trustedRootsPem: cloudRootPem && gateway ? pki.rootCaPem + cloudRootPem : pki.rootCaPem,

@@ -28,7 +28,7 @@ interface CaContext {
 
 export interface SignCertificateParams {
   serialNumber: string;
-  subject: x509.JsonName | string;
+  subject: x509.JsonName | x509.Name | string;
   publicKey: webcrypto.CryptoKey;
   notBefore: Date;
   notAfter: Date;
@@ -107,6 +107,31 @@ export class CertificateAuthority {
       ],
     });
     return new CertificateAuthority(identity, cert, keys, ski.keyId, CertificateAuthority.crlUrlFor(ctx.cdpBaseUrl, identity.fileStem), ctx.store);
+  }
+
+  /**
+   * A cross-certificate: this CA (of another hierarchy) certifies `subject` — the same subject name
+   * and public key, so `subject`'s certificates chain to this CA too. basicConstraints CA:true
+   * (critical, no path length: the subject's own subordinates stay below it), keyCertSign+cRLSign
+   * (critical), the subject's own SKI (so its certificates' AKI still matches), AKI → this CA, CDP →
+   * this CA's CRL (where a relying party looks up the cross-certificate's serial).
+   */
+  async crossCertify(subject: CertificateAuthority, clock: Date): Promise<x509.X509Certificate> {
+    return this.signCertificate({
+      serialNumber: randomSerialNumber(),
+      subject: subject.cert.subjectName, // byte for byte the subject's own name
+      publicKey: subject.keys.publicKey,
+      notBefore: new Date(clock.getTime() - HOUR),
+      // Not beyond the certifying CA's own validity.
+      notAfter: new Date(Math.min(subject.cert.notAfter.getTime(), this.cert.notAfter.getTime())),
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        new x509.SubjectKeyIdentifierExtension(subject.keyId),
+        new x509.AuthorityKeyIdentifierExtension(this.keyId),
+        new x509.CRLDistributionPointsExtension([this.crlUrl]),
+      ],
+    });
   }
 
   signCertificate(params: SignCertificateParams): Promise<x509.X509Certificate> {

@@ -71,6 +71,8 @@ export class LabPki {
   private readonly secondary = new Map<SecondaryIssuer, Promise<CaHierarchy>>();
   /** The secondary hierarchies built so far (so their CRLs can be listed synchronously). */
   private readonly built = new Map<SecondaryIssuer, CaHierarchy>();
+  /** The lab root's cross-certificate by the untrusted root (PEM), once asked for. */
+  private crossRoot: Promise<string> | undefined;
 
   private constructor(
     private readonly trusted: CaHierarchy,
@@ -198,6 +200,29 @@ export class LabPki {
   /** The cloud hierarchy: the public CA of a cloud management gateway (built on first call, under <dir>/cloud). */
   cloud(): Promise<SecondaryPki> {
     return this.secondaryPki('cloud');
+  }
+
+  /**
+   * Cross-certifies the lab root by the untrusted hierarchy's root (built on first use): a CA
+   * certificate with the lab root's subject and public key, signed by the untrusted root — a site
+   * whose PKI a partner's root has certified. A TLS server that sends it after its own chain lets a
+   * client that trusts only the untrusted root build a path (leaf → issuing CA → lab root, certified
+   * by → untrusted root); a client that trusts the lab root still stops at the lab root. The CDP
+   * host serves the untrusted root's CRL (where the cross-certificate's serial would be listed).
+   * Written to <dir>/untrusted/certs/IBCM-Lab-Root-CA-cross.pem; made once, the same PEM after.
+   */
+  crossCertifyRoot(): Promise<string> {
+    this.crossRoot ??= this.hierarchy('untrusted').then(async (untrusted) => {
+      const cross = await untrusted.root.crossCertify(this.trusted.root, this.clockRef.now);
+      const pem = joinPem(cross.toString('pem'));
+      await untrusted.store.writePublic(untrusted.store.certPath(`${TRUSTED_HIERARCHY.root.fileStem}-cross`), pem);
+      return pem;
+    });
+    const pending = this.crossRoot;
+    pending.catch(() => {
+      if (this.crossRoot === pending) this.crossRoot = undefined; // allow a retry
+    });
+    return pending;
   }
 
   /**

@@ -137,6 +137,35 @@ export const QUIRKS = {
     breaks: { 'SU-INTRANET-NO-MU': 'microsoft-update-contacted', 'SU-DP-FALLBACK': 'not-served-by-distribution-point' },
     selftestModes: ['direct'],
   },
+  // PKI quirk (seed 001 "Trusted Root CA between Site System and Client"): the site's root is
+  // cross-certified by a partner's root and the site systems (and the bridge) send the
+  // cross-certificate with their chain, so a client that trusts only the partner's root builds a
+  // path to it and connects. Clients that trust the site's root are not affected (effects in harness/lab).
+  'pki-cross-certified-by-another-root': {
+    description: 'the site\'s root CA is cross-certified by another organisation\'s root, and the site systems send that cross-certificate in their chain: a client that trusts only the other root connects',
+    breaks: { 'PKI-TRUST-CLIENT': 'untrusted-root-accepted' },
+    selftestModes: ['direct'],
+  },
+  // PKI quirk (seed 001 "Certificate Revocation List (CRL) Distribution Point"): the CDP's name is
+  // only in the intranet zone. Every CRL-checking internet client fails closed, so the checks that
+  // are not about revocation are blocked (their client could not check a CRL: suites/fixtures.ts)
+  // and PKI-CDP-HTTP fails. PKI-CRL-UNREACHABLE is blocked: its client does fail closed, and the
+  // check cannot show it connecting with the CDP up.
+  'cdp-not-published-on-internet': {
+    description: 'the CRL distribution point\'s name resolves only on the intranet: internet clients cannot fetch the CRL over HTTP',
+    breaks: { 'PKI-CDP-HTTP': 'crl-unreachable-from-internet' },
+    selftestModes: ['direct'],
+  },
+  // PKI quirk (seed 001 "Certificate Revocation List (CRL) Checking"): the clients were installed with
+  // CCMSetup /NoCRLCheck (the usual workaround for a CDP that internet clients cannot reach), as a
+  // topology can say per client. They connect when no CRL can be had (PKI-CRL-UNREACHABLE fails);
+  // PKI-CDP-HTTP asks the CDP with a CRL-checking client and passes; PKI-CRL-SERVER-REVOKED is
+  // blocked (its client does not check CRLs). Effect in harness/lab (the client profiles).
+  'clients-installed-without-crl-check': {
+    description: 'the clients were installed with CCMSetup /NoCRLCheck: they never check the site systems\' certificates against a CRL',
+    breaks: { 'PKI-CRL-UNREACHABLE': 'connected-without-crl' },
+    selftestModes: ['direct'],
+  },
 } as const satisfies Record<string, QuirkSpec>;
 
 export type QuirkName = keyof typeof QUIRKS;

@@ -59,6 +59,12 @@ function noCrlCheckProfile(lab: Lab) {
   return { ...profile, install: { ...profile.install, NoCRLCheck: true } };
 }
 
+/** The topology's client, checking CRLs whatever it was installed with: what a question about the CDP itself needs. */
+function crlCheckingProfile(lab: Lab) {
+  const profile = lab.clientProfile();
+  return { ...profile, install: { ...profile.install, NoCRLCheck: false } };
+}
+
 check('PKI-CRL-CLIENT-REVOKED', 'a revoked client certificate is refused by the MP or the bridging proxy', async ({ lab, mode, client, newClient, evidence }) => {
   const good = await mpListAttempt(lab, client, evidence);
   ensureServed(good, 'setup: a client certificate that is not revoked');
@@ -135,9 +141,13 @@ check('PKI-CRL-SERVER-REVOKED', 'a client that checks CRLs refuses a site system
   evidence.pass(`with CRL checking on, the client refused ${where}: ${saw}; installed with /NoCRLCheck it connected to the same server (${unchecked.exchange.status}), so the CRL is what refused it; ${chain}`);
 });
 
-check('PKI-CDP-HTTP', 'the CRL is published over HTTP for internet clients; an LDAP-only CDP fails them unless /NoCRLCheck', async ({ lab, mode, client, newClient, evidence, variantLab }) => {
+check('PKI-CDP-HTTP', 'the CRL is published over HTTP for internet clients; an LDAP-only CDP fails them unless /NoCRLCheck', async ({ lab, mode, newClient, evidence, variantLab }) => {
+  // A question about the CDP: asked by a client that checks CRLs, even where the topology's clients were installed with /NoCRLCheck.
+  const client = newClient(crlCheckingProfile(lab));
   const cdpMark = lab.journal(lab.cdp.name).mark();
   const good = await mpListAttempt(lab, client, evidence);
+  // The client could not get the CRL over HTTP from the internet (a CDP name only the intranet resolves, a firewalled CDP…).
+  ensure(good.exchange.error?.code !== 'CERT_REV_FAILED', `a CRL-checking internet client could not get a CRL for ${named(publishedCertificate(lab))} over HTTP and failed closed: ${revocationSeen(good.exchange)}; client downloads: ${crlFetchesSeen(client)}`, 'crl-unreachable-from-internet');
   ensureServed(good, 'a CRL-checking internet client with an HTTP CDP');
   const served = cdpEntries(lab, cdpMark);
   evidence.received(lab.cdp.name, served);
@@ -155,12 +165,12 @@ check('PKI-CDP-HTTP', 'the CRL is published over HTTP for internet clients; an L
   const ldapLab = await variantLab({ pki: { cdp: 'ldap-only' } });
   const certificate = publishedCertificate(ldapLab);
   prerequisite(certificate.crlUrls.every((url) => url.startsWith('ldap:')), `the LDAP-only lab's certificate names ${certificate.crlUrls.join(', ')}`);
-  const failed = await mpListAttempt(ldapLab, newClient(ldapLab.clientProfile()), evidence);
+  const failed = await mpListAttempt(ldapLab, newClient(crlCheckingProfile(ldapLab)), evidence);
   const saw = ensureRevocationRefusal(failed, 'CERT_REV_FAILED', `a CRL-checking client and ${named(certificate)}, whose only CDP is ${certificate.crlUrls[0]}`);
   const unchecked = await mpListAttempt(ldapLab, newClient(noCrlCheckProfile(ldapLab)), evidence);
   ensureServed(unchecked, `the LDAP-only lab with a client installed with /NoCRLCheck`);
   evidence.pass(`with the CRL on HTTP the client fetched ${needed.join(' and ')} from the CDP (from ${fromWhere}) and connected; with an LDAP-only CDP it failed closed — ${saw} — and with /NoCRLCheck it connected (${unchecked.exchange.status})`);
-});
+}, { revocationIsSubject: true });
 
 check('PKI-CRL-UNREACHABLE', 'a client whose CDP is down, or whose CRL is stale, fails closed', async ({ lab, client, newClient, evidence }) => {
   const good = await mpListAttempt(lab, client, evidence);
@@ -175,7 +185,11 @@ check('PKI-CRL-UNREACHABLE', 'a client whose CDP is down, or whose CRL is stale,
   } finally {
     await lab.cdp.start();
   }
-  const sawDown = ensureRevocationRefusal(down, 'CERT_REV_FAILED', `the CDP ${lab.cdp.fqdn} down, a CRL-checking client and ${named(certificate)}`);
+  // The topology's own client: one installed with /NoCRLCheck connects here, and that is the finding.
+  const downWhat = `the CDP ${lab.cdp.fqdn} down, the topology's client and ${named(certificate)}`;
+  const checkedNothing = down.exchange.tls?.revocation?.checked === false ? ' — it was installed with /NoCRLCheck and checks no CRL' : '';
+  ensure(!down.exchange.status, `${downWhat}: the client connected without a CRL (${describeClientResult(down.exchange)})${checkedNothing}, so a revoked site certificate would be accepted as well`, 'connected-without-crl');
+  const sawDown = ensureRevocationRefusal(down, 'CERT_REV_FAILED', downWhat);
   ensureServed(unchecked, 'the CDP down, a client installed with /NoCRLCheck');
   ensureCrlUrlNamed(down.exchange, certificate.crlUrls);
 
@@ -191,7 +205,7 @@ check('PKI-CRL-UNREACHABLE', 'a client whose CDP is down, or whose CRL is stale,
   const again = await mpListAttempt(lab, newClient(), evidence);
   ensureServed(again, 'the CDP back with a current CRL');
   evidence.pass(`with the CDP down the client failed closed — ${sawDown} — while a /NoCRLCheck client connected; with a stale CRL it failed closed too — ${sawStale}; with the CDP back and a current CRL it connected`);
-});
+}, { revocationIsSubject: true });
 
 function ensureCrlUrlNamed(exchange: Exchange, urls: string[]): void {
   const finding = exchange.tls?.revocation?.finding;
