@@ -39,7 +39,8 @@ export function watchParent(options: ParentWatch): () => void {
 export function watchRunParent(env: NodeJS.ProcessEnv = process.env): void {
   const cliPid = Number(env[PARENT_PID_ENV]);
   if (!Number.isInteger(cliPid) || cliPid <= 0) return;
-  if (env.TEST_WORKER_INDEX !== undefined) {
+  // A worker is forked with an IPC channel to the runner; the runner (spawned by the CLI) has none.
+  if (typeof process.send === 'function' || env.TEST_WORKER_INDEX !== undefined) {
     // A worker: Playwright itself tears it down when the runner's IPC channel closes; this is the
     // backstop should that teardown hang.
     watchParent({ onGone: () => undefined, exitAfterMs: 3_000, exitCode: 0 });
