@@ -17,7 +17,9 @@ export function renderTable(results: RunResults, width = process.stdout.columns 
     lines.push('', paint('not-covered', `${symbolOf('not-covered')} not yet covered (${results.notCovered.length}): `) + results.notCovered.map((item) => item.requirement).join(', '));
   }
   if (results.notRun?.length) {
-    lines.push('', paint('error', `! not run — the run was interrupted first (${results.notRun.length}): `) + results.notRun.map((item) => `${item.requirement} ${item.mode}`).join(', '));
+    const modesOf = new Map<string, string[]>();
+    for (const item of results.notRun) modesOf.set(item.requirement, [...(modesOf.get(item.requirement) ?? []), item.mode]);
+    lines.push('', paint('error', `! not run — the run was interrupted first (${results.notRun.length}): `) + [...modesOf].map(([requirement, modes]) => `${requirement} (${modes.join(', ')})`).join(', '));
   }
   const broke = results.results.filter((result) => result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass');
   if (broke.length > 0) {
