@@ -2,6 +2,10 @@
 // worker-scoped fixture. `ibcm-lab run` and `ibcm-lab selftest` drive this config through
 // environment variables; `npx playwright test` alone runs the Node proxy in every mode.
 import { defineConfig } from '@playwright/test';
+import { watchRunParent } from './harness/run/parent-watch.js';
+
+// Under `ibcm-lab run`, the runner and the workers stop by themselves if the CLI dies (even by SIGKILL).
+watchRunParent();
 
 interface ProjectSpec {
   name: string;

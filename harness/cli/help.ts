@@ -9,7 +9,8 @@ the site system received.
 Usage
   ibcm-lab run [options]      run the conformance checks (the main job)
   ibcm-lab up [options]       keep one lab running for hands-on work; prints names, addresses, commands
-  ibcm-lab down               take the running lab down (and anything a killed run left in docker)
+  ibcm-lab down               take the running lab down (and what dead runs left in docker)
+  ibcm-lab prune              remove old run folders under .ibcm-lab/runs (also done at each run)
   ibcm-lab selftest           prove the checks: reference proxies pass, every faulty proxy is caught
   ibcm-lab proxies            list the built-in proxies, reference and deliberately faulty
   ibcm-lab doctor             what this machine has: nginx, haproxy, squid, chromium, docker
@@ -20,7 +21,8 @@ Usage
   ibcm-lab --version
 
 Exit codes: 0 every applicable required check passed · 1 a requirement failed · 2 could not run
-(bad usage, bad topology, a lab that could not start). Run 'ibcm-lab help run' for the options.
+(bad usage, bad topology, a lab that could not start, an interrupted run). Run 'ibcm-lab help run'
+for the options.
 `;
 
 export const RUN_HELP = `ibcm-lab run — run the conformance checks against a proxy
@@ -29,6 +31,7 @@ Usage
   ibcm-lab run [--mode bridge|tunnel|forward|direct|all] [--proxy <name>] [--grep <regex>]
                [--driver embedded|docker] [--topology <file|preset>] [--json <file>] [--junit <file>]
                [--report <dir>] [--bundle <file.tar.gz>] [--workers <n>]
+               [--keep-runs <n>] [--keep-days <d>]
 
 Options
   --driver <driver>    embedded (default) every host in this process tree on its own loopback
@@ -66,6 +69,16 @@ Options
                        and the versions of the lab and of every binary used — enough to show a
                        customer and to run it again
   --workers <n>        parallel labs (default 3; each mode gets its own lab)
+  --keep-runs <n>      at the start, remove old run folders (.ibcm-lab/runs/<run-id>/) but the last n
+                       runs (default 20, or IBCM_LAB_KEEP_RUNS) ...
+  --keep-days <d>      ... and those younger than d days (default 7, or IBCM_LAB_KEEP_DAYS); a folder
+                       of a run that is still live is never removed. 'ibcm-lab prune' does it by hand.
+
+Interrupting a run
+  Ctrl-C (or SIGTERM, SIGHUP) stops the run: the checks under way are reported as could not run
+  ("interrupted", never failed), the labs come down, the table lists what was not run, and the exit
+  code is 2. If this process is killed outright, Playwright and its workers notice within a second
+  and take their labs down by themselves.
 
 Environment
   IBCM_LAB_INDEX       pin the loopback block the labs use (127.<16+n>.0.0/16, one per worker);
@@ -126,9 +139,10 @@ Options
   --proxies <regex>    only proxies whose name matches, e.g. '^faulty-' or 'nginx|haproxy'
   --workers <n>        parallel labs (default 3)
   --json <file>        write the verdicts and the mutation score as JSON
+  --keep-runs <n>, --keep-days <d>   run-folder retention, as for 'ibcm-lab run'
 
 Exit codes: 0 no deviation · 1 a reference or benign proxy failed or was blocked, a faulty proxy
-was not caught exactly, or a requirement has no negative control · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install).
+was not caught exactly, or a requirement has no negative control · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install), or interrupted (Ctrl-C: the summary says how many checks did not run).
 `;
 
 export const IMAGES_HELP = `ibcm-lab images — the container images of the docker driver
@@ -191,11 +205,29 @@ Usage
 its names and address, the DNS server of each segment, and commands to try as the internet client
 (dig against the internet view; curl with the client's certificate for the MP list, through the
 proxy), then stays in the foreground. Ctrl-C, or 'ibcm-lab down' from another terminal, takes it
-down. On the docker driver 'down' also removes every container and network labelled ibcm-lab —
-also what a killed run left behind.
+down. On the docker driver 'down' also removes what runs whose process is gone left behind (every
+container and network carries its owner's process id, start time and boot id), and names — without
+touching them — the containers of runs that are still live (someone else's run on a shared engine).
 
 Examples
   npx ibcm-lab up --mode bridge --proxy nginx
   npx ibcm-lab up --driver docker --topology customer.yaml
   npx ibcm-lab down
+`;
+
+export const PRUNE_HELP = `ibcm-lab prune — remove old run folders
+
+Every run writes its keys, certificates, contracts, journals and results under
+.ibcm-lab/runs/<run-id>/. At the start of each run, and with this command, a folder is removed unless
+it is one of the last n runs, younger than d days, or the folder of a run that is still live (its
+owner.json names a process that still exists, with the same start time).
+
+Usage
+  ibcm-lab prune [--keep-runs <n>] [--keep-days <d>] [--dry-run] [--json]
+
+Options
+  --keep-runs <n>      keep the last n runs (default 20, or IBCM_LAB_KEEP_RUNS)
+  --keep-days <d>      keep runs younger than d days (default 7, or IBCM_LAB_KEEP_DAYS); 0 for none
+  --dry-run            only list what would be removed, with each folder's size
+  --json               the same as JSON (removed, kept and why, bytes)
 `;

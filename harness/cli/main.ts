@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { requirements } from '../catalog/index.js';
 import { IbcmLabError, UsageError } from '../errors.js';
 import { builtInProxies } from '../proxies/index.js';
-import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, RUN_HELP, SELFTEST_HELP } from './help.js';
+import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, PRUNE_HELP, RUN_HELP, SELFTEST_HELP } from './help.js';
 import { doctorCommand } from './doctor.js';
 import { imagesCommand } from './images.js';
 import { proxyServeCommand } from './proxy-serve.js';
@@ -12,36 +12,51 @@ import { downCommand, upCommand } from './up.js';
 import { KNOWN_GAPS, negativeControls } from './negative-controls.js';
 import { selftestCommand } from './selftest.js';
 import { runCommand } from './run.js';
+import { pruneCommand } from './prune.js';
+import { trapInterrupts, type Interruption } from './interrupt.js';
 import { labVersion } from './versions.js';
 
-async function main(argv: string[]): Promise<number> {
+/** Signals the entry point held while the CLI loaded, and how to stop holding them. */
+export interface HeldSignals {
+  pending: NodeJS.Signals[];
+  release: () => void;
+}
+
+const RUN_RETENTION_OPTIONS = { 'keep-runs': { type: 'string' }, 'keep-days': { type: 'string' } } as const;
+
+async function main(argv: string[], held: HeldSignals): Promise<number> {
   const [command, ...rest] = argv;
+  // A run or self-test that is interrupted ends with its summary and exit 2 (interrupt.ts).
+  let interruption: Interruption | undefined;
+  if (command === 'run' || command === 'selftest') interruption = trapInterrupts(held.pending);
+  held.release();
+  if (!interruption && held.pending.length) process.kill(process.pid, held.pending[0]!);
   switch (command) {
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(rest[0] === 'run' ? RUN_HELP : rest[0] === 'selftest' ? SELFTEST_HELP : rest[0] === 'images' ? IMAGES_HELP : rest[0] === 'proxy-serve' ? PROXY_SERVE_HELP : rest[0] === 'up' || rest[0] === 'down' ? UP_HELP : MAIN_HELP);
+      process.stdout.write(rest[0] === 'run' ? RUN_HELP : rest[0] === 'selftest' ? SELFTEST_HELP : rest[0] === 'images' ? IMAGES_HELP : rest[0] === 'proxy-serve' ? PROXY_SERVE_HELP : rest[0] === 'up' || rest[0] === 'down' ? UP_HELP : rest[0] === 'prune' ? PRUNE_HELP : MAIN_HELP);
       return 0;
     case '--version':
     case '-V':
       process.stdout.write(`${labVersion()}\n`);
       return 0;
     case 'run': {
-      const { values } = parse(rest, { driver: { type: 'string' }, mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, report: { type: 'string' }, junit: { type: 'string' }, bundle: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, { driver: { type: 'string' }, mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, report: { type: 'string' }, junit: { type: 'string' }, bundle: { type: 'string' }, ...RUN_RETENTION_OPTIONS, help: { type: 'boolean', short: 'h' } });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(RUN_HELP);
         return 0;
       }
-      return runCommand(values as Record<string, string>);
+      return runCommand(values as Record<string, string>, interruption!);
     }
     case 'selftest': {
-      const { values } = parse(rest, { workers: { type: 'string' }, json: { type: 'string' }, proxies: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, { workers: { type: 'string' }, json: { type: 'string' }, proxies: { type: 'string' }, ...RUN_RETENTION_OPTIONS, help: { type: 'boolean', short: 'h' } });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(SELFTEST_HELP);
         return 0;
       }
-      return selftestCommand(values as Record<string, string>);
+      return selftestCommand(values as Record<string, string>, interruption!);
     }
     case 'doctor': {
       const { values } = parse(rest, { install: { type: 'boolean' } });
@@ -81,6 +96,14 @@ async function main(argv: string[]): Promise<number> {
     case 'down':
       parse(rest, {});
       return downCommand();
+    case 'prune': {
+      const { values } = parse(rest, { ...RUN_RETENTION_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+      if ((values as { help?: boolean }).help) {
+        process.stdout.write(PRUNE_HELP);
+        return 0;
+      }
+      return pruneCommand(values as { 'keep-runs'?: string; 'keep-days'?: string; 'dry-run'?: boolean; json?: boolean });
+    }
     case 'host':
       // Inside a container of the docker driver; not for people (not in the help).
       return hostCommand(rest[0], rest[1]);
@@ -108,19 +131,18 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
   }
 }
 
-// `ibcm-lab proxies | head` closes the pipe early: that is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
+/** The `ibcm-lab` command (bin/ibcm-lab.mjs): runs it and sets the exit code. */
+export async function cli(argv: string[], held: HeldSignals = { pending: [], release: () => undefined }): Promise<void> {
+  // `ibcm-lab proxies | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  try {
+    process.exitCode = await main(argv, held);
+  } catch (error) {
     const message = error instanceof IbcmLabError ? error.message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
     process.stderr.write(`ibcm-lab: ${message}\n`);
     process.exitCode = 2;
-  },
-);
+  }
+}

@@ -14,6 +14,9 @@ import { readLabFacts } from '../report/lab-evidence.js';
 import { renderTable } from '../report/table.js';
 import { loadTopology, presetNames, presetPath, proxyModes, topologyDigest, type ProxyMode, type Topology } from '../topology/index.js';
 import { newRun, runSuites } from './suite-runner.js';
+import type { Interruption } from './interrupt.js';
+import { startRunFolder } from './run-folder.js';
+import { folderBytes, retentionPolicy } from '../run/retention.js';
 import { versions } from './versions.js';
 
 export interface RunOptions {
@@ -31,6 +34,9 @@ export interface RunOptions {
   junit?: string;
   /** A .tar.gz file for the evidence bundle. */
   bundle?: string;
+  /** Retention of old run folders (run/retention.ts). */
+  'keep-runs'?: string;
+  'keep-days'?: string;
 }
 
 /** The driver asked for, checked before any lab starts: an engine that answers and the images built. */
@@ -50,7 +56,7 @@ async function resolveDriver(name: string | undefined, proxyName: string): Promi
   return { driver, images };
 }
 
-export async function runCommand(options: RunOptions): Promise<number> {
+export async function runCommand(options: RunOptions, interruption?: Interruption): Promise<number> {
   const topology = loadTopology(options.topology);
   const proxyName = options.proxy ?? 'node';
   const proxy = findProxy(proxyName);
@@ -61,18 +67,32 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
   if (options.grep && selected.length === 0) throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
   checkOutputs(options);
+  const retention = retentionPolicy(options);
 
   const run = newRun();
+  const folder = startRunFolder(run, retention);
+  try {
+    return await runAndReport(options, { run, topology, proxy, modes, workers, driver, images, selected: selected.map((requirement) => requirement.id), interruption });
+  } finally {
+    folder.release();
+  }
+}
+
+async function runAndReport(options: RunOptions, context: { run: ReturnType<typeof newRun>; topology: Topology; proxy: ProxyImplementation; modes: ProxyMode[]; workers: number; driver: 'embedded' | 'docker'; images?: Record<string, string>; selected: string[]; interruption?: Interruption }): Promise<number> {
+  const { run, topology, proxy, modes, workers, driver, images, interruption } = context;
   const raw = await runSuites({
     run,
     projects: modes.map((mode) => ({ name: mode, mode, proxy: mode === 'direct' ? 'node' : proxy.name })),
-    requirementIds: options.grep ? selected.map((requirement) => requirement.id) : undefined,
+    requirementIds: options.grep ? context.selected : undefined,
     workers,
     topology: options.topology,
     driver,
     images,
+    interruption,
   });
-  const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, driver, images, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: selected.map((requirement) => requirement.id) });
+  const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, driver, images, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: context.selected });
+  results.runDir = run.runDir;
+  results.runDirBytes = folderBytes(run.runDir);
   process.stdout.write(renderTable(results));
   // "Could not run" gets one line of its own on stderr: what and where.
   const couldNotRun = [...new Set(results.results.filter((result) => result.status === 'error').map((result) => result.reason.replace(/^LabStartError: /, '')))];
@@ -202,8 +222,13 @@ export function buildResults(input: BuildInput): RunResults {
       results.push({ requirement: id, title: requirement.title, strength: requirement.strength, mode, status, reason, ...(code && status !== 'passed' ? { code } : {}), checks: checks.map(({ title, file, status: s, reason: r, code: c, durationMs, evidence }) => ({ title, file, status: s, reason: r, ...(c ? { code: c } : {}), durationMs, evidence })) });
     }
   }
-  const covered = new Set(input.raw.checks.map((record) => record.requirement));
-  const notCovered = input.selected.filter((id) => !covered.has(id) && input.modes.some((mode) => appliesIn(id, mode))).map((id) => ({ requirement: id, title: requirementById(id)!.title }));
+  const interrupted = input.raw.status === 'interrupted';
+  // Covered: a check exists (planned by Playwright, or reported). An interrupted run that never got
+  // as far as planning cannot tell, so it calls nothing "not covered".
+  const covered = new Set([...input.raw.checks, ...(input.raw.planned ?? [])].map((record) => record.requirement));
+  const coverageKnown = !interrupted || input.raw.planned !== undefined;
+  const notCovered = coverageKnown ? input.selected.filter((id) => !covered.has(id) && input.modes.some((mode) => appliesIn(id, mode))).map((id) => ({ requirement: id, title: requirementById(id)!.title })) : [];
+  const notRun = interrupted ? notRunCases(input) : [];
   const count = (status: string) => results.filter((result) => result.status === status).length;
   const errors = [...input.raw.errors];
   // A blocked required check did not hold either: its prerequisite failed (and is named in its reason).
@@ -225,9 +250,26 @@ export function buildResults(input: BuildInput): RunResults {
     modes: input.modes,
     grep: input.grep,
     topology: input.topology,
-    summary: { passed: count('passed'), failed: count('failed'), blocked: count('blocked'), error: count('error'), requiredNotHeld, notApplicable: count('not-applicable'), notCovered: notCovered.length, expectedFailures: count('expected-failure'), unexpectedPasses: count('unexpected-pass'), exitCode },
+    summary: { passed: count('passed'), failed: count('failed'), blocked: count('blocked'), error: count('error'), requiredNotHeld, notApplicable: count('not-applicable'), notCovered: notCovered.length, ...(interrupted ? { notRun: notRun.length } : {}), expectedFailures: count('expected-failure'), unexpectedPasses: count('unexpected-pass'), exitCode },
     results,
     notCovered,
+    ...(interrupted ? { notRun } : {}),
     errors,
   };
+}
+
+/** The requirement × mode cases an interrupted run has no record of: planned ones, or (never planned) every applicable one selected. */
+function notRunCases(input: BuildInput): { requirement: string; mode: string }[] {
+  const done = new Set(input.raw.checks.map((record) => `${record.requirement}\u0000${record.mode}`));
+  const selected = new Set(input.selected);
+  const candidates = input.raw.planned ? input.raw.planned.filter((check) => selected.has(check.requirement) && appliesIn(check.requirement, check.mode as ProxyMode)) : input.selected.flatMap((requirement) => input.modes.filter((mode) => appliesIn(requirement, mode)).map((mode) => ({ requirement, mode })));
+  const seen = new Set<string>();
+  const cases: { requirement: string; mode: string }[] = [];
+  for (const { requirement, mode } of candidates) {
+    const key = `${requirement}\u0000${mode}`;
+    if (done.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    cases.push({ requirement, mode });
+  }
+  return cases;
 }

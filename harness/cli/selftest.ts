@@ -13,6 +13,9 @@ import { bold, paint } from '../report/style.js';
 import { QUIRKS, quirkNames, type QuirkName } from '../topology/index.js';
 import { expectationFor, parseWorkers } from './run.js';
 import { newRun, runSuites, type SuiteProject } from './suite-runner.js';
+import type { Interruption } from './interrupt.js';
+import { startRunFolder } from './run-folder.js';
+import { retentionPolicy } from '../run/retention.js';
 import { versions } from './versions.js';
 
 export interface SelftestOptions {
@@ -20,6 +23,8 @@ export interface SelftestOptions {
   json?: string;
   /** Only proxies whose name matches (a regular expression). */
   proxies?: string;
+  'keep-runs'?: string;
+  'keep-days'?: string;
 }
 
 /** A target a negative control did not hit exactly: what was expected, and what the check said instead. */
@@ -49,8 +54,9 @@ export interface ProjectVerdict {
 /** A target whose reason code is not pinned yet: never an exact kill, so the self-test fails until it is. */
 export const UNPINNED = '?';
 
-export async function selftestCommand(options: SelftestOptions): Promise<number> {
+export async function selftestCommand(options: SelftestOptions, interruption?: Interruption): Promise<number> {
   const workers = parseWorkers(options.workers);
+  const retention = retentionPolicy(options);
   const filter = options.proxies ? new RegExp(options.proxies) : undefined;
   const candidates = builtInProxies.filter((proxy) => !filter || filter.test(proxy.name));
   const missing = candidates.flatMap((proxy) => (proxy.binaries ?? []).filter((binary) => !findBinary(binary)).map((binary) => ({ proxy, binary })));
@@ -66,7 +72,13 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
   process.stdout.write(`Self-test: ${runnable.filter((proxy) => proxy.kind === 'reference').length} reference and ${runnable.filter((proxy) => proxy.kind === 'faulty').length} faulty proxies, ${worlds.length} faulty worlds, ${projects.length} labs\n`);
 
   const run = newRun();
-  const raw = await runSuites({ run, projects, workers });
+  const folder = startRunFolder(run, retention);
+  let raw;
+  try {
+    raw = await runSuites({ run, projects, workers, interruption });
+  } finally {
+    folder.release();
+  }
   const byProject = new Map<string, CheckRecord[]>();
   for (const record of raw.checks) {
     const key = record.project ?? `${record.proxy}/${record.mode}`;
@@ -106,7 +118,15 @@ export async function selftestCommand(options: SelftestOptions): Promise<number>
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   }
   for (const error of raw.errors) process.stderr.write(`ibcm-lab: ${error}\n`);
-  process.stdout.write(exitCode === 0 ? `${paint('passed', 'SELFTEST PASS')}  every reference and benign proxy passed and every faulty proxy and world was caught by exactly its target requirements, each for its stated reason\n` : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`);
+  if (raw.status === 'interrupted') {
+    // What the stop left out: how many checks never ran, and in which labs.
+    const ran = new Set(raw.checks.map((record) => `${record.project}\u0000${record.requirement}`));
+    const notRun = (raw.planned ?? []).filter((check) => !ran.has(`${check.project}\u0000${check.requirement}`));
+    const unfinished = raw.planned ? [...new Set(notRun.map((check) => check.project))] : projects.map((project) => project.name);
+    process.stdout.write(`${paint('error', 'interrupted')}: ${raw.planned ? `${notRun.length} of ${raw.planned.length} checks` : 'every check'} not run; labs not finished: ${unfinished.join(', ') || 'none'}\n`);
+  }
+  if (raw.status === 'interrupted') process.stdout.write(`${paint('error', 'SELFTEST INTERRUPTED')}  no verdict: the self-test was stopped before it finished\n`);
+  else process.stdout.write(exitCode === 0 ? `${paint('passed', 'SELFTEST PASS')}  every reference and benign proxy passed and every faulty proxy and world was caught by exactly its target requirements, each for its stated reason\n` : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`);
   return exitCode;
 }
 

@@ -1,6 +1,8 @@
 // Runs the conformance suites under Playwright for a set of (proxy, mode) projects and returns
 // every check's record. Shared by `run` and `selftest`. Ctrl-C reaches Playwright (same process
-// group), which tears the labs down; a SIGTERM sent to us alone is passed on.
+// group), which tears the labs down; a signal sent to us alone is passed on as SIGINT (Playwright's
+// graceful stop: the labs come down and the checks done so far are reported). Playwright and its
+// workers watch this process and stop by themselves when it dies (harness/run/parent-watch.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +13,8 @@ import { RUN_SETTINGS_ENV, type RunSettings } from '../run/settings.js';
 import { findChromium } from '../client/chromium.js';
 import { UsageError } from '../errors.js';
 import { packageRoot } from './versions.js';
+import type { Interruption } from './interrupt.js';
+import { PARENT_PID_ENV } from '../run/parent-watch.js';
 
 export interface SuiteProject {
   name: string;
@@ -35,7 +39,7 @@ export function newRun(): { runId: string; runDir: string; startedAt: Date } {
   return { runId, runDir, startedAt };
 }
 
-export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string; driver?: 'embedded' | 'docker'; images?: Record<string, string> }): Promise<RawRunRecord> {
+export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string; driver?: 'embedded' | 'docker'; images?: Record<string, string>; interruption?: Interruption }): Promise<RawRunRecord> {
   const settings: RunSettings = {
     runId: options.run.runId,
     runDir: options.run.runDir,
@@ -50,15 +54,19 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
   if (!options.requirementIds || options.requirementIds.includes('APPCAT-BROWSER')) await prepareBrowser();
   // Playwright matches --grep against the title path (project, file, title); a title starts with its ID.
   const grep = options.requirementIds ? ['--grep', `(?:^|\\s)(?:${options.requirementIds.map(escapeRegExp).join('|')})\\s`] : [];
-  const code = await runPlaywright(root, [...grep, '--workers', String(options.workers)], {
+  // Interrupted before Playwright started: no lab is started at all.
+  if (options.interruption?.interrupted) return { checks: [], errors: ['the run was interrupted before any check started'], status: 'interrupted' };
+  const code = await runPlaywright(root, [...grep, '--workers', String(options.workers)], options.interruption, {
     [RUN_SETTINGS_ENV]: JSON.stringify(settings),
     IBCM_LAB_PROJECTS: JSON.stringify(options.projects),
     IBCM_LAB_WORKERS: String(options.workers),
     IBCM_LAB_TEST_TIMEOUT: String(options.driver === 'docker' ? 120_000 : 30_000),
     IBCM_LAB_PW_OUTPUT: join(options.run.runDir, 'playwright'),
+    [PARENT_PID_ENV]: String(process.pid),
   });
   const raw: RawRunRecord = existsSync(settings.resultsFile) ? JSON.parse(readFileSync(settings.resultsFile, 'utf8')) : { checks: [], errors: [`the suites did not report (Playwright exited with ${code})`], status: 'interrupted' };
-  if (raw.status === 'interrupted') raw.errors.push('the run was interrupted');
+  if (options.interruption?.interrupted) raw.status = 'interrupted';
+  if (raw.status === 'interrupted') raw.errors.push(`the run was interrupted${options.interruption?.signal ? ` (${options.interruption.signal})` : ''}`);
   return raw;
 }
 
@@ -94,20 +102,16 @@ function blockIsFree(index: number): Promise<boolean> {
   });
 }
 
-function runPlaywright(root: string, args: string[], env: Record<string, string>): Promise<number> {
+function runPlaywright(root: string, args: string[], interruption: Interruption | undefined, env: Record<string, string>): Promise<number> {
   const require = createRequire(join(root, 'package.json'));
   const cli = require.resolve('@playwright/test/cli');
   return new Promise((resolveExit, reject) => {
     const child = spawn(process.execPath, [cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const onInt = forward('SIGINT');
-    const onTerm = forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    // Playwright ignores a second SIGINT within a second, so Ctrl-C to the group is not doubled.
+    const stopForwarding = interruption?.onSignal(() => child.kill('SIGINT'));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      stopForwarding?.();
       resolveExit(code ?? (signal ? 130 : 1));
     });
   });

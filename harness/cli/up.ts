@@ -2,8 +2,9 @@
 // topology) and prints how to reach it: every host with its names and address, the DNS server of
 // each segment, and commands to try from a client's place. It stays in the foreground until Ctrl-C,
 // SIGTERM or `ibcm-lab down` (which finds it through .ibcm-lab/up.json), and then takes the lab down.
-// On the docker driver `down` also removes every container and network the lab labelled, so a lab
-// whose `up` was killed outright is cleaned up too.
+// On the docker driver `down` also removes what this `up` and every run whose process is gone left
+// labelled on the engine (a lab whose `up` was killed outright included), and names what it leaves:
+// the containers of runs that are still live — someone else's, on a shared engine.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -13,6 +14,8 @@ import { bold } from '../report/style.js';
 import { loadTopology, proxyModes, type ProxyMode } from '../topology/index.js';
 import { processAlive } from '../drivers/docker/process-alive.js';
 import { newRun } from './suite-runner.js';
+import { startRunFolder } from './run-folder.js';
+import { retentionPolicy } from '../run/retention.js';
 
 export interface UpOptions {
   driver?: string;
@@ -50,7 +53,17 @@ export async function upCommand(options: UpOptions): Promise<number> {
     if (problem) throw new UsageError(problem);
     driver = (await import('../drivers/docker/driver.js')).dockerDriver;
   }
+  const retention = retentionPolicy({});
   const run = newRun();
+  const folder = startRunFolder(run, retention);
+  try {
+    return await keepLabUp({ run, topology, mode, proxy, driver, driverName });
+  } finally {
+    folder.release();
+  }
+}
+
+async function keepLabUp({ run, topology, mode, proxy, driver, driverName }: { run: ReturnType<typeof newRun>; topology: ReturnType<typeof loadTopology>; mode: ProxyMode; proxy: NonNullable<ReturnType<typeof findProxy>>; driver: Parameters<typeof startLab>[0]['driver']; driverName: 'embedded' | 'docker' }): Promise<number> {
   const dir = join(run.runDir, 'up');
   process.stdout.write(`Starting a ${mode} lab (${topology.name}, proxy ${mode === 'direct' ? 'none' : proxy.name}, ${driverName} driver)…\n`);
   const lab = await startLab({
@@ -83,6 +96,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
 export async function downCommand(): Promise<number> {
   const state = readState();
   let stopped = false;
+  let leftAlone = 0;
   if (state && processAlive(state.pid)) {
     process.kill(state.pid, 'SIGTERM');
     for (let waited = 0; waited < 30_000 && processAlive(state.pid); waited += 200) await new Promise((done) => setTimeout(done, 200));
@@ -90,14 +104,17 @@ export async function downCommand(): Promise<number> {
     process.stdout.write(stopped ? `stopped the lab of run ${state.runId} (process ${state.pid})\n` : `process ${state.pid} did not stop within 30 s\n`);
   }
   rmSync(STATE_FILE, { force: true });
-  // Docker: whatever is still labelled as the lab's (a killed `up`, a crashed run) goes too.
+  // Docker: what this `up` and every dead run left goes too; a live run's objects stay, named.
   const { engineProblem } = await import('../drivers/docker/engine.js');
   if (!(await engineProblem())) {
     const { sweepStale } = await import('../drivers/docker/cleanup.js');
-    const swept = await sweepStale({ all: true });
-    if (swept.containers || swept.networks) process.stdout.write(`removed ${swept.containers} container(s) and ${swept.networks} network(s) labelled ibcm-lab\n`);
+    const { describeLeftAlone } = await import('../drivers/docker/sweep-plan.js');
+    const swept = await sweepStale({ ownRuns: state ? [state.runId] : [] });
+    if (swept.containers || swept.networks) process.stdout.write(`removed ${swept.containers} container(s) and ${swept.networks} network(s) of this lab and of runs whose process is gone\n`);
+    for (const entry of swept.leftAlone) process.stdout.write(`${describeLeftAlone(entry)}\n`);
+    leftAlone = swept.leftAlone.length;
   }
-  if (!state && !stopped) process.stdout.write('no lab was up\n');
+  if (!state && !stopped && !leftAlone) process.stdout.write('no lab was up\n');
   return 0;
 }
 

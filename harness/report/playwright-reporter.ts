@@ -5,17 +5,31 @@ import { dirname, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import { readRunSettings } from '../run/settings.js';
 import { ProgressView, progressEventsIn } from './progress.js';
-import type { CheckRecord, Verdict } from './results.js';
+import type { CheckRecord, PlannedCheck, Verdict } from './results.js';
 import { paint, symbolOf } from './style.js';
 
 const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
 
 export default class IbcmReporter implements Reporter {
   private readonly checks: CheckRecord[] = [];
+  /** Skipped with no reason given: Playwright's "not run" for the rest of a stopped worker's job. */
+  private readonly unexplainedSkips: CheckRecord[] = [];
   private readonly errors: string[] = [];
+  private planned: PlannedCheck[] = [];
   private total = 0;
   private rootDir = '';
   private readonly progress = new ProgressView();
+  /** When this runner got Ctrl-C (its process group's, the CLI's, or its own when the CLI died). */
+  private interruptedAt: number | undefined;
+
+  constructor() {
+    const mark = () => {
+      this.interruptedAt ??= Date.now();
+      // Alone on SIGINT (Playwright not listening yet): let it do what it would have done.
+      if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
+    };
+    process.once('SIGINT', mark);
+  }
 
   printsToStdio(): boolean {
     return true;
@@ -24,23 +38,25 @@ export default class IbcmReporter implements Reporter {
   onBegin(config: FullConfig, suite: Suite): void {
     this.rootDir = config.rootDir;
     this.total = suite.allTests().length;
+    this.planned = suite.allTests().map((test) => ({ requirement: requirementOf(test), mode: modeOf(test), project: test.parent.project()?.name }));
     process.stdout.write(`Running ${this.total} checks in ${config.projects.map((project) => project.name).join(', ')} mode${config.projects.length > 1 ? 's' : ''} (${config.workers} worker${config.workers > 1 ? 's' : ''})\n`);
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
-    const requirement = test.annotations.find((annotation) => annotation.type === 'requirement')?.description ?? test.title.split(' ')[0]!;
+    const requirement = requirementOf(test);
     const also = test.annotations.filter((annotation) => annotation.type === 'also').map((annotation) => annotation.description ?? '');
     const metadata = (test.parent.project()?.metadata ?? {}) as { mode?: string; proxy?: string };
-    const mode = metadata.mode ?? test.parent.project()?.name ?? 'unknown';
+    const mode = modeOf(test);
     const proxy = metadata.proxy ?? readRunSettings().proxy;
     const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
     const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; code?: string; verdict?: 'failed' | 'error' | 'blocked' }) : undefined;
     let status: Verdict;
     let reason: string;
     let code: string | undefined;
+    const skipReason = test.annotations.find((annotation) => annotation.type === 'skip')?.description ?? result.annotations?.find?.((annotation) => annotation.type === 'skip')?.description;
     if (result.status === 'skipped') {
       status = 'not-applicable';
-      reason = test.annotations.find((annotation) => annotation.type === 'skip')?.description ?? result.annotations?.find?.((annotation) => annotation.type === 'skip')?.description ?? 'skipped';
+      reason = skipReason ?? 'skipped';
     } else if (result.status === 'passed' && evidence?.verdict) {
       // Recorded, not thrown, so the worker (and its lab) lives on.
       status = evidence.verdict;
@@ -58,7 +74,18 @@ export default class IbcmReporter implements Reporter {
       status = /LabStartError/.test(message) ? 'error' : 'failed';
       reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
     }
+    // Ended after the interruption with a failure: the stop (a lab coming down under the check) may be
+    // the cause, so nothing was learnt — never a failure of the requirement.
+    if (this.interruptedAt !== undefined && (status === 'failed' || status === 'blocked')) {
+      reason = `interrupted: the run was stopped while this check ran (it then reported: ${reason})`;
+      status = 'error';
+      code = undefined;
+    }
     const record: CheckRecord = { requirement, also, proxy, mode, project: test.parent.project()?.name, title: test.title, file: relative(this.rootDir, specFileOf(test)), status, reason, ...(code ? { code } : {}), durationMs: result.duration, evidence };
+    if (result.status === 'skipped' && skipReason === undefined) {
+      this.unexplainedSkips.push(record);
+      return;
+    }
     this.checks.push(record);
     const width = Math.max(20, (process.stdout.columns || 120) - 60);
     const where = test.parent.project()?.name ?? mode;
@@ -78,8 +105,20 @@ export default class IbcmReporter implements Reporter {
     this.progress.end();
     const settings = readRunSettings();
     mkdirSync(dirname(settings.resultsFile), { recursive: true });
-    writeFileSync(settings.resultsFile, JSON.stringify({ checks: this.checks, errors: this.errors, status: result.status }, null, 2));
+    const interrupted = result.status === 'interrupted' || this.interruptedAt !== undefined;
+    // In a stopped run, a skip with no reason is a check that never ran (the summary lists it as not run).
+    if (!interrupted) this.checks.push(...this.unexplainedSkips);
+    writeFileSync(settings.resultsFile, JSON.stringify({ checks: this.checks, errors: this.errors, status: interrupted ? 'interrupted' : result.status, planned: this.planned }, null, 2));
   }
+}
+
+function requirementOf(test: TestCase): string {
+  return test.annotations.find((annotation) => annotation.type === 'requirement')?.description ?? test.title.split(' ')[0]!;
+}
+
+function modeOf(test: TestCase): string {
+  const metadata = (test.parent.project()?.metadata ?? {}) as { mode?: string };
+  return metadata.mode ?? test.parent.project()?.name ?? 'unknown';
 }
 
 /** The spec file a check is declared in (its location is check()'s call to test(), in fixtures.ts). */

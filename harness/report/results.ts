@@ -25,10 +25,19 @@ export interface CheckRecord {
   evidence?: unknown;
 }
 
+/** A check Playwright was to run (requirement, mode, project): what an interrupted run did not get to. */
+export interface PlannedCheck {
+  requirement: string;
+  mode: string;
+  project?: string;
+}
+
 export interface RawRunRecord {
   checks: CheckRecord[];
   errors: string[];
   status: string;
+  /** Every check the run was to run (absent when Playwright never got that far). */
+  planned?: PlannedCheck[];
 }
 
 export interface RequirementResult {
@@ -57,10 +66,15 @@ export interface RunResults {
   modes: string[];
   grep: string | null;
   topology: { name: string; digest: string; source: string };
-  summary: { passed: number; failed: number; blocked?: number; error: number; /** Required requirement × mode cases that did not hold: failed, blocked, expected failures. */ requiredNotHeld?: number; notApplicable: number; notCovered: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
+  summary: { passed: number; failed: number; blocked?: number; error: number; /** Required requirement × mode cases that did not hold: failed, blocked, expected failures. */ requiredNotHeld?: number; notApplicable: number; notCovered: number; /** Requirement × mode cases an interrupted run did not get to. */ notRun?: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
   results: RequirementResult[];
   notCovered: { requirement: string; title: string }[];
+  /** An interrupted run: the requirement × mode cases it did not get to (no verdict, not "not covered"). */
+  notRun?: { requirement: string; mode: string }[];
   errors: string[];
+  /** The run's folder under .ibcm-lab/runs and its size in bytes when the results were written. */
+  runDir?: string;
+  runDirBytes?: number;
 }
 
 const RANK: Record<Verdict, number> = { error: 6, 'unexpected-pass': 5, failed: 4, blocked: 3, 'expected-failure': 2, passed: 1, 'not-applicable': 0 };

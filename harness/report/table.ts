@@ -16,6 +16,11 @@ export function renderTable(results: RunResults, width = process.stdout.columns 
   if (results.notCovered.length > 0) {
     lines.push('', paint('not-covered', `${symbolOf('not-covered')} not yet covered (${results.notCovered.length}): `) + results.notCovered.map((item) => item.requirement).join(', '));
   }
+  if (results.notRun?.length) {
+    const modesOf = new Map<string, string[]>();
+    for (const item of results.notRun) modesOf.set(item.requirement, [...(modesOf.get(item.requirement) ?? []), item.mode]);
+    lines.push('', paint('error', `! not run — the run was interrupted first (${results.notRun.length}): `) + [...modesOf].map(([requirement, modes]) => `${requirement} (${modes.join(', ')})`).join(', '));
+  }
   const broke = results.results.filter((result) => result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass');
   if (broke.length > 0) {
     lines.push('', bold(`what made this run fail (${broke.length}):`));
@@ -25,7 +30,7 @@ export function renderTable(results: RunResults, width = process.stdout.columns 
   const s = results.summary;
   lines.push(
     '',
-    `${bold(s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR')}  ${paint('passed', `${s.passed} passed`)}, ${paint('failed', `${s.failed} failed`)}, ${s.blocked ? `${paint('blocked', `${s.blocked} blocked`)}, ` : ''}${paint('error', `${s.error} could not run`)}, ${s.expectedFailures ? `${paint('expected-failure', `${s.expectedFailures} expected failures`)}, ` : ''}${s.unexpectedPasses ? `${paint('unexpected-pass', `${s.unexpectedPasses} unexpected passes`)}, ` : ''}${s.notApplicable} not applicable, ${s.notCovered} not yet covered${s.requiredNotHeld ? ` — ${s.requiredNotHeld} required check${s.requiredNotHeld === 1 ? '' : 's'} did not hold` : ''} — proxy ${results.proxy}, modes ${results.modes.join(', ')}${results.driver === 'docker' ? ', docker driver' : ''}, ${(results.durationMs / 1000).toFixed(1)} s, run ${results.runId}`,
+    `${bold(s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR')}  ${paint('passed', `${s.passed} passed`)}, ${paint('failed', `${s.failed} failed`)}, ${s.blocked ? `${paint('blocked', `${s.blocked} blocked`)}, ` : ''}${paint('error', `${s.error} could not run`)}, ${s.expectedFailures ? `${paint('expected-failure', `${s.expectedFailures} expected failures`)}, ` : ''}${s.unexpectedPasses ? `${paint('unexpected-pass', `${s.unexpectedPasses} unexpected passes`)}, ` : ''}${s.notApplicable} not applicable, ${s.notCovered} not yet covered${s.notRun ? `, ${paint('error', `${s.notRun} not run (interrupted)`)}` : ''}${s.requiredNotHeld ? ` — ${s.requiredNotHeld} required check${s.requiredNotHeld === 1 ? '' : 's'} did not hold` : ''} — proxy ${results.proxy}, modes ${results.modes.join(', ')}${results.driver === 'docker' ? ', docker driver' : ''}, ${(results.durationMs / 1000).toFixed(1)} s, run ${results.runId}`,
   );
   return lines.join('\n') + '\n';
 }

@@ -5,12 +5,11 @@
 // No Ryuk: its image cannot be pulled where there is no registry, and the lab cleans up itself
 // (every object is labelled with the run and the owning process; see cleanup.ts).
 import Docker from 'dockerode';
+import { ownIdentity } from '../../run/process-identity.js';
+import { labLabels } from './labels.js';
 
-/** Every container and network the lab makes carries these labels. */
-export const LABEL = 'ibcm-lab';
-export const LABEL_RUN = 'ibcm-lab.run';
-export const LABEL_PID = 'ibcm-lab.pid';
-export const LABEL_LAB = 'ibcm-lab.lab';
+/** Every container and network the lab makes carries these labels (labels.ts). */
+export { LABEL, LABEL_LAB, LABEL_PID, LABEL_RUN } from './labels.js';
 
 let docker: Docker | undefined;
 
@@ -32,7 +31,7 @@ export function prepareTestcontainersEnvironment(): void {
 }
 
 export function labels(runId: string, lab: string): Record<string, string> {
-  return { [LABEL]: '1', [LABEL_RUN]: runId, [LABEL_PID]: String(process.pid), [LABEL_LAB]: lab };
+  return labLabels(runId, lab, ownIdentity());
 }
 
 /** A clear reason when no engine answers. */

@@ -1,11 +1,3 @@
-// Labels and lock files name the process that made them; whether it still exists decides what is stale.
-
-/** Whether a process of this machine still exists (EPERM: it does, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// Labels and lock files name the process that made them; whether it still exists decides what is
+// stale. One home for that: run/process-identity.ts (which also tells a reused process id apart).
+export { processExists as processAlive } from '../../run/process-identity.js';
