@@ -1,4 +1,5 @@
-// `npm run bench`: how long lab bring-up and a full conformance run take on this machine.
+// `npm run bench`: how long lab bring-up, a full conformance run, the self-test and `npm test` take
+// on this machine (BENCH_ROUNDS bring-ups per mode; the rest: see medianOf below).
 // Figures are printed, never asserted: timings belong in a benchmark, not in tests. The docker
 // driver's figures follow the embedded ones when an engine answers and the images are built
 // (BENCH_DOCKER_RUN=0 skips its full run; BENCH_DOCKER_PROXIES=node,nginx picks the proxies).
