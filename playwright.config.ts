@@ -1,6 +1,7 @@
 // The conformance suites run under Playwright Test: one project per proxy and mode, the lab as a
 // worker-scoped fixture. `ibcm-lab run` and `ibcm-lab selftest` drive this config through
 // environment variables; `npx playwright test` alone runs the Node proxy in every mode.
+import { availableParallelism } from 'node:os';
 import { defineConfig } from '@playwright/test';
 import { watchRunParent } from './harness/run/parent-watch.js';
 
@@ -24,7 +25,8 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
-  workers: Number(process.env.IBCM_LAB_WORKERS ?? 3),
+  // One worker per core unless the CLI says (each worker runs a whole lab, and the lab is CPU-bound).
+  workers: Number(process.env.IBCM_LAB_WORKERS ?? availableParallelism()),
   // Docker labs start variant labs in containers inside a check: give them longer (suite-runner.ts).
   timeout: Number(process.env.IBCM_LAB_TEST_TIMEOUT ?? 30_000),
   outputDir: process.env.IBCM_LAB_PW_OUTPUT ?? '.ibcm-lab/playwright',

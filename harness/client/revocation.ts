@@ -79,6 +79,38 @@ interface CachedCrl {
 
 const OID_CRL_NUMBER = '2.5.29.20';
 
+/**
+ * Parsing certificates and CRLs (asn1js) and verifying a CRL's signature cost milliseconds each, and
+ * every client of a run re-checks the same few chains and CRLs on every connection (a sixth of a
+ * conformance run's CPU). The results depend on the bytes alone, so they are kept per process, keyed
+ * by the bytes: every client still fetches and judges its CRLs itself, as before (a cache of
+ * parsing, not of revocation state). Bounded, oldest first out.
+ */
+class ParseCache<T> {
+  private readonly entries = new Map<string, T>();
+  constructor(private readonly limit: number) {}
+  get(key: string, make: () => T): T {
+    let value = this.entries.get(key);
+    if (value === undefined) {
+      value = make();
+      if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+}
+
+const parsedCertificates = new ParseCache<{ certificate: x509.X509Certificate; crlUrls: string[] }>(512);
+const parsedCrls = new ParseCache<{ crl: x509.X509Crl; pem: string }>(256);
+const crlSignatures = new ParseCache<Promise<boolean>>(512);
+
+function parsedCertificate(der: Buffer): { certificate: x509.X509Certificate; crlUrls: string[] } {
+  return parsedCertificates.get(der.toString('base64'), () => {
+    const certificate = new x509.X509Certificate(der);
+    return { certificate, crlUrls: crlDistributionUrls(certificate) };
+  });
+}
+
 export function serialOf(certificate: x509.X509Certificate): string {
   return certificate.serialNumber.toUpperCase().replace(/^0+(?=.)/, '');
 }
@@ -127,12 +159,13 @@ export class RevocationChecker {
    * `getPeerCertificate(true)` gives it). Every certificate but a self-signed root is checked.
    */
   async check(chainDer: Buffer[]): Promise<RevocationReport> {
-    const chain = chainDer.map((der) => new x509.X509Certificate(der));
+    const parsed = chainDer.map(parsedCertificate);
+    const chain = parsed.map((entry) => entry.certificate);
     const report: RevocationReport = { certificates: [], attempts: [], crlPems: [] };
     for (const [index, certificate] of chain.entries()) {
       if (certificate.subject === certificate.issuer && index === chain.length - 1) break; // the trust anchor
       const identity = identityOf(certificate);
-      const crlUrls = crlDistributionUrls(certificate);
+      const crlUrls = [...parsed[index]!.crlUrls];
       const issuer = chain[index + 1];
       const checked: CheckedCertificate = { ...identity, crlUrls, status: 'unknown' };
       report.certificates.push(checked);
@@ -202,25 +235,25 @@ export class RevocationChecker {
     const response = await this.fetchCrl(url);
     if (response.error) return { attempt: { url, ok: false, outcome: `fetch failed: ${response.error}` } };
     if (response.status !== 200 || !response.body) return { attempt: { url, ok: false, status: response.status, outcome: `HTTP ${response.status ?? 'no answer'}` } };
-    let crl: x509.X509Crl;
+    let parsedCrl: { crl: x509.X509Crl; pem: string };
     try {
-      const text = response.body.subarray(0, 32).toString('latin1');
-      crl = text.startsWith('-----BEGIN') ? new x509.X509Crl(response.body.toString('latin1')) : new x509.X509Crl(new Uint8Array(response.body));
+      const body = response.body;
+      parsedCrl = parsedCrls.get(body.toString('base64'), () => {
+        const text = body.subarray(0, 32).toString('latin1');
+        const parsed = text.startsWith('-----BEGIN') ? new x509.X509Crl(body.toString('latin1')) : new x509.X509Crl(new Uint8Array(body));
+        return { crl: parsed, pem: x509.PemConverter.encode(parsed.rawData, 'X509 CRL') + '\n' };
+      });
     } catch (error) {
       return { attempt: { url, ok: false, status: 200, outcome: `not a CRL: ${(error as Error).message}` } };
     }
+    const crl = parsedCrl.crl;
     const attempt: CrlAttempt = { ...describe(url, crl), status: 200, ok: false, outcome: '' };
     if (crl.issuer !== issuer.subject) return { attempt: { ...attempt, outcome: `issued by ${crl.issuer}, not by the certificate's issuer ${issuer.subject}` } };
-    let signed = false;
-    try {
-      signed = await crl.verify({ publicKey: issuer });
-    } catch {
-      signed = false;
-    }
+    const signed = await crlSignatures.get(`${Buffer.from(crl.rawData).toString('base64')} ${Buffer.from(issuer.rawData).toString('base64')}`, () => crl.verify({ publicKey: issuer }).catch(() => false));
     if (!signed) return { attempt: { ...attempt, outcome: `its signature does not verify with ${issuer.subject}'s key` } };
     if (crl.thisUpdate.getTime() > now.getTime()) return { attempt: { ...attempt, outcome: `not valid yet (thisUpdate ${crl.thisUpdate.toISOString()})` } };
     if (!isCurrent(crl, now)) return { attempt: { ...attempt, outcome: `stale: its nextUpdate ${crl.nextUpdate?.toISOString()} has passed` } };
-    const entry: CachedCrl = { crl, pem: x509.PemConverter.encode(crl.rawData, 'X509 CRL') + '\n' };
+    const entry: CachedCrl = { crl, pem: parsedCrl.pem };
     this.cache.set(url, entry);
     return { attempt: { ...attempt, ok: true, outcome: 'ok' }, crl: entry };
   }
@@ -230,6 +263,13 @@ function isCurrent(crl: x509.X509Crl, now: Date): boolean {
   return crl.thisUpdate.getTime() <= now.getTime() && (crl.nextUpdate === undefined || crl.nextUpdate.getTime() >= now.getTime());
 }
 
+const descriptions = new WeakMap<x509.X509Crl, Omit<CrlAttempt, 'outcome' | 'ok' | 'url'>>();
+
 function describe(url: string, crl: x509.X509Crl): Omit<CrlAttempt, 'outcome' | 'ok'> {
-  return { url, crlIssuer: crl.issuer, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate?.toISOString(), crlNumber: crlNumberOf(crl) };
+  let described = descriptions.get(crl);
+  if (!described) {
+    described = { crlIssuer: crl.issuer, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate?.toISOString(), crlNumber: crlNumberOf(crl) };
+    descriptions.set(crl, described);
+  }
+  return { url, ...described };
 }

@@ -244,10 +244,7 @@ export class ClientTransport {
       const secure = tls.connect({
         socket: tunnel,
         servername,
-        ca: this.profile.trustedRootsPem,
-        cert: certificate?.chainPem,
-        key: certificate?.keyPem,
-        crl,
+        secureContext: clientSecureContext(this.profile.trustedRootsPem, certificate?.chainPem, certificate?.keyPem, crl),
         // Verification is done below, after the handshake, so a refusal can say what the server presented.
         rejectUnauthorized: false,
       });
@@ -295,6 +292,25 @@ export class ClientTransport {
     if (exchange.error) return { error: `${exchange.error.code} ${exchange.error.message}${via}` };
     return { status: exchange.status, body: exchange.responseBody };
   }
+}
+
+/**
+ * A TLS client context is a pure function of its trust store, certificate, key and CRLs, and making
+ * one parses them all (a few ms on every connection of every client). Contexts are kept per process
+ * by those inputs and shared. A Node client context resumes no session unless given one, so every
+ * connection still makes a full handshake, as before. Bounded, oldest first out.
+ */
+const secureContexts = new Map<string, tls.SecureContext>();
+
+function clientSecureContext(ca: string | string[] | undefined, cert: string | undefined, key: string | undefined, crl: string[] | undefined): tls.SecureContext {
+  const cacheKey = JSON.stringify([ca ?? null, cert ?? null, key ?? null, crl ?? null]);
+  let context = secureContexts.get(cacheKey);
+  if (!context) {
+    context = tls.createSecureContext({ ca, cert, key, crl });
+    if (secureContexts.size >= 128) secureContexts.delete(secureContexts.keys().next().value!);
+    secureContexts.set(cacheKey, context);
+  }
+  return context;
 }
 
 interface Pool {
