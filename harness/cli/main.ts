@@ -82,7 +82,7 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
     case 'proxies':
       parse(rest, {});
       for (const proxy of builtInProxies) {
-        process.stdout.write(`${proxy.name.padEnd(36)} ${proxy.kind.padEnd(10)} ${proxy.modes.join(',').padEnd(14)} ${proxy.description}${proxy.breaks ? `\n${''.padEnd(62)}must break: ${Object.entries(proxy.breaks).map(([id, code]) => `${id} [${code}]`).join(', ')}` : ''}\n`);
+        process.stdout.write(`${proxy.name.padEnd(36)} ${proxy.kind.padEnd(10)} ${proxy.modes.join(',').padEnd(14)} ${proxy.description}${proxy.breaks ? `\n${''.padEnd(62)}must break: ${Object.entries(proxy.breaks).map(([id, code]) => `${id} [${code}]`).join(', ')}` : ''}${proxy.mayAlsoBreak ? `\n${''.padEnd(62)}may also break (order-dependent): ${Object.entries(proxy.mayAlsoBreak).map(([id, code]) => `${id} [${code}]`).join(', ')}` : ''}\n`);
       }
       return 0;
     case 'up': {

@@ -22,6 +22,12 @@ export interface ProxyImplementation {
    * code of the assertion that must fail — requirement ID → code (see `ensure` in suites/evidence.ts).
    */
   breaks?: Record<string, string>;
+  /**
+   * Faulty proxies: requirements they may break as well, depending on what ran before in the same lab
+   * (a cache warmed by an earlier check) — never counted as kills; when one fails, it must fail with
+   * this code, or the self-test counts it as a failure for the wrong reason.
+   */
+  mayAlsoBreak?: Record<string, string>;
   /** Reference proxies: results known to differ from the requirement, with the reason. */
   expectations?: Expectation[];
   /** Binaries this proxy needs on PATH (for `ibcm-lab doctor` and a clear error when missing). */

@@ -83,6 +83,23 @@ check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own ident
     const entry = received.find((candidate) => candidate.method === 'GET' && candidate.target === exchange.target && candidate.headers.some(([name, value]) => name.toLowerCase() === 'ccmclientid' && value === client.smsId));
     const body = exchange.responseBody?.toString('utf8') ?? '';
     const embedded = /<ClientID>([^<]+)<\/ClientID>/.exec(body)?.[1];
+    if (!entry) {
+      // A request that reached the MP altered (its target re-encoded, its CCMClientID dropped) is the
+      // finding of PX-URL-EXACT or PX-HDR-*: this check then cannot tell whose policy was served.
+      // (Requests another client of this check sent, by its own CCMClientID, are not this one altered.)
+      const others = fetched.map((item) => item.client.smsId).filter((id) => id !== client.smsId);
+      const candidates = received.filter((candidate) => candidate.method === 'GET' && !candidate.headers.some(([name, value]) => name.toLowerCase() === 'ccmclientid' && others.includes(value)));
+      const decoded = (target: string) => {
+        try {
+          return decodeURIComponent(target);
+        } catch {
+          return target;
+        }
+      };
+      const same = candidates.filter((candidate) => decoded(candidate.target) === decoded(exchange.target));
+      const altered = arrival(exchange, same, { headers: ['CCMClientID'] });
+      prerequisite(!altered.entry || altered.problems.length === 0, `${client.profile.computerName}'s request for policy ${assignment.policyId} reached the MP altered: ${altered.problems.map((found) => found.text).join('; ')}`);
+    }
     ensure(entry, `${client.profile.computerName} (${client.smsId}) fetched policy ${assignment.policyId} and ${describeClientResult(exchange)}${embedded && embedded !== client.smsId ? ` — the body of ${embedded}` : ''}, but no request of its own reached the MP: the bridge answered it without asking the MP`, 'policy-of-another-client');
     const intact = responseIntact(exchange, entry);
     ensure(!intact, `${client.profile.computerName}'s policy ${assignment.policyId}: ${intact}`, embedded && embedded !== client.smsId ? 'policy-of-another-client' : 'response-changed');

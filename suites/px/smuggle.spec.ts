@@ -64,10 +64,15 @@ check('PX-SMUGGLE', 'CL.TE and duplicate Content-Length never let one client smu
   try {
     // Positive control: an ordinary client gets the MP list through the proxy before any attack.
     const control = newClient(profile);
+    const controlMark = journal.mark();
     const before = await control.send({ method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST&probe=control-${marker}` });
     evidence.sent(before);
     await control.close();
     prerequisite(isMpList(before), `before any attack an ordinary MP list request through the proxy got ${answer(before)}`);
+    // The victims' requests are told apart by their marked targets: a proxy that rewrites targets
+    // (PX-URL-EXACT's finding) leaves this check nothing to recognise them by.
+    const controlSeen = journal.since(controlMark).map((entry) => entry.target);
+    prerequisite(controlSeen.includes(before.target), `before any attack the MP did not receive the marked request ${before.target} as sent (it received ${controlSeen.join(', ') || 'nothing'})`);
 
     const attacker = newClient(profile);
     for (const attack of attacks(host, marker)) {

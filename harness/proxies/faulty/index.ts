@@ -84,8 +84,8 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-body-limit', 'bridge with a 1 MiB request body limit', { 'PX-BODY-LARGE': 'upload-failed' }, {
     rewriteRequest: (request) => (request.body.length > 1024 * 1024 ? { reject: 413, reason: 'request body over 1 MiB' } : request),
   }),
-  // Asynchronous messages (inventory) are answered with an empty 200 too, so the large CCM_POST breaks with it.
-  faulty('faulty-empty-200-error-page', 'bridge whose message inspection replaces an empty 200 answer to a CCM_POST with its own error page', { 'PX-EMPTY-200': 'response-changed', 'PX-BODY-LARGE': 'response-changed' }, {
+  // Asynchronous messages (inventory) get a NoReply part (W:18), not an empty 200, so the large CCM_POST is untouched.
+  faulty('faulty-empty-200-error-page', 'bridge whose message inspection replaces an empty 200 answer to a CCM_POST with its own error page', { 'PX-EMPTY-200': 'response-changed' }, {
     rewriteResponse: (response, request) => (request.method === 'CCM_POST' && response.status === 200 && response.body.length === 0 ? { ...response, status: 502, reason: 'Bad Gateway', headers: [{ name: 'Content-Type', value: 'text/html' }], body: Buffer.from('<html><body>The server returned an empty response.</body></html>') } : response),
   }),
   faulty('faulty-pooled-upstream', 'bridge that shares one upstream connection among all clients (connection multiplexing)', { 'PX-NTLM-AFFINITY': 'handshake-broken' }, { sharedUpstream: true }),
