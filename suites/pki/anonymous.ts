@@ -41,12 +41,16 @@ export function publishedHttpsEndpoints(lab: Lab): PublishedHttpsEndpoint[] {
 
 /** One GET of `/` per endpoint by a client that presents no certificate; both sides go into the evidence. */
 export async function probeAnonymously(lab: Lab, newClient: (client?: undefined, options?: TransportOptions) => IbcmClient, evidence: Evidence, endpoints: PublishedHttpsEndpoint[]): Promise<AnonymousProbe[]> {
-  const anonymous = newClient(undefined, { presentCertificate: false });
+  return probeEndpoints(lab, newClient(undefined, { presentCertificate: false }), evidence, endpoints);
+}
+
+/** One GET of `/` per endpoint by `client`, with what each site system received; both sides go into the evidence. */
+export async function probeEndpoints(lab: Lab, client: IbcmClient, evidence: Evidence, endpoints: PublishedHttpsEndpoint[]): Promise<AnonymousProbe[]> {
   const probes: AnonymousProbe[] = [];
   for (const endpoint of endpoints) {
     const journal = lab.journal(endpoint.siteSystem);
     const mark = journal.mark();
-    const exchange = await anonymous.send({ method: 'GET', target: '/' }, endpoint.origin);
+    const exchange = await client.send({ method: 'GET', target: '/' }, endpoint.origin);
     const received = journal.since(mark);
     evidence.sent(exchange);
     evidence.received(endpoint.siteSystem, received);

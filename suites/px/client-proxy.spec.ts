@@ -3,7 +3,7 @@
 // own certificate, since CONNECT leaves TLS end to end.
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
-import { publishedHttpsEndpoints } from '../pki/anonymous.js';
+import { probeEndpoints, publishedHttpsEndpoints } from '../pki/anonymous.js';
 import { describeClientResult, proxyLogLines, siteReason } from '../verify.js';
 
 check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and gets policy', async ({ lab, client, evidence }) => {
@@ -26,13 +26,7 @@ check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and ge
   ensure(peer && peer.subject.includes(client.profile.fqdn), `the MP did not see the client's own certificate through the CONNECT tunnel (${peer?.subject ?? 'none'})`, 'tls-not-end-to-end');
   // Every internet site system, not just the MP: a CONNECT policy that leaves one out (an allow-list, SSL_ports without 8531) loses it.
   const reached: string[] = [];
-  for (const endpoint of publishedHttpsEndpoints(lab)) {
-    const siteJournal = lab.journal(endpoint.siteSystem);
-    const siteMark = siteJournal.mark();
-    const exchange = await client.send({ method: 'GET', target: '/' }, endpoint.origin);
-    const arrived = siteJournal.since(siteMark);
-    evidence.sent(exchange);
-    evidence.received(endpoint.siteSystem, arrived);
+  for (const { endpoint, exchange, received: arrived } of await probeEndpoints(lab, client, evidence, publishedHttpsEndpoints(lab))) {
     ensure(arrived.length > 0, `${endpoint.origin} (${endpoint.role}) could not be reached through the web proxy: ${describeClientResult(exchange)}`, 'connect-refused');
     reached.push(`${endpoint.origin} (${arrived[0]!.response.status})`);
   }
