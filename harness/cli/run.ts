@@ -215,7 +215,7 @@ export function buildResults(input: BuildInput): RunResults {
       if (expectation && status === 'failed') {
         status = 'expected-failure';
         reason = `expected for ${input.proxy.name}: ${expectation.reason} — observed: ${reason}`;
-      } else if (expectation && status === 'passed') {
+      } else if (expectation && status === 'passed' && !expectation.intermittent) {
         status = 'unexpected-pass';
         reason = `recorded as failing for ${input.proxy.name} (${expectation.reason}) but it passed: update the proxy's expectations`;
       }

@@ -174,9 +174,9 @@ export function judgeProject(proxy: ProxyImplementation, kind: string, mode: str
   } else {
     for (const id of [...ran].sort()) {
       const expectation = expectationFor(proxy, id, mode);
-      if (expectation) expected[id] = 'recorded finding';
+      if (expectation) expected[id] = expectation.intermittent ? 'intermittent finding' : 'recorded finding';
     }
-    for (const id of Object.keys(expected)) if (!failed.includes(id)) missed.push({ requirement: id, code: 'recorded finding', got: 'passed (update the proxy\'s expectations)' });
+    for (const id of Object.keys(expected)) if (!failed.includes(id) && expected[id] !== 'intermittent finding') missed.push({ requirement: id, code: 'recorded finding', got: 'passed (update the proxy\'s expectations)' });
   }
   // Declared collateral (mayAlsoBreak) may fail, but only for its stated reason.
   const tolerated = (id: string) => kind === 'faulty' && id in (proxy.mayAlsoBreak ?? {}) && failedRecords.filter((record) => record.requirement === id).every((record) => record.code === proxy.mayAlsoBreak![id]);

@@ -83,7 +83,7 @@ async function walkThrough({ lab, client, evidence }: Pick<CheckFixtures, 'lab' 
     const getIntact = responseIntact(get, getArrival.entry);
     ensure(!getIntact, `catalog page: ${getIntact}`);
     const authenticated = received.find((entry) => entry.response.status !== 401 && entry.headers.some(([header, value]) => header.toLowerCase() === 'authorization' && NTLM_AUTHENTICATE.test(value)));
-    ensure(authenticated, `the catalog page was served without a completed Windows authentication${siteSide(received, 'GET', CATALOG)}`);
+    ensure(authenticated, `the catalog page was served without a completed Windows authentication${siteSide(received, 'GET', CATALOG)}`, 'not-authenticated');
 
     ensure(posted && !posted.error, `the browser's request for ${name} failed: ${posted ? describeClientResult(posted) : 'no response'}${siteSide(received, 'POST', REQUEST)}`);
     ensure(posted.status === 200, `the browser's POST ${posted.target} for ${name} got ${posted.status}${tlsSide(posted)}${siteSide(received, 'POST', REQUEST)}`, 'catalog-request-refused');

@@ -59,6 +59,18 @@ export const nginxProxy: ProxyImplementation = {
   binaries: ['nginx'],
   expectations: [
     {
+      // The same pooling, seen from the browser (docker driver, CI): Chromium's catalog GET was sent over an
+      // upstream connection the catalog had already authenticated for another client, and served without
+      // an NTLM logon of its own. Whether a pooled connection is reused depends on timing.
+      requirement: 'APPCAT-BROWSER',
+      modes: ['bridge'],
+      status: 'failed',
+      intermittent: true,
+      reason:
+        'Open-source nginx shares idle upstream connections between clients (see PX-NTLM-AFFINITY): when the browser\'s request ' +
+        'is sent over a catalog connection another client already authenticated, the catalog serves it without a Windows logon of its own.',
+    },
+    {
       requirement: 'PX-NTLM-AFFINITY',
       modes: ['bridge'],
       status: 'failed',
