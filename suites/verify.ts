@@ -141,6 +141,14 @@ export function authenticatedAs(entry: JournalEntry | undefined): string | undef
   return entry?.decided?.authenticatedAs;
 }
 
+/**
+ * What the site system wrote about its decision, from its own journal (the lab's explanatory
+ * response header as the site sent it, whatever the proxy did to it): for reasons, never an oracle.
+ */
+export function siteNote(entry: JournalEntry | undefined, topic: 'reason' | 'site-assignment' | 'content-location' | 'site-action'): string | undefined {
+  return entry?.response.headers.find(([name]) => name.toLowerCase() === `x-ibcm-lab-${topic}`)?.[1];
+}
+
 /** A human-readable note only (the site's X-IBCM-Lab-Reason as the client got it): never an oracle. */
 export function siteReason(exchange: Exchange): string {
   const reason = responseHeader(exchange, 'x-ibcm-lab-reason');

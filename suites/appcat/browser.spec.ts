@@ -9,7 +9,7 @@ import { sha256Hex, type Exchange } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { arrival, describeClientResult, responseIntact } from '../verify.js';
+import { arrival, describeClientResult, responseIntact, siteNote } from '../verify.js';
 
 const NTLM_AUTHENTICATE = /^(NTLM|Negotiate) TlRMTVNTUAADAAAA/;
 const CATALOG = '/CMApplicationCatalog';
@@ -154,6 +154,6 @@ function siteSide(entries: JournalEntry[], method: string, target: string): stri
   const mine = entries.filter((entry) => entry.method === method && entry.target.toLowerCase() === target.toLowerCase());
   if (mine.length === 0) return `; no ${method} ${target} reached the catalog (it received ${entries.length ? entries.map((entry) => `${entry.method} ${entry.target} → ${entry.response.status}`).join(', ') : 'nothing'})`;
   const last = mine.at(-1)!;
-  const reason = last.response.headers.find(([name]) => name.toLowerCase() === 'x-ibcm-lab-reason')?.[1];
+  const reason = siteNote(last, 'reason');
   return `; the catalog answered its last ${method} ${last.target} with ${last.response.status}${reason ? ` (${reason})` : ''}`;
 }

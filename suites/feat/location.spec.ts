@@ -8,8 +8,8 @@
 import { assignSite, probeContent, requestContentLocation, type ContentLocation } from '../../harness/client/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
-import { describeClientResult, siteReason } from '../verify.js';
-import { computerOn, exchangeHeader, hostOf, watchMp } from './support.js';
+import { describeClientResult, siteNote, siteReason } from '../verify.js';
+import { computerOn, hostOf, watchMp } from './support.js';
 
 check('FEAT-NO-AUTO-SITE', 'an internet client installed with SMSSITECODE=AUTO is not assigned to a site', async ({ lab, newClient, evidence }) => {
   const mp = lab.siteSystem('management-point');
@@ -23,7 +23,7 @@ check('FEAT-NO-AUTO-SITE', 'an internet client installed with SMSSITECODE=AUTO i
   prerequisite(asked.length > 0, `the site assignment request did not reach the MP: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`);
   ensure(asked.length === 1 && hostOf(asked[0]!) === mp.internetFqdn, `the MP journal does not show the site assignment request at ${mp.internetFqdn} (${asked.map(hostOf).join(', ') || 'nothing'})`, 'asked-wrong-mp');
   prerequisite(assignment.exchange.status === 200 && assignment.reply, `the internet MP did not answer the site assignment request: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`);
-  ensure(!assignment.siteCode, `the internet client installed with SMSSITECODE=AUTO was assigned to site ${assignment.siteCode} (MP: ${exchangeHeader(assignment.exchange, 'x-ibcm-lab-site-assignment')})`, 'auto-site-assigned');
+  ensure(!assignment.siteCode, `the internet client installed with SMSSITECODE=AUTO was assigned to site ${assignment.siteCode} (MP: ${siteNote(asked[0], 'site-assignment') ?? 'no note'})`, 'auto-site-assigned');
 
   // Control: the same computer on the intranet is assigned by its boundary.
   const inside = newClient(computerOn(lab, 'intranet', undefined, { SMSSITECODE: 'AUTO' }));
@@ -31,7 +31,7 @@ check('FEAT-NO-AUTO-SITE', 'an internet client installed with SMSSITECODE=AUTO i
   evidence.sent(control.exchange);
   prerequisite(control.siteCode === lab.topology.site.code, `control: on the intranet (MP asked as ${controlSeen.map(hostOf).join(', ')}) the client was not assigned to ${lab.topology.site.code}: ${control.reason}${siteReason(control.exchange)}`);
   evidence.pass(
-    `with SMSSITECODE=AUTO on the internet the client asked ${mp.internetFqdn} (MP journal) and was assigned no site (MP: ${exchangeHeader(assignment.exchange, 'x-ibcm-lab-site-assignment')}); ` +
+    `with SMSSITECODE=AUTO on the internet the client asked ${mp.internetFqdn} (MP journal) and was assigned no site (MP: ${siteNote(asked[0], 'site-assignment') ?? 'no note'}); ` +
       `control: on the intranet it asked ${hostOf(controlSeen.find((entry) => entry.method === 'CCM_POST')!)} and was assigned ${control.siteCode} by its boundary`,
   );
 });
@@ -51,9 +51,9 @@ check('FEAT-NO-ROAMING', 'internet clients get the internet DPs of their assigne
   prerequisite(location.exchange.status === 200 && location.reply, `the internet MP did not answer the content location request: ${describeClientResult(location.exchange)}${siteReason(location.exchange)}`);
   const asked = received.find((entry) => entry.method === 'CCM_POST');
   ensure(asked && hostOf(asked) === lab.siteSystem('management-point').internetFqdn, `the MP journal does not show the content location request at the internet MP (${asked ? hostOf(asked) : 'nothing'})`);
-  ensure(location.records.length > 0, `the internet client was given no content location for ${pkg.contentId}.${pkg.version} (MP: ${exchangeHeader(location.exchange, 'x-ibcm-lab-content-location')})`);
+  ensure(location.records.length > 0, `the internet client was given no content location for ${pkg.contentId}.${pkg.version} (MP: ${siteNote(asked, 'content-location') ?? 'no note'})`);
   const steered = location.records.filter((record) => !internetDps.has(new URL(record.url).hostname) || ['LOCAL', 'SUBNET', 'ADSITE'].includes(record.locality));
-  ensure(steered.length === 0, `the internet client was steered by boundaries instead of to its site's internet DPs (${[...internetDps].join(', ')}): ${steered.map((record) => `${record.url} (${record.locality})`).join(', ')} (MP: ${exchangeHeader(location.exchange, 'x-ibcm-lab-content-location')})`, 'steered-by-boundaries');
+  ensure(steered.length === 0, `the internet client was steered by boundaries instead of to its site's internet DPs (${[...internetDps].join(', ')}): ${steered.map((record) => `${record.url} (${record.locality})`).join(', ')} (MP: ${siteNote(asked, 'content-location') ?? 'no note'})`, 'steered-by-boundaries');
   const mark = dpJournal.mark();
   const probe = await probeContent(outside, location.records[0]!.url);
   evidence.sent(probe);

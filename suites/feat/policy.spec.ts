@@ -9,8 +9,8 @@ import { assignedPolicies, isIntranetOnly, machinePolicyRound, POLICY_FLAG, type
 import type { JournalEntry } from '../../harness/http/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
-import { describeClientResult, siteReason } from '../verify.js';
-import { computerOn, ensureRound, hostOf, responseHeader, watchMp } from './support.js';
+import { describeClientResult, siteReason, siteNote } from '../verify.js';
+import { computerOn, ensureRound, hostOf, watchMp } from './support.js';
 
 const describe = (policy: AssignedPolicy) => `${policy.policyId} (${policy.category}, PolicyFlags ${policy.flags})`;
 const bodyFetches = (entries: JournalEntry[]) => entries.filter((entry) => entry.method === 'GET' && entry.target.toLowerCase().startsWith('/sms_mp/.sms_pol'));
@@ -45,7 +45,7 @@ check('FEAT-INTRANET-ONLY-POLICY', 'policies flagged IntranetOnly are neither ha
   evidence.sent(direct);
   ensure(direct.status === 403, `asked directly from the internet, the MP served the IntranetOnly policy ${intranetOnly[0]!.policyId}: ${describeClientResult(direct)}`);
   evidence.pass(
-    `on the internet (Host ${mp.internetFqdn}) the computer got ${round.policies.length} assignments, none flagged IntranetOnly, and fetched ${round.fetched.length} bodies, none of them IntranetOnly; asked for ${intranetOnly[0]!.policyId} directly, the MP answered 403 (${responseHeader(directSeen[0]!, 'x-ibcm-lab-reason') ?? 'no reason'}); ` +
+    `on the internet (Host ${mp.internetFqdn}) the computer got ${round.policies.length} assignments, none flagged IntranetOnly, and fetched ${round.fetched.length} bodies, none of them IntranetOnly; asked for ${intranetOnly[0]!.policyId} directly, the MP answered 403 (${siteNote(directSeen[0], 'reason') ?? 'no reason'}); ` +
       `control: on the intranet (Host ${insideSeen.map(hostOf)[0]}) the same computer was assigned ${describe(intranetOnly[0]!)} and fetched it (200)`,
   );
 });
@@ -89,7 +89,7 @@ check('FEAT-NO-OSD', 'OS deployment is refused to internet clients; task sequenc
   ensure(direct.status === 403, `asked directly from the internet, the MP served the OS deployment task sequence ${osd.policy.policyId}: ${describeClientResult(direct)}`);
   ensure(assignedPolicies(round.reply?.bodyXml).length === round.policies.length, 'the assignment reply could not be read');
   evidence.pass(
-    `on the internet the computer was assigned the task sequence without an OS image (${plain.policy.policyId}, body served 200 as ${mp.internetFqdn}) and no OS deployment; asked for ${osd.policy.policyId} directly, the MP answered 403 (${responseHeader(directSeen[0]!, 'x-ibcm-lab-reason') ?? 'no reason'}); ` +
+    `on the internet the computer was assigned the task sequence without an OS image (${plain.policy.policyId}, body served 200 as ${mp.internetFqdn}) and no OS deployment; asked for ${osd.policy.policyId} directly, the MP answered 403 (${siteNote(directSeen[0], 'reason') ?? 'no reason'}); ` +
       `control: on the intranet both task sequences were assigned and served`,
   );
 });

@@ -12,7 +12,8 @@
 import { machinePolicyRound } from '../../harness/client/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { adminWorkstation, askSite, computerOn, ensureRound, hostOf, responseHeader, watchMp } from './support.js';
+import { siteNote } from '../verify.js';
+import { adminWorkstation, askSite, computerOn, ensureRound, hostOf, watchMp } from './support.js';
 
 type Action = 'ClientPush' | 'WakeOnLan' | 'RemoteControl';
 
@@ -28,7 +29,7 @@ async function siteActionCheck(action: Action, what: string, { lab, newClient, e
   const contact = received.filter((entry) => entry.method === 'CCM_POST');
   ensure(contact.length > 0 && contact.every((entry) => hostOf(entry) === mp.internetFqdn), `the MP journal does not show the computer reaching it by the internet FQDN ${mp.internetFqdn} (Host ${contact.map(hostOf).join(', ') || 'nothing'})`);
   const refused = await askSite(lab, admin, action, outside.smsId!, evidence);
-  ensure(refused.result === 'Refused', `the site ${refused.result === 'Initiated' ? `started ${what} to ${outside.profile.computerName}, a client managed on the ${refused.managedFrom}: ${refused.target}` : `answered ${refused.result}`} (MP journal: ${responseHeader(refused.entry!, 'x-ibcm-lab-site-action')})`, 'site-action-started');
+  ensure(refused.result === 'Refused', `the site ${refused.result === 'Initiated' ? `started ${what} to ${outside.profile.computerName}, a client managed on the ${refused.managedFrom}: ${refused.target}` : `answered ${refused.result}`} (MP journal: ${siteNote(refused.entry, 'site-action')})`, 'site-action-started');
 
   // Control: the same computer moved onto the intranet is managed there, and the site does start it.
   const inside = newClient(computerOn(lab, 'intranet'));
@@ -40,7 +41,7 @@ async function siteActionCheck(action: Action, what: string, { lab, newClient, e
   const initiated = await askSite(lab, admin, action, inside.smsId!, evidence);
   prerequisite(initiated.result === 'Initiated', `control: the site did not start ${what} to ${inside.profile.computerName} managed on the intranet: ${initiated.result} (${initiated.reason})`);
   evidence.pass(
-    `${outside.profile.computerName} managed on the internet (MP journal: Host ${mp.internetFqdn}): the site refused ${what} — "${refused.reason}" (MP journal: ${responseHeader(refused.entry!, 'x-ibcm-lab-site-action')}); ` +
+    `${outside.profile.computerName} managed on the internet (MP journal: Host ${mp.internetFqdn}): the site refused ${what} — "${refused.reason}" (MP journal: ${siteNote(refused.entry, 'site-action')}); ` +
       `control: the same computer managed on the intranet (Host ${mp.intranetFqdn}): ${what} initiated — ${initiated.target}`,
   );
 }

@@ -8,9 +8,10 @@ import { machinePolicyRound, requestUserPolicy, userPolicyCycle, type IbcmClient
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { authenticatedAs, describeClientResult, siteReason } from '../verify.js';
-import { computerOn, ensureRound, exchangeHeader, hostOf, watchMp } from './support.js';
+import { computerOn, ensureRound, hostOf, watchMp } from './support.js';
 
-const userPolicyHeader = (request: UserPolicyRequest) => exchangeHeader(request.exchange, 'x-ibcm-lab-user-policy') ?? `HTTP ${request.exchange.status ?? request.exchange.error?.code}`;
+// What the MP answered, from the client's own exchange (status and how many user policies it was handed).
+const userPolicyHeader = (request: UserPolicyRequest) => `HTTP ${request.exchange.status ?? request.exchange.error?.code}, ${request.policies.length} user polic${request.policies.length === 1 ? 'y' : 'ies'}`;
 
 check('FEAT-USER-POLICY', 'user policy only with Windows authentication of the user and both client settings on; otherwise computer policy only', async ({ lab, newClient, evidence }) => {
   const mp = lab.siteSystem('management-point');

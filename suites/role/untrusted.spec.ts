@@ -13,7 +13,7 @@ import type { Lab } from '../../harness/lab/index.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { describeClientResult, nameReached, siteReason } from '../verify.js';
+import { describeClientResult, nameReached, siteReason, siteNote } from '../verify.js';
 
 const hostOf = nameReached;
 
@@ -94,7 +94,7 @@ check('ROLE-UNTRUSTED', 'primary-site roles accept internet clients; a secondary
   prerequisite(seen.length >= 2 && seen.every((entry) => hostOf(entry) === secondary.internetFqdn), `the secondary-site MP's journal does not show the internet client's requests by ${secondary.internetFqdn} (${seen.map(hostOf).join(', ') || 'nothing'}; client: ${describeClientResult(list)})`);
   const served = seen.filter((entry) => entry.response.status < 400);
   ensure(served.length === 0 && !outside.smsId, `the secondary-site MP ${secondary.name} accepted the internet client: ${served.map((entry) => `${entry.method} ${entry.target} → ${entry.response.status}`).join(', ')}${outside.smsId ? ` (registered as ${outside.smsId})` : ''}`, 'secondary-site-accepted');
-  const refusal = seen[0]!.response.headers.find(([name]) => name.toLowerCase() === 'x-ibcm-lab-reason')?.[1] ?? `HTTP ${seen[0]!.response.status}`;
+  const refusal = siteNote(seen[0], 'reason') ?? `HTTP ${seen[0]!.response.status}`;
 
   // Control: the same secondary-site MP serves an intranet client.
   const insideProfile = variant.clientProfile(undefined, { segment: 'intranet' });
