@@ -4,20 +4,16 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from '@playwright/test';
 import { watchRunParent } from './harness/run/parent-watch.js';
+import { SUITE_PROJECTS_ENV, requirementGrep, type SuiteProject } from './harness/run/settings.js';
 
 // Under `ibcm-lab run`, the runner and the workers stop by themselves if the CLI dies (even by SIGKILL).
 watchRunParent();
 
-interface ProjectSpec {
-  name: string;
-  mode: string;
-  proxy: string;
-  quirks?: string[];
-}
-
-const projects: ProjectSpec[] = process.env.IBCM_LAB_PROJECTS
-  ? (JSON.parse(process.env.IBCM_LAB_PROJECTS) as ProjectSpec[])
+const projects: SuiteProject[] = process.env[SUITE_PROJECTS_ENV]
+  ? (JSON.parse(process.env[SUITE_PROJECTS_ENV]) as SuiteProject[])
   : ['bridge', 'tunnel', 'forward', 'direct'].map((mode) => ({ name: mode, mode, proxy: 'node' }));
+
+const workers = Number(process.env.IBCM_LAB_WORKERS ?? availableParallelism());
 
 export default defineConfig({
   testDir: 'suites',
@@ -26,10 +22,18 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   // One worker per core unless the CLI says (each worker runs a whole lab, and the lab is CPU-bound).
-  workers: Number(process.env.IBCM_LAB_WORKERS ?? availableParallelism()),
+  workers,
   // Docker labs start variant labs in containers inside a check: give them longer (suite-runner.ts).
   timeout: Number(process.env.IBCM_LAB_TEST_TIMEOUT ?? 30_000),
   outputDir: process.env.IBCM_LAB_PW_OUTPUT ?? '.ibcm-lab/playwright',
   reporter: process.env.IBCM_LAB_RUN ? [['./harness/report/playwright-reporter.ts']] : [['list']],
-  projects: projects.map((project) => ({ name: project.name, metadata: { mode: project.mode, proxy: project.proxy, quirks: project.quirks ?? [] } })),
+  // A project's checks share as few workers as the run allows: each worker of a project starts the
+  // project's lab (and its variant labs) again, so with at least as many projects as workers a
+  // project gets one worker and projects run in parallel (the CLI sizes --workers to them).
+  projects: projects.map((project) => ({
+    name: project.name,
+    workers: Math.max(1, Math.floor(workers / projects.length)),
+    grep: project.requirementIds ? requirementGrep(project.requirementIds) : undefined,
+    metadata: { mode: project.mode, proxy: project.proxy, quirks: project.quirks ?? [] },
+  })),
 });

@@ -68,7 +68,7 @@ Options
                        with their SHA-256, certificates and CRLs (never a private key), the topology,
                        and the versions of the lab and of every binary used — enough to show a
                        customer and to run it again
-  --workers <n>        parallel labs (default 3; each mode gets its own lab)
+  --workers <n>        parallel labs (default: one per mode up to two per core, at least 3)
   --keep-runs <n>      at the start, remove old run folders (.ibcm-lab/runs/<run-id>/) but the last n
                        runs (default 20, or IBCM_LAB_KEEP_RUNS) ...
   --keep-days <d>      ... and those younger than d days (default 7, or IBCM_LAB_KEEP_DAYS); a folder
@@ -128,16 +128,19 @@ against the whole catalog.
   - A benign proxy must pass every applicable check: a failure or a blocked check is a false failure.
   - A faulty proxy or world must fail exactly the requirements it is built to break, each with the
     reason code it names ('ibcm-lab proxies' and 'ibcm-lab requirements' list them). A target that
-    fails with another code, or is only blocked by a failed prerequisite, is not caught.
+    fails with another code, or is only blocked by a failed prerequisite, is not caught. It runs
+    those checks (and the collateral it declares); with --full it runs every check and must fail
+    nothing else — the nightly form, about four times longer.
   - Every requirement of the catalog must have at least one such negative control.
 Prints one line per proxy and mode and the mutation score over exact kills.
 
 Usage
-  ibcm-lab selftest [--proxies <regex>] [--workers <n>] [--json <file>]
+  ibcm-lab selftest [--full] [--proxies <regex>] [--workers <n>] [--json <file>]
 
 Options
   --proxies <regex>    only proxies whose name matches, e.g. '^faulty-' or 'nginx|haproxy'
-  --workers <n>        parallel labs (default 3)
+  --full               every check against every faulty proxy and world, not only their targets
+  --workers <n>        parallel labs (default: two per core, at least 3)
   --json <file>        write the verdicts and the mutation score as JSON
   --keep-runs <n>, --keep-days <d>   run-folder retention, as for 'ibcm-lab run'
 

@@ -51,12 +51,12 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
       return runCommand(values as Record<string, string>, interruption!);
     }
     case 'selftest': {
-      const { values } = parse(rest, { workers: { type: 'string' }, json: { type: 'string' }, proxies: { type: 'string' }, ...RUN_RETENTION_OPTIONS, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, { workers: { type: 'string' }, json: { type: 'string' }, proxies: { type: 'string' }, full: { type: 'boolean' }, ...RUN_RETENTION_OPTIONS, help: { type: 'boolean', short: 'h' } });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(SELFTEST_HELP);
         return 0;
       }
-      return selftestCommand(values as Record<string, string>, interruption!);
+      return selftestCommand(values as Parameters<typeof selftestCommand>[0], interruption!);
     }
     case 'doctor': {
       const { values } = parse(rest, { install: { type: 'boolean' } });

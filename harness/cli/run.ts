@@ -2,6 +2,7 @@
 // proxy, grep), run the suites, then turn the per-check records into results, a table and an
 // exit code. A reference proxy's recorded findings (expectations) are applied here.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { appliesIn, matchesGrep, requirementById, requirements } from '../catalog/index.js';
 import { LabStartError, UsageError } from '../errors.js';
@@ -62,7 +63,7 @@ export async function runCommand(options: RunOptions, interruption?: Interruptio
   const proxy = findProxy(proxyName);
   if (!proxy) throw new UsageError(`unknown proxy "${proxyName}"; 'ibcm-lab proxies' lists them, or use exec:<command>`);
   const modes = resolveModes(options.mode ?? topology.proxy.mode, proxy);
-  const workers = parseWorkers(options.workers);
+  const workers = parseWorkers(options.workers, modes.length);
   const { driver, images } = await resolveDriver(options.driver, proxy.name);
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
   if (options.grep && selected.length === 0) throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
@@ -163,8 +164,13 @@ async function writeReports(options: RunOptions, results: RunResults, context: {
   return ok;
 }
 
-export function parseWorkers(value: string | undefined): number {
-  const workers = value === undefined ? 3 : Number(value);
+/**
+ * Parallel labs. By default one per project (proxy and mode) up to two per core, and at least 3:
+ * a project runs in one worker (its lab serves all its checks) unless there are more workers than
+ * projects, when a project's files are shared out again (playwright.config.ts).
+ */
+export function parseWorkers(value: string | undefined, projects = 1): number {
+  const workers = value === undefined ? Math.max(3, Math.min(projects, 2 * availableParallelism())) : Number(value);
   if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new UsageError(`--workers must be a whole number from 1 to 16, got "${value}"`);
   return workers;
 }

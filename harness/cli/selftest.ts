@@ -23,6 +23,8 @@ export interface SelftestOptions {
   json?: string;
   /** Only proxies whose name matches (a regular expression). */
   proxies?: string;
+  /** Every check against every negative control too (else a control runs its targets and declared collateral). */
+  full?: boolean;
   'keep-runs'?: string;
   'keep-days'?: string;
 }
@@ -55,7 +57,6 @@ export interface ProjectVerdict {
 export const UNPINNED = '?';
 
 export async function selftestCommand(options: SelftestOptions, interruption?: Interruption): Promise<number> {
-  const workers = parseWorkers(options.workers);
   const retention = retentionPolicy(options);
   const filter = options.proxies ? new RegExp(options.proxies) : undefined;
   const candidates = builtInProxies.filter((proxy) => !filter || filter.test(proxy.name));
@@ -64,12 +65,16 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
   // Faulty worlds: the Node reference proxy in a world with one quirk (a leaking DNS view, a
   // misbehaving MP) — negative controls for requirements no proxy can break.
   const worlds = quirkNames.filter((quirk) => !filter || filter.test(worldName(quirk)));
+  // A negative control runs the checks it names (targets and declared collateral) unless --full:
+  // its verdict rests on those alone, and the reference, benign and direct labs run every check.
+  const only = (control: { breaks?: Record<string, string>; mayAlsoBreak?: Record<string, string> }) => (options.full ? {} : { requirementIds: [...Object.keys(control.breaks ?? {}), ...Object.keys(control.mayAlsoBreak ?? {})] });
   const projects: SuiteProject[] = [
     { name: 'direct', mode: 'direct', proxy: 'node' },
-    ...runnable.flatMap((proxy) => proxy.modes.map((mode) => ({ name: `${proxy.name}/${mode}`, mode, proxy: proxy.name }))),
-    ...worlds.flatMap((quirk) => QUIRKS[quirk].selftestModes.map((mode) => ({ name: `${worldName(quirk)}/${mode}`, mode, proxy: 'node', quirks: [quirk] }))),
+    ...runnable.flatMap((proxy) => proxy.modes.map((mode) => ({ name: `${proxy.name}/${mode}`, mode, proxy: proxy.name, ...(proxy.kind === 'faulty' ? only(proxy) : {}) }))),
+    ...worlds.flatMap((quirk) => QUIRKS[quirk].selftestModes.map((mode) => ({ name: `${worldName(quirk)}/${mode}`, mode, proxy: 'node', quirks: [quirk], ...only(QUIRKS[quirk]) }))),
   ];
-  process.stdout.write(`Self-test: ${runnable.filter((proxy) => proxy.kind === 'reference').length} reference and ${runnable.filter((proxy) => proxy.kind === 'faulty').length} faulty proxies, ${worlds.length} faulty worlds, ${projects.length} labs\n`);
+  const workers = parseWorkers(options.workers, projects.length);
+  process.stdout.write(`Self-test: ${runnable.filter((proxy) => proxy.kind === 'reference').length} reference, ${runnable.filter((proxy) => proxy.kind === 'benign').length} benign and ${runnable.filter((proxy) => proxy.kind === 'faulty').length} faulty proxies, ${worlds.length} faulty worlds, ${projects.length} labs, ${workers} workers; negative controls run ${options.full ? 'every check (--full)' : 'their targets (--full: every check)'}\n`);
 
   const run = newRun();
   const folder = startRunFolder(run, retention);
@@ -126,7 +131,7 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
     process.stdout.write(`${paint('error', 'interrupted')}: ${raw.planned ? `${notRun.length} of ${raw.planned.length} checks` : 'every check'} not run; labs not finished: ${unfinished.join(', ') || 'none'}\n`);
   }
   if (raw.status === 'interrupted') process.stdout.write(`${paint('error', 'SELFTEST INTERRUPTED')}  no verdict: the self-test was stopped before it finished\n`);
-  else process.stdout.write(exitCode === 0 ? `${paint('passed', 'SELFTEST PASS')}  every reference and benign proxy passed and every faulty proxy and world was caught by exactly its target requirements, each for its stated reason\n` : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`);
+  else process.stdout.write(exitCode === 0 ? `${paint('passed', 'SELFTEST PASS')}  every reference and benign proxy passed and every faulty proxy and world was caught by exactly its target requirements, each for its stated reason${options.full ? ', and failed nothing else' : ''}\n` : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`);
   return exitCode;
 }
 

@@ -9,20 +9,14 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import type { RawRunRecord } from '../report/results.js';
-import { RUN_SETTINGS_ENV, type RunSettings } from '../run/settings.js';
+import { RUN_SETTINGS_ENV, SUITE_PROJECTS_ENV, requirementGrep, type RunSettings, type SuiteProject } from '../run/settings.js';
 import { findChromium } from '../client/chromium.js';
 import { UsageError } from '../errors.js';
 import { packageRoot } from './versions.js';
 import type { Interruption } from './interrupt.js';
 import { PARENT_PID_ENV } from '../run/parent-watch.js';
 
-export interface SuiteProject {
-  name: string;
-  mode: string;
-  proxy: string;
-  /** Quirks added to the topology for this project (a self-test's faulty world). */
-  quirks?: string[];
-}
+export type { SuiteProject } from '../run/settings.js';
 
 export interface SuiteRun {
   runId: string;
@@ -53,12 +47,12 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
   const root = packageRoot();
   if (!options.requirementIds || options.requirementIds.includes('APPCAT-BROWSER')) await prepareBrowser();
   // Playwright matches --grep against the title path (project, file, title); a title starts with its ID.
-  const grep = options.requirementIds ? ['--grep', `(?:^|\\s)(?:${options.requirementIds.map(escapeRegExp).join('|')})\\s`] : [];
+  const grep = options.requirementIds ? ['--grep', requirementGrep(options.requirementIds).source] : [];
   // Interrupted before Playwright started: no lab is started at all.
   if (options.interruption?.interrupted) return { checks: [], errors: ['the run was interrupted before any check started'], status: 'interrupted' };
   const code = await runPlaywright(root, [...grep, '--workers', String(options.workers)], options.interruption, {
     [RUN_SETTINGS_ENV]: JSON.stringify(settings),
-    IBCM_LAB_PROJECTS: JSON.stringify(options.projects),
+    [SUITE_PROJECTS_ENV]: JSON.stringify(options.projects),
     IBCM_LAB_WORKERS: String(options.workers),
     IBCM_LAB_TEST_TIMEOUT: String(options.driver === 'docker' ? 120_000 : 30_000),
     IBCM_LAB_PW_OUTPUT: join(options.run.runDir, 'playwright'),
@@ -106,7 +100,7 @@ function runPlaywright(root: string, args: string[], interruption: Interruption 
   const require = createRequire(join(root, 'package.json'));
   const cli = require.resolve('@playwright/test/cli');
   return new Promise((resolveExit, reject) => {
-    const child = spawn(process.execPath, [cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...(process.env.IBCM_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
     // Playwright ignores a second SIGINT within a second, so Ctrl-C to the group is not doubled.
     const stopForwarding = interruption?.onSignal(() => child.kill('SIGINT'));
     child.on('error', reject);
@@ -129,6 +123,3 @@ async function prepareBrowser(): Promise<void> {
   await browser.prepare().catch(() => undefined);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

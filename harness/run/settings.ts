@@ -22,3 +22,25 @@ export function readRunSettings(): RunSettings {
   const runId = `pw-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
   return { runId, runDir: `.ibcm-lab/runs/${runId}`, proxy: 'node', labIndexBase: 100 + (process.pid % 50), resultsFile: `.ibcm-lab/runs/${runId}/results.raw.json` };
 }
+
+/** One Playwright project of a run: a proxy in a mode (the CLI writes them, playwright.config.ts reads them). */
+export interface SuiteProject {
+  name: string;
+  mode: string;
+  proxy: string;
+  /** Quirks added to the topology for this project (a self-test's faulty world). */
+  quirks?: string[];
+  /** Only the checks of these requirements run in this project (a self-test's negative control). */
+  requirementIds?: string[];
+}
+
+export const SUITE_PROJECTS_ENV = 'IBCM_LAB_PROJECTS';
+
+/** Matches the checks of these requirements: Playwright greps the title path, and a title starts with its ID. */
+export function requirementGrep(requirementIds: readonly string[]): RegExp {
+  return new RegExp(`(?:^|\\s)(?:${requirementIds.map(escapeRegExp).join('|')})\\s`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

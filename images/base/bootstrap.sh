@@ -15,6 +15,9 @@
 #   IBCM_LAB_IMAGES_WORK    where the root file system is made (default: .ibcm-lab/images/ in the
 #                           repository, which git ignores); removed again afterwards
 #   IBCM_LAB_IMAGE_INPUTS   the content hash recorded in the io.ibcm-lab.inputs label (default: the tag)
+#   IBCM_LAB_BASE_PACKAGES  the packages to include instead of PACKAGES below, space-separated, and
+#   IBCM_LAB_BASE_KIND      the io.ibcm-lab.image label (default base): .ci/fresh-machine makes a
+#                           "fresh machine" this way — minbase with Node's libraries and nothing else
 #
 # Needs root (debootstrap, and reading the new root's files for the tar) — it uses `sudo -n` when
 # not root — plus debootstrap, debian-archive-keyring and a running Docker engine.
@@ -28,6 +31,8 @@ set -euo pipefail
 #  - nginx-light + libnginx-mod-stream, haproxy, squid: the reference proxies (stream = nginx tunnel)
 #  - libstdc++6, libgcc-s1 (libc6 is always there): what the host's node binary links against
 PACKAGES=(ca-certificates iproute2 nginx-light libnginx-mod-stream haproxy squid libstdc++6 libgcc-s1)
+if [ -n "${IBCM_LAB_BASE_PACKAGES:-}" ]; then read -r -a PACKAGES <<<"$IBCM_LAB_BASE_PACKAGES"; fi
+kind=${IBCM_LAB_BASE_KIND:-base}
 SUITE=bookworm
 
 ref=${1:-}
@@ -103,10 +108,10 @@ as_root sh -c '
 as_root tar --numeric-owner --xattrs -C "$rootfs" -c . | docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV LANG=C.UTF-8' \
-  --change 'LABEL io.ibcm-lab.image=base' \
+  --change "LABEL io.ibcm-lab.image=$kind" \
   --change "LABEL io.ibcm-lab.suite=$SUITE" \
   --change "LABEL io.ibcm-lab.inputs=${IBCM_LAB_IMAGE_INPUTS:-${ref##*:}}" \
   --change 'CMD ["/bin/bash"]' \
-  --message "ibcm-lab base: debootstrap --variant=minbase $SUITE + $include" \
+  --message "ibcm-lab $kind: debootstrap --variant=minbase $SUITE + $include" \
   - "$ref" >/dev/null
 echo "bootstrap: $ref imported ($(( $(date +%s) - started )) s, $(docker image inspect -f '{{.Size}}' "$ref" | awk '{ printf "%d MB", $1 / 1000000 }'))"
