@@ -100,7 +100,10 @@ function runPlaywright(root: string, args: string[], interruption: Interruption 
   const require = createRequire(join(root, 'package.json'));
   const cli = require.resolve('@playwright/test/cli');
   return new Promise((resolveExit, reject) => {
-    const child = spawn(process.execPath, [...(process.env.IBCM_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    // IBCM_LAB_CPU_PROFILE=<dir>: V8 CPU profiles of the runner and of every worker (they inherit the
+    // flags) — where the time of a run goes (`npm run bench` says how long; this says why).
+    const profile = process.env.IBCM_LAB_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.IBCM_LAB_CPU_PROFILE)}`] : [];
+    const child = spawn(process.execPath, [...profile, cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
     // Playwright ignores a second SIGINT within a second, so Ctrl-C to the group is not doubled.
     const stopForwarding = interruption?.onSignal(() => child.kill('SIGINT'));
     child.on('error', reject);
