@@ -5,10 +5,10 @@
 // Elsewhere, or without root (or `sudo -n`), it stops with exit 2 and the one command that fixes it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CHROMIUM_SOURCES, findChromium, type ChromiumNotFound, type FoundChromium } from '../client/chromium.js';
+import { CHROMIUM_SOURCES, NPM_CHROMIUM_PACKAGE, findChromium, missingSystemLibraries, npmChromiumPackage, type ChromiumNotFound, type FoundChromium } from '../client/chromium.js';
 import { doctorReport, findBinary, nginxStreamModule } from '../proxies/binaries.js';
 import { dockerDoctorLines } from './images.js';
-import { chromiumLine } from './versions.js';
+import { chromiumLine, packageRoot } from './versions.js';
 
 /** Something the tests need from the machine: how to see it is there, and which package gives it. */
 export interface MachineNeed {
@@ -42,13 +42,15 @@ export function machineNeeds(): MachineNeed[] {
     binary('curl', 'curl'),
     // The HTML report's glyphs (✔ ✘ ≈ ⚠) in the screenshot test.
     { what: 'DejaVu fonts', debian: 'fonts-dejavu-core', present: () => Promise.resolve(existsSync(DEJAVU)) },
-    // Only where neither IBCM_LAB_CHROMIUM, Playwright's, the npm one nor a system one is found.
-    { what: 'a Chromium', debian: 'chromium', present: () => Promise.resolve(findChromium().source !== null) },
+    // The npm Chromium's one system library (its NSS links libsqlite3), where that browser is installed.
+    ...missingSystemLibraries().map((library) => ({ what: `${library.soname} (for ${NPM_CHROMIUM_PACKAGE})`, debian: library.debian, present: () => Promise.resolve(!('dir' in npmChromiumPackage(packageRoot()))) })),
+    // Only where neither IBCM_LAB_CHROMIUM, Playwright's, the npm one (given its library) nor a system one is found.
+    { what: 'a Chromium', debian: 'chromium', present: () => Promise.resolve(findChromium().source !== null || 'dir' in npmChromiumPackage(packageRoot())) },
   ];
 }
 
 const ELSEWHERE =
-  'install them with your package manager — Fedora/RHEL: dnf install nginx nginx-mod-stream haproxy squid python3 openssl curl dejavu-sans-fonts; ' +
+  'install them with your package manager — Fedora/RHEL: dnf install nginx nginx-mod-stream haproxy squid python3 openssl curl dejavu-sans-fonts sqlite-libs; ' +
   'macOS: brew install nginx haproxy squid python openssl curl (the npm Chromium is Linux x64 only: there, npx playwright install chromium)';
 
 export async function missingNeeds(needs = machineNeeds()): Promise<MachineNeed[]> {

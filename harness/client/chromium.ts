@@ -6,7 +6,8 @@
 //   1. IBCM_LAB_CHROMIUM         a path someone chose
 //   2. playwright                a Chromium installed by `npx playwright install chromium`
 //   3. npm                       the optional dependency @sparticuz/chromium (Linux x64): its Brotli
-//                                archives are unpacked once into .ibcm-lab/chromium/<version>/
+//                                archives are unpacked once into .ibcm-lab/chromium/<version>/;
+//                                it needs the system's libsqlite3 (NPM_CHROMIUM_SYSTEM_LIBRARIES)
 //   4. system                    /usr/bin/chromium, chromium, chromium-browser, google-chrome on PATH
 // IBCM_LAB_CHROMIUM_SOURCE=<one of env, playwright, npm, system> tries that source alone (the tests
 // use it to drive the npm-shipped browser on a machine that also has Debian's).
@@ -225,12 +226,38 @@ export function npmChromiumPackage(root: string): { dir: string; version: string
   return { dir, version, archives };
 }
 
+/**
+ * System libraries the npm browser needs that its archives do not ship: its NSS softoken
+ * (lib/libsoftokn3.so) links libsqlite3, which Amazon Linux has and a minimal Debian/Ubuntu image
+ * lacks. Without it NSS cannot start and Chromium aborts at its first TLS connection.
+ * Debian/Ubuntu package names; `ibcm-lab doctor --install` installs them.
+ */
+export const NPM_CHROMIUM_SYSTEM_LIBRARIES: { soname: string; debian: string; fedora: string }[] = [{ soname: 'libsqlite3.so.0', debian: 'libsqlite3-0', fedora: 'sqlite-libs' }];
+
+/** Which of those this machine lacks: looked up as the dynamic loader does (LD_LIBRARY_PATH, ld.so.cache, the default directories). */
+export function missingSystemLibraries(env: NodeJS.ProcessEnv = process.env): typeof NPM_CHROMIUM_SYSTEM_LIBRARIES {
+  let cache = '';
+  try {
+    // The loader's cache names every library it knows as a plain string.
+    cache = readFileSync('/etc/ld.so.cache', 'latin1');
+  } catch {
+    // No cache (e.g. musl): the directories below decide.
+  }
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
+  return NPM_CHROMIUM_SYSTEM_LIBRARIES.filter((library) => !cache.includes(library.soname) && !dirs.some((dir) => existsSync(join(dir, library.soname))));
+}
+
 function npmCandidate(root: string, env: NodeJS.ProcessEnv): ChromiumCandidate {
   return {
     source: 'npm',
     find() {
       const pkg = npmChromiumPackage(root);
       if ('missing' in pkg) return { missing: pkg.missing };
+      const lacking = missingSystemLibraries(env);
+      if (lacking.length) {
+        const names = lacking.map((library) => library.soname).join(', ');
+        return { missing: `${NPM_CHROMIUM_PACKAGE} ${pkg.version} needs ${names}, which this machine lacks (Debian/Ubuntu: apt-get install ${lacking.map((library) => library.debian).join(' ')}; Fedora/RHEL: dnf install ${lacking.map((library) => library.fedora).join(' ')}; npm test installs it)` };
+      }
       const target = join(root, '.ibcm-lab', 'chromium', pkg.version);
       const executablePath = join(target, 'chromium');
       return {
