@@ -4,7 +4,7 @@
 import { exchangeEvidence, type Exchange } from '../harness/client/index.js';
 import type { JournalEntry } from '../harness/http/index.js';
 
-export const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
+export { EVIDENCE_ATTACHMENT } from '../harness/run/settings.js';
 
 /**
  * The check's requirement did not hold. `code` names the failing assertion (kebab-case, stable):

@@ -12,6 +12,7 @@ import type { ImageRefs } from '../harness/drivers/docker/images.js';
 import type { LabDriver } from '../harness/lab/driver.js';
 import { MAX_VARIANT_SLOTS, startLab, variantKey, variantTopology, type Lab, type LabVariant } from '../harness/lab/index.js';
 import { findProxy } from '../harness/proxies/index.js';
+import { LabStartError } from '../harness/errors.js';
 import { writeLabEvidence } from '../harness/report/lab-evidence.js';
 import { labProgressToReporter } from '../harness/report/progress.js';
 import { RUN_SETTINGS_ENV, readRunSettings, type RunSettings } from '../harness/run/settings.js';
@@ -36,7 +37,7 @@ export interface CheckFixtures {
 /** The worker's lab, or why it could not start (then every check of the worker reports "could not run"). */
 interface LabState {
   lab?: Lab;
-  error?: string;
+  couldNotRun?: LabStartError;
 }
 
 /**
@@ -72,7 +73,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const settings = readRunSettings();
       const proxy = findProxy(proxyName);
       if (!proxy) {
-        await use({ error: `LabStartError: unknown proxy "${proxyName}"` });
+        await use({ couldNotRun: new LabStartError(`unknown proxy "${proxyName}"`) });
         return;
       }
       let lab: Lab;
@@ -89,8 +90,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           onProgress: labProgressToReporter(`${workerInfo.project.name}-w${workerInfo.parallelIndex}`),
         });
       } catch (error) {
-        // Marked so the reporter reads it as "could not run" (exit 2), not as a failed requirement.
-        await use({ error: `LabStartError: ${(error as Error).message}` });
+        // Every check of this worker then records "could not run" (exit 2), never a failed requirement.
+        await use({ couldNotRun: error instanceof LabStartError ? error : new LabStartError((error as Error).message) });
         return;
       }
       await use({ lab });
@@ -109,7 +110,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const started = new Map<string, Promise<Lab>>();
       await use((variant) => {
         const lab = labState.lab;
-        if (!lab) return Promise.reject(new Error(labState.error));
+        if (!lab) return Promise.reject(labState.couldNotRun!);
         const key = variantKey(variant);
         let pending = started.get(key);
         if (!pending) {
@@ -124,7 +125,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
             dir: `${lab.dir}-${key}`,
             labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
           })).catch((error: Error) => {
-            throw new Error(`LabStartError: lab variant ${key}: ${error.message}`);
+            throw new LabStartError(`lab variant ${key}: ${error.message}`);
           });
           started.set(key, pending);
         }
@@ -138,7 +139,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   clientsMade: async ({}, use) => use([]),
   newClient: async ({ labState, identities, clientsMade: clients }, use) => {
     await use((name, options) => {
-      if (!labState.lab) throw new Error(labState.error);
+      if (!labState.lab) throw labState.couldNotRun!;
       const profile = typeof name === 'object' ? name : labState.lab.clientProfile(name);
       if (!identities.has(profile.computerName)) identities.set(profile.computerName, createSigningIdentity(profile.computerName));
       const client = new IbcmClient(profile, { ...options, identity: identities.get(profile.computerName) });
@@ -204,15 +205,15 @@ export function check(id: string, title: string, body: (fixtures: CheckFixtures)
   test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, client, newClient, evidence, variantLab, clientsMade }) => {
     test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
     if (!labState.lab) {
-      evidence.record('error', labState.error!);
+      evidence.record('error', labState.couldNotRun!.message);
       if (recordFailures) return;
-      throw new Error(labState.error);
+      throw labState.couldNotRun!;
     }
     try {
       await body({ lab: labState.lab, mode, client, newClient, evidence, variantLab });
     } catch (error) {
       // A lab variant that could not start is "could not run", like the main lab.
-      if (recordFailures && error instanceof Error && error.message.startsWith('LabStartError:')) {
+      if (recordFailures && error instanceof LabStartError) {
         evidence.record('error', error.message);
         return;
       }

@@ -96,7 +96,7 @@ async function runAndReport(options: RunOptions, context: { run: ReturnType<type
   results.runDirBytes = folderBytes(run.runDir);
   process.stdout.write(renderTable(results));
   // "Could not run" gets one line of its own on stderr: what and where.
-  const couldNotRun = [...new Set(results.results.filter((result) => result.status === 'error').map((result) => result.reason.replace(/^LabStartError: /, '')))];
+  const couldNotRun = [...new Set(results.results.filter((result) => result.status === 'error').map((result) => result.reason))];
   for (const reason of couldNotRun) process.stderr.write(`ibcm-lab: could not run: ${reason}\n`);
   if (options.json) {
     const file = resolve(options.json);

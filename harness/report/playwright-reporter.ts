@@ -3,12 +3,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
-import { readRunSettings } from '../run/settings.js';
+import { EVIDENCE_ATTACHMENT, readRunSettings, type RecordedVerdict } from '../run/settings.js';
 import { ProgressView, progressEventsIn } from './progress.js';
 import type { CheckRecord, PlannedCheck, Verdict } from './results.js';
 import { paint, symbolOf } from './style.js';
-
-const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
 
 export default class IbcmReporter implements Reporter {
   private readonly checks: CheckRecord[] = [];
@@ -49,7 +47,7 @@ export default class IbcmReporter implements Reporter {
     const mode = modeOf(test);
     const proxy = metadata.proxy ?? readRunSettings().proxy;
     const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
-    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; code?: string; verdict?: 'failed' | 'error' | 'blocked' }) : undefined;
+    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; code?: string; verdict?: RecordedVerdict }) : undefined;
     let status: Verdict;
     let reason: string;
     let code: string | undefined;
@@ -70,8 +68,9 @@ export default class IbcmReporter implements Reporter {
       status = 'error';
       reason = 'interrupted: the run was stopped before this check finished';
     } else {
+      // Thrown, not recorded: a check run outside `ibcm-lab run`'s recording, or an unexpected error.
       const message = errorMessage(result);
-      status = /LabStartError/.test(message) ? 'error' : 'failed';
+      status = 'failed';
       reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
     }
     // Ended after the interruption with a failure: the stop (a lab coming down under the check) may be
@@ -133,7 +132,6 @@ function errorMessage(result: TestResult): string {
   if (!error) return '';
   return stripAnsi(error.message ?? error.value ?? '')
     .replace(/^(Error|CheckFailure): /, '')
-    .replace(/^LabStartError: (LabStartError: )?/, 'LabStartError: ')
     .split('\n')[0]!
     .trim();
 }

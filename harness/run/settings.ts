@@ -36,6 +36,12 @@ export interface SuiteProject {
 
 export const SUITE_PROJECTS_ENV = 'IBCM_LAB_PROJECTS';
 
+/** The name of the Playwright attachment that carries a check's evidence and verdict to the reporter. */
+export const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
+
+/** A verdict a check records itself (its Playwright test then ends normally, so the worker and its lab live on). */
+export type RecordedVerdict = 'failed' | 'error' | 'blocked';
+
 /** Matches the checks of these requirements: Playwright greps the title path, and a title starts with its ID. */
 export function requirementGrep(requirementIds: readonly string[]): RegExp {
   return new RegExp(`(?:^|\\s)(?:${requirementIds.map(escapeRegExp).join('|')})\\s`);

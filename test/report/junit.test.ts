@@ -33,7 +33,7 @@ describe('JUnit (Surefire 3.0 report format)', () => {
     expect(cases[0]!.body).toMatch(/^\s*<system-out>passed: CCM_POST reached the MP byte-exact/);
     expect(cases[1]!.body).toMatch(/<failure type="failed" message="header CCMClientIDSignature was sent but did not reach the site system; a &lt;b&gt;&amp;&quot;quoted&quot;/);
     expect(cases[3]!.body).toMatch(/<skipped message="not applicable in bridge mode \(applies in tunnel\)"\/>/);
-    expect(cases[4]!.body).toMatch(/<error type="could-not-run" message="LabStartError: port 20443/);
+    expect(cases[4]!.body).toMatch(/<error type="could-not-run" message="port 20443/);
     expect(cases[5]!.body).not.toMatch(/<failure|<error/);
     expect(cases[5]!.body).toMatch(/<skipped message="expected failure: expected for nginx: upstream keepalive pool is shared/);
     expect(cases[5]!.body).toMatch(/<system-out>expected failure \(recorded for this proxy; the requirement did not hold, this does not fail the run\): expected for nginx/);

@@ -87,7 +87,7 @@ export function sampleResults(): RunResults {
       result('PX-VERB-MP-CCM_POST', 'tunnel', 'failed', `header CCMClientIDSignature was sent but did not reach the site system; ${NASTY}`),
       result('PX-VERB-MP-CCM_POST', 'direct', 'passed', 'CCM_POST reached the MP byte-exact'),
       result('PX-TUNNEL-PASSTHRU', 'bridge', 'not-applicable', 'not applicable in bridge mode (applies in tunnel)'),
-      result('PX-TUNNEL-PASSTHRU', 'tunnel', 'error', 'LabStartError: port 20443 on 127.161.1.11 is in use'),
+      result('PX-TUNNEL-PASSTHRU', 'tunnel', 'error', 'port 20443 on 127.161.1.11 is in use'),
       result('PX-NTLM-AFFINITY', 'bridge', 'expected-failure', 'expected for nginx: upstream keepalive pool is shared — observed: connections were shared'),
       result('PX-NTLM-AFFINITY', 'tunnel', 'unexpected-pass', 'recorded as failing for nginx but it passed: update the proxy\'s expectations'),
     ],
