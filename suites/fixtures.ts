@@ -57,7 +57,7 @@ interface WorkerFixtures {
   variantLabs: (variant: LabVariant) => Promise<Lab>;
 }
 
-interface TestFixtures extends Omit<CheckFixtures, 'lab' | 'mode'> {
+interface TestFixtures extends Omit<CheckFixtures, 'lab' | 'mode' | 'client'> {
   /** Every client the check made (their transports say whether a revocation check failed). */
   clientsMade: IbcmClient[];
 }
@@ -148,7 +148,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     });
     await Promise.all(clients.map((client) => client.close()));
   },
-  client: async ({ labState, newClient }, use) => use(labState.lab ? newClient() : (undefined as unknown as IbcmClient)),
   evidence: async ({ labState }, use, testInfo) => {
     const evidence = new Evidence();
     const logMark = labState.lab?.proxyLog().length ?? 0;
@@ -202,7 +201,7 @@ function revocationBlocked(clients: IbcmClient[], evidence: Evidence, error: unk
 export function check(id: string, title: string, body: (fixtures: CheckFixtures) => Promise<void>, options: CheckOptions = {}): void {
   const requirement = requirementById(id);
   if (!requirement) throw new Error(`check names unknown requirement ${id}`);
-  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, client, newClient, evidence, variantLab, clientsMade }) => {
+  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, newClient, evidence, variantLab, clientsMade }) => {
     test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
     if (!labState.lab) {
       evidence.record('error', labState.couldNotRun!.message);
@@ -210,7 +209,9 @@ export function check(id: string, title: string, body: (fixtures: CheckFixtures)
       throw labState.couldNotRun!;
     }
     try {
-      await body({ lab: labState.lab, mode, client, newClient, evidence, variantLab });
+      // The default client is made when the check first asks for it: many checks make their own.
+      let client: IbcmClient | undefined;
+      await body({ lab: labState.lab, mode, newClient, evidence, variantLab, get client() { return (client ??= newClient()); } });
     } catch (error) {
       // A lab variant that could not start is "could not run", like the main lab.
       if (recordFailures && error instanceof LabStartError) {

@@ -55,11 +55,26 @@ interface Parsed {
   chain: X509Certificate[];
 }
 
+// Parsed certificates and key checks by content: every client of a lab selects among the same few
+// certificates, and parsing them (and proving the key) for each new client was a measurable share of a run.
+const parsedByPem = new Map<string, { leaf: X509Certificate; chain: X509Certificate[] }>();
+const usableKeyByPem = new Map<string, boolean>();
+const CACHE_LIMIT = 500;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 function parse(certificate: ClientCertificate): Parsed | string {
+  const key = `${certificate.certPem}\u0000${certificate.chainPem}`;
+  const cached = parsedByPem.get(key);
+  if (cached) return { certificate, ...cached };
   try {
     const blocks = certificate.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     const leaf = new X509Certificate(certificate.certPem);
-    return { certificate, leaf, chain: blocks.map((pem) => new X509Certificate(pem)) };
+    return { certificate, ...remember(parsedByPem, key, { leaf, chain: blocks.map((pem) => new X509Certificate(pem)) }) };
   } catch (error) {
     return `not a certificate: ${(error as Error).message}`;
   }
@@ -72,11 +87,16 @@ function rootSubjectOf(parsed: Parsed): string {
 }
 
 function hasUsableKey(parsed: Parsed): boolean {
+  const key = `${parsed.certificate.certPem}\u0000${parsed.certificate.keyPem}`;
+  const cached = usableKeyByPem.get(key);
+  if (cached !== undefined) return cached;
+  let usable: boolean;
   try {
-    return parsed.leaf.checkPrivateKey(createPrivateKey(parsed.certificate.keyPem));
+    usable = parsed.leaf.checkPrivateKey(createPrivateKey(parsed.certificate.keyPem));
   } catch {
-    return false;
+    usable = false;
   }
+  return remember(usableKeyByPem, key, usable);
 }
 
 function validity(parsed: Parsed): { from: number; to: number } {
