@@ -9,7 +9,7 @@ import { arrival, describeClientResult, responseHeader, siteReason, uploadDigest
 
 const MP = 'mp1';
 
-async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchange>, expectedStatus: number, extra?: (exchange: Exchange) => string | undefined): Promise<void> {
+async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchange>, expectedStatus: number, extra?: (exchange: Exchange) => string | undefined, why?: string): Promise<void> {
   const { lab, evidence } = fixtures;
   const journal = lab.journal(MP);
   const mark = journal.mark();
@@ -18,7 +18,7 @@ async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchan
   evidence.sent(exchange);
   evidence.received(MP, received);
   const { entry, problems } = arrival(exchange, received);
-  ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
+  ensure(entry, `${problems[0]}${why ? ` — ${why}` : ''}; ${describeClientResult(exchange)}`, problems[0]?.code);
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   ensure(!exchange.error && exchange.status === expectedStatus, `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`, 'response-changed');
   const more = extra?.(exchange);
@@ -26,11 +26,27 @@ async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchan
   evidence.pass(`${exchange.method} ${exchange.target} reached the MP byte-exact (request line, headers, body sha256 ${entry.bodySha256.slice(0, 12)}…) and the client got ${exchange.status} as the MP sent it`);
 }
 
-check('PX-VERB-MP-GET', 'GET reaches the management point (MP list)', async (fixtures) => {
+// Beyond the MP list, the GETs an internet client makes of the MP that a publishing rule written
+// from one registration-and-policy cycle tends to omit: the MP's key information and the site
+// signing certificate (W:8; a CMG client's log shows .sms_aut?SITESIGNCERT), and CCMSetup's
+// download from /CCM_Client when no DP serves it (W:11, ranged as BITS asks).
+const MORE_MP_GETS: { target: string; headers: [string, string][]; status: number; why: string }[] = [
+  { target: '/SMS_MP/.sms_aut?MPKEYINFORMATION', headers: [], status: 200, why: "the MP's key information (W:8)" },
+  { target: '/SMS_MP/.sms_aut?SITESIGNCERT', headers: [], status: 200, why: 'the site signing certificate (W:8)' },
+  { target: '/CCM_Client/ccmsetup.exe', headers: [['Range', 'bytes=0-4095'], ['User-Agent', 'Microsoft BITS/7.8']], status: 206, why: "CCMSetup's download from the MP (W:11)" },
+];
+
+check('PX-VERB-MP-GET', 'GET reaches the management point (MP list, key information, site signing certificate, CCMSetup)', async (fixtures) => {
   await verbReachesMp(fixtures, () => fixtures.client.getMpList(), 200, (exchange) => {
     const fqdns = IbcmClient.mpListFqdns(exchange);
     return fqdns.length ? undefined : 'the MP list reached the client without any <MP FQDN=…> entry';
   });
+  const reached: string[] = [];
+  for (const probe of MORE_MP_GETS) {
+    await verbReachesMp(fixtures, () => fixtures.client.send({ method: 'GET', target: probe.target, headers: probe.headers }), probe.status, undefined, probe.why);
+    reached.push(probe.target);
+  }
+  fixtures.evidence.pass(`GET of the MP list, ${reached.join(', ')} reached the MP byte-exact and the client got each answer as the MP sent it`);
 });
 
 check('PX-VERB-MP-HEAD', 'HEAD reaches the management point and reports the size', async (fixtures) => {

@@ -68,6 +68,12 @@ export const faultyProxies: ProxyImplementation[] = [
   faulty('faulty-path-allowlist', 'bridge whose publishing rule lists the MP, DP, FSP and SUP paths but not the Application Catalog', { 'PX-VERB-APPCAT-GET': 'catalog-get-refused', 'PX-PORTS': 'port-not-published', 'APPCAT-BROWSER': 'catalog-not-opened', 'ROLE-UNTRUSTED': 'primary-role-refused' }, {
     rewriteRequest: (request) => (/^\/cmapplicationcatalog/i.test(request.target) ? { reject: 404, reason: 'no publishing rule for this path' } : request),
   }),
+  // A rule written from one registration-and-policy cycle: of the .sms_aut queries only the MP list,
+  // and no /CCM_Client (W:8, W:11) — where the checks of HEAD, PROPFIND, Range and keep-alive on the
+  // MP fetch, size and list CCMSetup's download.
+  faulty('faulty-cycle-path-allowlist', 'bridge whose publishing rule allows .sms_aut?MPLIST but no other .sms_aut query (MPKEYINFORMATION, SITESIGNCERT) and not /CCM_Client', { 'PX-VERB-MP-GET': 'not-received', 'PX-VERB-MP-HEAD': 'not-received', 'PX-VERB-MP-PROPFIND': 'not-received', 'PX-HDR-MP-Range': 'not-received', 'PX-HTTP11': 'not-received' }, {
+    rewriteRequest: (request) => (/^\/sms_mp\/\.sms_aut\?(?!mplist)/i.test(request.target) || /^\/ccm_client(\/|$)/i.test(request.target) ? { reject: 404, reason: 'no publishing rule for this path' } : request),
+  }),
   faulty('faulty-strip-bits-headers', 'bridge whose header allow-list lacks the BITS-* headers', { 'PX-VERB-MP-BITS_POST': 'not-received', 'PX-HDR-EXTRA': 'header-dropped', 'PX-CT-OCTET': 'upload-failed', 'PX-BODY-LARGE': 'upload-failed' }, {
     rewriteRequest: (request) => withHeaders(request, (field) => !/^bits-/i.test(field.name)),
   }),
