@@ -38,3 +38,4 @@ export {
   type SiteServerOptions,
   type StartedSiteServer,
 } from './server.js';
+export { BITS_1_5_UPLOAD_PROTOCOL } from './bits.js';

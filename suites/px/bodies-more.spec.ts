@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CCM_CONTENT_TYPE, encodeMessage } from '../../harness/ccm-messaging/index.js';
 import { sha256Hex, type IbcmClient } from '../../harness/client/index.js';
-import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
+import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/http/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { arrival, describeClientResult, responseHeader, siteReason, uploadDigest } from '../verify.js';

@@ -2,7 +2,7 @@
 // ways — CCMAuthHeaderType*, ClientToken*, and BITS-* on requests and, where the site sends them, on
 // replies (W:5, W:36, W:55).
 import { randomUUID } from 'node:crypto';
-import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
+import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/http/index.js';
 import { ensure, prerequisite } from '../evidence.js';
 import { check } from '../fixtures.js';
 import { arrival, describeClientResult, headerDifference, problem, valuesOf } from '../verify.js';

@@ -1,7 +1,7 @@
 // PX-VERB-MP-*: each verb a ConfigMgr client uses on the management point reaches it unchanged
 // (seed 000, "Prerequisites": HEAD, CCM_POST, BITS_POST, GET, PROPFIND; research W:2, W:54).
 import { randomUUID } from 'node:crypto';
-import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
+import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/http/index.js';
 import { IbcmClient, sha256Hex, type Exchange } from '../../harness/client/index.js';
 import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';

@@ -41,6 +41,25 @@ describe('harness/ boundaries (DESIGN.md)', () => {
   });
 });
 
+// Suites drive clients and read journals through the lab handle; they do not reach into a role's
+// internals (DESIGN.md). The lab they import wires roles together, so this rule is about the imports
+// a spec file writes itself, not everything those reach.
+describe('suites/ boundaries (DESIGN.md)', () => {
+  const repo = ImportGraph.load(path.resolve(here, '../..'), ['harness', 'suites']);
+  const rule: BoundaryRule = { name: "(e) suites never import a role's internals", from: 'suites', forbidden: ['harness/roles'] };
+
+  it(rule.name, () => {
+    const found = repo.directViolations(rule).map((violation) => repo.describe(violation));
+    expect(found, `suites/ imports harness/roles/ directly:\n${found.join('\n')}`).toEqual([]);
+  });
+
+  it('sees the suites\' imports (would flag the lab as a role)', () => {
+    expect(repo.directViolations({ name: 'control', from: 'suites', forbidden: ['harness/lab'] }).length).toBeGreaterThan(0);
+    const unresolved = repo.unresolved().map((edge) => `${repo.relative(edge.from)}:${edge.line} '${edge.specifier}'`);
+    expect(unresolved).toEqual([]);
+  });
+});
+
 describe('the checker on a fixture tree with deliberate violations', () => {
   const fixture = ImportGraph.load(path.join(here, 'fixtures/violating'));
   const rule = (from: string, forbidden: string[]): BoundaryRule => ({ name: `${from} ↛ ${forbidden.join(', ')}`, from, forbidden });

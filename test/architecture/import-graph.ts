@@ -98,9 +98,9 @@ export class ImportGraph {
   ) {}
 
   /** Every source file under `root` with its imports; edges leaving `root` are kept but never followed. */
-  static load(root: string): ImportGraph {
+  static load(root: string, only?: string[]): ImportGraph {
     const absoluteRoot = path.resolve(root);
-    const files = sourceFiles(absoluteRoot).sort();
+    const files = (only ? only.flatMap((dir) => sourceFiles(path.join(absoluteRoot, dir))) : sourceFiles(absoluteRoot)).sort();
     const edges = new Map<string, ImportEdge[]>();
     for (const file of files) {
       edges.set(
@@ -131,6 +131,18 @@ export class ImportGraph {
   /** Relative imports that name no file: the graph would be blind past them. */
   unresolved(): ImportEdge[] {
     return this.files.flatMap((file) => this.edges(file).filter((edge) => isRelative(edge.specifier) && edge.to === null));
+  }
+
+  /** Imports written in files under `rule.from` that land under a forbidden directory (not followed further). */
+  directViolations(rule: BoundaryRule): Violation[] {
+    const forbidden = rule.forbidden.map((dir) => path.join(this.root, dir));
+    const start = this.filesUnder(rule.from);
+    if (start.length === 0) throw new Error(`rule "${rule.name}": no source files under ${rule.from} — the rule would pass vacuously`);
+    return start.flatMap((file) =>
+      this.edges(file)
+        .filter((edge) => edge.to !== null && forbidden.some((dir) => isInside(edge.to!, dir)))
+        .map((edge) => ({ rule: rule.name, chain: [this.relative(file), this.relative(edge.to!)], crossing: edge })),
+    );
   }
 
   /** Breadth-first from every file under `rule.from`; one violation (shortest chain) per crossing import. */

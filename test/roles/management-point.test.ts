@@ -25,7 +25,7 @@ import { createSigningIdentity, type SigningIdentity } from '../../harness/clien
 import type { SiteHandler } from '../../harness/http/index.js';
 import { InProcessClient, call, inProcessClientProfile, replyOf, siteRequest, type Headers, type Reply } from './request.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
-import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/roles/management-point/bits-upload.js';
+import { BITS_1_5_UPLOAD_PROTOCOL } from '../../harness/http/index.js';
 import { CCMSETUP_SIZE, managementPoint, type ManagementPointOptions } from '../../harness/roles/management-point/index.js';
 
 const SITE = 'LAB';

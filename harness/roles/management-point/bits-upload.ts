@@ -2,9 +2,8 @@
 // Fragment, Close-Session, Cancel-Session under `/CCM_Incoming/`, every reply an Ack carrying
 // BITS-* headers. Fragments must be contiguous from 0, else 416 with the next expected offset.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import type { SiteRequest, SiteResponse } from '../../http/index.js';
+import { BITS_1_5_UPLOAD_PROTOCOL, type SiteRequest, type SiteResponse } from '../../http/index.js';
 
-export const BITS_1_5_UPLOAD_PROTOCOL = '{7df0354d-249b-430f-820d-3d2a9bef4931}';
 
 interface UploadSession {
   path: string;
