@@ -51,13 +51,9 @@ check('FSP-STATE', 'a client that cannot reach its MP for a certificate problem 
   prerequisite(!withoutCertificate.transport.certificate, `the client selected the expired certificate ${named(expired)}`);
   const noCertMark = { fsp: fspJournal.mark() };
   const noCert = await mpListAttempt(lab, withoutCertificate, evidence);
-  let selection: string;
-  if (noCert.exchange.status === 200) {
-    // The site let a client without a certificate in; that is PKI-MTLS's finding, not this one's.
-    selection = `a client without a usable certificate was let in (${describeClientResult(noCert.exchange)}), so it had nothing to report`;
-    evidence.note(selection);
-  } else {
-    selection = ensureStateMessageArrived(lab, withoutCertificate, FSP_STATE.noClientCertificate, noCertMark, evidence, `a client whose only certificate ${named(expired)} has expired`);
-  }
+  // A site (or proxy) that lets such a client in is PKI-MTLS's finding; this case then learns nothing,
+  // and the check says so (blocked) rather than passing on the cases it could see.
+  prerequisite(noCert.exchange.status !== 200, `a client without a usable certificate was let in (${describeClientResult(noCert.exchange)}), so it had nothing to report to the FSP`);
+  const selection = ensureStateMessageArrived(lab, withoutCertificate, FSP_STATE.noClientCertificate, noCertMark, evidence, `a client whose only certificate ${named(expired)} has expired`);
   evidence.pass(`a healthy client posted nothing; a client that refused the MP's certificate: ${serverRefused}; a client without a usable certificate: ${selection}`);
 });
