@@ -8,7 +8,7 @@ import type { LabPki } from '../pki/index.js';
 import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxies/index.js';
 import type { ProxyMode, Segment, Topology } from '../topology/index.js';
 import type { LabCertificates } from './certificates.js';
-import { writeContract } from './contract.js';
+import { proxyFacingOf, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { LabPlan } from './plan.js';
 import type { StartSteps } from './steps.js';
@@ -28,7 +28,12 @@ export interface ProxyStartInputs {
   certificates: LabCertificates;
 }
 
-export async function startProxyUnderTest(place: DriverLab, implementation: ProxyImplementation, inputs: ProxyStartInputs, steps: StartSteps): Promise<ProxyUnderTest> {
+export async function startProxyUnderTest(
+  place: DriverLab,
+  implementation: ProxyImplementation,
+  inputs: ProxyStartInputs,
+  steps: StartSteps,
+): Promise<ProxyUnderTest> {
   const { topology, mode, plan, pki, certificates } = inputs;
   const proxyHost = plan.proxy!;
   // Quirk `internet-only-through-web-proxy`: only the web proxy resolves internet names (it stands where the dmz view answers).
@@ -37,11 +42,15 @@ export async function startProxyUnderTest(place: DriverLab, implementation: Prox
     runId: inputs.runId,
     mode,
     dir: inputs.dir,
-    plan,
+    facing: proxyFacingOf(plan, mode),
     trustBundlePath: pki.trustBundlePath,
     crlPem: pki.crlPem(),
     crlUrls: pki.crls().map((crl) => crl.url),
-    resolver: { host: plan.placement.dnsAddress(resolverSegment), port: plan.placement.port(53), hostsFileText: hostsFile(dnsRecords(resolverSegment, topology, mode, plan)) },
+    resolver: {
+      host: plan.placement.dnsAddress(resolverSegment),
+      port: plan.placement.port(53),
+      hostsFileText: hostsFile(dnsRecords(resolverSegment, topology, mode, plan)),
+    },
     proxyServer: certificates.proxyServer,
     proxyClient: certificates.proxyClient,
     pkcs12: certificates.pkcs12,
