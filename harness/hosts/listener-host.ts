@@ -14,7 +14,12 @@ export function journalOf(recorders: HostRecorders): Journal {
   return new Journal(recorders.journal);
 }
 
-export async function listenerHost<C extends HostCommand>(spec: HostBase & { kind: string }, journal: Journal, listeners: HttpListeners, own: OwnCommands<C>): Promise<RunningHost<C>> {
+export async function listenerHost<C extends HostCommand>(
+  spec: HostBase & { kind: string },
+  journal: Journal,
+  listeners: HttpListeners,
+  own: OwnCommands<C>,
+): Promise<RunningHost<C>> {
   await listeners.listen();
   return {
     name: spec.name,

@@ -40,7 +40,10 @@ export interface HostBase {
   attach: Attachment[];
 }
 
-/** What every host with HTTP(S) listeners takes: close them all (connections are refused) — a site system taken down, the CDP switched off — and open them again. */
+/**
+ * What every host with HTTP(S) listeners takes: close them all (connections are refused) — a site
+ * system taken down, the CDP switched off — and open them again.
+ */
 export type ListenerCommand = { op: 'stop-listening' } | { op: 'listen' };
 
 export type HostSpec = SiteSystemHostSpec | GatewayHostSpec | CdpHostSpec | MicrosoftUpdateHostSpec | DomainControllerHostSpec | DnsHostSpec;

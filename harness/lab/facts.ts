@@ -4,9 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CertificateVariant, IssuedCertificate, LabPki } from '../pki/index.js';
 import { CMG_MUTUAL_AUTH_PREFIX } from '../roles/cloud-management-gateway/index.js';
+import { segmentNames } from '../topology/index.js';
 import type { LabCertificates } from './certificates.js';
 import type { Lab, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabSiteSystem } from './lab.js';
-import type { LabPlan } from './plan.js';
+import type { LabPlan, PlacedHost } from './plan.js';
 
 export function certificateFactsOf(certificate: IssuedCertificate, variant?: CertificateVariant): LabCertificateFacts {
   return {
@@ -72,8 +73,41 @@ export function labGatewaysOf(plan: LabPlan): LabCloudManagementGateway[] {
   }));
 }
 
-/** lab.json: the facts of this lab for the report and the bundle. */
-export function writeLabFacts(lab: Lab, driver: string): void {
+/** The Lab handle's look-ups over its facts: the first site system of a kind, a host by name. */
+export function factLookups(hosts: PlacedHost[], siteSystems: LabSiteSystem[]): Pick<Lab, 'siteSystem' | 'host'> {
+  return {
+    siteSystem(kind) {
+      const found = siteSystems.find((system) => system.kind === kind);
+      if (!found) throw new Error(`this lab's topology has no ${kind}`);
+      return found;
+    },
+    host(name) {
+      const host = hosts.find((candidate) => candidate.name === name);
+      if (!host) throw new Error(`no host "${name}" in this lab`);
+      return host;
+    },
+  };
+}
+
+/** Where the plan put what is not a host of its own: each client's address, each segment's DNS view. */
+export interface LabPlacementFacts {
+  clients: Record<string, string>;
+  dns: { segment: string; host: string; port: number }[];
+}
+
+/** Every host the plan placed, in the order the lab starts them (the proxy last). */
+export function placedHostsOf(plan: LabPlan): PlacedHost[] {
+  const { cdp, microsoftUpdate, domainController, siteSystems, cloudManagementGateways, proxy } = plan;
+  return [cdp.host, ...(microsoftUpdate ? [microsoftUpdate.host] : []), ...(domainController ? [domainController.host] : []), ...siteSystems.map((system) => system.host), ...cloudManagementGateways.map((gateway) => gateway.host), ...(proxy ? [proxy] : [])];
+}
+
+export function placementFactsOf(plan: LabPlan): LabPlacementFacts {
+  const { placement } = plan;
+  return { clients: Object.fromEntries(plan.clientAddresses), dns: segmentNames.map((segment) => ({ segment, host: placement.dnsAddress(segment), port: placement.port(53) })) };
+}
+
+/** lab.json: the facts of this lab for the report and the bundle (the report draws the topology from them alone). */
+export function writeLabFacts(lab: Lab, driver: string, placement: LabPlacementFacts): void {
   const { runId, mode, proxyName: proxy, topology, hosts, siteSystems, cloudManagementGateways, certificates, crlUrls, startupMs } = lab;
-  writeFileSync(join(lab.dir, 'lab.json'), JSON.stringify({ runId, driver, mode, proxy, pki: topology.pki, hosts, siteSystems, cloudManagementGateways, certificates, crlUrls, startupMs }, null, 2));
+  writeFileSync(join(lab.dir, 'lab.json'), JSON.stringify({ runId, driver, mode, proxy, pki: topology.pki, hosts, siteSystems, cloudManagementGateways, certificates, crlUrls, startupMs, placement }, null, 2));
 }

@@ -34,7 +34,10 @@ export function crlFilesOf(pki: LabPki): CrlFile[] {
   return pki.allCrls().map((crl) => ({ path: crl.path, derBase64: crl.der.toString('base64') }));
 }
 
-export async function startLabHosts(start: StartHost, ctx: { topology: Topology; plan: LabPlan; pki: LabPki; certificates: LabCertificates; siteDns: SiteDns }): Promise<LabHosts> {
+export async function startLabHosts(
+  start: StartHost,
+  ctx: { topology: Topology; plan: LabPlan; pki: LabPki; certificates: LabCertificates; siteDns: SiteDns },
+): Promise<LabHosts> {
   const { topology, plan, pki, certificates, siteDns } = ctx;
   const byName = new Map<string, LabHost>();
   const started = <T extends { host: LabHost }>(handle: T, name: string): T => (byName.set(name, handle.host), handle);
@@ -58,7 +61,8 @@ export async function startLabHosts(start: StartHost, ctx: { topology: Topology;
       const managementPoint = plan.siteSystems.find((system) => system.role.name === gateway.role.managementPoint);
       if (!managementPoint) throw new LabStartError(`cloud management gateway ${gateway.role.name}: no management point "${gateway.role.managementPoint}"`);
       const mpSpec = siteRoleSpec(managementPoint, topology, plan.siteSystems, certificates.site.get(managementPoint.role.name)?.certPem);
-      return started(await startGateway(start, gateway, mpSpec, { certificate: certificates.cloudManagementGateways.get(gateway.role.name)!, ...trust() }), gateway.role.name);
+      const certificate = certificates.cloudManagementGateways.get(gateway.role.name)!;
+      return started(await startGateway(start, gateway, mpSpec, { certificate, ...trust() }), gateway.role.name);
     }),
   );
 

@@ -1,7 +1,6 @@
 // Where everything goes: every host gets an address on its segment, every site-system service a
 // port, every published service a listener on the internet side. Pure data, made before anything
 // starts, so certificates, DNS views and the proxy contract all agree.
-import { EmbeddedPlacement } from '../drivers/embedded/placement.js';
 import type { PlacedHost, Placement, PlannedSiteSystem } from '../hosts/placed.js';
 import type { CloudManagementGatewayRole, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
 
@@ -37,9 +36,8 @@ export function servicesOf(role: SiteSystemRole): { service: 'https' | 'http'; p
   }
 }
 
-/** `at` is the driver's placement, or a lab index for the embedded driver's loopback block. */
-export function planLab(topology: Topology, mode: ProxyMode, at: Placement | number): LabPlan {
-  const placement: Placement = typeof at === 'number' ? new EmbeddedPlacement({ labIndex: at, portOffset: topology.drivers.embedded.portOffset }) : at;
+/** `placement` is the driver's (a loopback block, or docker networks): the plan only asks it for addresses and ports. */
+export function planLab(topology: Topology, mode: ProxyMode, placement: Placement): LabPlan {
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
   const cdp = { role: cdpRole, host: { name: cdpRole.name, kind: cdpRole.kind, segment: cdpRole.segment, address: placement.allocate(cdpRole.segment), ports: { http: placement.port(cdpRole.httpPort) }, fqdns: [cdpRole.fqdn] } };
   const cloudManagementGateways = topology.roles

@@ -12,7 +12,9 @@ import type { SiteDns } from './site-dns.js';
 
 export type SiteControl = Pick<Lab, 'addInternetManagementPoint' | 'takeDown' | 'mpControl' | 'journal'>;
 
-export function siteControl(ctx: { topology: Topology; plan: LabPlan; pki: LabPki; certificates: LabCertificates; hosts: LabHosts; siteDns: SiteDns }): SiteControl {
+export function siteControl(
+  ctx: { topology: Topology; plan: LabPlan; pki: LabPki; certificates: LabCertificates; hosts: LabHosts; siteDns: SiteDns },
+): SiteControl {
   const { topology, plan, pki, certificates, hosts, siteDns } = ctx;
   const managementPoints = plan.siteSystems.filter((system) => system.role.kind === 'management-point');
   // The DNS host and the DC beacon have no site listeners to take down or journals to read.
@@ -45,11 +47,20 @@ export function siteControl(ctx: { topology: Topology; plan: LabPlan; pki: LabPk
       const system = managementPoints.find((candidate) => !controlOptions.managementPoint || candidate.role.name === controlOptions.managementPoint);
       if (!system) throw new Error(`no management point "${controlOptions.managementPoint ?? ''}" in this lab`);
       const own = certificates.managementPointClients.get(system.role.name)!;
-      const target = { managementPoint: system.role.name, fromAddress: system.host.address, host: system.host.address, port: system.host.ports.https!, serverName: system.role.intranetFqdn, siteCode: topology.site.code, caPem: pki.trustBundlePem };
+      const target = {
+        managementPoint: system.role.name,
+        fromAddress: system.host.address,
+        host: system.host.address,
+        port: system.host.ports.https!,
+        serverName: system.role.intranetFqdn,
+        siteCode: topology.site.code,
+        caPem: pki.trustBundlePem,
+      };
       // Quirk `site-system-lacks-client-certificate`: issued, but not in the site system's store.
       const lacksCertificate = controlOptions.certificate === 'none' || topology.quirks.includes('site-system-lacks-client-certificate');
       // On the MP's own host (in its container on the docker driver), never through the proxy.
-      return hosts.siteSystems.get(system.role.name)!.mpControl(target, lacksCertificate ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber });
+      const certificate = lacksCertificate ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber };
+      return hosts.siteSystems.get(system.role.name)!.mpControl(target, certificate);
     },
     journal(name) {
       const found = siteHost(name);

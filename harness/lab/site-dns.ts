@@ -20,7 +20,8 @@ export class SiteDns {
     private readonly plan: LabPlan,
   ) {
     this.internetMps = plan.siteSystems.filter((system) => system.role.kind === 'management-point' && system.role.internetFqdn);
-    this.announced = new Set(this.internetMps.filter((system) => system.role.kind !== 'management-point' || system.role.internetFromStart !== false).map((system) => system.role.name));
+    const fromStart = this.internetMps.filter((system) => system.role.kind !== 'management-point' || system.role.internetFromStart !== false);
+    this.announced = new Set(fromStart.map((system) => system.role.name));
   }
 
   /** A segment's records now (`withoutMicrosoftUpdate`: its name gone from every view). */

@@ -15,8 +15,8 @@ import type { ProxyImplementation } from '../proxies/index.js';
 import type { ProxyMode, Topology } from '../topology/index.js';
 import { issueLabCertificates } from './certificates.js';
 import { clientProfiles } from './client-profiles.js';
-import { labCertificateFacts, labGatewaysOf, labSiteSystemsOf, writeLabFacts } from './facts.js';
-import type { Lab, LabProgress, PlacedHost } from './lab.js';
+import { factLookups, labCertificateFacts, labGatewaysOf, labSiteSystemsOf, placedHostsOf, placementFactsOf, writeLabFacts } from './facts.js';
+import type { Lab, LabProgress } from './lab.js';
 import { startLabHosts } from './lab-hosts.js';
 import { labPkiHandle } from './pki-handle.js';
 import { planLab } from './plan.js';
@@ -44,9 +44,7 @@ export interface StartLabOptions {
 export async function startLab(options: StartLabOptions): Promise<Lab> {
   const started = Date.now();
   const { topology, mode, runId, dir } = options;
-  const implementation = mode === 'direct' ? undefined : options.proxy;
-  if (mode !== 'direct' && !implementation) throw new LabStartError(`mode ${mode} needs a proxy`);
-  if (implementation && mode !== 'direct' && !implementation.modes.includes(mode)) throw new LabStartError(`proxy "${implementation.name}" has no ${mode} mode (it offers ${implementation.modes.join(', ')})`);
+  const implementation = proxyUnderTestFor(mode, options.proxy);
   const steps = startSteps(options.onProgress ?? (() => undefined));
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -54,12 +52,13 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const place = await steps.step('place', driver.name, () => driver.open({ topology, labIndex: options.labIndex ?? 0, runId, dir, labName: basename(dir) }));
     steps.onStop(() => place.stop());
     const plan = planLab(topology, mode, place.placement);
-    const hosts: PlacedHost[] = [plan.cdp.host, ...(plan.microsoftUpdate ? [plan.microsoftUpdate.host] : []), ...(plan.domainController ? [plan.domainController.host] : []), ...plan.siteSystems.map((system) => system.host), ...plan.cloudManagementGateways.map((gateway) => gateway.host), ...(plan.proxy ? [plan.proxy] : [])];
+    const hosts = placedHostsOf(plan);
 
     // PKI: every certificate the world needs, in parallel, in the variants the topology asks for.
     const pkiOptions = topology.pki;
     const cdpBaseUrl = `http://${plan.cdp.role.fqdn}:${plan.cdp.host.ports.http}`;
-    const pki = await steps.step('pki', 'ca', () => LabPki.create({ dir: join(dir, 'pki'), cdpBaseUrl, clock: new Date(Date.now() + pkiOptions.clockOffsetHours * HOUR), crlValidityHours: pkiOptions.crlValidityHours }));
+    const clock = new Date(Date.now() + pkiOptions.clockOffsetHours * HOUR);
+    const pki = await steps.step('pki', 'ca', () => LabPki.create({ dir: join(dir, 'pki'), cdpBaseUrl, clock, crlValidityHours: pkiOptions.crlValidityHours }));
     const certificates = await steps.step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan));
     const cloudRootPem = plan.cloudManagementGateways.length > 0 ? (await pki.cloud()).rootCaPem : undefined;
 
@@ -73,7 +72,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const siteDns = new SiteDns(topology, mode, plan);
     const labHosts = await startLabHosts(startHost, { topology, plan, pki, certificates, siteDns });
     let underTest: ProxyUnderTest | undefined;
-    if (plan.proxy && implementation && mode !== 'direct') underTest = await startProxyUnderTest(place, implementation, { topology, mode, runId, dir, plan, pki, certificates }, steps);
+    if (plan.proxy && implementation && mode !== 'direct') {
+      underTest = await startProxyUnderTest(place, implementation, { topology, mode, runId, dir, plan, pki, certificates }, steps);
+    }
 
     const siteSystems = labSiteSystemsOf(plan);
     const cloudManagementGateways = labGatewaysOf(plan);
@@ -98,24 +99,23 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       ...siteControl({ topology, plan, pki, certificates, hosts: labHosts, siteDns }),
       ...clientProfiles({ topology, mode, plan, place, pki, certificates, gateways: cloudManagementGateways, microsoftUpdate: labHosts.microsoftUpdate, cloudRootPem }),
       dns: (segment) => labHosts.dns.view(segment),
-      siteSystem(kind) {
-        const found = siteSystems.find((system) => system.kind === kind);
-        if (!found) throw new Error(`this lab's topology has no ${kind}`);
-        return found;
-      },
+      ...factLookups(hosts, siteSystems),
       proxyLog: () => underTest?.proxy.log() ?? [],
-      host(name) {
-        const host = hosts.find((candidate) => candidate.name === name);
-        if (!host) throw new Error(`no host "${name}" in this lab`);
-        return host;
-      },
       stop: () => steps.stopAll(),
     };
-    writeLabFacts(lab, driver.name);
+    writeLabFacts(lab, driver.name, placementFactsOf(plan));
     return lab;
   } catch (error) {
     await steps.stopAll();
     if (error instanceof LabStartError) throw error;
     throw new LabStartError(`the lab could not start: ${(error as Error).message}`);
   }
+}
+
+/** The proxy under test for a mode: none in direct mode; otherwise one that offers the mode. */
+function proxyUnderTestFor(mode: ProxyMode, proxy: ProxyImplementation | undefined): ProxyImplementation | undefined {
+  if (mode === 'direct') return undefined;
+  if (!proxy) throw new LabStartError(`mode ${mode} needs a proxy`);
+  if (!proxy.modes.includes(mode)) throw new LabStartError(`proxy "${proxy.name}" has no ${mode} mode (it offers ${proxy.modes.join(', ')})`);
+  return proxy;
 }

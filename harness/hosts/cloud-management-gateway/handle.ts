@@ -17,7 +17,12 @@ export interface GatewayTls {
   crlPems: string[];
 }
 
-export async function startGateway(start: StartHost, gateway: { role: CloudManagementGatewayRole; host: PlacedHost }, managementPoint: GatewayHostSpec['managementPoint'], tls: GatewayTls): Promise<StartedGateway> {
+export async function startGateway(
+  start: StartHost,
+  gateway: { role: CloudManagementGatewayRole; host: PlacedHost },
+  managementPoint: GatewayHostSpec['managementPoint'],
+  tls: GatewayTls,
+): Promise<StartedGateway> {
   const { role, host: placed } = gateway;
   const host = await start({
     kind: 'cloud-management-gateway',

@@ -22,9 +22,15 @@ export interface StartedCdp extends LabCdpHandle {
   publish(crls: CrlFile[]): Promise<void>;
 }
 
-export async function startCdp(start: StartHost, cdp: { role: CrlDistributionPointRole; host: PlacedHost }, crls: CrlFile[], urls: string[]): Promise<StartedCdp> {
+export async function startCdp(
+  start: StartHost,
+  cdp: { role: CrlDistributionPointRole; host: PlacedHost },
+  crls: CrlFile[],
+  urls: string[],
+): Promise<StartedCdp> {
   const { role, host: placed } = cdp;
-  const host = await start({ kind: 'crl-distribution-point', name: role.name, attach: attachedTo(placed), crls, servers: listenAddresses(placed).map((address) => ({ host: address, port: placed.ports.http! })) });
+  const servers = listenAddresses(placed).map((address) => ({ host: address, port: placed.ports.http! }));
+  const host = await start({ kind: 'crl-distribution-point', name: role.name, attach: attachedTo(placed), crls, servers });
   const send = (command: CdpCommand) => host.control(command);
   let running = true;
   return {

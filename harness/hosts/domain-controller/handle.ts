@@ -19,7 +19,8 @@ export interface StartedDomainController extends LabDomainController {
 
 export async function startDomainController(start: StartHost, dc: { role: DomainControllerRole; host: PlacedHost }): Promise<StartedDomainController> {
   const { role, host: placed } = dc;
-  const host = await start({ kind: 'domain-controller', name: role.name, attach: attachedTo(placed), listen: { host: placed.address, port: placed.ports.ldap! } });
+  const listen = { host: placed.address, port: placed.ports.ldap! };
+  const host = await start({ kind: 'domain-controller', name: role.name, attach: attachedTo(placed), listen });
   return {
     name: role.name,
     fqdn: role.fqdn,

@@ -32,10 +32,17 @@ export interface StartedMicrosoftUpdate extends LabMicrosoftUpdate {
 /** How the lab's DNS registers Microsoft Update's name (all views), or leaves it out. */
 export type MicrosoftUpdateDns = (options: { withoutMicrosoftUpdate?: boolean }) => Promise<void>;
 
-export async function startMicrosoftUpdate(start: StartHost, mu: { role: MicrosoftUpdateRole; host: PlacedHost }, dns: MicrosoftUpdateDns): Promise<StartedMicrosoftUpdate> {
+export async function startMicrosoftUpdate(
+  start: StartHost,
+  mu: { role: MicrosoftUpdateRole; host: PlacedHost },
+  dns: MicrosoftUpdateDns,
+): Promise<StartedMicrosoftUpdate> {
   const { role, host: placed } = mu;
-  const host = await start({ kind: 'microsoft-update', name: role.name, attach: attachedTo(placed), servers: listenAddresses(placed).map((address) => ({ host: address, port: placed.ports.http! })) });
-  const set = async (behaviour: MicrosoftUpdateBehaviour, listen: MicrosoftUpdateListen = 'normal') => void (await host.control({ op: 'set-microsoft-update', behaviour, listen } satisfies MicrosoftUpdateCommand));
+  const servers = listenAddresses(placed).map((address) => ({ host: address, port: placed.ports.http! }));
+  const host = await start({ kind: 'microsoft-update', name: role.name, attach: attachedTo(placed), servers });
+  const set = async (behaviour: MicrosoftUpdateBehaviour, listen: MicrosoftUpdateListen = 'normal') => {
+    await host.control({ op: 'set-microsoft-update', behaviour, listen } satisfies MicrosoftUpdateCommand);
+  };
   let fault: MicrosoftUpdateFault | null = null;
   return {
     name: role.name,

@@ -9,5 +9,6 @@ export interface ProxyHolderSpec {
 }
 
 export function proxyHolderSpec(proxy: PlacedHost, siteSystems: PlannedSiteSystem[]): ProxyHolderSpec {
-  return { attach: [{ segment: proxy.segment, address: proxy.address }, ...siteSystems.flatMap((system) => (system.publishedAddress ? [{ segment: 'internet' as const, address: system.publishedAddress }] : []))] };
+  const published = siteSystems.flatMap((system) => (system.publishedAddress ? [{ segment: 'internet' as const, address: system.publishedAddress }] : []));
+  return { attach: [{ segment: proxy.segment, address: proxy.address }, ...published] };
 }

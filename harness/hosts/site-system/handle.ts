@@ -24,11 +24,22 @@ export interface StartedSiteSystem {
 }
 
 /** The part of a site system's spec a CMG in front of it runs too (its connection point runs the MP's handler). */
-export function siteRoleSpec(system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], certificatePem: string | undefined): Omit<SiteSystemHostSpec, 'kind' | 'name' | 'attach' | 'servers'> {
+export function siteRoleSpec(
+  system: PlannedSiteSystem,
+  topology: Topology,
+  siteSystems: PlannedSiteSystem[],
+  certificatePem: string | undefined,
+): Omit<SiteSystemHostSpec, 'kind' | 'name' | 'attach' | 'servers'> {
   return { system, topology, siteSystems, certificatePem };
 }
 
-export async function startSiteSystem(start: StartHost, system: PlannedSiteSystem, topology: Topology, siteSystems: PlannedSiteSystem[], tls: SiteTls): Promise<StartedSiteSystem> {
+export async function startSiteSystem(
+  start: StartHost,
+  system: PlannedSiteSystem,
+  topology: Topology,
+  siteSystems: PlannedSiteSystem[],
+  tls: SiteTls,
+): Promise<StartedSiteSystem> {
   const certificate = tls.certificate;
   const host = await start({
     kind: 'site-system',
@@ -41,7 +52,10 @@ export async function startSiteSystem(start: StartHost, system: PlannedSiteSyste
       [...listenAddresses(system.host), ...(system.internetAddress && service.published ? [system.internetAddress] : [])].map((address) => ({
         host: address,
         port: service.port,
-        tls: service.service === 'https' ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: tls.trustBundlePem, crl: tls.crlPems, clientCertificate: clientCertificatePolicy(system) } : undefined,
+        tls:
+          service.service === 'https'
+            ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: tls.trustBundlePem, crl: tls.crlPems, clientCertificate: clientCertificatePolicy(system) }
+            : undefined,
       })),
     ),
   });
