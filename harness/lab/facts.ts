@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CertificateVariant, IssuedCertificate, LabPki } from '../pki/index.js';
-import { CMG_MUTUAL_AUTH_PREFIX } from '../roles/cloud-management-gateway/index.js';
+import { gatewayPathPrefix } from '../hosts/cloud-management-gateway/handle.js';
 import { segmentNames } from '../topology/index.js';
 import type { LabCertificates } from './certificates.js';
 import type { Lab, LabCertificateFacts, LabClientCertificate, LabCloudManagementGateway, LabCrlFacts, LabSiteSystem } from './lab.js';
@@ -69,7 +69,7 @@ export function labGatewaysOf(plan: LabPlan): LabCloudManagementGateway[] {
     port: gateway.host.ports.https!,
     mpRoleId: gateway.role.mpRoleId,
     managementPoint: gateway.role.managementPoint,
-    pathPrefix: `${CMG_MUTUAL_AUTH_PREFIX}/${gateway.role.mpRoleId}`,
+    pathPrefix: gatewayPathPrefix(gateway.role.mpRoleId),
   }));
 }
 

@@ -4,7 +4,7 @@
 // start), the CDP serves it, the contract's CRL file is rewritten (a proxy that re-reads it sees the
 // change; one that read it once at start does not).
 import { writeFileSync } from 'node:fs';
-import { ENROLLED_DEVICE_LABEL } from '../roles/management-point/mobile-devices.js';
+import { enrolledDeviceFqdn } from '../hosts/site-system/handle.js';
 import type { LabPki } from '../pki/index.js';
 import type { ProxyContract } from '../proxies/index.js';
 import type { Topology } from '../topology/index.js';
@@ -54,7 +54,7 @@ export function labPkiHandle({ topology, plan, dir, pki, certificates, hosts, co
       if (!client) throw new Error(`no client "${clientName}" in this topology`);
       const fqdn = clientFqdnOf(topology, client.computerName);
       // A mobile device's or a user's certificate is named for it, not for a computer.
-      const deviceName = `${subject?.name}.${ENROLLED_DEVICE_LABEL}.${topology.domains.intranet}`;
+      const deviceName = enrolledDeviceFqdn(subject?.name ?? '', topology.domains.intranet);
       const named = subject?.kind === 'device' ? { subjectCn: deviceName, dnsNames: [deviceName] } : subject?.kind === 'user' ? { subjectCn: subject.name, dnsNames: [] } : { subjectCn: fqdn, dnsNames: [fqdn] };
       const name = `${subject?.name.replace(/[^A-Za-z0-9-]/g, '-') ?? client.name}-${variant}-${++issuedOnRequest}`;
       const issued = await issueVariant(pki, 'workstation-client', { name, ...named }, variant, { cdpUrls });

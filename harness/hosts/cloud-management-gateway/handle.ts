@@ -1,9 +1,15 @@
 // The started cloud management gateway: on the internet with the cloud CA's certificate, mutual auth
 // against the lab's client PKI (and its CRL), forwarding to its MP's handler (its connection point).
+import { CMG_MUTUAL_AUTH_PREFIX } from '../../roles/cloud-management-gateway/index.js';
 import type { CloudManagementGatewayRole } from '../../topology/index.js';
 import type { LabHost, StartHost } from '../driver.js';
 import { attachedTo, listenAddresses, type PlacedHost } from '../placed.js';
 import type { GatewayCommand, GatewayHostSpec } from './spec.js';
+
+/** `/CCM_Proxy_MutualAuth/<MP role id>`: what a client puts before the MP's own paths to reach it through this CMG. */
+export function gatewayPathPrefix(mpRoleId: string): string {
+  return `${CMG_MUTUAL_AUTH_PREFIX}/${mpRoleId}`;
+}
 
 export interface StartedGateway {
   readonly name: string;

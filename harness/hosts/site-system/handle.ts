@@ -1,5 +1,6 @@
 // The started site system: HTTPS with the client certificate required and checked against CA + CRL
 // (IIS always checks the CRL for client certificates, W:50); HTTP where the role speaks HTTP.
+import { ENROLLED_DEVICE_LABEL } from '../../roles/management-point/mobile-devices.js';
 import type { Topology } from '../../topology/index.js';
 import type { LabHost, StartHost } from '../driver.js';
 import { attachedTo, listenAddresses, type PlannedSiteSystem } from '../placed.js';
@@ -68,6 +69,11 @@ export async function startSiteSystem(
     setInternetManagementPoints: async (names) => void (await send({ op: 'set-internet-management-points', names })),
     mpControl: (target, mpCertificate) => send({ op: 'mp-control', target, certificate: mpCertificate }) as Promise<MpControlResult>,
   };
+}
+
+/** The name a mobile device enrolled through the site's MP carries in its certificate. */
+export function enrolledDeviceFqdn(device: string, intranetDomain: string): string {
+  return `${device}.${ENROLLED_DEVICE_LABEL}.${intranetDomain}`;
 }
 
 /** The SUP does not authenticate clients by certificate (PKI-REQ: "except for the software update point"). */
