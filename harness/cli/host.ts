@@ -8,9 +8,9 @@ import http from 'node:http';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { jsonLinesWriter } from '../lab/hosts/log.js';
-import { runHost } from '../lab/hosts/run-host.js';
-import { hostLogFiles, type HostCommand, type HostSpec } from '../lab/hosts/spec.js';
+import { jsonLinesWriter } from '../hosts/log.js';
+import { runHost } from '../hosts/run-host.js';
+import { hostLogFiles, type HostCommand, type HostSpec } from '../hosts/spec.js';
 
 export const HOST_READY_LINE = 'ibcm-lab host ready';
 /** Where the docker driver mounts the lab's control directory inside every host container. */

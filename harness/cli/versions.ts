@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findChromium, type ChromiumNotFound, type FoundChromium } from '../client/chromium.js';
+import { packageRoot } from '../run/package-root.js';
 
-export function packageRoot(): string {
-  return fileURLToPath(new URL('../../', import.meta.url));
-}
+export { packageRoot };
 
 /** The lab's own version (package.json). */
 export function labVersion(): string {

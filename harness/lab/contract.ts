@@ -1,17 +1,37 @@
 // Writes the proxy contract for the proxy under test: one listener per published service of every
 // internet-facing site system (bridge, tunnel), or a forward proxy (forward), plus everything the
 // proxy needs to do it: certificates, CA bundle, CRLs, a resolver and a hosts file, a log dir.
+// What the proxy faces comes from the lab's plan (proxyFacingOf) or, in the proxy adapter tests'
+// small world, from that world's own servers: both write the contract the same way, here.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IssuedCertificate, Pkcs12Export } from '../pki/index.js';
 import { PROXY_CONTRACT_VERSION, type ProxyContract } from '../proxies/index.js';
 import type { LabPlan } from './plan.js';
 
+/** One service the proxy publishes: where it listens, and the site system behind it. */
+export interface PublishedService {
+  /** The listener's name (`<site system>-<scheme>`). */
+  name: string;
+  role: string;
+  publicName: string;
+  scheme: 'https' | 'http';
+  bind: { host: string; port: number };
+  upstream: { host: string; port: number };
+}
+
+/** What the proxy faces: the services it publishes (bridge, tunnel), or what it forwards to (forward), and where it leaves from. */
+export interface ProxyFacing {
+  published: PublishedService[];
+  forward?: { bind: { host: string; port: number }; allowedPorts: number[] };
+  egress: string;
+}
+
 export interface ContractInputs {
   runId: string;
   mode: 'bridge' | 'tunnel' | 'forward';
   dir: string;
-  plan: LabPlan;
+  facing: ProxyFacing;
   trustBundlePath: string;
   crlPem: string;
   crlUrls: string[];
@@ -20,6 +40,35 @@ export interface ContractInputs {
   proxyClient?: IssuedCertificate;
   /** PKCS#12 of the proxy's certificates (key + leaf + chain), for appliances that import only PKCS#12. */
   pkcs12?: { proxyServer: Pkcs12Export; proxyClient: Pkcs12Export };
+}
+
+/** What the planned proxy faces: one listener per published service of every internet-facing site system, or the forward proxy. */
+export function proxyFacingOf(plan: LabPlan, mode: ContractInputs['mode']): ProxyFacing {
+  const proxy = plan.proxy!;
+  const published = plan.siteSystems.flatMap((system) =>
+    (system.withoutPublishingRule ? [] : system.services)
+      .filter((service) => service.published)
+      .map((service) => ({
+        name: `${system.role.name}-${service.service}`,
+        role: system.role.kind,
+        publicName: system.role.internetFqdn!,
+        scheme: service.service,
+        bind: { host: system.publishedAddress!, port: service.port },
+        upstream: { host: system.host.address, port: service.port },
+      })),
+  );
+  // The published site systems, the CDP (clients fetch CRLs through their web proxy, W:50), Microsoft Update (W:42) and any CMG.
+  const allowedPorts = [
+    ...plan.siteSystems.flatMap((system) => system.services.filter((service) => service.published).map((service) => service.port)),
+    plan.cdp.host.ports.http!,
+    ...(plan.microsoftUpdate ? [plan.microsoftUpdate.host.ports.http!] : []),
+    ...plan.cloudManagementGateways.map((gateway) => gateway.host.ports.https!),
+  ];
+  return {
+    published: mode === 'forward' ? [] : published,
+    forward: mode === 'forward' ? { bind: { host: proxy.address, port: proxy.forwardPort! }, allowedPorts: [...new Set(allowedPorts)] } : undefined,
+    egress: proxy.address,
+  };
 }
 
 /** Where the contract's CRL file is: the lab rewrites it when it revokes a certificate while running. */
@@ -55,51 +104,29 @@ export function writeContract(input: ContractInputs): ProxyContract {
     chain: certificate.chainPath,
     ...(pkcs12 ? { pkcs12: pkcs12.path, pkcs12Password: pkcs12.password } : {}),
   });
-  const proxy = input.plan.proxy!;
+  const { facing } = input;
   const contract: ProxyContract = {
     contractVersion: PROXY_CONTRACT_VERSION,
     runId: input.runId,
     mode: input.mode,
-    listeners:
-      input.mode === 'forward'
-        ? []
-        : input.plan.siteSystems.flatMap((system) =>
-            (system.withoutPublishingRule ? [] : system.services)
-              .filter((service) => service.published)
-              .map((service) => ({
-                name: `${system.role.name}-${service.service}`,
-                role: system.role.kind,
-                publicName: system.role.internetFqdn!,
-                bind: { host: system.publishedAddress!, port: service.port },
-                scheme: service.service,
-                tls: bridge && service.service === 'https' && input.proxyServer ? keyPair(input.proxyServer, input.pkcs12?.proxyServer) : undefined,
-                upstream: {
-                  host: system.host.address,
-                  port: service.port,
-                  scheme: service.service,
-                  serverName: system.role.internetFqdn!,
-                  caBundle: input.trustBundlePath,
-                  clientCertificate: bridge && service.service === 'https' && input.proxyClient ? keyPair(input.proxyClient, input.pkcs12?.proxyClient) : undefined,
-                  ...(bridge && service.service === 'https' ? { crl: upstreamCrlPath, crlUrls: input.crlUrls } : {}),
-                },
-              })),
-          ),
-    forwardProxy:
-      input.mode === 'forward'
-        ? {
-            bind: { host: proxy.address, port: proxy.forwardPort! },
-            // The published site systems, the CDP (clients fetch CRLs through their web proxy, W:50), Microsoft Update (W:42) and any CMG.
-            allowedPorts: [
-              ...new Set([
-                ...input.plan.siteSystems.flatMap((system) => system.services.filter((service) => service.published).map((service) => service.port)),
-                input.plan.cdp.host.ports.http!,
-                ...(input.plan.microsoftUpdate ? [input.plan.microsoftUpdate.host.ports.http!] : []),
-                ...input.plan.cloudManagementGateways.map((gateway) => gateway.host.ports.https!),
-              ]),
-            ],
-          }
-        : undefined,
-    egress: { host: proxy.address },
+    listeners: facing.published.map((service) => ({
+      name: service.name,
+      role: service.role,
+      publicName: service.publicName,
+      bind: service.bind,
+      scheme: service.scheme,
+      tls: bridge && service.scheme === 'https' && input.proxyServer ? keyPair(input.proxyServer, input.pkcs12?.proxyServer) : undefined,
+      upstream: {
+        ...service.upstream,
+        scheme: service.scheme,
+        serverName: service.publicName,
+        caBundle: input.trustBundlePath,
+        clientCertificate: bridge && service.scheme === 'https' && input.proxyClient ? keyPair(input.proxyClient, input.pkcs12?.proxyClient) : undefined,
+        ...(bridge && service.scheme === 'https' ? { crl: upstreamCrlPath, crlUrls: input.crlUrls } : {}),
+      },
+    })),
+    forwardProxy: facing.forward,
+    egress: { host: facing.egress },
     resolver: { host: input.resolver.host, port: input.resolver.port, hostsFile: hostsPath },
     clientAuthentication: bridge ? { required: true, caBundle: input.trustBundlePath, crl: crlPath, crlUrls: input.crlUrls } : undefined,
     logs: { dir: logs },

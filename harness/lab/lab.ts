@@ -1,13 +1,21 @@
 // The lab handle: what suites, the CLI and reports may use of a running lab. Role internals stay
 // behind it; what the roles saw is only available through their journals (DESIGN.md).
 import type { ClientProfile } from '../client/profile.js';
-import type { DnsQueryLogEntry } from '../dns/index.js';
+import type { LabCdpHandle } from '../hosts/crl-distribution-point/handle.js';
+import type { LabDnsView } from '../hosts/dns/handle.js';
+import type { LabDomainController } from '../hosts/domain-controller/handle.js';
+import type { LabMicrosoftUpdate } from '../hosts/microsoft-update/handle.js';
+import type { MpControlResult } from '../hosts/site-system/mp-control.js';
 import type { JournalReader } from '../http/index.js';
 import type { ProxyContract } from '../proxies/index.js';
 import type { CertificateVariant, ProxyMode, Segment, Topology } from '../topology/index.js';
-import type { MpControlResult } from './mp-control.js';
 
-export type { MpControlResult } from './mp-control.js';
+// The started handles of the host kinds a check may use, as each kind defines them (harness/hosts).
+export type { MpControlResult } from '../hosts/site-system/mp-control.js';
+export type { LabCdpHandle } from '../hosts/crl-distribution-point/handle.js';
+export type { LabDnsView } from '../hosts/dns/handle.js';
+export type { LabDomainController } from '../hosts/domain-controller/handle.js';
+export type { LabMicrosoftUpdate, MicrosoftUpdateFault } from '../hosts/microsoft-update/handle.js';
 
 // Where a host stands: defined with the plan (drivers use it without the rest of the lab handle).
 export type { PlacedHost } from './plan.js';
@@ -84,55 +92,6 @@ export interface LabPkiHandle {
    */
   publishCrls(options?: { staleByHours?: number }): Promise<LabCrlFacts[]>;
   crls(): LabCrlFacts[];
-}
-
-/** The CRL distribution point host, which a check can take down and bring back. */
-export interface LabCdpHandle {
-  readonly name: string;
-  readonly fqdn: string;
-  /** Where the certificates say the CRLs are (http:// URLs the CDP serves). */
-  readonly urls: string[];
-  readonly running: boolean;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-}
-
-/** How a check can make Microsoft Update fail (SU-DP-FALLBACK), each as a client meets it. */
-export type MicrosoftUpdateFault = 'unresolvable' | 'refused' | 'http-error' | 'blocked' | 'timeout' | 'block-page';
-
-/** The mock Microsoft Update host (W:41–42). */
-export interface LabMicrosoftUpdate {
-  readonly name: string;
-  readonly fqdn: string;
-  readonly address: string;
-  readonly port: number;
-  readonly fault: MicrosoftUpdateFault | null;
-  /**
-   * `unresolvable`: its name leaves every DNS view; `refused`: nothing listens; `http-error`: it
-   * answers `status` (503); `blocked`: the connection is accepted and reset without an answer (a
-   * filter dropping it silently); `timeout`: it answers only after `holdMs` (3 s); `block-page`: every
-   * request is answered 200 with an HTML page (a captive portal or a filter answering for it). `null` restores it.
-   */
-  setFault(fault: MicrosoftUpdateFault | null, options?: { status?: number; holdMs?: number }): Promise<void>;
-}
-
-/** The domain controller beacon on the intranet: who connected to its LDAP port, and when. */
-export interface LabDomainController {
-  readonly name: string;
-  readonly fqdn: string;
-  readonly address: string;
-  readonly port: number;
-  mark(): number;
-  since(mark: number): { at: string; remoteAddress: string }[];
-}
-
-export interface LabDnsView {
-  segment: Segment;
-  host: string;
-  port: number;
-  queries(): DnsQueryLogEntry[];
-  mark(): number;
-  since(mark: number): DnsQueryLogEntry[];
 }
 
 export interface LabSiteSystem {

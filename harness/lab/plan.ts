@@ -1,68 +1,11 @@
 // Where everything goes: every host gets an address on its segment, every site-system service a
 // port, every published service a listener on the internet side. Pure data, made before anything
 // starts, so certificates, DNS views and the proxy contract all agree.
-import { EmbeddedPlacement } from '../drivers/embedded/placement.js';
-import type { CloudManagementGatewayRole, Segment, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
+import type { PlacedHost, Placement, PlannedSiteSystem } from '../hosts/placed.js';
+import type { CloudManagementGatewayRole, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
 
-/** A host of the lab and where it stands. */
-export interface PlacedHost {
-  name: string;
-  kind: string;
-  segment: Segment;
-  address: string;
-  /** Service name → port actually listened on (after the driver's port offset). */
-  ports: Record<string, number>;
-  fqdns: string[];
-  /**
-   * Where segments are separate networks (docker): the host's leg on the intranet network, standing
-   * for the routes a real intranet has to the DMZ and the internet. The intranet DNS view answers
-   * the host's names with it, so a client whose station stands on the intranet reaches the host
-   * there. The embedded driver needs none: every loopback address reaches every other.
-   */
-  intranetAddress?: string;
-}
-
-export interface PlannedService {
-  service: 'https' | 'http';
-  /** The documented port (443, 80, 8531…) and the one actually listened on. */
-  wellKnownPort: number;
-  port: number;
-  /** Reachable from the internet (through the proxy, or directly in direct/forward mode). */
-  published: boolean;
-}
-
-export interface PlannedSiteSystem {
-  role: SiteSystemRole;
-  host: PlacedHost;
-  services: PlannedService[];
-  /** Bridge/tunnel: the proxy's internet-side address that publishes this site system. */
-  publishedAddress?: string;
-  /**
-   * Quirk `proxy-publishes-first-internet-mp-only`: its name resolves to `publishedAddress`, but the
-   * proxy has no publishing rule (no listener) for it.
-   */
-  withoutPublishingRule?: boolean;
-  /**
-   * Direct/forward where segments are separate networks (docker): the site system's own address on
-   * the internet — its public address, as a DMZ host reachable from the internet has one. On the
-   * embedded driver every loopback address reaches every other, so the DMZ address serves as it.
-   */
-  internetAddress?: string;
-}
-
-/** Addresses and ports for one lab, handed out by the driver (loopback blocks, or docker networks). */
-export interface Placement {
-  /** The segment's DNS server address. */
-  dnsAddress(segment: Segment): string;
-  /** Next free host address on a segment. */
-  allocate(segment: Segment): string;
-  /** The port a service with this well-known port listens on. */
-  port(wellKnown: number): number;
-  /** Where a client on a segment comes from, when the driver decides it (docker: this machine's bridge address). */
-  clientAddress?(segment: Segment): string;
-  /** False where a host on one segment cannot reach another segment's addresses (docker's internal networks). */
-  readonly segmentsRouted?: boolean;
-}
+// Where a host stands and the placement that put it there: host facts, defined with the hosts.
+export type { PlacedHost, Placement, PlannedService, PlannedSiteSystem } from '../hosts/placed.js';
 
 export interface LabPlan {
   placement: Placement;
@@ -93,9 +36,8 @@ export function servicesOf(role: SiteSystemRole): { service: 'https' | 'http'; p
   }
 }
 
-/** `at` is the driver's placement, or a lab index for the embedded driver's loopback block. */
-export function planLab(topology: Topology, mode: ProxyMode, at: Placement | number): LabPlan {
-  const placement: Placement = typeof at === 'number' ? new EmbeddedPlacement({ labIndex: at, portOffset: topology.drivers.embedded.portOffset }) : at;
+/** `placement` is the driver's (a loopback block, or docker networks): the plan only asks it for addresses and ports. */
+export function planLab(topology: Topology, mode: ProxyMode, placement: Placement): LabPlan {
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
   const cdp = { role: cdpRole, host: { name: cdpRole.name, kind: cdpRole.kind, segment: cdpRole.segment, address: placement.allocate(cdpRole.segment), ports: { http: placement.port(cdpRole.httpPort) }, fqdns: [cdpRole.fqdn] } };
   const cloudManagementGateways = topology.roles

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { arch, platform, release } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { create as createTar } from 'tar';
-import { packageRoot } from '../cli/versions.js';
+import { packageRoot } from '../run/package-root.js';
 import { findChromium } from '../client/chromium.js';
 import { binaryVersion, findBinary } from '../proxies/binaries.js';
 import { renderJunit } from './junit.js';

@@ -4,6 +4,7 @@
 // report draws the topology from the former; the evidence bundle carries both.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { LabPlacementFacts } from '../lab/facts.js';
 import type { Lab, LabCertificateFacts, LabCloudManagementGateway, LabSiteSystem, PlacedHost } from '../lab/lab.js';
 import { segmentNames } from '../topology/index.js';
 
@@ -24,6 +25,8 @@ export interface LabFacts {
   certificates: LabCertificateFacts[];
   crlUrls: string[];
   startupMs: number;
+  /** Client addresses and DNS views as the lab placed them (absent in a lab.json from before it was written). */
+  placement?: LabPlacementFacts;
 }
 
 /** Every lab of a run directory, in a stable order (mode, then name). */

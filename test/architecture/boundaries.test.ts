@@ -16,6 +16,8 @@ const RULES: BoundaryRule[] = [
   { name: '(b) roles never import the client or the proxies', from: 'roles', forbidden: ['client', 'proxies'] },
   { name: '(c) proxy adapters know only the proxy contract', from: 'proxies', forbidden: ['roles', 'client', 'lab', 'drivers', 'topology'] },
   { name: '(d) drivers know nothing of IBCM', from: 'drivers', forbidden: ['roles', 'client', 'ccm-messaging'] },
+  // issue 16: lab → hosts → roles; a host kind runs its role and never reaches back into the lab that placed it.
+  { name: '(e) hosts never import the lab, the drivers or the client', from: 'hosts', forbidden: ['lab', 'drivers', 'client'] },
 ];
 
 describe('harness/ boundaries (DESIGN.md)', () => {
@@ -35,9 +37,9 @@ describe('harness/ boundaries (DESIGN.md)', () => {
     expect(targets('client/ibcm-client.ts')).toContain('ccm-messaging/index.ts'); // a multi-line import
     expect(targets('roles/management-point/index.ts')).toEqual(expect.arrayContaining(['ccm-messaging/index.ts', 'http/index.ts']));
     expect(targets('drivers/embedded/placement.ts')).toContain('topology/index.ts'); // an `import type`
-    // The lab wires roles and proxies together, so a rule forbidding that must fail — with a chain.
-    const labToRoles = harness.violations({ name: 'control', from: 'lab', forbidden: ['roles'] });
-    expect(labToRoles.map((violation) => violation.chain)).toContainEqual(['lab/site-roles.ts', 'roles/management-point/index.ts']);
+    // A site-system host runs its role, so a rule forbidding hosts → roles must fail — with a chain.
+    const hostsToRoles = harness.violations({ name: 'control', from: 'hosts', forbidden: ['roles'] });
+    expect(hostsToRoles.map((violation) => violation.chain)).toContainEqual(['hosts/site-system/roles.ts', 'roles/management-point/index.ts']);
   });
 });
 

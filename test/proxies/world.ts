@@ -1,16 +1,18 @@
-// A tiny world for the proxy adapter tests, built without harness/lab: a lab PKI, one HTTPS site
-// server that requires a client certificate (the management/distribution point), one plain HTTP
-// site server (the fallback status point on port 80), and a proxy contract written to disk.
+// A tiny world for the proxy adapter tests: a lab PKI, one HTTPS site server that requires a client
+// certificate (the management/distribution point), one plain HTTP site server (the fallback status
+// point on port 80), and a proxy contract written to disk by the lab's own contract writer
+// (harness/lab/contract.ts), so the adapters are tested against the contract a lab hands them.
 // Every address is in 127.240.0.0/16 (one /24 per test file) to stay out of the lab's way.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, buildConnector, type Dispatcher } from 'undici';
 import { Journal, startSiteServer, type JournalEntry, type SiteRequest, type SiteResponse, type StartedSiteServer } from '../../harness/http/index.js';
 import { LabPki, type IssuedCertificate } from '../../harness/pki/index.js';
-import { PROXY_CONTRACT_VERSION, type ProxyContract } from '../../harness/proxies/contract/schema.js';
+import { writeContract, type PublishedService } from '../../harness/lab/contract.js';
+import type { ProxyContract } from '../../harness/proxies/contract/schema.js';
 import { deadInStat } from '../../harness/proxies/process/index.js';
 
 export const PUBLIC_NAME = 'mp.ibcm-proxy-test.example';
@@ -145,14 +147,13 @@ export async function createWorld(net24: string): Promise<World> {
   const revokedSite = (certificate: IssuedCertificate) =>
     startSiteServer({ name: 'management-point', host: addresses.site, port: 0, journal, handler: siteHandler, tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' } });
   const revokedSites: Record<RevokedUpstream, StartedSiteServer> = { revoked: await revokedSite(siteRevoked), 'revoked-issuer': await revokedSite(siteRevokedIssuer) };
-  const crlPath = join(dir, 'crl.pem');
-  writeFileSync(crlPath, pki.crlPem());
-  const hostsFile = join(dir, 'hosts');
-  writeFileSync(hostsFile, `${addresses.site} ${PUBLIC_NAME}\n${addresses.site} ${FSP_NAME}\n`);
 
   const ports = { https: await freePort(addresses.httpsListener), http: await freePort(addresses.httpListener), forward: await freePort(addresses.forward) };
   const revokedPorts: Record<RevokedUpstream, number> = { revoked: await freePort(addresses.httpsListener), 'revoked-issuer': await freePort(addresses.httpsListener) };
-  const keyPair = (certificate: IssuedCertificate) => ({ certificate: certificate.certPath, key: certificate.keyPath, chain: certificate.chainPath });
+  const https: PublishedService = { name: 'mp1-https', role: 'management-point', publicName: PUBLIC_NAME, scheme: 'https', bind: { host: addresses.httpsListener, port: ports.https }, upstream: { host: addresses.site, port: siteServer.port } };
+  const http: PublishedService = { name: 'fsp-http', role: 'fallback-status-point', publicName: FSP_NAME, scheme: 'http', bind: { host: addresses.httpListener, port: ports.http }, upstream: { host: addresses.site, port: fsp.port } };
+  // `upstream`: the https listener alone, on a port of its own, in front of a revoked site instead.
+  const inFrontOf = (upstream: RevokedUpstream): PublishedService => ({ ...https, name: `mp-${upstream}-https`, bind: { ...https.bind, port: revokedPorts[upstream] }, upstream: { ...https.upstream, port: revokedSites[upstream].port } });
 
   return {
     dir,
@@ -166,49 +167,23 @@ export async function createWorld(net24: string): Promise<World> {
     fspJournal,
     addresses,
     contract(mode, name, options = {}) {
-      const runDir = join(dir, 'runs', name);
-      const logs = join(runDir, 'logs');
-      mkdirSync(logs, { recursive: true, mode: 0o700 });
-      const bridge = mode === 'bridge';
-      const contract: ProxyContract = {
-        contractVersion: PROXY_CONTRACT_VERSION,
+      const forward = mode === 'forward';
+      return writeContract({
         runId: name,
         mode,
-        listeners:
-          mode === 'forward'
-            ? []
-            : [
-                {
-                  name: 'mp1-https',
-                  role: 'management-point',
-                  publicName: PUBLIC_NAME,
-                  bind: { host: addresses.httpsListener, port: ports.https },
-                  scheme: 'https',
-                  tls: bridge ? keyPair(proxyServer) : undefined,
-                  upstream: { host: addresses.site, port: siteServer.port, scheme: 'https', serverName: PUBLIC_NAME, caBundle: pki.trustBundlePath, clientCertificate: bridge ? keyPair(proxyClient) : undefined, ...(bridge ? { crl: crlPath, crlUrls: pki.crls().map((crl) => crl.url) } : {}) },
-                },
-                {
-                  name: 'fsp-http',
-                  role: 'fallback-status-point',
-                  publicName: FSP_NAME,
-                  bind: { host: addresses.httpListener, port: ports.http },
-                  scheme: 'http',
-                  upstream: { host: addresses.site, port: fsp.port, scheme: 'http', serverName: FSP_NAME, caBundle: pki.trustBundlePath },
-                },
-              ],
-        forwardProxy: mode === 'forward' ? { bind: { host: addresses.forward, port: ports.forward }, allowedPorts: [443, siteServer.port] } : undefined,
-        egress: { host: addresses.egress },
-        resolver: { host: '127.240.255.53', port: 20053, hostsFile },
-        clientAuthentication: bridge ? { required: true, caBundle: pki.trustBundlePath, crl: crlPath, crlUrls: pki.crls().map((crl) => crl.url) } : undefined,
-        logs: { dir: logs },
-      };
-      if (options.upstream) {
-        const https = contract.listeners[0]!;
-        contract.listeners = [{ ...https, name: `mp-${options.upstream}-https`, bind: { ...https.bind, port: revokedPorts[options.upstream] }, upstream: { ...https.upstream, port: revokedSites[options.upstream].port } }];
-      }
-      // Where the lab puts it (docs/proxy-contract.md): beside the logs directory.
-      writeFileSync(join(runDir, 'contract.json'), JSON.stringify(contract, null, 2));
-      return contract;
+        dir: join(dir, 'runs', name),
+        facing: {
+          published: forward ? [] : options.upstream ? [inFrontOf(options.upstream)] : [https, http],
+          forward: forward ? { bind: { host: addresses.forward, port: ports.forward }, allowedPorts: [443, siteServer.port] } : undefined,
+          egress: addresses.egress,
+        },
+        trustBundlePath: pki.trustBundlePath,
+        crlPem: pki.crlPem(),
+        crlUrls: pki.crls().map((crl) => crl.url),
+        resolver: { host: '127.240.255.53', port: 20053, hostsFileText: `${addresses.site} ${PUBLIC_NAME}\n${addresses.site} ${FSP_NAME}\n` },
+        proxyServer,
+        proxyClient,
+      });
     },
     async close() {
       await Promise.all([siteServer.close(), fsp.close(), ...Object.values(revokedSites).map((server) => server.close())]);

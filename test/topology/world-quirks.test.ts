@@ -5,11 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeContract } from '../../harness/lab/contract.js';
+import { proxyFacingOf, writeContract } from '../../harness/lab/contract.js';
 import { dnsRecords } from '../../harness/lab/dns-views.js';
-import { planLab } from '../../harness/lab/plan.js';
+import { EmbeddedPlacement } from '../../harness/drivers/embedded/placement.js';
+import { planLab as planOn } from '../../harness/lab/plan.js';
 import { variantTopology } from '../../harness/lab/variant.js';
 import { loadTopology, type QuirkName, type Topology } from '../../harness/topology/index.js';
+
+// A plan on the embedded driver's loopback block `labIndex`.
+const planLab = (topology: Topology, mode: 'bridge' | 'direct', labIndex: number) => planOn(topology, mode, new EmbeddedPlacement({ labIndex, portOffset: topology.drivers.embedded.portOffset }));
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ibcm-world-quirks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,7 +40,7 @@ describe('world quirks', () => {
   it('proxy-publishes-first-internet-mp-only leaves the second MP without a listener, its name pointing at the proxy', () => {
     const topology = world(['proxy-publishes-first-internet-mp-only']);
     const plan = planLab(topology, 'bridge', 161);
-    const contract = writeContract({ runId: 't', mode: 'bridge', dir: path.join(tmp, 'bridge'), plan, trustBundlePath: 'ca.pem', crlPem: '', crlUrls: [], resolver: { host: '127.0.0.1', port: 53, hostsFileText: '' } });
+    const contract = writeContract({ runId: 't', mode: 'bridge', dir: path.join(tmp, 'bridge'), facing: proxyFacingOf(plan, 'bridge'), trustBundlePath: 'ca.pem', crlPem: '', crlUrls: [], resolver: { host: '127.0.0.1', port: 53, hostsFileText: '' } });
     expect(contract.listeners.map((listener) => listener.publicName)).toContain('mp.ibcm-lab.example');
     expect(contract.listeners.map((listener) => listener.publicName)).not.toContain('mp2.ibcm-lab.example');
     const mp2 = plan.siteSystems.find((system) => system.role.name === 'mp2')!;

@@ -13,10 +13,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
-import type { ClientStation, DriverLab, LabDriver, LabHost } from '../../lab/driver.js';
+import type { ClientStation, DriverLab, LabDriver, LabHost } from '../../hosts/driver.js';
 import type { Segment } from '../../topology/index.js';
-import { jsonLinesLog } from '../../lab/hosts/log.js';
-import { hostLogFiles, type Attachment, type HostCommand, type HostSpec } from '../../lab/hosts/spec.js';
+import { jsonLinesLog } from '../../hosts/log.js';
+import { hostLogFiles, type Attachment, type HostCommand, type HostSpec } from '../../hosts/spec.js';
 import { PROXY_CONTRACT_ENV, type ProxyContract, type ProxyImplementation, type StartedProxy } from '../../proxies/index.js';
 import { contractPath } from '../../proxies/exec/index.js';
 import { contractEndpoints, FileFollower } from '../../proxies/process/index.js';

@@ -1,6 +1,6 @@
 // The embedded driver: every host runs in this process on its own loopback address; the proxy is
 // started by its adapter as a child process (or in-process for the Node reference proxy).
-import type { DriverLab, LabDriver } from '../../lab/driver.js';
+import type { DriverLab, LabDriver } from '../../hosts/driver.js';
 import { EmbeddedPlacement } from './placement.js';
 
 export const embeddedDriver: LabDriver = {

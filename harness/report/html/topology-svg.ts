@@ -1,9 +1,10 @@
-// The topology as a picture, drawn from the topology and the facts of a lab that ran it: the
+// The topology as a picture, drawn from the topology and the facts of a lab that ran it (lab.json;
+// for a mode no lab ran, the facts its plan would give on the embedded driver): the
 // segments internet | dmz | intranet as columns, every host with its name, role, address and names,
 // each segment's DNS view, the proxy between internet and DMZ, and arrows for the path the clients'
 // requests take in that mode. Plain SVG written here (no layout engine, nothing fetched).
-import { planLab } from '../../lab/plan.js';
 import type { PlacedHost } from '../../lab/lab.js';
+import { plannedLabFacts } from '../../lab/planned-facts.js';
 import { segmentNames, type ProxyMode, type Segment, type Topology } from '../../topology/index.js';
 import type { LabFacts } from '../lab-evidence.js';
 import { escapeHtml as esc } from './escape.js';
@@ -33,18 +34,12 @@ export function labForMode(labs: LabFacts[], mode: string): LabFacts | undefined
   return ofMode.find((lab) => /-w\d+$/.test(lab.name)) ?? ofMode[0];
 }
 
-/** The lab index a lab ran on, read back from its addresses (127.<16+index>.…). */
-function labIndexOf(lab: LabFacts): number | undefined {
-  const second = Number(lab.hosts[0]?.address.split('.')[1]);
-  return Number.isInteger(second) && second >= 16 ? second - 16 : undefined;
-}
-
 export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts | undefined): string {
-  const labIndex = lab ? labIndexOf(lab) : undefined;
-  // Addresses: the lab's own facts; for what lab.json does not list (clients, DNS views) the plan the lab was placed by.
-  const plan = planLab(topology, mode, labIndex ?? 0);
-  const hosts: PlacedHost[] = lab?.hosts ?? [plan.cdp.host, ...plan.siteSystems.map((system) => system.host), ...plan.cloudManagementGateways.map((gateway) => gateway.host), ...(plan.proxy ? [plan.proxy] : [])];
-  const published = new Map((lab?.siteSystems ?? plan.siteSystems.map((system) => ({ name: system.role.name, publishedAddress: system.publishedAddress, services: system.services }))).map((system) => [system.name, system]));
+  // Addresses from facts only: the lab's own, or its plan's when no lab ran this mode (or its lab.json predates placement facts).
+  const planned = lab?.placement ? undefined : plannedLabFacts(topology, mode);
+  const hosts: PlacedHost[] = lab?.hosts ?? planned!.hosts;
+  const placement = lab?.placement ?? planned!.placement;
+  const published = new Map((lab?.siteSystems ?? planned!.siteSystems).map((system) => [system.name, system]));
   const proxy = hosts.find((host) => host.kind === 'proxy');
   const placed = new Map<string, Box>();
   const parts: string[] = [];
@@ -70,7 +65,7 @@ export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts |
   for (const client of topology.clients) {
     const box = boxFor(client.segment as Segment);
     placed.set(`client:${client.name}`, box);
-    hostBox(box, `${client.name} (client ${client.computerName})`, [plan.clientAddresses.get(client.name) ?? '', `CCMHOSTNAME=${client.install.CCMHOSTNAME}`, client.account ? `account ${topology.domain.netbiosName}\\${client.account}` : 'no domain account'], 'client');
+    hostBox(box, `${client.name} (client ${client.computerName})`, [placement.clients[client.name] ?? '', `CCMHOSTNAME=${client.install.CCMHOSTNAME}`, client.account ? `account ${topology.domain.netbiosName}\\${client.account}` : 'no domain account'], 'client');
   }
   // The forward proxy stands on the internet in front of the clients.
   if (proxy && mode === 'forward') {
@@ -107,6 +102,10 @@ export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts |
     }
   }
   // DNS views: one per segment, at the bottom of its column.
+  const dnsAt = (segment: Segment) => {
+    const view = placement.dns.find((candidate) => candidate.segment === segment);
+    return view ? `${view.host}:${view.port}` : '';
+  };
   const dnsY = Math.max(...Object.values(nextY)) + 4;
   for (const segment of segmentNames) {
     const column = COLUMN[segment];
@@ -115,7 +114,7 @@ export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts |
     parts.push(
       `<g class="dns"><rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" rx="4"/>` +
         `<text x="${box.x + 8}" y="${box.y + 15}" class="host-name">DNS view “${segment}”</text>` +
-        `<text x="${box.x + 8}" y="${box.y + 28}" class="host-line">${esc(plan.placement.dnsAddress(segment))}:${plan.placement.port(53)}</text>` +
+        `<text x="${box.x + 8}" y="${box.y + 28}" class="host-line">${esc(dnsAt(segment))}</text>` +
         `<text x="${box.x + 8}" y="${box.y + 40}" class="host-line">${esc(names.join(', '))}</text></g>`,
     );
   }

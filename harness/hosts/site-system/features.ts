@@ -2,9 +2,9 @@
 // site-features.ts applies it): the MP's own names, its site (primary or secondary), the client
 // settings deployed to each computer, the DPs and their packages, the boundary group — and the
 // topology's FEAT / ROLE quirks, which switch one of the site's rules off (harness/topology/quirks.ts).
-import type { ClientPolicySettings, SiteFeatureOptions } from '../roles/management-point/site-features.js';
-import type { ManagementPointRole, Topology } from '../topology/index.js';
-import type { PlannedSiteSystem } from './plan.js';
+import type { ClientPolicySettings, SiteFeatureOptions } from '../../roles/management-point/site-features.js';
+import type { ManagementPointRole, Topology } from '../../topology/index.js';
+import type { PlannedSiteSystem } from '../placed.js';
 
 /** Default Client Settings: both Client Policy settings for user policy on (seed 000 prerequisites). */
 export const DEFAULT_CLIENT_SETTINGS: ClientPolicySettings = { name: 'Default Client Settings', userPolicyPolling: true, userPolicyOnInternet: true };

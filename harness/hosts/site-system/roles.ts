@@ -1,18 +1,18 @@
-// The handler behind each site-system role, configured from the topology. The lab is the only
-// place that knows which role runs where; the roles themselves only see requests.
+// The handler behind each site-system role, configured from the topology. The site-system host is
+// the only place that knows which role runs where; the roles themselves only see requests.
 import { createHash } from 'node:crypto';
-import type { SiteHandler } from '../http/index.js';
-import { ntlmAuthenticate } from '../ntlm/index.js';
-import type { IssuedCertificate } from '../pki/index.js';
-import { applicationCatalog } from '../roles/application-catalog/index.js';
-import { distributionPoint } from '../roles/distribution-point/index.js';
-import { fallbackStatusPoint } from '../roles/fallback-status-point/index.js';
-import { managementPoint } from '../roles/management-point/index.js';
-import { ENROLLED_DEVICE_LABEL, withMobileDeviceEndpoint } from '../roles/management-point/mobile-devices.js';
-import { softwareUpdatePoint, updateFileContent, type SoftwareUpdate } from '../roles/software-update-point/index.js';
-import type { Topology } from '../topology/index.js';
-import type { PlannedSiteSystem } from './plan.js';
-import { siteFeatureOptions } from './site-features.js';
+import type { SiteHandler } from '../../http/index.js';
+import { ntlmAuthenticate } from '../../ntlm/index.js';
+import type { IssuedCertificate } from '../../pki/index.js';
+import { applicationCatalog } from '../../roles/application-catalog/index.js';
+import { distributionPoint } from '../../roles/distribution-point/index.js';
+import { fallbackStatusPoint } from '../../roles/fallback-status-point/index.js';
+import { managementPoint } from '../../roles/management-point/index.js';
+import { ENROLLED_DEVICE_LABEL, withMobileDeviceEndpoint } from '../../roles/management-point/mobile-devices.js';
+import { softwareUpdatePoint, updateFileContent, type SoftwareUpdate } from '../../roles/software-update-point/index.js';
+import type { Topology } from '../../topology/index.js';
+import type { PlannedSiteSystem } from '../placed.js';
+import { siteFeatureOptions } from './features.js';
 
 /** The software updates the lab's site offers (the SUP's catalog, deployed to the DPs, on Microsoft Update). */
 export const LAB_SOFTWARE_UPDATES: SoftwareUpdate[] = [{ updateId: '7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', title: 'Security Update for Windows (KB5099999)', fileSize: 1048576 }];

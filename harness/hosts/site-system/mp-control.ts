@@ -4,7 +4,7 @@
 // It runs on the site system's host, inside the site, never through the proxy under test.
 import net from 'node:net';
 import tls from 'node:tls';
-import { HttpReader, serializeRequestHead } from '../http/index.js';
+import { HttpReader, serializeRequestHead } from '../../http/index.js';
 
 export interface MpControlTarget {
   /** The MP's host name in the lab (its journal's name). */
