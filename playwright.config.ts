@@ -34,6 +34,6 @@ export default defineConfig({
     name: project.name,
     workers: Math.max(1, Math.floor(workers / projects.length)),
     grep: project.requirementIds ? requirementGrep(project.requirementIds) : undefined,
-    metadata: { mode: project.mode, proxy: project.proxy, quirks: project.quirks ?? [] },
+    metadata: { mode: project.mode, proxy: project.proxy, proxyRef: project.proxyRef, quirks: project.quirks ?? [] },
   })),
 });

@@ -38,7 +38,7 @@ function stats(times: number[]): string {
 console.log(`ibcm-lab bench — Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
 for (const mode of ['bridge', 'tunnel', 'direct'] as const) console.log(`lab bring-up, embedded, ${mode.padEnd(6)}: ${stats(await bringUp(mode))}`);
 // The docker driver, where an engine answers and the images are built (`ibcm-lab images build`).
-const dockerProblem = await dockerReadiness('node');
+const dockerProblem = await dockerReadiness({ kind: 'builtin', name: 'node' });
 if (dockerProblem) console.log(`lab bring-up, docker: skipped — ${dockerProblem}`);
 else for (const mode of ['bridge', 'direct'] as const) console.log(`lab bring-up, docker,   ${mode.padEnd(6)}: ${stats(await bringUp(mode, dockerDriver, Math.min(rounds, 3)))}`);
 rmSync(dir, { recursive: true, force: true });

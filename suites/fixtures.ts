@@ -11,7 +11,7 @@ import { createSigningIdentity, type SigningIdentity } from '../harness/client/s
 import type { ImageRefs } from '../harness/drivers/docker/images.js';
 import type { LabDriver } from '../harness/lab/driver.js';
 import { MAX_VARIANT_SLOTS, startLab, variantKey, variantTopology, type Lab, type LabVariant } from '../harness/lab/index.js';
-import { findProxy } from '../harness/proxies/index.js';
+import { proxyFromRef, proxyRefText, type ProxyRef } from '../harness/proxies/index.js';
 import { LabStartError } from '../harness/errors.js';
 import { writeLabEvidence } from '../harness/report/lab-evidence.js';
 import { labProgressToReporter } from '../harness/report/progress.js';
@@ -50,7 +50,8 @@ const recordFailures = Boolean(process.env[RUN_SETTINGS_ENV]);
 interface WorkerFixtures {
   labState: LabState;
   mode: ProxyMode;
-  proxyName: string;
+  /** The proxy under test, as the CLI parsed `--proxy` (read from the project, never re-parsed here). */
+  proxyRef: ProxyRef;
   /** Quirks this project adds to the topology (the self-test's faulty worlds). */
   quirks: QuirkName[];
   identities: Map<string, Promise<SigningIdentity>>;
@@ -66,14 +67,21 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   // One message-signing identity per computer for the worker's life, as a real client keeps its key.
   identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
   mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
-  proxyName: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { proxy?: string }).proxy ?? readRunSettings().proxy), { scope: 'worker' }],
+  proxyRef: [
+    async ({}, use, workerInfo) => {
+      const metadata = workerInfo.project.metadata as { proxy?: string; proxyRef?: ProxyRef };
+      // Run by `npx playwright test` alone there is no parsed reference: a built-in proxy by name.
+      await use(metadata.proxyRef ?? { kind: 'builtin', name: metadata.proxy ?? readRunSettings().proxy });
+    },
+    { scope: 'worker' },
+  ],
   quirks: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { quirks?: QuirkName[] }).quirks ?? []), { scope: 'worker' }],
   labState: [
-    async ({ mode, proxyName, quirks }, use, workerInfo) => {
+    async ({ mode, proxyRef, quirks }, use, workerInfo) => {
       const settings = readRunSettings();
-      const proxy = findProxy(proxyName);
+      const proxy = proxyFromRef(proxyRef);
       if (!proxy) {
-        await use({ couldNotRun: new LabStartError(`unknown proxy "${proxyName}"`) });
+        await use({ couldNotRun: new LabStartError(`unknown proxy "${proxyRefText(proxyRef)}"`) });
         return;
       }
       let lab: Lab;
@@ -105,7 +113,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker', timeout: 120_000 },
   ],
   variantLabs: [
-    async ({ mode, proxyName, labState }, use, workerInfo) => {
+    async ({ mode, proxyRef, labState }, use, workerInfo) => {
       const settings = readRunSettings();
       const started = new Map<string, Promise<Lab>>();
       await use((variant) => {
@@ -120,7 +128,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
             driver,
             topology: variantTopology(lab.topology, variant, slot),
             mode,
-            proxy: findProxy(proxyName),
+            proxy: proxyFromRef(proxyRef),
             runId: settings.runId,
             dir: `${lab.dir}-${key}`,
             labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,

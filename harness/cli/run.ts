@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { appliesIn, matchesGrep, requirementById, requirements } from '../catalog/index.js';
 import { LabStartError, UsageError } from '../errors.js';
-import { findProxy, type Expectation, type ProxyImplementation } from '../proxies/index.js';
+import { type Expectation, type ProxyImplementation, type ProxyRef } from '../proxies/index.js';
+import { proxyOption } from './proxy-option.js';
 import { combine, type CheckRecord, type RawRunRecord, type RequirementResult, type RunResults } from '../report/results.js';
 import { writeEvidenceBundle } from '../report/bundle.js';
 import { writeHtmlReport } from '../report/html/index.js';
@@ -41,30 +42,28 @@ export interface RunOptions {
 }
 
 /** The driver asked for, checked before any lab starts: an engine that answers and the images built. */
-async function resolveDriver(name: string | undefined, proxyName: string): Promise<{ driver: 'embedded' | 'docker'; images?: Record<string, string> }> {
+async function resolveDriver(name: string | undefined, proxy: ProxyRef): Promise<{ driver: 'embedded' | 'docker'; images?: Record<string, string> }> {
   const driver = name ?? 'embedded';
   if (driver !== 'embedded' && driver !== 'docker') throw new UsageError(`--driver must be embedded or docker, got "${driver}"`);
   if (driver === 'embedded') {
-    if (proxyName.startsWith('image:')) throw new UsageError(`--proxy ${proxyName} is a container image: add --driver docker`);
+    if (proxy.kind === 'image') throw new UsageError(`--proxy image:${proxy.image} is a container image: add --driver docker`);
     return { driver };
   }
   const { dockerReadiness } = await import('../drivers/docker/readiness.js');
   const { imageRefs } = await import('../drivers/docker/images.js');
   // The refs are worked out once, here, and pinned for every lab of the run.
   const images = await imageRefs();
-  const problem = await dockerReadiness(proxyName, images);
+  const problem = await dockerReadiness(proxy, images);
   if (problem) throw new LabStartError(problem);
   return { driver, images };
 }
 
 export async function runCommand(options: RunOptions, interruption?: Interruption): Promise<number> {
   const topology = loadTopology(options.topology);
-  const proxyName = options.proxy ?? 'node';
-  const proxy = findProxy(proxyName);
-  if (!proxy) throw new UsageError(`unknown proxy "${proxyName}"; 'ibcm-lab proxies' lists them, or use exec:<command>`);
+  const { ref: proxyRef, proxy } = proxyOption(options.proxy);
   const modes = resolveModes(options.mode ?? topology.proxy.mode, proxy);
   const workers = parseWorkers(options.workers, modes.length);
-  const { driver, images } = await resolveDriver(options.driver, proxy.name);
+  const { driver, images } = await resolveDriver(options.driver, proxyRef);
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
   if (options.grep && selected.length === 0) throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
   checkOutputs(options);
@@ -73,17 +72,17 @@ export async function runCommand(options: RunOptions, interruption?: Interruptio
   const run = newRun();
   const folder = startRunFolder(run, retention);
   try {
-    return await runAndReport(options, { run, topology, proxy, modes, workers, driver, images, selected: selected.map((requirement) => requirement.id), interruption });
+    return await runAndReport(options, { run, topology, proxy, proxyRef, modes, workers, driver, images, selected: selected.map((requirement) => requirement.id), interruption });
   } finally {
     folder.release();
   }
 }
 
-async function runAndReport(options: RunOptions, context: { run: ReturnType<typeof newRun>; topology: Topology; proxy: ProxyImplementation; modes: ProxyMode[]; workers: number; driver: 'embedded' | 'docker'; images?: Record<string, string>; selected: string[]; interruption?: Interruption }): Promise<number> {
-  const { run, topology, proxy, modes, workers, driver, images, interruption } = context;
+async function runAndReport(options: RunOptions, context: { run: ReturnType<typeof newRun>; topology: Topology; proxy: ProxyImplementation; proxyRef: ProxyRef; modes: ProxyMode[]; workers: number; driver: 'embedded' | 'docker'; images?: Record<string, string>; selected: string[]; interruption?: Interruption }): Promise<number> {
+  const { run, topology, proxy, proxyRef, modes, workers, driver, images, interruption } = context;
   const raw = await runSuites({
     run,
-    projects: modes.map((mode) => ({ name: mode, mode, proxy: mode === 'direct' ? 'node' : proxy.name })),
+    projects: modes.map((mode) => (mode === 'direct' ? { name: mode, mode, proxy: 'node' } : { name: mode, mode, proxy: proxy.name, proxyRef })),
     requirementIds: options.grep ? context.selected : undefined,
     workers,
     topology: options.topology,

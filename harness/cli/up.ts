@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { startLab, type Lab } from '../lab/index.js';
-import { findProxy } from '../proxies/index.js';
+import type { ProxyImplementation } from '../proxies/index.js';
+import { proxyOption } from './proxy-option.js';
 import { bold } from '../report/style.js';
 import { loadTopology, proxyModes, type ProxyMode } from '../topology/index.js';
 import { processAlive } from '../drivers/docker/process-alive.js';
@@ -40,16 +41,14 @@ export async function upCommand(options: UpOptions): Promise<number> {
   const topology = loadTopology(options.topology);
   const mode = (options.mode ?? topology.proxy.mode) as ProxyMode;
   if (!(proxyModes as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${proxyModes.join(', ')} (one mode: a lab has one proxy), got "${mode}"`);
-  const proxyName = options.proxy ?? 'node';
-  const proxy = findProxy(proxyName);
-  if (!proxy) throw new UsageError(`unknown proxy "${proxyName}"; 'ibcm-lab proxies' lists them`);
+  const { ref: proxyRef, proxy } = proxyOption(options.proxy);
   const running = readState();
   if (running && processAlive(running.pid)) throw new UsageError(`a lab is already up (process ${running.pid}, run ${running.runId}); 'ibcm-lab down' stops it`);
 
   let driver;
   if (driverName === 'docker') {
     const { dockerReadiness } = await import('../drivers/docker/readiness.js');
-    const problem = await dockerReadiness(proxyName);
+    const problem = await dockerReadiness(proxyRef);
     if (problem) throw new UsageError(problem);
     driver = (await import('../drivers/docker/driver.js')).dockerDriver;
   }
@@ -63,7 +62,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
   }
 }
 
-async function keepLabUp({ run, topology, mode, proxy, driver, driverName }: { run: ReturnType<typeof newRun>; topology: ReturnType<typeof loadTopology>; mode: ProxyMode; proxy: NonNullable<ReturnType<typeof findProxy>>; driver: Parameters<typeof startLab>[0]['driver']; driverName: 'embedded' | 'docker' }): Promise<number> {
+async function keepLabUp({ run, topology, mode, proxy, driver, driverName }: { run: ReturnType<typeof newRun>; topology: ReturnType<typeof loadTopology>; mode: ProxyMode; proxy: ProxyImplementation; driver: Parameters<typeof startLab>[0]['driver']; driverName: 'embedded' | 'docker' }): Promise<number> {
   const dir = join(run.runDir, 'up');
   process.stdout.write(`Starting a ${mode} lab (${topology.name}, proxy ${mode === 'direct' ? 'none' : proxy.name}, ${driverName} driver)…\n`);
   const lab = await startLab({

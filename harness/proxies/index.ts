@@ -13,10 +13,12 @@ import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
 import { squidProxy } from './squid/index.js';
 import type { ProxyImplementation } from './types.js';
+import { parseProxyRef, type ProxyRef } from './ref.js';
 import { PROXY_CONTRACT_ENV } from './contract/schema.js';
 
 export * from './contract/schema.js';
 export * from './types.js';
+export * from './ref.js';
 
 export const referenceProxies: ProxyImplementation[] = [
   {
@@ -33,20 +35,34 @@ export const referenceProxies: ProxyImplementation[] = [
 
 export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies, ...worldFaultyProxies];
 
-/** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
+/** The proxy a parsed `--proxy` names (undefined: no such built-in proxy, or an appliance — not built yet). */
+export function proxyFromRef(ref: ProxyRef): ProxyImplementation | undefined {
+  switch (ref.kind) {
+    case 'builtin':
+      return builtInProxies.find((proxy) => proxy.name === ref.name);
+    case 'exec':
+      return execProxy(ref.command);
+    case 'image':
+      return imageProxy(ref.image);
+    case 'address':
+      return undefined;
+  }
+}
+
+/** A proxy by its `--proxy` text: a built-in name, `exec:<command>` or `image:<ref>`. */
 export function findProxy(name: string): ProxyImplementation | undefined {
-  if (name.startsWith('exec:')) return name.length > 5 ? execProxy(name.slice(5)) : undefined;
-  if (name.startsWith('image:')) return name.length > 6 ? imageProxy(name.slice(6)) : undefined;
-  return builtInProxies.find((proxy) => proxy.name === name);
+  const ref = parseProxyRef(name);
+  return 'invalid' in ref ? undefined : proxyFromRef(ref);
 }
 
 /** `--proxy image:<ref>`: a vendor's container image; the docker driver starts it with the contract mounted. */
-export function imageProxy(ref: string): ProxyImplementation {
+export function imageProxy(image: string): ProxyImplementation {
   return {
-    name: `image:${ref}`,
+    name: `image:${image}`,
     kind: 'external',
-    description: `the container image ${ref}, started by the docker driver with ${PROXY_CONTRACT_ENV} naming the mounted contract.json`,
+    description: `the container image ${image}, started by the docker driver with ${PROXY_CONTRACT_ENV} naming the mounted contract.json`,
     modes: ['bridge', 'tunnel', 'forward'],
-    start: () => Promise.reject(new Error(`--proxy image:${ref} needs the docker driver (--driver docker)`)),
+    ref: { kind: 'image', image },
+    start: () => Promise.reject(new Error(`--proxy image:${image} needs the docker driver (--driver docker)`)),
   };
 }

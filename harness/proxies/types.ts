@@ -1,4 +1,5 @@
 import type { ProxyContract } from './contract/schema.js';
+import type { ProxyRef } from './ref.js';
 
 /**
  * reference: ours, must pass; faulty: a negative control; benign: differs from the reference but is
@@ -32,6 +33,8 @@ export interface ProxyImplementation {
   expectations?: Expectation[];
   /** Binaries this proxy needs on PATH (for `ibcm-lab doctor` and a clear error when missing). */
   binaries?: string[];
+  /** External proxies: the parsed `--proxy` they came from (a driver starts an image:, refuses an exec:). */
+  ref?: ProxyRef;
   start(contract: ProxyContract): Promise<StartedProxy>;
 }
 

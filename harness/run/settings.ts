@@ -1,5 +1,7 @@
 // What the CLI tells the Playwright workers about a run. Passed as one JSON environment variable
 // because Playwright workers are separate processes; read once per worker.
+import type { ProxyRef } from '../proxies/ref.js';
+
 export interface RunSettings {
   runId: string;
   runDir: string;
@@ -32,6 +34,8 @@ export interface SuiteProject {
   quirks?: string[];
   /** Only the checks of these requirements run in this project (a self-test's negative control). */
   requirementIds?: string[];
+  /** `--proxy` as the CLI parsed it (absent: the built-in proxy named by `proxy`). */
+  proxyRef?: ProxyRef;
 }
 
 export const SUITE_PROJECTS_ENV = 'IBCM_LAB_PROJECTS';

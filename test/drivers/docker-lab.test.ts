@@ -16,7 +16,7 @@ import { findProxy } from '../../harness/proxies/index.js';
 import { loadTopology } from '../../harness/topology/index.js';
 import { root } from '../cli/run-cli.js';
 
-const unavailable = await dockerReadiness('node');
+const unavailable = await dockerReadiness({ kind: 'builtin', name: 'node' });
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

@@ -34,8 +34,6 @@ const CONTROL_DIR_IN_CONTAINER = '/run/ibcm-lab';
 const HOST_ENTRY_IN_IMAGE = '/opt/ibcm-lab/bin/ibcm-lab-host.mjs';
 const PROXY_ENTRY_IN_IMAGE = '/opt/ibcm-lab/bin/ibcm-lab-proxy.mjs';
 const STATION_ENTRY_IN_IMAGE = '/opt/ibcm-lab/bin/ibcm-lab-station.mjs';
-/** `--proxy image:<ref>`: a vendor's image, started with the contract mounted. */
-export const IMAGE_PROXY_PREFIX = 'image:';
 
 let swept: Promise<void> | undefined;
 
@@ -160,8 +158,8 @@ async function openDockerLab({ runId, dir, labName }: Parameters<LabDriver['open
         ready: /ibcm-lab proxy network ready/,
       });
       containers.push(holder);
-      const vendorImage = implementation.name.startsWith(IMAGE_PROXY_PREFIX) ? implementation.name.slice(IMAGE_PROXY_PREFIX.length) : undefined;
-      if (!vendorImage && implementation.name.startsWith('exec:')) throw new Error('exec: proxies run on the embedded driver; on docker, give an image (--proxy image:<ref>)');
+      const vendorImage = implementation.ref?.kind === 'image' ? implementation.ref.image : undefined;
+      if (implementation.ref?.kind === 'exec') throw new Error('exec: proxies run on the embedded driver; on docker, give an image (--proxy image:<ref>)');
       const image = vendorImage ?? proxyImage(refs, implementation.name);
       await requireImage(image);
       const container = await startLabContainer({

@@ -1,13 +1,14 @@
 // Before a docker run starts any lab: an engine that answers, and the images it needs, built.
 import { engineProblem, engine } from './engine.js';
+import type { ProxyRef } from '../../proxies/index.js';
 import { imageRefs, proxyImage, type ImageRefs } from './images.js';
 
 /** Why a docker run cannot start, in one line with what to do; undefined when it can. */
-export async function dockerReadiness(proxyName: string, images?: ImageRefs): Promise<string | undefined> {
+export async function dockerReadiness(proxy: ProxyRef, images?: ImageRefs): Promise<string | undefined> {
   const problem = await engineProblem();
   if (problem) return problem;
   const refs = images ?? (await imageRefs());
-  const needed = [refs.node, ...(proxyName.startsWith('image:') ? [proxyName.slice('image:'.length)] : [proxyImage(refs, proxyName)])];
+  const needed = [refs.node, proxy.kind === 'image' ? proxy.image : proxyImage(refs, proxy.kind === 'builtin' ? proxy.name : 'node')];
   for (const ref of new Set(needed)) {
     try {
       await engine().getImage(ref).inspect();

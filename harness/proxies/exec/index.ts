@@ -47,6 +47,7 @@ export function execProxy(command: string): ProxyImplementation {
     // The command decides what it supports; the contract says which mode is wanted, and a command
     // that cannot do it exits (the example exits 3) and the start fails with its stderr.
     modes: ['bridge', 'tunnel', 'forward'],
+    ref: { kind: 'exec', command },
     start: (contract) => startExecProxy(command, contract),
   };
 }
