@@ -100,7 +100,8 @@ describe('PKCS#12 export', () => {
     expect(() => tls.createSecureContext({ pfx: der, passphrase: 'pässword-123' })).not.toThrow();
     expect(() => tls.createSecureContext({ pfx: der, passphrase: 'wrong' })).toThrow();
     const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der.toString('binary')), 'pässword-123');
-    const certs = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!]!.map((bag) => bag.cert!.subject.getField('CN').value as string);
+    const certBags = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!]!;
+    const certs = certBags.map((bag) => bag.cert!.subject.getField('CN').value as string);
     expect(certs).toEqual(['mp.ibcm-lab.example', 'IBCM Lab Issuing CA', 'IBCM Lab Root CA']);
     const keys = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!]!;
     expect(keys).toHaveLength(1);
