@@ -1,19 +1,15 @@
 // The conformance suites run under Playwright Test: one project per proxy and mode, the lab as a
-// worker-scoped fixture. `ibcm-lab run` and `ibcm-lab selftest` drive this config through
-// environment variables; `npx playwright test` alone runs the Node proxy in every mode.
-import { availableParallelism } from 'node:os';
+// worker-scoped fixture. `ibcm-lab run` and `ibcm-lab selftest` drive this config through one
+// environment variable (the run settings, harness/run/settings.ts); `npx playwright test` alone runs
+// the Node proxy in every mode.
 import { defineConfig } from '@playwright/test';
 import { watchRunParent } from './harness/run/parent-watch.js';
-import { SUITE_PROJECTS_ENV, requirementGrep, type SuiteProject } from './harness/run/settings.js';
+import { RUN_SETTINGS_ENV, readRunSettings, requirementGrep } from './harness/run/settings.js';
 
 // Under `ibcm-lab run`, the runner and the workers stop by themselves if the CLI dies (even by SIGKILL).
 watchRunParent();
 
-const projects: SuiteProject[] = process.env[SUITE_PROJECTS_ENV]
-  ? (JSON.parse(process.env[SUITE_PROJECTS_ENV]) as SuiteProject[])
-  : ['bridge', 'tunnel', 'forward', 'direct'].map((mode) => ({ name: mode, mode, proxy: 'node' }));
-
-const workers = Number(process.env.IBCM_LAB_WORKERS ?? availableParallelism());
+const { projects, workers, testTimeoutMs, playwrightOutput } = readRunSettings();
 
 export default defineConfig({
   testDir: 'suites',
@@ -23,10 +19,9 @@ export default defineConfig({
   retries: 0,
   // One worker per core unless the CLI says (each worker runs a whole lab, and the lab is CPU-bound).
   workers,
-  // Docker labs start variant labs in containers inside a check: give them longer (suite-runner.ts).
-  timeout: Number(process.env.IBCM_LAB_TEST_TIMEOUT ?? 30_000),
-  outputDir: process.env.IBCM_LAB_PW_OUTPUT ?? '.ibcm-lab/playwright',
-  reporter: process.env.IBCM_LAB_RUN ? [['./harness/report/playwright-reporter.ts']] : [['list']],
+  timeout: testTimeoutMs,
+  outputDir: playwrightOutput,
+  reporter: process.env[RUN_SETTINGS_ENV] ? [['./harness/report/playwright-reporter.ts']] : [['list']],
   // A project's checks share as few workers as the run allows: each worker of a project starts the
   // project's lab (and its variant labs) again, so with at least as many projects as workers a
   // project gets one worker and projects run in parallel (the CLI sizes --workers to them).

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import type { RawRunRecord } from '../report/results.js';
-import { RUN_SETTINGS_ENV, SUITE_PROJECTS_ENV, requirementGrep, type RunSettings, type SuiteProject } from '../run/settings.js';
+import { RUN_SETTINGS_ENV, requirementGrep, type RunSettings, type SuiteProject } from '../run/settings.js';
 import { findChromium } from '../client/chromium.js';
 import { UsageError } from '../errors.js';
 import { packageRoot } from './versions.js';
@@ -43,6 +43,10 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
     ...(options.images ? { images: options.images } : {}),
     labIndexBase: await labIndexBase(options.workers),
     resultsFile: join(options.run.runDir, 'results.raw.json'),
+    projects: options.projects,
+    workers: options.workers,
+    testTimeoutMs: options.driver === 'docker' ? 120_000 : 30_000,
+    playwrightOutput: join(options.run.runDir, 'playwright'),
   };
   const root = packageRoot();
   if (!options.requirementIds || options.requirementIds.includes('APPCAT-BROWSER')) await prepareBrowser();
@@ -52,10 +56,6 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
   if (options.interruption?.interrupted) return { checks: [], errors: ['the run was interrupted before any check started'], status: 'interrupted' };
   const code = await runPlaywright(root, [...grep, '--workers', String(options.workers)], options.interruption, {
     [RUN_SETTINGS_ENV]: JSON.stringify(settings),
-    [SUITE_PROJECTS_ENV]: JSON.stringify(options.projects),
-    IBCM_LAB_WORKERS: String(options.workers),
-    IBCM_LAB_TEST_TIMEOUT: String(options.driver === 'docker' ? 120_000 : 30_000),
-    IBCM_LAB_PW_OUTPUT: join(options.run.runDir, 'playwright'),
     [PARENT_PID_ENV]: String(process.pid),
   });
   const raw: RawRunRecord = existsSync(settings.resultsFile) ? JSON.parse(readFileSync(settings.resultsFile, 'utf8')) : { checks: [], errors: [`the suites did not report (Playwright exited with ${code})`], status: 'interrupted' };

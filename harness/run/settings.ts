@@ -1,5 +1,6 @@
 // What the CLI tells the Playwright workers about a run. Passed as one JSON environment variable
 // because Playwright workers are separate processes; read once per worker.
+import { availableParallelism } from 'node:os';
 import type { ProxyRef } from '../proxies/ref.js';
 
 export interface RunSettings {
@@ -13,6 +14,14 @@ export interface RunSettings {
   images?: Record<string, string>;
   labIndexBase: number;
   resultsFile: string;
+  /** The Playwright projects: one per proxy and mode. */
+  projects: SuiteProject[];
+  /** Parallel workers (labs). */
+  workers: number;
+  /** A check's deadline in ms (docker labs start variant labs in containers inside a check). */
+  testTimeoutMs: number;
+  /** Where Playwright writes its own output. */
+  playwrightOutput: string;
 }
 
 export const RUN_SETTINGS_ENV = 'IBCM_LAB_RUN';
@@ -22,7 +31,17 @@ export function readRunSettings(): RunSettings {
   if (raw) return JSON.parse(raw) as RunSettings;
   // Started by `npx playwright test` directly: a run of its own with defaults.
   const runId = `pw-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
-  return { runId, runDir: `.ibcm-lab/runs/${runId}`, proxy: 'node', labIndexBase: 100 + (process.pid % 50), resultsFile: `.ibcm-lab/runs/${runId}/results.raw.json` };
+  return {
+    runId,
+    runDir: `.ibcm-lab/runs/${runId}`,
+    proxy: 'node',
+    labIndexBase: 100 + (process.pid % 50),
+    resultsFile: `.ibcm-lab/runs/${runId}/results.raw.json`,
+    projects: ['bridge', 'tunnel', 'forward', 'direct'].map((mode) => ({ name: mode, mode, proxy: 'node' })),
+    workers: availableParallelism(),
+    testTimeoutMs: 30_000,
+    playwrightOutput: '.ibcm-lab/playwright',
+  };
 }
 
 /** One Playwright project of a run: a proxy in a mode (the CLI writes them, playwright.config.ts reads them). */
@@ -37,8 +56,6 @@ export interface SuiteProject {
   /** `--proxy` as the CLI parsed it (absent: the built-in proxy named by `proxy`). */
   proxyRef?: ProxyRef;
 }
-
-export const SUITE_PROJECTS_ENV = 'IBCM_LAB_PROJECTS';
 
 /** The name of the Playwright attachment that carries a check's evidence and verdict to the reporter. */
 export const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
