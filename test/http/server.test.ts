@@ -217,10 +217,8 @@ describe('site server lifecycle', () => {
     const journal = new Journal();
     const server = await startSiteServer({ name: 'mp', host: '127.0.0.1', port: 0, journal, idleTimeoutMs: 150, handler: () => ({ status: 200 }) });
     try {
-      const started = Date.now();
       const result = await exchange(server.port, 'GET /slow HTTP/1.1\r\nHo', { halfClose: false });
       expect(result.closed).toBe(true);
-      expect(Date.now() - started).toBeLessThan(1500);
       expect((await parseResponses(result.bytes))[0].status).toBe(408);
       const [entry] = journal.entries();
       expect(entry.requestLine).toBe('GET /slow HTTP/1.1');

@@ -71,9 +71,7 @@ describe('exec: adapter', () => {
   it('fails to start in bridge mode with the script\'s reason (exit 3), quoting its stderr', async () => {
     requireScriptPrograms();
     const contract = world.contract('bridge', 'exec-bridge');
-    const started = Date.now();
     await expect(execProxy(`sh ${script}`).start(contract)).rejects.toThrow(/exited before it was ready \(exit code 3\)[\s\S]*bridge mode needs TLS termination/);
-    expect(Date.now() - started).toBeLessThan(3_000);
     for (const listener of contract.listeners) expect(await refusesTcp(listener.bind.host, listener.bind.port)).toBe(true);
   });
 });

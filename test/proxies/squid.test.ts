@@ -82,12 +82,10 @@ describe('squid adapter (forward mode)', () => {
     expect(world.fspJournal.since(mark)).toEqual([]);
 
     const plain = new ProxyAgent({ uri: proxyUri, proxyTunnel: false });
-    const started = Date.now();
     // 192.0.2.1 (TEST-NET-1) is outside 127/8 and 198.18/15: refused before any connection is tried.
     const outside = await send(plain, { method: 'GET', target: '/', headers: [] }, 'http://192.0.2.1:8080');
     await plain.close();
     expect(outside.status).toBe(403);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('close() stops Squid, frees its port and shared memory, and leaves its logs in the logs directory', async () => {
