@@ -31,8 +31,19 @@ export interface TransportOptions {
    * hostile client, for checks that the site side refuses it.
    */
   certificateSelection?: 'documented' | 'present-as-is';
+  /** Connect, TLS handshake, response head, and each quiet spell in the body (default 10 s). */
   timeoutMs?: number;
+  /** The whole exchange, head and body, however the bytes trickle in (default 2 × timeoutMs). */
+  deadlineMs?: number;
 }
+
+/**
+ * Bounds on what a peer (a hostile proxy) can make the client hold: a response head over
+ * MAX_RESPONSE_HEADER_BYTES or a body over MAX_RESPONSE_BODY_BYTES (above the largest content file
+ * a topology may publish, 256 MiB) ends the exchange with an error instead of filling memory.
+ */
+export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+export const MAX_RESPONSE_BODY_BYTES = 300 * 1024 * 1024;
 
 /** The User-Agent Windows' CryptoAPI sends when it fetches a CRL (the client runs as LOCAL SYSTEM). */
 export const CRYPTOAPI_USER_AGENT = 'Microsoft-CryptoAPI/10.0';
@@ -80,6 +91,12 @@ export class ClientTransport {
       durationMs: 0,
     };
     const pool = this.pool(origin);
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const deadlineMs = this.options.deadlineMs ?? 2 * timeoutMs;
+    // However slowly the answer trickles in (undici's bodyTimeout restarts with every byte), the
+    // exchange ends by its deadline.
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(Object.assign(new Error(`the answer was not complete within ${seconds(deadlineMs)} (it trickled in too slowly)`), { code: 'RESPONSE_DEADLINE' })), deadlineMs);
     try {
       const response = await pool.client.request({
         method: spec.method,
@@ -92,8 +109,9 @@ export class ClientTransport {
         // undici closes the connection after a body-carrying request whose method is not POST, PUT
         // or PATCH unless told otherwise; ConfigMgr keeps it open for CCM_POST, BITS_POST and PROPFIND.
         reset: false,
-        headersTimeout: this.options.timeoutMs ?? 10_000,
-        bodyTimeout: this.options.timeoutMs ?? 10_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: deadline.signal,
       });
       const responseBody = Buffer.from(await response.body.arrayBuffer());
       exchange.status = response.statusCode;
@@ -102,9 +120,9 @@ export class ClientTransport {
       exchange.responseBodyLength = responseBody.length;
       exchange.responseBodySha256 = sha256Hex(responseBody);
     } catch (error) {
-      const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-      const err = (cause && cause.code ? cause : error) as NodeJS.ErrnoException;
-      exchange.error = { code: err.code ?? err.name, message: err.message };
+      exchange.error = describeTransportError(deadline.signal.aborted ? deadline.signal.reason : error, timeoutMs);
+    } finally {
+      clearTimeout(deadlineTimer);
     }
     exchange.tls = pool.lastTls;
     exchange.connection = pool.connections;
@@ -203,6 +221,8 @@ export class ClientTransport {
     entry.client = new Client(entry.absoluteForm ? `http://${proxy!.host}:${proxy!.port}` : url.origin, {
       pipelining: 1,
       keepAliveTimeout: 30_000,
+      maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
+      maxResponseSize: MAX_RESPONSE_BODY_BYTES,
       connect,
     });
     this.pools.set(origin, entry);
@@ -292,6 +312,41 @@ export class ClientTransport {
     if (exchange.error) return { error: `${exchange.error.code} ${exchange.error.message}${via}` };
     return { status: exchange.status, body: exchange.responseBody };
   }
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+/**
+ * What went wrong in an exchange, said as what the peer did (the reason a check reports): undici's
+ * and Node's error codes kept, their messages replaced where they name a parser state rather than
+ * the peer's behaviour.
+ */
+export function describeTransportError(error: unknown, timeoutMs: number): { code: string; message: string } {
+  const outer = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const err = (outer.cause && outer.cause.code ? outer.cause : outer) as NodeJS.ErrnoException & { data?: string };
+  const code = err.code ?? err.name ?? 'Error';
+  const message = err.message ?? String(error);
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return { code, message: `no answer within ${seconds(timeoutMs)}: the response head was not complete (the peer stayed silent or trickled it)` };
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { code, message: `the response body stalled: nothing more within ${seconds(timeoutMs)}` };
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return { code, message: `the response header exceeded ${MAX_RESPONSE_HEADER_BYTES} bytes` };
+    case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+      return { code, message: `the response body exceeded ${MAX_RESPONSE_BODY_BYTES} bytes` };
+    case 'ECONNRESET':
+      return { code, message: /TLS|secure/i.test(message) ? `the connection was closed during the TLS handshake: ${message}` : `the connection was reset (TCP RST) before the answer was complete: ${message}` };
+    default:
+      break;
+  }
+  // llhttp: a response that is not HTTP at all (HPE_INVALID_CONSTANT and friends).
+  if (err.name === 'HTTPParserError' || /^HPE_/.test(code) || /does not match the HTTP\/1\.1 protocol|Expected HTTP/i.test(message)) {
+    const seen = typeof err.data === 'string' && err.data ? `: ${JSON.stringify(err.data.slice(0, 80))}` : '';
+    return { code: /^HPE_/.test(code) ? code : 'HPE_INVALID_CONSTANT', message: `the proxy answered a status line that is not HTTP (${message})${seen}` };
+  }
+  if (code === 'UND_ERR_SOCKET' && /other side closed/i.test(message)) return { code, message: `the peer closed the connection before the answer was complete (${message})` };
+  return { code, message };
 }
 
 /**
