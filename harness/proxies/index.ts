@@ -9,6 +9,7 @@ import { benignProxies } from './benign/index.js';
 import { oracleFaultyProxies } from './faulty/oracles.js';
 import { worldFaultyProxies } from './faulty/worlds.js';
 import { haproxyProxy } from './haproxy/index.js';
+import { hostileProxies } from './hostile/index.js';
 import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
 import { squidProxy } from './squid/index.js';
@@ -31,7 +32,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies, ...worldFaultyProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies, ...worldFaultyProxies, ...hostileProxies];
 
 /** A built-in proxy by name, or `exec:<command>` — any proxy started from the proxy contract. */
 export function findProxy(name: string): ProxyImplementation | undefined {
