@@ -34,10 +34,12 @@ export interface HostileSpec {
 }
 
 /**
- * Through the proxy on https listeners: the MP list (GET), registration (CCM_POST). On the plain
- * HTTP listener: a state message to the fallback status point (POST).
+ * Through the proxy on https listeners: the MP list (GET), registration (CCM_POST), and a signed
+ * request that needs registration first (blocked when registration fails: the prerequisite's reason
+ * must still name what the proxy did). On the plain HTTP listener: a state message to the fallback
+ * status point (POST).
  */
-const HTTPS_CHECKS = ['PX-VERB-MP-GET', 'PX-VERB-MP-CCM_POST'];
+const HTTPS_CHECKS = ['PX-VERB-MP-GET', 'PX-VERB-MP-CCM_POST', 'PX-HDR-MP-CCMClientIDSignature'];
 const ALL_CHECKS = [...HTTPS_CHECKS, 'PX-VERB-FSP-POST'];
 
 export const HOSTILE_SPECS: HostileSpec[] = [
