@@ -33,7 +33,7 @@ export interface TransportOptions {
   certificateSelection?: 'documented' | 'present-as-is';
   /** Connect, TLS handshake, response head, and each quiet spell in the body (default 10 s). */
   timeoutMs?: number;
-  /** The whole exchange, head and body, however the bytes trickle in (default 2 × timeoutMs). */
+  /** The whole exchange, head and body, however the bytes trickle in (default 2 × timeoutMs; longer while the body flows at MIN_BODY_RATE). */
   deadlineMs?: number;
 }
 
@@ -44,6 +44,8 @@ export interface TransportOptions {
  */
 export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 export const MAX_RESPONSE_BODY_BYTES = 300 * 1024 * 1024;
+/** A body still arriving at this rate (bytes per second, averaged over the exchange) outlives the exchange's deadline. */
+export const MIN_BODY_RATE = 64 * 1024;
 
 /** The User-Agent Windows' CryptoAPI sends when it fetches a CRL (the client runs as LOCAL SYSTEM). */
 export const CRYPTOAPI_USER_AGENT = 'Microsoft-CryptoAPI/10.0';
@@ -94,9 +96,20 @@ export class ClientTransport {
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     const deadlineMs = this.options.deadlineMs ?? 2 * timeoutMs;
     // However slowly the answer trickles in (undici's bodyTimeout restarts with every byte), the
-    // exchange ends by its deadline.
+    // exchange ends by its deadline — unless its body is still flowing at MIN_BODY_RATE or better (a
+    // large download on a busy machine), checked again every second.
     const deadline = new AbortController();
-    const deadlineTimer = setTimeout(() => deadline.abort(Object.assign(new Error(`the answer was not complete within ${seconds(deadlineMs)} (it trickled in too slowly)`), { code: 'RESPONSE_DEADLINE' })), deadlineMs);
+    let bodyBytes = 0;
+    let headReceived = false;
+    const expire = () => {
+      const elapsed = (Date.now() - started) / 1000;
+      if (headReceived && bodyBytes >= MIN_BODY_RATE * elapsed) {
+        deadlineTimer = setTimeout(expire, 1000);
+        return;
+      }
+      deadline.abort(Object.assign(new Error(`the answer was not complete within ${seconds(Date.now() - started)} (${headReceived ? `${bodyBytes} bytes of body` : 'not even its head'}: it trickled in slower than ${MIN_BODY_RATE / 1024} KiB/s)`), { code: 'RESPONSE_DEADLINE' }));
+    };
+    let deadlineTimer = setTimeout(expire, deadlineMs);
     try {
       const response = await pool.client.request({
         method: spec.method,
@@ -113,7 +126,13 @@ export class ClientTransport {
         bodyTimeout: timeoutMs,
         signal: deadline.signal,
       });
-      const responseBody = Buffer.from(await response.body.arrayBuffer());
+      headReceived = true;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        bodyBytes += chunk.length;
+      }
+      const responseBody = Buffer.concat(chunks, bodyBytes);
       exchange.status = response.statusCode;
       exchange.responseHeaders = Object.entries(response.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v): [string, string] => [name, v]) : [[name, String(value)] as [string, string]]));
       exchange.responseBody = responseBody;
