@@ -44,6 +44,8 @@ export interface TransportOptions {
  */
 export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 export const MAX_RESPONSE_BODY_BYTES = 300 * 1024 * 1024;
+/** What `raw()` keeps of an answer to hostile input before it stops reading. */
+export const MAX_RAW_RESPONSE_BYTES = 4 * 1024 * 1024;
 /** A body still arriving at this rate (bytes per second, averaged over the exchange) outlives the exchange's deadline. */
 export const MIN_BODY_RATE = 64 * 1024;
 
@@ -152,7 +154,7 @@ export class ClientTransport {
   /**
    * Raw bytes on a fresh connection to an origin (through the web proxy if there is one), for
    * hostile-input checks: writes `bytes`, collects what comes back until the peer closes or stays
-   * quiet for `idleMs`.
+   * quiet for `idleMs` — at most MAX_RAW_RESPONSE_BYTES, for at most the exchange deadline.
    */
   async raw(origin: string, bytes: Buffer, idleMs = 1500): Promise<{ response: Buffer; error?: string }> {
     const url = new URL(origin);
@@ -177,8 +179,18 @@ export class ClientTransport {
         clearTimeout(timer);
         timer = setTimeout(() => finish(), idleMs);
       };
+      const deadlineMs = this.options.deadlineMs ?? 2 * (this.options.timeoutMs ?? 10_000);
+      const deadline = setTimeout(() => finish(`the peer kept sending for ${seconds(deadlineMs)} without closing or pausing`), deadlineMs);
+      socket.once('close', () => clearTimeout(deadline));
+      let received = 0;
       socket.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
+        received += chunk.length;
+        if (received > MAX_RAW_RESPONSE_BYTES) {
+          clearTimeout(deadline);
+          finish(`the peer sent more than ${MAX_RAW_RESPONSE_BYTES} bytes`);
+          return;
+        }
         arm();
       });
       socket.once('end', () => finish());
@@ -462,7 +474,16 @@ function httpConnect(socket: Socket, peer: string, host: string, port: number, f
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
+      if (end < 0) {
+        // An answer whose head never ends is not waited out (nor held) until the timeout.
+        if (head.length > MAX_RESPONSE_HEADER_BYTES) {
+          socket.off('data', onData);
+          clearTimeout(timer);
+          socket.destroy();
+          reject(Object.assign(new Error(`${peer} answered CONNECT ${host}:${port} with a header that exceeded ${MAX_RESPONSE_HEADER_BYTES} bytes`), { code: 'UND_ERR_HEADERS_OVERFLOW' }));
+        }
+        return;
+      }
       socket.off('data', onData);
       clearTimeout(timer);
       const headText = head.subarray(0, end).toString('latin1');

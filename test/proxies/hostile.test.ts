@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientTransport, MAX_RESPONSE_HEADER_BYTES } from '../../harness/client/transport.js';
+import { ClientTransport, MAX_RAW_RESPONSE_BYTES, MAX_RESPONSE_HEADER_BYTES } from '../../harness/client/transport.js';
 import type { ClientProfile } from '../../harness/client/profile.js';
 import type { ProxyListener } from '../../harness/proxies/contract/schema.js';
 import { HOSTILE_SPECS, startHostileProxy, type HostileBehaviour } from '../../harness/proxies/hostile/index.js';
@@ -128,6 +128,21 @@ describe('the client against a hostile proxy', () => {
     } finally {
       await client.close();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('stops reading raw bytes from an endless answer at its bound', async () => {
+    const { proxy, origin } = await hostile('endless-header', 'http');
+    const client = transport();
+    try {
+      const started = Date.now();
+      const result = await client.raw(origin, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      expect(result.error).toBe(`the peer sent more than ${MAX_RAW_RESPONSE_BYTES} bytes`);
+      expect(result.response.length).toBeLessThan(MAX_RAW_RESPONSE_BYTES + 1024 * 1024);
+      expect(Date.now() - started).toBeLessThan(2 * TIMEOUT_MS + 1000);
+    } finally {
+      await client.close();
+      await proxy.close();
     }
   });
 
