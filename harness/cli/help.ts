@@ -131,6 +131,10 @@ against the whole catalog.
     fails with another code, or is only blocked by a failed prerequisite, is not caught. It runs
     those checks (and the collateral it declares); with --full it runs every check and must fail
     nothing else — the nightly form, about four times longer.
+  - A hostile proxy (garbage status line, silence, a byte a second, an endless header, a reset
+    mid-body, half a TLS handshake) must be contained: its few checks, each through the proxy, all
+    end in time as failed or blocked with a reason naming what it did — none passes, none is an
+    error or a timeout. It runs those checks, also with --full.
   - Every requirement of the catalog must have at least one such negative control.
 Prints one line per proxy and mode and the mutation score over exact kills.
 
@@ -145,7 +149,7 @@ Options
   --keep-runs <n>, --keep-days <d>   run-folder retention, as for 'ibcm-lab run'
 
 Exit codes: 0 no deviation · 1 a reference or benign proxy failed or was blocked, a faulty proxy
-was not caught exactly, or a requirement has no negative control · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install), or interrupted (Ctrl-C: the summary says how many checks did not run).
+was not caught exactly, a hostile proxy was not contained, or a requirement has no negative control · 2 could not run (a missing binary — 'ibcm-lab doctor' says what to install), or interrupted (Ctrl-C: the summary says how many checks did not run).
 `;
 
 export const IMAGES_HELP = `ibcm-lab images — the container images of the docker driver

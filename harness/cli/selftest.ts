@@ -51,6 +51,8 @@ export interface ProjectVerdict {
   blocked: string[];
   errors: string[];
   ok: boolean;
+  /** Hostile proxies: the longest any of its checks took to end. */
+  slowestMs?: number;
 }
 
 /** A target whose reason code is not pinned yet: never an exact kill, so the self-test fails until it is. */
@@ -70,11 +72,12 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
   const only = (control: { breaks?: Record<string, string>; mayAlsoBreak?: Record<string, string> }) => (options.full ? {} : { requirementIds: [...Object.keys(control.breaks ?? {}), ...Object.keys(control.mayAlsoBreak ?? {})] });
   const projects: SuiteProject[] = [
     { name: 'direct', mode: 'direct', proxy: 'node' },
-    ...runnable.flatMap((proxy) => proxy.modes.map((mode) => ({ name: `${proxy.name}/${mode}`, mode, proxy: proxy.name, ...(proxy.kind === 'faulty' ? only(proxy) : {}) }))),
+    // A hostile proxy runs its few checks, also under --full: every check through it would only wait out more deadlines.
+    ...runnable.flatMap((proxy) => proxy.modes.map((mode) => ({ name: `${proxy.name}/${mode}`, mode, proxy: proxy.name, ...(proxy.kind === 'faulty' ? only(proxy) : proxy.hostile ? { requirementIds: proxy.hostile.checks } : {}) }))),
     ...worlds.flatMap((quirk) => QUIRKS[quirk].selftestModes.map((mode) => ({ name: `${worldName(quirk)}/${mode}`, mode, proxy: 'node', quirks: [quirk], ...only(QUIRKS[quirk]) }))),
   ];
   const workers = parseWorkers(options.workers, projects.length);
-  process.stdout.write(`Self-test: ${runnable.filter((proxy) => proxy.kind === 'reference').length} reference, ${runnable.filter((proxy) => proxy.kind === 'benign').length} benign and ${runnable.filter((proxy) => proxy.kind === 'faulty').length} faulty proxies, ${worlds.length} faulty worlds, ${projects.length} labs, ${workers} workers; negative controls run ${options.full ? 'every check (--full)' : 'their targets (--full: every check)'}\n`);
+  process.stdout.write(`Self-test: ${runnable.filter((proxy) => proxy.kind === 'reference').length} reference, ${runnable.filter((proxy) => proxy.kind === 'benign').length} benign, ${runnable.filter((proxy) => proxy.kind === 'faulty').length} faulty and ${runnable.filter((proxy) => proxy.kind === 'hostile').length} hostile proxies, ${worlds.length} faulty worlds, ${projects.length} labs, ${workers} workers; negative controls run ${options.full ? 'every check (--full)' : 'their targets (--full: every check)'}\n`);
 
   const run = newRun();
   const folder = startRunFolder(run, retention);
@@ -105,6 +108,8 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
   process.stdout.write(`\n${bold('mutation score')}: ${caught}/${faulty.length} faulty proxy and world runs caught exactly (${percent(caught, faulty.length)}); ${exactKills}/${targets} targets failed for their stated reason (${percent(exactKills, targets)})\n`);
   const benign = verdicts.filter((verdict) => verdict.kind === 'benign' || verdict.kind === 'reference' || verdict.kind === 'control');
   process.stdout.write(`${bold('benign and reference controls')}: ${benign.filter((verdict) => verdict.ok).length}/${benign.length} clean (no false failure, nothing blocked)\n`);
+  const hostile = verdicts.filter((verdict) => verdict.kind === 'hostile');
+  if (hostile.length) process.stdout.write(`${bold('hostile proxies')}: ${hostile.filter((verdict) => verdict.ok).length}/${hostile.length} contained (every check ended in time, failed or blocked, naming what the proxy did)\n`);
   // Requirements that ran but that no faulty proxy in this self-test is built to break: a gap in the
   // negative controls, said out loud rather than hidden.
   // Judged over every built-in control, not only those this run selected, so --proxies cannot hide one.
@@ -158,6 +163,7 @@ export function judgeProject(proxy: ProxyImplementation, kind: string, mode: str
   const expected: Record<string, string> = {};
   const kills: string[] = [];
   const missed: Miss[] = [];
+  if (kind === 'hostile') return judgeHostile(proxy, mode, records, errors);
   if (kind === 'faulty') {
     for (const [id, code] of Object.entries(proxy.breaks ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       if (!ran.has(id)) continue;
@@ -191,6 +197,34 @@ export function judgeProject(proxy: ProxyImplementation, kind: string, mode: str
   return { proxy: proxy.name, kind, mode, expected, kills, missed, extra, blocked, errors, ok };
 }
 
+/**
+ * A hostile proxy (garbage, silence, trickle, endless header, reset, half a handshake) is contained
+ * when every check it ran ended — none is an error, which is what a check that hung past its
+ * Playwright timeout or crashed its worker becomes — each failed or blocked, and each reason names
+ * what the proxy did (its `says`). None may pass: its checks are exchanges through the proxy, and a
+ * proxy that breaks every exchange cannot carry one; a pass would mean a check that ignored a
+ * transport failure. (Checks that never touch the proxy — DNS views, the CDP — could pass, which is
+ * why they are not in its check set: they would say nothing about containment.)
+ */
+function judgeHostile(proxy: ProxyImplementation, mode: string, records: CheckRecord[], errors: string[]): ProjectVerdict {
+  const says = proxy.hostile?.says ?? /./;
+  const expected: Record<string, string> = {};
+  const kills: string[] = [];
+  const missed: Miss[] = [];
+  for (const id of proxy.hostile?.checks ?? []) {
+    const seen = records.filter((record) => record.requirement === id && record.status !== 'not-applicable');
+    if (seen.length === 0) continue;
+    expected[id] = `failed or blocked: ${says.source}`;
+    const wrong = seen.filter((record) => !((record.status === 'failed' || record.status === 'blocked') && says.test(record.reason)));
+    if (wrong.length === 0) kills.push(id);
+    else missed.push({ requirement: id, code: expected[id]!, got: wrong.map((record) => `${record.status}: ${record.reason}`).join('; ') });
+  }
+  if (Object.keys(expected).length === 0 && records.length > 0) errors.push(`none of its checks ran (${(proxy.hostile?.checks ?? []).join(', ')})`);
+  const blocked = [...new Set(records.filter((record) => record.status === 'blocked').map((record) => record.requirement))].sort();
+  const ok = missed.length === 0 && errors.length === 0;
+  return { proxy: proxy.name, kind: 'hostile', mode, expected, kills, missed, extra: [], blocked, errors, ok, slowestMs: Math.max(0, ...records.map((record) => record.durationMs)) };
+}
+
 const percent = (part: number, whole: number) => `${whole ? Math.round((100 * part) / whole) : 0}%`;
 
 function renderSelftest(verdicts: ProjectVerdict[], missing: string[]): string {
@@ -203,7 +237,9 @@ function renderSelftest(verdicts: ProjectVerdict[], missing: string[]): string {
     const detail = verdict.errors.length
       ? verdict.errors[0]!
       : [
-          verdict.kind === 'faulty'
+          verdict.kind === 'hostile'
+            ? `${verdict.kills.length} of ${Object.keys(verdict.expected).length} checks ended failed or blocked naming what the proxy did (slowest ${((verdict.slowestMs ?? 0) / 1000).toFixed(1)} s)`
+            : verdict.kind === 'faulty'
             ? `caught by ${verdict.kills.length ? verdict.kills.map((id) => `${id} [${verdict.expected[id]}]`).join(', ') : 'nothing exactly'}${unpinned.length ? `; reason code not pinned: ${unpinned.join(', ')}` : ''}`
             : Object.keys(verdict.expected).length
               ? `expected failures: ${Object.keys(verdict.expected).join(', ')}`

@@ -103,7 +103,7 @@ export interface UserPolicyRequest {
  */
 export async function requestUserPolicy(client: IbcmClient, user: UserAccount, options: { auth: 'windows' | 'none'; origin?: string }): Promise<UserPolicyRequest> {
   const smsId = client.smsId;
-  if (!smsId) throw new NotRegisteredError(client.profile.computerName);
+  if (!smsId) throw new NotRegisteredError(client.profile.computerName, client.registrationFailure);
   const userName = `${user.domain}\\${user.user}`;
   const body =
     `<RequestAssignments SchemaVersion="1.00" ACK="false" RequestType="Always"><Identification><Machine><ClientID>${smsId}</ClientID>` +

@@ -94,6 +94,8 @@ export class IbcmClient {
   readonly transport: ClientTransport;
   private identity?: SigningIdentity;
   smsId?: string;
+  /** Why the last registration brought no SMSID (absent: none tried, or it succeeded). */
+  registrationFailure?: string;
 
   /**
    * `identity` lets a caller keep one signing identity per computer across client objects, as a
@@ -245,7 +247,12 @@ export class IbcmClient {
     const body = `<ClientRegistrationRequest>${data}<Signature><SignatureValue>${signature}</SignatureValue></Signature></ClientRegistrationRequest>`;
     const result = await this.postMessage('MP_ClientRegistration', 'GUID:00000000-0000-0000-0000-000000000000', body, false, target, extraHeaders, origin);
     const smsId = result.reply ? attribute(result.reply.bodyXml, 'ClientRegistrationResponse', 'SMSID') : undefined;
-    if (smsId) this.smsId = smsId;
+    if (smsId) {
+      this.smsId = smsId;
+      this.registrationFailure = undefined;
+    }
+    // What became of the last attempt, for the reason of any later check that needed the SMSID.
+    else this.registrationFailure = result.exchange.error ? `the client's CCM_POST failed: ${result.exchange.error.code} ${result.exchange.error.message}` : `the MP answered ${result.exchange.status ?? 'nothing'}${result.reply ? ' without an SMSID' : ''}`;
     return result;
   }
 
@@ -328,7 +335,7 @@ export class IbcmClient {
   }
 
   private requireSmsId(): string {
-    if (!this.smsId) throw new NotRegisteredError(this.profile.computerName);
+    if (!this.smsId) throw new NotRegisteredError(this.profile.computerName, this.registrationFailure);
     return this.smsId;
   }
 }
@@ -339,7 +346,7 @@ export class IbcmClient {
  */
 export class NotRegisteredError extends Error {
   override name = 'NotRegisteredError';
-  constructor(computerName: string) {
-    super(`${computerName} is not registered (no SMSID): its registration did not come through`);
+  constructor(computerName: string, lastAttempt?: string) {
+    super(`${computerName} is not registered (no SMSID): its registration did not come through${lastAttempt ? ` (${lastAttempt})` : ''}`);
   }
 }

@@ -31,8 +31,23 @@ export interface TransportOptions {
    * hostile client, for checks that the site side refuses it.
    */
   certificateSelection?: 'documented' | 'present-as-is';
+  /** Connect, TLS handshake, response head, and each quiet spell in the body (default 10 s). */
   timeoutMs?: number;
+  /** The whole exchange, head and body, however the bytes trickle in (default 2 × timeoutMs; longer while the body flows at MIN_BODY_RATE). */
+  deadlineMs?: number;
 }
+
+/**
+ * Bounds on what a peer (a hostile proxy) can make the client hold: a response head over
+ * MAX_RESPONSE_HEADER_BYTES or a body over MAX_RESPONSE_BODY_BYTES (above the largest content file
+ * a topology may publish, 256 MiB) ends the exchange with an error instead of filling memory.
+ */
+export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+export const MAX_RESPONSE_BODY_BYTES = 300 * 1024 * 1024;
+/** What `raw()` keeps of an answer to hostile input before it stops reading. */
+export const MAX_RAW_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** A body still arriving at this rate (bytes per second, averaged over the exchange) outlives the exchange's deadline. */
+export const MIN_BODY_RATE = 64 * 1024;
 
 /** The User-Agent Windows' CryptoAPI sends when it fetches a CRL (the client runs as LOCAL SYSTEM). */
 export const CRYPTOAPI_USER_AGENT = 'Microsoft-CryptoAPI/10.0';
@@ -80,6 +95,23 @@ export class ClientTransport {
       durationMs: 0,
     };
     const pool = this.pool(origin);
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const deadlineMs = this.options.deadlineMs ?? 2 * timeoutMs;
+    // However slowly the answer trickles in (undici's bodyTimeout restarts with every byte), the
+    // exchange ends by its deadline — unless its body is still flowing at MIN_BODY_RATE or better (a
+    // large download on a busy machine), checked again every second.
+    const deadline = new AbortController();
+    let bodyBytes = 0;
+    let headReceived = false;
+    const expire = () => {
+      const elapsed = (Date.now() - started) / 1000;
+      if (headReceived && bodyBytes >= MIN_BODY_RATE * elapsed) {
+        deadlineTimer = setTimeout(expire, 1000);
+        return;
+      }
+      deadline.abort(Object.assign(new Error(`the answer was not complete within ${seconds(Date.now() - started)} (${headReceived ? `${bodyBytes} bytes of body` : 'not even its head'}: it trickled in slower than ${MIN_BODY_RATE / 1024} KiB/s)`), { code: 'RESPONSE_DEADLINE' }));
+    };
+    let deadlineTimer = setTimeout(expire, deadlineMs);
     try {
       const response = await pool.client.request({
         method: spec.method,
@@ -92,19 +124,26 @@ export class ClientTransport {
         // undici closes the connection after a body-carrying request whose method is not POST, PUT
         // or PATCH unless told otherwise; ConfigMgr keeps it open for CCM_POST, BITS_POST and PROPFIND.
         reset: false,
-        headersTimeout: this.options.timeoutMs ?? 10_000,
-        bodyTimeout: this.options.timeoutMs ?? 10_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: deadline.signal,
       });
-      const responseBody = Buffer.from(await response.body.arrayBuffer());
+      headReceived = true;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        bodyBytes += chunk.length;
+      }
+      const responseBody = Buffer.concat(chunks, bodyBytes);
       exchange.status = response.statusCode;
       exchange.responseHeaders = Object.entries(response.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v): [string, string] => [name, v]) : [[name, String(value)] as [string, string]]));
       exchange.responseBody = responseBody;
       exchange.responseBodyLength = responseBody.length;
       exchange.responseBodySha256 = sha256Hex(responseBody);
     } catch (error) {
-      const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-      const err = (cause && cause.code ? cause : error) as NodeJS.ErrnoException;
-      exchange.error = { code: err.code ?? err.name, message: err.message };
+      exchange.error = describeTransportError(deadline.signal.aborted ? deadline.signal.reason : error, timeoutMs);
+    } finally {
+      clearTimeout(deadlineTimer);
     }
     exchange.tls = pool.lastTls;
     exchange.connection = pool.connections;
@@ -115,7 +154,7 @@ export class ClientTransport {
   /**
    * Raw bytes on a fresh connection to an origin (through the web proxy if there is one), for
    * hostile-input checks: writes `bytes`, collects what comes back until the peer closes or stays
-   * quiet for `idleMs`.
+   * quiet for `idleMs` — at most MAX_RAW_RESPONSE_BYTES, for at most the exchange deadline.
    */
   async raw(origin: string, bytes: Buffer, idleMs = 1500): Promise<{ response: Buffer; error?: string }> {
     const url = new URL(origin);
@@ -140,8 +179,18 @@ export class ClientTransport {
         clearTimeout(timer);
         timer = setTimeout(() => finish(), idleMs);
       };
+      const deadlineMs = this.options.deadlineMs ?? 2 * (this.options.timeoutMs ?? 10_000);
+      const deadline = setTimeout(() => finish(`the peer kept sending for ${seconds(deadlineMs)} without closing or pausing`), deadlineMs);
+      socket.once('close', () => clearTimeout(deadline));
+      let received = 0;
       socket.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
+        received += chunk.length;
+        if (received > MAX_RAW_RESPONSE_BYTES) {
+          clearTimeout(deadline);
+          finish(`the peer sent more than ${MAX_RAW_RESPONSE_BYTES} bytes`);
+          return;
+        }
         arm();
       });
       socket.once('end', () => finish());
@@ -203,6 +252,8 @@ export class ClientTransport {
     entry.client = new Client(entry.absoluteForm ? `http://${proxy!.host}:${proxy!.port}` : url.origin, {
       pipelining: 1,
       keepAliveTimeout: 30_000,
+      maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
+      maxResponseSize: MAX_RESPONSE_BODY_BYTES,
       connect,
     });
     this.pools.set(origin, entry);
@@ -292,6 +343,41 @@ export class ClientTransport {
     if (exchange.error) return { error: `${exchange.error.code} ${exchange.error.message}${via}` };
     return { status: exchange.status, body: exchange.responseBody };
   }
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+/**
+ * What went wrong in an exchange, said as what the peer did (the reason a check reports): undici's
+ * and Node's error codes kept, their messages replaced where they name a parser state rather than
+ * the peer's behaviour.
+ */
+export function describeTransportError(error: unknown, timeoutMs: number): { code: string; message: string } {
+  const outer = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const err = (outer.cause && outer.cause.code ? outer.cause : outer) as NodeJS.ErrnoException & { data?: string };
+  const code = err.code ?? err.name ?? 'Error';
+  const message = err.message ?? String(error);
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return { code, message: `no answer within ${seconds(timeoutMs)}: the response head was not complete (the peer stayed silent or trickled it)` };
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { code, message: `the response body stalled: nothing more within ${seconds(timeoutMs)}` };
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return { code, message: `the response header exceeded ${MAX_RESPONSE_HEADER_BYTES} bytes` };
+    case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+      return { code, message: `the response body exceeded ${MAX_RESPONSE_BODY_BYTES} bytes` };
+    case 'ECONNRESET':
+      return { code, message: /TLS|secure/i.test(message) ? `the connection was closed during the TLS handshake: ${message}` : `the connection was reset (TCP RST) before the answer was complete: ${message}` };
+    default:
+      break;
+  }
+  // llhttp: a response that is not HTTP at all (HPE_INVALID_CONSTANT and friends).
+  if (err.name === 'HTTPParserError' || /^HPE_/.test(code) || /does not match the HTTP\/1\.1 protocol|Expected HTTP/i.test(message)) {
+    const seen = typeof err.data === 'string' && err.data ? `: ${JSON.stringify(err.data.slice(0, 80))}` : '';
+    return { code: /^HPE_/.test(code) ? code : 'HPE_INVALID_CONSTANT', message: `the proxy answered a status line that is not HTTP (${message})${seen}` };
+  }
+  if (code === 'UND_ERR_SOCKET' && /other side closed/i.test(message)) return { code, message: `the peer closed the connection before the answer was complete (${message})` };
+  return { code, message };
 }
 
 /**
@@ -388,7 +474,16 @@ function httpConnect(socket: Socket, peer: string, host: string, port: number, f
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
+      if (end < 0) {
+        // An answer whose head never ends is not waited out (nor held) until the timeout.
+        if (head.length > MAX_RESPONSE_HEADER_BYTES) {
+          socket.off('data', onData);
+          clearTimeout(timer);
+          socket.destroy();
+          reject(Object.assign(new Error(`${peer} answered CONNECT ${host}:${port} with a header that exceeded ${MAX_RESPONSE_HEADER_BYTES} bytes`), { code: 'UND_ERR_HEADERS_OVERFLOW' }));
+        }
+        return;
+      }
       socket.off('data', onData);
       clearTimeout(timer);
       const headText = head.subarray(0, end).toString('latin1');

@@ -9,6 +9,7 @@ import { benignProxies } from './benign/index.js';
 import { oracleFaultyProxies } from './faulty/oracles.js';
 import { worldFaultyProxies } from './faulty/worlds.js';
 import { haproxyProxy } from './haproxy/index.js';
+import { hostileProxies } from './hostile/index.js';
 import { nginxProxy } from './nginx/index.js';
 import { startNodeProxy } from './node-proxy/index.js';
 import { squidProxy } from './squid/index.js';
@@ -33,7 +34,7 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies, ...worldFaultyProxies];
+export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies, ...worldFaultyProxies, ...hostileProxies];
 
 /** The proxy a parsed `--proxy` names (undefined: no such built-in proxy, or an appliance — not built yet). */
 export function proxyFromRef(ref: ProxyRef): ProxyImplementation | undefined {

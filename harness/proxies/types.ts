@@ -3,9 +3,11 @@ import type { ProxyRef } from './ref.js';
 
 /**
  * reference: ours, must pass; faulty: a negative control; benign: differs from the reference but is
- * correct, must pass every check (a benign control); external: someone's proxy under test (exec:, image:).
+ * correct, must pass every check (a benign control); hostile: misbehaves at the transport level
+ * (garbage, silence, trickle, endless header, reset, half a handshake) — the lab must end every check
+ * it meets in time with a failure naming what it did; external: someone's proxy under test (exec:, image:).
  */
-export type ProxyKind = 'reference' | 'faulty' | 'benign' | 'external';
+export type ProxyKind = 'reference' | 'faulty' | 'benign' | 'hostile' | 'external';
 
 export interface StartedProxy {
   /** The proxy's own log lines: evidence in the report. */
@@ -29,6 +31,11 @@ export interface ProxyImplementation {
    * this code, or the self-test counts it as a failure for the wrong reason.
    */
   mayAlsoBreak?: Record<string, string>;
+  /**
+   * Hostile proxies: the checks the self-test runs against it (each goes through the proxy), and what
+   * a failed or blocked check's reason must say to have named what the proxy did.
+   */
+  hostile?: { checks: string[]; says: RegExp };
   /** Reference proxies: results known to differ from the requirement, with the reason. */
   expectations?: Expectation[];
   /** Binaries this proxy needs on PATH (for `ibcm-lab doctor` and a clear error when missing). */
