@@ -9,10 +9,18 @@ register();
 const { proxyServeCommand } = await import('../harness/cli/proxy-serve.ts');
 const { IbcmLabError } = await import('../harness/errors.ts');
 try {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { proxy: { type: 'string' }, contract: { type: 'string' } }, allowPositionals: false, strict: true });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { proxy: { type: 'string' }, contract: { type: 'string' } },
+    allowPositionals: false,
+    strict: true,
+  });
   process.exitCode = await proxyServeCommand(values);
 } catch (error) {
-  const message = error instanceof IbcmLabError || error?.code?.startsWith?.('ERR_PARSE_ARGS') ? error.message : `unexpected error: ${error?.stack ?? String(error)}`;
+  const message =
+    error instanceof IbcmLabError || error?.code?.startsWith?.('ERR_PARSE_ARGS')
+      ? error.message
+      : `unexpected error: ${error?.stack ?? String(error)}`;
   process.stderr.write(`ibcm-lab: ${message}\n`);
   process.exitCode = 2;
 }

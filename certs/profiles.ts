@@ -19,20 +19,10 @@ export const EKU = {
 
 /** Key usage bits that the profiles may set (names as in RFC 5280). */
 export type KeyUsageName =
-  | 'digitalSignature'
-  | 'nonRepudiation'
-  | 'keyEncipherment'
-  | 'dataEncipherment'
-  | 'keyAgreement'
-  | 'keyCertSign'
-  | 'cRLSign';
+  'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement' | 'keyCertSign' | 'cRLSign';
 
 export type CertificateProfileName =
-  | 'site-system-web-server'
-  | 'workstation-client'
-  | 'bridging-proxy-server'
-  | 'bridging-proxy-client'
-  | 'site-system-client';
+  'site-system-web-server' | 'workstation-client' | 'bridging-proxy-server' | 'bridging-proxy-client' | 'site-system-client';
 
 export interface CertificateProfile {
   readonly name: CertificateProfileName;
@@ -67,8 +57,10 @@ export const CERTIFICATE_PROFILES: Readonly<Record<CertificateProfileName, Certi
   // keys are supported.
   'site-system-web-server': {
     name: 'site-system-web-server',
-    purpose: 'IIS web server certificate on an internet-facing site system (MP, DP, SUP, App Catalog; also the CDP/FSP names when served over HTTPS)',
-    requirement: 'EKU Server Authentication; SAN contains the internet FQDN and the intranet FQDN of the site system (subject CN = internet FQDN).',
+    purpose:
+      'IIS web server certificate on an internet-facing site system (MP, DP, SUP, App Catalog; also the CDP/FSP names when served over HTTPS)',
+    requirement:
+      'EKU Server Authentication; SAN contains the internet FQDN and the intranet FQDN of the site system (subject CN = internet FQDN).',
     extKeyUsages: [EKU.serverAuth],
     keyUsages: ['digitalSignature', 'keyEncipherment'],
     dnsNameRoles: ['internet FQDN', 'intranet FQDN'],

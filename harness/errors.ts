@@ -2,7 +2,10 @@
 // and prints their one-line message; nothing else is thrown at a user.
 
 export class IbcmLabError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -10,7 +13,12 @@ export class IbcmLabError extends Error {
 
 /** A topology file or preset that does not validate. `path` is e.g. `roles[2].internetFqdn`. */
 export class TopologyError extends IbcmLabError {
-  constructor(readonly file: string, readonly path: string, readonly detail: string, readonly line?: number) {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly detail: string,
+    readonly line?: number,
+  ) {
     super(`${file}${line ? `:${line}` : ''}: ${path || '(root)'}: ${detail}`, 'IBCM_TOPOLOGY');
   }
 }

@@ -22,7 +22,15 @@ async function bringUp(mode: 'bridge' | 'tunnel' | 'direct', driver?: LabDriver,
   const times: number[] = [];
   for (let round = 0; round < count; round++) {
     const started = performance.now();
-    const lab = await startLab({ topology, mode, proxy: findProxy('node'), runId: 'bench', dir: join(dir, `${driver?.name ?? 'embedded'}-${mode}-${round}`), labIndex: 190, driver });
+    const lab = await startLab({
+      topology,
+      mode,
+      proxy: findProxy('node'),
+      runId: 'bench',
+      dir: join(dir, `${driver?.name ?? 'embedded'}-${mode}-${round}`),
+      labIndex: 190,
+      driver,
+    });
     times.push(performance.now() - started);
     await lab.stop();
   }
@@ -35,12 +43,19 @@ function stats(times: number[]): string {
   return `median ${median.toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms (${times.length} rounds)`;
 }
 
-console.log(`ibcm-lab bench — Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
-for (const mode of ['bridge', 'tunnel', 'direct'] as const) console.log(`lab bring-up, embedded, ${mode.padEnd(6)}: ${stats(await bringUp(mode))}`);
+console.log(
+  `ibcm-lab bench — Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}`,
+);
+for (const mode of ['bridge', 'tunnel', 'direct'] as const)
+  console.log(`lab bring-up, embedded, ${mode.padEnd(6)}: ${stats(await bringUp(mode))}`);
 // The docker driver, where an engine answers and the images are built (`ibcm-lab images build`).
 const dockerProblem = await dockerReadiness({ kind: 'builtin', name: 'node' });
 if (dockerProblem) console.log(`lab bring-up, docker: skipped — ${dockerProblem}`);
-else for (const mode of ['bridge', 'direct'] as const) console.log(`lab bring-up, docker,   ${mode.padEnd(6)}: ${stats(await bringUp(mode, dockerDriver, Math.min(rounds, 3)))}`);
+else
+  for (const mode of ['bridge', 'direct'] as const)
+    console.log(`lab bring-up, docker,   ${mode.padEnd(6)}: ${stats(await bringUp(mode, dockerDriver, Math.min(rounds, 3)))}`);
 rmSync(dir, { recursive: true, force: true });
 
 // The three figures issue 14 sets goals for, each the median of several runs (a shared machine is
@@ -73,7 +88,11 @@ function medianOf(label: string, envName: string, defaultRounds: number, command
   const sorted = runs.map((run) => run.seconds).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const exits = [...new Set(runs.map((run) => run.status))].join('/');
-  console.log(`${label}: median ${median.toFixed(1)} s, min ${sorted[0]!.toFixed(1)} s, max ${sorted.at(-1)!.toFixed(1)} s (${count} rounds, exit ${exits}, load ${loadavg().map((load) => load.toFixed(1)).join(' ')}) — ${runs.at(-1)!.summary}`);
+  console.log(
+    `${label}: median ${median.toFixed(1)} s, min ${sorted[0]!.toFixed(1)} s, max ${sorted.at(-1)!.toFixed(1)} s (${count} rounds, exit ${exits}, load ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}) — ${runs.at(-1)!.summary}`,
+  );
 }
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -83,8 +102,13 @@ medianOf('npm test', 'BENCH_NPM_TEST_ROUNDS', 1, npm, ['test']);
 if (!dockerProblem && process.env.BENCH_DOCKER_RUN !== '0') {
   for (const proxy of (process.env.BENCH_DOCKER_PROXIES ?? 'node').split(',')) {
     const dockerStarted = performance.now();
-    const dockerRun = spawnSync(process.execPath, ['bin/ibcm-lab.mjs', 'run', '--driver', 'docker', '--proxy', proxy, '--mode', 'all'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const dockerRun = spawnSync(process.execPath, ['bin/ibcm-lab.mjs', 'run', '--driver', 'docker', '--proxy', proxy, '--mode', 'all'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const dockerTotal = performance.now() - dockerStarted;
-    console.log(`full run, docker, --proxy ${proxy} --mode all: ${(dockerTotal / 1000).toFixed(1)} s (exit ${dockerRun.status}) — ${dockerRun.stdout.trim().split('\n').at(-1) ?? ''}`);
+    console.log(
+      `full run, docker, --proxy ${proxy} --mode all: ${(dockerTotal / 1000).toFixed(1)} s (exit ${dockerRun.status}) — ${dockerRun.stdout.trim().split('\n').at(-1) ?? ''}`,
+    );
   }
 }

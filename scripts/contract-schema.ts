@@ -18,7 +18,11 @@ export const CONTRACT_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.ur
 function permissive(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(permissive);
   if (!node || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([key, value]) => !(key === 'additionalProperties' && value === false)).map(([key, value]) => [key, permissive(value)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'additionalProperties' && value === false))
+      .map(([key, value]) => [key, permissive(value)]),
+  );
 }
 
 /** The JSON Schema text, exactly as committed (2-space indent, trailing newline). */

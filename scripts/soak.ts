@@ -40,14 +40,23 @@ function run(label: string, args: string[]): Promise<Run> {
   const file = join(dir, `${label.replace(/[^a-z0-9-]+/gi, '-')}.json`);
   const started = performance.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['bin/ibcm-lab.mjs', 'run', ...args, '--json', file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['bin/ibcm-lab.mjs', 'run', ...args, '--json', file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let tail = '';
     child.stdout.on('data', (chunk: Buffer) => {
       // Only the last lines matter (the summary): keep a bounded tail, never the whole output.
       tail = (tail + chunk.toString('utf8')).slice(-8192);
     });
     child.on('close', (exitCode) => {
-      const summary = tail.trim().split('\n').findLast((line) => /^(PASS|FAIL|INTERRUPTED|ERROR)\b/.test(line.trim())) ?? tail.trim().split('\n').at(-1) ?? '';
+      const summary =
+        tail
+          .trim()
+          .split('\n')
+          .findLast((line) => /^(PASS|FAIL|INTERRUPTED|ERROR)\b/.test(line.trim())) ??
+        tail.trim().split('\n').at(-1) ??
+        '';
       let results: Result[] = [];
       try {
         results = (JSON.parse(readFileSync(file, 'utf8')) as { results: Result[] }).results;
@@ -59,9 +68,14 @@ function run(label: string, args: string[]): Promise<Run> {
   });
 }
 
-const line = (item: Run) => `${item.label.padEnd(22)} exit ${String(item.exitCode).padEnd(4)} ${item.seconds.toFixed(1).padStart(6)} s  ${item.summary}`;
+const line = (item: Run) =>
+  `${item.label.padEnd(22)} exit ${String(item.exitCode).padEnd(4)} ${item.seconds.toFixed(1).padStart(6)} s  ${item.summary}`;
 
-console.log(`ibcm-lab soak — ${rounds} rounds of the full catalog with the Node proxy (--mode all)${withReference ? ', then nginx, haproxy (--mode all) and squid (forward) once each' : ''}; results in ${dir}; load ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+console.log(
+  `ibcm-lab soak — ${rounds} rounds of the full catalog with the Node proxy (--mode all)${withReference ? ', then nginx, haproxy (--mode all) and squid (forward) once each' : ''}; results in ${dir}; load ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}`,
+);
 const nodeRuns: Run[] = [];
 for (let round = 1; round <= rounds; round++) {
   const item = await run(`node-${round}`, ['--proxy', 'node', '--mode', 'all']);
@@ -70,7 +84,11 @@ for (let round = 1; round <= rounds; round++) {
 }
 const referenceRuns: Run[] = [];
 if (withReference) {
-  for (const [proxy, mode] of [['nginx', 'all'], ['haproxy', 'all'], ['squid', 'forward']] as const) {
+  for (const [proxy, mode] of [
+    ['nginx', 'all'],
+    ['haproxy', 'all'],
+    ['squid', 'forward'],
+  ] as const) {
     const item = await run(`${proxy}-${mode}`, ['--proxy', proxy, '--mode', mode]);
     referenceRuns.push(item);
     console.log(line(item));
@@ -85,12 +103,17 @@ for (const [index, item] of nodeRuns.entries()) {
     statuses.set(key, [...(statuses.get(key) ?? []), { round: index + 1, status: result.status, reason: result.reason }]);
   }
 }
-const flaky = [...statuses.entries()].filter(([, seen]) => new Set(seen.map((entry) => entry.status)).size > 1 || (seen.length < nodeRuns.filter((item) => item.results.length > 0).length));
+const flaky = [...statuses.entries()].filter(
+  ([, seen]) =>
+    new Set(seen.map((entry) => entry.status)).size > 1 || seen.length < nodeRuns.filter((item) => item.results.length > 0).length,
+);
 for (const [key, seen] of flaky) {
   const counts = new Map<string, number>();
   for (const entry of seen) counts.set(entry.status, (counts.get(entry.status) ?? 0) + 1);
   const missing = nodeRuns.filter((item) => item.results.length > 0).length - seen.length;
-  console.log(`flaky: ${key} — ${[...counts].map(([status, count]) => `${status} ×${count}`).join(', ')}${missing ? `, absent ×${missing}` : ''}`);
+  console.log(
+    `flaky: ${key} — ${[...counts].map(([status, count]) => `${status} ×${count}`).join(', ')}${missing ? `, absent ×${missing}` : ''}`,
+  );
   const odd = seen.filter((entry) => entry.status !== [...counts].sort((a, b) => b[1] - a[1])[0]![0]);
   for (const entry of odd.slice(0, 3)) console.log(`  round ${entry.round}: ${entry.status} — ${entry.reason.slice(0, 240)}`);
 }
@@ -98,5 +121,7 @@ for (const [key, seen] of flaky) {
 const failedRuns = [...nodeRuns, ...referenceRuns].filter((item) => item.exitCode !== 0);
 for (const item of failedRuns) console.log(`not clean: ${item.label} exited ${item.exitCode}: ${item.summary}`);
 const totalRuns = nodeRuns.length + referenceRuns.length;
-console.log(`${flaky.length} flaky verdict${flaky.length === 1 ? '' : 's'} in ${nodeRuns.length} runs with the Node proxy${referenceRuns.length ? `; ${referenceRuns.filter((item) => item.exitCode === 0).length}/${referenceRuns.length} reference proxy runs clean` : ''} (${totalRuns} runs, ${failedRuns.length} not clean)`);
+console.log(
+  `${flaky.length} flaky verdict${flaky.length === 1 ? '' : 's'} in ${nodeRuns.length} runs with the Node proxy${referenceRuns.length ? `; ${referenceRuns.filter((item) => item.exitCode === 0).length}/${referenceRuns.length} reference proxy runs clean` : ''} (${totalRuns} runs, ${failedRuns.length} not clean)`,
+);
 process.exit(flaky.length > 0 || failedRuns.length > 0 ? 1 : 0);

@@ -78,7 +78,15 @@ export class Evidence {
   }
 
   toJSON() {
-    return { verdict: this.verdictText, reason: this.reasonText, code: this.codeText, notes: this.notes, client: this.client, journal: this.journal, proxyLog: [...this.proxyLog, ...this.otherProxyLog] };
+    return {
+      verdict: this.verdictText,
+      reason: this.reasonText,
+      code: this.codeText,
+      notes: this.notes,
+      client: this.client,
+      journal: this.journal,
+      proxyLog: [...this.proxyLog, ...this.otherProxyLog],
+    };
   }
 }
 

@@ -66,7 +66,11 @@ interface TestFixtures extends Omit<CheckFixtures, 'lab' | 'mode' | 'client'> {
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   // One message-signing identity per computer for the worker's life, as a real client keeps its key.
   identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
-  mode: [async ({}, use, workerInfo) => use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)), { scope: 'worker' }],
+  mode: [
+    async ({}, use, workerInfo) =>
+      use((workerInfo.project.metadata as { mode?: ProxyMode }).mode ?? (workerInfo.project.name as ProxyMode)),
+    { scope: 'worker' },
+  ],
   proxyRef: [
     async ({}, use, workerInfo) => {
       const metadata = workerInfo.project.metadata as { proxy?: string; proxyRef?: ProxyRef };
@@ -124,22 +128,33 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         if (!pending) {
           const slot = started.size + 1;
           if (slot > MAX_VARIANT_SLOTS) return Promise.reject(new Error(`more than ${MAX_VARIANT_SLOTS} lab variants in one worker`));
-          pending = labDriver(settings).then((driver) => startLab({
-            driver,
-            topology: variantTopology(lab.topology, variant, slot),
-            mode,
-            proxy: proxyFromRef(proxyRef),
-            runId: settings.runId,
-            dir: `${lab.dir}-${key}`,
-            labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
-          })).catch((error: Error) => {
-            throw new LabStartError(`lab variant ${key}: ${error.message}`);
-          });
+          pending = labDriver(settings)
+            .then((driver) =>
+              startLab({
+                driver,
+                topology: variantTopology(lab.topology, variant, slot),
+                mode,
+                proxy: proxyFromRef(proxyRef),
+                runId: settings.runId,
+                dir: `${lab.dir}-${key}`,
+                labIndex: (settings.labIndexBase + workerInfo.parallelIndex) % 200,
+              }),
+            )
+            .catch((error: Error) => {
+              throw new LabStartError(`lab variant ${key}: ${error.message}`);
+            });
           started.set(key, pending);
         }
         return pending;
       });
-      await Promise.all([...started.values()].map((pending) => pending.then((lab) => lab.stop(), () => undefined)));
+      await Promise.all(
+        [...started.values()].map((pending) =>
+          pending.then(
+            (lab) => lab.stop(),
+            () => undefined,
+          ),
+        ),
+      );
     },
     { scope: 'worker', timeout: 120_000 },
   ],
@@ -194,7 +209,9 @@ export interface CheckOptions {
  */
 function revocationBlocked(clients: IbcmClient[], evidence: Evidence, error: unknown): string | undefined {
   // The check's own clients, and any exchange it recorded (a mobile device's client is its own).
-  const recorded = evidence.client.flatMap((exchange) => (exchange.tls?.revocation?.finding?.code === 'CERT_REV_FAILED' ? [exchange.tls.revocation.finding] : []));
+  const recorded = evidence.client.flatMap((exchange) =>
+    exchange.tls?.revocation?.finding?.code === 'CERT_REV_FAILED' ? [exchange.tls.revocation.finding] : [],
+  );
   const failure = [...clients.flatMap((client) => client.transport.revocationFailures), ...recorded][0];
   if (!failure) return undefined;
   const then = error instanceof Error ? error.message : String(error);
@@ -209,42 +226,60 @@ function revocationBlocked(clients: IbcmClient[], evidence: Evidence, error: unk
 export function check(id: string, title: string, body: (fixtures: CheckFixtures) => Promise<void>, options: CheckOptions = {}): void {
   const requirement = requirementById(id);
   if (!requirement) throw new Error(`check names unknown requirement ${id}`);
-  test(`${id} ${title}`, { annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))] }, async ({ labState, mode, newClient, evidence, variantLab, clientsMade }) => {
-    test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
-    if (!labState.lab) {
-      evidence.record('error', labState.couldNotRun!.message);
-      if (recordFailures) return;
-      throw labState.couldNotRun!;
-    }
-    try {
-      // The default client is made when the check first asks for it: many checks make their own.
-      let client: IbcmClient | undefined;
-      await body({ lab: labState.lab, mode, newClient, evidence, variantLab, get client() { return (client ??= newClient()); } });
-    } catch (error) {
-      // A lab variant that could not start is "could not run", like the main lab.
-      if (recordFailures && error instanceof LabStartError) {
-        evidence.record('error', error.message);
+  test(
+    `${id} ${title}`,
+    {
+      annotation: [{ type: 'requirement', description: id }, ...(options.also ?? []).map((also) => ({ type: 'also', description: also }))],
+    },
+    async ({ labState, mode, newClient, evidence, variantLab, clientsMade }) => {
+      test.skip(!appliesIn(id, mode), `not applicable in ${mode} mode (applies in ${requirement.modes.join(', ')})`);
+      if (!labState.lab) {
+        evidence.record('error', labState.couldNotRun!.message);
+        if (recordFailures) return;
+        throw labState.couldNotRun!;
+      }
+      try {
+        // The default client is made when the check first asks for it: many checks make their own.
+        let client: IbcmClient | undefined;
+        await body({
+          lab: labState.lab,
+          mode,
+          newClient,
+          evidence,
+          variantLab,
+          get client() {
+            return (client ??= newClient());
+          },
+        });
+      } catch (error) {
+        // A lab variant that could not start is "could not run", like the main lab.
+        if (recordFailures && error instanceof LabStartError) {
+          evidence.record('error', error.message);
+          return;
+        }
+        // A client that could not get a CRL refused the site system: blocked, unless revocation is the subject.
+        const blockedByRevocation =
+          recordFailures && !options.revocationIsSubject && !(error instanceof CheckBlocked)
+            ? revocationBlocked(clientsMade, evidence, error)
+            : undefined;
+        if (blockedByRevocation) {
+          evidence.record('blocked', blockedByRevocation);
+          return;
+        }
+        // A client that never registered cannot sign: every later step is blocked by that prerequisite.
+        if (recordFailures && error instanceof Error && error.name === 'NotRegisteredError') {
+          evidence.record('blocked', `blocked: ${error.message}`);
+          return;
+        }
+        if (recordFailures && error instanceof CheckBlocked) {
+          evidence.record('blocked', `blocked: ${error.message}`);
+          return;
+        }
+        if (!(error instanceof CheckFailure) || !recordFailures) throw error;
+        evidence.record('failed', error.message, error.code);
         return;
       }
-      // A client that could not get a CRL refused the site system: blocked, unless revocation is the subject.
-      const blockedByRevocation = recordFailures && !options.revocationIsSubject && !(error instanceof CheckBlocked) ? revocationBlocked(clientsMade, evidence, error) : undefined;
-      if (blockedByRevocation) {
-        evidence.record('blocked', blockedByRevocation);
-        return;
-      }
-      // A client that never registered cannot sign: every later step is blocked by that prerequisite.
-      if (recordFailures && error instanceof Error && error.name === 'NotRegisteredError') {
-        evidence.record('blocked', `blocked: ${error.message}`);
-        return;
-      }
-      if (recordFailures && error instanceof CheckBlocked) {
-        evidence.record('blocked', `blocked: ${error.message}`);
-        return;
-      }
-      if (!(error instanceof CheckFailure) || !recordFailures) throw error;
-      evidence.record('failed', error.message, error.code);
-      return;
-    }
-    if (!evidence.reason) evidence.pass('all assertions held');
-  });
+      if (!evidence.reason) evidence.pass('all assertions held');
+    },
+  );
 }

@@ -21,9 +21,18 @@ const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'k
  * Headers of the IBCM messages themselves: one the client did not send must not appear at the site
  * system (a proxy may add Via, X-Forwarded-For and the like, never a CCMClient* or BITS-* field).
  */
-const MESSAGE_HEADER = /^(ccm|clienttoken|bits-|range$|if-range$|content-range$|content-name$|content-type$|authorization$|depth$|translate$)/i;
+const MESSAGE_HEADER =
+  /^(ccm|clienttoken|bits-|range$|if-range$|content-range$|content-name$|content-type$|authorization$|depth$|translate$)/i;
 
-export type ProblemCode = 'not-received' | 'target-changed' | 'method-changed' | 'header-dropped' | 'header-changed' | 'header-duplicated' | 'header-added' | 'body-changed';
+export type ProblemCode =
+  | 'not-received'
+  | 'target-changed'
+  | 'method-changed'
+  | 'header-dropped'
+  | 'header-changed'
+  | 'header-duplicated'
+  | 'header-added'
+  | 'body-changed';
 
 /** One difference between what the client sent and what arrived; reads as its text. */
 export interface Problem {
@@ -47,7 +56,8 @@ export interface Arrival {
 }
 
 /** Every value of the fields named `name` (case-insensitive), in order. */
-export const valuesOf = (headers: [string, string][], name: string) => headers.filter(([candidate]) => candidate.toLowerCase() === name.toLowerCase()).map(([, value]) => value);
+export const valuesOf = (headers: [string, string][], name: string) =>
+  headers.filter(([candidate]) => candidate.toLowerCase() === name.toLowerCase()).map(([, value]) => value);
 const short = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
 
 /**
@@ -57,13 +67,27 @@ const short = (value: string) => JSON.stringify(value.length > 60 ? `${value.sli
  */
 export function headerDifference(name: string, sent: string[], received: string[], where = 'the site system'): Problem | undefined {
   if (sent.length === 0) {
-    return received.length ? problem('header-added', `header ${name} was not sent but ${where} received ${received.map(short).join(', ')}: it was added on the way`) : undefined;
+    return received.length
+      ? problem(
+          'header-added',
+          `header ${name} was not sent but ${where} received ${received.map(short).join(', ')}: it was added on the way`,
+        )
+      : undefined;
   }
   if (received.length === 0) return problem('header-dropped', `header ${name} was sent but did not reach ${where}`);
-  if (received.length > sent.length) return problem('header-duplicated', `header ${name} was sent ${sent.length === 1 ? 'once' : `${sent.length} times`} but ${where} received it ${received.length} times (${received.map(short).join(', ')})`);
-  if (received.length < sent.length) return problem('header-dropped', `header ${name} was sent ${sent.length} times but ${where} received it ${received.length} time(s)`);
+  if (received.length > sent.length)
+    return problem(
+      'header-duplicated',
+      `header ${name} was sent ${sent.length === 1 ? 'once' : `${sent.length} times`} but ${where} received it ${received.length} times (${received.map(short).join(', ')})`,
+    );
+  if (received.length < sent.length)
+    return problem('header-dropped', `header ${name} was sent ${sent.length} times but ${where} received it ${received.length} time(s)`);
   const changed = sent.findIndex((value, index) => received[index] !== value);
-  if (changed >= 0) return problem('header-changed', `header ${name} changed on the way: sent ${short(sent[changed]!)}, received ${short(received[changed]!)}`);
+  if (changed >= 0)
+    return problem(
+      'header-changed',
+      `header ${name} changed on the way: sent ${short(sent[changed]!)}, received ${short(received[changed]!)}`,
+    );
   return undefined;
 }
 
@@ -76,15 +100,27 @@ export function arrival(exchange: Exchange, entries: JournalEntry[], options: { 
     // The same request with its target or method rewritten on the way.
     const sameMethod = entries.filter((candidate) => candidate.method === exchange.method);
     const sameTarget = entries.find((candidate) => candidate.target === exchange.target);
-    const rewrittenTarget = sameMethod.length === 1 ? sameMethod[0] : sameMethod.find((candidate) => candidate.bodySha256 === exchange.requestBodySha256 && exchange.requestBodyLength > 0);
+    const rewrittenTarget =
+      sameMethod.length === 1
+        ? sameMethod[0]
+        : sameMethod.find((candidate) => candidate.bodySha256 === exchange.requestBodySha256 && exchange.requestBodyLength > 0);
     if (rewrittenTarget) {
       entry = rewrittenTarget;
-      requestLineProblem = problem('target-changed', `the request target changed on the way: sent ${JSON.stringify(exchange.target)}, the site system received ${JSON.stringify(rewrittenTarget.target)}`);
+      requestLineProblem = problem(
+        'target-changed',
+        `the request target changed on the way: sent ${JSON.stringify(exchange.target)}, the site system received ${JSON.stringify(rewrittenTarget.target)}`,
+      );
     } else if (sameTarget) {
       entry = sameTarget;
-      requestLineProblem = problem('method-changed', `the method changed on the way: sent ${exchange.method}, the site system received ${sameTarget.method} for ${exchange.target}`);
+      requestLineProblem = problem(
+        'method-changed',
+        `the method changed on the way: sent ${exchange.method}, the site system received ${sameTarget.method} for ${exchange.target}`,
+      );
     } else {
-      const missing = problem('not-received', `no ${exchange.method} ${exchange.target} reached the site system (it received ${entries.length} request${entries.length === 1 ? '' : 's'}${entries.length ? ': ' + entries.map((e) => `${e.method} ${e.target}`).join(', ') : ''})`);
+      const missing = problem(
+        'not-received',
+        `no ${exchange.method} ${exchange.target} reached the site system (it received ${entries.length} request${entries.length === 1 ? '' : 's'}${entries.length ? ': ' + entries.map((e) => `${e.method} ${e.target}`).join(', ') : ''})`,
+      );
       return { problems: [missing], requestLineProblem: missing, headerProblems: [] };
     }
   }
@@ -110,7 +146,10 @@ export function arrival(exchange: Exchange, entries: JournalEntry[], options: { 
   }
   const bodyProblem =
     entry.bodySha256 !== exchange.requestBodySha256
-      ? problem('body-changed', `the body changed on the way: sent ${exchange.requestBodyLength} bytes sha256 ${exchange.requestBodySha256.slice(0, 16)}…, received ${entry.bodyLength} bytes sha256 ${entry.bodySha256.slice(0, 16)}…`)
+      ? problem(
+          'body-changed',
+          `the body changed on the way: sent ${exchange.requestBodyLength} bytes sha256 ${exchange.requestBodySha256.slice(0, 16)}…, received ${entry.bodyLength} bytes sha256 ${entry.bodySha256.slice(0, 16)}…`,
+        )
       : undefined;
   const problems = [...(requestLineProblem ? [requestLineProblem] : []), ...headerProblems, ...(bodyProblem ? [bodyProblem] : [])];
   return { entry, problems, requestLineProblem, headerProblems, bodyProblem };
@@ -119,7 +158,8 @@ export function arrival(exchange: Exchange, entries: JournalEntry[], options: { 
 export function describeClientResult(exchange: Exchange): string {
   // A certificate refusal's message already starts with its code and names the certificate (and, for
   // revocation, the CRL URL and what the client saw there).
-  if (exchange.error) return `the client's ${exchange.method} failed: ${exchange.error.message.startsWith(exchange.error.code) ? exchange.error.message : `${exchange.error.code} ${exchange.error.message}`}`;
+  if (exchange.error)
+    return `the client's ${exchange.method} failed: ${exchange.error.message.startsWith(exchange.error.code) ? exchange.error.message : `${exchange.error.code} ${exchange.error.message}`}`;
   return `the client got ${exchange.status}${exchange.responseBodyLength !== undefined ? ` with ${exchange.responseBodyLength} bytes` : ''}`;
 }
 
@@ -132,7 +172,11 @@ export function responseHeader(exchange: Exchange, name: string): string | undef
  * decided), never read from the reply, which crosses the proxy.
  */
 export function uploadDigest(entries: JournalEntry[], target: string): string | undefined {
-  const close = entries.filter((entry) => entry.target === target && entry.headers.some(([name, value]) => name.toLowerCase() === 'bits-packet-type' && value.toLowerCase() === 'close-session'));
+  const close = entries.filter(
+    (entry) =>
+      entry.target === target &&
+      entry.headers.some(([name, value]) => name.toLowerCase() === 'bits-packet-type' && value.toLowerCase() === 'close-session'),
+  );
   return close.at(-1)?.decided?.uploadSha256;
 }
 
@@ -145,7 +189,10 @@ export function authenticatedAs(entry: JournalEntry | undefined): string | undef
  * What the site system wrote about its decision, from its own journal (the lab's explanatory
  * response header as the site sent it, whatever the proxy did to it): for reasons, never an oracle.
  */
-export function siteNote(entry: JournalEntry | undefined, topic: 'reason' | 'site-assignment' | 'content-location' | 'site-action'): string | undefined {
+export function siteNote(
+  entry: JournalEntry | undefined,
+  topic: 'reason' | 'site-assignment' | 'content-location' | 'site-action',
+): string | undefined {
   return entry?.response.headers.find(([name]) => name.toLowerCase() === `x-ibcm-lab-${topic}`)?.[1];
 }
 
@@ -158,8 +205,10 @@ export function siteReason(exchange: Exchange): string {
 /** The client got exactly what the site system sent: status and body bytes. */
 export function responseIntact(exchange: Exchange, entry: JournalEntry): string | undefined {
   if (exchange.error) return `the site system answered ${entry.response.status} but ${describeClientResult(exchange)}`;
-  if (exchange.status !== entry.response.status) return `the site system answered ${entry.response.status} but the client got ${exchange.status}`;
-  if (exchange.responseBodySha256 !== entry.response.bodySha256) return `the response body changed on the way: the site system sent ${entry.response.bodyLength} bytes, the client got ${exchange.responseBodyLength}`;
+  if (exchange.status !== entry.response.status)
+    return `the site system answered ${entry.response.status} but the client got ${exchange.status}`;
+  if (exchange.responseBodySha256 !== entry.response.bodySha256)
+    return `the response body changed on the way: the site system sent ${entry.response.bodyLength} bytes, the client got ${exchange.responseBodyLength}`;
   return undefined;
 }
 

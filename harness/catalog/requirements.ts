@@ -36,8 +36,7 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'PX-HTTP11',
     area: 'PX',
     title: 'HTTP/1.1 with keep-alive on both legs',
-    statement:
-      'Requests travel as HTTP/1.1 on the client leg and on the upstream leg, and persistent connections stay usable on both.',
+    statement: 'Requests travel as HTTP/1.1 on the client leg and on the upstream leg, and persistent connections stay usable on both.',
     source: { seed: '000', section: S000.prerequisites, wire: [2, 34] },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
@@ -129,8 +128,7 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'PX-VERB-FSP-POST',
     area: 'PX',
     title: 'Plain-HTTP POST on port 80 reaches the fallback status point',
-    statement:
-      'A state-message POST over plain HTTP on port 80 reaches the FSP, even where every other published name is HTTPS-only.',
+    statement: 'A state-message POST over plain HTTP on port 80 reaches the FSP, even where every other published name is HTTPS-only.',
     source: { seed: '000', section: S000.prerequisites, wire: [38, 65], note: `also 001 "${S001.ports}" (FSP on 80)` },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
@@ -170,7 +168,8 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'PX-HDR-MP-CCMClientID',
     area: 'PX',
     title: 'CCMClientID header reaches the management point',
-    statement: 'The CCMClientID header carrying the client GUID arrives at the MP once, its value byte-exact (the field name may be re-cased: names are case-insensitive, RFC 9110 §5.1).',
+    statement:
+      'The CCMClientID header carrying the client GUID arrives at the MP once, its value byte-exact (the field name may be re-cased: names are case-insensitive, RFC 9110 §5.1).',
     source: { seed: '000', section: S000.prerequisites, wire: [3, 20, 55] },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
@@ -245,8 +244,7 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     source: { seed: '000', section: S000.prerequisites, wire: [14, 15, 16, 18, 56] },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
-    failsWhen:
-      'The proxy rejects or rewrites the multipart body (for example a WAF that demands Content-Disposition, or text-only parts).',
+    failsWhen: 'The proxy rejects or rewrites the multipart body (for example a WAF that demands Content-Disposition, or text-only parts).',
   },
   {
     id: 'PX-CT-OCTET',
@@ -423,7 +421,8 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     source: { seed: '000', section: S000.intro, wire: [46, 47], note: `also 001 "${S001.pki}"` },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
-    failsWhen: 'A site system accepts a client that presents no certificate, or a client connects to a site system without a PKI server certificate.',
+    failsWhen:
+      'A site system accepts a client that presents no certificate, or a client connects to a site system without a PKI server certificate.',
   },
   {
     id: 'PKI-TRUST-CLIENT',
@@ -474,7 +473,8 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'PKI-EXPIRED',
     area: 'PKI',
     title: 'Expired certificates are refused',
-    statement: 'An expired certificate is refused wherever it is presented: client to site system, site system to client, and on both bridge legs.',
+    statement:
+      'An expired certificate is refused wherever it is presented: client to site system, site system to client, and on both bridge legs.',
     source: { wire: [47, 49], note: 'REQUIREMENTS.md gives no source; follows from the certificate validity rules (W:47, W:49).' },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
@@ -485,21 +485,25 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'PKI-CRL-CLIENT-REVOKED',
     area: 'PKI',
     title: 'Revoked client certificates are refused',
-    statement: 'A client whose certificate is on the CRL, or whose issuing CA is on the root CA\'s CRL, is refused by the party that terminates its TLS: the MP, or the bridging proxy. Revocation is checked for the whole chain, not only the leaf.',
+    statement:
+      "A client whose certificate is on the CRL, or whose issuing CA is on the root CA's CRL, is refused by the party that terminates its TLS: the MP, or the bridging proxy. Revocation is checked for the whole chain, not only the leaf.",
     source: { seed: '001', section: S001.crlChecking, wire: [50] },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
-    failsWhen: 'The MP (tunnel, forward, direct) or the bridging proxy (bridge) accepts a revoked client certificate (revoked-client-accepted), or one issued by a revoked issuing CA (revoked-issuer-client-accepted) — e.g. a bridge that checks only the leaf\'s serial (Apache SSLCARevocationCheck leaf).',
+    failsWhen:
+      "The MP (tunnel, forward, direct) or the bridging proxy (bridge) accepts a revoked client certificate (revoked-client-accepted), or one issued by a revoked issuing CA (revoked-issuer-client-accepted) — e.g. a bridge that checks only the leaf's serial (Apache SSLCARevocationCheck leaf).",
   },
   {
     id: 'PKI-CRL-SERVER-REVOKED',
     area: 'PKI',
     title: 'Clients refuse revoked server certificates',
-    statement: 'A client that checks CRLs refuses a site system (or bridging proxy) whose server certificate, or whose issuing CA, has been revoked. In bridge mode the bridging proxy is the site system\'s client: it checks the site system\'s certificate chain against the upstream CRL and does not connect to a revoked one.',
+    statement:
+      "A client that checks CRLs refuses a site system (or bridging proxy) whose server certificate, or whose issuing CA, has been revoked. In bridge mode the bridging proxy is the site system's client: it checks the site system's certificate chain against the upstream CRL and does not connect to a revoked one.",
     source: { seed: '001', section: S001.crlChecking, wire: [50, 62] },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
-    failsWhen: 'A CRL-checking client connects to a server whose certificate is revoked (revoked-server-accepted) or whose issuing CA is revoked (revoked-issuer-server-accepted); in bridge mode, the bridge connects upstream to an MP whose certificate is revoked (upstream-revoked-accepted) or whose issuing CA is revoked (upstream-revoked-issuer-accepted).',
+    failsWhen:
+      'A CRL-checking client connects to a server whose certificate is revoked (revoked-server-accepted) or whose issuing CA is revoked (revoked-issuer-server-accepted); in bridge mode, the bridge connects upstream to an MP whose certificate is revoked (upstream-revoked-accepted) or whose issuing CA is revoked (upstream-revoked-issuer-accepted).',
   },
   {
     id: 'PKI-CDP-HTTP',
@@ -550,7 +554,8 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'LOC-DETECT-INTERNET',
     area: 'LOC',
     title: 'Otherwise the client is "currently internet"',
-    statement: 'A client that reaches neither a domain controller nor an intranet MP classifies itself as on the internet and uses the internet MP.',
+    statement:
+      'A client that reaches neither a domain controller nor an intranet MP classifies itself as on the internet and uses the internet MP.',
     source: { seed: '004', section: S004.features, wire: [43], note: `also 000 "${S000.planning}"` },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
@@ -636,7 +641,8 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'LOC-RESUME',
     area: 'LOC',
     title: 'Downloads resume across networks',
-    statement: 'A download started on the internet continues on the intranet (and the reverse) from where it stopped, without starting over.',
+    statement:
+      'A download started on the internet continues on the intranet (and the reverse) from where it stopped, without starting over.',
     source: { seed: '000', section: S000.planning, wire: [34] },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
@@ -683,7 +689,8 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     source: { seed: '000', section: S000.features, wire: [41, 42] },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
-    failsWhen: 'After a Microsoft Update failure the client gives up instead of using the internet DP, or installs content that does not verify.',
+    failsWhen:
+      'After a Microsoft Update failure the client gives up instead of using the internet DP, or installs content that does not verify.',
   },
   {
     id: 'SU-INTRANET-NO-MU',
@@ -797,11 +804,13 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     id: 'MOB-DIRECT',
     area: 'MOB',
     title: 'Mobile clients need a direct internet connection',
-    statement: 'Mobile device clients must reach the internet site systems directly; a client-side web proxy is not a supported path for them.',
+    statement:
+      'Mobile device clients must reach the internet site systems directly; a client-side web proxy is not a supported path for them.',
     source: { seed: '000', section: S000.prerequisites },
     strength: 'required',
     modes: ['forward', 'direct'],
-    failsWhen: 'The lab passes a mobile device that only reaches the site through a client-side proxy, or one with a direct connection fails.',
+    failsWhen:
+      'The lab passes a mobile device that only reaches the site through a client-side proxy, or one with a direct connection fails.',
   },
   {
     // Bridge must refuse or break enrolled devices; tunnel must carry them.
@@ -846,10 +855,16 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     title: 'Application Catalog works in a real browser',
     statement:
       'A real browser on the internet opens the Application Catalog through the proxy, presenting a client certificate and passing Windows authentication.',
-    source: { seed: '000', section: S000.prerequisites, wire: [39], note: 'The catalog needs Windows authentication of the user on the internet.' },
+    source: {
+      seed: '000',
+      section: S000.prerequisites,
+      wire: [39],
+      note: 'The catalog needs Windows authentication of the user on the internet.',
+    },
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
-    failsWhen: 'The catalog page fails through the proxy: the client certificate is not requested or not passed on, or Windows authentication breaks.',
+    failsWhen:
+      'The catalog page fails through the proxy: the client certificate is not requested or not passed on, or Windows authentication breaks.',
   },
   {
     id: 'FSP-STATE',

@@ -243,7 +243,21 @@ function lineLocator(source: string): (index: number) => number {
 }
 
 const REGEX_AFTER_CHAR = new Set('(,=:[!&|?{};+-*%<>~^');
-const REGEX_AFTER_WORD = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'yield', 'await']);
+const REGEX_AFTER_WORD = new Set([
+  'return',
+  'typeof',
+  'case',
+  'do',
+  'else',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'yield',
+  'await',
+]);
 
 /**
  * The source with comments blanked and the contents of string, template and regular-expression literals

@@ -55,7 +55,11 @@ export function buildHeaderXml(fields: MessageHeaderFields, bodyLength: number):
 }
 
 /** Build a request; `clientAuth` may depend on the compressed body (PayloadSignature), hence the callback. */
-export function encodeMessage(fields: Omit<MessageHeaderFields, 'clientAuth'>, bodyXml: string, clientAuth?: (compressedBody: Buffer) => [string, string][]): EncodedMessage {
+export function encodeMessage(
+  fields: Omit<MessageHeaderFields, 'clientAuth'>,
+  bodyXml: string,
+  clientAuth?: (compressedBody: Buffer) => [string, string][],
+): EncodedMessage {
   const { compressed, length } = encodeBody(bodyXml);
   const headerXml = buildHeaderXml({ ...fields, clientAuth: clientAuth?.(compressed) }, length);
   const body = encodeMultipart([

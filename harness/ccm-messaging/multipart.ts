@@ -37,7 +37,8 @@ export function decodeMultipart(body: Buffer, boundary: string): MultipartPart[]
     if (body.subarray(position, position + 2).toString('latin1') !== '\r\n') throw new Error('multipart boundary not followed by CRLF');
     position += 2;
     // A part may have no headers at all (RFC 2046): then the blank line follows at once.
-    const headEnd = body.subarray(position, position + 2).toString('latin1') === '\r\n' ? position - 2 : body.indexOf('\r\n\r\n', position, 'latin1');
+    const headEnd =
+      body.subarray(position, position + 2).toString('latin1') === '\r\n' ? position - 2 : body.indexOf('\r\n\r\n', position, 'latin1');
     if (headEnd < 0) throw new Error('multipart part without header end');
     const headers = body
       .subarray(position, headEnd)

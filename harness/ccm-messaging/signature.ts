@@ -5,7 +5,10 @@ import { constants, createHash, createPublicKey, publicDecrypt, sign, timingSafe
 export const SHA256_RSA_OID = '1.2.840.113549.1.1.11';
 
 export function signCryptoApi(privateKey: KeyObject, data: Buffer): string {
-  return Buffer.from(sign('sha256', data, privateKey)).reverse().toString('hex').toUpperCase();
+  return Buffer.from(sign('sha256', data, privateKey))
+    .reverse()
+    .toString('hex')
+    .toUpperCase();
 }
 
 /** Accepts upper- and lower-case hex (PXEThief sends lower case and real MPs take it). */
@@ -33,7 +36,9 @@ export function publicKeyBlobHex(publicKey: KeyObject): string {
   bitLength.writeUInt32LE(modulus.length * 8);
   const publicExponent = Buffer.alloc(4);
   publicExponent.writeUInt32LE(exponent.readUIntBE(0, exponent.length));
-  return Buffer.concat([header, magic, bitLength, publicExponent, Buffer.from(modulus).reverse()]).toString('hex').toUpperCase();
+  return Buffer.concat([header, magic, bitLength, publicExponent, Buffer.from(modulus).reverse()])
+    .toString('hex')
+    .toUpperCase();
 }
 
 export function publicKeyFromBlobHex(hex: string): KeyObject {
@@ -44,7 +49,10 @@ export function publicKeyFromBlobHex(hex: string): KeyObject {
   const modulus = Buffer.from(blob.subarray(20, 20 + bits / 8)).reverse();
   const e = Buffer.alloc(4);
   e.writeUInt32BE(exponent);
-  return createPublicKey({ key: { kty: 'RSA', n: modulus.toString('base64url'), e: e.subarray(e.findIndex((byte) => byte !== 0)).toString('base64url') }, format: 'jwk' });
+  return createPublicKey({
+    key: { kty: 'RSA', n: modulus.toString('base64url'), e: e.subarray(e.findIndex((byte) => byte !== 0)).toString('base64url') },
+    format: 'jwk',
+  });
 }
 
 function timingSafeEqualBuffers(a: Buffer, b: Buffer): boolean {

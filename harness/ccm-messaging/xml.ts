@@ -6,7 +6,11 @@ export function escapeXml(text: string): string {
 }
 
 export function unescapeXml(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** Text content of the first `<name>…</name>` (CDATA unwrapped), or undefined. */

@@ -5,7 +5,15 @@
 // Elsewhere, or without root (or `sudo -n`), it stops with exit 2 and the one command that fixes it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CHROMIUM_SOURCES, NPM_CHROMIUM_PACKAGE, findChromium, missingSystemLibraries, npmChromiumPackage, type ChromiumNotFound, type FoundChromium } from '../client/chromium.js';
+import {
+  CHROMIUM_SOURCES,
+  NPM_CHROMIUM_PACKAGE,
+  findChromium,
+  missingSystemLibraries,
+  npmChromiumPackage,
+  type ChromiumNotFound,
+  type FoundChromium,
+} from '../client/chromium.js';
 import { doctorReport, findBinary, nginxStreamModule } from '../proxies/binaries.js';
 import { dockerDoctorLines } from './images.js';
 import { chromiumLine, packageRoot } from './versions.js';
@@ -22,7 +30,11 @@ const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 /** What `npm test` needs beyond Node and npm, in the order it is checked. */
 export function machineNeeds(): MachineNeed[] {
-  const binary = (what: string, debian: string, name = what): MachineNeed => ({ what, debian, present: () => Promise.resolve(findBinary(name) !== null) });
+  const binary = (what: string, debian: string, name = what): MachineNeed => ({
+    what,
+    debian,
+    present: () => Promise.resolve(findBinary(name) !== null),
+  });
   return [
     binary('nginx', 'nginx-light'),
     {
@@ -43,9 +55,17 @@ export function machineNeeds(): MachineNeed[] {
     // The HTML report's glyphs (✔ ✘ ≈ ⚠) in the screenshot test.
     { what: 'DejaVu fonts', debian: 'fonts-dejavu-core', present: () => Promise.resolve(existsSync(DEJAVU)) },
     // The npm Chromium's one system library (its NSS links libsqlite3), where that browser is installed.
-    ...missingSystemLibraries().map((library) => ({ what: `${library.soname} (for ${NPM_CHROMIUM_PACKAGE})`, debian: library.debian, present: () => Promise.resolve(!('dir' in npmChromiumPackage(packageRoot()))) })),
+    ...missingSystemLibraries().map((library) => ({
+      what: `${library.soname} (for ${NPM_CHROMIUM_PACKAGE})`,
+      debian: library.debian,
+      present: () => Promise.resolve(!('dir' in npmChromiumPackage(packageRoot()))),
+    })),
     // Only where neither IBCM_LAB_CHROMIUM, Playwright's, the npm one (given its library) nor a system one is found.
-    { what: 'a Chromium', debian: 'chromium', present: () => Promise.resolve(findChromium().source !== null || 'dir' in npmChromiumPackage(packageRoot())) },
+    {
+      what: 'a Chromium',
+      debian: 'chromium',
+      present: () => Promise.resolve(findChromium().source !== null || 'dir' in npmChromiumPackage(packageRoot())),
+    },
   ];
 }
 
@@ -104,7 +124,15 @@ export interface Machine {
   err: NodeJS.WritableStream;
 }
 
-const thisMachine: Machine = { needs: machineNeeds, debianLike: isDebianLike, rootPrefix, aptInstall, findChromium: () => findChromium(), out: process.stdout, err: process.stderr };
+const thisMachine: Machine = {
+  needs: machineNeeds,
+  debianLike: isDebianLike,
+  rootPrefix,
+  aptInstall,
+  findChromium: () => findChromium(),
+  out: process.stdout,
+  err: process.stderr,
+};
 
 /** `ibcm-lab doctor --install`: 0 when everything `npm test` needs is here (after installing it), 2 with the fix otherwise. */
 export async function installNeeds(overrides: Partial<Machine> = {}): Promise<number> {
@@ -121,7 +149,9 @@ export async function installNeeds(overrides: Partial<Machine> = {}): Promise<nu
     const prefix = machine.rootPrefix();
     const command = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
     if (!prefix) {
-      err.write(`ibcm-lab doctor --install: missing ${names}; install them as root (no root and no password-less sudo here): sudo ${command}\n`);
+      err.write(
+        `ibcm-lab doctor --install: missing ${names}; install them as root (no root and no password-less sudo here): sudo ${command}\n`,
+      );
       return 2;
     }
     out.write(`ibcm-lab doctor --install: missing ${names}; installing from Debian: ${packages.join(' ')}\n`);
@@ -133,7 +163,9 @@ export async function installNeeds(overrides: Partial<Machine> = {}): Promise<nu
     }
     missing = await missingNeeds(machine.needs());
     if (missing.length) {
-      err.write(`ibcm-lab doctor --install: still missing after apt-get: ${missing.map((need) => need.what).join(', ')}; check: ${`apt-get install -y --no-install-recommends ${packagesFor(missing).join(' ')}`}\n`);
+      err.write(
+        `ibcm-lab doctor --install: still missing after apt-get: ${missing.map((need) => need.what).join(', ')}; check: ${`apt-get install -y --no-install-recommends ${packagesFor(missing).join(' ')}`}\n`,
+      );
       return 2;
     }
   }
@@ -143,7 +175,9 @@ export async function installNeeds(overrides: Partial<Machine> = {}): Promise<nu
     try {
       await browser.prepare();
     } catch (error) {
-      err.write(`ibcm-lab doctor --install: could not unpack ${browser.describe}: ${(error as Error).message}; set IBCM_LAB_CHROMIUM_SOURCE to one of ${CHROMIUM_SOURCES.filter((source) => source !== browser.source).join(', ')} to use another\n`);
+      err.write(
+        `ibcm-lab doctor --install: could not unpack ${browser.describe}: ${(error as Error).message}; set IBCM_LAB_CHROMIUM_SOURCE to one of ${CHROMIUM_SOURCES.filter((source) => source !== browser.source).join(', ')} to use another\n`,
+      );
       return 2;
     }
   }
@@ -161,10 +195,19 @@ export async function doctorCommand(options: { install?: boolean }): Promise<num
       row('chromium', browser.source === null ? `✘ ${chromiumLine(browser)}` : `✔ ${chromiumLine(browser)}`);
       continue;
     }
-    row(line.name, line.found ? `✔ ${line.found}${line.version ? `  (${line.version})` : ''}` : `✘ not found${line.advice ? ` — ${line.advice}` : ''}`);
+    row(
+      line.name,
+      line.found ? `✔ ${line.found}${line.version ? `  (${line.version})` : ''}` : `✘ not found${line.advice ? ` — ${line.advice}` : ''}`,
+    );
   }
-  const missing = (await missingNeeds()).filter((need) => !['nginx', "nginx's stream module (its tunnel mode)", 'haproxy', 'squid', 'a Chromium'].includes(need.what));
-  if (missing.length) row('tests', `✘ npm test also needs ${missing.map((need) => need.what).join(', ')} — npm test installs them (ibcm-lab doctor --install)`);
+  const missing = (await missingNeeds()).filter(
+    (need) => !['nginx', "nginx's stream module (its tunnel mode)", 'haproxy', 'squid', 'a Chromium'].includes(need.what),
+  );
+  if (missing.length)
+    row(
+      'tests',
+      `✘ npm test also needs ${missing.map((need) => need.what).join(', ')} — npm test installs them (ibcm-lab doctor --install)`,
+    );
   for (const line of await dockerDoctorLines()) process.stdout.write(`${line}\n`);
   return 0;
 }

@@ -16,7 +16,11 @@ export const HOST_READY_LINE = 'ibcm-lab host ready';
 /** Where the docker driver mounts the lab's control directory inside every host container. */
 export const CONTROL_DIR_IN_CONTAINER = '/run/ibcm-lab';
 
-export async function hostCommand(labDir: string | undefined, name: string | undefined, controlDir = CONTROL_DIR_IN_CONTAINER): Promise<number> {
+export async function hostCommand(
+  labDir: string | undefined,
+  name: string | undefined,
+  controlDir = CONTROL_DIR_IN_CONTAINER,
+): Promise<number> {
   if (!labDir || !name) throw new UsageError('host: usage: ibcm-lab host <lab-dir> <name> (run by the docker driver inside a container)');
   const files = hostLogFiles(labDir, name);
   if (!existsSync(files.spec)) throw new UsageError(`host: no host spec at ${files.spec}`);
@@ -48,7 +52,10 @@ export async function hostCommand(labDir: string | undefined, name: string | und
         return;
       }
       host.control(command).then(
-        (answer) => (answer === undefined ? response.writeHead(204).end() : response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer))),
+        (answer) =>
+          answer === undefined
+            ? response.writeHead(204).end()
+            : response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer)),
         (error: Error) => response.writeHead(500).end(error.message),
       );
     });

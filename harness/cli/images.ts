@@ -1,6 +1,18 @@
 // `ibcm-lab images build|list` and the Docker section of `ibcm-lab doctor`.
 import { UsageError } from '../errors.js';
-import { engineInfo, ensureImages, IMAGE_NAMES, imageRefs, listLabImages, pruneLabImages, START_ENGINE_ADVICE, type BaseSource, type ImageProgress, type ImageRefs, type LabImage } from '../drivers/docker/images.js';
+import {
+  engineInfo,
+  ensureImages,
+  IMAGE_NAMES,
+  imageRefs,
+  listLabImages,
+  pruneLabImages,
+  START_ENGINE_ADVICE,
+  type BaseSource,
+  type ImageProgress,
+  type ImageRefs,
+  type LabImage,
+} from '../drivers/docker/images.js';
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -16,7 +28,10 @@ function baseSource(value: string | undefined): BaseSource {
   return { from: value };
 }
 
-export async function imagesCommand(subcommand: string | undefined, values: { rebuild?: boolean; base?: string; verbose?: boolean; json?: boolean }): Promise<number> {
+export async function imagesCommand(
+  subcommand: string | undefined,
+  values: { rebuild?: boolean; base?: string; verbose?: boolean; json?: boolean },
+): Promise<number> {
   switch (subcommand) {
     case 'build':
       return buildImages(values);
@@ -30,7 +45,11 @@ export async function imagesCommand(subcommand: string | undefined, values: { re
       return 0;
     }
     default:
-      throw new UsageError(subcommand ? `unknown images command "${subcommand}"; try 'ibcm-lab help images'` : "say 'images build', 'images list' or 'images prune'; try 'ibcm-lab help images'");
+      throw new UsageError(
+        subcommand
+          ? `unknown images command "${subcommand}"; try 'ibcm-lab help images'`
+          : "say 'images build', 'images list' or 'images prune'; try 'ibcm-lab help images'",
+      );
   }
 }
 
@@ -47,11 +66,18 @@ async function buildImages(values: { rebuild?: boolean; base?: string; verbose?:
     if (event.state === 'building') {
       building = event;
       recent.length = 0;
-      const how = event.image !== 'base' ? '' : base === 'debootstrap' ? " (debootstrap from Debian's archive: about a minute)" : ` (images/base/Dockerfile on ${base.from})`;
+      const how =
+        event.image !== 'base'
+          ? ''
+          : base === 'debootstrap'
+            ? " (debootstrap from Debian's archive: about a minute)"
+            : ` (images/base/Dockerfile on ${base.from})`;
       process.stdout.write(`… ${event.image.padEnd(8)} ${event.ref}  building${how}\n`);
     } else {
       building = undefined;
-      process.stdout.write(`✔ ${event.image.padEnd(8)} ${event.ref}  ${event.state === 'reused' ? 'reused' : `built in ${seconds(event.ms ?? 0)}`}\n`);
+      process.stdout.write(
+        `✔ ${event.image.padEnd(8)} ${event.ref}  ${event.state === 'reused' ? 'reused' : `built in ${seconds(event.ms ?? 0)}`}\n`,
+      );
     }
   };
   const refs = await ensureImages({ rebuild: values.rebuild, base, onProgress }).catch((error: unknown) => {
@@ -86,7 +112,10 @@ export function imageLines(refs: ImageRefs, present: LabImage[]): string[] {
   const missing: string[] = [];
   for (const name of IMAGE_NAMES) {
     const found = byTag.get(refs[name]);
-    if (found) lines.push(`✔ ${name.padEnd(8)} ${refs[name].padEnd(30)} ${megabytes(found.sizeBytes).padStart(7)}  built ${found.created.toISOString().replace(/\.\d+Z$/, 'Z')}`);
+    if (found)
+      lines.push(
+        `✔ ${name.padEnd(8)} ${refs[name].padEnd(30)} ${megabytes(found.sizeBytes).padStart(7)}  built ${found.created.toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      );
     else {
       lines.push(`✘ ${name.padEnd(8)} ${refs[name].padEnd(30)} not built`);
       missing.push(name);
@@ -96,7 +125,10 @@ export function imageLines(refs: ImageRefs, present: LabImage[]): string[] {
   const older = present.filter((image) => !image.tags.some((tag) => current.has(tag)) && image.image !== 'build-network');
   if (older.length) {
     lines.push(`older lab images (not used by these sources; remove them with: npx ibcm-lab images prune):`);
-    for (const image of older) lines.push(`  ${image.image.padEnd(8)} ${(image.tags.join(' ') || image.id.slice(7, 19)).padEnd(30)} ${megabytes(image.sizeBytes).padStart(7)}  built ${image.created.toISOString().replace(/\.\d+Z$/, 'Z')}`);
+    for (const image of older)
+      lines.push(
+        `  ${image.image.padEnd(8)} ${(image.tags.join(' ') || image.id.slice(7, 19)).padEnd(30)} ${megabytes(image.sizeBytes).padStart(7)}  built ${image.created.toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      );
   }
   if (missing.length) lines.push(`missing: ${missing.join(', ')} — build them with: npx ibcm-lab images build`);
   return lines;
@@ -112,7 +144,10 @@ export async function dockerDoctorLines(): Promise<string[]> {
     row('images', '✘ unknown without an engine — then: npx ibcm-lab images build');
     return lines;
   }
-  row('engine', `✔ ${info.address}  (Docker ${info.serverVersion}, API ${info.apiVersion}${info.minApiVersion ? `, min ${info.minApiVersion}` : ''}, ${info.os}/${info.arch})`);
+  row(
+    'engine',
+    `✔ ${info.address}  (Docker ${info.serverVersion}, API ${info.apiVersion}${info.minApiVersion ? `, min ${info.minApiVersion}` : ''}, ${info.os}/${info.arch})`,
+  );
   let refs: ImageRefs | undefined;
   try {
     refs = await imageRefs();
@@ -129,9 +164,20 @@ export async function dockerDoctorLines(): Promise<string[]> {
   if (!refs) return lines;
   const tags = new Set(present.flatMap((image) => image.tags));
   const missing = IMAGE_NAMES.filter((name) => !tags.has(refs[name]));
-  row('images', missing.length ? `✘ ${missing.length} of ${IMAGE_NAMES.length} not built for these sources (${missing.join(', ')}) — build them, no registry needed: npx ibcm-lab images build` : `✔ all ${IMAGE_NAMES.length} built for these sources`);
-  for (const name of IMAGE_NAMES) lines.push(`${''.padEnd(13)}${tags.has(refs[name]) ? '✔' : '✘'} ${name.padEnd(8)} ${refs[name]}${tags.has(refs[name]) ? '' : '  (not built)'}`);
+  row(
+    'images',
+    missing.length
+      ? `✘ ${missing.length} of ${IMAGE_NAMES.length} not built for these sources (${missing.join(', ')}) — build them, no registry needed: npx ibcm-lab images build`
+      : `✔ all ${IMAGE_NAMES.length} built for these sources`,
+  );
+  for (const name of IMAGE_NAMES)
+    lines.push(
+      `${''.padEnd(13)}${tags.has(refs[name]) ? '✔' : '✘'} ${name.padEnd(8)} ${refs[name]}${tags.has(refs[name]) ? '' : '  (not built)'}`,
+    );
   const older = present.filter((image) => !image.tags.some((tag) => Object.values(refs).includes(tag))).length;
-  if (older) lines.push(`${''.padEnd(13)}  (${older} older lab image${older === 1 ? '' : 's'}: npx ibcm-lab images list; remove them with: npx ibcm-lab images prune)`);
+  if (older)
+    lines.push(
+      `${''.padEnd(13)}  (${older} older lab image${older === 1 ? '' : 's'}: npx ibcm-lab images list; remove them with: npx ibcm-lab images prune)`,
+    );
   return lines;
 }

@@ -36,14 +36,41 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(rest[0] === 'run' ? RUN_HELP : rest[0] === 'selftest' ? SELFTEST_HELP : rest[0] === 'images' ? IMAGES_HELP : rest[0] === 'proxy-serve' ? PROXY_SERVE_HELP : rest[0] === 'up' || rest[0] === 'down' ? UP_HELP : rest[0] === 'prune' ? PRUNE_HELP : MAIN_HELP);
+      process.stdout.write(
+        rest[0] === 'run'
+          ? RUN_HELP
+          : rest[0] === 'selftest'
+            ? SELFTEST_HELP
+            : rest[0] === 'images'
+              ? IMAGES_HELP
+              : rest[0] === 'proxy-serve'
+                ? PROXY_SERVE_HELP
+                : rest[0] === 'up' || rest[0] === 'down'
+                  ? UP_HELP
+                  : rest[0] === 'prune'
+                    ? PRUNE_HELP
+                    : MAIN_HELP,
+      );
       return 0;
     case '--version':
     case '-V':
       process.stdout.write(`${labVersion()}\n`);
       return 0;
     case 'run': {
-      const { values } = parse(rest, { driver: { type: 'string' }, mode: { type: 'string' }, proxy: { type: 'string' }, grep: { type: 'string' }, topology: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, report: { type: 'string' }, junit: { type: 'string' }, bundle: { type: 'string' }, ...RUN_RETENTION_OPTIONS, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, {
+        driver: { type: 'string' },
+        mode: { type: 'string' },
+        proxy: { type: 'string' },
+        grep: { type: 'string' },
+        topology: { type: 'string' },
+        json: { type: 'string' },
+        workers: { type: 'string' },
+        report: { type: 'string' },
+        junit: { type: 'string' },
+        bundle: { type: 'string' },
+        ...RUN_RETENTION_OPTIONS,
+        help: { type: 'boolean', short: 'h' },
+      });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(RUN_HELP);
         return 0;
@@ -51,7 +78,14 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
       return runCommand(values as Record<string, string>, interruption!);
     }
     case 'selftest': {
-      const { values } = parse(rest, { workers: { type: 'string' }, json: { type: 'string' }, proxies: { type: 'string' }, full: { type: 'boolean' }, ...RUN_RETENTION_OPTIONS, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, {
+        workers: { type: 'string' },
+        json: { type: 'string' },
+        proxies: { type: 'string' },
+        full: { type: 'boolean' },
+        ...RUN_RETENTION_OPTIONS,
+        help: { type: 'boolean', short: 'h' },
+      });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(SELFTEST_HELP);
         return 0;
@@ -64,7 +98,13 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
     }
     case 'images': {
       const [subcommand, ...options] = rest;
-      const { values } = parse(options, { rebuild: { type: 'boolean' }, base: { type: 'string' }, verbose: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(options, {
+        rebuild: { type: 'boolean' },
+        base: { type: 'string' },
+        verbose: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      });
       if ((values as { help?: boolean }).help || subcommand === '--help' || subcommand === '-h') {
         process.stdout.write(IMAGES_HELP);
         return 0;
@@ -82,11 +122,31 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
     case 'proxies':
       parse(rest, {});
       for (const proxy of builtInProxies) {
-        process.stdout.write(`${proxy.name.padEnd(36)} ${proxy.kind.padEnd(10)} ${proxy.modes.join(',').padEnd(14)} ${proxy.description}${proxy.breaks ? `\n${''.padEnd(62)}must break: ${Object.entries(proxy.breaks).map(([id, code]) => `${id} [${code}]`).join(', ')}` : ''}${proxy.mayAlsoBreak ? `\n${''.padEnd(62)}may also break (order-dependent): ${Object.entries(proxy.mayAlsoBreak).map(([id, code]) => `${id} [${code}]`).join(', ')}` : ''}\n`);
+        process.stdout.write(
+          `${proxy.name.padEnd(36)} ${proxy.kind.padEnd(10)} ${proxy.modes.join(',').padEnd(14)} ${proxy.description}${
+            proxy.breaks
+              ? `\n${''.padEnd(62)}must break: ${Object.entries(proxy.breaks)
+                  .map(([id, code]) => `${id} [${code}]`)
+                  .join(', ')}`
+              : ''
+          }${
+            proxy.mayAlsoBreak
+              ? `\n${''.padEnd(62)}may also break (order-dependent): ${Object.entries(proxy.mayAlsoBreak)
+                  .map(([id, code]) => `${id} [${code}]`)
+                  .join(', ')}`
+              : ''
+          }\n`,
+        );
       }
       return 0;
     case 'up': {
-      const { values } = parse(rest, { driver: { type: 'string' }, topology: { type: 'string' }, mode: { type: 'string' }, proxy: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, {
+        driver: { type: 'string' },
+        topology: { type: 'string' },
+        mode: { type: 'string' },
+        proxy: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(UP_HELP);
         return 0;
@@ -97,7 +157,12 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
       parse(rest, {});
       return downCommand();
     case 'prune': {
-      const { values } = parse(rest, { ...RUN_RETENTION_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+      const { values } = parse(rest, {
+        ...RUN_RETENTION_OPTIONS,
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      });
       if ((values as { help?: boolean }).help) {
         process.stdout.write(PRUNE_HELP);
         return 0;
@@ -109,15 +174,19 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
       return hostCommand(rest[0], rest[1]);
     case 'requirements':
       parse(rest, {});
-    {
-      const controls = negativeControls();
-      for (const requirement of requirements) {
-        const mine = controls.get(requirement.id) ?? [];
-        const failsWith = mine.length ? mine.map((control) => `${control.control} [${control.code}]`).join(', ') : `NONE — no faulty proxy or world can fail this check yet${KNOWN_GAPS[requirement.id] ? ` (known gap: ${KNOWN_GAPS[requirement.id]})` : ''}`;
-        process.stdout.write(`${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n${''.padEnd(39)}must fail under: ${failsWith}\n`);
+      {
+        const controls = negativeControls();
+        for (const requirement of requirements) {
+          const mine = controls.get(requirement.id) ?? [];
+          const failsWith = mine.length
+            ? mine.map((control) => `${control.control} [${control.code}]`).join(', ')
+            : `NONE — no faulty proxy or world can fail this check yet${KNOWN_GAPS[requirement.id] ? ` (known gap: ${KNOWN_GAPS[requirement.id]})` : ''}`;
+          process.stdout.write(
+            `${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n${''.padEnd(39)}must fail under: ${failsWith}\n`,
+          );
+        }
+        return 0;
       }
-      return 0;
-    }
     default:
       throw new UsageError(`unknown command "${command}"; try 'ibcm-lab help'`);
   }

@@ -23,7 +23,8 @@ export function negativeControls(): Map<string, NegativeControl[]> {
     for (const [id, code] of Object.entries(proxy.breaks ?? {})) add(id, { control: proxy.name, code, modes: [...proxy.modes] });
   }
   for (const quirk of quirkNames) {
-    for (const [id, code] of Object.entries(QUIRKS[quirk].breaks)) add(id, { control: worldName(quirk), code, modes: [...QUIRKS[quirk].selftestModes] });
+    for (const [id, code] of Object.entries(QUIRKS[quirk].breaks))
+      add(id, { control: worldName(quirk), code, modes: [...QUIRKS[quirk].selftestModes] });
   }
   return controls;
 }
@@ -38,5 +39,8 @@ export const KNOWN_GAPS: Record<string, string> = {};
 
 /** Catalog requirements that no built-in faulty proxy or faulty world is built to break (known gaps included). */
 export function requirementsWithoutNegativeControl(): string[] {
-  return [...negativeControls()].filter(([, controls]) => controls.length === 0).map(([id]) => id).sort();
+  return [...negativeControls()]
+    .filter(([, controls]) => controls.length === 0)
+    .map(([id]) => id)
+    .sort();
 }

@@ -25,7 +25,8 @@ export async function proxyServeCommand(options: ProxyServeOptions, env: NodeJS.
   const proxy = findProxy(name);
   if (!proxy) throw new UsageError(`proxy-serve: unknown proxy "${name}"; see ibcm-lab proxies`);
   const file = options.contract ?? env[PROXY_CONTRACT_ENV];
-  if (!file) throw new UsageError(`proxy-serve: no contract: set ${PROXY_CONTRACT_ENV} to the contract.json path (or pass --contract <file>)`);
+  if (!file)
+    throw new UsageError(`proxy-serve: no contract: set ${PROXY_CONTRACT_ENV} to the contract.json path (or pass --contract <file>)`);
 
   let raw: unknown;
   try {
@@ -40,7 +41,9 @@ export async function proxyServeCommand(options: ProxyServeOptions, env: NodeJS.
     const detail = `${issue.path.join('.') || '(root)'}: ${issue.message}`;
     // An unknown contract version is "cannot do what is asked" (3); anything else is a broken file (2).
     if (version !== undefined && version !== PROXY_CONTRACT_VERSION) {
-      process.stderr.write(`ibcm-lab proxy-serve: contract version ${JSON.stringify(version)} is not supported (this proxy speaks ${PROXY_CONTRACT_VERSION})\n`);
+      process.stderr.write(
+        `ibcm-lab proxy-serve: contract version ${JSON.stringify(version)} is not supported (this proxy speaks ${PROXY_CONTRACT_VERSION})\n`,
+      );
       return UNSUPPORTED_EXIT;
     }
     throw new UsageError(`proxy-serve: ${file} is not a valid proxy contract: ${detail}`);
@@ -78,7 +81,9 @@ export async function proxyServeCommand(options: ProxyServeOptions, env: NodeJS.
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onStop);
 
-  say(`starting ${proxy.name} in ${contract.mode} mode for run ${contract.runId} (${contract.listeners.length} listener(s)${contract.forwardProxy ? `, forward proxy on ${contract.forwardProxy.bind.host}:${contract.forwardProxy.bind.port}` : ''})`);
+  say(
+    `starting ${proxy.name} in ${contract.mode} mode for run ${contract.runId} (${contract.listeners.length} listener(s)${contract.forwardProxy ? `, forward proxy on ${contract.forwardProxy.bind.host}:${contract.forwardProxy.bind.port}` : ''})`,
+  );
   const startedAt = Date.now();
   let started: StartedProxy;
   try {
@@ -91,7 +96,9 @@ export async function proxyServeCommand(options: ProxyServeOptions, env: NodeJS.
   // SIGKILL to the proxy's group at once. Here the stop is ours to make, gracefully (SIGTERM, then
   // SIGKILL after the contract's grace), so only our handlers stay; their exit hook remains as the
   // last resort.
-  for (const signal of signals) for (const listener of process.listeners(signal)) if (listener !== onStop) process.off(signal, listener as (...args: unknown[]) => void);
+  for (const signal of signals)
+    for (const listener of process.listeners(signal))
+      if (listener !== onStop) process.off(signal, listener as (...args: unknown[]) => void);
   say(`${proxy.name} ready in ${Date.now() - startedAt} ms${stopSignal ? '' : '; stop it with SIGTERM'}`);
 
   // A proxy process that dies on its own ends this command too (the container stops, the lab sees it).

@@ -10,9 +10,14 @@ export function pruneCommand(options: { 'keep-runs'?: string; 'keep-days'?: stri
     return 0;
   }
   const verb = report.dryRun ? 'would remove' : 'removed';
-  for (const item of report.removed) process.stdout.write(`${verb} ${item.name}  ${formatBytes(item.bytes).padStart(9)}  ${item.ageDays} day${item.ageDays === 1 ? '' : 's'} old\n`);
+  for (const item of report.removed)
+    process.stdout.write(
+      `${verb} ${item.name}  ${formatBytes(item.bytes).padStart(9)}  ${item.ageDays} day${item.ageDays === 1 ? '' : 's'} old\n`,
+    );
   const live = report.kept.filter((item) => item.why === 'live');
   for (const item of live) process.stdout.write(`left alone ${item.name}: its run is still live\n`);
-  process.stdout.write(`${verb} ${report.removed.length} run folder${report.removed.length === 1 ? '' : 's'} (${formatBytes(report.bytesRemoved)}) under ${runsDirectory()}; kept ${report.kept.length} (the last ${policy.keepRuns} runs, those younger than ${policy.keepDays} days, and live runs)\n`);
+  process.stdout.write(
+    `${verb} ${report.removed.length} run folder${report.removed.length === 1 ? '' : 's'} (${formatBytes(report.bytesRemoved)}) under ${runsDirectory()}; kept ${report.kept.length} (the last ${policy.keepRuns} runs, those younger than ${policy.keepDays} days, and live runs)\n`,
+  );
   return 0;
 }

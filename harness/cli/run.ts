@@ -42,7 +42,10 @@ export interface RunOptions {
 }
 
 /** The driver asked for, checked before any lab starts: an engine that answers and the images built. */
-async function resolveDriver(name: string | undefined, proxy: ProxyRef): Promise<{ driver: 'embedded' | 'docker'; images?: Record<string, string> }> {
+async function resolveDriver(
+  name: string | undefined,
+  proxy: ProxyRef,
+): Promise<{ driver: 'embedded' | 'docker'; images?: Record<string, string> }> {
   const driver = name ?? 'embedded';
   if (driver !== 'embedded' && driver !== 'docker') throw new UsageError(`--driver must be embedded or docker, got "${driver}"`);
   if (driver === 'embedded') {
@@ -65,24 +68,52 @@ export async function runCommand(options: RunOptions, interruption?: Interruptio
   const workers = parseWorkers(options.workers, modes.length);
   const { driver, images } = await resolveDriver(options.driver, proxyRef);
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
-  if (options.grep && selected.length === 0) throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
+  if (options.grep && selected.length === 0)
+    throw new UsageError(`--grep "${options.grep}" matches no requirement ID; 'ibcm-lab requirements' lists them`);
   checkOutputs(options);
   const retention = retentionPolicy(options);
 
   const run = newRun();
   const folder = startRunFolder(run, retention);
   try {
-    return await runAndReport(options, { run, topology, proxy, proxyRef, modes, workers, driver, images, selected: selected.map((requirement) => requirement.id), interruption });
+    return await runAndReport(options, {
+      run,
+      topology,
+      proxy,
+      proxyRef,
+      modes,
+      workers,
+      driver,
+      images,
+      selected: selected.map((requirement) => requirement.id),
+      interruption,
+    });
   } finally {
     folder.release();
   }
 }
 
-async function runAndReport(options: RunOptions, context: { run: ReturnType<typeof newRun>; topology: Topology; proxy: ProxyImplementation; proxyRef: ProxyRef; modes: ProxyMode[]; workers: number; driver: 'embedded' | 'docker'; images?: Record<string, string>; selected: string[]; interruption?: Interruption }): Promise<number> {
+async function runAndReport(
+  options: RunOptions,
+  context: {
+    run: ReturnType<typeof newRun>;
+    topology: Topology;
+    proxy: ProxyImplementation;
+    proxyRef: ProxyRef;
+    modes: ProxyMode[];
+    workers: number;
+    driver: 'embedded' | 'docker';
+    images?: Record<string, string>;
+    selected: string[];
+    interruption?: Interruption;
+  },
+): Promise<number> {
   const { run, topology, proxy, proxyRef, modes, workers, driver, images, interruption } = context;
   const raw = await runSuites({
     run,
-    projects: modes.map((mode) => (mode === 'direct' ? { name: mode, mode, proxy: 'node' } : { name: mode, mode, proxy: proxy.name, proxyRef })),
+    projects: modes.map((mode) =>
+      mode === 'direct' ? { name: mode, mode, proxy: 'node' } : { name: mode, mode, proxy: proxy.name, proxyRef },
+    ),
     requirementIds: options.grep ? context.selected : undefined,
     workers,
     topology: options.topology,
@@ -90,7 +121,18 @@ async function runAndReport(options: RunOptions, context: { run: ReturnType<type
     images,
     interruption,
   });
-  const results = buildResults({ raw, runId: run.runId, startedAt: run.startedAt, proxy, driver, images, modes, grep: options.grep ?? null, topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' }, selected: context.selected });
+  const results = buildResults({
+    raw,
+    runId: run.runId,
+    startedAt: run.startedAt,
+    proxy,
+    driver,
+    images,
+    modes,
+    grep: options.grep ?? null,
+    topology: { name: topology.name, digest: topologyDigest(topology), source: options.topology ?? 'preset:default' },
+    selected: context.selected,
+  });
   results.runDir = run.runDir;
   results.runDirBytes = folderBytes(run.runDir);
   process.stdout.write(renderTable(results));
@@ -110,7 +152,11 @@ async function runAndReport(options: RunOptions, context: { run: ReturnType<type
 
 /** Fails before any lab starts when an output cannot be written where asked. */
 function checkOutputs(options: RunOptions): void {
-  const outputs: [string, string | undefined][] = [['--json', options.json], ['--junit', options.junit], ['--bundle', options.bundle]];
+  const outputs: [string, string | undefined][] = [
+    ['--json', options.json],
+    ['--junit', options.junit],
+    ['--bundle', options.bundle],
+  ];
   for (const [flag, file] of outputs) {
     if (file === undefined) continue;
     if (file.trim() === '') throw new UsageError(`${flag} needs a file name`);
@@ -118,7 +164,8 @@ function checkOutputs(options: RunOptions): void {
   }
   if (options.report !== undefined) {
     if (options.report.trim() === '') throw new UsageError('--report needs a directory');
-    if (existsSync(options.report) && !statSync(options.report).isDirectory()) throw new UsageError(`--report ${options.report} is a file; give a directory (index.html is written into it)`);
+    if (existsSync(options.report) && !statSync(options.report).isDirectory())
+      throw new UsageError(`--report ${options.report} is a file; give a directory (index.html is written into it)`);
   }
 }
 
@@ -128,7 +175,11 @@ function topologyFileOf(option: string | undefined): string {
 }
 
 /** --junit, --report, --bundle. A failure to write one is reported in one line and makes the exit code 2. */
-async function writeReports(options: RunOptions, results: RunResults, context: { runDir: string; topology: Topology; proxy: ProxyImplementation }): Promise<boolean> {
+async function writeReports(
+  options: RunOptions,
+  results: RunResults,
+  context: { runDir: string; topology: Topology; proxy: ProxyImplementation },
+): Promise<boolean> {
   let ok = true;
   const attempt = async (what: string, write: () => Promise<string> | string) => {
     try {
@@ -146,7 +197,10 @@ async function writeReports(options: RunOptions, results: RunResults, context: {
       return file;
     });
   }
-  if (options.report) await attempt('HTML report', () => writeHtmlReport(options.report!, { results, topology: context.topology, labs: readLabFacts(context.runDir) }));
+  if (options.report)
+    await attempt('HTML report', () =>
+      writeHtmlReport(options.report!, { results, topology: context.topology, labs: readLabFacts(context.runDir) }),
+    );
   if (options.bundle) {
     const browserRan = results.results.some((result) => result.requirement === 'APPCAT-BROWSER' && result.status !== 'not-applicable');
     await attempt('evidence bundle', async () => {
@@ -170,14 +224,17 @@ async function writeReports(options: RunOptions, results: RunResults, context: {
  */
 export function parseWorkers(value: string | undefined, projects = 1): number {
   const workers = value === undefined ? Math.max(3, Math.min(projects, 2 * availableParallelism())) : Number(value);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new UsageError(`--workers must be a whole number from 1 to 16, got "${value}"`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 16)
+    throw new UsageError(`--workers must be a whole number from 1 to 16, got "${value}"`);
   return workers;
 }
 
 function resolveModes(mode: string, proxy: ProxyImplementation): ProxyMode[] {
   if (mode === 'all') return [...proxy.modes, 'direct'];
-  if (!(proxyModes as readonly string[]).includes(mode)) throw new UsageError(`unknown --mode "${mode}"; use bridge, tunnel, forward, direct or all`);
-  if (mode !== 'direct' && !(proxy.modes as string[]).includes(mode)) throw new UsageError(`proxy "${proxy.name}" offers ${proxy.modes.join(', ')}, not ${mode}`);
+  if (!(proxyModes as readonly string[]).includes(mode))
+    throw new UsageError(`unknown --mode "${mode}"; use bridge, tunnel, forward, direct or all`);
+  if (mode !== 'direct' && !(proxy.modes as string[]).includes(mode))
+    throw new UsageError(`proxy "${proxy.name}" offers ${proxy.modes.join(', ')}, not ${mode}`);
   return [mode as ProxyMode];
 }
 
@@ -197,7 +254,9 @@ interface BuildInput {
 
 /** A recorded finding of the proxy for this requirement and mode, if any. */
 export function expectationFor(proxy: ProxyImplementation, requirement: string, mode: string): Expectation | undefined {
-  return proxy.expectations?.find((expectation) => expectation.requirement === requirement && (expectation.modes as string[]).includes(mode));
+  return proxy.expectations?.find(
+    (expectation) => expectation.requirement === requirement && (expectation.modes as string[]).includes(mode),
+  );
 }
 
 export function buildResults(input: BuildInput): RunResults {
@@ -224,7 +283,24 @@ export function buildResults(input: BuildInput): RunResults {
         status = 'unexpected-pass';
         reason = `recorded as failing for ${input.proxy.name} (${expectation.reason}) but it passed: update the proxy's expectations`;
       }
-      results.push({ requirement: id, title: requirement.title, strength: requirement.strength, mode, status, reason, ...(code && status !== 'passed' ? { code } : {}), checks: checks.map(({ title, file, status: s, reason: r, code: c, durationMs, evidence }) => ({ title, file, status: s, reason: r, ...(c ? { code: c } : {}), durationMs, evidence })) });
+      results.push({
+        requirement: id,
+        title: requirement.title,
+        strength: requirement.strength,
+        mode,
+        status,
+        reason,
+        ...(code && status !== 'passed' ? { code } : {}),
+        checks: checks.map(({ title, file, status: s, reason: r, code: c, durationMs, evidence }) => ({
+          title,
+          file,
+          status: s,
+          reason: r,
+          ...(c ? { code: c } : {}),
+          durationMs,
+          evidence,
+        })),
+      });
     }
   }
   const interrupted = input.raw.status === 'interrupted';
@@ -232,15 +308,27 @@ export function buildResults(input: BuildInput): RunResults {
   // as far as planning cannot tell, so it calls nothing "not covered".
   const covered = new Set([...input.raw.checks, ...(input.raw.planned ?? [])].map((record) => record.requirement));
   const coverageKnown = !interrupted || input.raw.planned !== undefined;
-  const notCovered = coverageKnown ? input.selected.filter((id) => !covered.has(id) && input.modes.some((mode) => appliesIn(id, mode))).map((id) => ({ requirement: id, title: requirementById(id)!.title })) : [];
+  const notCovered = coverageKnown
+    ? input.selected
+        .filter((id) => !covered.has(id) && input.modes.some((mode) => appliesIn(id, mode)))
+        .map((id) => ({ requirement: id, title: requirementById(id)!.title }))
+    : [];
   const notRun = interrupted ? notRunCases(input) : [];
   const count = (status: string) => results.filter((result) => result.status === status).length;
   const errors = [...input.raw.errors];
   // A blocked required check did not hold either: its prerequisite failed (and is named in its reason).
-  const requiredFailed = results.some((result) => ((result.status === 'failed' || result.status === 'blocked') && result.strength === 'required') || result.status === 'unexpected-pass');
-  const requiredNotHeld = results.filter((result) => result.strength === 'required' && (result.status === 'failed' || result.status === 'blocked' || result.status === 'expected-failure')).length;
+  const requiredFailed = results.some(
+    (result) =>
+      ((result.status === 'failed' || result.status === 'blocked') && result.strength === 'required') ||
+      result.status === 'unexpected-pass',
+  );
+  const requiredNotHeld = results.filter(
+    (result) =>
+      result.strength === 'required' && (result.status === 'failed' || result.status === 'blocked' || result.status === 'expected-failure'),
+  ).length;
   const ran = results.some((result) => result.status !== 'not-applicable');
-  if (!ran && errors.length === 0) errors.push(input.grep ? `nothing ran: no check covers the requirements matching --grep "${input.grep}" yet` : 'nothing ran');
+  if (!ran && errors.length === 0)
+    errors.push(input.grep ? `nothing ran: no check covers the requirements matching --grep "${input.grep}" yet` : 'nothing ran');
   const exitCode = count('error') > 0 || errors.length > 0 ? 2 : requiredFailed ? 1 : 0;
   return {
     schema: 'ibcm-lab/results@1',
@@ -255,7 +343,19 @@ export function buildResults(input: BuildInput): RunResults {
     modes: input.modes,
     grep: input.grep,
     topology: input.topology,
-    summary: { passed: count('passed'), failed: count('failed'), blocked: count('blocked'), error: count('error'), requiredNotHeld, notApplicable: count('not-applicable'), notCovered: notCovered.length, ...(interrupted ? { notRun: notRun.length } : {}), expectedFailures: count('expected-failure'), unexpectedPasses: count('unexpected-pass'), exitCode },
+    summary: {
+      passed: count('passed'),
+      failed: count('failed'),
+      blocked: count('blocked'),
+      error: count('error'),
+      requiredNotHeld,
+      notApplicable: count('not-applicable'),
+      notCovered: notCovered.length,
+      ...(interrupted ? { notRun: notRun.length } : {}),
+      expectedFailures: count('expected-failure'),
+      unexpectedPasses: count('unexpected-pass'),
+      exitCode,
+    },
     results,
     notCovered,
     ...(interrupted ? { notRun } : {}),
@@ -267,7 +367,11 @@ export function buildResults(input: BuildInput): RunResults {
 function notRunCases(input: BuildInput): { requirement: string; mode: string }[] {
   const done = new Set(input.raw.checks.map((record) => `${record.requirement}\u0000${record.mode}`));
   const selected = new Set(input.selected);
-  const candidates = input.raw.planned ? input.raw.planned.filter((check) => selected.has(check.requirement) && appliesIn(check.requirement, check.mode as ProxyMode)) : input.selected.flatMap((requirement) => input.modes.filter((mode) => appliesIn(requirement, mode)).map((mode) => ({ requirement, mode })));
+  const candidates = input.raw.planned
+    ? input.raw.planned.filter((check) => selected.has(check.requirement) && appliesIn(check.requirement, check.mode as ProxyMode))
+    : input.selected.flatMap((requirement) =>
+        input.modes.filter((mode) => appliesIn(requirement, mode)).map((mode) => ({ requirement, mode })),
+      );
   const seen = new Set<string>();
   const cases: { requirement: string; mode: string }[] = [];
   for (const { requirement, mode } of candidates) {

@@ -62,22 +62,42 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
   const retention = retentionPolicy(options);
   const filter = options.proxies ? new RegExp(options.proxies) : undefined;
   const candidates = builtInProxies.filter((proxy) => !filter || filter.test(proxy.name));
-  const missing = candidates.flatMap((proxy) => (proxy.binaries ?? []).filter((binary) => !findBinary(binary)).map((binary) => ({ proxy, binary })));
+  const missing = candidates.flatMap((proxy) =>
+    (proxy.binaries ?? []).filter((binary) => !findBinary(binary)).map((binary) => ({ proxy, binary })),
+  );
   const runnable = candidates.filter((proxy) => !missing.some((item) => item.proxy === proxy));
   // Faulty worlds: the Node reference proxy in a world with one quirk (a leaking DNS view, a
   // misbehaving MP) — negative controls for requirements no proxy can break.
   const worlds = quirkNames.filter((quirk) => !filter || filter.test(worldName(quirk)));
   // A negative control runs the checks it names (targets and declared collateral) unless --full:
   // its verdict rests on those alone, and the reference, benign and direct labs run every check.
-  const only = (control: { breaks?: Record<string, string>; mayAlsoBreak?: Record<string, string> }) => (options.full ? {} : { requirementIds: [...Object.keys(control.breaks ?? {}), ...Object.keys(control.mayAlsoBreak ?? {})] });
+  const only = (control: { breaks?: Record<string, string>; mayAlsoBreak?: Record<string, string> }) =>
+    options.full ? {} : { requirementIds: [...Object.keys(control.breaks ?? {}), ...Object.keys(control.mayAlsoBreak ?? {})] };
   const projects: SuiteProject[] = [
     { name: 'direct', mode: 'direct', proxy: 'node' },
     // A hostile proxy runs its few checks, also under --full: every check through it would only wait out more deadlines.
-    ...runnable.flatMap((proxy) => proxy.modes.map((mode) => ({ name: `${proxy.name}/${mode}`, mode, proxy: proxy.name, ...(proxy.kind === 'faulty' ? only(proxy) : proxy.hostile ? { requirementIds: proxy.hostile.checks } : {}) }))),
-    ...worlds.flatMap((quirk) => QUIRKS[quirk].selftestModes.map((mode) => ({ name: `${worldName(quirk)}/${mode}`, mode, proxy: 'node', quirks: [quirk], ...only(QUIRKS[quirk]) }))),
+    ...runnable.flatMap((proxy) =>
+      proxy.modes.map((mode) => ({
+        name: `${proxy.name}/${mode}`,
+        mode,
+        proxy: proxy.name,
+        ...(proxy.kind === 'faulty' ? only(proxy) : proxy.hostile ? { requirementIds: proxy.hostile.checks } : {}),
+      })),
+    ),
+    ...worlds.flatMap((quirk) =>
+      QUIRKS[quirk].selftestModes.map((mode) => ({
+        name: `${worldName(quirk)}/${mode}`,
+        mode,
+        proxy: 'node',
+        quirks: [quirk],
+        ...only(QUIRKS[quirk]),
+      })),
+    ),
   ];
   const workers = parseWorkers(options.workers, projects.length);
-  process.stdout.write(`Self-test: ${runnable.filter((proxy) => proxy.kind === 'reference').length} reference, ${runnable.filter((proxy) => proxy.kind === 'benign').length} benign, ${runnable.filter((proxy) => proxy.kind === 'faulty').length} faulty and ${runnable.filter((proxy) => proxy.kind === 'hostile').length} hostile proxies, ${worlds.length} faulty worlds, ${projects.length} labs, ${workers} workers; negative controls run ${options.full ? 'every check (--full)' : 'their targets (--full: every check)'}\n`);
+  process.stdout.write(
+    `Self-test: ${runnable.filter((proxy) => proxy.kind === 'reference').length} reference, ${runnable.filter((proxy) => proxy.kind === 'benign').length} benign, ${runnable.filter((proxy) => proxy.kind === 'faulty').length} faulty and ${runnable.filter((proxy) => proxy.kind === 'hostile').length} hostile proxies, ${worlds.length} faulty worlds, ${projects.length} labs, ${workers} workers; negative controls run ${options.full ? 'every check (--full)' : 'their targets (--full: every check)'}\n`,
+  );
 
   const run = newRun();
   const folder = startRunFolder(run, retention);
@@ -104,23 +124,53 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
   const caught = faulty.filter((verdict) => verdict.ok).length;
   const targets = faulty.reduce((sum, verdict) => sum + Object.keys(verdict.expected).length, 0);
   const exactKills = faulty.reduce((sum, verdict) => sum + verdict.kills.length, 0);
-  process.stdout.write(renderSelftest(verdicts, missing.map((item) => `${item.proxy.name}: ${missingBinaryMessage(item.binary)}`)));
-  process.stdout.write(`\n${bold('mutation score')}: ${caught}/${faulty.length} faulty proxy and world runs caught exactly (${percent(caught, faulty.length)}); ${exactKills}/${targets} targets failed for their stated reason (${percent(exactKills, targets)})\n`);
+  process.stdout.write(
+    renderSelftest(
+      verdicts,
+      missing.map((item) => `${item.proxy.name}: ${missingBinaryMessage(item.binary)}`),
+    ),
+  );
+  process.stdout.write(
+    `\n${bold('mutation score')}: ${caught}/${faulty.length} faulty proxy and world runs caught exactly (${percent(caught, faulty.length)}); ${exactKills}/${targets} targets failed for their stated reason (${percent(exactKills, targets)})\n`,
+  );
   const benign = verdicts.filter((verdict) => verdict.kind === 'benign' || verdict.kind === 'reference' || verdict.kind === 'control');
-  process.stdout.write(`${bold('benign and reference controls')}: ${benign.filter((verdict) => verdict.ok).length}/${benign.length} clean (no false failure, nothing blocked)\n`);
+  process.stdout.write(
+    `${bold('benign and reference controls')}: ${benign.filter((verdict) => verdict.ok).length}/${benign.length} clean (no false failure, nothing blocked)\n`,
+  );
   const hostile = verdicts.filter((verdict) => verdict.kind === 'hostile');
-  if (hostile.length) process.stdout.write(`${bold('hostile proxies')}: ${hostile.filter((verdict) => verdict.ok).length}/${hostile.length} contained (every check ended in time, failed or blocked, naming what the proxy did)\n`);
+  if (hostile.length)
+    process.stdout.write(
+      `${bold('hostile proxies')}: ${hostile.filter((verdict) => verdict.ok).length}/${hostile.length} contained (every check ended in time, failed or blocked, naming what the proxy did)\n`,
+    );
   // Requirements that ran but that no faulty proxy in this self-test is built to break: a gap in the
   // negative controls, said out loud rather than hidden.
   // Judged over every built-in control, not only those this run selected, so --proxies cannot hide one.
   const withoutControl = requirementsWithoutNegativeControl();
   const uncontrolled = withoutControl.filter((id) => !(id in KNOWN_GAPS));
   if (uncontrolled.length) process.stdout.write(`${paint('failed', 'no negative control')} for: ${uncontrolled.join(', ')}\n`);
-  else process.stdout.write(`every requirement of the catalog has a negative control (a faulty proxy or world that must fail it)${withoutControl.length ? ', but for the known gaps below' : ''}\n`);
-  for (const id of withoutControl.filter((candidate) => candidate in KNOWN_GAPS)) process.stdout.write(`${paint('not-covered', `known gap, no negative control yet: ${id}`)} — ${KNOWN_GAPS[id]}\n`);
+  else
+    process.stdout.write(
+      `every requirement of the catalog has a negative control (a faulty proxy or world that must fail it)${withoutControl.length ? ', but for the known gaps below' : ''}\n`,
+    );
+  for (const id of withoutControl.filter((candidate) => candidate in KNOWN_GAPS))
+    process.stdout.write(`${paint('not-covered', `known gap, no negative control yet: ${id}`)} — ${KNOWN_GAPS[id]}\n`);
   const deviations = verdicts.filter((verdict) => !verdict.ok).length + (uncontrolled.length > 0 ? 1 : 0);
-  const exitCode = raw.errors.length > 0 || missing.length > 0 || verdicts.some((verdict) => verdict.errors.length > 0) ? 2 : deviations > 0 ? 1 : 0;
-  const report = { schema: 'ibcm-lab/selftest@1', runId: run.runId, startedAt: run.startedAt.toISOString(), finishedAt: new Date().toISOString(), versions: versions(), mutationScore: { caught, total: faulty.length, exactKills, targets }, uncontrolledRequirements: uncontrolled, knownGaps: withoutControl.filter((id) => id in KNOWN_GAPS), verdicts, missingBinaries: missing.map((item) => ({ proxy: item.proxy.name, binary: item.binary })), errors: raw.errors, exitCode };
+  const exitCode =
+    raw.errors.length > 0 || missing.length > 0 || verdicts.some((verdict) => verdict.errors.length > 0) ? 2 : deviations > 0 ? 1 : 0;
+  const report = {
+    schema: 'ibcm-lab/selftest@1',
+    runId: run.runId,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    versions: versions(),
+    mutationScore: { caught, total: faulty.length, exactKills, targets },
+    uncontrolledRequirements: uncontrolled,
+    knownGaps: withoutControl.filter((id) => id in KNOWN_GAPS),
+    verdicts,
+    missingBinaries: missing.map((item) => ({ proxy: item.proxy.name, binary: item.binary })),
+    errors: raw.errors,
+    exitCode,
+  };
   writeFileSync(join(run.runDir, 'selftest.json'), JSON.stringify(report, null, 2) + '\n');
   if (options.json) {
     const file = resolve(options.json);
@@ -133,18 +183,32 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
     const ran = new Set(raw.checks.map((record) => `${record.project}\u0000${record.requirement}`));
     const notRun = (raw.planned ?? []).filter((check) => !ran.has(`${check.project}\u0000${check.requirement}`));
     const unfinished = raw.planned ? [...new Set(notRun.map((check) => check.project))] : projects.map((project) => project.name);
-    process.stdout.write(`${paint('error', 'interrupted')}: ${raw.planned ? `${notRun.length} of ${raw.planned.length} checks` : 'every check'} not run; labs not finished: ${unfinished.join(', ') || 'none'}\n`);
+    process.stdout.write(
+      `${paint('error', 'interrupted')}: ${raw.planned ? `${notRun.length} of ${raw.planned.length} checks` : 'every check'} not run; labs not finished: ${unfinished.join(', ') || 'none'}\n`,
+    );
   }
-  if (raw.status === 'interrupted') process.stdout.write(`${paint('error', 'SELFTEST INTERRUPTED')}  no verdict: the self-test was stopped before it finished\n`);
-  else process.stdout.write(exitCode === 0 ? `${paint('passed', 'SELFTEST PASS')}  every reference and benign proxy passed and every faulty proxy and world was caught by exactly its target requirements, each for its stated reason${options.full ? ', and failed nothing else' : ''}\n` : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`);
+  if (raw.status === 'interrupted')
+    process.stdout.write(`${paint('error', 'SELFTEST INTERRUPTED')}  no verdict: the self-test was stopped before it finished\n`);
+  else
+    process.stdout.write(
+      exitCode === 0
+        ? `${paint('passed', 'SELFTEST PASS')}  every reference and benign proxy passed and every faulty proxy and world was caught by exactly its target requirements, each for its stated reason${options.full ? ', and failed nothing else' : ''}\n`
+        : `${paint('failed', 'SELFTEST FAIL')}  ${deviations} deviation(s)\n`,
+    );
   return exitCode;
 }
-
 
 /** A faulty world seen as the self-test sees a faulty proxy: a name, its modes and its targets. */
 function worldAsProxy(quirk: QuirkName): ProxyImplementation {
   const spec = QUIRKS[quirk];
-  return { name: worldName(quirk), kind: 'faulty', description: spec.description, modes: [], breaks: { ...spec.breaks }, start: () => Promise.reject(new Error('a faulty world is not a proxy')) };
+  return {
+    name: worldName(quirk),
+    kind: 'faulty',
+    description: spec.description,
+    modes: [],
+    breaks: { ...spec.breaks },
+    start: () => Promise.reject(new Error('a faulty world is not a proxy')),
+  };
 }
 
 /**
@@ -175,23 +239,37 @@ export function judgeProject(proxy: ProxyImplementation, kind: string, mode: str
       }
       const seen = records.filter((record) => record.requirement === id);
       if (code === UNPINNED) {
-        missed.push({ requirement: id, code, got: `no reason code pinned for this target (it ${hits.length ? `failed [${hits.map((record) => record.code ?? 'no code').join(', ')}]` : 'did not fail'})` });
+        missed.push({
+          requirement: id,
+          code,
+          got: `no reason code pinned for this target (it ${hits.length ? `failed [${hits.map((record) => record.code ?? 'no code').join(', ')}]` : 'did not fail'})`,
+        });
         continue;
       }
-      const got = hits.length ? hits.map((record) => `failed [${record.code ?? 'no code'}]: ${record.reason}`).join('; ') : seen.map((record) => `${record.status}${record.status === 'passed' ? '' : `: ${record.reason}`}`).join('; ') || 'did not run';
+      const got = hits.length
+        ? hits.map((record) => `failed [${record.code ?? 'no code'}]: ${record.reason}`).join('; ')
+        : seen.map((record) => `${record.status}${record.status === 'passed' ? '' : `: ${record.reason}`}`).join('; ') || 'did not run';
       missed.push({ requirement: id, code, got });
     }
-    if (Object.keys(expected).length === 0 && records.length > 0) errors.push(`none of its targets ran (${Object.keys(proxy.breaks ?? {}).join(', ') || 'it names none'})`);
+    if (Object.keys(expected).length === 0 && records.length > 0)
+      errors.push(`none of its targets ran (${Object.keys(proxy.breaks ?? {}).join(', ') || 'it names none'})`);
   } else {
     for (const id of [...ran].sort()) {
       const expectation = expectationFor(proxy, id, mode);
       if (expectation) expected[id] = expectation.intermittent ? 'intermittent finding' : 'recorded finding';
     }
-    for (const id of Object.keys(expected)) if (!failed.includes(id) && expected[id] !== 'intermittent finding') missed.push({ requirement: id, code: 'recorded finding', got: 'passed (update the proxy\'s expectations)' });
+    for (const id of Object.keys(expected))
+      if (!failed.includes(id) && expected[id] !== 'intermittent finding')
+        missed.push({ requirement: id, code: 'recorded finding', got: "passed (update the proxy's expectations)" });
   }
   // Declared collateral (mayAlsoBreak) may fail, but only for its stated reason.
-  const tolerated = (id: string) => kind === 'faulty' && id in (proxy.mayAlsoBreak ?? {}) && failedRecords.filter((record) => record.requirement === id).every((record) => record.code === proxy.mayAlsoBreak![id]);
-  const extra = failed.filter((id) => !(id in expected) && !tolerated(id)).map((id) => `${id} [${failedRecords.find((record) => record.requirement === id)?.code ?? 'no code'}]`);
+  const tolerated = (id: string) =>
+    kind === 'faulty' &&
+    id in (proxy.mayAlsoBreak ?? {}) &&
+    failedRecords.filter((record) => record.requirement === id).every((record) => record.code === proxy.mayAlsoBreak![id]);
+  const extra = failed
+    .filter((id) => !(id in expected) && !tolerated(id))
+    .map((id) => `${id} [${failedRecords.find((record) => record.requirement === id)?.code ?? 'no code'}]`);
   const mustNotBlock = kind !== 'faulty';
   const ok = missed.length === 0 && extra.length === 0 && errors.length === 0 && !(mustNotBlock && blocked.length > 0);
   return { proxy: proxy.name, kind, mode, expected, kills, missed, extra, blocked, errors, ok };
@@ -219,10 +297,23 @@ function judgeHostile(proxy: ProxyImplementation, mode: string, records: CheckRe
     if (wrong.length === 0) kills.push(id);
     else missed.push({ requirement: id, code: expected[id]!, got: wrong.map((record) => `${record.status}: ${record.reason}`).join('; ') });
   }
-  if (Object.keys(expected).length === 0 && records.length > 0) errors.push(`none of its checks ran (${(proxy.hostile?.checks ?? []).join(', ')})`);
+  if (Object.keys(expected).length === 0 && records.length > 0)
+    errors.push(`none of its checks ran (${(proxy.hostile?.checks ?? []).join(', ')})`);
   const blocked = [...new Set(records.filter((record) => record.status === 'blocked').map((record) => record.requirement))].sort();
   const ok = missed.length === 0 && errors.length === 0;
-  return { proxy: proxy.name, kind: 'hostile', mode, expected, kills, missed, extra: [], blocked, errors, ok, slowestMs: Math.max(0, ...records.map((record) => record.durationMs)) };
+  return {
+    proxy: proxy.name,
+    kind: 'hostile',
+    mode,
+    expected,
+    kills,
+    missed,
+    extra: [],
+    blocked,
+    errors,
+    ok,
+    slowestMs: Math.max(0, ...records.map((record) => record.durationMs)),
+  };
 }
 
 const percent = (part: number, whole: number) => `${whole ? Math.round((100 * part) / whole) : 0}%`;
@@ -233,21 +324,27 @@ function renderSelftest(verdicts: ProjectVerdict[], missing: string[]): string {
   for (const verdict of verdicts) {
     const name = verdict.kind === 'control' ? 'direct (control)' : `${verdict.proxy}/${verdict.mode}`;
     const status = verdict.ok ? paint('passed', '✔ ok') : verdict.errors.length ? paint('error', '! error') : paint('failed', '✘ deviates');
-    const unpinned = Object.entries(verdict.expected).filter(([, code]) => code === UNPINNED).map(([id]) => id);
+    const unpinned = Object.entries(verdict.expected)
+      .filter(([, code]) => code === UNPINNED)
+      .map(([id]) => id);
     const detail = verdict.errors.length
       ? verdict.errors[0]!
       : [
           verdict.kind === 'hostile'
             ? `${verdict.kills.length} of ${Object.keys(verdict.expected).length} checks ended failed or blocked naming what the proxy did (slowest ${((verdict.slowestMs ?? 0) / 1000).toFixed(1)} s)`
             : verdict.kind === 'faulty'
-            ? `caught by ${verdict.kills.length ? verdict.kills.map((id) => `${id} [${verdict.expected[id]}]`).join(', ') : 'nothing exactly'}${unpinned.length ? `; reason code not pinned: ${unpinned.join(', ')}` : ''}`
-            : Object.keys(verdict.expected).length
-              ? `expected failures: ${Object.keys(verdict.expected).join(', ')}`
-              : verdict.extra.length || verdict.blocked.length
-                ? ''
-                : 'all checks passed',
-          verdict.missed.length ? `NOT caught: ${verdict.missed.map((miss) => `${miss.requirement} [${miss.code}] — ${miss.got.slice(0, 160)}`).join('; ')}` : '',
-          verdict.extra.length ? `also failed: ${verdict.extra.map((id) => `${id}${requirementById(id.split(' ')[0]!)?.strength === 'required' ? '' : ` (${requirementById(id.split(' ')[0]!)?.strength})`}`).join(', ')}` : '',
+              ? `caught by ${verdict.kills.length ? verdict.kills.map((id) => `${id} [${verdict.expected[id]}]`).join(', ') : 'nothing exactly'}${unpinned.length ? `; reason code not pinned: ${unpinned.join(', ')}` : ''}`
+              : Object.keys(verdict.expected).length
+                ? `expected failures: ${Object.keys(verdict.expected).join(', ')}`
+                : verdict.extra.length || verdict.blocked.length
+                  ? ''
+                  : 'all checks passed',
+          verdict.missed.length
+            ? `NOT caught: ${verdict.missed.map((miss) => `${miss.requirement} [${miss.code}] — ${miss.got.slice(0, 160)}`).join('; ')}`
+            : '',
+          verdict.extra.length
+            ? `also failed: ${verdict.extra.map((id) => `${id}${requirementById(id.split(' ')[0]!)?.strength === 'required' ? '' : ` (${requirementById(id.split(' ')[0]!)?.strength})`}`).join(', ')}`
+            : '',
           verdict.blocked.length ? `blocked: ${verdict.blocked.join(', ')}` : '',
         ]
           .filter(Boolean)

@@ -27,13 +27,25 @@ export interface SuiteRun {
 
 export function newRun(): { runId: string; runDir: string; startedAt: Date } {
   const startedAt = new Date();
-  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runId = `${startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
   const runDir = resolve('.ibcm-lab', 'runs', runId);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   return { runId, runDir, startedAt };
 }
 
-export async function runSuites(options: { run: { runId: string; runDir: string }; projects: SuiteProject[]; requirementIds?: string[]; workers: number; topology?: string; driver?: 'embedded' | 'docker'; images?: Record<string, string>; interruption?: Interruption }): Promise<RawRunRecord> {
+export async function runSuites(options: {
+  run: { runId: string; runDir: string };
+  projects: SuiteProject[];
+  requirementIds?: string[];
+  workers: number;
+  topology?: string;
+  driver?: 'embedded' | 'docker';
+  images?: Record<string, string>;
+  interruption?: Interruption;
+}): Promise<RawRunRecord> {
   const settings: RunSettings = {
     runId: options.run.runId,
     runDir: options.run.runDir,
@@ -53,14 +65,18 @@ export async function runSuites(options: { run: { runId: string; runDir: string 
   // Playwright matches --grep against the title path (project, file, title); a title starts with its ID.
   const grep = options.requirementIds ? ['--grep', requirementGrep(options.requirementIds).source] : [];
   // Interrupted before Playwright started: no lab is started at all.
-  if (options.interruption?.interrupted) return { checks: [], errors: ['the run was interrupted before any check started'], status: 'interrupted' };
+  if (options.interruption?.interrupted)
+    return { checks: [], errors: ['the run was interrupted before any check started'], status: 'interrupted' };
   const code = await runPlaywright(root, [...grep, '--workers', String(options.workers)], options.interruption, {
     [RUN_SETTINGS_ENV]: JSON.stringify(settings),
     [PARENT_PID_ENV]: String(process.pid),
   });
-  const raw: RawRunRecord = existsSync(settings.resultsFile) ? JSON.parse(readFileSync(settings.resultsFile, 'utf8')) : { checks: [], errors: [`the suites did not report (Playwright exited with ${code})`], status: 'interrupted' };
+  const raw: RawRunRecord = existsSync(settings.resultsFile)
+    ? JSON.parse(readFileSync(settings.resultsFile, 'utf8'))
+    : { checks: [], errors: [`the suites did not report (Playwright exited with ${code})`], status: 'interrupted' };
   if (options.interruption?.interrupted) raw.status = 'interrupted';
-  if (raw.status === 'interrupted') raw.errors.push(`the run was interrupted${options.interruption?.signal ? ` (${options.interruption.signal})` : ''}`);
+  if (raw.status === 'interrupted')
+    raw.errors.push(`the run was interrupted${options.interruption?.signal ? ` (${options.interruption.signal})` : ''}`);
   return raw;
 }
 
@@ -74,7 +90,8 @@ async function labIndexBase(workers: number): Promise<number> {
   const pinned = process.env.IBCM_LAB_INDEX;
   if (pinned !== undefined) {
     const index = Number(pinned);
-    if (!Number.isInteger(index) || index < 0 || index > 180) throw new UsageError(`IBCM_LAB_INDEX must be a whole number from 0 to 180, got "${pinned}"`);
+    if (!Number.isInteger(index) || index < 0 || index > 180)
+      throw new UsageError(`IBCM_LAB_INDEX must be a whole number from 0 to 180, got "${pinned}"`);
     return index;
   }
   // Unpinned runs stay below 150 so tests that pin a block (150..180) never collide with them.
@@ -103,7 +120,11 @@ function runPlaywright(root: string, args: string[], interruption: Interruption 
     // IBCM_LAB_CPU_PROFILE=<dir>: V8 CPU profiles of the runner and of every worker (they inherit the
     // flags) — where the time of a run goes (`npm run bench` says how long; this says why).
     const profile = process.env.IBCM_LAB_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.IBCM_LAB_CPU_PROFILE)}`] : [];
-    const child = spawn(process.execPath, [...profile, cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...profile, cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     // Playwright ignores a second SIGINT within a second, so Ctrl-C to the group is not doubled.
     const stopForwarding = interruption?.onSignal(() => child.kill('SIGINT'));
     child.on('error', reject);
@@ -125,4 +146,3 @@ async function prepareBrowser(): Promise<void> {
   process.stdout.write(`unpacking the browser for the browser checks (once): ${browser.describe}\n`);
   await browser.prepare().catch(() => undefined);
 }
-

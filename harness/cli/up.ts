@@ -37,13 +37,16 @@ interface UpState {
 
 export async function upCommand(options: UpOptions): Promise<number> {
   const driverName = options.driver ?? 'embedded';
-  if (driverName !== 'embedded' && driverName !== 'docker') throw new UsageError(`--driver must be embedded or docker, got "${driverName}"`);
+  if (driverName !== 'embedded' && driverName !== 'docker')
+    throw new UsageError(`--driver must be embedded or docker, got "${driverName}"`);
   const topology = loadTopology(options.topology);
   const mode = (options.mode ?? topology.proxy.mode) as ProxyMode;
-  if (!(proxyModes as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${proxyModes.join(', ')} (one mode: a lab has one proxy), got "${mode}"`);
+  if (!(proxyModes as readonly string[]).includes(mode))
+    throw new UsageError(`--mode must be one of ${proxyModes.join(', ')} (one mode: a lab has one proxy), got "${mode}"`);
   const { ref: proxyRef, proxy } = proxyOption(options.proxy);
   const running = readState();
-  if (running && processAlive(running.pid)) throw new UsageError(`a lab is already up (process ${running.pid}, run ${running.runId}); 'ibcm-lab down' stops it`);
+  if (running && processAlive(running.pid))
+    throw new UsageError(`a lab is already up (process ${running.pid}, run ${running.runId}); 'ibcm-lab down' stops it`);
 
   let driver;
   if (driverName === 'docker') {
@@ -62,9 +65,25 @@ export async function upCommand(options: UpOptions): Promise<number> {
   }
 }
 
-async function keepLabUp({ run, topology, mode, proxy, driver, driverName }: { run: ReturnType<typeof newRun>; topology: ReturnType<typeof loadTopology>; mode: ProxyMode; proxy: ProxyImplementation; driver: Parameters<typeof startLab>[0]['driver']; driverName: 'embedded' | 'docker' }): Promise<number> {
+async function keepLabUp({
+  run,
+  topology,
+  mode,
+  proxy,
+  driver,
+  driverName,
+}: {
+  run: ReturnType<typeof newRun>;
+  topology: ReturnType<typeof loadTopology>;
+  mode: ProxyMode;
+  proxy: ProxyImplementation;
+  driver: Parameters<typeof startLab>[0]['driver'];
+  driverName: 'embedded' | 'docker';
+}): Promise<number> {
   const dir = join(run.runDir, 'up');
-  process.stdout.write(`Starting a ${mode} lab (${topology.name}, proxy ${mode === 'direct' ? 'none' : proxy.name}, ${driverName} driver)…\n`);
+  process.stdout.write(
+    `Starting a ${mode} lab (${topology.name}, proxy ${mode === 'direct' ? 'none' : proxy.name}, ${driverName} driver)…\n`,
+  );
   const lab = await startLab({
     topology,
     mode,
@@ -74,11 +93,21 @@ async function keepLabUp({ run, topology, mode, proxy, driver, driverName }: { r
     driver,
     labIndex: Number(process.env.IBCM_LAB_INDEX ?? 190),
     onProgress: (event) => {
-      if (event.state !== 'start') process.stdout.write(`  ${event.state === 'done' ? '✔' : '✘'} ${event.step} ${event.host ?? ''}${event.ms !== undefined ? ` ${event.ms} ms` : ''}${event.detail ? `  ${event.detail}` : ''}\n`);
+      if (event.state !== 'start')
+        process.stdout.write(
+          `  ${event.state === 'done' ? '✔' : '✘'} ${event.step} ${event.host ?? ''}${event.ms !== undefined ? ` ${event.ms} ms` : ''}${event.detail ? `  ${event.detail}` : ''}\n`,
+        );
     },
   });
   mkdirSync(resolve('.ibcm-lab'), { recursive: true });
-  writeFileSync(STATE_FILE, JSON.stringify({ pid: process.pid, runId: run.runId, driver: driverName, dir: resolve(dir), startedAt: new Date().toISOString() } satisfies UpState, null, 2));
+  writeFileSync(
+    STATE_FILE,
+    JSON.stringify(
+      { pid: process.pid, runId: run.runId, driver: driverName, dir: resolve(dir), startedAt: new Date().toISOString() } satisfies UpState,
+      null,
+      2,
+    ),
+  );
   process.stdout.write(describeLab(lab, driverName));
 
   await new Promise<void>((done) => {
@@ -100,7 +129,9 @@ export async function downCommand(): Promise<number> {
     process.kill(state.pid, 'SIGTERM');
     for (let waited = 0; waited < 30_000 && processAlive(state.pid); waited += 200) await new Promise((done) => setTimeout(done, 200));
     stopped = !processAlive(state.pid);
-    process.stdout.write(stopped ? `stopped the lab of run ${state.runId} (process ${state.pid})\n` : `process ${state.pid} did not stop within 30 s\n`);
+    process.stdout.write(
+      stopped ? `stopped the lab of run ${state.runId} (process ${state.pid})\n` : `process ${state.pid} did not stop within 30 s\n`,
+    );
   }
   rmSync(STATE_FILE, { force: true });
   // Docker: what this `up` and every dead run left goes too; a live run's objects stay, named.
@@ -109,7 +140,10 @@ export async function downCommand(): Promise<number> {
     const { sweepStale } = await import('../drivers/docker/cleanup.js');
     const { describeLeftAlone } = await import('../drivers/docker/sweep-plan.js');
     const swept = await sweepStale({ ownRuns: state ? [state.runId] : [] });
-    if (swept.containers || swept.networks) process.stdout.write(`removed ${swept.containers} container(s) and ${swept.networks} network(s) of this lab and of runs whose process is gone\n`);
+    if (swept.containers || swept.networks)
+      process.stdout.write(
+        `removed ${swept.containers} container(s) and ${swept.networks} network(s) of this lab and of runs whose process is gone\n`,
+      );
     for (const entry of swept.leftAlone) process.stdout.write(`${describeLeftAlone(entry)}\n`);
     leftAlone = swept.leftAlone.length;
   }
@@ -126,12 +160,21 @@ function readState(): UpState | undefined {
   }
 }
 
-
 /** What a person needs to use the lab: hosts, DNS, and commands from a client's place. */
 export function describeLab(lab: Lab, driver: string): string {
-  const lines: string[] = ['', bold(`Lab up — ${lab.topology.name}, ${lab.mode} mode, proxy ${lab.proxyName ?? 'none'}, ${driver} driver (${lab.startupMs} ms)`), ''];
+  const lines: string[] = [
+    '',
+    bold(`Lab up — ${lab.topology.name}, ${lab.mode} mode, proxy ${lab.proxyName ?? 'none'}, ${driver} driver (${lab.startupMs} ms)`),
+    '',
+  ];
   lines.push(bold('Hosts'));
-  for (const host of lab.hosts) lines.push(`  ${host.name.padEnd(10)} ${host.segment.padEnd(9)} ${host.address.padEnd(16)} ${Object.entries(host.ports).map(([service, port]) => `${service}:${port}`).join(' ').padEnd(24)} ${host.fqdns.join(', ')}`);
+  for (const host of lab.hosts)
+    lines.push(
+      `  ${host.name.padEnd(10)} ${host.segment.padEnd(9)} ${host.address.padEnd(16)} ${Object.entries(host.ports)
+        .map(([service, port]) => `${service}:${port}`)
+        .join(' ')
+        .padEnd(24)} ${host.fqdns.join(', ')}`,
+    );
   lines.push('', bold('DNS (one view per segment)'));
   for (const segment of ['internet', 'dmz', 'intranet'] as const) {
     const view = lab.dns(segment);
@@ -153,11 +196,18 @@ export function describeLab(lab: Lab, driver: string): string {
   lines.push(`  dig @${internetDns.host} -p ${internetDns.port} ${mp.internetFqdn} +short`);
   {
     const address = mp.publishedAddress ?? mp.internetAddress ?? mp.address;
-    lines.push(`  # the MP list, with the client certificate${lab.mode === 'bridge' || lab.mode === 'tunnel' ? ', through the proxy' : ''}`);
+    lines.push(
+      `  # the MP list, with the client certificate${lab.mode === 'bridge' || lab.mode === 'tunnel' ? ', through the proxy' : ''}`,
+    );
     lines.push(
       `  curl --cacert ${files.roots} --cert ${files.cert} --key ${files.key}${profile.localAddress ? ` --interface ${profile.localAddress}` : ''} \\\n       --resolve ${mp.internetFqdn}:${https.port}:${address}${profile.webProxy ? ` --proxy http://${profile.webProxy.host}:${profile.webProxy.port}` : ''} 'https://${mp.internetFqdn}:${https.port}/SMS_MP/.sms_aut?MPLIST1&${lab.topology.site.code}'`,
     );
   }
-  lines.push('', `Evidence (journals, proxy log) is written under ${lab.dir}.`, `Ctrl-C here, or 'npx ibcm-lab down' elsewhere, takes the lab down.`, '');
+  lines.push(
+    '',
+    `Evidence (journals, proxy log) is written under ${lab.dir}.`,
+    `Ctrl-C here, or 'npx ibcm-lab down' elsewhere, takes the lab down.`,
+    '',
+  );
   return lines.join('\n');
 }

@@ -26,7 +26,18 @@ import type { ClientProfile } from './profile.js';
 import { connectThroughProxy } from './transport.js';
 
 /** Flags for a quiet, headless Chromium that talks to nothing but the lab. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-domain-reliability', '--no-pings'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-default-apps',
+  '--disable-domain-reliability',
+  '--no-pings',
+];
 
 export { chromiumMissing } from './chromium.js';
 
@@ -64,13 +75,21 @@ export async function openBrowserClient(profile: ClientProfile, options: Browser
     const certificate = profile.certificate;
     const passphrase = randomBytes(12).toString('hex');
     const pfx = certificate
-      ? pkcs12Der({ keyPem: certificate.keyPem, chainPems: [...pemBlocks(certificate.chainPem), ...pemBlocks(profile.trustedRootsPem)], password: passphrase, friendlyName: profile.fqdn })
+      ? pkcs12Der({
+          keyPem: certificate.keyPem,
+          chainPems: [...pemBlocks(certificate.chainPem), ...pemBlocks(profile.trustedRootsPem)],
+          password: passphrase,
+          friendlyName: profile.fqdn,
+        })
       : undefined;
     const account = profile.account;
     const context = await browser.newContext({
       proxy: { server: relay.url },
       clientCertificates: pfx ? options.origins.map((origin) => ({ origin, pfx, passphrase })) : undefined,
-      httpCredentials: account && options.windowsAuth !== false ? { username: `${account.domain}\\${account.user}`, password: account.password } : undefined,
+      httpCredentials:
+        account && options.windowsAuth !== false
+          ? { username: `${account.domain}\\${account.user}`, password: account.password }
+          : undefined,
     });
     const opened = browser;
     return {
@@ -144,7 +163,9 @@ function startRelay(profile: ClientProfile): Promise<Relay> {
         },
         (error: Error) => {
           record.error = error.message;
-          socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(error.message)}\r\n\r\n${error.message}`);
+          socket.end(
+            `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(error.message)}\r\n\r\n${error.message}`,
+          );
         },
       );
     };

@@ -44,7 +44,12 @@ function normalizeDn(dn: string): string {
   return dn
     .split(/\s*[,\n/]\s*/)
     .filter(Boolean)
-    .map((part) => part.replace(/\s*=\s*/, '=').trim().toLowerCase())
+    .map((part) =>
+      part
+        .replace(/\s*=\s*/, '=')
+        .trim()
+        .toLowerCase(),
+    )
     .sort()
     .join(',');
 }
@@ -106,7 +111,11 @@ function validity(parsed: Parsed): { from: number; to: number } {
 export function selectClientCertificate(store: readonly ClientCertificate[], criteria: SelectionCriteria): CertificateSelection {
   const now = (criteria.now ?? new Date()).getTime();
   const considered: ConsideredCertificate[] = [];
-  const issuers = criteria.certificateIssuers?.split('|').map((issuer) => issuer.trim()).filter(Boolean).map(normalizeDn);
+  const issuers = criteria.certificateIssuers
+    ?.split('|')
+    .map((issuer) => issuer.trim())
+    .filter(Boolean)
+    .map(normalizeDn);
   const candidates: Parsed[] = [];
   for (const certificate of store) {
     const parsed = parse(certificate);
@@ -115,30 +124,43 @@ export function selectClientCertificate(store: readonly ClientCertificate[], cri
       continue;
     }
     const { from, to } = validity(parsed);
-    const fact = { subject: parsed.leaf.subject.replace(/\n/g, ', '), serialNumber: parsed.leaf.serialNumber, notBefore: new Date(from).toISOString(), notAfter: new Date(to).toISOString() };
+    const fact = {
+      subject: parsed.leaf.subject.replace(/\n/g, ', '),
+      serialNumber: parsed.leaf.serialNumber,
+      notBefore: new Date(from).toISOString(),
+      notAfter: new Date(to).toISOString(),
+    };
     const reject = (reason: string) => considered.push({ ...fact, verdict: 'rejected', reason });
     const eku = parsed.leaf.keyUsage;
     const names = `${parsed.leaf.subject} ${parsed.leaf.subjectAltName ?? ''}`.toLowerCase();
-    if (issuers && !issuers.includes(normalizeDn(rootSubjectOf(parsed)))) reject(`(1) its root ${rootSubjectOf(parsed)} is not in the certificate issuers list`);
+    if (issuers && !issuers.includes(normalizeDn(rootSubjectOf(parsed))))
+      reject(`(1) its root ${rootSubjectOf(parsed)} is not in the certificate issuers list`);
     else if (now < from) reject('(3) not valid yet');
     else if (now > to) reject('(3) expired');
     else if (!hasUsableKey(parsed)) reject('(3) its private key is missing or does not match');
     else if (eku !== undefined && !eku.includes(CLIENT_AUTH)) reject(`(4) no client authentication EKU (has ${eku.join(', ') || 'none'})`);
-    else if (!names.includes(criteria.computerName.toLowerCase())) reject(`(5) its subject and SAN do not contain the computer name ${criteria.computerName}`);
+    else if (!names.includes(criteria.computerName.toLowerCase()))
+      reject(`(5) its subject and SAN do not contain the computer name ${criteria.computerName}`);
     else {
       considered.push({ ...fact, verdict: 'candidate', reason: 'meets criteria 1–5' });
       candidates.push(parsed);
     }
   }
   if (candidates.length === 0) {
-    const failure = store.length === 0 ? 'the Personal store holds no certificate' : `no certificate meets the selection criteria (${considered.map((item) => `${item.subject}: ${item.reason}`).join('; ')})`;
+    const failure =
+      store.length === 0
+        ? 'the Personal store holds no certificate'
+        : `no certificate meets the selection criteria (${considered.map((item) => `${item.subject}: ${item.reason}`).join('; ')})`;
     return { selected: null, considered, failure };
   }
   const length = (parsed: Parsed) => validity(parsed).to - validity(parsed).from;
   // (6) longest validity period; a tie goes to the one valid longest from now, then store order.
-  const best = candidates.reduce((winner, next) => (length(next) > length(winner) || (length(next) === length(winner) && validity(next).to > validity(winner).to) ? next : winner));
+  const best = candidates.reduce((winner, next) =>
+    length(next) > length(winner) || (length(next) === length(winner) && validity(next).to > validity(winner).to) ? next : winner,
+  );
   const chosen = considered.find((item) => item.serialNumber === best.leaf.serialNumber && item.verdict === 'candidate')!;
   chosen.verdict = 'selected';
-  chosen.reason = candidates.length > 1 ? `(6) the longest validity of ${candidates.length} candidates` : 'the only certificate meeting criteria 1–5';
+  chosen.reason =
+    candidates.length > 1 ? `(6) the longest validity of ${candidates.length} candidates` : 'the only certificate meeting criteria 1–5';
   return { selected: best.certificate, considered };
 }

@@ -17,7 +17,20 @@
 // beside the browser and given to the browser process alone through LD_LIBRARY_PATH — the lab's own
 // process environment is never changed.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -84,7 +97,11 @@ export function findChromium(options: ChromiumOptions = {}): FoundChromium | Chr
   const env = options.env ?? process.env;
   const only = env.IBCM_LAB_CHROMIUM_SOURCE;
   if (only !== undefined && !(CHROMIUM_SOURCES as readonly string[]).includes(only)) {
-    return { source: null, error: `IBCM_LAB_CHROMIUM_SOURCE is "${only}"; use one of ${CHROMIUM_SOURCES.join(', ')} (or unset it to try them in that order)`, passedOver: [] };
+    return {
+      source: null,
+      error: `IBCM_LAB_CHROMIUM_SOURCE is "${only}"; use one of ${CHROMIUM_SOURCES.join(', ')} (or unset it to try them in that order)`,
+      passedOver: [],
+    };
   }
   const candidates = (options.candidates ?? chromiumCandidates(options)).filter((candidate) => !only || candidate.source === only);
   const passedOver: string[] = [];
@@ -111,7 +128,10 @@ export function chromiumMissing(options: ChromiumOptions = {}): string | null {
 }
 
 /** Launches the chosen Chromium through Playwright (unpacking the npm one first if needed). */
-export async function launchChromium(launch: Omit<LaunchOptions, 'executablePath' | 'env'>, options: ChromiumOptions = {}): Promise<{ browser: Browser; chromium: FoundChromium }> {
+export async function launchChromium(
+  launch: Omit<LaunchOptions, 'executablePath' | 'env'>,
+  options: ChromiumOptions = {},
+): Promise<{ browser: Browser; chromium: FoundChromium }> {
   const found = findChromium(options);
   if (found.source === null) throw new Error(found.error);
   const extraEnv = await found.prepare();
@@ -130,7 +150,13 @@ function envCandidate(env: NodeJS.ProcessEnv): ChromiumCandidate {
       if (!path) return { missing: 'IBCM_LAB_CHROMIUM is not set' };
       if (!existsSync(path)) return { missing: `IBCM_LAB_CHROMIUM=${path} does not exist` };
       const version = versionOf(path);
-      return { source: 'env', executablePath: path, version, describe: `IBCM_LAB_CHROMIUM ${path}${version ? ` (${version})` : ''}`, prepare: noPreparation };
+      return {
+        source: 'env',
+        executablePath: path,
+        version,
+        describe: `IBCM_LAB_CHROMIUM ${path}${version ? ` (${version})` : ''}`,
+        prepare: noPreparation,
+      };
     },
   };
 }
@@ -147,7 +173,13 @@ function playwrightCandidate(): ChromiumCandidate {
       }
       if (!path || !existsSync(path)) return { missing: `no Playwright-installed Chromium at ${path}` };
       const version = playwrightBrowserVersion();
-      return { source: 'playwright', executablePath: path, version, describe: `playwright Chromium${version ? ` ${version}` : ''} (${path})`, prepare: noPreparation };
+      return {
+        source: 'playwright',
+        executablePath: path,
+        version,
+        describe: `playwright Chromium${version ? ` ${version}` : ''} (${path})`,
+        prepare: noPreparation,
+      };
     },
   };
 }
@@ -155,7 +187,9 @@ function playwrightCandidate(): ChromiumCandidate {
 function playwrightBrowserVersion(): string | null {
   try {
     const require = createRequire(join(packageRoot(), 'package.json'));
-    const manifest = JSON.parse(readFileSync(join(dirname(require.resolve('playwright-core/package.json')), 'browsers.json'), 'utf8')) as { browsers: { name: string; browserVersion?: string }[] };
+    const manifest = JSON.parse(readFileSync(join(dirname(require.resolve('playwright-core/package.json')), 'browsers.json'), 'utf8')) as {
+      browsers: { name: string; browserVersion?: string }[];
+    };
     return manifest.browsers.find((browser) => browser.name === 'chromium')?.browserVersion ?? null;
   } catch {
     return null;
@@ -172,7 +206,13 @@ function systemCandidate(): ChromiumCandidate {
         const path = executableOnPath(name);
         if (!path) continue;
         const version = versionOf(path);
-        return { source: 'system', executablePath: path, version, describe: `system ${path}${version ? ` (${version})` : ''}`, prepare: noPreparation };
+        return {
+          source: 'system',
+          executablePath: path,
+          version,
+          describe: `system ${path}${version ? ` (${version})` : ''}`,
+          prepare: noPreparation,
+        };
       }
       return { missing: `none of ${SYSTEM_CHROMIUMS.join(', ')} is installed` };
     },
@@ -181,7 +221,12 @@ function systemCandidate(): ChromiumCandidate {
 
 /** An executable by absolute path, or searched on PATH. (The client may not import the proxies' binaries.ts: test/architecture.) */
 function executableOnPath(name: string): string | null {
-  const candidates = name.includes('/') ? [name] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  const candidates = name.includes('/')
+    ? [name]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
   return (
     candidates.find((path) => {
       try {
@@ -197,8 +242,17 @@ function executableOnPath(name: string): string | null {
 /** `chromium --version`'s first line (Debian's wrapper script may also print noise on stderr), or null. */
 function versionOf(path: string): string | null {
   try {
-    const out = execFileSync(path, ['--version'], { timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } }).toString();
-    return out.split('\n').map((line) => line.trim()).find(Boolean) ?? null;
+    const out = execFileSync(path, ['--version'], {
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, LC_ALL: 'C' },
+    }).toString();
+    return (
+      out
+        .split('\n')
+        .map((line) => line.trim())
+        .find(Boolean) ?? null
+    );
   } catch {
     return null;
   }
@@ -212,7 +266,10 @@ export function npmChromiumPackage(root: string): { dir: string; version: string
     const require = createRequire(join(root, 'package.json'));
     // Its exports map hides package.json: resolve the entry point and walk up to the package.
     dir = dirname(require.resolve(NPM_CHROMIUM_PACKAGE));
-    while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== NPM_CHROMIUM_PACKAGE) {
+    while (
+      !existsSync(join(dir, 'package.json')) ||
+      (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== NPM_CHROMIUM_PACKAGE
+    ) {
       if (dirname(dir) === dir) throw new Error('no package.json');
       dir = dirname(dir);
     }
@@ -221,7 +278,9 @@ export function npmChromiumPackage(root: string): { dir: string; version: string
   }
   const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   // The npm package carries the x64 build in bin/; an arm64 build, where a version ships one, is in bin/arm64/.
-  const archives = [join(dir, 'bin', process.arch), ...(process.arch === 'x64' ? [join(dir, 'bin')] : [])].find((candidate) => existsSync(join(candidate, 'chromium.br')));
+  const archives = [join(dir, 'bin', process.arch), ...(process.arch === 'x64' ? [join(dir, 'bin')] : [])].find((candidate) =>
+    existsSync(join(candidate, 'chromium.br')),
+  );
   if (!archives) return { missing: `${NPM_CHROMIUM_PACKAGE} ${version} has no browser for linux ${process.arch} (it ships x64)` };
   return { dir, version, archives };
 }
@@ -232,7 +291,9 @@ export function npmChromiumPackage(root: string): { dir: string; version: string
  * lacks. Without it NSS cannot start and Chromium aborts at its first TLS connection.
  * Debian/Ubuntu package names; `ibcm-lab doctor --install` installs them.
  */
-export const NPM_CHROMIUM_SYSTEM_LIBRARIES: { soname: string; debian: string; fedora: string }[] = [{ soname: 'libsqlite3.so.0', debian: 'libsqlite3-0', fedora: 'sqlite-libs' }];
+export const NPM_CHROMIUM_SYSTEM_LIBRARIES: { soname: string; debian: string; fedora: string }[] = [
+  { soname: 'libsqlite3.so.0', debian: 'libsqlite3-0', fedora: 'sqlite-libs' },
+];
 
 /** Which of those this machine lacks: looked up as the dynamic loader does (LD_LIBRARY_PATH, ld.so.cache, the default directories). */
 export function missingSystemLibraries(env: NodeJS.ProcessEnv = process.env): typeof NPM_CHROMIUM_SYSTEM_LIBRARIES {
@@ -243,8 +304,18 @@ export function missingSystemLibraries(env: NodeJS.ProcessEnv = process.env): ty
   } catch {
     // No cache (e.g. musl): the directories below decide.
   }
-  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
-  return NPM_CHROMIUM_SYSTEM_LIBRARIES.filter((library) => !cache.includes(library.soname) && !dirs.some((dir) => existsSync(join(dir, library.soname))));
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/lib64',
+    '/usr/lib64',
+    '/lib',
+    '/usr/lib',
+  ];
+  return NPM_CHROMIUM_SYSTEM_LIBRARIES.filter(
+    (library) => !cache.includes(library.soname) && !dirs.some((dir) => existsSync(join(dir, library.soname))),
+  );
 }
 
 function npmCandidate(root: string, env: NodeJS.ProcessEnv): ChromiumCandidate {
@@ -256,7 +327,9 @@ function npmCandidate(root: string, env: NodeJS.ProcessEnv): ChromiumCandidate {
       const lacking = missingSystemLibraries(env);
       if (lacking.length) {
         const names = lacking.map((library) => library.soname).join(', ');
-        return { missing: `${NPM_CHROMIUM_PACKAGE} ${pkg.version} needs ${names}, which this machine lacks (Debian/Ubuntu: apt-get install ${lacking.map((library) => library.debian).join(' ')}; Fedora/RHEL: dnf install ${lacking.map((library) => library.fedora).join(' ')}; npm test installs it)` };
+        return {
+          missing: `${NPM_CHROMIUM_PACKAGE} ${pkg.version} needs ${names}, which this machine lacks (Debian/Ubuntu: apt-get install ${lacking.map((library) => library.debian).join(' ')}; Fedora/RHEL: dnf install ${lacking.map((library) => library.fedora).join(' ')}; npm test installs it)`,
+        };
       }
       const target = join(root, '.ibcm-lab', 'chromium', pkg.version);
       const executablePath = join(target, 'chromium');
@@ -287,9 +360,14 @@ export async function unpackNpmChromium(archives: string, target: string): Promi
   const scratch = `${target}.unpacking-${process.pid}-${Date.now()}`;
   mkdirSync(scratch, { recursive: true });
   try {
-    await pipeline(createReadStream(join(archives, 'chromium.br')), createBrotliDecompress(), createWriteStream(join(scratch, 'chromium'), { mode: 0o755 }));
+    await pipeline(
+      createReadStream(join(archives, 'chromium.br')),
+      createBrotliDecompress(),
+      createWriteStream(join(scratch, 'chromium'), { mode: 0o755 }),
+    );
     for (const archive of ['swiftshader.tar.br', 'al2023.tar.br', 'fonts.tar.br']) {
-      if (existsSync(join(archives, archive))) await pipeline(createReadStream(join(archives, archive)), createBrotliDecompress(), untar({ cwd: scratch }));
+      if (existsSync(join(archives, archive)))
+        await pipeline(createReadStream(join(archives, archive)), createBrotliDecompress(), untar({ cwd: scratch }));
     }
     // The package's fonts.conf names Lambda's directories; ours names the bundled fonts and the system's.
     writeFileSync(
@@ -319,6 +397,7 @@ export async function unpackNpmChromium(archives: string, target: string): Promi
   }
   // An upgraded package leaves the previous version's 200 MB behind: only the current one is kept.
   for (const entry of readdirSync(dirname(target))) {
-    if (/^\d+(\.\d+)*$/.test(entry) && join(dirname(target), entry) !== target) rmSync(join(dirname(target), entry), { recursive: true, force: true });
+    if (/^\d+(\.\d+)*$/.test(entry) && join(dirname(target), entry) !== target)
+      rmSync(join(dirname(target), entry), { recursive: true, force: true });
   }
 }

@@ -43,7 +43,10 @@ export interface MessageExchange {
  * (`gsub('{', '%7B').gsub('}', '%7D')`), Python requests in sccmwtf/SCCMSecrets (`requote_uri`).
  */
 export function policyRequestTarget(location: string): string {
-  return location.replace(/^https?:\/\/<mp>/i, '').replace(/\{/g, '%7B').replace(/\}/g, '%7D');
+  return location
+    .replace(/^https?:\/\/<mp>/i, '')
+    .replace(/\{/g, '%7B')
+    .replace(/\}/g, '%7D');
 }
 
 export interface PolicyAssignment {
@@ -82,11 +85,14 @@ export interface FspReport {
 /** A certificate problem on the way to a site system, as the client can tell from what it saw. */
 export function certificateFailureOf(exchange: Exchange): { stateId: number; detail: string } | undefined {
   const code = exchange.error?.code ?? '';
-  if (/^(CERT_|CRL_|UNABLE_TO_|ERR_TLS_CERT|SELF_SIGNED|DEPTH_ZERO|INVALID_PURPOSE|HOSTNAME_MISMATCH)/.test(code)) return { stateId: FSP_STATE.serverCertificateRefused, detail: `${code}: ${exchange.error!.message}` };
+  if (/^(CERT_|CRL_|UNABLE_TO_|ERR_TLS_CERT|SELF_SIGNED|DEPTH_ZERO|INVALID_PURPOSE|HOSTNAME_MISMATCH)/.test(code))
+    return { stateId: FSP_STATE.serverCertificateRefused, detail: `${code}: ${exchange.error!.message}` };
   // The server side refused our certificate: a TLS alert (bridge), or IIS's 403.7/13/16/17 (MP).
-  if (/^ERR_SSL_.*(CERTIFICATE|BAD_CERT|UNKNOWN_CA|ACCESS_DENIED)/.test(code)) return { stateId: FSP_STATE.clientCertificateRefused, detail: `${code}: ${exchange.error!.message}` };
-  const body = exchange.status === 403 ? exchange.responseBody?.toString('latin1') ?? '' : '';
-  if (/^403\.(7|13|16|17)\b/.test(body)) return { stateId: FSP_STATE.clientCertificateRefused, detail: `HTTP ${body.trim().slice(0, 160)}` };
+  if (/^ERR_SSL_.*(CERTIFICATE|BAD_CERT|UNKNOWN_CA|ACCESS_DENIED)/.test(code))
+    return { stateId: FSP_STATE.clientCertificateRefused, detail: `${code}: ${exchange.error!.message}` };
+  const body = exchange.status === 403 ? (exchange.responseBody?.toString('latin1') ?? '') : '';
+  if (/^403\.(7|13|16|17)\b/.test(body))
+    return { stateId: FSP_STATE.clientCertificateRefused, detail: `HTTP ${body.trim().slice(0, 160)}` };
   return undefined;
 }
 
@@ -101,7 +107,10 @@ export class IbcmClient {
    * `identity` lets a caller keep one signing identity per computer across client objects, as a
    * real client keeps its key for life (and saves an RSA key generation per check).
    */
-  constructor(readonly profile: ClientProfile, transportOptions: TransportOptions & { identity?: Promise<SigningIdentity> } = {}) {
+  constructor(
+    readonly profile: ClientProfile,
+    transportOptions: TransportOptions & { identity?: Promise<SigningIdentity> } = {},
+  ) {
     this.transport = new ClientTransport(profile, transportOptions);
     this.identityPromise = transportOptions.identity;
   }
@@ -127,7 +136,12 @@ export class IbcmClient {
     if (this.isManagementPoint(origin)) {
       // Without a certificate to present, the refusal that follows is the selection's failure (W:49).
       const failure = this.selectionFailure(exchange) ?? certificateFailureOf(exchange);
-      if (failure) await this.reportToFallbackStatusPoint(failure.stateId, `management point ${origin} unreachable: ${failure.detail}`, `${origin} ${failure.stateId}`);
+      if (failure)
+        await this.reportToFallbackStatusPoint(
+          failure.stateId,
+          `management point ${origin} unreachable: ${failure.detail}`,
+          `${origin} ${failure.stateId}`,
+        );
     }
     return exchange;
   }
@@ -135,7 +149,10 @@ export class IbcmClient {
   /** The management points this client knows (W:51–52): its IBCM MP and, when it has one, the CMG. */
   managementPointChoices(): ManagementPointChoice[] {
     const gateway = this.profile.cloudManagementGateway;
-    return [{ kind: 'ibcm', origin: this.managementPointOrigin, pathPrefix: '' }, ...(gateway ? [{ kind: 'cmg' as const, origin: `https://${gateway.fqdn}:${gateway.port}`, pathPrefix: gateway.pathPrefix }] : [])];
+    return [
+      { kind: 'ibcm', origin: this.managementPointOrigin, pathPrefix: '' },
+      ...(gateway ? [{ kind: 'cmg' as const, origin: `https://${gateway.fqdn}:${gateway.port}`, pathPrefix: gateway.pathPrefix }] : []),
+    ];
   }
 
   /**
@@ -143,7 +160,10 @@ export class IbcmClient {
    * 003: a client with both IBCM and a CMG picks at random). A certificate it cannot accept rules
    * that MP out for good and the client tries the next (it "uses only the one it trusts").
    */
-  async sendToAnyManagementPoint(spec: RequestSpec, random: RandomSource): Promise<{ choice?: ManagementPointChoice; exchange?: Exchange; attempts: { choice: ManagementPointChoice; exchange: Exchange }[] }> {
+  async sendToAnyManagementPoint(
+    spec: RequestSpec,
+    random: RandomSource,
+  ): Promise<{ choice?: ManagementPointChoice; exchange?: Exchange; attempts: { choice: ManagementPointChoice; exchange: Exchange }[] }> {
     const attempts: { choice: ManagementPointChoice; exchange: Exchange }[] = [];
     for (;;) {
       const open = this.managementPointChoices().filter((choice) => !this.ruledOut.has(choice.origin));
@@ -163,8 +183,22 @@ export class IbcmClient {
     this.reported.add(dedupeKey);
     const endpoint = this.profile.siteSystems.find((candidate) => candidate.role === 'fallback-status-point' && candidate.fqdn === fsp);
     const origin = `http://${fsp}:${endpoint?.port ?? this.profile.install.CCMHTTPPORT}`;
-    const body = fspStateMessage({ clientName: this.profile.computerName, siteCode: this.profile.install.SMSSITECODE, stateId, message, clientId: this.smsId });
-    const exchange = await this.transport.exchange(origin, { method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['User-Agent', CCM_USER_AGENT], ['Content-Type', 'text/xml; charset=utf-8']], body });
+    const body = fspStateMessage({
+      clientName: this.profile.computerName,
+      siteCode: this.profile.install.SMSSITECODE,
+      stateId,
+      message,
+      clientId: this.smsId,
+    });
+    const exchange = await this.transport.exchange(origin, {
+      method: 'POST',
+      target: '/SMS_FSP/.sms_fsp',
+      headers: [
+        ['User-Agent', CCM_USER_AGENT],
+        ['Content-Type', 'text/xml; charset=utf-8'],
+      ],
+      body,
+    });
     const report = { stateId, message, exchange };
     this.fspReports.push(report);
     return report;
@@ -183,7 +217,11 @@ export class IbcmClient {
   }
 
   getMpList(): Promise<Exchange> {
-    return this.send({ method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST1&${this.profile.install.SMSSITECODE}`, headers: [['User-Agent', CCM_USER_AGENT]] });
+    return this.send({
+      method: 'GET',
+      target: `/SMS_MP/.sms_aut?MPLIST1&${this.profile.install.SMSSITECODE}`,
+      headers: [['User-Agent', CCM_USER_AGENT]],
+    });
   }
 
   static mpListFqdns(exchange: Exchange): string[] {
@@ -245,14 +283,25 @@ export class IbcmClient {
       `<Property Name="Locale ID" Value="1033"/><Property Name="InternetFlag" Value="${this.profile.install.CCMALWAYSINF}"/></DiscoveryProperties></Data>`;
     const signature = signCryptoApi(identity.privateKey, Buffer.from(data, 'utf16le'));
     const body = `<ClientRegistrationRequest>${data}<Signature><SignatureValue>${signature}</SignatureValue></Signature></ClientRegistrationRequest>`;
-    const result = await this.postMessage('MP_ClientRegistration', 'GUID:00000000-0000-0000-0000-000000000000', body, false, target, extraHeaders, origin);
+    const result = await this.postMessage(
+      'MP_ClientRegistration',
+      'GUID:00000000-0000-0000-0000-000000000000',
+      body,
+      false,
+      target,
+      extraHeaders,
+      origin,
+    );
     const smsId = result.reply ? attribute(result.reply.bodyXml, 'ClientRegistrationResponse', 'SMSID') : undefined;
     if (smsId) {
       this.smsId = smsId;
       this.registrationFailure = undefined;
     }
     // What became of the last attempt, for the reason of any later check that needed the SMSID.
-    else this.registrationFailure = result.exchange.error ? `the client's CCM_POST failed: ${result.exchange.error.code} ${result.exchange.error.message}` : `the MP answered ${result.exchange.status ?? 'nothing'}${result.reply ? ' without an SMSID' : ''}`;
+    else
+      this.registrationFailure = result.exchange.error
+        ? `the client's CCM_POST failed: ${result.exchange.error.code} ${result.exchange.error.message}`
+        : `the MP answered ${result.exchange.status ?? 'nothing'}${result.reply ? ' without an SMSID' : ''}`;
     return result;
   }
 
@@ -267,7 +316,9 @@ export class IbcmClient {
     const result = await this.postMessage('MP_PolicyManager', smsId, body, true, undefined, [], origin);
     const xml = result.reply?.bodyXml ?? '';
     // The location is CDATA on a real MP (W:25); an escaped text form is read the same way.
-    const assignments = [...xml.matchAll(/<Policy PolicyID="([^"]+)"[\s\S]*?<PolicyLocation[^>]*>([\s\S]*?)<\/PolicyLocation>/g)].map((match) => ({ policyId: unescapeXml(match[1]!), location: contentText(match[2]!) }));
+    const assignments = [...xml.matchAll(/<Policy PolicyID="([^"]+)"[\s\S]*?<PolicyLocation[^>]*>([\s\S]*?)<\/PolicyLocation>/g)].map(
+      (match) => ({ policyId: unescapeXml(match[1]!), location: contentText(match[2]!) }),
+    );
     return { ...result, assignments };
   }
 
@@ -278,7 +329,10 @@ export class IbcmClient {
    * SharpSCCM's `SendPolicyDownloadRequest` sends them (W:21). With `documentedSpelling` the client
    * also sends the header as Microsoft's docs spell it (`CCMClientTimestampsSignature`, a typo — W:4).
    */
-  async getPolicyBody(assignment: PolicyAssignment, options: { documentedSpelling?: boolean; origin?: string; auth?: 'CCMClientID' | 'ClientToken' } = {}): Promise<Exchange> {
+  async getPolicyBody(
+    assignment: PolicyAssignment,
+    options: { documentedSpelling?: boolean; origin?: string; auth?: 'CCMClientID' | 'ClientToken' } = {},
+  ): Promise<Exchange> {
     const smsId = this.requireSmsId();
     const identity = await this.signingIdentity();
     const timestamp = isoSeconds(new Date());
@@ -305,7 +359,15 @@ export class IbcmClient {
   }
 
   /** One CCM message as a CCM_POST (signed in the client's name when `sign`), its reply decoded. */
-  async postMessage(targetEndpoint: string, sourceId: string, bodyXml: string, sign = false, target = '/ccm_system/request', extraHeaders: [string, string][] = [], origin?: string): Promise<MessageExchange> {
+  async postMessage(
+    targetEndpoint: string,
+    sourceId: string,
+    bodyXml: string,
+    sign = false,
+    target = '/ccm_system/request',
+    extraHeaders: [string, string][] = [],
+    origin?: string,
+  ): Promise<MessageExchange> {
     const identity = await this.signingIdentity();
     const message = encodeMessage(
       { sourceId, sourceHost: this.profile.computerName, targetEndpoint, targetHost: this.profile.install.CCMHOSTNAME },
@@ -320,15 +382,21 @@ export class IbcmClient {
           ]
         : undefined,
     );
-    const exchange = await this.send({
-      method: 'CCM_POST',
-      target,
-      headers: [['User-Agent', MESSAGING_USER_AGENT], ['Content-Type', CCM_CONTENT_TYPE], ...extraHeaders],
-      body: message.body,
-    }, origin);
+    const exchange = await this.send(
+      {
+        method: 'CCM_POST',
+        target,
+        headers: [['User-Agent', MESSAGING_USER_AGENT], ['Content-Type', CCM_CONTENT_TYPE], ...extraHeaders],
+        body: message.body,
+      },
+      origin,
+    );
     if (exchange.status !== 200 || !exchange.responseBody?.length) return { exchange };
     try {
-      return { exchange, reply: decodeMessage(exchange.responseBody, exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1]) };
+      return {
+        exchange,
+        reply: decodeMessage(exchange.responseBody, exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1]),
+      };
     } catch (error) {
       return { exchange, replyError: (error as Error).message };
     }

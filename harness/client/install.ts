@@ -16,7 +16,8 @@ export class ClientInstallation {
   /** CCMSetup with the profile's install properties; `domainJoined: false` is a workgroup computer. */
   static install(profile: ClientProfile, options: { domainJoined: boolean }): InstallOutcome {
     const mode: ManagementMode = profile.install.CCMALWAYSINF === 1 ? 'internet-only' : 'intranet+internet';
-    if (!options.domainJoined && mode !== 'internet-only') return { installed: false, reason: 'a workgroup computer can only be installed as an internet-only client (CCMALWAYSINF=1)' };
+    if (!options.domainJoined && mode !== 'internet-only')
+      return { installed: false, reason: 'a workgroup computer can only be installed as an internet-only client (CCMALWAYSINF=1)' };
     return { installed: true, installation: new ClientInstallation(profile, mode) };
   }
 
@@ -26,7 +27,11 @@ export class ClientInstallation {
    */
   reconfigure(CCMALWAYSINF: 0 | 1): { mode: ManagementMode; changed: boolean; reason: string } {
     const wanted: ManagementMode = CCMALWAYSINF === 1 ? 'internet-only' : 'intranet+internet';
-    return { mode: this.mode, changed: false, reason: wanted === this.mode ? 'already in that mode' : `the mode is fixed at install; ${wanted} needs a reinstall` };
+    return {
+      mode: this.mode,
+      changed: false,
+      reason: wanted === this.mode ? 'already in that mode' : `the mode is fixed at install; ${wanted} needs a reinstall`,
+    };
   }
 
   /** The profile the installed client runs with, placed where `where` stands (its DNS view and address), in the installed mode. */

@@ -36,19 +36,29 @@ export async function detectNetworkLocation(client: IbcmClient): Promise<Locatio
     probes.push({ what: 'intranet-management-point', target: `${mp.fqdn}:${mp.port}`, ...result });
     if (result.reachable) return { location: 'intranet', reason: `reached the intranet management point ${mp.fqdn}`, probes };
   }
-  return { location: 'internet', reason: probes.length ? `reached neither ${probes.map((probe) => probe.target).join(' nor ')}` : 'knows no domain controller and no intranet MP', probes };
+  return {
+    location: 'internet',
+    reason: probes.length
+      ? `reached neither ${probes.map((probe) => probe.target).join(' nor ')}`
+      : 'knows no domain controller and no intranet MP',
+    probes,
+  };
 }
 
 /** The site systems a client uses: internet ones when internet-only or currently internet, else intranet ones. */
 export function siteSystemsFor(client: IbcmClient, location: NetworkLocation): { scope: NetworkLocation; endpoints: SiteSystemEndpoint[] } {
-  if (client.profile.install.CCMALWAYSINF === 1 || location === 'internet') return { scope: 'internet', endpoints: client.profile.siteSystems };
+  if (client.profile.install.CCMALWAYSINF === 1 || location === 'internet')
+    return { scope: 'internet', endpoints: client.profile.siteSystems };
   return { scope: 'intranet', endpoints: client.profile.intranetSiteSystems ?? [] };
 }
 
 /** `https://<fqdn>:<port>` of the MP the client uses at `location`. */
 export function managementPointAt(client: IbcmClient, location: NetworkLocation): string {
   const { scope, endpoints } = siteSystemsFor(client, location);
-  const mp = scope === 'internet' ? { fqdn: client.profile.install.CCMHOSTNAME, port: client.profile.install.CCMHTTPSPORT } : endpoints.find((endpoint) => endpoint.role === 'management-point' && endpoint.scheme === 'https');
+  const mp =
+    scope === 'internet'
+      ? { fqdn: client.profile.install.CCMHOSTNAME, port: client.profile.install.CCMHTTPSPORT }
+      : endpoints.find((endpoint) => endpoint.role === 'management-point' && endpoint.scheme === 'https');
   if (!mp?.fqdn) throw new Error(`${client.profile.computerName} knows no ${scope} management point`);
   return `https://${mp.fqdn}:${mp.port}`;
 }
@@ -70,7 +80,8 @@ export class ManagementPointSelector {
     private readonly options: { threshold?: number; windowMs?: number; now?: () => number; current?: string } = {},
   ) {
     if (candidates.length === 0) throw new Error('an empty MP list');
-    this.currentFqdn = options.current && candidates.includes(options.current) ? options.current : ManagementPointSelector.pick(candidates, random);
+    this.currentFqdn =
+      options.current && candidates.includes(options.current) ? options.current : ManagementPointSelector.pick(candidates, random);
   }
 
   static pick(candidates: string[], random: () => number): string {

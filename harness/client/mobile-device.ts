@@ -56,18 +56,30 @@ export class MobileDeviceClient {
 
   /** Its MP: the internet MP it was configured with, wherever it stands (no location detection). */
   get managementPointOrigin(): string {
-    if (this.managementMode !== 'internet-only') throw new Error(`${this.client.profile.computerName} is configured with no internet management point`);
+    if (this.managementMode !== 'internet-only')
+      throw new Error(`${this.client.profile.computerName} is configured with no internet management point`);
     return this.client.managementPointOrigin;
   }
 
   /** The MP list from its internet MP, over its direct connection. */
   getMpList(): Promise<MobileDeviceResult> {
-    return this.request({ method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST1&${this.client.profile.install.SMSSITECODE}`, headers: [['User-Agent', MOBILE_DEVICE_USER_AGENT]] });
+    return this.request({
+      method: 'GET',
+      target: `/SMS_MP/.sms_aut?MPLIST1&${this.client.profile.install.SMSSITECODE}`,
+      headers: [['User-Agent', MOBILE_DEVICE_USER_AGENT]],
+    });
   }
 
   /** An enrolled device's synchronisation with its MP, which knows it by its enrollment certificate. */
   sync(): Promise<MobileDeviceResult> {
-    return this.request({ method: 'GET', target: MOBILE_DEVICE_SYNC_PATH, headers: [['User-Agent', MOBILE_DEVICE_USER_AGENT], ['Accept', 'text/xml']] });
+    return this.request({
+      method: 'GET',
+      target: MOBILE_DEVICE_SYNC_PATH,
+      headers: [
+        ['User-Agent', MOBILE_DEVICE_USER_AGENT],
+        ['Accept', 'text/xml'],
+      ],
+    });
   }
 
   close(): Promise<void> {
@@ -78,9 +90,15 @@ export class MobileDeviceClient {
     const exchange = await this.client.transport.exchange(this.managementPointOrigin, spec);
     if (exchange.error) {
       const noPath = /ENOTFOUND|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|CONNECT_TIMEOUT/.test(exchange.error.code);
-      return { exchange, failure: noPath ? `no direct internet connection to ${this.managementPointOrigin} (${exchange.error.code}: ${exchange.error.message}); a mobile device does not use a web proxy` : `${exchange.error.code}: ${exchange.error.message}` };
+      return {
+        exchange,
+        failure: noPath
+          ? `no direct internet connection to ${this.managementPointOrigin} (${exchange.error.code}: ${exchange.error.message}); a mobile device does not use a web proxy`
+          : `${exchange.error.code}: ${exchange.error.message}`,
+      };
     }
-    if (exchange.status !== 200) return { exchange, failure: `HTTP ${exchange.status}: ${exchange.responseBody?.toString('latin1').trim().slice(0, 160) ?? ''}` };
+    if (exchange.status !== 200)
+      return { exchange, failure: `HTTP ${exchange.status}: ${exchange.responseBody?.toString('latin1').trim().slice(0, 160) ?? ''}` };
     return { exchange };
   }
 }

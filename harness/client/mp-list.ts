@@ -34,9 +34,24 @@ export function reachableManagementPoint(client: IbcmClient, detection: Location
 export async function refreshManagementPointList(client: IbcmClient): Promise<MpListRefresh> {
   const detection = await detectNetworkLocation(client);
   const origin = reachableManagementPoint(client, detection);
-  if (!origin) return { detection, internetManagementPoints: [], failure: `currently ${detection.location}, and the client knows no management point it can reach there` };
-  const exchange = await client.send({ method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST1&${client.profile.install.SMSSITECODE}`, headers: [['User-Agent', CCM_USER_AGENT]] }, origin);
-  if (exchange.error || exchange.status !== 200) return { detection, origin, exchange, internetManagementPoints: [], failure: `MP list from ${origin}: ${exchange.error ? `${exchange.error.code}: ${exchange.error.message}` : `HTTP ${exchange.status}`}` };
+  if (!origin)
+    return {
+      detection,
+      internetManagementPoints: [],
+      failure: `currently ${detection.location}, and the client knows no management point it can reach there`,
+    };
+  const exchange = await client.send(
+    { method: 'GET', target: `/SMS_MP/.sms_aut?MPLIST1&${client.profile.install.SMSSITECODE}`, headers: [['User-Agent', CCM_USER_AGENT]] },
+    origin,
+  );
+  if (exchange.error || exchange.status !== 200)
+    return {
+      detection,
+      origin,
+      exchange,
+      internetManagementPoints: [],
+      failure: `MP list from ${origin}: ${exchange.error ? `${exchange.error.code}: ${exchange.error.message}` : `HTTP ${exchange.status}`}`,
+    };
   return { detection, origin, exchange, internetManagementPoints: IbcmClient.mpListFqdns(exchange) };
 }
 

@@ -123,7 +123,9 @@ function identityOf(certificate: x509.X509Certificate): CertificateIdentity {
 export function crlDistributionUrls(certificate: x509.X509Certificate): string[] {
   const extension = certificate.getExtension(x509.CRLDistributionPointsExtension);
   if (!extension) return [];
-  return extension.distributionPoints.flatMap((point) => (point.distributionPoint?.fullName ?? []).flatMap((name) => (name.uniformResourceIdentifier ? [name.uniformResourceIdentifier] : [])));
+  return extension.distributionPoints.flatMap((point) =>
+    (point.distributionPoint?.fullName ?? []).flatMap((name) => (name.uniformResourceIdentifier ? [name.uniformResourceIdentifier] : [])),
+  );
 }
 
 function crlNumberOf(crl: x509.X509Crl): string | undefined {
@@ -229,12 +231,14 @@ export class RevocationChecker {
   private async crlFor(url: string, issuer: x509.X509Certificate): Promise<{ attempt: CrlAttempt; crl?: CachedCrl }> {
     const now = this.now();
     const cached = this.cache.get(url);
-    if (cached && isCurrent(cached.crl, now) && cached.crl.issuer === issuer.subject) return { attempt: { ...describe(url, cached.crl), ok: true, outcome: 'ok', cached: true }, crl: cached };
+    if (cached && isCurrent(cached.crl, now) && cached.crl.issuer === issuer.subject)
+      return { attempt: { ...describe(url, cached.crl), ok: true, outcome: 'ok', cached: true }, crl: cached };
     const unreachable = unreachableScheme(url);
     if (unreachable) return { attempt: { url, ok: false, outcome: unreachable } };
     const response = await this.fetchCrl(url);
     if (response.error) return { attempt: { url, ok: false, outcome: `fetch failed: ${response.error}` } };
-    if (response.status !== 200 || !response.body) return { attempt: { url, ok: false, status: response.status, outcome: `HTTP ${response.status ?? 'no answer'}` } };
+    if (response.status !== 200 || !response.body)
+      return { attempt: { url, ok: false, status: response.status, outcome: `HTTP ${response.status ?? 'no answer'}` } };
     let parsedCrl: { crl: x509.X509Crl; pem: string };
     try {
       const body = response.body;
@@ -248,11 +252,17 @@ export class RevocationChecker {
     }
     const crl = parsedCrl.crl;
     const attempt: CrlAttempt = { ...describe(url, crl), status: 200, ok: false, outcome: '' };
-    if (crl.issuer !== issuer.subject) return { attempt: { ...attempt, outcome: `issued by ${crl.issuer}, not by the certificate's issuer ${issuer.subject}` } };
-    const signed = await crlSignatures.get(`${Buffer.from(crl.rawData).toString('base64')} ${Buffer.from(issuer.rawData).toString('base64')}`, () => crl.verify({ publicKey: issuer }).catch(() => false));
+    if (crl.issuer !== issuer.subject)
+      return { attempt: { ...attempt, outcome: `issued by ${crl.issuer}, not by the certificate's issuer ${issuer.subject}` } };
+    const signed = await crlSignatures.get(
+      `${Buffer.from(crl.rawData).toString('base64')} ${Buffer.from(issuer.rawData).toString('base64')}`,
+      () => crl.verify({ publicKey: issuer }).catch(() => false),
+    );
     if (!signed) return { attempt: { ...attempt, outcome: `its signature does not verify with ${issuer.subject}'s key` } };
-    if (crl.thisUpdate.getTime() > now.getTime()) return { attempt: { ...attempt, outcome: `not valid yet (thisUpdate ${crl.thisUpdate.toISOString()})` } };
-    if (!isCurrent(crl, now)) return { attempt: { ...attempt, outcome: `stale: its nextUpdate ${crl.nextUpdate?.toISOString()} has passed` } };
+    if (crl.thisUpdate.getTime() > now.getTime())
+      return { attempt: { ...attempt, outcome: `not valid yet (thisUpdate ${crl.thisUpdate.toISOString()})` } };
+    if (!isCurrent(crl, now))
+      return { attempt: { ...attempt, outcome: `stale: its nextUpdate ${crl.nextUpdate?.toISOString()} has passed` } };
     const entry: CachedCrl = { crl, pem: parsedCrl.pem };
     this.cache.set(url, entry);
     return { attempt: { ...attempt, ok: true, outcome: 'ok' }, crl: entry };
@@ -268,7 +278,12 @@ const descriptions = new WeakMap<x509.X509Crl, Omit<CrlAttempt, 'outcome' | 'ok'
 function describe(url: string, crl: x509.X509Crl): Omit<CrlAttempt, 'outcome' | 'ok'> {
   let described = descriptions.get(crl);
   if (!described) {
-    described = { crlIssuer: crl.issuer, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate?.toISOString(), crlNumber: crlNumberOf(crl) };
+    described = {
+      crlIssuer: crl.issuer,
+      thisUpdate: crl.thisUpdate.toISOString(),
+      nextUpdate: crl.nextUpdate?.toISOString(),
+      crlNumber: crlNumberOf(crl),
+    };
     descriptions.set(crl, described);
   }
   return { url, ...described };

@@ -13,7 +13,11 @@ export interface SigningIdentity {
 const generateRsa = promisify(generateKeyPair);
 
 export async function createSigningIdentity(computerName: string): Promise<SigningIdentity> {
-  const { privateKey } = await generateRsa('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const { privateKey } = await generateRsa('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const forgeKey = forge.pki.privateKeyFromPem(privateKey);
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
@@ -30,7 +34,10 @@ export async function createSigningIdentity(computerName: string): Promise<Signi
   // forge builds the certificate; OpenSSL makes the signature (RSASSA-PKCS1-v1_5 is deterministic, so
   // the bytes are the ones forge's own JavaScript RSA would make, in a fraction of the time).
   const keyObject = createPrivateKey(privateKey);
-  const opensslSigner = { sign: () => sign('sha256', Buffer.from(forge.asn1.toDer(certificate.tbsCertificate).getBytes(), 'binary'), keyObject).toString('binary') };
+  const opensslSigner = {
+    sign: () =>
+      sign('sha256', Buffer.from(forge.asn1.toDer(certificate.tbsCertificate).getBytes(), 'binary'), keyObject).toString('binary'),
+  };
   certificate.sign(opensslSigner as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
   return { privateKey: keyObject, certificateDer: der };

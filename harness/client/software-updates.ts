@@ -49,7 +49,10 @@ export interface UpdateDeployment {
 /** The software update deployment in a policy body, if it is one. */
 export function updateDeploymentOf(body: string): UpdateDeployment | undefined {
   if (!/Class="CCM_UpdateCIAssignment"/.test(body)) return undefined;
-  return { name: /AssignmentName="([^"]*)"/.exec(body)?.[1] ?? '', allowMicrosoftUpdateFallback: /<Property Name="AllowWUMU" Value="true"/.test(body) };
+  return {
+    name: /AssignmentName="([^"]*)"/.exec(body)?.[1] ?? '',
+    allowMicrosoftUpdateFallback: /<Property Name="AllowWUMU" Value="true"/.test(body),
+  };
 }
 
 /** One byte range as it arrived, and from where. */
@@ -91,10 +94,15 @@ export function managedOverInternet(client: IbcmClient, location: NetworkLocatio
 
 /** The site systems this client uses at `location`: internet names when managed over the internet, intranet names otherwise. */
 export function knownSiteSystems(client: IbcmClient, location: NetworkLocation): SiteSystemEndpoint[] {
-  return managedOverInternet(client, location) ? client.profile.siteSystems : client.profile.intranetSiteSystems ?? [];
+  return managedOverInternet(client, location) ? client.profile.siteSystems : (client.profile.intranetSiteSystems ?? []);
 }
 
-export function endpointOrigin(client: IbcmClient, role: SiteSystemEndpoint['role'], location: NetworkLocation, scheme: 'https' | 'http' = 'https'): string {
+export function endpointOrigin(
+  client: IbcmClient,
+  role: SiteSystemEndpoint['role'],
+  location: NetworkLocation,
+  scheme: 'https' | 'http' = 'https',
+): string {
   const endpoint = knownSiteSystems(client, location).find((candidate) => candidate.role === role && candidate.scheme === scheme);
   if (!endpoint) throw new Error(`${client.profile.computerName} knows no ${role} (${scheme}) where it stands`);
   return `${endpoint.scheme}://${endpoint.fqdn}:${endpoint.port}`;
@@ -110,15 +118,29 @@ export async function scanForUpdates(client: IbcmClient, options: { detection?: 
     '<parameters><ExpressQuery>false</ExpressQuery><InstalledNonLeafUpdateIDs /><OtherCachedUpdateIDs /><SkipSoftwareSync>false</SkipSoftwareSync><NeedTwoGroupOutOfScopeUpdates>false</NeedTwoGroupOutOfScopeUpdates></parameters>' +
     '</SyncUpdates></soap:Body></soap:Envelope>';
   const exchange = await client.send(
-    { method: 'POST', target: WSUS_CLIENT_WEB_SERVICE_PATH, headers: [['User-Agent', WINDOWS_UPDATE_AGENT], ['Content-Type', 'text/xml; charset=utf-8'], ['SOAPAction', `"${WSUS_CLIENT_WEB_SERVICE_NS}/SyncUpdates"`]], body },
+    {
+      method: 'POST',
+      target: WSUS_CLIENT_WEB_SERVICE_PATH,
+      headers: [
+        ['User-Agent', WINDOWS_UPDATE_AGENT],
+        ['Content-Type', 'text/xml; charset=utf-8'],
+        ['SOAPAction', `"${WSUS_CLIENT_WEB_SERVICE_NS}/SyncUpdates"`],
+      ],
+      body,
+    },
     origin,
   );
-  const xml = exchange.status === 200 ? exchange.responseBody?.toString('utf8') ?? '' : '';
+  const xml = exchange.status === 200 ? (exchange.responseBody?.toString('utf8') ?? '') : '';
   const updateIds = [...xml.matchAll(/UpdateID=(?:"|&quot;)([0-9a-fA-F-]{36})/g)].map((match) => match[1]!);
   const locations = [...xml.matchAll(/<FileLocation><FileDigest>([^<]+)<\/FileDigest><Url>([^<]+)<\/Url><\/FileLocation>/g)];
   const files = locations.map((match, index) => {
     const supUrl = match[2]!.replace(/&amp;/g, '&');
-    return { updateId: updateIds[index] ?? '', digestBase64: match[1]!, supUrl, fileName: supUrl.slice(supUrl.lastIndexOf('/') + 1).toLowerCase() };
+    return {
+      updateId: updateIds[index] ?? '',
+      digestBase64: match[1]!,
+      supUrl,
+      fileName: supUrl.slice(supUrl.lastIndexOf('/') + 1).toLowerCase(),
+    };
   });
   return { detection, origin, exchange, files };
 }
@@ -132,18 +154,35 @@ export async function scanForUpdates(client: IbcmClient, options: { detection?: 
  * (the machine policy) allows the fallback and no DP served the file. `allowMicrosoftUpdate` forces
  * Microsoft Update first or never, whatever the client is (a check's control).
  */
-export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, options: { chunkSize?: number; allowMicrosoftUpdate?: boolean; detection?: LocationDetection; deployment?: UpdateDeployment } = {}): Promise<UpdateDownload> {
+export async function downloadUpdateFile(
+  client: IbcmClient,
+  file: UpdateFile,
+  options: { chunkSize?: number; allowMicrosoftUpdate?: boolean; detection?: LocationDetection; deployment?: UpdateDeployment } = {},
+): Promise<UpdateDownload> {
   const chunkSize = options.chunkSize ?? 256 * 1024;
   // Where the client is decides: the detector's verdict, taken before the sources are chosen.
   const detection = options.detection ?? (await detectNetworkLocation(client));
   const download: UpdateDownload = { file, detection, tried: [], exchanges: [], ranges: [], discarded: [], verified: false };
   const sources: { source: UpdateSource; origin: string; target: string }[] = [];
   const mu = client.profile.microsoftUpdate;
-  if (mu && (options.allowMicrosoftUpdate ?? managedOverInternet(client, detection.location))) sources.push({ source: 'microsoft-update', origin: `http://${mu.fqdn}:${mu.port}`, target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}` });
-  sources.push({ source: 'distribution-point', origin: endpointOrigin(client, 'distribution-point', detection.location), target: contentFilePath(`Content_${file.updateId}`, 1, file.fileName) });
+  if (mu && (options.allowMicrosoftUpdate ?? managedOverInternet(client, detection.location)))
+    sources.push({
+      source: 'microsoft-update',
+      origin: `http://${mu.fqdn}:${mu.port}`,
+      target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}`,
+    });
+  sources.push({
+    source: 'distribution-point',
+    origin: endpointOrigin(client, 'distribution-point', detection.location),
+    target: contentFilePath(`Content_${file.updateId}`, 1, file.fileName),
+  });
   // A deployment that allows it sends a client that found no DP with the content to Microsoft Update (W:41).
   if (mu && options.deployment?.allowMicrosoftUpdateFallback && !sources.some((source) => source.source === 'microsoft-update'))
-    sources.push({ source: 'microsoft-update', origin: `http://${mu.fqdn}:${mu.port}`, target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}` });
+    sources.push({
+      source: 'microsoft-update',
+      origin: `http://${mu.fqdn}:${mu.port}`,
+      target: `${MICROSOFT_UPDATE_FILE_ROOT}/${file.fileName}`,
+    });
   // The file is what one source serves: its size comes from the HEAD of the source that serves the
   // bytes, and a source that fails hands over only bytes of a file of the same size. A source whose
   // answers are not the file (a filter's 200 block page, a wrong size) contributes nothing; an
@@ -162,7 +201,10 @@ export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, o
     const tried: UpdateDownload['tried'][number] = { source: source.source, origin: source.origin };
     download.tried.push(tried);
     const send = async (headers: [string, string][], method = 'GET') => {
-      const exchange = await client.send({ method, target: source.target, headers: [['User-Agent', BITS_AGENT], ...headers] }, source.origin);
+      const exchange = await client.send(
+        { method, target: source.target, headers: [['User-Agent', BITS_AGENT], ...headers] },
+        source.origin,
+      );
       download.exchanges.push({ source: source.source, exchange });
       return exchange;
     };
@@ -172,13 +214,19 @@ export async function downloadUpdateFile(client: IbcmClient, file: UpdateFile, o
       tried.failure = `HEAD ${head.error ? `${head.error.code}: ${head.error.message}` : `HTTP ${head.status}`}`;
       continue;
     }
-    if (offset > 0 && download.size !== size) startOver(`${source.source} gives size ${size}, not ${download.size} as ${download.sizeFrom}: its bytes are not the same file`);
+    if (offset > 0 && download.size !== size)
+      startOver(`${source.source} gives size ${size}, not ${download.size} as ${download.sizeFrom}: its bytes are not the same file`);
     if (download.size === undefined) [download.size, download.sizeFrom] = [size, source.source];
     while (offset < size) {
       const end = Math.min(size, offset + chunkSize) - 1;
       const part = await send([['Range', `bytes=${offset}-${end}`]]);
       const contentRange = part.responseHeaders?.find(([name]) => name === 'content-range')?.[1];
-      if (part.error || part.status !== 206 || contentRange !== `bytes ${offset}-${end}/${size}` || part.responseBody?.length !== end - offset + 1) {
+      if (
+        part.error ||
+        part.status !== 206 ||
+        contentRange !== `bytes ${offset}-${end}/${size}` ||
+        part.responseBody?.length !== end - offset + 1
+      ) {
         tried.failure = `GET bytes=${offset}-${end}: ${part.error ? `${part.error.code}: ${part.error.message}` : `HTTP ${part.status}, Content-Range ${contentRange ?? 'none'}, ${part.responseBody?.length ?? 0} bytes`}`;
         break;
       }

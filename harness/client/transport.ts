@@ -64,15 +64,29 @@ export class ClientTransport {
   /** Origin → the CRL URLs its chain needed last time (so the next connection can carry them in its TLS context). */
   private readonly crlUrlsByOrigin = new Map<string, string[]>();
 
-  constructor(private readonly profile: ClientProfile, private readonly options: TransportOptions = {}) {
+  constructor(
+    private readonly profile: ClientProfile,
+    private readonly options: TransportOptions = {},
+  ) {
     this.revocation = new RevocationChecker((url) => this.fetchCrl(url));
     const store = [...(profile.certificate ? [profile.certificate] : []), ...(profile.otherCertificates ?? [])];
     if (options.presentCertificate === false || !profile.install.UsePKICert) {
-      this.certificateSelection = { selected: null, considered: [], failure: options.presentCertificate === false ? 'the client presents no certificate' : 'installed without /UsePKICert' };
+      this.certificateSelection = {
+        selected: null,
+        considered: [],
+        failure: options.presentCertificate === false ? 'the client presents no certificate' : 'installed without /UsePKICert',
+      };
     } else if (options.certificateSelection === 'present-as-is') {
-      this.certificateSelection = { selected: store[0] ?? null, considered: [], failure: store.length ? undefined : 'the Personal store holds no certificate' };
+      this.certificateSelection = {
+        selected: store[0] ?? null,
+        considered: [],
+        failure: store.length ? undefined : 'the Personal store holds no certificate',
+      };
     } else {
-      this.certificateSelection = selectClientCertificate(store, { computerName: profile.computerName, certificateIssuers: profile.install.CCMCERTISSUERS });
+      this.certificateSelection = selectClientCertificate(store, {
+        computerName: profile.computerName,
+        certificateIssuers: profile.install.CCMCERTISSUERS,
+      });
     }
   }
 
@@ -109,7 +123,14 @@ export class ClientTransport {
         deadlineTimer = setTimeout(expire, 1000);
         return;
       }
-      deadline.abort(Object.assign(new Error(`the answer was not complete within ${seconds(Date.now() - started)} (${headReceived ? `${bodyBytes} bytes of body` : 'not even its head'}: it trickled in slower than ${MIN_BODY_RATE / 1024} KiB/s)`), { code: 'RESPONSE_DEADLINE' }));
+      deadline.abort(
+        Object.assign(
+          new Error(
+            `the answer was not complete within ${seconds(Date.now() - started)} (${headReceived ? `${bodyBytes} bytes of body` : 'not even its head'}: it trickled in slower than ${MIN_BODY_RATE / 1024} KiB/s)`,
+          ),
+          { code: 'RESPONSE_DEADLINE' },
+        ),
+      );
     };
     let deadlineTimer = setTimeout(expire, deadlineMs);
     try {
@@ -119,7 +140,12 @@ export class ClientTransport {
         path: pool.absoluteForm ? `${origin}${spec.target}` : spec.target,
         // RFC 9110 §7.2: Host names the target's authority — also in absolute form, where undici
         // would otherwise name the web proxy it is connected to.
-        headers: [...(pool.absoluteForm && !(spec.headers ?? []).some(([name]) => name.toLowerCase() === 'host') ? [['Host', new URL(origin).host]] : []), ...(spec.headers ?? [])].flat(),
+        headers: [
+          ...(pool.absoluteForm && !(spec.headers ?? []).some(([name]) => name.toLowerCase() === 'host')
+            ? [['Host', new URL(origin).host]]
+            : []),
+          ...(spec.headers ?? []),
+        ].flat(),
         body,
         // undici closes the connection after a body-carrying request whose method is not POST, PUT
         // or PATCH unless told otherwise; ConfigMgr keeps it open for CCM_POST, BITS_POST and PROPFIND.
@@ -136,7 +162,9 @@ export class ClientTransport {
       }
       const responseBody = Buffer.concat(chunks, bodyBytes);
       exchange.status = response.statusCode;
-      exchange.responseHeaders = Object.entries(response.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v): [string, string] => [name, v]) : [[name, String(value)] as [string, string]]));
+      exchange.responseHeaders = Object.entries(response.headers).flatMap(([name, value]) =>
+        Array.isArray(value) ? value.map((v): [string, string] => [name, v]) : [[name, String(value)] as [string, string]],
+      );
       exchange.responseBody = responseBody;
       exchange.responseBodyLength = responseBody.length;
       exchange.responseBodySha256 = sha256Hex(responseBody);
@@ -162,7 +190,15 @@ export class ClientTransport {
     let socket: Socket;
     try {
       if (url.protocol === 'https:') socket = (await this.openTls(origin, url.hostname, port, url.hostname)).socket;
-      else if (this.profile.webProxy) socket = await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, url.hostname, port, this.options.timeoutMs ?? 10_000, this.profile.station);
+      else if (this.profile.webProxy)
+        socket = await connectThroughProxy(
+          this.profile.webProxy,
+          this.profile.localAddress,
+          url.hostname,
+          port,
+          this.options.timeoutMs ?? 10_000,
+          this.profile.station,
+        );
       else socket = await this.openTcp(url.hostname, port);
     } catch (error) {
       return { response: Buffer.alloc(0), error: (error as Error).message };
@@ -222,7 +258,11 @@ export class ClientTransport {
     if (pool) return pool;
     const url = new URL(origin);
     const proxy = this.profile.webProxy;
-    const entry: Pool = { client: undefined as unknown as Client, absoluteForm: Boolean(proxy) && url.protocol === 'http:', connections: 0 };
+    const entry: Pool = {
+      client: undefined as unknown as Client,
+      absoluteForm: Boolean(proxy) && url.protocol === 'http:',
+      connections: 0,
+    };
     let connect: buildConnector.connector;
     if (url.protocol === 'https:') {
       connect = (options, callback) => {
@@ -263,10 +303,22 @@ export class ClientTransport {
   /** A TCP connection from the client's address (or its station), names resolved through the lab DNS view. */
   private openTcp(host: string, port: number, resolve = true): Promise<Socket> {
     const timeout = this.options.timeoutMs ?? 10_000;
-    if (this.profile.station) return connectThroughStation(this.profile.station, resolve ? this.profile.dns : undefined, host, port, timeout);
+    if (this.profile.station)
+      return connectThroughStation(this.profile.station, resolve ? this.profile.dns : undefined, host, port, timeout);
     return new Promise((done, fail) => {
-      const socket = net.connect({ host, port, localAddress: this.profile.localAddress, lookup: resolve ? (labLookup(this.profile.dns) as never) : undefined });
-      const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out after ${timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeout);
+      const socket = net.connect({
+        host,
+        port,
+        localAddress: this.profile.localAddress,
+        lookup: resolve ? (labLookup(this.profile.dns) as never) : undefined,
+      });
+      const timer = setTimeout(
+        () =>
+          socket.destroy(
+            Object.assign(new Error(`connect to ${host}:${port} timed out after ${timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+          ),
+        timeout,
+      );
       socket.once('connect', () => {
         clearTimeout(timer);
         done(socket);
@@ -283,13 +335,20 @@ export class ClientTransport {
    * root, the name (`checkServerIdentity`), then revocation. On failure the error carries the facts
    * of what the server presented, so the evidence says what the client saw.
    */
-  private async openTls(origin: string, host: string, port: number, servername: string): Promise<{ socket: TLSSocket; facts: TlsPeerFacts }> {
+  private async openTls(
+    origin: string,
+    host: string,
+    port: number,
+    servername: string,
+  ): Promise<{ socket: TLSSocket; facts: TlsPeerFacts }> {
     const timeout = this.options.timeoutMs ?? 10_000;
     const checkCrl = !this.profile.install.NoCRLCheck;
     const knownUrls = this.crlUrlsByOrigin.get(origin);
     // CRLs already fetched for this site system's chain go into the TLS context too, so OpenSSL checks them as well.
     const crl = checkCrl && knownUrls ? this.revocation.currentCrlPems(knownUrls) : undefined;
-    const tunnel = this.profile.webProxy ? await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, host, port, timeout, this.profile.station) : await this.openTcp(host, port);
+    const tunnel = this.profile.webProxy
+      ? await connectThroughProxy(this.profile.webProxy, this.profile.localAddress, host, port, timeout, this.profile.station)
+      : await this.openTcp(host, port);
     const certificate = this.certificate;
     const socket = await new Promise<TLSSocket>((resolve, reject) => {
       const secure = tls.connect({
@@ -299,7 +358,15 @@ export class ClientTransport {
         // Verification is done below, after the handshake, so a refusal can say what the server presented.
         rejectUnauthorized: false,
       });
-      const timer = setTimeout(() => secure.destroy(Object.assign(new Error(`TLS handshake with ${host}:${port} timed out after ${timeout} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeout);
+      const timer = setTimeout(
+        () =>
+          secure.destroy(
+            Object.assign(new Error(`TLS handshake with ${host}:${port} timed out after ${timeout} ms`), {
+              code: 'UND_ERR_CONNECT_TIMEOUT',
+            }),
+          ),
+        timeout,
+      );
       secure.once('secureConnect', () => {
         clearTimeout(timer);
         resolve(secure);
@@ -317,16 +384,37 @@ export class ClientTransport {
     };
     if (!socket.authorized) {
       const code = String(socket.authorizationError ?? 'UNABLE_TO_VERIFY');
-      refuse(Object.assign(new Error(`${code}: the server presented ${facts.subject || '(no certificate)'} (serial ${facts.serialNumber || '-'}, issued by ${facts.issuer || '-'}, valid ${facts.validFrom ?? '?'} – ${facts.validTo ?? '?'}) and the client does not accept it`), { code }));
+      refuse(
+        Object.assign(
+          new Error(
+            `${code}: the server presented ${facts.subject || '(no certificate)'} (serial ${facts.serialNumber || '-'}, issued by ${facts.issuer || '-'}, valid ${facts.validFrom ?? '?'} – ${facts.validTo ?? '?'}) and the client does not accept it`,
+          ),
+          { code },
+        ),
+      );
     }
     const identity = tls.checkServerIdentity(servername, socket.getPeerCertificate()) as (Error & { code?: string }) | undefined;
-    if (identity) refuse(Object.assign(new Error(`${identity.code ?? 'ERR_TLS_CERT_ALTNAME_INVALID'}: the server certificate ${facts.subject} names ${facts.subjectAltName || 'no SAN'}, not ${servername}: ${identity.message}`), { code: identity.code ?? 'ERR_TLS_CERT_ALTNAME_INVALID' }));
+    if (identity)
+      refuse(
+        Object.assign(
+          new Error(
+            `${identity.code ?? 'ERR_TLS_CERT_ALTNAME_INVALID'}: the server certificate ${facts.subject} names ${facts.subjectAltName || 'no SAN'}, not ${servername}: ${identity.message}`,
+          ),
+          { code: identity.code ?? 'ERR_TLS_CERT_ALTNAME_INVALID' },
+        ),
+      );
     if (!checkCrl) {
       facts.revocation = { checked: false, certificates: [], attempts: [], crlInTlsContext: false };
       return { socket, facts };
     }
     const report = await this.revocation.check(peerChain(socket, this.profile.trustedRootsPem));
-    facts.revocation = { checked: true, certificates: report.certificates, attempts: report.attempts, crlInTlsContext: Boolean(crl), finding: report.finding };
+    facts.revocation = {
+      checked: true,
+      certificates: report.certificates,
+      attempts: report.attempts,
+      crlInTlsContext: Boolean(crl),
+      finding: report.finding,
+    };
     if (report.finding?.code === 'CERT_REV_FAILED') this.revocationFailures.push(report.finding);
     if (report.finding) refuse(new CertificateRevocationError(report.finding));
     // OpenSSL given a `crl` checks the whole chain (CRL_CHECK_ALL): every CRL the chain needed.
@@ -337,7 +425,14 @@ export class ClientTransport {
   /** GET a CRL as CryptoAPI does: plain HTTP through the lab DNS, through the web proxy if there is one. */
   private async fetchCrl(url: string): Promise<{ status?: number; body?: Buffer; error?: string }> {
     const parsed = new URL(url);
-    const exchange = await this.exchange(parsed.origin, { method: 'GET', target: `${parsed.pathname}${parsed.search}`, headers: [['User-Agent', CRYPTOAPI_USER_AGENT], ['Cache-Control', 'no-cache']] });
+    const exchange = await this.exchange(parsed.origin, {
+      method: 'GET',
+      target: `${parsed.pathname}${parsed.search}`,
+      headers: [
+        ['User-Agent', CRYPTOAPI_USER_AGENT],
+        ['Cache-Control', 'no-cache'],
+      ],
+    });
     this.crlFetches.push(exchange);
     const via = this.profile.webProxy ? ` (through the web proxy ${this.profile.webProxy.host}:${this.profile.webProxy.port})` : '';
     if (exchange.error) return { error: `${exchange.error.code} ${exchange.error.message}${via}` };
@@ -359,7 +454,10 @@ export function describeTransportError(error: unknown, timeoutMs: number): { cod
   const message = err.message ?? String(error);
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return { code, message: `no answer within ${seconds(timeoutMs)}: the response head was not complete (the peer stayed silent or trickled it)` };
+      return {
+        code,
+        message: `no answer within ${seconds(timeoutMs)}: the response head was not complete (the peer stayed silent or trickled it)`,
+      };
     case 'UND_ERR_BODY_TIMEOUT':
       return { code, message: `the response body stalled: nothing more within ${seconds(timeoutMs)}` };
     case 'UND_ERR_HEADERS_OVERFLOW':
@@ -367,16 +465,25 @@ export function describeTransportError(error: unknown, timeoutMs: number): { cod
     case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
       return { code, message: `the response body exceeded ${MAX_RESPONSE_BODY_BYTES} bytes` };
     case 'ECONNRESET':
-      return { code, message: /TLS|secure/i.test(message) ? `the connection was closed during the TLS handshake: ${message}` : `the connection was reset (TCP RST) before the answer was complete: ${message}` };
+      return {
+        code,
+        message: /TLS|secure/i.test(message)
+          ? `the connection was closed during the TLS handshake: ${message}`
+          : `the connection was reset (TCP RST) before the answer was complete: ${message}`,
+      };
     default:
       break;
   }
   // llhttp: a response that is not HTTP at all (HPE_INVALID_CONSTANT and friends).
   if (err.name === 'HTTPParserError' || /^HPE_/.test(code) || /does not match the HTTP\/1\.1 protocol|Expected HTTP/i.test(message)) {
     const seen = typeof err.data === 'string' && err.data ? `: ${JSON.stringify(err.data.slice(0, 80))}` : '';
-    return { code: /^HPE_/.test(code) ? code : 'HPE_INVALID_CONSTANT', message: `the proxy answered a status line that is not HTTP (${message})${seen}` };
+    return {
+      code: /^HPE_/.test(code) ? code : 'HPE_INVALID_CONSTANT',
+      message: `the proxy answered a status line that is not HTTP (${message})${seen}`,
+    };
   }
-  if (code === 'UND_ERR_SOCKET' && /other side closed/i.test(message)) return { code, message: `the peer closed the connection before the answer was complete (${message})` };
+  if (code === 'UND_ERR_SOCKET' && /other side closed/i.test(message))
+    return { code, message: `the peer closed the connection before the answer was complete (${message})` };
   return { code, message };
 }
 
@@ -388,7 +495,12 @@ export function describeTransportError(error: unknown, timeoutMs: number): { cod
  */
 const secureContexts = new Map<string, tls.SecureContext>();
 
-function clientSecureContext(ca: string | string[] | undefined, cert: string | undefined, key: string | undefined, crl: string[] | undefined): tls.SecureContext {
+function clientSecureContext(
+  ca: string | string[] | undefined,
+  cert: string | undefined,
+  key: string | undefined,
+  crl: string[] | undefined,
+): tls.SecureContext {
   const cacheKey = JSON.stringify([ca ?? null, cert ?? null, key ?? null, crl ?? null]);
   let context = secureContexts.get(cacheKey);
   if (!context) {
@@ -430,7 +542,9 @@ export function peerChain(socket: TLSSocket, trustedRootsPem?: string): Buffer[]
 
 /** `chain` cut after the first certificate one of `trustedRootsPem` issued (and signed), that root appended. */
 export function pathToTrustedRoot(chain: Buffer[], trustedRootsPem?: string): Buffer[] {
-  const anchors = (trustedRootsPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
+  const anchors = (trustedRootsPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (pem) => new X509Certificate(pem),
+  );
   if (anchors.length === 0) return chain;
   for (const [index, der] of chain.entries()) {
     const certificate = new X509Certificate(der);
@@ -445,9 +559,20 @@ export function pathToTrustedRoot(chain: Buffer[], trustedRootsPem?: string): Bu
  * HTTP CONNECT through the client's web proxy (the proxy resolves the name). With a station, the
  * connection to the proxy itself leaves from the station.
  */
-export async function connectThroughProxy(proxy: { host: string; port: number }, localAddress: string | undefined, host: string, port: number, timeoutMs: number, station?: { socketPath: string }): Promise<Socket> {
-  const toProxy = station ? await connectThroughStation(station, undefined, proxy.host, proxy.port, timeoutMs) : net.connect({ host: proxy.host, port: proxy.port, localAddress });
-  return httpConnect(toProxy, `web proxy ${proxy.host}:${proxy.port}`, host, port, [], timeoutMs, (statusLine) => Object.assign(new Error(`web proxy refused CONNECT ${host}:${port}: ${statusLine}`), { code: 'PROXY_CONNECT_REFUSED' }));
+export async function connectThroughProxy(
+  proxy: { host: string; port: number },
+  localAddress: string | undefined,
+  host: string,
+  port: number,
+  timeoutMs: number,
+  station?: { socketPath: string },
+): Promise<Socket> {
+  const toProxy = station
+    ? await connectThroughStation(station, undefined, proxy.host, proxy.port, timeoutMs)
+    : net.connect({ host: proxy.host, port: proxy.port, localAddress });
+  return httpConnect(toProxy, `web proxy ${proxy.host}:${proxy.port}`, host, port, [], timeoutMs, (statusLine) =>
+    Object.assign(new Error(`web proxy refused CONNECT ${host}:${port}: ${statusLine}`), { code: 'PROXY_CONNECT_REFUSED' }),
+  );
 }
 
 /**
@@ -455,16 +580,40 @@ export async function connectThroughProxy(proxy: { host: string; port: number },
  * socket, the name resolved there through `dns`. A refusal carries the station's error code
  * (ENOTFOUND, ECONNREFUSED, ...), so the client reports what it would have met on that network.
  */
-export function connectThroughStation(station: { socketPath: string }, dns: { host: string; port: number } | undefined, host: string, port: number, timeoutMs: number): Promise<Socket> {
+export function connectThroughStation(
+  station: { socketPath: string },
+  dns: { host: string; port: number } | undefined,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<Socket> {
   const fields: [string, string][] = dns ? [['X-Ibcm-Dns', `${dns.host}:${dns.port}`]] : [];
-  return httpConnect(net.connect({ path: station.socketPath }), `client station ${station.socketPath}`, host, port, fields, timeoutMs, (statusLine, head) => {
-    const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head)?.[1]?.trim();
-    return Object.assign(new Error(field('x-ibcm-error-message') ?? `the station could not reach ${host}:${port}: ${statusLine}`), { code: field('x-ibcm-error-code') ?? 'ECONNRESET' });
-  });
+  return httpConnect(
+    net.connect({ path: station.socketPath }),
+    `client station ${station.socketPath}`,
+    host,
+    port,
+    fields,
+    timeoutMs,
+    (statusLine, head) => {
+      const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head)?.[1]?.trim();
+      return Object.assign(new Error(field('x-ibcm-error-message') ?? `the station could not reach ${host}:${port}: ${statusLine}`), {
+        code: field('x-ibcm-error-code') ?? 'ECONNRESET',
+      });
+    },
+  );
 }
 
 /** CONNECT host:port on `socket` (connecting or connected); resolves with the tunnel once the answer is 200. */
-function httpConnect(socket: Socket, peer: string, host: string, port: number, fields: [string, string][], timeoutMs: number, refusal: (statusLine: string, head: string) => Error): Promise<Socket> {
+function httpConnect(
+  socket: Socket,
+  peer: string,
+  host: string,
+  port: number,
+  fields: [string, string][],
+  timeoutMs: number,
+  refusal: (statusLine: string, head: string) => Error,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.destroy();
@@ -480,7 +629,12 @@ function httpConnect(socket: Socket, peer: string, host: string, port: number, f
           socket.off('data', onData);
           clearTimeout(timer);
           socket.destroy();
-          reject(Object.assign(new Error(`${peer} answered CONNECT ${host}:${port} with a header that exceeded ${MAX_RESPONSE_HEADER_BYTES} bytes`), { code: 'UND_ERR_HEADERS_OVERFLOW' }));
+          reject(
+            Object.assign(
+              new Error(`${peer} answered CONNECT ${host}:${port} with a header that exceeded ${MAX_RESPONSE_HEADER_BYTES} bytes`),
+              { code: 'UND_ERR_HEADERS_OVERFLOW' },
+            ),
+          );
         }
         return;
       }
@@ -497,7 +651,10 @@ function httpConnect(socket: Socket, peer: string, host: string, port: number, f
       resolve(socket);
     };
     socket.on('data', onData);
-    const request = () => socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${fields.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`);
+    const request = () =>
+      socket.write(
+        `CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${fields.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`,
+      );
     if (socket.connecting) socket.once('connect', request);
     else request();
     socket.once('error', (error) => {
@@ -508,7 +665,9 @@ function httpConnect(socket: Socket, peer: string, host: string, port: number, f
     // promise ignores this when the answer or an error came first).
     socket.once('close', () => {
       clearTimeout(timer);
-      reject(Object.assign(new Error(`${peer} closed the connection without answering CONNECT ${host}:${port}`), { code: 'UND_ERR_SOCKET' }));
+      reject(
+        Object.assign(new Error(`${peer} closed the connection without answering CONNECT ${host}:${port}`), { code: 'UND_ERR_SOCKET' }),
+      );
     });
   });
 }
@@ -518,10 +677,20 @@ function tlsFacts(socket: TLSSocket): TlsPeerFacts {
   const hasPeer = peer && Object.keys(peer).length > 0;
   return {
     protocol: socket.getProtocol(),
-    subject: hasPeer && peer.subject ? Object.entries(peer.subject).map(([k, v]) => `${k}=${v}`).join(', ') : '',
-    issuer: hasPeer && peer.issuer ? Object.entries(peer.issuer).map(([k, v]) => `${k}=${v}`).join(', ') : '',
-    serialNumber: hasPeer ? peer.serialNumber ?? '' : '',
-    subjectAltName: hasPeer ? peer.subjectaltname ?? '' : '',
+    subject:
+      hasPeer && peer.subject
+        ? Object.entries(peer.subject)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')
+        : '',
+    issuer:
+      hasPeer && peer.issuer
+        ? Object.entries(peer.issuer)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')
+        : '',
+    serialNumber: hasPeer ? (peer.serialNumber ?? '') : '',
+    subjectAltName: hasPeer ? (peer.subjectaltname ?? '') : '',
     validFrom: hasPeer ? peer.valid_from : undefined,
     validTo: hasPeer ? peer.valid_to : undefined,
     authorized: socket.authorized,

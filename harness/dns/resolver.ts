@@ -60,7 +60,11 @@ export function labLookup(server: DnsServerAddress, opts: LabLookupOptions = {})
     const o = (options ?? {}) as { all?: boolean; family?: number | string };
     const all = o.all === true;
     const reply = (addresses: string[], family: number): void => {
-      if (all) callback(null, addresses.map((address) => ({ address, family })));
+      if (all)
+        callback(
+          null,
+          addresses.map((address) => ({ address, family })),
+        );
       else callback(null, addresses[0], family);
     };
     const fail = (err: NodeJS.ErrnoException): void => callback(err, all ? [] : '');
@@ -79,7 +83,10 @@ export function labLookup(server: DnsServerAddress, opts: LabLookupOptions = {})
     makeResolver(server, opts)
       .resolve4(name)
       .then(
-        (addresses) => (addresses.length > 0 ? reply(addresses, 4) : fail(lookupError(hostname, server, Object.assign(new Error('no addresses'), { code: 'ENODATA' })))),
+        (addresses) =>
+          addresses.length > 0
+            ? reply(addresses, 4)
+            : fail(lookupError(hostname, server, Object.assign(new Error('no addresses'), { code: 'ENODATA' }))),
         (err: NodeJS.ErrnoException) => fail(lookupError(hostname, server, err)),
       );
   };

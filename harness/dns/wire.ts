@@ -139,7 +139,9 @@ export function encodeResponse(spec: ResponseSpec): Buffer {
     flags,
     questions: [],
     answers: spec.answers,
-    additionals: spec.edns ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [],
+    additionals: spec.edns
+      ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
+      : [],
   });
   if (spec.question === undefined) return body;
   // dns-packet never compresses names, so inserting bytes after the header is safe.

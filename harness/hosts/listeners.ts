@@ -10,8 +10,22 @@ export class HttpListeners {
   /** Whatever stands on the port instead while the listeners are closed (Microsoft Update's blackhole). */
   private instead: (() => Promise<void>) | undefined;
 
-  constructor(name: string, servers: ServerSpec[], journal: Journal, handler: SiteHandler, requestFraming?: SiteServerOptions['requestFraming']) {
-    this.options = servers.map((server) => ({ name, host: server.host, port: server.port, journal, handler, tls: server.tls, requestFraming }));
+  constructor(
+    name: string,
+    servers: ServerSpec[],
+    journal: Journal,
+    handler: SiteHandler,
+    requestFraming?: SiteServerOptions['requestFraming'],
+  ) {
+    this.options = servers.map((server) => ({
+      name,
+      host: server.host,
+      port: server.port,
+      journal,
+      handler,
+      tls: server.tls,
+      requestFraming,
+    }));
   }
 
   /** The first listener's address (where a stand-in listens). */
@@ -49,7 +63,8 @@ export class HttpListeners {
   async restartTls(tls: Partial<NonNullable<SiteServerOptions['tls']>>): Promise<void> {
     const wasListening = this.servers.length > 0;
     await this.stopListening();
-    for (const [index, options] of this.options.entries()) if (options.tls) this.options[index] = { ...options, tls: { ...options.tls, ...tls } };
+    for (const [index, options] of this.options.entries())
+      if (options.tls) this.options[index] = { ...options, tls: { ...options.tls, ...tls } };
     if (wasListening) await this.listen();
   }
 }

@@ -12,7 +12,11 @@ export interface LogReader<T> {
 
 /** An in-memory list as a LogReader (the DC beacon's connections). */
 export function listLog<T>(list: T[]): LogReader<T> {
-  return { entries: () => list.map((entry) => structuredClone(entry)), mark: () => list.length, since: (mark) => list.slice(mark).map((entry) => structuredClone(entry)) };
+  return {
+    entries: () => list.map((entry) => structuredClone(entry)),
+    mark: () => list.length,
+    since: (mark) => list.slice(mark).map((entry) => structuredClone(entry)),
+  };
 }
 
 /** Appends one record per line; the writer side, inside a container host. */
@@ -27,7 +31,10 @@ export function jsonLinesLog<T>(file: string): LogReader<T> {
     const text = readFileSync(file, 'utf8');
     // A line being written while we read is left for the next read.
     const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-    return complete.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+    return complete
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as T);
   };
   return { entries: read, mark: () => read().length, since: (mark) => read().slice(mark) };
 }

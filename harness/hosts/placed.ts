@@ -66,7 +66,10 @@ export interface Placement {
 
 /** A host stands on its segment, and on the intranet too where it has a leg there (plan.ts: intranetAddress). */
 export function attachedTo(host: PlacedHost): Attachment[] {
-  return [{ segment: host.segment, address: host.address }, ...(host.intranetAddress ? [{ segment: 'intranet' as const, address: host.intranetAddress }] : [])];
+  return [
+    { segment: host.segment, address: host.address },
+    ...(host.intranetAddress ? [{ segment: 'intranet' as const, address: host.intranetAddress }] : []),
+  ];
 }
 
 /** Every address a host's listeners bind: its own, and its intranet leg. */

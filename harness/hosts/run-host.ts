@@ -15,7 +15,10 @@ export type { HostRecorders, RunningHost } from './running.js';
 export async function runHost(spec: HostSpec, recorders: HostRecorders = {}): Promise<RunningHost> {
   // A command arriving for this host is of its kind (the lab sends it through the kind's handle);
   // the runner refuses one that is not.
-  const widen = <C extends HostCommand>(host: RunningHost<C>): RunningHost => ({ ...host, control: (command) => host.control(command as C) });
+  const widen = <C extends HostCommand>(host: RunningHost<C>): RunningHost => ({
+    ...host,
+    control: (command) => host.control(command as C),
+  });
   switch (spec.kind) {
     case 'site-system':
       return widen(await runSiteSystem(spec, recorders));

@@ -46,7 +46,8 @@ export interface HostBase {
  */
 export type ListenerCommand = { op: 'stop-listening' } | { op: 'listen' };
 
-export type HostSpec = SiteSystemHostSpec | GatewayHostSpec | CdpHostSpec | MicrosoftUpdateHostSpec | DomainControllerHostSpec | DnsHostSpec;
+export type HostSpec =
+  SiteSystemHostSpec | GatewayHostSpec | CdpHostSpec | MicrosoftUpdateHostSpec | DomainControllerHostSpec | DnsHostSpec;
 
 /**
  * What the lab can ask of a running host (the same call in-process or over a container's control

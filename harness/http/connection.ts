@@ -47,7 +47,10 @@ function connectionTokens(headers: RequestHead['headers'] | [string, string][]):
   const values = (headers as (RequestHead['headers'][number] | [string, string])[])
     .filter((header) => (Array.isArray(header) ? header[0] : header.name).toLowerCase() === 'connection')
     .map((header) => (Array.isArray(header) ? header[1] : header.value));
-  return values.join(',').split(',').map((token) => token.trim().toLowerCase());
+  return values
+    .join(',')
+    .split(',')
+    .map((token) => token.trim().toLowerCase());
 }
 
 /** HTTP/1.1 persists unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`. */
@@ -189,7 +192,13 @@ export async function serveConnection(socket: SocketLike, context: ConnectionCon
       let prepared: PreparedResponse;
       let failure = error;
       try {
-        prepared = prepareResponse({ status: response.status, reason: response.reason, headers, body: response.body, head: request.method === 'HEAD' });
+        prepared = prepareResponse({
+          status: response.status,
+          reason: response.reason,
+          headers,
+          body: response.body,
+          head: request.method === 'HEAD',
+        });
       } catch (encodeError) {
         failure = `handler returned an unsendable response: ${(encodeError as Error).message}`;
         prepared = internalError(request.method === 'HEAD', !keepAlive || handlerCloses);

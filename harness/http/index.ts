@@ -27,7 +27,16 @@ export {
   type ResponseHeadInput,
   type ResponseInput,
 } from './wire.js';
-export { bodyFacts, Journal, sha256Hex, type JournalEntry, type JournalInput, type JournalReader, type SiteDecision, type TlsFacts } from './journal.js';
+export {
+  bodyFacts,
+  Journal,
+  sha256Hex,
+  type JournalEntry,
+  type JournalInput,
+  type JournalReader,
+  type SiteDecision,
+  type TlsFacts,
+} from './journal.js';
 export { tlsFactsOf } from './tls-facts.js';
 export {
   clientCertificateRejection,

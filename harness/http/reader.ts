@@ -208,10 +208,7 @@ export class HttpReader {
 
   // ---------------------------------------------------------------- requests
 
-  private async parseRequest(
-    partial: Partial<RequestHead>,
-    options: ReadRequestOptions,
-  ): Promise<HttpRequestMessage | null> {
+  private async parseRequest(partial: Partial<RequestHead>, options: ReadRequestOptions): Promise<HttpRequestMessage | null> {
     const budget: HeadBudget = { bytesLeft: this.limits.maxHeaderBytes, fieldsLeft: this.limits.maxHeaderCount };
     const requestLine = await this.readStartLine(budget, false);
     if (requestLine === null) return null;

@@ -128,8 +128,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Start
     requestFraming: options.requestFraming ?? 'strict',
     id: nextConnectionId++,
     tls: tlsFacts,
-    rejection:
-      tlsFacts && options.tls?.clientCertificate === 'require' ? clientCertificateRejection(tlsFacts) : null,
+    rejection: tlsFacts && options.tls?.clientCertificate === 'require' ? clientCertificateRejection(tlsFacts) : null,
   });
 
   const track = (socket: net.Socket): void => {

@@ -5,7 +5,15 @@
 // and a CMG's server certificate from the cloud CA. Nothing here starts a server.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { variantIssueOptions, type CertificateProfileName, type CertificateVariant, type IssueOptions, type IssuedCertificate, type LabPki, type Pkcs12Export } from '../pki/index.js';
+import {
+  variantIssueOptions,
+  type CertificateProfileName,
+  type CertificateVariant,
+  type IssueOptions,
+  type IssuedCertificate,
+  type LabPki,
+  type Pkcs12Export,
+} from '../pki/index.js';
 import type { ProxyMode, Topology } from '../topology/index.js';
 import type { LabPlan, PlannedSiteSystem } from './plan.js';
 
@@ -34,7 +42,10 @@ export function clientFqdnOf(topology: Topology, computerName: string): string {
 
 /** The CDP URL an AD CS issuing CA publishes in LDAP by default — reachable only inside the forest. */
 export function ldapCdpUrl(topology: Topology, caName: string, cdpHost: string): string {
-  const dc = topology.domains.intranet.split('.').map((label) => `DC=${label}`).join(',');
+  const dc = topology.domains.intranet
+    .split('.')
+    .map((label) => `DC=${label}`)
+    .join(',');
   return `ldap:///CN=${encodeURIComponent(caName)},CN=${cdpHost},CN=CDP,CN=Public%20Key%20Services,CN=Services,CN=Configuration,${dc}?certificateRevocationList?base?objectClass=cRLDistributionPoint`;
 }
 
@@ -85,18 +96,70 @@ export async function issueLabCertificates(pki: LabPki, topology: Topology, mode
   const bridge = mode === 'bridge';
   const siteCertificate = (system: PlannedSiteSystem) => {
     const role = system.role;
-    return issue('site-system-web-server', { name: role.name, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] }, options.certificates.site, [role.intranetFqdn]);
+    return issue(
+      'site-system-web-server',
+      {
+        name: role.name,
+        subjectCn: role.internetFqdn ?? role.intranetFqdn,
+        dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn],
+      },
+      options.certificates.site,
+      [role.intranetFqdn],
+    );
   };
-  const clientCertificate = (name: string, computerName: string) => issue('workstation-client', { name, subjectCn: clientFqdnOf(topology, computerName), dnsNames: [clientFqdnOf(topology, computerName)] });
+  const clientCertificate = (name: string, computerName: string) =>
+    issue('workstation-client', {
+      name,
+      subjectCn: clientFqdnOf(topology, computerName),
+      dnsNames: [clientFqdnOf(topology, computerName)],
+    });
 
   const [siteCerts, clientCerts, revokedClient, mpClientCerts, cmgCerts, proxyServer, proxyClient] = await Promise.all([
     Promise.all(httpsSystems.map(siteCertificate)),
     Promise.all(topology.clients.map((client) => clientCertificate(client.name, client.computerName))),
-    issue('workstation-client', { name: `${firstClient.name}-revoked`, subjectCn: clientFqdnOf(topology, firstClient.computerName), dnsNames: [clientFqdnOf(topology, firstClient.computerName)] }, 'revoked'),
-    Promise.all(managementPoints.map((system) => issue('site-system-client', { name: `${system.role.name}-client`, subjectCn: system.role.intranetFqdn, dnsNames: [system.role.intranetFqdn] }))),
-    Promise.all(plan.cloudManagementGateways.map((gateway) => pki.issue('site-system-web-server', { name: gateway.role.name, subjectCn: gateway.role.fqdn, dnsNames: [gateway.role.fqdn], issuer: topology.quirks.includes('cmg-certificate-from-private-ca') ? 'untrusted' : 'cloud' }))),
-    bridge ? issue('bridging-proxy-server', { name: 'proxy-server', subjectCn: publishedNames[0]!, dnsNames: publishedNames }, options.certificates.proxyServer, published.map((system) => system.role.intranetFqdn)) : undefined,
-    bridge ? issue('bridging-proxy-client', { name: 'proxy-client', subjectCn: `${topology.proxy.name}.${topology.domains.internet}` }, options.certificates.proxyClient) : undefined,
+    issue(
+      'workstation-client',
+      {
+        name: `${firstClient.name}-revoked`,
+        subjectCn: clientFqdnOf(topology, firstClient.computerName),
+        dnsNames: [clientFqdnOf(topology, firstClient.computerName)],
+      },
+      'revoked',
+    ),
+    Promise.all(
+      managementPoints.map((system) =>
+        issue('site-system-client', {
+          name: `${system.role.name}-client`,
+          subjectCn: system.role.intranetFqdn,
+          dnsNames: [system.role.intranetFqdn],
+        }),
+      ),
+    ),
+    Promise.all(
+      plan.cloudManagementGateways.map((gateway) =>
+        pki.issue('site-system-web-server', {
+          name: gateway.role.name,
+          subjectCn: gateway.role.fqdn,
+          dnsNames: [gateway.role.fqdn],
+          issuer: topology.quirks.includes('cmg-certificate-from-private-ca') ? 'untrusted' : 'cloud',
+        }),
+      ),
+    ),
+    bridge
+      ? issue(
+          'bridging-proxy-server',
+          { name: 'proxy-server', subjectCn: publishedNames[0]!, dnsNames: publishedNames },
+          options.certificates.proxyServer,
+          published.map((system) => system.role.intranetFqdn),
+        )
+      : undefined,
+    bridge
+      ? issue(
+          'bridging-proxy-client',
+          { name: 'proxy-client', subjectCn: `${topology.proxy.name}.${topology.domains.internet}` },
+          options.certificates.proxyClient,
+        )
+      : undefined,
   ]);
   // The server certificates go out with the cross-certificate in a cross-certified world (the PKCS#12 export keeps leaf, issuing CA, root).
   const servedSiteCerts = await Promise.all(siteCerts.map((certificate) => asServed(pki, topology, certificate)));

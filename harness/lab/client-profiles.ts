@@ -29,9 +29,25 @@ export function clientProfiles(inputs: ClientProfileInputs): ClientProfiles {
   const { topology, mode, plan, place, pki, certificates, gateways, microsoftUpdate: mu, cloudRootPem } = inputs;
   const { placement, siteSystems } = plan;
   const endpoints: SiteSystemEndpoint[] = siteSystems.flatMap((system) =>
-    system.services.filter((service) => service.published).map((service) => ({ role: system.role.kind, name: system.role.name, fqdn: system.role.internetFqdn!, scheme: service.service, port: service.port })),
+    system.services
+      .filter((service) => service.published)
+      .map((service) => ({
+        role: system.role.kind,
+        name: system.role.name,
+        fqdn: system.role.internetFqdn!,
+        scheme: service.service,
+        port: service.port,
+      })),
   );
-  const intranetSiteSystems: SiteSystemEndpoint[] = siteSystems.flatMap((system) => system.services.map((service) => ({ role: system.role.kind, name: system.role.name, fqdn: system.role.intranetFqdn, scheme: service.service, port: service.port })));
+  const intranetSiteSystems: SiteSystemEndpoint[] = siteSystems.flatMap((system) =>
+    system.services.map((service) => ({
+      role: system.role.kind,
+      name: system.role.name,
+      fqdn: system.role.intranetFqdn,
+      scheme: service.service,
+      port: service.port,
+    })),
+  );
   // A client moved to another segment gets an address there; its station (docker) one of its own.
   const addressOn = oncePerClientAndSegment((segment) => place.clientAddress(segment));
   const stationAddressOn = oncePerClientAndSegment((segment) => placement.allocate(segment));
@@ -46,21 +62,34 @@ export function clientProfiles(inputs: ClientProfileInputs): ClientProfiles {
     const certificate = certificates.clients.get(client.name)!;
     const mp = siteSystems.find((system) => system.role.internetFqdn === client.install.CCMHOSTNAME)!;
     const gateway = gateways.find((candidate) => candidate.managementPoint === mp.role.name);
-    const account = client.account ? topology.domain.accounts.find((candidate) => candidate.user.toLowerCase() === client.account!.toLowerCase()) : undefined;
+    const account = client.account
+      ? topology.domain.accounts.find((candidate) => candidate.user.toLowerCase() === client.account!.toLowerCase())
+      : undefined;
     return {
       name: client.name,
       computerName: client.computerName,
       fqdn: clientFqdnOf(topology, client.computerName),
       segment,
       // Quirk `clients-installed-without-crl-check`: every client installed with /NoCRLCheck.
-      install: { ...client.install, ...(topology.quirks.includes('clients-installed-without-crl-check') ? { NoCRLCheck: true } : {}), CCMHTTPSPORT: mp.host.ports.https!, CCMHTTPPORT: placement.port(80) },
+      install: {
+        ...client.install,
+        ...(topology.quirks.includes('clients-installed-without-crl-check') ? { NoCRLCheck: true } : {}),
+        CCMHTTPSPORT: mp.host.ports.https!,
+        CCMHTTPPORT: placement.port(80),
+      },
       certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem, chainPem: certificate.chainPem },
       // The site's root, and — like any Windows client's store of public roots — the CMG's public CA.
       trustedRootsPem: cloudRootPem && gateway ? pki.rootCaPem + cloudRootPem : pki.rootCaPem,
       dns: { host: placement.dnsAddress(segment), port: placement.port(53) },
-      localAddress: profileOptions.segment && profileOptions.segment !== client.segment ? addressOn(client.name, profileOptions.segment) : plan.clientAddresses.get(client.name),
+      localAddress:
+        profileOptions.segment && profileOptions.segment !== client.segment
+          ? addressOn(client.name, profileOptions.segment)
+          : plan.clientAddresses.get(client.name),
       // The web proxy is the internet connection's; on the intranet the client goes direct.
-      webProxy: mode === 'forward' && plan.proxy && segment === 'internet' ? { host: plan.proxy.address, port: plan.proxy.forwardPort! } : undefined,
+      webProxy:
+        mode === 'forward' && plan.proxy && segment === 'internet'
+          ? { host: plan.proxy.address, port: plan.proxy.forwardPort! }
+          : undefined,
       account: account ? { domain: topology.domain.netbiosName, user: account.user, password: account.password } : undefined,
       siteSystems: endpoints,
       intranetSiteSystems,

@@ -66,7 +66,10 @@ export function proxyFacingOf(plan: LabPlan, mode: ContractInputs['mode']): Prox
   ];
   return {
     published: mode === 'forward' ? [] : published,
-    forward: mode === 'forward' ? { bind: { host: proxy.address, port: proxy.forwardPort! }, allowedPorts: [...new Set(allowedPorts)] } : undefined,
+    forward:
+      mode === 'forward'
+        ? { bind: { host: proxy.address, port: proxy.forwardPort! }, allowedPorts: [...new Set(allowedPorts)] }
+        : undefined,
     egress: proxy.address,
   };
 }
@@ -121,7 +124,8 @@ export function writeContract(input: ContractInputs): ProxyContract {
         scheme: service.scheme,
         serverName: service.publicName,
         caBundle: input.trustBundlePath,
-        clientCertificate: bridge && service.scheme === 'https' && input.proxyClient ? keyPair(input.proxyClient, input.pkcs12?.proxyClient) : undefined,
+        clientCertificate:
+          bridge && service.scheme === 'https' && input.proxyClient ? keyPair(input.proxyClient, input.pkcs12?.proxyClient) : undefined,
         ...(bridge && service.scheme === 'https' ? { crl: upstreamCrlPath, crlUrls: input.crlUrls } : {}),
       },
     })),

@@ -14,23 +14,34 @@ export interface DnsViewOptions {
   unannouncedInternetNames?: string[];
 }
 
-export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode, plan: LabPlan, options: DnsViewOptions = {}): DnsRecord[] {
+export function dnsRecords(
+  segment: Segment,
+  topology: Topology,
+  mode: ProxyMode,
+  plan: LabPlan,
+  options: DnsViewOptions = {},
+): DnsRecord[] {
   // Quirk `internet-only-through-web-proxy`: the client network resolves no internet name but its web proxy's.
-  if (mode === 'forward' && plan.proxy && segment === 'internet' && topology.quirks.includes('internet-only-through-web-proxy')) return [{ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address }];
+  if (mode === 'forward' && plan.proxy && segment === 'internet' && topology.quirks.includes('internet-only-through-web-proxy'))
+    return [{ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address }];
   // The intranet view answers with a host's intranet leg where it has one (docker: plan.ts, intranetAddress).
   const on = (host: PlacedHost) => (segment === 'intranet' ? (host.intranetAddress ?? host.address) : host.address);
   // Quirk `cdp-not-published-on-internet`: the CDP's name is in the inside zones only.
   const cdpHidden = segment === 'internet' && topology.quirks.includes('cdp-not-published-on-internet');
   const records: DnsRecord[] = cdpHidden ? [] : plan.cdp.host.fqdns.map((name) => ({ name, type: 'A', address: on(plan.cdp.host) }));
   // Microsoft Update is a public name: it resolves in every view, to the mock host itself.
-  if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate) records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: on(plan.microsoftUpdate.host) });
+  if (plan.microsoftUpdate && !options.withoutMicrosoftUpdate)
+    records.push({ name: plan.microsoftUpdate.role.fqdn, type: 'A', address: on(plan.microsoftUpdate.host) });
   // A CMG is a cloud service: its public name resolves everywhere, to the gateway itself.
   // Quirk `cmg-not-in-public-dns`: the cloud service name was never registered.
-  if (!topology.quirks.includes('cmg-not-in-public-dns')) for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: on(gateway.host) });
+  if (!topology.quirks.includes('cmg-not-in-public-dns'))
+    for (const gateway of plan.cloudManagementGateways) records.push({ name: gateway.role.fqdn, type: 'A', address: on(gateway.host) });
   // Quirk `internet-dns-lacks-second-mp`: the public zone has the later internet MPs under other names than the site lists.
-  const missingOnInternet = segment === 'internet' && topology.quirks.includes('internet-dns-lacks-second-mp') ? laterInternetManagementPoints(topology) : [];
+  const missingOnInternet =
+    segment === 'internet' && topology.quirks.includes('internet-dns-lacks-second-mp') ? laterInternetManagementPoints(topology) : [];
   // The DC is an intranet name only: from the internet it does not resolve (W:43).
-  if (plan.domainController && (segment === 'intranet' || (segment === 'internet' && topology.quirks.includes('dns-leaks-intranet-names')))) records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
+  if (plan.domainController && (segment === 'intranet' || (segment === 'internet' && topology.quirks.includes('dns-leaks-intranet-names'))))
+    records.push({ name: plan.domainController.role.fqdn, type: 'A', address: plan.domainController.host.address });
   for (const system of plan.siteSystems) {
     const role = system.role;
     // Quirk `intranet-dns-lacks-internet-names`: a split-brain intranet zone without the internet names.
@@ -43,10 +54,20 @@ export function dnsRecords(segment: Segment, topology: Topology, mode: ProxyMode
     // Quirk `dns-leaks-intranet-names`: the internet view answers the intranet names too.
     if (segment === 'internet' && !topology.quirks.includes('dns-leaks-intranet-names')) continue;
     records.push({ name: role.intranetFqdn, type: 'A', address: on(system.host) });
-    if (segment !== 'dmz' && role.kind === 'management-point' && (segment === 'intranet' || topology.quirks.includes('dns-leaks-intranet-names')))
-      records.push({ name: `_mssms_mp_${topology.site.code.toLowerCase()}._tcp.${topology.domains.intranet}`, type: 'SRV', target: role.intranetFqdn, port: system.host.ports.https! });
+    if (
+      segment !== 'dmz' &&
+      role.kind === 'management-point' &&
+      (segment === 'intranet' || topology.quirks.includes('dns-leaks-intranet-names'))
+    )
+      records.push({
+        name: `_mssms_mp_${topology.site.code.toLowerCase()}._tcp.${topology.domains.intranet}`,
+        type: 'SRV',
+        target: role.intranetFqdn,
+        port: system.host.ports.https!,
+      });
   }
-  if (mode === 'forward' && plan.proxy && segment === 'internet') records.push({ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address });
+  if (mode === 'forward' && plan.proxy && segment === 'internet')
+    records.push({ name: `${plan.proxy.name}.${topology.domains.internet}`, type: 'A', address: plan.proxy.address });
   return records;
 }
 

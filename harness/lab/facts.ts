@@ -27,11 +27,24 @@ export function certificateFactsOf(certificate: IssuedCertificate, variant?: Cer
 }
 
 export function clientCertificateOf(certificate: IssuedCertificate, variant: CertificateVariant): LabClientCertificate {
-  return { ...certificateFactsOf(certificate, variant), variant, certPem: certificate.certPem, keyPem: certificate.keyPem, chainPem: certificate.chainPem };
+  return {
+    ...certificateFactsOf(certificate, variant),
+    variant,
+    certPem: certificate.certPem,
+    keyPem: certificate.keyPem,
+    chainPem: certificate.chainPem,
+  };
 }
 
 export function crlFactsOf(pki: LabPki): LabCrlFacts[] {
-  return pki.crls().map((crl) => ({ issuer: crl.issuer, url: crl.url, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate.toISOString(), crlNumber: crl.crlNumber, revokedSerials: crl.revokedSerials }));
+  return pki.crls().map((crl) => ({
+    issuer: crl.issuer,
+    url: crl.url,
+    thisUpdate: crl.thisUpdate.toISOString(),
+    nextUpdate: crl.nextUpdate.toISOString(),
+    crlNumber: crl.crlNumber,
+    revokedSerials: crl.revokedSerials,
+  }));
 }
 
 /** Every certificate the lab issued at start, with the variant it was issued as. */
@@ -98,16 +111,46 @@ export interface LabPlacementFacts {
 /** Every host the plan placed, in the order the lab starts them (the proxy last). */
 export function placedHostsOf(plan: LabPlan): PlacedHost[] {
   const { cdp, microsoftUpdate, domainController, siteSystems, cloudManagementGateways, proxy } = plan;
-  return [cdp.host, ...(microsoftUpdate ? [microsoftUpdate.host] : []), ...(domainController ? [domainController.host] : []), ...siteSystems.map((system) => system.host), ...cloudManagementGateways.map((gateway) => gateway.host), ...(proxy ? [proxy] : [])];
+  return [
+    cdp.host,
+    ...(microsoftUpdate ? [microsoftUpdate.host] : []),
+    ...(domainController ? [domainController.host] : []),
+    ...siteSystems.map((system) => system.host),
+    ...cloudManagementGateways.map((gateway) => gateway.host),
+    ...(proxy ? [proxy] : []),
+  ];
 }
 
 export function placementFactsOf(plan: LabPlan): LabPlacementFacts {
   const { placement } = plan;
-  return { clients: Object.fromEntries(plan.clientAddresses), dns: segmentNames.map((segment) => ({ segment, host: placement.dnsAddress(segment), port: placement.port(53) })) };
+  return {
+    clients: Object.fromEntries(plan.clientAddresses),
+    dns: segmentNames.map((segment) => ({ segment, host: placement.dnsAddress(segment), port: placement.port(53) })),
+  };
 }
 
 /** lab.json: the facts of this lab for the report and the bundle (the report draws the topology from them alone). */
 export function writeLabFacts(lab: Lab, driver: string, placement: LabPlacementFacts): void {
   const { runId, mode, proxyName: proxy, topology, hosts, siteSystems, cloudManagementGateways, certificates, crlUrls, startupMs } = lab;
-  writeFileSync(join(lab.dir, 'lab.json'), JSON.stringify({ runId, driver, mode, proxy, pki: topology.pki, hosts, siteSystems, cloudManagementGateways, certificates, crlUrls, startupMs, placement }, null, 2));
+  writeFileSync(
+    join(lab.dir, 'lab.json'),
+    JSON.stringify(
+      {
+        runId,
+        driver,
+        mode,
+        proxy,
+        pki: topology.pki,
+        hosts,
+        siteSystems,
+        cloudManagementGateways,
+        certificates,
+        crlUrls,
+        startupMs,
+        placement,
+      },
+      null,
+      2,
+    ),
+  );
 }

@@ -42,7 +42,15 @@ export async function startLabHosts(
   const byName = new Map<string, LabHost>();
   const started = <T extends { host: LabHost }>(handle: T, name: string): T => (byName.set(name, handle.host), handle);
 
-  const cdp = started(await startCdp(start, plan.cdp, crlFilesOf(pki), pki.crls().map((crl) => crl.url)), plan.cdp.role.name);
+  const cdp = started(
+    await startCdp(
+      start,
+      plan.cdp,
+      crlFilesOf(pki),
+      pki.crls().map((crl) => crl.url),
+    ),
+    plan.cdp.role.name,
+  );
   const mu = plan.microsoftUpdate;
   const microsoftUpdate = mu && started(await startMicrosoftUpdate(start, mu, (options) => siteDns.refresh(options)), mu.role.name);
   const dc = plan.domainController;
@@ -52,14 +60,18 @@ export async function startLabHosts(
   const siteSystems = new Map<string, StartedSiteSystem>();
   await Promise.all(
     plan.siteSystems.map(async (system) => {
-      const handle = await startSiteSystem(start, system, topology, plan.siteSystems, { certificate: certificates.site.get(system.role.name), ...trust() });
+      const handle = await startSiteSystem(start, system, topology, plan.siteSystems, {
+        certificate: certificates.site.get(system.role.name),
+        ...trust(),
+      });
       siteSystems.set(system.role.name, started(handle, system.role.name));
     }),
   );
   const cloudManagementGateways = await Promise.all(
     plan.cloudManagementGateways.map(async (gateway) => {
       const managementPoint = plan.siteSystems.find((system) => system.role.name === gateway.role.managementPoint);
-      if (!managementPoint) throw new LabStartError(`cloud management gateway ${gateway.role.name}: no management point "${gateway.role.managementPoint}"`);
+      if (!managementPoint)
+        throw new LabStartError(`cloud management gateway ${gateway.role.name}: no management point "${gateway.role.managementPoint}"`);
       const mpSpec = siteRoleSpec(managementPoint, topology, plan.siteSystems, certificates.site.get(managementPoint.role.name)?.certPem);
       const certificate = certificates.cloudManagementGateways.get(gateway.role.name)!;
       return started(await startGateway(start, gateway, mpSpec, { certificate, ...trust() }), gateway.role.name);

@@ -73,7 +73,11 @@ export interface LabPkiHandle {
    * `variant`. `revoked` here is revoked while the lab runs: the site systems get the new CRL at
    * once, a proxy only if it re-reads its CRL file — use `revokedAtStart` for the published path.
    */
-  issueClientCertificate(options: { variant: CertificateVariant; client?: string; subject?: { kind: 'device' | 'user'; name: string } }): Promise<LabClientCertificate>;
+  issueClientCertificate(options: {
+    variant: CertificateVariant;
+    client?: string;
+    subject?: { kind: 'device' | 'user'; name: string };
+  }): Promise<LabClientCertificate>;
   /** The first client's certificate, revoked before any site system or the proxy read the CRL. */
   readonly revokedAtStart: LabClientCertificate;
   /**
@@ -83,7 +87,10 @@ export interface LabPkiHandle {
    * certificate and the bridge meets this one upstream (a pooling bridge may not, so bridge checks
    * use a lab variant instead).
    */
-  serveSiteCertificate(variant: CertificateVariant, options?: { siteSystem?: string }): Promise<{ certificate: LabCertificateFacts; restore(): Promise<void> }>;
+  serveSiteCertificate(
+    variant: CertificateVariant,
+    options?: { siteSystem?: string },
+  ): Promise<{ certificate: LabCertificateFacts; restore(): Promise<void> }>;
   /** Revokes a certificate of the lab and hands the new CRL to the site systems and the proxy contract's CRL file. */
   revoke(serialNumber: string): Promise<void>;
   /**
@@ -179,4 +186,10 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-export type LabProgress = (event: { step: string; host?: string; state: 'start' | 'done' | 'failed'; ms?: number; detail?: string }) => void;
+export type LabProgress = (event: {
+  step: string;
+  host?: string;
+  state: 'start' | 'done' | 'failed';
+  ms?: number;
+  detail?: string;
+}) => void;

@@ -34,7 +34,9 @@ export function labPkiHandle({ topology, plan, dir, pki, certificates, hosts, co
     if (contract) writeFileSync(contractCrlPathIn(dir), pki.crlPem());
     if (contract?.mode === 'bridge') writeFileSync(contractUpstreamCrlPathIn(dir), pki.crlPem());
     await publishCrlFiles();
-    for (const system of plan.siteSystems) if (system.services.some((service) => service.service === 'https')) await hosts.siteSystems.get(system.role.name)!.setCrls(pki.crlPems());
+    for (const system of plan.siteSystems)
+      if (system.services.some((service) => service.service === 'https'))
+        await hosts.siteSystems.get(system.role.name)!.setCrls(pki.crlPems());
     for (const gateway of hosts.cloudManagementGateways) await gateway.setCrls(pki.crlPems());
   };
   const cdpUrls = pkiOptions.cdp === 'ldap-only' ? [ldapCdpUrl(topology, 'IBCM Lab Issuing CA', plan.cdp.role.name)] : undefined;
@@ -55,7 +57,12 @@ export function labPkiHandle({ topology, plan, dir, pki, certificates, hosts, co
       const fqdn = clientFqdnOf(topology, client.computerName);
       // A mobile device's or a user's certificate is named for it, not for a computer.
       const deviceName = enrolledDeviceFqdn(subject?.name ?? '', topology.domains.intranet);
-      const named = subject?.kind === 'device' ? { subjectCn: deviceName, dnsNames: [deviceName] } : subject?.kind === 'user' ? { subjectCn: subject.name, dnsNames: [] } : { subjectCn: fqdn, dnsNames: [fqdn] };
+      const named =
+        subject?.kind === 'device'
+          ? { subjectCn: deviceName, dnsNames: [deviceName] }
+          : subject?.kind === 'user'
+            ? { subjectCn: subject.name, dnsNames: [] }
+            : { subjectCn: fqdn, dnsNames: [fqdn] };
       const name = `${subject?.name.replace(/[^A-Za-z0-9-]/g, '-') ?? client.name}-${variant}-${++issuedOnRequest}`;
       const issued = await issueVariant(pki, 'workstation-client', { name, ...named }, variant, { cdpUrls });
       if (variant === 'revoked') await afterRevocation();
@@ -64,12 +71,22 @@ export function labPkiHandle({ topology, plan, dir, pki, certificates, hosts, co
     },
     revokedAtStart: clientCertificateOf(certificates.revokedClient, 'revoked'),
     async serveSiteCertificate(variant, serveOptions = {}) {
-      const system = serveOptions.siteSystem ? plan.siteSystems.find((candidate) => candidate.role.name === serveOptions.siteSystem) : plan.siteSystems.find((candidate) => candidate.role.kind === 'management-point');
+      const system = serveOptions.siteSystem
+        ? plan.siteSystems.find((candidate) => candidate.role.name === serveOptions.siteSystem)
+        : plan.siteSystems.find((candidate) => candidate.role.kind === 'management-point');
       const original = system && certificates.site.get(system.role.name);
       if (!system || !original) throw new Error(`no HTTPS site system "${serveOptions.siteSystem ?? 'management-point'}" in this lab`);
       const role = system.role;
-      const base = { name: `${role.name}-${variant}-${++issuedOnRequest}`, subjectCn: role.internetFqdn ?? role.intranetFqdn, dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn] };
-      const issued = await asServed(pki, topology, await issueVariant(pki, 'site-system-web-server', base, variant, { intranetNames: [role.intranetFqdn], cdpUrls }));
+      const base = {
+        name: `${role.name}-${variant}-${++issuedOnRequest}`,
+        subjectCn: role.internetFqdn ?? role.intranetFqdn,
+        dnsNames: [...(role.internetFqdn ? [role.internetFqdn] : []), role.intranetFqdn],
+      };
+      const issued = await asServed(
+        pki,
+        topology,
+        await issueVariant(pki, 'site-system-web-server', base, variant, { intranetNames: [role.intranetFqdn], cdpUrls }),
+      );
       if (variant === 'revoked') await afterRevocation();
       else await publishCrlFiles();
       const host = hosts.siteSystems.get(role.name)!;

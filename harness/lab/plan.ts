@@ -2,7 +2,15 @@
 // port, every published service a listener on the internet side. Pure data, made before anything
 // starts, so certificates, DNS views and the proxy contract all agree.
 import type { PlacedHost, Placement, PlannedSiteSystem } from '../hosts/placed.js';
-import type { CloudManagementGatewayRole, CrlDistributionPointRole, DomainControllerRole, MicrosoftUpdateRole, ProxyMode, SiteSystemRole, Topology } from '../topology/index.js';
+import type {
+  CloudManagementGatewayRole,
+  CrlDistributionPointRole,
+  DomainControllerRole,
+  MicrosoftUpdateRole,
+  ProxyMode,
+  SiteSystemRole,
+  Topology,
+} from '../topology/index.js';
 
 // Where a host stands and the placement that put it there: host facts, defined with the hosts.
 export type { PlacedHost, Placement, PlannedService, PlannedSiteSystem } from '../hosts/placed.js';
@@ -39,18 +47,69 @@ export function servicesOf(role: SiteSystemRole): { service: 'https' | 'http'; p
 /** `placement` is the driver's (a loopback block, or docker networks): the plan only asks it for addresses and ports. */
 export function planLab(topology: Topology, mode: ProxyMode, placement: Placement): LabPlan {
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
-  const cdp = { role: cdpRole, host: { name: cdpRole.name, kind: cdpRole.kind, segment: cdpRole.segment, address: placement.allocate(cdpRole.segment), ports: { http: placement.port(cdpRole.httpPort) }, fqdns: [cdpRole.fqdn] } };
+  const cdp = {
+    role: cdpRole,
+    host: {
+      name: cdpRole.name,
+      kind: cdpRole.kind,
+      segment: cdpRole.segment,
+      address: placement.allocate(cdpRole.segment),
+      ports: { http: placement.port(cdpRole.httpPort) },
+      fqdns: [cdpRole.fqdn],
+    },
+  };
   const cloudManagementGateways = topology.roles
     .filter((role): role is CloudManagementGatewayRole => role.kind === 'cloud-management-gateway')
-    .map((role) => ({ role, host: { name: role.name, kind: role.kind, segment: role.segment, address: placement.allocate(role.segment), ports: { https: placement.port(role.httpsPort) }, fqdns: [role.fqdn] } }));
+    .map((role) => ({
+      role,
+      host: {
+        name: role.name,
+        kind: role.kind,
+        segment: role.segment,
+        address: placement.allocate(role.segment),
+        ports: { https: placement.port(role.httpsPort) },
+        fqdns: [role.fqdn],
+      },
+    }));
   const muRole = topology.roles.find((role): role is MicrosoftUpdateRole => role.kind === 'microsoft-update');
-  const microsoftUpdate = muRole && { role: muRole, host: { name: muRole.name, kind: muRole.kind, segment: muRole.segment, address: placement.allocate(muRole.segment), ports: { http: placement.port(muRole.httpPort) }, fqdns: [muRole.fqdn] } };
+  const microsoftUpdate = muRole && {
+    role: muRole,
+    host: {
+      name: muRole.name,
+      kind: muRole.kind,
+      segment: muRole.segment,
+      address: placement.allocate(muRole.segment),
+      ports: { http: placement.port(muRole.httpPort) },
+      fqdns: [muRole.fqdn],
+    },
+  };
   const dcRole = topology.roles.find((role): role is DomainControllerRole => role.kind === 'domain-controller');
-  const domainController = dcRole && { role: dcRole, host: { name: dcRole.name, kind: dcRole.kind, segment: dcRole.segment, address: placement.allocate(dcRole.segment), ports: { ldap: placement.port(dcRole.ldapPort) }, fqdns: [dcRole.fqdn] } };
+  const domainController = dcRole && {
+    role: dcRole,
+    host: {
+      name: dcRole.name,
+      kind: dcRole.kind,
+      segment: dcRole.segment,
+      address: placement.allocate(dcRole.segment),
+      ports: { ldap: placement.port(dcRole.ldapPort) },
+      fqdns: [dcRole.fqdn],
+    },
+  };
   const siteSystems = topology.roles
-    .filter((role): role is SiteSystemRole => role.kind !== 'crl-distribution-point' && role.kind !== 'cloud-management-gateway' && role.kind !== 'microsoft-update' && role.kind !== 'domain-controller')
+    .filter(
+      (role): role is SiteSystemRole =>
+        role.kind !== 'crl-distribution-point' &&
+        role.kind !== 'cloud-management-gateway' &&
+        role.kind !== 'microsoft-update' &&
+        role.kind !== 'domain-controller',
+    )
     .map((role): PlannedSiteSystem => {
-      const services = servicesOf(role).map((service) => ({ service: service.service, wellKnownPort: service.port, port: placement.port(service.port), published: service.published }));
+      const services = servicesOf(role).map((service) => ({
+        service: service.service,
+        wellKnownPort: service.port,
+        port: placement.port(service.port),
+        published: service.published,
+      }));
       const host: PlacedHost = {
         name: role.name,
         kind: role.kind,
@@ -71,16 +130,32 @@ export function planLab(topology: Topology, mode: ProxyMode, placement: Placemen
       else proxy.fqdns.push(system.role.internetFqdn!);
     }
   } else if (placement.segmentsRouted === false) {
-    for (const system of siteSystems.filter((candidate) => candidate.services.some((service) => service.published))) system.internetAddress = placement.allocate('internet');
+    for (const system of siteSystems.filter((candidate) => candidate.services.some((service) => service.published)))
+      system.internetAddress = placement.allocate('internet');
   }
   if (mode === 'forward') {
-    proxy = { name: topology.proxy.name, kind: 'proxy', segment: 'internet', address: placement.allocate('internet'), ports: { forward: placement.port(3128) }, fqdns: [], forwardPort: placement.port(3128) };
+    proxy = {
+      name: topology.proxy.name,
+      kind: 'proxy',
+      segment: 'internet',
+      address: placement.allocate('internet'),
+      ports: { forward: placement.port(3128) },
+      fqdns: [],
+      forwardPort: placement.port(3128),
+    };
   }
   if (placement.segmentsRouted === false) {
-    const outside: PlacedHost[] = [cdp.host, ...cloudManagementGateways.map((gateway) => gateway.host), ...(microsoftUpdate ? [microsoftUpdate.host] : []), ...siteSystems.map((system) => system.host)].filter((host) => host.segment !== 'intranet');
+    const outside: PlacedHost[] = [
+      cdp.host,
+      ...cloudManagementGateways.map((gateway) => gateway.host),
+      ...(microsoftUpdate ? [microsoftUpdate.host] : []),
+      ...siteSystems.map((system) => system.host),
+    ].filter((host) => host.segment !== 'intranet');
     for (const host of outside) host.intranetAddress = placement.allocate('intranet');
   }
-  const clientAddresses = new Map(topology.clients.map((client) => [client.name, placement.clientAddress?.(client.segment) ?? placement.allocate(client.segment)]));
+  const clientAddresses = new Map(
+    topology.clients.map((client) => [client.name, placement.clientAddress?.(client.segment) ?? placement.allocate(client.segment)]),
+  );
   return { placement, cdp, cloudManagementGateways, microsoftUpdate, domainController, siteSystems, proxy, clientAddresses };
 }
 

@@ -57,7 +57,9 @@ export async function startProxyUnderTest(
   });
   for (const listener of contract.listeners) proxyHost.ports[listener.name] = listener.bind.port;
   const spec = proxyHolderSpec(proxyHost, plan.siteSystems);
-  const proxy = await steps.step('start', `proxy (${implementation.name}, ${mode})`, () => startProxyHolder(place, implementation, contract, spec));
+  const proxy = await steps.step('start', `proxy (${implementation.name}, ${mode})`, () =>
+    startProxyHolder(place, implementation, contract, spec),
+  );
   steps.onStop(() => proxy.close());
   return { contract, proxy };
 }

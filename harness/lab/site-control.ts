@@ -12,16 +12,22 @@ import type { SiteDns } from './site-dns.js';
 
 export type SiteControl = Pick<Lab, 'addInternetManagementPoint' | 'takeDown' | 'mpControl' | 'journal'>;
 
-export function siteControl(
-  ctx: { topology: Topology; plan: LabPlan; pki: LabPki; certificates: LabCertificates; hosts: LabHosts; siteDns: SiteDns },
-): SiteControl {
+export function siteControl(ctx: {
+  topology: Topology;
+  plan: LabPlan;
+  pki: LabPki;
+  certificates: LabCertificates;
+  hosts: LabHosts;
+  siteDns: SiteDns;
+}): SiteControl {
   const { topology, plan, pki, certificates, hosts, siteDns } = ctx;
   const managementPoints = plan.siteSystems.filter((system) => system.role.kind === 'management-point');
   // The DNS host and the DC beacon have no site listeners to take down or journals to read.
   const siteHost = (name: string) => (name === 'dns' || name === plan.domainController?.role.name ? undefined : hosts.byName.get(name));
   return {
     async addInternetManagementPoint(name) {
-      if (!siteDns.internetMps.some((candidate) => candidate.role.name === name)) throw new Error(`no internet-capable management point "${name}" in this lab`);
+      if (!siteDns.internetMps.some((candidate) => candidate.role.name === name))
+        throw new Error(`no internet-capable management point "${name}" in this lab`);
       if (siteDns.announced.has(name)) throw new Error(`management point "${name}" is already internet-capable`);
       const announce = async () => {
         for (const mp of managementPoints) await hosts.siteSystems.get(mp.role.name)!.setInternetManagementPoints([...siteDns.announced]);
@@ -44,7 +50,9 @@ export function siteControl(
       return { restore: async () => void (await send({ op: 'listen' })) };
     },
     mpControl(controlOptions = {}) {
-      const system = managementPoints.find((candidate) => !controlOptions.managementPoint || candidate.role.name === controlOptions.managementPoint);
+      const system = managementPoints.find(
+        (candidate) => !controlOptions.managementPoint || candidate.role.name === controlOptions.managementPoint,
+      );
       if (!system) throw new Error(`no management point "${controlOptions.managementPoint ?? ''}" in this lab`);
       const own = certificates.managementPointClients.get(system.role.name)!;
       const target = {
@@ -59,12 +67,17 @@ export function siteControl(
       // Quirk `site-system-lacks-client-certificate`: issued, but not in the site system's store.
       const lacksCertificate = controlOptions.certificate === 'none' || topology.quirks.includes('site-system-lacks-client-certificate');
       // On the MP's own host (in its container on the docker driver), never through the proxy.
-      const certificate = lacksCertificate ? null : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber };
+      const certificate = lacksCertificate
+        ? null
+        : { keyPem: own.keyPem, chainPem: own.chainPem, subject: own.subject, serialNumber: own.serialNumber };
       return hosts.siteSystems.get(system.role.name)!.mpControl(target, certificate);
     },
     journal(name) {
       const found = siteHost(name);
-      if (!found) throw new Error(`no site system "${name}" in this lab (have ${[...hosts.byName.keys()].filter((host) => siteHost(host)).join(', ')})`);
+      if (!found)
+        throw new Error(
+          `no site system "${name}" in this lab (have ${[...hosts.byName.keys()].filter((host) => siteHost(host)).join(', ')})`,
+        );
       return found.journal;
     },
   };

@@ -20,20 +20,29 @@ export class SiteDns {
     private readonly plan: LabPlan,
   ) {
     this.internetMps = plan.siteSystems.filter((system) => system.role.kind === 'management-point' && system.role.internetFqdn);
-    const fromStart = this.internetMps.filter((system) => system.role.kind !== 'management-point' || system.role.internetFromStart !== false);
+    const fromStart = this.internetMps.filter(
+      (system) => system.role.kind !== 'management-point' || system.role.internetFromStart !== false,
+    );
     this.announced = new Set(fromStart.map((system) => system.role.name));
   }
 
   /** A segment's records now (`withoutMicrosoftUpdate`: its name gone from every view). */
   records(segment: Segment, options: { withoutMicrosoftUpdate?: boolean } = {}) {
-    const unannouncedInternetNames = this.internetMps.filter((system) => !this.announced.has(system.role.name)).map((system) => system.role.internetFqdn!);
+    const unannouncedInternetNames = this.internetMps
+      .filter((system) => !this.announced.has(system.role.name))
+      .map((system) => system.role.internetFqdn!);
     return dnsRecords(segment, this.topology, this.mode, this.plan, { ...options, unannouncedInternetNames });
   }
 
   /** One view per segment, for the DNS host's spec. */
   views(): DnsViewSpec[] {
     const { placement } = this.plan;
-    return segmentNames.map((segment) => ({ segment, host: placement.dnsAddress(segment), port: placement.port(53), records: this.records(segment) }));
+    return segmentNames.map((segment) => ({
+      segment,
+      host: placement.dnsAddress(segment),
+      port: placement.port(53),
+      records: this.records(segment),
+    }));
   }
 
   /** The DNS host that serves these records (started from `views()`). */

@@ -15,7 +15,15 @@ import type { ProxyImplementation } from '../proxies/index.js';
 import type { ProxyMode, Topology } from '../topology/index.js';
 import { issueLabCertificates } from './certificates.js';
 import { clientProfiles } from './client-profiles.js';
-import { factLookups, labCertificateFacts, labGatewaysOf, labSiteSystemsOf, placedHostsOf, placementFactsOf, writeLabFacts } from './facts.js';
+import {
+  factLookups,
+  labCertificateFacts,
+  labGatewaysOf,
+  labSiteSystemsOf,
+  placedHostsOf,
+  placementFactsOf,
+  writeLabFacts,
+} from './facts.js';
 import type { Lab, LabProgress } from './lab.js';
 import { startLabHosts } from './lab-hosts.js';
 import { labPkiHandle } from './pki-handle.js';
@@ -49,7 +57,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const driver = options.driver ?? embeddedDriver;
-    const place = await steps.step('place', driver.name, () => driver.open({ topology, labIndex: options.labIndex ?? 0, runId, dir, labName: basename(dir) }));
+    const place = await steps.step('place', driver.name, () =>
+      driver.open({ topology, labIndex: options.labIndex ?? 0, runId, dir, labName: basename(dir) }),
+    );
     steps.onStop(() => place.stop());
     const plan = planLab(topology, mode, place.placement);
     const hosts = placedHostsOf(plan);
@@ -58,7 +68,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const pkiOptions = topology.pki;
     const cdpBaseUrl = `http://${plan.cdp.role.fqdn}:${plan.cdp.host.ports.http}`;
     const clock = new Date(Date.now() + pkiOptions.clockOffsetHours * HOUR);
-    const pki = await steps.step('pki', 'ca', () => LabPki.create({ dir: join(dir, 'pki'), cdpBaseUrl, clock, crlValidityHours: pkiOptions.crlValidityHours }));
+    const pki = await steps.step('pki', 'ca', () =>
+      LabPki.create({ dir: join(dir, 'pki'), cdpBaseUrl, clock, crlValidityHours: pkiOptions.crlValidityHours }),
+    );
     const certificates = await steps.step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan));
     const cloudRootPem = plan.cloudManagementGateways.length > 0 ? (await pki.cloud()).rootCaPem : undefined;
 
@@ -97,7 +109,17 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       microsoftUpdate: labHosts.microsoftUpdate,
       domainController: labHosts.domainController,
       ...siteControl({ topology, plan, pki, certificates, hosts: labHosts, siteDns }),
-      ...clientProfiles({ topology, mode, plan, place, pki, certificates, gateways: cloudManagementGateways, microsoftUpdate: labHosts.microsoftUpdate, cloudRootPem }),
+      ...clientProfiles({
+        topology,
+        mode,
+        plan,
+        place,
+        pki,
+        certificates,
+        gateways: cloudManagementGateways,
+        microsoftUpdate: labHosts.microsoftUpdate,
+        cloudRootPem,
+      }),
       dns: (segment) => labHosts.dns.view(segment),
       ...factLookups(hosts, siteSystems),
       proxyLog: () => underTest?.proxy.log() ?? [],
@@ -116,6 +138,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
 function proxyUnderTestFor(mode: ProxyMode, proxy: ProxyImplementation | undefined): ProxyImplementation | undefined {
   if (mode === 'direct') return undefined;
   if (!proxy) throw new LabStartError(`mode ${mode} needs a proxy`);
-  if (!proxy.modes.includes(mode)) throw new LabStartError(`proxy "${proxy.name}" has no ${mode} mode (it offers ${proxy.modes.join(', ')})`);
+  if (!proxy.modes.includes(mode))
+    throw new LabStartError(`proxy "${proxy.name}" has no ${mode} mode (it offers ${proxy.modes.join(', ')})`);
   return proxy;
 }

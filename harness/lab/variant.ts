@@ -35,7 +35,8 @@ export interface LabVariant {
 export function variantKey(variant: LabVariant): string {
   const parts: string[] = [];
   if (variant.pki?.cdp && variant.pki.cdp !== 'http') parts.push(`cdp-${variant.pki.cdp}`);
-  for (const [certificate, value] of Object.entries(variant.pki?.certificates ?? {}).sort()) if (value && value !== 'valid') parts.push(`${certificate}-${value}`);
+  for (const [certificate, value] of Object.entries(variant.pki?.certificates ?? {}).sort())
+    if (value && value !== 'valid') parts.push(`${certificate}-${value}`);
   if (variant.cloudManagementGateway) parts.push('cmg');
   if (variant.secondManagementPoint) parts.push('mp2');
   if (variant.managementPointAddedLater) parts.push('mp-added');
@@ -48,34 +49,65 @@ export function variantKey(variant: LabVariant): string {
 export const MAX_VARIANT_SLOTS = 38;
 
 export function variantTopology(topology: Topology, variant: LabVariant, slot: number): Topology {
-  if (!Number.isInteger(slot) || slot < 1 || slot > MAX_VARIANT_SLOTS) throw new RangeError(`variant slot ${slot} is outside 1..${MAX_VARIANT_SLOTS}`);
+  if (!Number.isInteger(slot) || slot < 1 || slot > MAX_VARIANT_SLOTS)
+    throw new RangeError(`variant slot ${slot} is outside 1..${MAX_VARIANT_SLOTS}`);
   const client = topology.clients[0]!;
-  const managementPoint = topology.roles.find((role) => role.kind === 'management-point' && role.internetFqdn === client.install.CCMHOSTNAME)!;
+  const managementPoint = topology.roles.find(
+    (role) => role.kind === 'management-point' && role.internetFqdn === client.install.CCMHOSTNAME,
+  )!;
   const cdp = topology.roles.find((role) => role.kind === 'crl-distribution-point')!;
-  const gateways = topology.roles.filter((role) => role.kind === 'cloud-management-gateway' && role.managementPoint === managementPoint.name);
+  const gateways = topology.roles.filter(
+    (role) => role.kind === 'cloud-management-gateway' && role.managementPoint === managementPoint.name,
+  );
   const roles: Role[] = [managementPoint, cdp, ...gateways];
   if (variant.cloudManagementGateway && gateways.length === 0) {
     const taken = new Set(topology.roles.map((role) => role.name));
     const name = ['cmg', 'cmg1', 'cmg2'].find((candidate) => !taken.has(candidate))!;
-    roles.push({ kind: 'cloud-management-gateway', name, segment: 'internet', fqdn: `${topology.site.code.toLowerCase()}-cmg.cloudapp.example`, httpsPort: 443, managementPoint: managementPoint.name, mpRoleId: '72057594037927939' });
+    roles.push({
+      kind: 'cloud-management-gateway',
+      name,
+      segment: 'internet',
+      fqdn: `${topology.site.code.toLowerCase()}-cmg.cloudapp.example`,
+      httpsPort: 443,
+      managementPoint: managementPoint.name,
+      mpRoleId: '72057594037927939',
+    });
   }
   if (variant.secondManagementPoint && managementPoint.kind === 'management-point') {
     const taken = new Set(topology.roles.map((role) => role.name));
     const name = ['mp2', 'mp3', 'mp9'].find((candidate) => !taken.has(candidate))!;
-    roles.push({ ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}` });
+    roles.push({
+      ...managementPoint,
+      name,
+      intranetFqdn: `${name}.${topology.domains.intranet}`,
+      internetFqdn: `${name}.${topology.domains.internet}`,
+    });
   }
   if (variant.secondarySiteManagementPoint && managementPoint.kind === 'management-point') {
     const taken = new Set(roles.map((role) => role.name));
     const name = ['smp1', 'smp2', 'smp9'].find((candidate) => !taken.has(candidate))!;
     const secondarySite = ['S01', 'S02', 'S09'].find((code) => code !== topology.site.code)!;
-    roles.push({ ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}`, secondarySite });
+    roles.push({
+      ...managementPoint,
+      name,
+      intranetFqdn: `${name}.${topology.domains.intranet}`,
+      internetFqdn: `${name}.${topology.domains.internet}`,
+      secondarySite,
+    });
   }
-  if (variant.managementPointFraming && managementPoint.kind === 'management-point') roles[0] = { ...managementPoint, requestFraming: variant.managementPointFraming };
+  if (variant.managementPointFraming && managementPoint.kind === 'management-point')
+    roles[0] = { ...managementPoint, requestFraming: variant.managementPointFraming };
   let installedWith = client.install;
   if (variant.managementPointAddedLater && managementPoint.kind === 'management-point') {
     const taken = new Set(roles.map((role) => role.name));
     const name = ['mp2', 'mp3', 'mp9'].find((candidate) => !taken.has(candidate))!;
-    const added = { ...managementPoint, name, intranetFqdn: `${name}.${topology.domains.intranet}`, internetFqdn: `${name}.${topology.domains.internet}`, internetFromStart: false };
+    const added = {
+      ...managementPoint,
+      name,
+      intranetFqdn: `${name}.${topology.domains.intranet}`,
+      internetFqdn: `${name}.${topology.domains.internet}`,
+      internetFromStart: false,
+    };
     roles[0] = { ...managementPoint, internetFqdn: undefined };
     roles.push(added);
     // The topology must name an internet MP for its client; a check gives the client a profile without one (installed before it existed).

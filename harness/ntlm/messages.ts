@@ -117,7 +117,7 @@ export const LAB_SERVER_VERSION: NtlmVersion = Object.freeze({ major: 10, minor:
 // ------------------------------------------------------------------ helpers
 
 function has(flags: number, flag: number): boolean {
-  return ((flags & flag) >>> 0) !== 0;
+  return (flags & flag) >>> 0 !== 0;
 }
 
 /** Strings are UTF-16LE when NEGOTIATE_UNICODE was negotiated, else OEM (ASCII in practice; latin1 here). */
@@ -194,7 +194,8 @@ function newHeader(size: number, type: number, flagsAt: number, flags: number): 
 
 /** Signature and type check shared by all decoders; returns the message type. */
 export function messageType(message: Buffer): 1 | 2 | 3 {
-  if (message.length > MAX_MESSAGE_BYTES) throw new NtlmError(`NTLM message of ${message.length} bytes is larger than ${MAX_MESSAGE_BYTES}`);
+  if (message.length > MAX_MESSAGE_BYTES)
+    throw new NtlmError(`NTLM message of ${message.length} bytes is larger than ${MAX_MESSAGE_BYTES}`);
   if (message.length < 12) throw new NtlmError(`truncated NTLM message (${message.length} bytes)`);
   if (!message.subarray(0, 8).equals(SIGNATURE)) throw new NtlmError('not an NTLMSSP message (bad signature)');
   const type = message.readUInt32LE(8);

@@ -118,7 +118,11 @@ export type Ntlmv2Verification =
  * Server side: recompute NTProofStr over the blob the client sent and compare in constant time.
  * The blob itself is authenticated by the proof, so only its framing is checked here.
  */
-export function verifyNtlmv2Response(input: { responseKeyNT: Buffer; serverChallenge: Buffer; ntChallengeResponse: Buffer }): Ntlmv2Verification {
+export function verifyNtlmv2Response(input: {
+  responseKeyNT: Buffer;
+  serverChallenge: Buffer;
+  ntChallengeResponse: Buffer;
+}): Ntlmv2Verification {
   const response = input.ntChallengeResponse;
   if (response.length < MIN_NTLMV2_RESPONSE_BYTES) {
     return { ok: false, reason: 'malformed', detail: `NtChallengeResponse of ${response.length} bytes is not an NTLMv2 response` };

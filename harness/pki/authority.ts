@@ -78,7 +78,14 @@ export class CertificateAuthority {
         ski,
       ],
     });
-    return new CertificateAuthority(identity, cert, keys, ski.keyId, CertificateAuthority.crlUrlFor(ctx.cdpBaseUrl, identity.fileStem), ctx.store);
+    return new CertificateAuthority(
+      identity,
+      cert,
+      keys,
+      ski.keyId,
+      CertificateAuthority.crlUrlFor(ctx.cdpBaseUrl, identity.fileStem),
+      ctx.store,
+    );
   }
 
   /**
@@ -106,7 +113,14 @@ export class CertificateAuthority {
         new x509.CRLDistributionPointsExtension([parent.crlUrl]),
       ],
     });
-    return new CertificateAuthority(identity, cert, keys, ski.keyId, CertificateAuthority.crlUrlFor(ctx.cdpBaseUrl, identity.fileStem), ctx.store);
+    return new CertificateAuthority(
+      identity,
+      cert,
+      keys,
+      ski.keyId,
+      CertificateAuthority.crlUrlFor(ctx.cdpBaseUrl, identity.fileStem),
+      ctx.store,
+    );
   }
 
   /**

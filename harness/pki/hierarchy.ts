@@ -28,7 +28,11 @@ export const TRUSTED_HIERARCHY: HierarchySpec = {
 export const UNTRUSTED_HIERARCHY: HierarchySpec = {
   label: 'untrusted',
   root: { subject: 'CN=IBCM Lab Untrusted Root CA, O=IBCM Lab Untrusted', fileStem: 'IBCM-Lab-Untrusted-Root-CA', validityDays: 3650 },
-  issuing: { subject: 'CN=IBCM Lab Untrusted Issuing CA, O=IBCM Lab Untrusted', fileStem: 'IBCM-Lab-Untrusted-Issuing-CA', validityDays: 1825 },
+  issuing: {
+    subject: 'CN=IBCM Lab Untrusted Issuing CA, O=IBCM Lab Untrusted',
+    fileStem: 'IBCM-Lab-Untrusted-Issuing-CA',
+    validityDays: 1825,
+  },
 };
 
 export const CLOUD_HIERARCHY: HierarchySpec = {
@@ -65,19 +69,28 @@ export class CaHierarchy {
   }
 
   static async create(spec: HierarchySpec, ctx: HierarchyContext): Promise<CaHierarchy> {
-    const [store, rootKeys, issuingKeys, revokedKeys] = await Promise.all([PkiStore.open(ctx.dir), generateRsaKeyPair(), generateRsaKeyPair(), spec.revokedIssuing ? generateRsaKeyPair() : undefined]);
+    const [store, rootKeys, issuingKeys, revokedKeys] = await Promise.all([
+      PkiStore.open(ctx.dir),
+      generateRsaKeyPair(),
+      generateRsaKeyPair(),
+      spec.revokedIssuing ? generateRsaKeyPair() : undefined,
+    ]);
     const caCtx = { store, cdpBaseUrl: ctx.cdpBaseUrl, clock: ctx.clock() };
     const root = await CertificateAuthority.createRoot(spec.root, rootKeys, caCtx);
     const [issuing, revokedIssuing] = await Promise.all([
       CertificateAuthority.createSubordinate(spec.issuing, issuingKeys, root, caCtx),
-      spec.revokedIssuing && revokedKeys ? CertificateAuthority.createSubordinate(spec.revokedIssuing, revokedKeys, root, caCtx) : undefined,
+      spec.revokedIssuing && revokedKeys
+        ? CertificateAuthority.createSubordinate(spec.revokedIssuing, revokedKeys, root, caCtx)
+        : undefined,
     ]);
     // On the root's CRL from its first publication: every site system and proxy that reads a CRL has it.
     if (revokedIssuing) root.addRevocation(normalizeSerialNumber(revokedIssuing.serialNumber), 'keyCompromise', caCtx.clock);
     const hierarchy = new CaHierarchy(spec, root, issuing, store, ctx, revokedIssuing);
     await Promise.all([
       root.writeFiles(),
-      ...hierarchy.subordinates().flatMap((ca) => [ca.writeFiles(), store.writePublic(store.chainPath(ca.identity.fileStem), joinPem(ca.certPem, root.certPem))]),
+      ...hierarchy
+        .subordinates()
+        .flatMap((ca) => [ca.writeFiles(), store.writePublic(store.chainPath(ca.identity.fileStem), joinPem(ca.certPem, root.certPem))]),
       hierarchy.publishCrls(),
     ]);
     return hierarchy;
@@ -89,7 +102,11 @@ export class CaHierarchy {
   }
 
   /** Issues a leaf from the issuing CA, or from the revoked issuing CA with `via: 'revoked-issuing'`. */
-  async issue(profile: CertificateProfileName, options: IssueOptions, via: 'issuing' | 'revoked-issuing' = 'issuing'): Promise<IssuedCertificate> {
+  async issue(
+    profile: CertificateProfileName,
+    options: IssueOptions,
+    via: 'issuing' | 'revoked-issuing' = 'issuing',
+  ): Promise<IssuedCertificate> {
     const issuer = via === 'revoked-issuing' ? this.revokedIssuing : this.issuing;
     if (!issuer) throw new Error(`the ${this.spec.label} hierarchy has no revoked issuing CA`);
     if (this.names.has(options.name)) {

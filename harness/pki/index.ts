@@ -2,14 +2,7 @@
  * Lab PKI: root CA → issuing CA, IBCM profile certificates, signed CRLs for the CDP host.
  */
 export { LabPki, type LabPkiOptions, type Pkcs12Export, type SecondaryPki, type UntrustedPki } from './lab-pki.js';
-export type {
-  CertificateProfileName,
-  IssueOptions,
-  IssuedCertificate,
-  IssuerChoice,
-  PublishedCrl,
-  RevocationReason,
-} from './types.js';
+export type { CertificateProfileName, IssueOptions, IssuedCertificate, IssuerChoice, PublishedCrl, RevocationReason } from './types.js';
 export { CERTIFICATE_PROFILES, CERTIFICATE_PROFILE_NAMES, EKU, type CertificateProfile, type KeyUsageName } from '../../certs/profiles.js';
 export { normalizeSerialNumber } from './crypto.js';
 /**
@@ -19,5 +12,12 @@ export { normalizeSerialNumber } from './crypto.js';
  * polyfill" unless something loaded a polyfill first).
  */
 export { x509 } from './crypto.js';
-export { CERTIFICATE_VARIANTS, CERTIFICATE_VARIANT_TEXT, isServerProfile, variantIssueOptions, type CertificateVariant, type VariantIssue } from './variants.js';
+export {
+  CERTIFICATE_VARIANTS,
+  CERTIFICATE_VARIANT_TEXT,
+  isServerProfile,
+  variantIssueOptions,
+  type CertificateVariant,
+  type VariantIssue,
+} from './variants.js';
 export { pkcs12Der, type Pkcs12Input } from './pkcs12.js';

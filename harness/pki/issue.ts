@@ -33,7 +33,8 @@ export interface LeafRequest {
 
 export function getProfile(name: CertificateProfileName): CertificateProfile {
   const profile = (CERTIFICATE_PROFILES as Record<string, CertificateProfile | undefined>)[name];
-  if (!profile) throw new Error(`unknown certificate profile ${JSON.stringify(name)}; known: ${Object.keys(CERTIFICATE_PROFILES).join(', ')}`);
+  if (!profile)
+    throw new Error(`unknown certificate profile ${JSON.stringify(name)}; known: ${Object.keys(CERTIFICATE_PROFILES).join(', ')}`);
   return profile;
 }
 
@@ -122,11 +123,7 @@ export async function issueLeaf(params: {
   const certPath = store.certPath(options.name);
   const keyPath = store.keyPath(options.name);
   const chainPath = store.chainPath(options.name);
-  await Promise.all([
-    store.writePublic(certPath, certPem),
-    store.writePublic(chainPath, chainPem),
-    store.writeSecret(keyPath, keyPem),
-  ]);
+  await Promise.all([store.writePublic(certPath, certPem), store.writePublic(chainPath, chainPem), store.writeSecret(keyPath, keyPem)]);
   return {
     name: options.name,
     profile: params.profileName,

@@ -46,7 +46,13 @@ export class RsaKeyPool {
       return generated;
     }
     const privateKey = await webcrypto.subtle.importKey('jwk', jwk, this.algorithm, true, ['sign']);
-    const publicKey = await webcrypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: jwk.alg, ext: true }, this.algorithm, true, ['verify']);
+    const publicKey = await webcrypto.subtle.importKey(
+      'jwk',
+      { kty: 'RSA', n: jwk.n, e: jwk.e, alg: jwk.alg, ext: true },
+      this.algorithm,
+      true,
+      ['verify'],
+    );
     return { privateKey, publicKey };
   }
 }

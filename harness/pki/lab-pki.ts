@@ -5,7 +5,14 @@
  * profiles, signed CRLs for the CDP host to serve, and PKCS#12 export for appliances.
  */
 import path from 'node:path';
-import { CLOUD_HIERARCHY, CaHierarchy, TRUSTED_HIERARCHY, UNTRUSTED_HIERARCHY, type HierarchyContext, type HierarchySpec } from './hierarchy.js';
+import {
+  CLOUD_HIERARCHY,
+  CaHierarchy,
+  TRUSTED_HIERARCHY,
+  UNTRUSTED_HIERARCHY,
+  type HierarchyContext,
+  type HierarchySpec,
+} from './hierarchy.js';
 import { joinPem } from './crypto.js';
 import { pkcs12Der } from './pkcs12.js';
 import type { CertificateProfileName, IssueOptions, IssuedCertificate, IssuerChoice, PublishedCrl, RevocationReason } from './types.js';
@@ -235,7 +242,15 @@ export class LabPki {
     const h = issuedBy === 'issuing' || issuedBy === 'revoked-issuing' ? this.trusted : await this.hierarchy(issuedBy);
     const issuing = issuedBy === 'revoked-issuing' ? h.revokedIssuing! : h.issuing;
     const file = path.join(h.store.certsDir, `${certificate.name}.p12`);
-    await h.store.writeSecret(file, pkcs12Der({ keyPem: certificate.keyPem, chainPems: [certificate.certPem, issuing.certPem, h.root.certPem], password, friendlyName: certificate.name }));
+    await h.store.writeSecret(
+      file,
+      pkcs12Der({
+        keyPem: certificate.keyPem,
+        chainPems: [certificate.certPem, issuing.certPem, h.root.certPem],
+        password,
+        friendlyName: certificate.name,
+      }),
+    );
     return { path: file, password };
   }
 

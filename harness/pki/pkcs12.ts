@@ -22,6 +22,10 @@ export function pkcs12Der(input: Pkcs12Input): Buffer {
   if (input.chainPems.length === 0) throw new Error('pkcs12Der: the chain needs at least the leaf certificate');
   const key = forge.pki.privateKeyFromPem(input.keyPem);
   const chain = input.chainPems.map((pem) => forge.pki.certificateFromPem(pem));
-  const asn1 = forge.pkcs12.toPkcs12Asn1(key, chain, input.password, { algorithm: '3des', friendlyName: input.friendlyName, generateLocalKeyId: true });
+  const asn1 = forge.pkcs12.toPkcs12Asn1(key, chain, input.password, {
+    algorithm: '3des',
+    friendlyName: input.friendlyName,
+    generateLocalKeyId: true,
+  });
   return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
 }

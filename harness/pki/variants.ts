@@ -7,14 +7,23 @@
 import { CERTIFICATE_PROFILES, EKU } from '../../certs/profiles.js';
 import type { CertificateProfileName, IssueOptions } from './types.js';
 
-export const CERTIFICATE_VARIANTS = ['valid', 'revoked', 'revoked-issuer', 'expired', 'not-yet-valid', 'wrong-eku', 'missing-internet-fqdn', 'untrusted'] as const;
+export const CERTIFICATE_VARIANTS = [
+  'valid',
+  'revoked',
+  'revoked-issuer',
+  'expired',
+  'not-yet-valid',
+  'wrong-eku',
+  'missing-internet-fqdn',
+  'untrusted',
+] as const;
 export type CertificateVariant = (typeof CERTIFICATE_VARIANTS)[number];
 
 /** What each variant stands for, in the words a report uses. */
 export const CERTIFICATE_VARIANT_TEXT: Readonly<Record<CertificateVariant, string>> = {
   valid: 'a valid certificate',
   revoked: 'a certificate on the CRL',
-  'revoked-issuer': 'a certificate whose issuing CA is on the root CA\'s CRL',
+  'revoked-issuer': "a certificate whose issuing CA is on the root CA's CRL",
   expired: 'an expired certificate',
   'not-yet-valid': 'a certificate that is not valid yet',
   'wrong-eku': 'a certificate without the needed extended key usage',
@@ -39,7 +48,12 @@ export function isServerProfile(profile: CertificateProfileName): boolean {
  * The issue options of `variant` of a certificate otherwise issued with `base`.
  * `intranetNames` are what a `missing-internet-fqdn` server certificate carries instead.
  */
-export function variantIssueOptions(variant: CertificateVariant, profile: CertificateProfileName, base: IssueOptions, ctx: { clock: Date; intranetNames?: string[] }): VariantIssue {
+export function variantIssueOptions(
+  variant: CertificateVariant,
+  profile: CertificateProfileName,
+  base: IssueOptions,
+  ctx: { clock: Date; intranetNames?: string[] },
+): VariantIssue {
   const clock = ctx.clock.getTime();
   switch (variant) {
     case 'valid':

@@ -18,7 +18,11 @@ interface KnownBinary {
 }
 
 const KNOWN: Record<string, KnownBinary> = {
-  nginx: { versionArgs: ['-v'], packages: 'nginx-light libnginx-mod-stream', usedFor: 'the nginx reference proxy (bridge; tunnel needs the stream module)' },
+  nginx: {
+    versionArgs: ['-v'],
+    packages: 'nginx-light libnginx-mod-stream',
+    usedFor: 'the nginx reference proxy (bridge; tunnel needs the stream module)',
+  },
   haproxy: { versionArgs: ['-v'], packages: 'haproxy', usedFor: 'the HAProxy reference proxy (bridge, tunnel)' },
   squid: { versionArgs: ['-v'], packages: 'squid', usedFor: 'the Squid reference proxy (forward)' },
   chromium: { versionArgs: ['--version'], packages: 'chromium', usedFor: 'the Playwright browser checks (Application Catalog)' },
@@ -51,7 +55,7 @@ export function findBinary(name: string): string | null {
 function run(file: string, args: string[], timeoutMs = 5_000): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 1 << 20, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0;
       resolve({ stdout: String(stdout), stderr: String(stderr), code });
     });
   });
@@ -64,7 +68,10 @@ export async function binaryVersion(name: string): Promise<string | null> {
   const base = name.split('/').pop()!;
   const args = KNOWN[base]?.versionArgs ?? ['--version'];
   const { stdout, stderr } = await run(path, args);
-  const line = `${stdout}\n${stderr}`.split('\n').map((item) => item.trim()).find(Boolean);
+  const line = `${stdout}\n${stderr}`
+    .split('\n')
+    .map((item) => item.trim())
+    .find(Boolean);
   return line ?? null;
 }
 
@@ -120,10 +127,12 @@ export async function doctorReport(): Promise<DoctorLine[]> {
       let advice: string | null = null;
       if (name === 'nginx') {
         const stream = await nginxStreamModule(found);
-        if (!stream) advice = 'nginx has no stream module, so its tunnel mode cannot run: install it with "apt-get install -y libnginx-mod-stream"';
+        if (!stream)
+          advice = 'nginx has no stream module, so its tunnel mode cannot run: install it with "apt-get install -y libnginx-mod-stream"';
       }
       if (name === 'docker' && !existsSync('/var/run/docker.sock') && !process.env.DOCKER_HOST) {
-        advice = 'the docker client is installed but no engine socket is at /var/run/docker.sock (and DOCKER_HOST is unset): start dockerd (see the platform notes) to use the docker driver';
+        advice =
+          'the docker client is installed but no engine socket is at /var/run/docker.sock (and DOCKER_HOST is unset): start dockerd (see the platform notes) to use the docker driver';
       }
       return { name, found, version, advice };
     }),

@@ -25,7 +25,8 @@ export const referenceProxies: ProxyImplementation[] = [
   {
     name: 'node',
     kind: 'reference',
-    description: 'the Node reference proxy: bridge (TLS terminated, client certificate + CRL checked, new mutual TLS upstream), tunnel (TLS passed through), forward (client-side CONNECT proxy)',
+    description:
+      'the Node reference proxy: bridge (TLS terminated, client certificate + CRL checked, new mutual TLS upstream), tunnel (TLS passed through), forward (client-side CONNECT proxy)',
     modes: ['bridge', 'tunnel', 'forward'],
     start: (contract) => startNodeProxy(contract),
   },
@@ -34,7 +35,17 @@ export const referenceProxies: ProxyImplementation[] = [
   squidProxy,
 ];
 
-export const builtInProxies: ProxyImplementation[] = [...referenceProxies, ...faultyProxies, ...smuggleFaultyProxies, ...upstreamPkiFaultyProxies, ...controlProxies, ...oracleFaultyProxies, ...benignProxies, ...worldFaultyProxies, ...hostileProxies];
+export const builtInProxies: ProxyImplementation[] = [
+  ...referenceProxies,
+  ...faultyProxies,
+  ...smuggleFaultyProxies,
+  ...upstreamPkiFaultyProxies,
+  ...controlProxies,
+  ...oracleFaultyProxies,
+  ...benignProxies,
+  ...worldFaultyProxies,
+  ...hostileProxies,
+];
 
 /** The proxy a parsed `--proxy` names (undefined: no such built-in proxy, or an appliance — not built yet). */
 export function proxyFromRef(ref: ProxyRef): ProxyImplementation | undefined {

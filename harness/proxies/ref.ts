@@ -4,7 +4,11 @@
 //   exec:<command>     any proxy started from the proxy contract (embedded driver)
 //   image:<ref>        a vendor's container image (docker driver)
 //   address:<file>     an appliance the lab does not start (DESIGN.md; not built yet: issue 15)
-export type ProxyRef = { kind: 'builtin'; name: string } | { kind: 'exec'; command: string } | { kind: 'image'; image: string } | { kind: 'address'; file: string };
+export type ProxyRef =
+  | { kind: 'builtin'; name: string }
+  | { kind: 'exec'; command: string }
+  | { kind: 'image'; image: string }
+  | { kind: 'address'; file: string };
 
 const PREFIXES = { exec: 'exec:', image: 'image:', address: 'address:' } as const;
 
@@ -13,7 +17,10 @@ export function parseProxyRef(value: string): ProxyRef | { invalid: string } {
   for (const [kind, prefix] of Object.entries(PREFIXES) as [keyof typeof PREFIXES, string][]) {
     if (!value.startsWith(prefix)) continue;
     const rest = value.slice(prefix.length);
-    if (!rest.trim()) return { invalid: `--proxy ${prefix} needs ${kind === 'exec' ? 'a command' : kind === 'image' ? 'an image reference' : 'a file'} after the colon` };
+    if (!rest.trim())
+      return {
+        invalid: `--proxy ${prefix} needs ${kind === 'exec' ? 'a command' : kind === 'image' ? 'an image reference' : 'a file'} after the colon`,
+      };
     return kind === 'exec' ? { kind, command: rest } : kind === 'image' ? { kind, image: rest } : { kind, file: rest };
   }
   return { kind: 'builtin', name: value };

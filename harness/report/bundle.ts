@@ -72,7 +72,10 @@ export async function writeEvidenceBundle(file: string, input: BundleInput): Pro
 
     const yaml = existsSync(input.topologyFile) ? readFileSync(input.topologyFile) : Buffer.from('');
     put('topology/topology.yaml', yaml);
-    put('topology/digest.txt', `topology ${input.results.topology.name} (${input.results.topology.source})\nvalidated model (canonical JSON): ${input.results.topology.digest}\nthis YAML file: sha256:${sha256(yaml)}\n`);
+    put(
+      'topology/digest.txt',
+      `topology ${input.results.topology.name} (${input.results.topology.source})\nvalidated model (canonical JSON): ${input.results.topology.digest}\nthis YAML file: sha256:${sha256(yaml)}\n`,
+    );
 
     // Every lab's directory, filtered.
     const labs = readLabFacts(input.runDir);
@@ -93,8 +96,15 @@ export async function writeEvidenceBundle(file: string, input: BundleInput): Pro
       const found = findChromium();
       return { name: 'chromium', path: found.source ? found.executablePath : null, version: found.source ? found.describe : found.error };
     };
-    const binaries = await Promise.all([...new Set(input.binaries)].map(async (name) => (name === 'chromium' ? browser() : { name, path: findBinary(name), version: await binaryVersion(name) })));
-    put('meta/versions.json', JSON.stringify({ lab: input.results.versions, source: labSource(), dependencies: dependencyVersions(), binaries }, null, 2) + '\n');
+    const binaries = await Promise.all(
+      [...new Set(input.binaries)].map(async (name) =>
+        name === 'chromium' ? browser() : { name, path: findBinary(name), version: await binaryVersion(name) },
+      ),
+    );
+    put(
+      'meta/versions.json',
+      JSON.stringify({ lab: input.results.versions, source: labSource(), dependencies: dependencyVersions(), binaries }, null, 2) + '\n',
+    );
     put(
       'meta/run.json',
       JSON.stringify(
@@ -218,7 +228,10 @@ function dependencyVersions(): Record<string, string> {
           return [name, (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version];
         } catch {
           try {
-            return [name, (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version];
+            return [
+              name,
+              (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version,
+            ];
           } catch {
             return [name, 'unknown'];
           }
@@ -229,7 +242,18 @@ function dependencyVersions(): Record<string, string> {
 
 function readme(input: BundleInput, root: string, excluded: string[]): string {
   const r = input.results;
-  const rerun = ['npx', 'ibcm-lab', 'run', '--proxy', r.proxy, '--mode', r.modes.length > 1 ? 'all' : r.modes[0]!, '--topology', `${root}/topology/topology.yaml`, ...(r.grep ? ['--grep', r.grep] : [])];
+  const rerun = [
+    'npx',
+    'ibcm-lab',
+    'run',
+    '--proxy',
+    r.proxy,
+    '--mode',
+    r.modes.length > 1 ? 'all' : r.modes[0]!,
+    '--topology',
+    `${root}/topology/topology.yaml`,
+    ...(r.grep ? ['--grep', r.grep] : []),
+  ];
   return [
     `ibcm-lab evidence bundle — run ${r.runId}`,
     '',

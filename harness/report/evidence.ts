@@ -34,14 +34,18 @@ export function evidenceOf(check: RequirementResult['checks'][number]): CheckEvi
 export function describeExchange(exchange: ClientExchangeEvidence): string {
   const sent = `${exchange.method} ${exchange.origin}${exchange.target}${exchange.requestBodyLength ? ` (${exchange.requestBodyLength} bytes, sha256 ${exchange.requestBodySha256.slice(0, 16)}…)` : ''}`;
   if (exchange.error) return `${sent} → ${exchange.error.code}: ${exchange.error.message}`;
-  const tls = exchange.tls ? `; server certificate ${exchange.tls.subject} issued by ${exchange.tls.issuer}${exchange.tls.authorized ? '' : ` (not trusted: ${exchange.tls.authorizationError})`}` : '';
+  const tls = exchange.tls
+    ? `; server certificate ${exchange.tls.subject} issued by ${exchange.tls.issuer}${exchange.tls.authorized ? '' : ` (not trusted: ${exchange.tls.authorizationError})`}`
+    : '';
   return `${sent} → ${exchange.status ?? '?'} (${exchange.responseBodyLength ?? 0} bytes)${tls}`;
 }
 
 /** `[host] request line → status` — one line of a site system's journal. */
 export function describeJournalEntry(entry: JournalEvidence): string {
   const body = entry.bodyLength ? ` (${entry.bodyLength} bytes, sha256 ${entry.bodySha256.slice(0, 16)}…)` : '';
-  const peer = entry.tls ? `; TLS ${entry.tls.protocol ?? '?'}, client certificate ${entry.tls.peerCertificate ? entry.tls.peerCertificate.subject : 'none'}` : '; plain HTTP';
+  const peer = entry.tls
+    ? `; TLS ${entry.tls.protocol ?? '?'}, client certificate ${entry.tls.peerCertificate ? entry.tls.peerCertificate.subject : 'none'}`
+    : '; plain HTTP';
   return `[${entry.host}] ${entry.requestLine}${body} from ${entry.remoteAddress} → ${entry.response.status}${peer}${entry.error ? `; ${entry.error}` : ''}`;
 }
 
@@ -53,7 +57,8 @@ export function evidenceText(result: RequirementResult): string {
     lines.push(`check: ${check.title} — ${check.status} (${check.durationMs} ms): ${check.reason}`);
     for (const note of evidence.notes) lines.push(`  note: ${note}`);
     if (evidence.client.length) lines.push('  client view:', ...evidence.client.map((exchange) => `    ${describeExchange(exchange)}`));
-    if (evidence.journal.length) lines.push('  site-system journal:', ...evidence.journal.map((entry) => `    ${describeJournalEntry(entry)}`));
+    if (evidence.journal.length)
+      lines.push('  site-system journal:', ...evidence.journal.map((entry) => `    ${describeJournalEntry(entry)}`));
     if (evidence.proxyLog.length) lines.push('  proxy log:', ...evidence.proxyLog.map((line) => `    ${line}`));
   }
   return lines.join('\n');

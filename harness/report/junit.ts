@@ -30,7 +30,12 @@ export function renderJunit(results: RunResults): string {
   const cases: Testcase[] = results.results.map(testcaseOf);
   for (const item of results.notCovered) {
     for (const mode of results.modes.filter((candidate) => appliesIn(item.requirement, candidate as ProxyMode))) {
-      cases.push({ name: `${item.requirement} ${item.title}`, classname: `ibcm-lab.${mode}`, seconds: 0, outcome: { element: 'skipped', message: 'not yet covered: the catalog has this requirement, no check exists for it yet' } });
+      cases.push({
+        name: `${item.requirement} ${item.title}`,
+        classname: `ibcm-lab.${mode}`,
+        seconds: 0,
+        outcome: { element: 'skipped', message: 'not yet covered: the catalog has this requirement, no check exists for it yet' },
+      });
     }
   }
   const count = (element: string) => cases.filter((testcase) => testcase.outcome?.element === element).length;
@@ -47,14 +52,16 @@ export function renderJunit(results: RunResults): string {
   ];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuite xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="https://maven.apache.org/surefire/maven-surefire-plugin/xsd/surefire-test-report-3.0.xsd" version="3.0" ${attributes({
-      name: `ibcm-lab ${results.proxy}`,
-      time: seconds(results.durationMs / 1000),
-      tests: String(cases.length),
-      errors: String(count('error')),
-      skipped: String(count('skipped')),
-      failures: String(count('failure')),
-    })}>`,
+    `<testsuite xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="https://maven.apache.org/surefire/maven-surefire-plugin/xsd/surefire-test-report-3.0.xsd" version="3.0" ${attributes(
+      {
+        name: `ibcm-lab ${results.proxy}`,
+        time: seconds(results.durationMs / 1000),
+        tests: String(cases.length),
+        errors: String(count('error')),
+        skipped: String(count('skipped')),
+        failures: String(count('failure')),
+      },
+    )}>`,
     '  <properties>',
     ...properties.map(([name, value]) => `    <property ${attributes({ name, value })}/>`),
     '  </properties>',
@@ -69,7 +76,9 @@ export function renderJunit(results: RunResults): string {
     const outcome = testcase.outcome;
     if (outcome) {
       const attrs = attributes({ ...(outcome.type ? { type: outcome.type } : {}), message: outcome.message });
-      lines.push(outcome.text ? `    <${outcome.element} ${attrs}>${text(outcome.text)}</${outcome.element}>` : `    <${outcome.element} ${attrs}/>`);
+      lines.push(
+        outcome.text ? `    <${outcome.element} ${attrs}>${text(outcome.text)}</${outcome.element}>` : `    <${outcome.element} ${attrs}/>`,
+      );
     }
     if (testcase.out) lines.push(`    <system-out>${text(testcase.out)}</system-out>`);
     lines.push('  </testcase>');
@@ -79,21 +88,39 @@ export function renderJunit(results: RunResults): string {
 }
 
 function testcaseOf(result: RequirementResult): Testcase {
-  const base = { name: `${result.requirement} ${result.title}`, classname: `ibcm-lab.${result.mode}`, seconds: result.checks.reduce((sum, check) => sum + check.durationMs, 0) / 1000 };
+  const base = {
+    name: `${result.requirement} ${result.title}`,
+    classname: `ibcm-lab.${result.mode}`,
+    seconds: result.checks.reduce((sum, check) => sum + check.durationMs, 0) / 1000,
+  };
   const evidence = evidenceText(result);
   switch (result.status) {
     case 'passed':
       return { ...base, out: `passed: ${result.reason}\n${evidence}` };
     case 'expected-failure':
-      return { ...base, outcome: { element: 'skipped', message: `expected failure: ${result.reason}` }, out: `expected failure (recorded for this proxy; the requirement did not hold, this does not fail the run): ${result.reason}\n${evidence}` };
+      return {
+        ...base,
+        outcome: { element: 'skipped', message: `expected failure: ${result.reason}` },
+        out: `expected failure (recorded for this proxy; the requirement did not hold, this does not fail the run): ${result.reason}\n${evidence}`,
+      };
     case 'blocked':
-      return { ...base, outcome: { element: 'skipped', message: result.reason.startsWith('blocked') ? result.reason : `blocked: ${result.reason}` }, out: `${result.reason}\n${evidence}` };
+      return {
+        ...base,
+        outcome: { element: 'skipped', message: result.reason.startsWith('blocked') ? result.reason : `blocked: ${result.reason}` },
+        out: `${result.reason}\n${evidence}`,
+      };
     case 'failed':
       return { ...base, outcome: { element: 'failure', type: 'failed', message: result.reason, text: `${result.reason}\n\n${evidence}` } };
     case 'unexpected-pass':
-      return { ...base, outcome: { element: 'failure', type: 'unexpected-pass', message: result.reason, text: `${result.reason}\n\n${evidence}` } };
+      return {
+        ...base,
+        outcome: { element: 'failure', type: 'unexpected-pass', message: result.reason, text: `${result.reason}\n\n${evidence}` },
+      };
     case 'error':
-      return { ...base, outcome: { element: 'error', type: 'could-not-run', message: result.reason, text: `${result.reason}\n\n${evidence}` } };
+      return {
+        ...base,
+        outcome: { element: 'error', type: 'could-not-run', message: result.reason, text: `${result.reason}\n\n${evidence}` },
+      };
     case 'not-applicable':
       return { ...base, seconds: 0, outcome: { element: 'skipped', message: result.reason } };
   }
@@ -105,7 +132,8 @@ function seconds(value: number): string {
 }
 
 /** Characters XML 1.0 forbids even escaped (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
-const ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const ILLEGAL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function clean(value: string): string {
   return value.replace(ILLEGAL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -118,6 +146,9 @@ function text(value: string): string {
 /** Attribute values keep their tabs and line breaks as character references (a parser would fold them to spaces). */
 function attributes(values: Record<string, string>): string {
   return Object.entries(values)
-    .map(([name, value]) => `${name}="${text(value).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')}"`)
+    .map(
+      ([name, value]) =>
+        `${name}="${text(value).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')}"`,
+    )
     .join(' ');
 }

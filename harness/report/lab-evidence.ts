@@ -48,7 +48,14 @@ export function readLabFacts(runDir: string): LabFacts[] {
 export function writeLabEvidence(lab: Lab): string {
   const dir = join(lab.dir, LAB_EVIDENCE_DIR);
   mkdirSync(join(dir, 'journals'), { recursive: true });
-  const hosts = [...new Set([...lab.hosts.map((host) => host.name), ...lab.siteSystems.map((system) => system.name), lab.cdp.name, ...lab.cloudManagementGateways.map((gateway) => gateway.name)])];
+  const hosts = [
+    ...new Set([
+      ...lab.hosts.map((host) => host.name),
+      ...lab.siteSystems.map((system) => system.name),
+      lab.cdp.name,
+      ...lab.cloudManagementGateways.map((gateway) => gateway.name),
+    ]),
+  ];
   for (const host of hosts) {
     let entries;
     try {

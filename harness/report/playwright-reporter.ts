@@ -36,8 +36,12 @@ export default class IbcmReporter implements Reporter {
   onBegin(config: FullConfig, suite: Suite): void {
     this.rootDir = config.rootDir;
     this.total = suite.allTests().length;
-    this.planned = suite.allTests().map((test) => ({ requirement: requirementOf(test), mode: modeOf(test), project: test.parent.project()?.name }));
-    process.stdout.write(`Running ${this.total} checks in ${config.projects.map((project) => project.name).join(', ')} mode${config.projects.length > 1 ? 's' : ''} (${config.workers} worker${config.workers > 1 ? 's' : ''})\n`);
+    this.planned = suite
+      .allTests()
+      .map((test) => ({ requirement: requirementOf(test), mode: modeOf(test), project: test.parent.project()?.name }));
+    process.stdout.write(
+      `Running ${this.total} checks in ${config.projects.map((project) => project.name).join(', ')} mode${config.projects.length > 1 ? 's' : ''} (${config.workers} worker${config.workers > 1 ? 's' : ''})\n`,
+    );
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -47,11 +51,15 @@ export default class IbcmReporter implements Reporter {
     const mode = modeOf(test);
     const proxy = metadata.proxy ?? readRunSettings().proxy;
     const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
-    const evidence = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; code?: string; verdict?: RecordedVerdict }) : undefined;
+    const evidence = attachment?.body
+      ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; code?: string; verdict?: RecordedVerdict })
+      : undefined;
     let status: Verdict;
     let reason: string;
     let code: string | undefined;
-    const skipReason = test.annotations.find((annotation) => annotation.type === 'skip')?.description ?? result.annotations?.find?.((annotation) => annotation.type === 'skip')?.description;
+    const skipReason =
+      test.annotations.find((annotation) => annotation.type === 'skip')?.description ??
+      result.annotations?.find?.((annotation) => annotation.type === 'skip')?.description;
     if (result.status === 'skipped') {
       status = 'not-applicable';
       reason = skipReason ?? 'skipped';
@@ -71,7 +79,8 @@ export default class IbcmReporter implements Reporter {
       // Thrown, not recorded: a check run outside `ibcm-lab run`'s recording, or an unexpected error.
       const message = errorMessage(result);
       status = 'failed';
-      reason = result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
+      reason =
+        result.status === 'timedOut' ? `timed out after ${result.duration} ms${message ? `: ${message}` : ''}` : message || result.status;
     }
     // Ended after the interruption with a failure: the stop (a lab coming down under the check) may be
     // the cause, so nothing was learnt — never a failure of the requirement.
@@ -80,7 +89,20 @@ export default class IbcmReporter implements Reporter {
       status = 'error';
       code = undefined;
     }
-    const record: CheckRecord = { requirement, also, proxy, mode, project: test.parent.project()?.name, title: test.title, file: relative(this.rootDir, specFileOf(test)), status, reason, ...(code ? { code } : {}), durationMs: result.duration, evidence };
+    const record: CheckRecord = {
+      requirement,
+      also,
+      proxy,
+      mode,
+      project: test.parent.project()?.name,
+      title: test.title,
+      file: relative(this.rootDir, specFileOf(test)),
+      status,
+      reason,
+      ...(code ? { code } : {}),
+      durationMs: result.duration,
+      evidence,
+    };
     if (result.status === 'skipped' && skipReason === undefined) {
       this.unexplainedSkips.push(record);
       return;
@@ -88,7 +110,9 @@ export default class IbcmReporter implements Reporter {
     this.checks.push(record);
     const width = Math.max(20, (process.stdout.columns || 120) - 60);
     const where = test.parent.project()?.name ?? mode;
-    this.progress.line(`  ${paint(status, symbolOf(status))} ${requirement.padEnd(38)} ${where.padEnd(Math.max(7, where.length))} ${paint(status, status.padEnd(14))} ${String(result.duration).padStart(5)}ms${status === 'passed' || status === 'not-applicable' ? '' : `  ${reason.slice(0, width)}`}\n`);
+    this.progress.line(
+      `  ${paint(status, symbolOf(status))} ${requirement.padEnd(38)} ${where.padEnd(Math.max(7, where.length))} ${paint(status, status.padEnd(14))} ${String(result.duration).padStart(5)}ms${status === 'passed' || status === 'not-applicable' ? '' : `  ${reason.slice(0, width)}`}\n`,
+    );
   }
 
   /** Workers report lab start-up here (see progress.ts); their other output is not shown. */
@@ -107,7 +131,14 @@ export default class IbcmReporter implements Reporter {
     const interrupted = result.status === 'interrupted' || this.interruptedAt !== undefined;
     // In a stopped run, a skip with no reason is a check that never ran (the summary lists it as not run).
     if (!interrupted) this.checks.push(...this.unexplainedSkips);
-    writeFileSync(settings.resultsFile, JSON.stringify({ checks: this.checks, errors: this.errors, status: interrupted ? 'interrupted' : result.status, planned: this.planned }, null, 2));
+    writeFileSync(
+      settings.resultsFile,
+      JSON.stringify(
+        { checks: this.checks, errors: this.errors, status: interrupted ? 'interrupted' : result.status, planned: this.planned },
+        null,
+        2,
+      ),
+    );
   }
 }
 

@@ -38,7 +38,10 @@ export class ProgressView {
   private statusShown = false;
   private readonly live: boolean;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout, live = Boolean(out.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb') {
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    live = Boolean(out.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
+  ) {
     this.live = live;
   }
 

@@ -66,7 +66,19 @@ export interface RunResults {
   modes: string[];
   grep: string | null;
   topology: { name: string; digest: string; source: string };
-  summary: { passed: number; failed: number; blocked?: number; error: number; /** Required requirement × mode cases that did not hold: failed, blocked, expected failures. */ requiredNotHeld?: number; notApplicable: number; notCovered: number; /** Requirement × mode cases an interrupted run did not get to. */ notRun?: number; expectedFailures: number; unexpectedPasses: number; exitCode: number };
+  summary: {
+    passed: number;
+    failed: number;
+    blocked?: number;
+    error: number;
+    /** Required requirement × mode cases that did not hold: failed, blocked, expected failures. */ requiredNotHeld?: number;
+    notApplicable: number;
+    notCovered: number;
+    /** Requirement × mode cases an interrupted run did not get to. */ notRun?: number;
+    expectedFailures: number;
+    unexpectedPasses: number;
+    exitCode: number;
+  };
   results: RequirementResult[];
   notCovered: { requirement: string; title: string }[];
   /** An interrupted run: the requirement × mode cases it did not get to (no verdict, not "not covered"). */
@@ -77,7 +89,15 @@ export interface RunResults {
   runDirBytes?: number;
 }
 
-const RANK: Record<Verdict, number> = { error: 6, 'unexpected-pass': 5, failed: 4, blocked: 3, 'expected-failure': 2, passed: 1, 'not-applicable': 0 };
+const RANK: Record<Verdict, number> = {
+  error: 6,
+  'unexpected-pass': 5,
+  failed: 4,
+  blocked: 3,
+  'expected-failure': 2,
+  passed: 1,
+  'not-applicable': 0,
+};
 
 /** A requirement's verdict in a mode is its worst check's (several checks may cover one ID). */
 export function combine(checks: CheckRecord[]): { status: Verdict; reason: string; code?: string } {

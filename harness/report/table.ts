@@ -11,20 +11,36 @@ export function renderTable(results: RunResults, width = process.stdout.columns 
   lines.push('', bold(`${'requirement'.padEnd(idWidth)}  ${'mode'.padEnd(7)}  ${'verdict'.padEnd(16)}  reason`));
   for (const result of results.results) {
     const reason = result.reason.length > reasonWidth ? `${result.reason.slice(0, reasonWidth - 1)}…` : result.reason;
-    lines.push(`${result.requirement.padEnd(idWidth)}  ${result.mode.padEnd(7)}  ${paint(result.status, `${symbolOf(result.status)} ${result.status}`.padEnd(16))}  ${reason}`);
+    lines.push(
+      `${result.requirement.padEnd(idWidth)}  ${result.mode.padEnd(7)}  ${paint(result.status, `${symbolOf(result.status)} ${result.status}`.padEnd(16))}  ${reason}`,
+    );
   }
   if (results.notCovered.length > 0) {
-    lines.push('', paint('not-covered', `${symbolOf('not-covered')} not yet covered (${results.notCovered.length}): `) + results.notCovered.map((item) => item.requirement).join(', '));
+    lines.push(
+      '',
+      paint('not-covered', `${symbolOf('not-covered')} not yet covered (${results.notCovered.length}): `) +
+        results.notCovered.map((item) => item.requirement).join(', '),
+    );
   }
   if (results.notRun?.length) {
     const modesOf = new Map<string, string[]>();
     for (const item of results.notRun) modesOf.set(item.requirement, [...(modesOf.get(item.requirement) ?? []), item.mode]);
-    lines.push('', paint('error', `! not run — the run was interrupted first (${results.notRun.length}): `) + [...modesOf].map(([requirement, modes]) => `${requirement} (${modes.join(', ')})`).join(', '));
+    lines.push(
+      '',
+      paint('error', `! not run — the run was interrupted first (${results.notRun.length}): `) +
+        [...modesOf].map(([requirement, modes]) => `${requirement} (${modes.join(', ')})`).join(', '),
+    );
   }
-  const broke = results.results.filter((result) => result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass');
+  const broke = results.results.filter(
+    (result) =>
+      result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass',
+  );
   if (broke.length > 0) {
     lines.push('', bold(`what made this run fail (${broke.length}):`));
-    for (const result of broke) lines.push(`${paint(result.status, `${symbolOf(result.status)} ${result.requirement} ${result.mode}`)}${result.code ? ` [${result.code}]` : ''}: ${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')}`);
+    for (const result of broke)
+      lines.push(
+        `${paint(result.status, `${symbolOf(result.status)} ${result.requirement} ${result.mode}`)}${result.code ? ` [${result.code}]` : ''}: ${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')}`,
+      );
   }
   for (const error of results.errors) lines.push(paint('error', `! ${error}`));
   const s = results.summary;

@@ -40,11 +40,25 @@ export interface RetentionDecision {
  * Which run folders go. Pure: `liveness` says whether a folder's owner still runs ('unknown' —
  * another machine's — counts as alive), `current` are folders never to remove (this run's).
  */
-export function selectRunsToPrune(runs: RunFolder[], policy: RetentionPolicy, now: number, liveness: (run: RunFolder) => Liveness, current: string[] = []): RetentionDecision {
+export function selectRunsToPrune(
+  runs: RunFolder[],
+  policy: RetentionPolicy,
+  now: number,
+  liveness: (run: RunFolder) => Liveness,
+  current: string[] = [],
+): RetentionDecision {
   const newestFirst = [...runs].sort((a, b) => b.startedAt - a.startedAt || b.name.localeCompare(a.name));
   const decision: RetentionDecision = { remove: [], keep: [] };
   newestFirst.forEach((run, rank) => {
-    const why: KeepReason | undefined = current.includes(run.name) ? 'current' : liveness(run) !== 'dead' ? 'live' : rank < policy.keepRuns ? 'last-runs' : now - run.startedAt < policy.keepDays * DAY_MS ? 'young' : undefined;
+    const why: KeepReason | undefined = current.includes(run.name)
+      ? 'current'
+      : liveness(run) !== 'dead'
+        ? 'live'
+        : rank < policy.keepRuns
+          ? 'last-runs'
+          : now - run.startedAt < policy.keepDays * DAY_MS
+            ? 'young'
+            : undefined;
     if (why) decision.keep.push({ run, why });
     else decision.remove.push(run);
   });
@@ -57,15 +71,24 @@ export function runLiveness(run: RunFolder, where: Here = here()): Liveness {
 }
 
 /** --keep-runs / --keep-days, else the environment, else the defaults. */
-export function retentionPolicy(flags: { 'keep-runs'?: string; 'keep-days'?: string }, env: NodeJS.ProcessEnv = process.env): RetentionPolicy {
+export function retentionPolicy(
+  flags: { 'keep-runs'?: string; 'keep-days'?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): RetentionPolicy {
   const read = (flag: string, value: string | undefined, variable: string, fallback: number): number => {
     const text = value ?? env[variable];
     if (text === undefined || text === '') return fallback;
     const number = Number(text);
-    if (!Number.isFinite(number) || number < 0 || (flag === '--keep-runs' && !Number.isInteger(number))) throw new UsageError(`${value !== undefined ? flag : variable} must be a ${flag === '--keep-runs' ? 'whole ' : ''}number ≥ 0, got "${text}"`);
+    if (!Number.isFinite(number) || number < 0 || (flag === '--keep-runs' && !Number.isInteger(number)))
+      throw new UsageError(
+        `${value !== undefined ? flag : variable} must be a ${flag === '--keep-runs' ? 'whole ' : ''}number ≥ 0, got "${text}"`,
+      );
     return number;
   };
-  return { keepRuns: read('--keep-runs', flags['keep-runs'], KEEP_RUNS_ENV, DEFAULT_RETENTION.keepRuns), keepDays: read('--keep-days', flags['keep-days'], KEEP_DAYS_ENV, DEFAULT_RETENTION.keepDays) };
+  return {
+    keepRuns: read('--keep-runs', flags['keep-runs'], KEEP_RUNS_ENV, DEFAULT_RETENTION.keepRuns),
+    keepDays: read('--keep-days', flags['keep-days'], KEEP_DAYS_ENV, DEFAULT_RETENTION.keepDays),
+  };
 }
 
 export function runsDirectory(): string {
@@ -134,16 +157,34 @@ export interface PruneReport {
 }
 
 /** Applies the policy to the runs folder: removes (or with dryRun only lists) what it selects. */
-export function pruneRuns(options: { policy: RetentionPolicy; dryRun?: boolean; current?: string[]; runsDir?: string; now?: number }): PruneReport {
+export function pruneRuns(options: {
+  policy: RetentionPolicy;
+  dryRun?: boolean;
+  current?: string[];
+  runsDir?: string;
+  now?: number;
+}): PruneReport {
   const now = options.now ?? Date.now();
   const where = here();
-  const decision = selectRunsToPrune(listRunFolders(options.runsDir), options.policy, now, (run) => runLiveness(run, where), options.current);
+  const decision = selectRunsToPrune(
+    listRunFolders(options.runsDir),
+    options.policy,
+    now,
+    (run) => runLiveness(run, where),
+    options.current,
+  );
   const removed = decision.remove.map((run) => {
     const bytes = folderBytes(run.path);
     if (!options.dryRun) rmSync(run.path, { recursive: true, force: true });
     return { name: run.name, bytes, ageDays: Math.floor((now - run.startedAt) / DAY_MS) };
   });
-  return { policy: options.policy, removed, kept: decision.keep.map(({ run, why }) => ({ name: run.name, why })), bytesRemoved: removed.reduce((sum, item) => sum + item.bytes, 0), dryRun: Boolean(options.dryRun) };
+  return {
+    policy: options.policy,
+    removed,
+    kept: decision.keep.map(({ run, why }) => ({ name: run.name, why })),
+    bytesRemoved: removed.reduce((sum, item) => sum + item.bytes, 0),
+    dryRun: Boolean(options.dryRun),
+  };
 }
 
 export function formatBytes(bytes: number): string {

@@ -19,7 +19,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function loadTopology(fileOrPreset?: string): Topology {
-  const file = !fileOrPreset || (presetNames as readonly string[]).includes(fileOrPreset) ? presetPath(fileOrPreset ?? 'default') : fileOrPreset;
+  const file =
+    !fileOrPreset || (presetNames as readonly string[]).includes(fileOrPreset) ? presetPath(fileOrPreset ?? 'default') : fileOrPreset;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -53,7 +54,8 @@ function firstIssue(error: z.ZodError): z.core.$ZodIssue {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `is required (expected ${issue.expected})`;
   return issue.message;
 }

@@ -23,7 +23,14 @@ export const QUIRKS = {
     description: 'the internet view of DNS also answers the intranet names (a split-horizon zone that is not split)',
     // A leak makes internet clients find the DC and believe they are inside, so every location check fails too —
     // also LOC-MP-REFRESH: on the internet the client "finds" its intranet MP and never needs the internet MP it learned.
-    breaks: { 'LOC-DNS': 'intranet-name-leaks', 'LOC-DETECT-INTERNET': 'internet-client-detected-intranet', 'LOC-DETECT-INTRANET': 'internet-client-detected-intranet', 'LOC-SWITCH': 'wrong-location-after-move', 'LOC-RESUME': 'origin-not-switched', 'LOC-MP-REFRESH': 'intranet-mp-found-on-internet' },
+    breaks: {
+      'LOC-DNS': 'intranet-name-leaks',
+      'LOC-DETECT-INTERNET': 'internet-client-detected-intranet',
+      'LOC-DETECT-INTRANET': 'internet-client-detected-intranet',
+      'LOC-SWITCH': 'wrong-location-after-move',
+      'LOC-RESUME': 'origin-not-switched',
+      'LOC-MP-REFRESH': 'intranet-mp-found-on-internet',
+    },
     selftestModes: ['direct'],
   },
   // FEAT / ROLE quirks: a site or MP that offers internet clients what is not supported on the
@@ -80,9 +87,15 @@ export const QUIRKS = {
     selftestModes: ['direct'],
   },
   'intranet-dns-lacks-internet-names': {
-    description: 'split-brain DNS: the intranet zone for the public domain lacks the site systems\' internet names, so internet-only clients and mobile devices on the intranet cannot reach their internet MP',
+    description:
+      "split-brain DNS: the intranet zone for the public domain lacks the site systems' internet names, so internet-only clients and mobile devices on the intranet cannot reach their internet MP",
     // Every internet-only client standing on the intranet (computers and mobile devices) loses its MP.
-    breaks: { 'MOB-INTERNET-ONLY': 'internet-mp-unreachable', 'LOC-INTERNET-ONLY': 'mp-list-unreachable', 'LOC-WORKGROUP': 'mp-list-unreachable', 'LOC-MODE-FIXED': 'mp-list-unreachable' },
+    breaks: {
+      'MOB-INTERNET-ONLY': 'internet-mp-unreachable',
+      'LOC-INTERNET-ONLY': 'mp-list-unreachable',
+      'LOC-WORKGROUP': 'mp-list-unreachable',
+      'LOC-MODE-FIXED': 'mp-list-unreachable',
+    },
     selftestModes: ['direct'],
   },
   'internet-only-through-web-proxy': {
@@ -92,14 +105,15 @@ export const QUIRKS = {
     selftestModes: ['forward'],
   },
   'mp-accepts-any-device-certificate': {
-    description: 'the device management point takes any certificate of the PKI for an enrolled mobile device, also a bridging proxy\'s own',
+    description: "the device management point takes any certificate of the PKI for an enrolled mobile device, also a bridging proxy's own",
     breaks: { 'MOB-ENROLLED-NO-BRIDGE': 'enrolled-device-bridged' },
     selftestModes: ['bridge'],
   },
   // PKI quirk (seed 001 "Certificates for the Internet-facing site system"): the site system's own
   // client-authentication certificate is not in its store, so MPControl cannot reach the HTTPS-only MP.
   'site-system-lacks-client-certificate': {
-    description: 'the internet-facing site system has no client-authentication certificate of its own in its store: its MP availability check (MPControl) presents none',
+    description:
+      'the internet-facing site system has no client-authentication certificate of its own in its store: its MP availability check (MPControl) presents none',
     breaks: { 'PKI-MPCONTROL': 'own-certificate-refused' },
     selftestModes: ['direct'],
   },
@@ -108,23 +122,27 @@ export const QUIRKS = {
   // internet. Effects on MPs after the first internet MP of the primary site (harness/lab/plan.ts,
   // dns-views.ts); the LOC checks run on a lab variant with a second internet MP.
   'proxy-publishes-first-internet-mp-only': {
-    description: 'the reverse proxy has a publishing rule for the first internet MP only: a second internet MP the site lists resolves to the proxy, which has no listener for it',
+    description:
+      'the reverse proxy has a publishing rule for the first internet MP only: a second internet MP the site lists resolves to the proxy, which has no listener for it',
     breaks: { 'LOC-RANDOM': 'site-system-unreachable', 'LOC-FAILOVER': 'failover-target-unreachable' },
     selftestModes: ['bridge'],
   },
   'internet-dns-lacks-second-mp': {
-    description: "the public DNS zone registers the second internet MP under another name than the internet FQDN the site lists for it: the name clients are given does not resolve on the internet",
+    description:
+      'the public DNS zone registers the second internet MP under another name than the internet FQDN the site lists for it: the name clients are given does not resolve on the internet',
     breaks: { 'LOC-RANDOM': 'site-system-unresolvable', 'LOC-FAILOVER': 'failover-target-unresolvable' },
     selftestModes: ['direct'],
   },
   // CMG world: the CMG is a cloud service reached by its public name wherever the client stands.
   'cmg-not-in-public-dns': {
-    description: "the CMG's cloud service name is missing from public DNS (the CNAME to the cloud service was never made): clients given the CMG cannot reach it",
+    description:
+      "the CMG's cloud service name is missing from public DNS (the CNAME to the cloud service was never made): clients given the CMG cannot reach it",
     breaks: { 'CMG-COEXIST': 'cmg-unreachable' },
     selftestModes: ['direct'],
   },
   'cmg-certificate-from-private-ca': {
-    description: "the CMG serves a server certificate from a private CA the clients do not have (neither the site's root nor a public CA): clients given the CMG refuse it",
+    description:
+      "the CMG serves a server certificate from a private CA the clients do not have (neither the site's root nor a public CA): clients given the CMG refuse it",
     breaks: { 'CMG-COEXIST': 'cmg-untrusted' },
     selftestModes: ['direct'],
   },
@@ -133,7 +151,8 @@ export const QUIRKS = {
   // intranet clients, which find no DP with the content, go to Microsoft Update, and internet clients
   // whose Microsoft Update fails find no DP to fall back to.
   'updates-not-on-dps-with-microsoft-update-fallback': {
-    description: 'the software update deployment package was never distributed to the DPs, and the deployment lets clients download from Microsoft Update when no DP has the content (AllowWUMU)',
+    description:
+      'the software update deployment package was never distributed to the DPs, and the deployment lets clients download from Microsoft Update when no DP has the content (AllowWUMU)',
     breaks: { 'SU-INTRANET-NO-MU': 'microsoft-update-contacted', 'SU-DP-FALLBACK': 'not-served-by-distribution-point' },
     selftestModes: ['direct'],
   },
@@ -142,7 +161,8 @@ export const QUIRKS = {
   // cross-certificate with their chain, so a client that trusts only the partner's root builds a
   // path to it and connects. Clients that trust the site's root are not affected (effects in harness/lab).
   'pki-cross-certified-by-another-root': {
-    description: 'the site\'s root CA is cross-certified by another organisation\'s root, and the site systems send that cross-certificate in their chain: a client that trusts only the other root connects',
+    description:
+      "the site's root CA is cross-certified by another organisation's root, and the site systems send that cross-certificate in their chain: a client that trusts only the other root connects",
     breaks: { 'PKI-TRUST-CLIENT': 'untrusted-root-accepted' },
     selftestModes: ['direct'],
   },
@@ -152,7 +172,7 @@ export const QUIRKS = {
   // and PKI-CDP-HTTP fails. PKI-CRL-UNREACHABLE is blocked: its client does fail closed, and the
   // check cannot show it connecting with the CDP up.
   'cdp-not-published-on-internet': {
-    description: 'the CRL distribution point\'s name resolves only on the intranet: internet clients cannot fetch the CRL over HTTP',
+    description: "the CRL distribution point's name resolves only on the intranet: internet clients cannot fetch the CRL over HTTP",
     breaks: { 'PKI-CDP-HTTP': 'crl-unreachable-from-internet' },
     selftestModes: ['direct'],
   },
@@ -162,7 +182,7 @@ export const QUIRKS = {
   // PKI-CDP-HTTP asks the CDP with a CRL-checking client and passes; PKI-CRL-SERVER-REVOKED is
   // blocked (its client does not check CRLs). Effect in harness/lab (the client profiles).
   'clients-installed-without-crl-check': {
-    description: 'the clients were installed with CCMSetup /NoCRLCheck: they never check the site systems\' certificates against a CRL',
+    description: "the clients were installed with CCMSetup /NoCRLCheck: they never check the site systems' certificates against a CRL",
     breaks: { 'PKI-CRL-UNREACHABLE': 'connected-without-crl' },
     selftestModes: ['direct'],
   },

@@ -16,7 +16,10 @@ export type ProxyMode = z.infer<typeof ProxyMode>;
 // RFC 1123 host name, at least two labels (site systems are always named by FQDN).
 const fqdn = z
   .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i, 'must be a fully qualified domain name such as mp.contoso.example');
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i,
+    'must be a fully qualified domain name such as mp.contoso.example',
+  );
 const hostLabel = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be a short lower-case host name such as mp1');
 const port = z.number().int().min(1).max(65535);
 
@@ -38,18 +41,42 @@ export const ManagementPoint = z
     internetFromStart: z.boolean().default(true),
     // A site system of a secondary site (its site code): it does not support client connections from
     // the internet (seed 000), even when a customer publishes it under an internet FQDN.
-    secondarySite: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code').optional().describe('the secondary site this MP belongs to; absent = the primary site'),
+    secondarySite: z
+      .string()
+      .regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code')
+      .optional()
+      .describe('the secondary site this MP belongs to; absent = the primary site'),
     // How the MP's HTTP parser frames a request whose Content-Length and Transfer-Encoding disagree
     // (harness/http RequestFraming): a customer's lenient web server, or PX-SMUGGLE's differential back end.
-    requestFraming: z.enum(['strict', 'transfer-encoding-wins']).optional().describe("how the MP frames a request with both Transfer-Encoding and Content-Length, or repeated Content-Length: 'strict' (refused with 400, the default) or 'transfer-encoding-wins' (Transfer-Encoding wins, the last Content-Length counts, the connection stays open)"),
+    requestFraming: z
+      .enum(['strict', 'transfer-encoding-wins'])
+      .optional()
+      .describe(
+        "how the MP frames a request with both Transfer-Encoding and Content-Length, or repeated Content-Length: 'strict' (refused with 400, the default) or 'transfer-encoding-wins' (Transfer-Encoding wins, the last Content-Length counts, the connection stays open)",
+      ),
   })
   .strict();
 
 const ContentPackage = z
   .object({
-    contentId: z.string().regex(/^Content_[0-9a-fA-F-]{36}$|^[A-Z0-9]{3}[0-9A-F]{5}$/, 'must be Content_<guid> or a package ID such as LAB00001'),
+    contentId: z
+      .string()
+      .regex(/^Content_[0-9a-fA-F-]{36}$|^[A-Z0-9]{3}[0-9A-F]{5}$/, 'must be Content_<guid> or a package ID such as LAB00001'),
     version: z.number().int().min(1).default(1),
-    files: z.array(z.object({ name: z.string().min(1), size: z.number().int().min(1).max(256 * 1024 * 1024) }).strict()).min(1),
+    files: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            size: z
+              .number()
+              .int()
+              .min(1)
+              .max(256 * 1024 * 1024),
+          })
+          .strict(),
+      )
+      .min(1),
   })
   .strict();
 
@@ -93,7 +120,7 @@ export const CrlDistributionPoint = z
     kind: z.literal('crl-distribution-point'),
     name: hostLabel,
     segment: Segment.default('internet'),
-    fqdn: fqdn.describe('the host in every certificate\'s CRL distribution point URL'),
+    fqdn: fqdn.describe("the host in every certificate's CRL distribution point URL"),
     httpPort: port.default(80),
   })
   .strict();
@@ -109,7 +136,10 @@ export const CloudManagementGateway = z
     fqdn: fqdn.describe('the CMG service name clients use (e.g. contoso-cmg.cloudapp.example); its certificate chains to the cloud CA'),
     httpsPort: port.default(443),
     managementPoint: hostLabel.describe('host name of the management point this CMG forwards to (through its connection point)'),
-    mpRoleId: z.string().regex(/^\d{1,20}$/, 'must be the MP role ID, a decimal number such as 72057594037927939').default('72057594037927939'),
+    mpRoleId: z
+      .string()
+      .regex(/^\d{1,20}$/, 'must be the MP role ID, a decimal number such as 72057594037927939')
+      .default('72057594037927939'),
   })
   .strict();
 
@@ -138,9 +168,22 @@ export const DomainController = z
   })
   .strict();
 
-export const Role = z.discriminatedUnion('kind', [ManagementPoint, DistributionPoint, FallbackStatusPoint, ApplicationCatalog, SoftwareUpdatePoint, CrlDistributionPoint, CloudManagementGateway, MicrosoftUpdate, DomainController]);
+export const Role = z.discriminatedUnion('kind', [
+  ManagementPoint,
+  DistributionPoint,
+  FallbackStatusPoint,
+  ApplicationCatalog,
+  SoftwareUpdatePoint,
+  CrlDistributionPoint,
+  CloudManagementGateway,
+  MicrosoftUpdate,
+  DomainController,
+]);
 export type Role = z.infer<typeof Role>;
-export type SiteSystemRole = Exclude<Role, { kind: 'crl-distribution-point' | 'cloud-management-gateway' | 'microsoft-update' | 'domain-controller' }>;
+export type SiteSystemRole = Exclude<
+  Role,
+  { kind: 'crl-distribution-point' | 'cloud-management-gateway' | 'microsoft-update' | 'domain-controller' }
+>;
 export type DomainControllerRole = z.infer<typeof DomainController>;
 export type MicrosoftUpdateRole = z.infer<typeof MicrosoftUpdate>;
 export type CloudManagementGatewayRole = z.infer<typeof CloudManagementGateway>;
@@ -197,17 +240,32 @@ export const Pki = z
       .min(-24 * 3650)
       .max(24 * 3650)
       .default(0)
-      .describe('the lab clock is now + this offset: certificate validity and CRL dates count from it, while every TLS peer checks against the machine clock (a clock behind by more than the CRL validity publishes stale CRLs — clock skew, W:62)'),
-    crlValidityHours: z.number().positive().max(24 * 3650).default(24).describe('CRL nextUpdate − thisUpdate'),
+      .describe(
+        'the lab clock is now + this offset: certificate validity and CRL dates count from it, while every TLS peer checks against the machine clock (a clock behind by more than the CRL validity publishes stale CRLs — clock skew, W:62)',
+      ),
+    crlValidityHours: z
+      .number()
+      .positive()
+      .max(24 * 3650)
+      .default(24)
+      .describe('CRL nextUpdate − thisUpdate'),
     cdp: z
       .enum(['http', 'ldap-only'])
       .default('http')
-      .describe('http: certificates name the CDP host over HTTP (reachable from the internet); ldap-only: they name only an ldap:// URL in the intranet directory, which internet clients cannot reach (seed 001; W:50)'),
+      .describe(
+        'http: certificates name the CDP host over HTTP (reachable from the internet); ldap-only: they name only an ldap:// URL in the intranet directory, which internet clients cannot reach (seed 001; W:50)',
+      ),
     certificates: z
       .object({
-        site: CertificateVariant.default('valid').describe('the server certificates of the HTTPS site systems (MP, DP, Application Catalog, SUP)'),
-        proxyServer: CertificateVariant.default('valid').describe('bridge mode: the server certificate the bridging proxy presents to clients'),
-        proxyClient: CertificateVariant.default('valid').describe('bridge mode: the client certificate the bridging proxy presents to site systems'),
+        site: CertificateVariant.default('valid').describe(
+          'the server certificates of the HTTPS site systems (MP, DP, Application Catalog, SUP)',
+        ),
+        proxyServer: CertificateVariant.default('valid').describe(
+          'bridge mode: the server certificate the bridging proxy presents to clients',
+        ),
+        proxyClient: CertificateVariant.default('valid').describe(
+          'bridge mode: the client certificate the bridging proxy presents to site systems',
+        ),
       })
       .strict()
       .default(defaultPkiCertificates),
@@ -227,11 +285,16 @@ export const Topology = z
   .object({
     name: z.string().min(1).default('custom'),
     description: z.string().optional(),
-    site: z.object({ code: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code'), name: z.string().default('Primary site') }).strict(),
+    site: z
+      .object({ code: z.string().regex(/^[A-Z0-9]{3}$/, 'must be a three-character site code'), name: z.string().default('Primary site') })
+      .strict(),
     // The Active Directory domain behind Windows authentication: accounts the site systems accept.
     domain: z
       .object({
-        netbiosName: z.string().regex(/^[A-Z0-9-]{1,15}$/, 'must be a NetBIOS domain name such as CORP').default('CORP'),
+        netbiosName: z
+          .string()
+          .regex(/^[A-Z0-9-]{1,15}$/, 'must be a NetBIOS domain name such as CORP')
+          .default('CORP'),
         accounts: z.array(z.object({ user: z.string().min(1), password: z.string().min(1) }).strict()).default([]),
       })
       .strict()
@@ -264,7 +327,12 @@ export const Topology = z
   .superRefine((topology, ctx) => {
     const seen = new Map<string, number>();
     topology.roles.forEach((role, index) => {
-      if (seen.has(role.name)) ctx.addIssue({ code: 'custom', path: ['roles', index, 'name'], message: `duplicate host name "${role.name}" (also roles[${seen.get(role.name)}])` });
+      if (seen.has(role.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', index, 'name'],
+          message: `duplicate host name "${role.name}" (also roles[${seen.get(role.name)}])`,
+        });
       seen.set(role.name, index);
     });
     if (!topology.roles.some((role) => role.kind === 'management-point' && role.internetFqdn))
@@ -274,18 +342,35 @@ export const Topology = z
     topology.roles.forEach((role, index) => {
       if (role.kind !== 'cloud-management-gateway') return;
       if (!topology.roles.some((other) => other.kind === 'management-point' && other.name === role.managementPoint))
-        ctx.addIssue({ code: 'custom', path: ['roles', index, 'managementPoint'], message: `no management-point named "${role.managementPoint}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', index, 'managementPoint'],
+          message: `no management-point named "${role.managementPoint}"`,
+        });
     });
     for (const certificate of ['proxyClient'] as const)
       if (topology.pki.certificates[certificate] === 'missing-internet-fqdn')
-        ctx.addIssue({ code: 'custom', path: ['pki', 'certificates', certificate], message: 'missing-internet-fqdn applies to server certificates only' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pki', 'certificates', certificate],
+          message: 'missing-internet-fqdn applies to server certificates only',
+        });
     topology.clients.forEach((client, index) => {
       if (client.account && !topology.domain.accounts.some((account) => account.user.toLowerCase() === client.account!.toLowerCase()))
         ctx.addIssue({ code: 'custom', path: ['clients', index, 'account'], message: `no account "${client.account}" in domain.accounts` });
       const mp = topology.roles.find((role) => role.kind === 'management-point' && role.internetFqdn === client.install.CCMHOSTNAME);
-      if (!mp) ctx.addIssue({ code: 'custom', path: ['clients', index, 'install', 'CCMHOSTNAME'], message: `no management-point has internetFqdn "${client.install.CCMHOSTNAME}"` });
+      if (!mp)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', index, 'install', 'CCMHOSTNAME'],
+          message: `no management-point has internetFqdn "${client.install.CCMHOSTNAME}"`,
+        });
       if (client.install.SMSSITECODE !== topology.site.code)
-        ctx.addIssue({ code: 'custom', path: ['clients', index, 'install', 'SMSSITECODE'], message: `must be the site code "${topology.site.code}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', index, 'install', 'SMSSITECODE'],
+          message: `must be the site code "${topology.site.code}"`,
+        });
     });
   });
 

@@ -33,13 +33,18 @@ check('APPCAT-BROWSER', 'Chromium loads the catalog and requests an application 
       return;
     } catch (error) {
       if (!hostNetworkChanged.seen || attempt >= 6) throw error;
-      evidence.note(`attempt ${attempt} ended with Chromium reporting net::ERR_NETWORK_CHANGED (this machine's interfaces changed: ${(error as Error).message.slice(0, 160)}); trying again`);
+      evidence.note(
+        `attempt ${attempt} ended with Chromium reporting net::ERR_NETWORK_CHANGED (this machine's interfaces changed: ${(error as Error).message.slice(0, 160)}); trying again`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
   }
 });
 
-async function walkThrough({ lab, client, evidence }: Pick<CheckFixtures, 'lab' | 'client' | 'evidence'>, hostNetworkChanged: { seen: boolean }): Promise<void> {
+async function walkThrough(
+  { lab, client, evidence }: Pick<CheckFixtures, 'lab' | 'client' | 'evidence'>,
+  hostNetworkChanged: { seen: boolean },
+): Promise<void> {
   const profile = client.profile;
   const origin = client.originOf('application-catalog');
   const catalog = lab.siteSystem('application-catalog');
@@ -67,33 +72,72 @@ async function walkThrough({ lab, client, evidence }: Pick<CheckFixtures, 'lab' 
 
     // 1. The catalog page (the browser answers the NTLM challenge with the user's domain account).
     const get = await load(page.goto(`${origin}${CATALOG}`), 'GET');
-    ensure(get && !get.error && get.status === 200, `the browser could not open the catalog: ${get ? describeClientResult(get) : 'no response'}${tlsSide(get)}${siteSide(journal.since(mark), 'GET', CATALOG)}`, 'catalog-not-opened');
+    ensure(
+      get && !get.error && get.status === 200,
+      `the browser could not open the catalog: ${get ? describeClientResult(get) : 'no response'}${tlsSide(get)}${siteSide(journal.since(mark), 'GET', CATALOG)}`,
+      'catalog-not-opened',
+    );
     const applications = await page.locator('tr[data-application-id]').count();
     ensure(applications > 0, 'the catalog page reached the browser without its application list');
     const name = (await page.locator('tr[data-application-id] td.name').first().textContent())?.trim() ?? '';
 
     // 2. Request the first application: an HTML form POST.
-    const [posted] = await Promise.all([load(page.waitForResponse((response) => response.request().method() === 'POST'), 'POST'), page.locator('tr[data-application-id] button[type=submit]').first().click()]);
+    const [posted] = await Promise.all([
+      load(
+        page.waitForResponse((response) => response.request().method() === 'POST'),
+        'POST',
+      ),
+      page.locator('tr[data-application-id] button[type=submit]').first().click(),
+    ]);
     await page.waitForLoadState('domcontentloaded').catch(() => undefined);
     const received = journal.since(mark);
 
     // Both sides: the GET and the POST reached the catalog as the browser sent them, and the answers came back intact.
-    const getArrival = arrival(get, received.filter((entry) => entry.method === 'GET' && entry.response.status !== 401), { headers: [] });
-    ensure(getArrival.entry, `the catalog page loaded in the browser but the catalog has no matching GET: ${getArrival.problems.join('; ')}`);
+    const getArrival = arrival(
+      get,
+      received.filter((entry) => entry.method === 'GET' && entry.response.status !== 401),
+      { headers: [] },
+    );
+    ensure(
+      getArrival.entry,
+      `the catalog page loaded in the browser but the catalog has no matching GET: ${getArrival.problems.join('; ')}`,
+    );
     const getIntact = responseIntact(get, getArrival.entry);
     ensure(!getIntact, `catalog page: ${getIntact}`);
-    const authenticated = received.find((entry) => entry.response.status !== 401 && entry.headers.some(([header, value]) => header.toLowerCase() === 'authorization' && NTLM_AUTHENTICATE.test(value)));
-    ensure(authenticated, `the catalog page was served without a completed Windows authentication${siteSide(received, 'GET', CATALOG)}`, 'not-authenticated');
+    const authenticated = received.find(
+      (entry) =>
+        entry.response.status !== 401 &&
+        entry.headers.some(([header, value]) => header.toLowerCase() === 'authorization' && NTLM_AUTHENTICATE.test(value)),
+    );
+    ensure(
+      authenticated,
+      `the catalog page was served without a completed Windows authentication${siteSide(received, 'GET', CATALOG)}`,
+      'not-authenticated',
+    );
 
-    ensure(posted && !posted.error, `the browser's request for ${name} failed: ${posted ? describeClientResult(posted) : 'no response'}${siteSide(received, 'POST', REQUEST)}`);
-    ensure(posted.status === 200, `the browser's POST ${posted.target} for ${name} got ${posted.status}${tlsSide(posted)}${siteSide(received, 'POST', REQUEST)}`, 'catalog-request-refused');
+    ensure(
+      posted && !posted.error,
+      `the browser's request for ${name} failed: ${posted ? describeClientResult(posted) : 'no response'}${siteSide(received, 'POST', REQUEST)}`,
+    );
+    ensure(
+      posted.status === 200,
+      `the browser's POST ${posted.target} for ${name} got ${posted.status}${tlsSide(posted)}${siteSide(received, 'POST', REQUEST)}`,
+      'catalog-request-refused',
+    );
     // Not a 401 leg: when Chromium has to authenticate the POST again (a new connection, NTLM being connection-bound) the first arrival is the challenge.
-    const postArrival = arrival(posted, received.filter((entry) => entry.method !== 'POST' || entry.response.status !== 401), { headers: ['Content-Type'] });
+    const postArrival = arrival(
+      posted,
+      received.filter((entry) => entry.method !== 'POST' || entry.response.status !== 401),
+      { headers: ['Content-Type'] },
+    );
     ensure(postArrival.entry, `the browser got 200 for its POST but ${postArrival.problems[0]}`);
     ensure(postArrival.problems.length === 0, `the browser's POST for ${name}: ${postArrival.problems.join('; ')}`);
     const postIntact = responseIntact(posted, postArrival.entry);
     ensure(!postIntact, `request confirmation: ${postIntact}`);
-    ensure((await page.textContent('body'))?.includes(`Request received for ${name}`), `the browser did not show the catalog's confirmation for ${name}`);
+    ensure(
+      (await page.textContent('body'))?.includes(`Request received for ${name}`),
+      `the browser did not show the catalog's confirmation for ${name}`,
+    );
 
     const peer = postArrival.entry.tls?.peerCertificate?.subject ?? 'no client certificate';
     evidence.pass(
@@ -104,7 +148,10 @@ async function walkThrough({ lab, client, evidence }: Pick<CheckFixtures, 'lab' 
     );
   } finally {
     evidence.received(catalog.name, journal.since(mark));
-    if (browser) evidence.note(`browser: Chromium ${browser.browser.version()} through the relay ${browser.relay} (names from the ${profile.segment} DNS view): ${browser.connections.map((connection) => `${connection.target} → ${connection.resolvedTo ?? '?'}${connection.error ? ` (${connection.error})` : ''}`).join(', ')}`);
+    if (browser)
+      evidence.note(
+        `browser: Chromium ${browser.browser.version()} through the relay ${browser.relay} (names from the ${profile.segment} DNS view): ${browser.connections.map((connection) => `${connection.target} → ${connection.resolvedTo ?? '?'}${connection.error ? ` (${connection.error})` : ''}`).join(', ')}`,
+      );
     await browser?.close();
   }
 }
@@ -136,7 +183,17 @@ async function exchangeOf(response: Response, origin: string): Promise<Exchange>
 function failedLoad(error: Error, method = 'GET'): Exchange {
   const message = error.message.split('\n')[0]!;
   const code = /net::[A-Z_]+/.exec(message)?.[0] ?? error.name;
-  return { at: new Date().toISOString(), origin: '', method, target: '', requestHeaders: [], requestBodyLength: 0, requestBodySha256: sha256Hex(''), error: { code, message }, durationMs: 0 };
+  return {
+    at: new Date().toISOString(),
+    origin: '',
+    method,
+    target: '',
+    requestHeaders: [],
+    requestBodyLength: 0,
+    requestBodySha256: sha256Hex(''),
+    error: { code, message },
+    durationMs: 0,
+  };
 }
 
 /**
@@ -152,7 +209,8 @@ function tlsSide(exchange: Exchange | undefined): string {
 /** What the catalog saw of one request (method and path): the reader's half of a failure reason. */
 function siteSide(entries: JournalEntry[], method: string, target: string): string {
   const mine = entries.filter((entry) => entry.method === method && entry.target.toLowerCase() === target.toLowerCase());
-  if (mine.length === 0) return `; no ${method} ${target} reached the catalog (it received ${entries.length ? entries.map((entry) => `${entry.method} ${entry.target} → ${entry.response.status}`).join(', ') : 'nothing'})`;
+  if (mine.length === 0)
+    return `; no ${method} ${target} reached the catalog (it received ${entries.length ? entries.map((entry) => `${entry.method} ${entry.target} → ${entry.response.status}`).join(', ') : 'nothing'})`;
   const last = mine.at(-1)!;
   const reason = siteNote(last, 'reason');
   return `; the catalog answered its last ${method} ${last.target} with ${last.response.status}${reason ? ` (${reason})` : ''}`;

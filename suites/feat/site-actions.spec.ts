@@ -23,31 +23,57 @@ async function siteActionCheck(action: Action, what: string, { lab, newClient, e
 
   // The computer managed on the internet: it reaches the MP by its internet FQDN.
   const outside = newClient(computerOn(lab, 'internet'));
-  const { result: round, received } = await watchMp(lab, evidence, 'the computer on the internet', () => machinePolicyRound(outside, { fetch: () => false }));
+  const { result: round, received } = await watchMp(lab, evidence, 'the computer on the internet', () =>
+    machinePolicyRound(outside, { fetch: () => false }),
+  );
   evidence.sent(round.exchange);
   ensureRound(round, 'on the internet');
   const contact = received.filter((entry) => entry.method === 'CCM_POST');
-  ensure(contact.length > 0 && contact.every((entry) => hostOf(entry) === mp.internetFqdn), `the MP journal does not show the computer reaching it by the internet FQDN ${mp.internetFqdn} (Host ${contact.map(hostOf).join(', ') || 'nothing'})`);
+  ensure(
+    contact.length > 0 && contact.every((entry) => hostOf(entry) === mp.internetFqdn),
+    `the MP journal does not show the computer reaching it by the internet FQDN ${mp.internetFqdn} (Host ${contact.map(hostOf).join(', ') || 'nothing'})`,
+  );
   const refused = await askSite(lab, admin, action, outside.smsId!, evidence);
-  ensure(refused.result === 'Refused', `the site ${refused.result === 'Initiated' ? `started ${what} to ${outside.profile.computerName}, a client managed on the ${refused.managedFrom}: ${refused.target}` : `answered ${refused.result}`} (MP journal: ${siteNote(refused.entry, 'site-action')})`, 'site-action-started');
+  ensure(
+    refused.result === 'Refused',
+    `the site ${refused.result === 'Initiated' ? `started ${what} to ${outside.profile.computerName}, a client managed on the ${refused.managedFrom}: ${refused.target}` : `answered ${refused.result}`} (MP journal: ${siteNote(refused.entry, 'site-action')})`,
+    'site-action-started',
+  );
 
   // Control: the same computer moved onto the intranet is managed there, and the site does start it.
   const inside = newClient(computerOn(lab, 'intranet'));
-  const { result: insideRound, received: insideReceived } = await watchMp(lab, evidence, 'the computer on the intranet', () => machinePolicyRound(inside, { fetch: () => false }));
+  const { result: insideRound, received: insideReceived } = await watchMp(lab, evidence, 'the computer on the intranet', () =>
+    machinePolicyRound(inside, { fetch: () => false }),
+  );
   evidence.sent(insideRound.exchange);
   ensureRound(insideRound, 'control on the intranet');
-  prerequisite(insideReceived.some((entry) => entry.method === 'CCM_POST' && hostOf(entry) === mp.intranetFqdn), `control: the MP journal does not show the computer reaching it by the intranet name ${mp.intranetFqdn}`);
-  prerequisite(inside.smsId === outside.smsId, `control: the computer registered as ${inside.smsId} on the intranet but ${outside.smsId} on the internet`);
+  prerequisite(
+    insideReceived.some((entry) => entry.method === 'CCM_POST' && hostOf(entry) === mp.intranetFqdn),
+    `control: the MP journal does not show the computer reaching it by the intranet name ${mp.intranetFqdn}`,
+  );
+  prerequisite(
+    inside.smsId === outside.smsId,
+    `control: the computer registered as ${inside.smsId} on the intranet but ${outside.smsId} on the internet`,
+  );
   const initiated = await askSite(lab, admin, action, inside.smsId!, evidence);
-  prerequisite(initiated.result === 'Initiated', `control: the site did not start ${what} to ${inside.profile.computerName} managed on the intranet: ${initiated.result} (${initiated.reason})`);
+  prerequisite(
+    initiated.result === 'Initiated',
+    `control: the site did not start ${what} to ${inside.profile.computerName} managed on the intranet: ${initiated.result} (${initiated.reason})`,
+  );
   evidence.pass(
     `${outside.profile.computerName} managed on the internet (MP journal: Host ${mp.internetFqdn}): the site refused ${what} — "${refused.reason}" (MP journal: ${siteNote(refused.entry, 'site-action')}); ` +
       `control: the same computer managed on the intranet (Host ${mp.intranetFqdn}): ${what} initiated — ${initiated.target}`,
   );
 }
 
-check('FEAT-NO-CLIENT-PUSH', 'the site does not push a client installation to a computer managed on the internet', (fixtures) => siteActionCheck('ClientPush', 'a client push installation', fixtures));
+check('FEAT-NO-CLIENT-PUSH', 'the site does not push a client installation to a computer managed on the internet', (fixtures) =>
+  siteActionCheck('ClientPush', 'a client push installation', fixtures),
+);
 
-check('FEAT-NO-WOL', 'the site does not wake a computer managed on the internet (Wake-on-LAN)', (fixtures) => siteActionCheck('WakeOnLan', 'Wake-on-LAN', fixtures));
+check('FEAT-NO-WOL', 'the site does not wake a computer managed on the internet (Wake-on-LAN)', (fixtures) =>
+  siteActionCheck('WakeOnLan', 'Wake-on-LAN', fixtures),
+);
 
-check('FEAT-NO-REMOTE-CONTROL', 'the site does not start remote control of a computer managed on the internet', (fixtures) => siteActionCheck('RemoteControl', 'remote control', fixtures));
+check('FEAT-NO-REMOTE-CONTROL', 'the site does not start remote control of a computer managed on the internet', (fixtures) =>
+  siteActionCheck('RemoteControl', 'remote control', fixtures),
+);

@@ -10,21 +10,33 @@ import type { CheckFixtures } from '../fixtures.js';
 import { describeClientResult, nameReached, siteReason } from '../verify.js';
 
 export const hostOf = nameReached;
-export const responseHeader = (entry: JournalEntry, name: string) => entry.response.headers.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
-export const exchangeHeader = (exchange: Exchange, name: string) => exchange.responseHeaders?.find(([candidate]) => candidate === name.toLowerCase())?.[1];
+export const responseHeader = (entry: JournalEntry, name: string) =>
+  entry.response.headers.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
+export const exchangeHeader = (exchange: Exchange, name: string) =>
+  exchange.responseHeaders?.find(([candidate]) => candidate === name.toLowerCase())?.[1];
 
 /**
  * A computer of the topology (default: the first) where it stands: on the internet as installed
  * (internet-only), or moved onto the intranet installed intranet-and-internet (so it detects the
  * intranet and uses the intranet MP, as a client with full management there).
  */
-export function computerOn(lab: Lab, where: 'internet' | 'intranet', name?: string, install: Partial<ClientProfile['install']> = {}): ClientProfile {
+export function computerOn(
+  lab: Lab,
+  where: 'internet' | 'intranet',
+  name?: string,
+  install: Partial<ClientProfile['install']> = {},
+): ClientProfile {
   const base = lab.clientProfile(name, { segment: where });
   return { ...base, install: { ...base.install, ...(where === 'intranet' ? { CCMALWAYSINF: 0 as const } : {}), ...install } };
 }
 
 /** Runs `action` and returns the MP journal entries it caused, recorded as evidence under `label`. */
-export async function watchMp<T>(lab: Lab, evidence: CheckFixtures['evidence'], label: string, action: () => Promise<T>): Promise<{ result: T; received: JournalEntry[] }> {
+export async function watchMp<T>(
+  lab: Lab,
+  evidence: CheckFixtures['evidence'],
+  label: string,
+  action: () => Promise<T>,
+): Promise<{ result: T; received: JournalEntry[] }> {
   const mp = lab.siteSystem('management-point');
   const journal = lab.journal(mp.name);
   const mark = journal.mark();
@@ -36,7 +48,10 @@ export async function watchMp<T>(lab: Lab, evidence: CheckFixtures['evidence'], 
 
 /** The machine policy round worked: assignments came back as a message (a prerequisite of every FEAT policy check). */
 export function ensureRound(round: MachinePolicyRound, label: string): void {
-  prerequisite(round.exchange.status === 200 && round.reply && round.policies.length > 0, `${label}: machine policy assignments from ${round.origin} failed: ${describeClientResult(round.exchange)}${siteReason(round.exchange)}`);
+  prerequisite(
+    round.exchange.status === 200 && round.reply && round.policies.length > 0,
+    `${label}: machine policy assignments from ${round.origin} failed: ${describeClientResult(round.exchange)}${siteReason(round.exchange)}`,
+  );
 }
 
 export interface SiteActionReply {
@@ -53,9 +68,23 @@ export interface SiteActionReply {
  * explains the model): from a workstation on the intranet, to the MP host's AdminService by its
  * intranet name. The reply says Initiated (and what the site sends where) or Refused.
  */
-export async function askSite(lab: Lab, admin: IbcmClient, action: 'ClientPush' | 'WakeOnLan' | 'RemoteControl', clientId: string, evidence: CheckFixtures['evidence']): Promise<SiteActionReply> {
+export async function askSite(
+  lab: Lab,
+  admin: IbcmClient,
+  action: 'ClientPush' | 'WakeOnLan' | 'RemoteControl',
+  clientId: string,
+  evidence: CheckFixtures['evidence'],
+): Promise<SiteActionReply> {
   const { result: exchange, received } = await watchMp(lab, evidence, `${action} requested`, () =>
-    admin.send({ method: 'POST', target: '/AdminService/v1.0/SiteActions', headers: [['Content-Type', 'application/json']], body: JSON.stringify({ Action: action, ClientID: clientId }) }, managementPointAt(admin, 'intranet')),
+    admin.send(
+      {
+        method: 'POST',
+        target: '/AdminService/v1.0/SiteActions',
+        headers: [['Content-Type', 'application/json']],
+        body: JSON.stringify({ Action: action, ClientID: clientId }),
+      },
+      managementPointAt(admin, 'intranet'),
+    ),
   );
   evidence.sent(exchange);
   const entry = received.find((candidate) => candidate.target.toLowerCase().startsWith('/adminservice/'));
@@ -65,7 +94,10 @@ export async function askSite(lab: Lab, admin: IbcmClient, action: 'ClientPush' 
   } catch {
     // not JSON: reported below by the caller through `result` being undefined
   }
-  ensure(exchange.status === 200 && json.Result, `the site did not answer the ${action} request for ${clientId}: ${describeClientResult(exchange)}${siteReason(exchange)}`);
+  ensure(
+    exchange.status === 200 && json.Result,
+    `the site did not answer the ${action} request for ${clientId}: ${describeClientResult(exchange)}${siteReason(exchange)}`,
+  );
   ensure(entry, `the MP journal shows no ${action} request`);
   return { exchange, entry, result: json.Result, reason: json.Reason, target: json.Target, managedFrom: json.ManagedFrom };
 }

@@ -37,14 +37,33 @@ check('LOC-DNS', 'internet names resolve on the internet, intranet names only in
     intranetFqdnOnIntranet: await lookup(intranet, mp.intranetFqdn),
   };
   evidence.note(JSON.stringify(seen));
-  evidence.note(`internet view query log: ${JSON.stringify(internet.since(mark).map((q) => `${q.transport} ${q.name} ${q.type} ${q.rcode}`))}`);
+  evidence.note(
+    `internet view query log: ${JSON.stringify(internet.since(mark).map((q) => `${q.transport} ${q.name} ${q.type} ${q.rcode}`))}`,
+  );
   const system = lab.siteSystem('management-point');
   const published = system.publishedAddress ?? system.internetAddress ?? system.address;
-  ensure(seen.internetFqdnOnInternet === published, `${mp.internetFqdn} resolved on the internet view to ${seen.internetFqdnOnInternet}, expected ${published} (${system.publishedAddress ? 'the proxy listener' : `the MP itself in ${mode} mode`})`, 'internet-name-not-published');
-  ensure(seen.intranetFqdnOnInternet.startsWith('error ENOTFOUND'), `the intranet name ${mp.intranetFqdn} leaks to the internet view: ${seen.intranetFqdnOnInternet}`, 'intranet-name-leaks');
-  ensure(seen.srvOnInternet.startsWith('error'), `the intranet MP's SRV record ${srvName} leaks to the internet view: ${seen.srvOnInternet}`, 'intranet-srv-leaks');
+  ensure(
+    seen.internetFqdnOnInternet === published,
+    `${mp.internetFqdn} resolved on the internet view to ${seen.internetFqdnOnInternet}, expected ${published} (${system.publishedAddress ? 'the proxy listener' : `the MP itself in ${mode} mode`})`,
+    'internet-name-not-published',
+  );
+  ensure(
+    seen.intranetFqdnOnInternet.startsWith('error ENOTFOUND'),
+    `the intranet name ${mp.intranetFqdn} leaks to the internet view: ${seen.intranetFqdnOnInternet}`,
+    'intranet-name-leaks',
+  );
+  ensure(
+    seen.srvOnInternet.startsWith('error'),
+    `the intranet MP's SRV record ${srvName} leaks to the internet view: ${seen.srvOnInternet}`,
+    'intranet-srv-leaks',
+  );
   // The MP's address as the intranet reaches it: its own, or its intranet leg where segments are separate networks (docker).
   const inside = lab.host(mp.name).intranetAddress ?? lab.host(mp.name).address;
-  ensure(seen.intranetFqdnOnIntranet === inside, `${mp.intranetFqdn} does not resolve on the intranet view to ${inside} (${seen.intranetFqdnOnIntranet})`);
-  evidence.pass(`${mp.internetFqdn} → ${published} on the internet view; ${mp.intranetFqdn} and ${srvName} unknown there; ${mp.intranetFqdn} → ${seen.intranetFqdnOnIntranet} on the intranet view`);
+  ensure(
+    seen.intranetFqdnOnIntranet === inside,
+    `${mp.intranetFqdn} does not resolve on the intranet view to ${inside} (${seen.intranetFqdnOnIntranet})`,
+  );
+  evidence.pass(
+    `${mp.internetFqdn} → ${published} on the internet view; ${mp.intranetFqdn} and ${srvName} unknown there; ${mp.intranetFqdn} → ${seen.intranetFqdnOnIntranet} on the intranet view`,
+  );
 });

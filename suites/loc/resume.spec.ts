@@ -19,18 +19,43 @@ const rangeHeader = (entry: JournalEntry) => entry.headers.find(([name]) => name
 
 async function dpOrigin(client: IbcmClient): Promise<string> {
   const detection = await detectNetworkLocation(client);
-  const dp = siteSystemsFor(client, detection.location).endpoints.find((endpoint) => endpoint.role === 'distribution-point' && endpoint.scheme === 'https');
+  const dp = siteSystemsFor(client, detection.location).endpoints.find(
+    (endpoint) => endpoint.role === 'distribution-point' && endpoint.scheme === 'https',
+  );
   ensure(dp, `${client.profile.computerName} knows no DP when ${detection.location}`);
   return `https://${dp.fqdn}:${dp.port}`;
 }
 
 /** Ranged GETs from `offset` until `stopAt` (exclusive) or the end; returns the new offset. */
-async function fetchRanges(client: IbcmClient, origin: string, target: string, size: number, offset: number, stopAt: number, parts: Buffer[], evidence: CheckFixtures['evidence']): Promise<number> {
+async function fetchRanges(
+  client: IbcmClient,
+  origin: string,
+  target: string,
+  size: number,
+  offset: number,
+  stopAt: number,
+  parts: Buffer[],
+  evidence: CheckFixtures['evidence'],
+): Promise<number> {
   while (offset < Math.min(size, stopAt)) {
     const end = Math.min(size, stopAt, offset + CHUNK) - 1;
-    const part = await client.send({ method: 'GET', target, headers: [['User-Agent', 'Microsoft BITS/7.8'], ['Range', `bytes=${offset}-${end}`]] }, origin);
+    const part = await client.send(
+      {
+        method: 'GET',
+        target,
+        headers: [
+          ['User-Agent', 'Microsoft BITS/7.8'],
+          ['Range', `bytes=${offset}-${end}`],
+        ],
+      },
+      origin,
+    );
     evidence.sent(part);
-    ensure(part.status === 206 && part.responseBody?.length === end - offset + 1, `Range bytes=${offset}-${end} from ${origin}: ${describeClientResult(part)}`, 'range-not-served');
+    ensure(
+      part.status === 206 && part.responseBody?.length === end - offset + 1,
+      `Range bytes=${offset}-${end} from ${origin}: ${describeClientResult(part)}`,
+      'range-not-served',
+    );
     parts.push(part.responseBody);
     offset = end + 1;
   }
@@ -40,10 +65,20 @@ async function fetchRanges(client: IbcmClient, origin: string, target: string, s
 /** The journal's ranges after the move start where the first leg stopped and never at 0. */
 function resumedAt(entries: JournalEntry[], name: string, stoppedAt: number): boolean {
   const after = entries.filter((entry) => hostHeader(entry) === name && rangeHeader(entry));
-  return after.length > 0 && rangeHeader(after[0]!)!.startsWith(`bytes=${stoppedAt}-`) && after.every((entry) => !rangeHeader(entry)!.startsWith('bytes=0-'));
+  return (
+    after.length > 0 &&
+    rangeHeader(after[0]!)!.startsWith(`bytes=${stoppedAt}-`) &&
+    after.every((entry) => !rangeHeader(entry)!.startsWith('bytes=0-'))
+  );
 }
 
-async function moveDuringDownload(lab: Lab, newClient: CheckFixtures['newClient'], evidence: CheckFixtures['evidence'], from: Segment, to: Segment): Promise<string> {
+async function moveDuringDownload(
+  lab: Lab,
+  newClient: CheckFixtures['newClient'],
+  evidence: CheckFixtures['evidence'],
+  from: Segment,
+  to: Segment,
+): Promise<string> {
   const dpRole = lab.topology.roles.find((role) => role.kind === 'distribution-point');
   ensure(dpRole && dpRole.kind === 'distribution-point' && dpRole.internetFqdn, 'the topology has no internet-facing distribution point');
   const pkg = dpRole.packages[0]!;
@@ -64,7 +99,16 @@ async function moveDuringDownload(lab: Lab, newClient: CheckFixtures['newClient'
   const size = Number(head.responseHeaders?.find(([name]) => name === 'content-length')?.[1]);
   ensure(head.status === 200 && size === file.size, `HEAD at ${firstOrigin}: ${describeClientResult(head)}`, 'size-unknown');
   const parts: Buffer[] = [];
-  const stoppedAt = await fetchRanges(first, firstOrigin, target, size, 0, Math.floor((size * 0.4) / CHUNK) * CHUNK || CHUNK, parts, evidence);
+  const stoppedAt = await fetchRanges(
+    first,
+    firstOrigin,
+    target,
+    size,
+    0,
+    Math.floor((size * 0.4) / CHUNK) * CHUNK || CHUNK,
+    parts,
+    evidence,
+  );
   await first.close();
   // Second leg: the same computer on the other network re-detects and continues from the byte where it stopped.
   const second = newClient(await profileOn(to));
@@ -74,15 +118,32 @@ async function moveDuringDownload(lab: Lab, newClient: CheckFixtures['newClient'
   const assembled = Buffer.concat(parts);
   const whole = await second.send({ method: 'GET', target }, secondOrigin);
   evidence.sent(whole);
-  ensure(done === size && assembled.length === size && whole.responseBody && sha256(assembled) === sha256(whole.responseBody), `the resumed file (${assembled.length} bytes, ${sha256(assembled).slice(0, 16)}…) is not the file (${whole.responseBody?.length} bytes)`);
+  ensure(
+    done === size && assembled.length === size && whole.responseBody && sha256(assembled) === sha256(whole.responseBody),
+    `the resumed file (${assembled.length} bytes, ${sha256(assembled).slice(0, 16)}…) is not the file (${whole.responseBody?.length} bytes)`,
+  );
   const entries = journal.since(mark).filter((entry) => entry.method === 'GET' && rangeHeader(entry));
   evidence.received(dpRole.name, entries);
   const secondName = new URL(secondOrigin).hostname;
   const firstName = new URL(firstOrigin).hostname;
-  ensure(entries.some((entry) => hostHeader(entry) === firstName), `the DP journal shows no range asked as ${firstName}`);
-  ensure(resumedAt(entries, secondName, stoppedAt), `the DP journal does not show the download resumed at byte ${stoppedAt} as ${secondName} (ranges: ${entries.map((entry) => `${hostHeader(entry)} ${rangeHeader(entry)}`).join(', ')})`);
+  ensure(
+    entries.some((entry) => hostHeader(entry) === firstName),
+    `the DP journal shows no range asked as ${firstName}`,
+  );
+  ensure(
+    resumedAt(entries, secondName, stoppedAt),
+    `the DP journal does not show the download resumed at byte ${stoppedAt} as ${secondName} (ranges: ${entries.map((entry) => `${hostHeader(entry)} ${rangeHeader(entry)}`).join(', ')})`,
+  );
   // Negative control: a client that starts over after the move — its first range is bytes=0-… — fails the same test.
-  const restarted = [{ ...entries[0]!, headers: [['Host', secondName], ['Range', `bytes=0-${CHUNK - 1}`]] as [string, string][] }];
+  const restarted = [
+    {
+      ...entries[0]!,
+      headers: [
+        ['Host', secondName],
+        ['Range', `bytes=0-${CHUNK - 1}`],
+      ] as [string, string][],
+    },
+  ];
   ensure(!resumedAt(restarted, secondName, stoppedAt), 'negative control: a download restarted from byte 0 passed as resumed');
   return `${from} → ${to}: bytes 0-${stoppedAt - 1} as ${firstName}, then from byte ${stoppedAt} as ${secondName}, SHA-256 ${sha256(assembled).slice(0, 16)}… matches`;
 }

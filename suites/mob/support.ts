@@ -13,10 +13,18 @@ export interface MobileDevice {
 }
 
 /** A mobile device configured with the lab's internet MP (CCMALWAYSINF left at 0: it must not matter). */
-export async function mobileDevice(lab: Lab, kind: MobileDeviceKind, segment: Segment, devices: MobileDeviceClient[]): Promise<MobileDevice> {
+export async function mobileDevice(
+  lab: Lab,
+  kind: MobileDeviceKind,
+  segment: Segment,
+  devices: MobileDeviceClient[],
+): Promise<MobileDevice> {
   const name = kind === 'enrolled' ? 'WM-0001' : 'PDA-LEGACY';
   const user = `${lab.topology.domain.accounts[0]?.user ?? 'mobileuser'}@${lab.topology.domains.intranet}`;
-  const certificate = await lab.pki.issueClientCertificate({ variant: 'valid', subject: kind === 'enrolled' ? { kind: 'device', name } : { kind: 'user', name: user } });
+  const certificate = await lab.pki.issueClientCertificate({
+    variant: 'valid',
+    subject: kind === 'enrolled' ? { kind: 'device', name } : { kind: 'user', name: user },
+  });
   const base = lab.clientProfile(undefined, { segment });
   const profile: ClientProfile = {
     ...base,
@@ -39,7 +47,8 @@ export async function mobileDevice(lab: Lab, kind: MobileDeviceKind, segment: Se
 
 export const remoteOf = (entry: JournalEntry) => entry.remoteAddress.replace(/^::ffff:/, '');
 export const hostHeader = nameReached;
-export const sameSerial = (a?: string, b?: string) => Boolean(a && b) && a!.toUpperCase().replace(/^0+/, '') === b!.toUpperCase().replace(/^0+/, '');
+export const sameSerial = (a?: string, b?: string) =>
+  Boolean(a && b) && a!.toUpperCase().replace(/^0+/, '') === b!.toUpperCase().replace(/^0+/, '');
 
 /** Closes the devices a check made (the fixtures close computer clients themselves). */
 export async function closeAll(devices: MobileDeviceClient[]): Promise<void> {

@@ -31,21 +31,45 @@ export function publishedHttpsEndpoints(lab: Lab): PublishedHttpsEndpoint[] {
       .map((listener) => {
         const system = lab.siteSystems.find((candidate) => candidate.internetFqdn?.toLowerCase() === listener.publicName.toLowerCase());
         if (!system) throw new Error(`no site system of the lab has the contract listener ${listener.name}'s name ${listener.publicName}`);
-        return { listener: listener.name, role: listener.role, siteSystem: system.name, origin: `https://${listener.publicName}:${listener.bind.port}` };
+        return {
+          listener: listener.name,
+          role: listener.role,
+          siteSystem: system.name,
+          origin: `https://${listener.publicName}:${listener.bind.port}`,
+        };
       });
   }
   return lab.siteSystems.flatMap((system) =>
-    system.internetFqdn ? system.services.filter((service) => service.service === 'https' && service.published).map((service) => ({ listener: `${system.name}-https`, role: system.kind, siteSystem: system.name, origin: `https://${system.internetFqdn}:${service.port}` })) : [],
+    system.internetFqdn
+      ? system.services
+          .filter((service) => service.service === 'https' && service.published)
+          .map((service) => ({
+            listener: `${system.name}-https`,
+            role: system.kind,
+            siteSystem: system.name,
+            origin: `https://${system.internetFqdn}:${service.port}`,
+          }))
+      : [],
   );
 }
 
 /** One GET of `/` per endpoint by a client that presents no certificate; both sides go into the evidence. */
-export async function probeAnonymously(lab: Lab, newClient: (client?: undefined, options?: TransportOptions) => IbcmClient, evidence: Evidence, endpoints: PublishedHttpsEndpoint[]): Promise<AnonymousProbe[]> {
+export async function probeAnonymously(
+  lab: Lab,
+  newClient: (client?: undefined, options?: TransportOptions) => IbcmClient,
+  evidence: Evidence,
+  endpoints: PublishedHttpsEndpoint[],
+): Promise<AnonymousProbe[]> {
   return probeEndpoints(lab, newClient(undefined, { presentCertificate: false }), evidence, endpoints);
 }
 
 /** One GET of `/` per endpoint by `client`, with what each site system received; both sides go into the evidence. */
-export async function probeEndpoints(lab: Lab, client: IbcmClient, evidence: Evidence, endpoints: PublishedHttpsEndpoint[]): Promise<AnonymousProbe[]> {
+export async function probeEndpoints(
+  lab: Lab,
+  client: IbcmClient,
+  evidence: Evidence,
+  endpoints: PublishedHttpsEndpoint[],
+): Promise<AnonymousProbe[]> {
   const probes: AnonymousProbe[] = [];
   for (const endpoint of endpoints) {
     const journal = lab.journal(endpoint.siteSystem);
@@ -61,6 +85,9 @@ export async function probeEndpoints(lab: Lab, client: IbcmClient, evidence: Evi
 
 /** How one probe ended, for a reason. */
 export function probeOutcome(probe: AnonymousProbe): string {
-  const site = probe.received.length === 0 ? 'nothing reached the site system' : `the site system received ${probe.received.length} request(s)${probe.received[0]!.error ? ` and refused them (${probe.received[0]!.error})` : ` and answered ${probe.received[0]!.response.status}`}`;
+  const site =
+    probe.received.length === 0
+      ? 'nothing reached the site system'
+      : `the site system received ${probe.received.length} request(s)${probe.received[0]!.error ? ` and refused them (${probe.received[0]!.error})` : ` and answered ${probe.received[0]!.response.status}`}`;
   return `${probe.endpoint.listener} (${probe.endpoint.origin}): ${probe.exchange.error ? probe.exchange.error.code : probe.exchange.status}, ${site}`;
 }

@@ -11,12 +11,30 @@ import type { CertificateVariant } from '../../harness/topology/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import { ensure, type Evidence } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
-import { MP, certificateNamed, ensureBridgeRefusedUpstream, ensureClientRefusedServer, ensureServed, ensureSiteRefusedClient, mpListAttempt, named, normalizeSerial, publishedCertificate, terminator, type Attempt } from './support.js';
+import {
+  MP,
+  certificateNamed,
+  ensureBridgeRefusedUpstream,
+  ensureClientRefusedServer,
+  ensureServed,
+  ensureSiteRefusedClient,
+  mpListAttempt,
+  named,
+  normalizeSerial,
+  publishedCertificate,
+  terminator,
+  type Attempt,
+} from './support.js';
 
 type Fixtures = CheckFixtures;
 
 /** The client meets `variant` of the server certificate on the published name; returns what it saw. */
-async function clientMeetsServerVariant({ lab, mode, newClient, evidence, variantLab }: Fixtures, variant: CertificateVariant, codes: RegExp, what: string): Promise<string> {
+async function clientMeetsServerVariant(
+  { lab, mode, newClient, evidence, variantLab }: Fixtures,
+  variant: CertificateVariant,
+  codes: RegExp,
+  what: string,
+): Promise<string> {
   if (mode === 'bridge') {
     const bad = await variantLab({ pki: { certificates: { proxyServer: variant } } });
     const attempt = await attemptOn(bad, newClient, evidence);
@@ -33,7 +51,11 @@ async function clientMeetsServerVariant({ lab, mode, newClient, evidence, varian
 }
 
 /** Bridge mode: the bridge meets `variant` of the MP's certificate on its upstream leg. */
-async function bridgeMeetsSiteVariant({ newClient, evidence, variantLab }: Fixtures, variant: CertificateVariant, what: string): Promise<string> {
+async function bridgeMeetsSiteVariant(
+  { newClient, evidence, variantLab }: Fixtures,
+  variant: CertificateVariant,
+  what: string,
+): Promise<string> {
   const bad = await variantLab({ pki: { certificates: { site: variant } } });
   const attempt = await attemptOn(bad, newClient, evidence);
   return `${ensureBridgeRefusedUpstream(attempt, `the MP presenting ${what} ${named(certificateNamed(bad, MP))} to the bridge`)}`;
@@ -47,7 +69,12 @@ async function attemptOn(lab: Lab, newClient: Fixtures['newClient'], evidence: E
 }
 
 /** The party that terminates the client's TLS meets `variant` of the client certificate. */
-async function siteMeetsClientVariant({ lab, mode, newClient, evidence }: Fixtures, variant: CertificateVariant, codes: RegExp, what: string): Promise<string> {
+async function siteMeetsClientVariant(
+  { lab, mode, newClient, evidence }: Fixtures,
+  variant: CertificateVariant,
+  codes: RegExp,
+  what: string,
+): Promise<string> {
   const certificate = await lab.pki.issueClientCertificate({ variant });
   const client = newClient({ ...lab.clientProfile(), certificate }, { certificateSelection: 'present-as-is' });
   const attempt = await mpListAttempt(lab, client, evidence);
@@ -59,20 +86,48 @@ check('PKI-SAN', 'a server certificate without the internet FQDN is refused', as
   const fqdn = client.profile.install.CCMHOSTNAME;
   const good = await mpListAttempt(lab, client, evidence);
   ensureServed(good, 'setup: the certificate that names the internet FQDN');
-  ensure(good.exchange.tls?.subjectAltName.split(/,\s*/).includes(`DNS:${fqdn}`), `the server certificate on ${fqdn} does not name it (SAN ${good.exchange.tls?.subjectAltName})`);
-  const clientSide = await clientMeetsServerVariant(fixtures, 'missing-internet-fqdn', /^ERR_TLS_CERT_ALTNAME_INVALID$/, 'a certificate with only intranet names');
-  const upstream = mode === 'bridge' ? `; upstream, ${await bridgeMeetsSiteVariant(fixtures, 'missing-internet-fqdn', 'a certificate with only its intranet name')}` : '';
-  evidence.pass(`the certificate naming ${fqdn} (${good.exchange.tls?.subjectAltName}) was accepted; one naming only intranet names was refused: ${clientSide}${upstream}`);
+  ensure(
+    good.exchange.tls?.subjectAltName.split(/,\s*/).includes(`DNS:${fqdn}`),
+    `the server certificate on ${fqdn} does not name it (SAN ${good.exchange.tls?.subjectAltName})`,
+  );
+  const clientSide = await clientMeetsServerVariant(
+    fixtures,
+    'missing-internet-fqdn',
+    /^ERR_TLS_CERT_ALTNAME_INVALID$/,
+    'a certificate with only intranet names',
+  );
+  const upstream =
+    mode === 'bridge'
+      ? `; upstream, ${await bridgeMeetsSiteVariant(fixtures, 'missing-internet-fqdn', 'a certificate with only its intranet name')}`
+      : '';
+  evidence.pass(
+    `the certificate naming ${fqdn} (${good.exchange.tls?.subjectAltName}) was accepted; one naming only intranet names was refused: ${clientSide}${upstream}`,
+  );
 });
 
 check('PKI-EKU', 'server certificates need server authentication, client certificates client authentication', async (fixtures) => {
   const { lab, mode, client, evidence } = fixtures;
   const good = await mpListAttempt(lab, client, evidence);
   ensureServed(good, 'setup: certificates with the right EKU');
-  const serverSide = await clientMeetsServerVariant(fixtures, 'wrong-eku', /^INVALID_PURPOSE$/, 'a server certificate with only the client-authentication EKU');
-  const upstream = mode === 'bridge' ? `; upstream, ${await bridgeMeetsSiteVariant(fixtures, 'wrong-eku', 'a certificate with only the client-authentication EKU')}` : '';
-  const clientSide = await siteMeetsClientVariant(fixtures, 'wrong-eku', /^INVALID_PURPOSE$/, 'a client certificate with only the server-authentication EKU');
-  evidence.pass(`certificates with the right EKU were accepted; the client refused a server certificate without server authentication (${serverSide})${upstream}; ${terminator(mode)} refused a client certificate without client authentication: ${clientSide}`);
+  const serverSide = await clientMeetsServerVariant(
+    fixtures,
+    'wrong-eku',
+    /^INVALID_PURPOSE$/,
+    'a server certificate with only the client-authentication EKU',
+  );
+  const upstream =
+    mode === 'bridge'
+      ? `; upstream, ${await bridgeMeetsSiteVariant(fixtures, 'wrong-eku', 'a certificate with only the client-authentication EKU')}`
+      : '';
+  const clientSide = await siteMeetsClientVariant(
+    fixtures,
+    'wrong-eku',
+    /^INVALID_PURPOSE$/,
+    'a client certificate with only the server-authentication EKU',
+  );
+  evidence.pass(
+    `certificates with the right EKU were accepted; the client refused a server certificate without server authentication (${serverSide})${upstream}; ${terminator(mode)} refused a client certificate without client authentication: ${clientSide}`,
+  );
 });
 
 check('PKI-EXPIRED', 'expired certificates are refused on both legs', async (fixtures) => {
@@ -90,10 +145,18 @@ check('PKI-EXPIRED', 'expired certificates are refused on both legs', async (fix
     const proxyClient = certificateNamed(bad, 'proxy-client');
     const attempt = await attemptOn(bad, newClient, evidence);
     const entry = attempt.received[0];
-    ensure(entry && normalizeSerial(entry.tls?.peerCertificate?.serialNumber) === normalizeSerial(proxyClient.serialNumber), `the bridge with an expired client certificate ${named(proxyClient)}: the MP did not see that certificate (${entry ? `it saw ${entry.tls?.peerCertificate?.subject ?? 'none'}` : 'it received nothing'})`);
-    ensure(entry.response.status === 403 && entry.error === 'CERT_HAS_EXPIRED', `the MP accepted the bridge's expired client certificate ${named(proxyClient)} (answered ${entry.response.status}${entry.error ? `, ${entry.error}` : ''})`);
+    ensure(
+      entry && normalizeSerial(entry.tls?.peerCertificate?.serialNumber) === normalizeSerial(proxyClient.serialNumber),
+      `the bridge with an expired client certificate ${named(proxyClient)}: the MP did not see that certificate (${entry ? `it saw ${entry.tls?.peerCertificate?.subject ?? 'none'}` : 'it received nothing'})`,
+    );
+    ensure(
+      entry.response.status === 403 && entry.error === 'CERT_HAS_EXPIRED',
+      `the MP accepted the bridge's expired client certificate ${named(proxyClient)} (answered ${entry.response.status}${entry.error ? `, ${entry.error}` : ''})`,
+    );
     ensure(attempt.exchange.status !== 200, `the client was served although the MP refused the bridge (${attempt.exchange.status})`);
     bridgeLegs = `; upstream, ${upstream}; the MP refused the bridge's expired client certificate (403, CERT_HAS_EXPIRED)`;
   }
-  evidence.pass(`certificates within their validity were accepted; the client refused ${serverSide}; ${terminator(mode)} refused an expired client certificate (${clientSide}) and one not valid yet (${notYet})${bridgeLegs}`);
+  evidence.pass(
+    `certificates within their validity were accepted; the client refused ${serverSide}; ${terminator(mode)} refused an expired client certificate (${clientSide}) and one not valid yet (${notYet})${bridgeLegs}`,
+  );
 });

@@ -32,7 +32,10 @@ export async function mpListAttempt(lab: Lab, client: IbcmClient, evidence: Evid
 }
 
 export function normalizeSerial(serial: string | undefined): string {
-  return (serial ?? '').replace(/[:\s]/g, '').replace(/^0+(?=.)/, '').toLowerCase();
+  return (serial ?? '')
+    .replace(/[:\s]/g, '')
+    .replace(/^0+(?=.)/, '')
+    .toLowerCase();
 }
 
 /** "CN=… (serial …)" for a reason. */
@@ -71,10 +74,24 @@ export function ensureServed(attempt: Attempt, what: string, code = 'not-served'
  */
 export function ensureClientRefusedServer(attempt: Attempt, codes: RegExp, what: string, accepted = 'server-certificate-accepted'): string {
   const { exchange } = attempt;
-  ensure(!exchange.status, `${what}: the client accepted it and got ${exchange.status} (server certificate ${exchange.tls?.subject ?? '?'}, serial ${exchange.tls?.serialNumber ?? '?'})`, accepted);
-  ensure(exchange.error && codes.test(exchange.error.code), `${what}: the client failed, but not for the certificate: ${describeClientResult(exchange)}`, 'failed-for-another-reason');
-  ensure(attempt.received.length === 0, `${what}: the client refused the certificate, yet the MP received ${attempt.received.length} request(s)`, 'refused-yet-received');
-  return exchange.error.message.startsWith(exchange.error.code) ? exchange.error.message : `${exchange.error.code}: ${exchange.error.message}`;
+  ensure(
+    !exchange.status,
+    `${what}: the client accepted it and got ${exchange.status} (server certificate ${exchange.tls?.subject ?? '?'}, serial ${exchange.tls?.serialNumber ?? '?'})`,
+    accepted,
+  );
+  ensure(
+    exchange.error && codes.test(exchange.error.code),
+    `${what}: the client failed, but not for the certificate: ${describeClientResult(exchange)}`,
+    'failed-for-another-reason',
+  );
+  ensure(
+    attempt.received.length === 0,
+    `${what}: the client refused the certificate, yet the MP received ${attempt.received.length} request(s)`,
+    'refused-yet-received',
+  );
+  return exchange.error.message.startsWith(exchange.error.code)
+    ? exchange.error.message
+    : `${exchange.error.code}: ${exchange.error.message}`;
 }
 
 /**
@@ -83,10 +100,21 @@ export function ensureClientRefusedServer(attempt: Attempt, codes: RegExp, what:
  * verification error of exactly that certificate). `codes` is what the MP must name; `accepted` is
  * the reason code when the certificate was let through.
  */
-export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certificate: { subject: string; serialNumber: string }, codes: RegExp, what: string, accepted = 'client-certificate-accepted'): string {
+export function ensureSiteRefusedClient(
+  mode: ProxyMode,
+  attempt: Attempt,
+  certificate: { subject: string; serialNumber: string },
+  codes: RegExp,
+  what: string,
+  accepted = 'client-certificate-accepted',
+): string {
   const { exchange, received } = attempt;
   if (mode === 'bridge') {
-    ensure(received.length === 0, `${what}: the bridging proxy let the client through — the MP received ${received.map((entry) => `${entry.method} ${entry.target} (from ${entry.tls?.peerCertificate?.subject ?? 'no certificate'})`).join(', ')}; ${describeClientResult(exchange)}`, accepted);
+    ensure(
+      received.length === 0,
+      `${what}: the bridging proxy let the client through — the MP received ${received.map((entry) => `${entry.method} ${entry.target} (from ${entry.tls?.peerCertificate?.subject ?? 'no certificate'})`).join(', ')}; ${describeClientResult(exchange)}`,
+      accepted,
+    );
     ensure(exchange.error || (exchange.status ?? 0) >= 400, `${what}: the client was served (${describeClientResult(exchange)})`, accepted);
     // The bridge's own words, when its log has them (the Node proxy logs why it refused a client).
     const logged = attempt.proxyLog.find((line) => /reject|refus|denied|verify|certificate/i.test(line));
@@ -95,11 +123,27 @@ export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certi
   const entry = received[0];
   ensure(entry, `${what}: nothing reached the MP (${describeClientResult(exchange)}), so the MP did not check it`, 'nothing-reached-mp');
   const peer = entry.tls?.peerCertificate;
-  ensure(peer && normalizeSerial(peer.serialNumber) === normalizeSerial(certificate.serialNumber), `${what}: the MP saw client certificate ${peer ? `${peer.subject} serial ${peer.serialNumber}` : '(none)'}, not ${named(certificate)}`, 'mp-saw-another-certificate');
+  ensure(
+    peer && normalizeSerial(peer.serialNumber) === normalizeSerial(certificate.serialNumber),
+    `${what}: the MP saw client certificate ${peer ? `${peer.subject} serial ${peer.serialNumber}` : '(none)'}, not ${named(certificate)}`,
+    'mp-saw-another-certificate',
+  );
   const code = entry.error ?? entry.tls?.authorizationError ?? '';
-  ensure(entry.response.status === 403 && !entry.tls?.authorized, `${what}: the MP accepted it and answered ${entry.response.status}`, accepted);
-  ensure(codes.test(code), `${what}: the MP refused it, but for ${code || 'an unknown reason'}, not the reason under test`, 'refused-for-another-reason');
-  ensure(exchange.status === 403, `${what}: the MP answered 403 but the client got ${describeClientResult(exchange)}`, 'refusal-not-delivered');
+  ensure(
+    entry.response.status === 403 && !entry.tls?.authorized,
+    `${what}: the MP accepted it and answered ${entry.response.status}`,
+    accepted,
+  );
+  ensure(
+    codes.test(code),
+    `${what}: the MP refused it, but for ${code || 'an unknown reason'}, not the reason under test`,
+    'refused-for-another-reason',
+  );
+  ensure(
+    exchange.status === 403,
+    `${what}: the MP answered 403 but the client got ${describeClientResult(exchange)}`,
+    'refusal-not-delivered',
+  );
   return `the MP answered 403 (${code})`;
 }
 
@@ -110,7 +154,11 @@ export function ensureSiteRefusedClient(mode: ProxyMode, attempt: Attempt, certi
  */
 export function ensureBridgeRefusedUpstream(attempt: Attempt, what: string, accepted = 'upstream-certificate-accepted'): string {
   const { exchange, received } = attempt;
-  ensure(received.length === 0, `${what}: the bridging proxy accepted it and forwarded ${received.map((entry) => `${entry.method} ${entry.target} (over ${entry.tls ? entry.tls.protocol : 'plain HTTP'})`).join(', ')}`, accepted);
+  ensure(
+    received.length === 0,
+    `${what}: the bridging proxy accepted it and forwarded ${received.map((entry) => `${entry.method} ${entry.target} (over ${entry.tls ? entry.tls.protocol : 'plain HTTP'})`).join(', ')}`,
+    accepted,
+  );
   ensure(exchange.error || (exchange.status ?? 0) >= 500, `${what}: the client was served (${describeClientResult(exchange)})`, accepted);
   const logged = attempt.proxyLog.find((line) => /upstream failed|certificate|verify|altname/i.test(line));
   return `the bridge did not forward the request (the client got ${exchange.error ? exchange.error.code : exchange.status}${logged ? `; proxy log: "${logged.replace(/^\S+\s+/, '')}"` : ''})`;
@@ -134,11 +182,17 @@ export function revocationSeen(exchange: Exchange): string {
   const finding = exchange.tls?.revocation?.finding;
   if (!finding) return exchange.error ? `${exchange.error.code}: ${exchange.error.message}` : describeClientResult(exchange);
   if (finding.code === 'CERT_REVOKED') return finding.message;
-  const tries = finding.attempts.length ? finding.attempts.map((attempt) => `CRL URL ${attempt.url} → ${attempt.outcome}`).join('; ') : `CRL URL ${finding.crlUrls.join(', ') || '(none in the certificate)'} could not be tried`;
+  const tries = finding.attempts.length
+    ? finding.attempts.map((attempt) => `CRL URL ${attempt.url} → ${attempt.outcome}`).join('; ')
+    : `CRL URL ${finding.crlUrls.join(', ') || '(none in the certificate)'} could not be tried`;
   return `${finding.code} for ${named(finding.certificate)}: ${tries}`;
 }
 
 /** Where the client's CRL downloads went and what came back. */
 export function crlFetchesSeen(client: IbcmClient): string {
-  return client.transport.crlFetches.map((fetch) => `GET ${fetch.origin}${fetch.target} → ${fetch.error ? fetch.error.code : fetch.status}`).join(', ') || 'no CRL download';
+  return (
+    client.transport.crlFetches
+      .map((fetch) => `GET ${fetch.origin}${fetch.target} → ${fetch.error ? fetch.error.code : fetch.status}`)
+      .join(', ') || 'no CRL download'
+  );
 }

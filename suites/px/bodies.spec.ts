@@ -19,8 +19,18 @@ check('PX-CT-MULTIPART', 'multipart/mixed messages arrive byte-exact and are ans
     ensure(entry, `${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
     ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   }
-  ensure(registration.reply, `the registration reply did not reach the client as a message: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}${registration.replyError ? ` (${registration.replyError})` : ''}`, 'response-changed');
-  ensure(assignments?.reply, `the signed RequestAssignments was not answered with a message: ${assignments ? describeClientResult(assignments.exchange) + siteReason(assignments.exchange) : 'not sent'}`, 'response-changed');
+  ensure(
+    registration.reply,
+    `the registration reply did not reach the client as a message: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}${registration.replyError ? ` (${registration.replyError})` : ''}`,
+    'response-changed',
+  );
+  ensure(
+    assignments?.reply,
+    `the signed RequestAssignments was not answered with a message: ${assignments ? describeClientResult(assignments.exchange) + siteReason(assignments.exchange) : 'not sent'}`,
+    'response-changed',
+  );
   ensure(assignments.assignments.length > 0, 'the assignment reply reached the client without policy assignments', 'response-changed');
-  evidence.pass(`both multipart/mixed messages (${registration.exchange.requestBodyLength} and ${assignments.exchange.requestBodyLength} bytes, UTF-16LE+BOM header, zlib body) arrived byte-exact; the MP's signature checks passed and both multipart replies decoded at the client`);
+  evidence.pass(
+    `both multipart/mixed messages (${registration.exchange.requestBodyLength} and ${assignments.exchange.requestBodyLength} bytes, UTF-16LE+BOM header, zlib body) arrived byte-exact; the MP's signature checks passed and both multipart replies decoded at the client`,
+  );
 });

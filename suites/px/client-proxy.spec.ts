@@ -12,23 +12,49 @@ check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and ge
   const mark = journal.mark();
   const registration = await client.register();
   evidence.sent(registration.exchange);
-  ensure(client.smsId, `registration through the web proxy failed: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}`, 'registration-failed');
+  ensure(
+    client.smsId,
+    `registration through the web proxy failed: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}`,
+    'registration-failed',
+  );
   const assignments = await client.requestAssignments();
   evidence.sent(assignments.exchange);
   const received = journal.since(mark);
   evidence.received('mp1', received);
-  ensure(assignments.assignments.length > 0, `policy assignments through the web proxy failed: ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`, 'policy-failed');
-  const connects = await proxyLogLines(lab, (line) => line.includes(`CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}`), 1000);
+  ensure(
+    assignments.assignments.length > 0,
+    `policy assignments through the web proxy failed: ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`,
+    'policy-failed',
+  );
+  const connects = await proxyLogLines(
+    lab,
+    (line) => line.includes(`CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}`),
+    1000,
+  );
   const proxyAddress = client.profile.webProxy.host;
   const viaProxy = received.every((entry) => entry.remoteAddress === lab.proxyContract?.egress.host);
-  ensure(connects.length > 0 || viaProxy, `the requests did not go through the web proxy ${proxyAddress} (its log shows no CONNECT, and the MP saw ${[...new Set(received.map((entry) => entry.remoteAddress))].join(', ')})`, 'not-through-proxy');
+  ensure(
+    connects.length > 0 || viaProxy,
+    `the requests did not go through the web proxy ${proxyAddress} (its log shows no CONNECT, and the MP saw ${[...new Set(received.map((entry) => entry.remoteAddress))].join(', ')})`,
+    'not-through-proxy',
+  );
   const peer = received[0]?.tls?.peerCertificate;
-  ensure(peer && peer.subject.includes(client.profile.fqdn), `the MP did not see the client's own certificate through the CONNECT tunnel (${peer?.subject ?? 'none'})`, 'tls-not-end-to-end');
+  ensure(
+    peer && peer.subject.includes(client.profile.fqdn),
+    `the MP did not see the client's own certificate through the CONNECT tunnel (${peer?.subject ?? 'none'})`,
+    'tls-not-end-to-end',
+  );
   // Every internet site system, not just the MP: a CONNECT policy that leaves one out (an allow-list, SSL_ports without 8531) loses it.
   const reached: string[] = [];
   for (const { endpoint, exchange, received: arrived } of await probeEndpoints(lab, client, evidence, publishedHttpsEndpoints(lab))) {
-    ensure(arrived.length > 0, `${endpoint.origin} (${endpoint.role}) could not be reached through the web proxy: ${describeClientResult(exchange)}`, 'connect-refused');
+    ensure(
+      arrived.length > 0,
+      `${endpoint.origin} (${endpoint.role}) could not be reached through the web proxy: ${describeClientResult(exchange)}`,
+      'connect-refused',
+    );
     reached.push(`${endpoint.origin} (${arrived[0]!.response.status})`);
   }
-  evidence.pass(`through the web proxy ${proxyAddress}: CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}, registration as ${client.smsId} and ${assignments.assignments.length} policy assignment(s); the MP saw ${peer.subject}; every published HTTPS site system answered through it: ${reached.join(', ')}`);
+  evidence.pass(
+    `through the web proxy ${proxyAddress}: CONNECT ${client.profile.install.CCMHOSTNAME}:${client.profile.install.CCMHTTPSPORT}, registration as ${client.smsId} and ${assignments.assignments.length} policy assignment(s); the MP saw ${peer.subject}; every published HTTPS site system answered through it: ${reached.join(', ')}`,
+  );
 });

@@ -16,8 +16,12 @@ check('PX-NTLM-AFFINITY', 'NTLM multi-leg 401 works and two concurrent clients s
   const secondNegotiated = deferred();
   const results = await Promise.all([
     // (`finally`: a handshake that stops at its first leg must not leave the other waiting.)
-    clients[0]!.registerWithWindowsAuth({ afterNegotiate: async () => (firstNegotiated.resolve(), secondNegotiated.promise) }).finally(firstNegotiated.resolve),
-    firstNegotiated.promise.then(() => clients[1]!.registerWithWindowsAuth({ afterNegotiate: async () => secondNegotiated.resolve() })).finally(secondNegotiated.resolve),
+    clients[0]!
+      .registerWithWindowsAuth({ afterNegotiate: async () => (firstNegotiated.resolve(), secondNegotiated.promise) })
+      .finally(firstNegotiated.resolve),
+    firstNegotiated.promise
+      .then(() => clients[1]!.registerWithWindowsAuth({ afterNegotiate: async () => secondNegotiated.resolve() }))
+      .finally(secondNegotiated.resolve),
   ]);
   const received = journal.since(mark).filter((entry) => entry.target.toLowerCase().startsWith('/ccm_system_windowsauth'));
   results.forEach((result) => evidence.sent(...result.legs));
@@ -26,18 +30,38 @@ check('PX-NTLM-AFFINITY', 'NTLM multi-leg 401 works and two concurrent clients s
     const result = results[index]!;
     const account = `${client.profile.account!.domain}\\${client.profile.account!.user}`;
     const last = result.legs.at(-1)!;
-    ensure(result.legs.length === 2, `${client.profile.computerName}: the NTLM handshake did not get past the first leg: ${describeClientResult(result.legs[0]!)}${siteReason(result.legs[0]!)}`, 'handshake-broken');
-    ensure(last.status === 200, `${client.profile.computerName} (${account}): the Authenticate leg was refused: ${describeClientResult(last)}${siteReason(last)}`, 'handshake-broken');
+    ensure(
+      result.legs.length === 2,
+      `${client.profile.computerName}: the NTLM handshake did not get past the first leg: ${describeClientResult(result.legs[0]!)}${siteReason(result.legs[0]!)}`,
+      'handshake-broken',
+    );
+    ensure(
+      last.status === 200,
+      `${client.profile.computerName} (${account}): the Authenticate leg was refused: ${describeClientResult(last)}${siteReason(last)}`,
+      'handshake-broken',
+    );
     // Whom the MP authenticated is what it journaled for this leg (the reply's lab header crossed the proxy).
     const authorization = last.requestHeaders.find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-    const entry = received.find((candidate) => candidate.headers.some(([name, value]) => name.toLowerCase() === 'authorization' && value === authorization));
+    const entry = received.find((candidate) =>
+      candidate.headers.some(([name, value]) => name.toLowerCase() === 'authorization' && value === authorization),
+    );
     const mpAuthenticated = authenticatedAs(entry);
-    ensure(mpAuthenticated === account, `${client.profile.computerName} logged on as ${account} but the MP authenticated the connection as ${mpAuthenticated ?? '(nobody)'} (MP journal${entry ? ` #${entry.seq}` : ': no matching entry'}): connections were shared between clients`, 'identity-mixed');
+    ensure(
+      mpAuthenticated === account,
+      `${client.profile.computerName} logged on as ${account} but the MP authenticated the connection as ${mpAuthenticated ?? '(nobody)'} (MP journal${entry ? ` #${entry.seq}` : ': no matching entry'}): connections were shared between clients`,
+      'identity-mixed',
+    );
   }
   // Both legs of each handshake must have used one MP connection, and the clients different ones.
   const connections = received.map((entry) => entry.connectionId);
-  ensure(new Set(connections).size === 2, `the four legs reached the MP on ${new Set(connections).size} connection(s) (${connections.join(', ')}); expected one per client`, 'connection-shared');
-  evidence.pass(`both clients completed Negotiate → 401 Challenge → Authenticate, each on its own MP connection (${[...new Set(connections)].join(' and ')}), and each was authenticated as itself`);
+  ensure(
+    new Set(connections).size === 2,
+    `the four legs reached the MP on ${new Set(connections).size} connection(s) (${connections.join(', ')}); expected one per client`,
+    'connection-shared',
+  );
+  evidence.pass(
+    `both clients completed Negotiate → 401 Challenge → Authenticate, each on its own MP connection (${[...new Set(connections)].join(' and ')}), and each was authenticated as itself`,
+  );
 });
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -29,15 +29,25 @@ check('PX-PORTS', 'each role is reachable on its documented port', async ({ lab,
     const system = lab.siteSystems.find((candidate) => candidate.name === endpoint.name)!;
     const service = system.services.find((candidate) => candidate.port === endpoint.port)!;
     const documented = DOCUMENTED[endpoint.role] ?? [];
-    ensure(documented.includes(service.wellKnownPort), `${endpoint.role} ${endpoint.fqdn} is configured on port ${service.wellKnownPort}; documented: ${documented.join(' or ')}`);
+    ensure(
+      documented.includes(service.wellKnownPort),
+      `${endpoint.role} ${endpoint.fqdn} is configured on port ${service.wellKnownPort}; documented: ${documented.join(' or ')}`,
+    );
     const probe = PROBES[endpoint.role]!;
     const journal = lab.journal(endpoint.name);
     const mark = journal.mark();
-    const exchange = await client.send({ method: probe.method, target: probe.target }, `${endpoint.scheme}://${endpoint.fqdn}:${endpoint.port}`);
+    const exchange = await client.send(
+      { method: probe.method, target: probe.target },
+      `${endpoint.scheme}://${endpoint.fqdn}:${endpoint.port}`,
+    );
     evidence.sent(exchange);
     const received = journal.since(mark);
     evidence.received(endpoint.name, received);
-    ensure(received.length > 0 && probe.ok.includes(exchange.status ?? 0), `${endpoint.role} on ${endpoint.scheme} port ${service.wellKnownPort}${offset ? ` (${endpoint.port} here)` : ''} is not reachable through the published path: ${describeClientResult(exchange)}`, 'port-not-published');
+    ensure(
+      received.length > 0 && probe.ok.includes(exchange.status ?? 0),
+      `${endpoint.role} on ${endpoint.scheme} port ${service.wellKnownPort}${offset ? ` (${endpoint.port} here)` : ''} is not reachable through the published path: ${describeClientResult(exchange)}`,
+      'port-not-published',
+    );
     seen.push(`${endpoint.role} ${endpoint.scheme}/${service.wellKnownPort}`);
   }
   evidence.pass(`reachable on the documented ports${offset ? ` (embedded driver: +${offset})` : ''}: ${seen.join(', ')}`);

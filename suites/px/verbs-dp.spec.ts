@@ -15,7 +15,12 @@ function dpContent(lab: CheckFixtures['lab']) {
   return { dp, root: packageRootPath(pkg.contentId, pkg.version), file, path: packageFilePath(pkg.contentId, pkg.version, file.name) };
 }
 
-async function reachesDp(fixtures: CheckFixtures, send: (origin: string) => Promise<Exchange>, expectedStatus: number, more?: (exchange: Exchange) => string | undefined): Promise<void> {
+async function reachesDp(
+  fixtures: CheckFixtures,
+  send: (origin: string) => Promise<Exchange>,
+  expectedStatus: number,
+  more?: (exchange: Exchange) => string | undefined,
+): Promise<void> {
   const { lab, client, evidence } = fixtures;
   const { dp } = dpContent(lab);
   const journal = lab.journal(dp.name);
@@ -32,13 +37,21 @@ async function reachesDp(fixtures: CheckFixtures, send: (origin: string) => Prom
   ensure(exchange.status === expectedStatus, `the DP answered ${exchange.status}, expected ${expectedStatus}`, 'unexpected-status');
   const extra = more?.(exchange);
   ensure(!extra, extra!, 'response-changed');
-  evidence.pass(`${exchange.method} ${exchange.target} reached the DP byte-exact and its ${exchange.status} (${exchange.responseBodyLength} bytes) reached the client unchanged`);
+  evidence.pass(
+    `${exchange.method} ${exchange.target} reached the DP byte-exact and its ${exchange.status} (${exchange.responseBodyLength} bytes) reached the client unchanged`,
+  );
 }
 
 check('PX-VERB-DP-HEAD', 'HEAD reaches the distribution point and reports the size', async (fixtures) => {
   const { path, file } = dpContent(fixtures.lab);
-  await reachesDp(fixtures, (origin) => fixtures.client.send({ method: 'HEAD', target: path, headers: [['User-Agent', 'Microsoft BITS/7.8']] }, origin), 200, (exchange) =>
-    Number(responseHeader(exchange, 'content-length')) === file.size ? undefined : `HEAD reported Content-Length ${responseHeader(exchange, 'content-length')}, the file has ${file.size} bytes`,
+  await reachesDp(
+    fixtures,
+    (origin) => fixtures.client.send({ method: 'HEAD', target: path, headers: [['User-Agent', 'Microsoft BITS/7.8']] }, origin),
+    200,
+    (exchange) =>
+      Number(responseHeader(exchange, 'content-length')) === file.size
+        ? undefined
+        : `HEAD reported Content-Length ${responseHeader(exchange, 'content-length')}, the file has ${file.size} bytes`,
   );
 });
 
@@ -49,16 +62,44 @@ check('PX-VERB-DP-GET', 'GET reaches the distribution point', async (fixtures) =
   const file = small && small.kind === 'distribution-point' ? small.packages[0]!.files.at(-1)! : dp.file;
   const pkg = small && small.kind === 'distribution-point' ? small.packages[0]! : undefined;
   const target = pkg ? packageFilePath(pkg.contentId, pkg.version, file.name) : dp.path;
-  await reachesDp(fixtures, (origin) => fixtures.client.send({ method: 'GET', target, headers: [['User-Agent', 'Microsoft BITS/7.8']] }, origin), 200, (exchange) =>
-    exchange.responseBodyLength === file.size ? undefined : `the client got ${exchange.responseBodyLength} bytes of a ${file.size}-byte file`,
+  await reachesDp(
+    fixtures,
+    (origin) => fixtures.client.send({ method: 'GET', target, headers: [['User-Agent', 'Microsoft BITS/7.8']] }, origin),
+    200,
+    (exchange) =>
+      exchange.responseBodyLength === file.size
+        ? undefined
+        : `the client got ${exchange.responseBodyLength} bytes of a ${file.size}-byte file`,
   );
 });
 
 check('PX-VERB-DP-PROPFIND', 'PROPFIND reaches the distribution point (content listing before download)', async (fixtures) => {
   const { root, file } = dpContent(fixtures.lab);
-  const body = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:iscollection/></d:prop><d:prop><d:getcontentlength/></d:prop></d:propfind>';
-  await reachesDp(fixtures, (origin) => fixtures.client.send({ method: 'PROPFIND', target: root, headers: [['User-Agent', 'SMS CCM 5.0'], ['Depth', 'infinity'], ['Translate', 'f'], ['Content-Type', 'text/xml']], body }, origin), 207, (exchange) =>
-    (exchange.responseBody?.toString() ?? '').includes(`<D:getcontentlength>${file.size}</D:getcontentlength>`) || (exchange.responseBody?.toString() ?? '').includes(`>${file.size}<`) ? undefined : 'the 207 Multi-Status reached the client without the file sizes',
+  const body =
+    '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:iscollection/></d:prop><d:prop><d:getcontentlength/></d:prop></d:propfind>';
+  await reachesDp(
+    fixtures,
+    (origin) =>
+      fixtures.client.send(
+        {
+          method: 'PROPFIND',
+          target: root,
+          headers: [
+            ['User-Agent', 'SMS CCM 5.0'],
+            ['Depth', 'infinity'],
+            ['Translate', 'f'],
+            ['Content-Type', 'text/xml'],
+          ],
+          body,
+        },
+        origin,
+      ),
+    207,
+    (exchange) =>
+      (exchange.responseBody?.toString() ?? '').includes(`<D:getcontentlength>${file.size}</D:getcontentlength>`) ||
+      (exchange.responseBody?.toString() ?? '').includes(`>${file.size}<`)
+        ? undefined
+        : 'the 207 Multi-Status reached the client without the file sizes',
   );
 });
 
@@ -66,7 +107,24 @@ check('PX-HDR-DP-Range', 'Range reaches the distribution point and the 206 comes
   const { path, file } = dpContent(fixtures.lab);
   const start = 1_048_576;
   const end = Math.min(file.size - 1, start + 65_535);
-  await reachesDp(fixtures, (origin) => fixtures.client.send({ method: 'GET', target: path, headers: [['User-Agent', 'Microsoft BITS/7.8'], ['Range', `bytes=${start}-${end}`]] }, origin), 206, (exchange) =>
-    responseHeader(exchange, 'content-range') === `bytes ${start}-${end}/${file.size}` ? undefined : `Content-Range reached the client as ${JSON.stringify(responseHeader(exchange, 'content-range'))}, expected "bytes ${start}-${end}/${file.size}"`,
+  await reachesDp(
+    fixtures,
+    (origin) =>
+      fixtures.client.send(
+        {
+          method: 'GET',
+          target: path,
+          headers: [
+            ['User-Agent', 'Microsoft BITS/7.8'],
+            ['Range', `bytes=${start}-${end}`],
+          ],
+        },
+        origin,
+      ),
+    206,
+    (exchange) =>
+      responseHeader(exchange, 'content-range') === `bytes ${start}-${end}/${file.size}`
+        ? undefined
+        : `Content-Range reached the client as ${JSON.stringify(responseHeader(exchange, 'content-range'))}, expected "bytes ${start}-${end}/${file.size}"`,
   );
 });

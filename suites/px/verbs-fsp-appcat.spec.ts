@@ -10,7 +10,13 @@ import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { arrival, describeClientResult, responseIntact } from '../verify.js';
 
-async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 'application-catalog', send: (origin: string) => Promise<Exchange>, expectedStatus: number, more?: (exchange: Exchange) => string | undefined): Promise<Exchange> {
+async function reaches(
+  fixtures: CheckFixtures,
+  kind: 'fallback-status-point' | 'application-catalog',
+  send: (origin: string) => Promise<Exchange>,
+  expectedStatus: number,
+  more?: (exchange: Exchange) => string | undefined,
+): Promise<Exchange> {
   const { lab, client, evidence } = fixtures;
   const system = lab.siteSystem(kind);
   const journal = lab.journal(system.name);
@@ -31,10 +37,17 @@ async function reaches(fixtures: CheckFixtures, kind: 'fallback-status-point' | 
 }
 
 /** NTLM Negotiate → 401 Challenge on the catalog; returns the Authorization header for the next request on that connection. */
-async function windowsAuthorization(fixtures: CheckFixtures, client: IbcmClient, role: 'the check' | 'a prerequisite' = 'the check'): Promise<[string, string]> {
+async function windowsAuthorization(
+  fixtures: CheckFixtures,
+  client: IbcmClient,
+  role: 'the check' | 'a prerequisite' = 'the check',
+): Promise<[string, string]> {
   const account = client.profile.account;
   prerequisite(account, `${client.profile.computerName} has no domain account for the catalog's Windows authentication`);
-  const negotiate = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Authorization', createNegotiate()]] }, client.originOf('application-catalog'));
+  const negotiate = await client.send(
+    { method: 'GET', target: '/CMApplicationCatalog', headers: [['Authorization', createNegotiate()]] },
+    client.originOf('application-catalog'),
+  );
   fixtures.evidence.sent(negotiate);
   const challenge = negotiate.responseHeaders?.filter(([name]) => name === 'www-authenticate').map(([, value]) => value) ?? [];
   const challenged = negotiate.status === 401 && challenge.length > 0;
@@ -47,27 +60,84 @@ async function windowsAuthorization(fixtures: CheckFixtures, client: IbcmClient,
 
 check('PX-VERB-FSP-POST', 'plain-HTTP POST on port 80 reaches the fallback status point', async (fixtures) => {
   const { client, lab, evidence } = fixtures;
-  const body = fspStateMessage({ clientName: client.profile.computerName, siteCode: lab.topology.site.code, stateId: 2, message: 'lab check: the FSP path is open' });
-  const exchange = await reaches(fixtures, 'fallback-status-point', (origin) => client.send({ method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['User-Agent', 'SMS CCM 5.0'], ['Content-Type', 'text/xml']], body }, origin), 200);
+  const body = fspStateMessage({
+    clientName: client.profile.computerName,
+    siteCode: lab.topology.site.code,
+    stateId: 2,
+    message: 'lab check: the FSP path is open',
+  });
+  const exchange = await reaches(
+    fixtures,
+    'fallback-status-point',
+    (origin) =>
+      client.send(
+        {
+          method: 'POST',
+          target: '/SMS_FSP/.sms_fsp',
+          headers: [
+            ['User-Agent', 'SMS CCM 5.0'],
+            ['Content-Type', 'text/xml'],
+          ],
+          body,
+        },
+        origin,
+      ),
+    200,
+  );
   const origin = client.originOf('fallback-status-point');
   ensure(origin.startsWith('http://'), `the FSP is published as ${origin}; it must be plain HTTP`, 'scheme-changed');
-  evidence.pass(`POST /SMS_FSP/.sms_fsp (${exchange.requestBodyLength}-byte state message) reached the FSP over plain HTTP at ${origin} byte-exact and was acknowledged`);
+  evidence.pass(
+    `POST /SMS_FSP/.sms_fsp (${exchange.requestBodyLength}-byte state message) reached the FSP over plain HTTP at ${origin} byte-exact and was acknowledged`,
+  );
 });
 
 check('PX-VERB-APPCAT-GET', 'GET reaches the Application Catalog', async (fixtures) => {
   const authorization = await windowsAuthorization(fixtures, fixtures.client);
-  const exchange = await reaches(fixtures, 'application-catalog', (origin) => fixtures.client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], authorization] }, origin), 200, (e) =>
-    /name="applicationId"/.test(e.responseBody?.toString() ?? '') ? undefined : 'the catalog page reached the client without its application list',
+  const exchange = await reaches(
+    fixtures,
+    'application-catalog',
+    (origin) =>
+      fixtures.client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], authorization] }, origin),
+    200,
+    (e) =>
+      /name="applicationId"/.test(e.responseBody?.toString() ?? '')
+        ? undefined
+        : 'the catalog page reached the client without its application list',
   );
-  fixtures.evidence.pass(`GET /CMApplicationCatalog (NTLM-authenticated) reached the catalog and its ${exchange.responseBodyLength}-byte page reached the client unchanged`);
+  fixtures.evidence.pass(
+    `GET /CMApplicationCatalog (NTLM-authenticated) reached the catalog and its ${exchange.responseBodyLength}-byte page reached the client unchanged`,
+  );
 });
 
 check('PX-VERB-APPCAT-POST', 'POST reaches the Application Catalog (an application request)', async (fixtures) => {
   const { client, evidence } = fixtures;
-  const page = await client.send({ method: 'GET', target: '/CMApplicationCatalog', headers: [['Accept', 'text/html'], await windowsAuthorization(fixtures, client, 'a prerequisite')] }, client.originOf('application-catalog'));
+  const page = await client.send(
+    {
+      method: 'GET',
+      target: '/CMApplicationCatalog',
+      headers: [['Accept', 'text/html'], await windowsAuthorization(fixtures, client, 'a prerequisite')],
+    },
+    client.originOf('application-catalog'),
+  );
   evidence.sent(page);
   const applicationId = /name="applicationId" value="([^"]+)"/.exec(page.responseBody?.toString() ?? '')?.[1];
   prerequisite(applicationId, `the catalog page did not list an application: ${describeClientResult(page)}`);
-  const exchange = await reaches(fixtures, 'application-catalog', (origin) => client.send({ method: 'POST', target: '/CMApplicationCatalog/Request', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: `applicationId=${encodeURIComponent(applicationId)}` }, origin), 200);
-  evidence.pass(`POST /CMApplicationCatalog/Request for ${applicationId} reached the catalog byte-exact and was acknowledged (${exchange.responseBodyLength} bytes)`);
+  const exchange = await reaches(
+    fixtures,
+    'application-catalog',
+    (origin) =>
+      client.send(
+        {
+          method: 'POST',
+          target: '/CMApplicationCatalog/Request',
+          headers: [['Content-Type', 'application/x-www-form-urlencoded']],
+          body: `applicationId=${encodeURIComponent(applicationId)}`,
+        },
+        origin,
+      ),
+    200,
+  );
+  evidence.pass(
+    `POST /CMApplicationCatalog/Request for ${applicationId} reached the catalog byte-exact and was acknowledged (${exchange.responseBodyLength} bytes)`,
+  );
 });

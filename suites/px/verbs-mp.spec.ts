@@ -9,7 +9,13 @@ import { arrival, describeClientResult, responseHeader, siteReason, uploadDigest
 
 const MP = 'mp1';
 
-async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchange>, expectedStatus: number, extra?: (exchange: Exchange) => string | undefined, why?: string): Promise<void> {
+async function verbReachesMp(
+  fixtures: CheckFixtures,
+  send: () => Promise<Exchange>,
+  expectedStatus: number,
+  extra?: (exchange: Exchange) => string | undefined,
+  why?: string,
+): Promise<void> {
   const { lab, evidence } = fixtures;
   const journal = lab.journal(MP);
   const mark = journal.mark();
@@ -20,10 +26,16 @@ async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchan
   const { entry, problems } = arrival(exchange, received);
   ensure(entry, `${problems[0]}${why ? ` — ${why}` : ''}; ${describeClientResult(exchange)}`, problems[0]?.code);
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
-  ensure(!exchange.error && exchange.status === expectedStatus, `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`, 'response-changed');
+  ensure(
+    !exchange.error && exchange.status === expectedStatus,
+    `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`,
+    'response-changed',
+  );
   const more = extra?.(exchange);
   ensure(more === undefined, more ?? '', 'response-changed');
-  evidence.pass(`${exchange.method} ${exchange.target} reached the MP byte-exact (request line, headers, body sha256 ${entry.bodySha256.slice(0, 12)}…) and the client got ${exchange.status} as the MP sent it`);
+  evidence.pass(
+    `${exchange.method} ${exchange.target} reached the MP byte-exact (request line, headers, body sha256 ${entry.bodySha256.slice(0, 12)}…) and the client got ${exchange.status} as the MP sent it`,
+  );
 }
 
 // Beyond the MP list, the GETs an internet client makes of the MP that a publishing rule written
@@ -33,25 +45,56 @@ async function verbReachesMp(fixtures: CheckFixtures, send: () => Promise<Exchan
 const MORE_MP_GETS: { target: string; headers: [string, string][]; status: number; why: string }[] = [
   { target: '/SMS_MP/.sms_aut?MPKEYINFORMATION', headers: [], status: 200, why: "the MP's key information (W:8)" },
   { target: '/SMS_MP/.sms_aut?SITESIGNCERT', headers: [], status: 200, why: 'the site signing certificate (W:8)' },
-  { target: '/CCM_Client/ccmsetup.exe', headers: [['Range', 'bytes=0-4095'], ['User-Agent', 'Microsoft BITS/7.8']], status: 206, why: "CCMSetup's download from the MP (W:11)" },
+  {
+    target: '/CCM_Client/ccmsetup.exe',
+    headers: [
+      ['Range', 'bytes=0-4095'],
+      ['User-Agent', 'Microsoft BITS/7.8'],
+    ],
+    status: 206,
+    why: "CCMSetup's download from the MP (W:11)",
+  },
 ];
 
-check('PX-VERB-MP-GET', 'GET reaches the management point (MP list, key information, site signing certificate, CCMSetup)', async (fixtures) => {
-  await verbReachesMp(fixtures, () => fixtures.client.getMpList(), 200, (exchange) => {
-    const fqdns = IbcmClient.mpListFqdns(exchange);
-    return fqdns.length ? undefined : 'the MP list reached the client without any <MP FQDN=…> entry';
-  });
-  const reached: string[] = [];
-  for (const probe of MORE_MP_GETS) {
-    await verbReachesMp(fixtures, () => fixtures.client.send({ method: 'GET', target: probe.target, headers: probe.headers }), probe.status, undefined, probe.why);
-    reached.push(probe.target);
-  }
-  fixtures.evidence.pass(`GET of the MP list, ${reached.join(', ')} reached the MP byte-exact and the client got each answer as the MP sent it`);
-});
+check(
+  'PX-VERB-MP-GET',
+  'GET reaches the management point (MP list, key information, site signing certificate, CCMSetup)',
+  async (fixtures) => {
+    await verbReachesMp(
+      fixtures,
+      () => fixtures.client.getMpList(),
+      200,
+      (exchange) => {
+        const fqdns = IbcmClient.mpListFqdns(exchange);
+        return fqdns.length ? undefined : 'the MP list reached the client without any <MP FQDN=…> entry';
+      },
+    );
+    const reached: string[] = [];
+    for (const probe of MORE_MP_GETS) {
+      await verbReachesMp(
+        fixtures,
+        () => fixtures.client.send({ method: 'GET', target: probe.target, headers: probe.headers }),
+        probe.status,
+        undefined,
+        probe.why,
+      );
+      reached.push(probe.target);
+    }
+    fixtures.evidence.pass(
+      `GET of the MP list, ${reached.join(', ')} reached the MP byte-exact and the client got each answer as the MP sent it`,
+    );
+  },
+);
 
 check('PX-VERB-MP-HEAD', 'HEAD reaches the management point and reports the size', async (fixtures) => {
-  await verbReachesMp(fixtures, () => fixtures.client.send({ method: 'HEAD', target: '/CCM_Client/ccmsetup.exe', headers: [['User-Agent', 'Microsoft BITS/7.8']] }), 200, (exchange) =>
-    Number(responseHeader(exchange, 'content-length')) > 0 ? undefined : `HEAD reply carried no Content-Length (got ${JSON.stringify(responseHeader(exchange, 'content-length'))}): BITS cannot size the download`,
+  await verbReachesMp(
+    fixtures,
+    () => fixtures.client.send({ method: 'HEAD', target: '/CCM_Client/ccmsetup.exe', headers: [['User-Agent', 'Microsoft BITS/7.8']] }),
+    200,
+    (exchange) =>
+      Number(responseHeader(exchange, 'content-length')) > 0
+        ? undefined
+        : `HEAD reply carried no Content-Length (got ${JSON.stringify(responseHeader(exchange, 'content-length'))}): BITS cannot size the download`,
   );
 });
 
@@ -66,7 +109,11 @@ check('PX-VERB-MP-CCM_POST', 'CCM_POST reaches the management point (client regi
   const { entry, problems } = arrival(result.exchange, received);
   ensure(entry, `${problems[0]}; ${describeClientResult(result.exchange)}`, problems[0]?.code);
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
-  ensure(result.exchange.status === 200 && client.smsId, `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`, 'response-changed');
+  ensure(
+    result.exchange.status === 200 && client.smsId,
+    `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`,
+    'response-changed',
+  );
   evidence.pass(`CCM_POST /ccm_system/request reached the MP byte-exact and the client was registered as ${client.smsId}`);
 });
 
@@ -76,33 +123,90 @@ check('PX-VERB-MP-BITS_POST', 'BITS_POST reaches the management point (BITS uplo
   const mark = journal.mark();
   const target = `/CCM_Incoming/{${randomUUID().toUpperCase()}}`;
   const payload = Buffer.from('state message payload '.repeat(200));
-  const create = await client.send({ method: 'BITS_POST', target, headers: [['BITS-Packet-Type', 'Create-Session'], ['BITS-Supported-Protocols', BITS_1_5_UPLOAD_PROTOCOL]], body: Buffer.alloc(0) });
+  const create = await client.send({
+    method: 'BITS_POST',
+    target,
+    headers: [
+      ['BITS-Packet-Type', 'Create-Session'],
+      ['BITS-Supported-Protocols', BITS_1_5_UPLOAD_PROTOCOL],
+    ],
+    body: Buffer.alloc(0),
+  });
   evidence.sent(create);
   const sessionId = responseHeader(create, 'bits-session-id');
   let exchanges = [create];
   if (sessionId) {
-    const fragment = await client.send({ method: 'BITS_POST', target, headers: [['BITS-Packet-Type', 'Fragment'], ['BITS-Session-Id', sessionId], ['Content-Name', 'payload.xml'], ['Content-Range', `bytes 0-${payload.length - 1}/${payload.length}`]], body: payload });
-    const close = await client.send({ method: 'BITS_POST', target, headers: [['BITS-Packet-Type', 'Close-Session'], ['BITS-Session-Id', sessionId]], body: Buffer.alloc(0) });
+    const fragment = await client.send({
+      method: 'BITS_POST',
+      target,
+      headers: [
+        ['BITS-Packet-Type', 'Fragment'],
+        ['BITS-Session-Id', sessionId],
+        ['Content-Name', 'payload.xml'],
+        ['Content-Range', `bytes 0-${payload.length - 1}/${payload.length}`],
+      ],
+      body: payload,
+    });
+    const close = await client.send({
+      method: 'BITS_POST',
+      target,
+      headers: [
+        ['BITS-Packet-Type', 'Close-Session'],
+        ['BITS-Session-Id', sessionId],
+      ],
+      body: Buffer.alloc(0),
+    });
     evidence.sent(fragment, close);
     exchanges = [create, fragment, close];
   }
   const received = journal.since(mark);
   evidence.received(MP, received);
   for (const exchange of exchanges) {
-    const { entry, problems } = arrival(exchange, received.filter((e) => e.headers.some(([n, v]) => n.toLowerCase() === 'bits-packet-type' && v === exchange.requestHeaders[0]![1])));
+    const { entry, problems } = arrival(
+      exchange,
+      received.filter((e) => e.headers.some(([n, v]) => n.toLowerCase() === 'bits-packet-type' && v === exchange.requestHeaders[0]![1])),
+    );
     ensure(entry, `${exchange.requestHeaders[0]![1]}: ${problems[0]}; ${describeClientResult(exchange)}`, problems[0]?.code);
     ensure(problems.length === 0, `${exchange.requestHeaders[0]![1]}: ${problems.join('; ')}`, problems[0]?.code);
   }
-  ensure(sessionId, `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`, 'response-changed');
+  ensure(
+    sessionId,
+    `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`,
+    'response-changed',
+  );
   const close = exchanges[2]!;
   const uploaded = uploadDigest(received, target);
-  ensure(close.status === 200 && uploaded === sha256Hex(payload), `Close-Session: ${describeClientResult(close)}; upload digest at the MP (its journal) ${uploaded ?? '(none)'}`, uploaded && uploaded !== sha256Hex(payload) ? 'body-changed' : 'upload-failed');
-  evidence.pass(`BITS_POST Create-Session, Fragment (${payload.length} bytes) and Close-Session reached the MP unchanged; the upload arrived intact (sha256 ${uploaded!.slice(0, 12)}…)`);
+  ensure(
+    close.status === 200 && uploaded === sha256Hex(payload),
+    `Close-Session: ${describeClientResult(close)}; upload digest at the MP (its journal) ${uploaded ?? '(none)'}`,
+    uploaded && uploaded !== sha256Hex(payload) ? 'body-changed' : 'upload-failed',
+  );
+  evidence.pass(
+    `BITS_POST Create-Session, Fragment (${payload.length} bytes) and Close-Session reached the MP unchanged; the upload arrived intact (sha256 ${uploaded!.slice(0, 12)}…)`,
+  );
 });
 
 check('PX-VERB-MP-PROPFIND', 'PROPFIND reaches the management point (WebDAV listing)', async (fixtures) => {
-  const body = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:iscollection/></d:prop><d:prop><d:getcontentlength/></d:prop></d:propfind>';
-  await verbReachesMp(fixtures, () => fixtures.client.send({ method: 'PROPFIND', target: '/CCM_Client/', headers: [['User-Agent', 'SMS CCM 5.0'], ['Depth', 'infinity'], ['Translate', 'f'], ['Content-Type', 'text/xml']], body }), 207, (exchange) =>
-    /ccmsetup\.exe/.test(exchange.responseBody?.toString() ?? '') ? undefined : 'the 207 Multi-Status reached the client without the file listing',
+  const body =
+    '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:iscollection/></d:prop><d:prop><d:getcontentlength/></d:prop></d:propfind>';
+  await verbReachesMp(
+    fixtures,
+    () =>
+      fixtures.client.send({
+        method: 'PROPFIND',
+        target: '/CCM_Client/',
+        headers: [
+          ['User-Agent', 'SMS CCM 5.0'],
+          ['Depth', 'infinity'],
+          ['Translate', 'f'],
+          ['Content-Type', 'text/xml'],
+        ],
+        body,
+      }),
+    207,
+    (exchange) =>
+      /ccmsetup\.exe/.test(exchange.responseBody?.toString() ?? '')
+        ? undefined
+        : 'the 207 Multi-Status reached the client without the file listing',
   );
 });

@@ -14,7 +14,11 @@ const harness = ImportGraph.load(path.resolve(here, '../../harness'));
 const RULES: BoundaryRule[] = [
   { name: '(a) the client reaches the lab only over the network', from: 'client', forbidden: ['roles', 'proxies', 'drivers', 'lab'] },
   { name: '(b) roles never import the client or the proxies', from: 'roles', forbidden: ['client', 'proxies'] },
-  { name: '(c) proxy adapters know only the proxy contract', from: 'proxies', forbidden: ['roles', 'client', 'lab', 'drivers', 'topology'] },
+  {
+    name: '(c) proxy adapters know only the proxy contract',
+    from: 'proxies',
+    forbidden: ['roles', 'client', 'lab', 'drivers', 'topology'],
+  },
   { name: '(d) drivers know nothing of IBCM', from: 'drivers', forbidden: ['roles', 'client', 'ccm-messaging'] },
   // issue 16: lab → hosts → roles; a host kind runs its role and never reaches back into the lab that placed it.
   { name: '(e) hosts never import the lab, the drivers or the client', from: 'hosts', forbidden: ['lab', 'drivers', 'client'] },
@@ -23,7 +27,10 @@ const RULES: BoundaryRule[] = [
 describe('harness/ boundaries (DESIGN.md)', () => {
   it.each(RULES.map((rule) => [rule.name, rule] as const))('%s', (_name, rule) => {
     const found = harness.violations(rule).map((violation) => harness.describe(violation));
-    expect(found, `${rule.name}: harness/${rule.from}/ reaches ${rule.forbidden.map((dir) => `harness/${dir}/`).join(', ')} through:\n${found.join('\n')}`).toEqual([]);
+    expect(
+      found,
+      `${rule.name}: harness/${rule.from}/ reaches ${rule.forbidden.map((dir) => `harness/${dir}/`).join(', ')} through:\n${found.join('\n')}`,
+    ).toEqual([]);
   });
 
   it('sees the whole graph: every relative import under harness/ resolves to a file', () => {
@@ -39,7 +46,10 @@ describe('harness/ boundaries (DESIGN.md)', () => {
     expect(targets('drivers/embedded/placement.ts')).toContain('topology/index.ts'); // an `import type`
     // A site-system host runs its role, so a rule forbidding hosts → roles must fail — with a chain.
     const hostsToRoles = harness.violations({ name: 'control', from: 'hosts', forbidden: ['roles'] });
-    expect(hostsToRoles.map((violation) => violation.chain)).toContainEqual(['hosts/site-system/roles.ts', 'roles/management-point/index.ts']);
+    expect(hostsToRoles.map((violation) => violation.chain)).toContainEqual([
+      'hosts/site-system/roles.ts',
+      'roles/management-point/index.ts',
+    ]);
   });
 });
 
@@ -55,7 +65,7 @@ describe('suites/ boundaries (DESIGN.md)', () => {
     expect(found, `suites/ imports harness/roles/ directly:\n${found.join('\n')}`).toEqual([]);
   });
 
-  it('sees the suites\' imports (would flag the lab as a role)', () => {
+  it("sees the suites' imports (would flag the lab as a role)", () => {
     expect(repo.directViolations({ name: 'control', from: 'suites', forbidden: ['harness/lab'] }).length).toBeGreaterThan(0);
     const unresolved = repo.unresolved().map((edge) => `${repo.relative(edge.from)}:${edge.line} '${edge.specifier}'`);
     expect(unresolved).toEqual([]);
@@ -69,17 +79,23 @@ describe('the checker on a fixture tree with deliberate violations', () => {
   it('reports a transitive violation with the full chain (multi-line import → export * → import type)', () => {
     const found = fixture.violations(rule('client', ['roles', 'proxies', 'drivers', 'lab']));
     expect(found.map((violation) => violation.chain)).toEqual([['client/index.ts', 'shared/helper.ts', 'shared/deep.ts', 'roles/mp.ts']]);
-    expect(fixture.describe(found[0]!)).toBe("client/index.ts → shared/helper.ts → shared/deep.ts → roles/mp.ts  (shared/deep.ts:1 from '../roles/mp.js')");
+    expect(fixture.describe(found[0]!)).toBe(
+      "client/index.ts → shared/helper.ts → shared/deep.ts → roles/mp.ts  (shared/deep.ts:1 from '../roles/mp.js')",
+    );
   });
 
   it('fails an expect() the way the harness test does, naming the chain', () => {
     const found = fixture.violations(rule('client', ['roles'])).map((violation) => fixture.describe(violation));
-    expect(() => expect(found, found.join('\n')).toEqual([])).toThrow(/client\/index\.ts → shared\/helper\.ts → shared\/deep\.ts → roles\/mp\.ts/);
+    expect(() => expect(found, found.join('\n')).toEqual([])).toThrow(
+      /client\/index\.ts → shared\/helper\.ts → shared\/deep\.ts → roles\/mp\.ts/,
+    );
   });
 
   it('reports a dynamic import()', () => {
     const found = fixture.violations(rule('proxies', ['roles', 'client', 'lab', 'drivers', 'topology']));
-    expect(found.map((violation) => fixture.describe(violation))).toEqual(["proxies/adapter.ts → lab/lab.ts  (proxies/adapter.ts:3 import('../lab/lab.js'))"]);
+    expect(found.map((violation) => fixture.describe(violation))).toEqual([
+      "proxies/adapter.ts → lab/lab.ts  (proxies/adapter.ts:3 import('../lab/lab.js'))",
+    ]);
   });
 
   it('passes where the fixture respects the rule (no false positives from allowed imports or decoys)', () => {
@@ -95,7 +111,9 @@ describe('the checker on a fixture tree with deliberate violations', () => {
 
   it('reports relative imports that resolve to no file', () => {
     const broken = ImportGraph.load(path.join(here, 'fixtures/unresolved'));
-    expect(broken.unresolved().map((edge) => `${broken.relative(edge.from)}:${edge.line} ${edge.specifier}`)).toEqual(['index.ts:3 ./moved-away.js']);
+    expect(broken.unresolved().map((edge) => `${broken.relative(edge.from)}:${edge.line} ${edge.specifier}`)).toEqual([
+      'index.ts:3 ./moved-away.js',
+    ]);
   });
 });
 
@@ -113,7 +131,7 @@ describe('importSpecifiers', () => {
       "export * from './h.js';", // 9
       "export * as i from './i.js';", // 10
       "export { j } from './j.js';", // 11
-      "export type { K } from \"./k.js\";", // 12
+      'export type { K } from "./k.js";', // 12
       "import './side-effect.js';", // 13
       "const l = await import('./l.js');", // 14
       "import{m}from'./m.js';", // 15
@@ -142,7 +160,7 @@ describe('importSpecifiers', () => {
       "export function load(path: string) { return read(path, 'from'); }",
       "// import x from './commented.js';",
       " * import y from './doc-comment.js';",
-      "const text = \"import z from './in-string.js'\";",
+      'const text = "import z from \'./in-string.js\'";',
       'export interface Options { from: string; to: string }',
     ].join('\n');
     expect(importSpecifiers(source)).toEqual([]);

@@ -26,12 +26,16 @@ describe('negative controls', () => {
     for (const proxy of builtInProxies.filter((candidate) => candidate.kind === 'faulty')) {
       for (const id of Object.keys(proxy.breaks ?? {})) {
         const modes = requirementById(id)?.modes ?? [];
-        expect(proxy.modes.some((mode) => (modes as string[]).includes(mode)), `${proxy.name} targets ${id}, which applies in ${modes.join(', ')}`).toBe(true);
+        expect(
+          proxy.modes.some((mode) => (modes as string[]).includes(mode)),
+          `${proxy.name} targets ${id}, which applies in ${modes.join(', ')}`,
+        ).toBe(true);
       }
     }
   });
 
   it('are the only proxies that name targets: benign and reference proxies break nothing', () => {
-    for (const proxy of builtInProxies.filter((candidate) => candidate.kind !== 'faulty')) expect(proxy.breaks ?? {}, proxy.name).toEqual({});
+    for (const proxy of builtInProxies.filter((candidate) => candidate.kind !== 'faulty'))
+      expect(proxy.breaks ?? {}, proxy.name).toEqual({});
   });
 });

@@ -38,7 +38,13 @@ describe('ibcm-lab CLI', () => {
 
   it('exits 2 naming the path and line of a broken topology file', async () => {
     const file = join(scratch, 'customer.yaml');
-    writeFileSync(file, readFileSync(new URL('../../harness/topology/presets/default.yaml', import.meta.url), 'utf8').replace('internetFqdn: mp.ibcm-lab.example', 'internetFqdn: "mp ibcm"'));
+    writeFileSync(
+      file,
+      readFileSync(new URL('../../harness/topology/presets/default.yaml', import.meta.url), 'utf8').replace(
+        'internetFqdn: mp.ibcm-lab.example',
+        'internetFqdn: "mp ibcm"',
+      ),
+    );
     const result = await runCli(['run', '--topology', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/customer\.yaml:\d+: roles\[0\]\.internetFqdn: must be a fully qualified domain name/);
@@ -61,22 +67,56 @@ describe('ibcm-lab CLI', () => {
 
   it('fails a proxy that drops CCMClientIDSignature, naming the header, and only that check', async () => {
     const json = join(scratch, 'faulty.json');
-    const result = await runCli(['run', '--proxy', 'faulty-drop-ccmclientidsignature', '--mode', 'bridge', '--grep', '^PX-HDR-MP-', '--json', json]);
+    const result = await runCli([
+      'run',
+      '--proxy',
+      'faulty-drop-ccmclientidsignature',
+      '--mode',
+      'bridge',
+      '--grep',
+      '^PX-HDR-MP-',
+      '--json',
+      json,
+    ]);
     expect(result.code).toBe(1);
-    const results = JSON.parse(readFileSync(json, 'utf8')) as { results: { requirement: string; mode: string; status: string; reason: string }[] };
+    const results = JSON.parse(readFileSync(json, 'utf8')) as {
+      results: { requirement: string; mode: string; status: string; reason: string }[];
+    };
     const verdicts = Object.fromEntries(results.results.map((entry) => [entry.requirement, entry]));
     expect(verdicts['PX-HDR-MP-CCMClientIDSignature']).toMatchObject({ status: 'failed', mode: 'bridge' });
-    expect(verdicts['PX-HDR-MP-CCMClientIDSignature']!.reason).toMatch(/header CCMClientIDSignature was sent but did not reach the site system/);
-    for (const other of ['PX-HDR-MP-CCMClientID', 'PX-HDR-MP-CCMClientTimestamp', 'PX-HDR-MP-CCMClientTimestampSignature', 'PX-HDR-MP-Range']) expect(verdicts[other]!.status).toBe('passed');
+    expect(verdicts['PX-HDR-MP-CCMClientIDSignature']!.reason).toMatch(
+      /header CCMClientIDSignature was sent but did not reach the site system/,
+    );
+    for (const other of [
+      'PX-HDR-MP-CCMClientID',
+      'PX-HDR-MP-CCMClientTimestamp',
+      'PX-HDR-MP-CCMClientTimestampSignature',
+      'PX-HDR-MP-Range',
+    ])
+      expect(verdicts[other]!.status).toBe('passed');
   }, 60_000);
 
   it('runs a proxy written from the contract alone (a shell script starting HAProxy) with exec:', async () => {
     const json = join(scratch, 'exec.json');
-    const result = await runCli(['run', '--proxy', 'exec:sh examples/haproxy-tunnel.sh', '--mode', 'tunnel', '--grep', '^PX-(TUNNEL-PASSTHRU|VERB-MP-CCM_POST|HDR-MP-Range)$', '--json', json]);
+    const result = await runCli([
+      'run',
+      '--proxy',
+      'exec:sh examples/haproxy-tunnel.sh',
+      '--mode',
+      'tunnel',
+      '--grep',
+      '^PX-(TUNNEL-PASSTHRU|VERB-MP-CCM_POST|HDR-MP-Range)$',
+      '--json',
+      json,
+    ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const results = JSON.parse(readFileSync(json, 'utf8')) as { proxy: string; results: { requirement: string; status: string }[] };
     expect(results.proxy).toBe('exec:sh examples/haproxy-tunnel.sh');
-    expect(results.results.map((entry) => `${entry.requirement} ${entry.status}`).sort()).toEqual(['PX-HDR-MP-Range passed', 'PX-TUNNEL-PASSTHRU passed', 'PX-VERB-MP-CCM_POST passed']);
+    expect(results.results.map((entry) => `${entry.requirement} ${entry.status}`).sort()).toEqual([
+      'PX-HDR-MP-Range passed',
+      'PX-TUNNEL-PASSTHRU passed',
+      'PX-VERB-MP-CCM_POST passed',
+    ]);
   }, 60_000);
 
   it('tears the labs down on Ctrl-C and exits 2', async () => {

@@ -19,7 +19,10 @@ describe('ibcm-lab images', () => {
   });
 
   it('without an engine: one line saying where it looked and how to start one, exit 2', async () => {
-    for (const command of [['images', 'build'], ['images', 'list']]) {
+    for (const command of [
+      ['images', 'build'],
+      ['images', 'list'],
+    ]) {
       const result = await runCli(command, NO_ENGINE);
       expect(result.code, command.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/no Docker engine answers at unix:\/\/\/nonexistent\/ibcm-lab-test\/docker\.sock \(ENOENT\)/);
@@ -31,14 +34,32 @@ describe('ibcm-lab images', () => {
   it('doctor reports the engine and the images, or what to do when there is none', async () => {
     const result = await runCli(['doctor'], NO_ENGINE);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^engine {5}✘ no Docker engine answers at unix:\/\/\/nonexistent\/ibcm-lab-test\/docker\.sock \(ENOENT\) — start one/m);
+    expect(result.stdout).toMatch(
+      /^engine {5}✘ no Docker engine answers at unix:\/\/\/nonexistent\/ibcm-lab-test\/docker\.sock \(ENOENT\) — start one/m,
+    );
     expect(result.stdout).toMatch(/^images {5}✘ unknown without an engine — then: npx ibcm-lab images build$/m);
   });
 
   it('lists what these sources need, what is missing, and the older images', () => {
-    const refs: ImageRefs = { base: 'ibcm-lab/base:aaaaaaaaaaaa', node: 'ibcm-lab/node:bbbbbbbbbbbb', nginx: 'ibcm-lab/nginx:cccccccccccc', haproxy: 'ibcm-lab/haproxy:dddddddddddd', squid: 'ibcm-lab/squid:eeeeeeeeeeee' };
-    const image = (name: string, tags: string[]): LabImage => ({ image: name, id: `sha256:${'f'.repeat(64)}`, tags, created: new Date('2026-11-25T03:00:00Z'), sizeBytes: 334_000_000 });
-    const lines = imageLines(refs, [image('base', [refs.base, 'ibcm-lab/base:latest']), image('node', [refs.node]), image('node', ['ibcm-lab/node:000000000000'])]);
+    const refs: ImageRefs = {
+      base: 'ibcm-lab/base:aaaaaaaaaaaa',
+      node: 'ibcm-lab/node:bbbbbbbbbbbb',
+      nginx: 'ibcm-lab/nginx:cccccccccccc',
+      haproxy: 'ibcm-lab/haproxy:dddddddddddd',
+      squid: 'ibcm-lab/squid:eeeeeeeeeeee',
+    };
+    const image = (name: string, tags: string[]): LabImage => ({
+      image: name,
+      id: `sha256:${'f'.repeat(64)}`,
+      tags,
+      created: new Date('2026-11-25T03:00:00Z'),
+      sizeBytes: 334_000_000,
+    });
+    const lines = imageLines(refs, [
+      image('base', [refs.base, 'ibcm-lab/base:latest']),
+      image('node', [refs.node]),
+      image('node', ['ibcm-lab/node:000000000000']),
+    ]);
     expect(lines[0]).toMatch(/^✔ base {5}ibcm-lab\/base:aaaaaaaaaaaa +334 MB {2}built 2026-11-25T03:00:00Z$/);
     expect(lines[1]).toMatch(/^✔ node /);
     expect(lines[2]).toMatch(/^✘ nginx {4}ibcm-lab\/nginx:cccccccccccc +not built$/);

@@ -20,12 +20,16 @@ describe('stopping a run', () => {
     const index = 168;
     const json = join(scratch, 'interrupted.json');
     let interruptedAt = 0;
-    const result = await runCli(['run', '--mode', 'bridge', '--grep', 'PX-HDR', '--workers', '1', '--json', json], { IBCM_LAB_INDEX: String(index) }, (stdout, child) => {
-      if (!interruptedAt && CHECK_LINE.test(stdout)) {
-        interruptedAt = Date.now();
-        process.kill(-child.pid!, 'SIGINT');
-      }
-    });
+    const result = await runCli(
+      ['run', '--mode', 'bridge', '--grep', 'PX-HDR', '--workers', '1', '--json', json],
+      { IBCM_LAB_INDEX: String(index) },
+      (stdout, child) => {
+        if (!interruptedAt && CHECK_LINE.test(stdout)) {
+          interruptedAt = Date.now();
+          process.kill(-child.pid!, 'SIGINT');
+        }
+      },
+    );
     expect(interruptedAt, result.stdout + result.stderr).toBeGreaterThan(0);
     expect(result.code, result.stdout + result.stderr).toBe(2);
     const results = JSON.parse(readFileSync(json, 'utf8')) as RunResults;
@@ -45,12 +49,16 @@ describe('stopping a run', () => {
     const index = 169;
     const marker = `ibcm-lab-test-${process.pid}-${Date.now()}`;
     const proxy = findBinary('nginx') ? 'nginx' : 'node';
-    const child = spawn(process.execPath, ['bin/ibcm-lab.mjs', 'run', '--proxy', proxy, '--mode', 'bridge', '--grep', '^PX-', '--workers', '1'], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1', IBCM_LAB_INDEX: String(index), IBCM_LAB_TEST_MARKER: marker },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['bin/ibcm-lab.mjs', 'run', '--proxy', proxy, '--mode', 'bridge', '--grep', '^PX-', '--workers', '1'],
+      {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: '1', IBCM_LAB_INDEX: String(index), IBCM_LAB_TEST_MARKER: marker },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     const started = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 60_000);
@@ -109,7 +117,13 @@ function processesOfRun(marker: string, cliPid: number): string[] {
       } catch {
         // another user's process: not ours
       }
-      rows.push({ pid: Number(entry), state: fields[0]!, pgid: Number(fields[2]), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(), environ });
+      rows.push({
+        pid: Number(entry),
+        state: fields[0]!,
+        pgid: Number(fields[2]),
+        cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(),
+        environ,
+      });
     } catch {
       // gone while reading
     }

@@ -11,7 +11,10 @@ import { root, runCli } from './run-cli.js';
 function waitForLine(child: ReturnType<typeof spawn>, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr so far:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr so far:\n${seen}`)),
+      timeoutMs,
+    );
     child.stderr!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const line = seen.split('\n').find((item) => pattern.test(item));
@@ -33,14 +36,23 @@ describe('ibcm-lab proxy-serve', () => {
   });
 
   // bin/ibcm-lab-proxy.mjs is the same command without the rest of the CLI: the proxy images' entry point.
-  it('serves the contract named by IBCM_PROXY_CONTRACT, logs into logs.dir, and stops cleanly on SIGTERM (the images\' entry point)', async () => {
+  it("serves the contract named by IBCM_PROXY_CONTRACT, logs into logs.dir, and stops cleanly on SIGTERM (the images' entry point)", async () => {
     const contract = world.contract('bridge', 'serve-node');
-    const child = spawn(process.execPath, ['bin/ibcm-lab-proxy.mjs', '--proxy', 'node'], { cwd: root, env: { ...process.env, IBCM_PROXY_CONTRACT: contractPath(contract) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/ibcm-lab-proxy.mjs', '--proxy', 'node'], {
+      cwd: root,
+      env: { ...process.env, IBCM_PROXY_CONTRACT: contractPath(contract) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       await waitForLine(child, /node ready in \d+ ms/);
       const { client } = httpsClient(world, contract.listeners[0]!.bind.port, world.certs.workstation);
-      const response = await send(client, { method: 'CCM_POST', target: '/ccm_system/request', headers: [['Content-Type', 'application/octet-stream']], body: Buffer.from('hello') });
+      const response = await send(client, {
+        method: 'CCM_POST',
+        target: '/ccm_system/request',
+        headers: [['Content-Type', 'application/octet-stream']],
+        body: Buffer.from('hello'),
+      });
       await client.close();
       expect(response.status).toBe(200);
       expect(response.headers['x-echo-method']).toBe('CCM_POST');
@@ -56,7 +68,11 @@ describe('ibcm-lab proxy-serve', () => {
 
   it('runs from the full CLI too, reading the proxy name from IBCM_LAB_PROXY as the images set it', async () => {
     const contract = world.contract('tunnel', 'serve-cli');
-    const child = spawn(process.execPath, ['bin/ibcm-lab.mjs', 'proxy-serve'], { cwd: root, env: { ...process.env, IBCM_LAB_PROXY: 'node', IBCM_PROXY_CONTRACT: contractPath(contract) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/ibcm-lab.mjs', 'proxy-serve'], {
+      cwd: root,
+      env: { ...process.env, IBCM_LAB_PROXY: 'node', IBCM_PROXY_CONTRACT: contractPath(contract) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       expect(await waitForLine(child, /ready in \d+ ms/)).toMatch(/node ready/);

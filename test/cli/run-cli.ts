@@ -11,10 +11,18 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     // The tests make dozens of runs an hour: keep only the last 20 run folders (not a week's).
-    const child = spawn(process.execPath, ['bin/ibcm-lab.mjs', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', IBCM_LAB_KEEP_DAYS: '0', ...env }, detached: true });
+    const child = spawn(process.execPath, ['bin/ibcm-lab.mjs', ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', IBCM_LAB_KEEP_DAYS: '0', ...env },
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

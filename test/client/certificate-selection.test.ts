@@ -13,7 +13,8 @@ let tmp: string;
 let pki: LabPki;
 let certs: Record<string, IssuedCertificate>;
 
-const store = (...names: string[]): ClientCertificate[] => names.map((name) => ({ certPem: certs[name]!.certPem, keyPem: certs[name]!.keyPem, chainPem: certs[name]!.chainPem }));
+const store = (...names: string[]): ClientCertificate[] =>
+  names.map((name) => ({ certPem: certs[name]!.certPem, keyPem: certs[name]!.keyPem, chainPem: certs[name]!.chainPem }));
 const serialOf = (name: string) => certs[name]!.serialNumber.toUpperCase();
 
 beforeAll(async () => {
@@ -29,10 +30,15 @@ beforeAll(async () => {
     ['not-yet', { notBefore: new Date(now + DAY), notAfter: new Date(now + 1000 * DAY) }],
     ['server-eku', { extKeyUsages: [EKU.serverAuth], notAfter: new Date(now + 3000 * DAY) }],
     ['no-eku', { extKeyUsages: [] }],
-    ['other-computer', { subjectCn: 'ws99.corp.ibcm-lab.test', dnsNames: ['ws99.corp.ibcm-lab.test'], notAfter: new Date(now + 3000 * DAY) }],
+    [
+      'other-computer',
+      { subjectCn: 'ws99.corp.ibcm-lab.test', dnsNames: ['ws99.corp.ibcm-lab.test'], notAfter: new Date(now + 3000 * DAY) },
+    ],
     ['untrusted', { issuer: 'untrusted', notAfter: new Date(now + 3000 * DAY) }],
   ];
-  const issued = await Promise.all(specs.map(([name, options]) => pki.issue('workstation-client', { name, subjectCn: FQDN, dnsNames: [FQDN], ...options })));
+  const issued = await Promise.all(
+    specs.map(([name, options]) => pki.issue('workstation-client', { name, subjectCn: FQDN, dnsNames: [FQDN], ...options })),
+  );
   certs = Object.fromEntries(issued.map((certificate) => [certificate.name, certificate]));
 });
 
@@ -44,13 +50,20 @@ describe('selectClientCertificate (W:49)', () => {
   it('rule 6: of the valid candidates, the longest validity period wins', () => {
     const selection = selectClientCertificate(store('year', 'late-start', 'two-years'), { computerName: 'WS01' });
     expect(selection.selected?.certPem).toBe(certs['two-years']!.certPem);
-    expect(selection.considered.find((item) => item.verdict === 'selected')).toMatchObject({ serialNumber: serialOf('two-years'), reason: expect.stringMatching(/\(6\) the longest validity of 3 candidates/) });
+    expect(selection.considered.find((item) => item.verdict === 'selected')).toMatchObject({
+      serialNumber: serialOf('two-years'),
+      reason: expect.stringMatching(/\(6\) the longest validity of 3 candidates/),
+    });
   });
 
   it('rule 3: expired and not-yet-valid certificates are out', () => {
     const selection = selectClientCertificate(store('expired', 'not-yet', 'year'), { computerName: 'WS01' });
     expect(selection.selected?.certPem).toBe(certs.year!.certPem);
-    expect(selection.considered.map((item) => item.reason)).toEqual(['(3) expired', '(3) not valid yet', 'the only certificate meeting criteria 1–5']);
+    expect(selection.considered.map((item) => item.reason)).toEqual([
+      '(3) expired',
+      '(3) not valid yet',
+      'the only certificate meeting criteria 1–5',
+    ]);
   });
 
   it('rule 3: a certificate whose private key is missing or another one is out', () => {
@@ -80,13 +93,22 @@ describe('selectClientCertificate (W:49)', () => {
     // Without a list the untrusted one (longest validity) would win.
     expect(selectClientCertificate(store('untrusted', 'year'), { computerName: 'WS01' }).selected?.certPem).toBe(certs.untrusted!.certPem);
     // DN text is compared loosely: order, case and spacing.
-    expect(selectClientCertificate(store('year'), { computerName: 'WS01', certificateIssuers: 'o=IBCM Lab,cn=ibcm lab root ca' }).selected).not.toBeNull();
-    const none = selectClientCertificate(store('untrusted'), { computerName: 'WS01', certificateIssuers: `CN=Someone Else | ${'CN=Another, O=X'}` });
+    expect(
+      selectClientCertificate(store('year'), { computerName: 'WS01', certificateIssuers: 'o=IBCM Lab,cn=ibcm lab root ca' }).selected,
+    ).not.toBeNull();
+    const none = selectClientCertificate(store('untrusted'), {
+      computerName: 'WS01',
+      certificateIssuers: `CN=Someone Else | ${'CN=Another, O=X'}`,
+    });
     expect(none.selected).toBeNull();
     expect(none.failure).toMatch(/no certificate meets the selection criteria/);
   });
 
   it('an empty store selects nothing and says so', () => {
-    expect(selectClientCertificate([], { computerName: 'WS01' })).toEqual({ selected: null, considered: [], failure: 'the Personal store holds no certificate' });
+    expect(selectClientCertificate([], { computerName: 'WS01' })).toEqual({
+      selected: null,
+      considered: [],
+      failure: 'the Personal store holds no certificate',
+    });
   });
 });

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
 import { create as createTar } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chromiumCandidates, findChromium, launchChromium, unpackNpmChromium, type ChromiumCandidate, type ChromiumSource } from '../../harness/client/chromium.js';
+import {
+  chromiumCandidates,
+  findChromium,
+  launchChromium,
+  unpackNpmChromium,
+  type ChromiumCandidate,
+  type ChromiumSource,
+} from '../../harness/client/chromium.js';
 import { CHROMIUM_ARGS } from '../../harness/client/browser.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ibcm-lab-chromium-'));
@@ -16,7 +23,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function candidate(source: ChromiumSource, path: string | null): ChromiumCandidate {
   return {
     source,
-    find: () => (path ? { source, executablePath: path, version: null, describe: `${source} ${path}`, prepare: () => Promise.resolve({}) } : { missing: `no ${source} browser` }),
+    find: () =>
+      path
+        ? { source, executablePath: path, version: null, describe: `${source} ${path}`, prepare: () => Promise.resolve({}) }
+        : { missing: `no ${source} browser` },
   };
 }
 
@@ -26,22 +36,41 @@ describe('finding a Chromium', () => {
   });
 
   it('takes the first candidate that is there and says which ones it passed over and why', () => {
-    const found = findChromium({ env: {}, candidates: [candidate('env', null), candidate('playwright', null), candidate('npm', '/npm/chromium'), candidate('system', '/usr/bin/chromium')] });
+    const found = findChromium({
+      env: {},
+      candidates: [
+        candidate('env', null),
+        candidate('playwright', null),
+        candidate('npm', '/npm/chromium'),
+        candidate('system', '/usr/bin/chromium'),
+      ],
+    });
     expect(found.source).toBe('npm');
     expect(found.source && found.executablePath).toBe('/npm/chromium');
     expect(found.passedOver).toEqual(['env: no env browser', 'playwright: no playwright browser']);
   });
 
   it('falls back to the system browser where the npm package is not usable, and says so', () => {
-    const found = findChromium({ env: {}, candidates: [candidate('env', null), candidate('playwright', null), candidate('npm', null), candidate('system', '/usr/bin/chromium')] });
+    const found = findChromium({
+      env: {},
+      candidates: [candidate('env', null), candidate('playwright', null), candidate('npm', null), candidate('system', '/usr/bin/chromium')],
+    });
     expect(found.source).toBe('system');
     expect(found.passedOver).toContain('npm: no npm browser');
   });
 
   it('IBCM_LAB_CHROMIUM_SOURCE tries that source alone; an unknown one is refused', () => {
-    const all = [candidate('env', '/env/chromium'), candidate('playwright', '/pw/chrome'), candidate('npm', '/npm/chromium'), candidate('system', '/usr/bin/chromium')];
+    const all = [
+      candidate('env', '/env/chromium'),
+      candidate('playwright', '/pw/chrome'),
+      candidate('npm', '/npm/chromium'),
+      candidate('system', '/usr/bin/chromium'),
+    ];
     expect(findChromium({ env: { IBCM_LAB_CHROMIUM_SOURCE: 'system' }, candidates: all }).source).toBe('system');
-    const none = findChromium({ env: { IBCM_LAB_CHROMIUM_SOURCE: 'npm' }, candidates: [candidate('npm', null), candidate('system', '/usr/bin/chromium')] });
+    const none = findChromium({
+      env: { IBCM_LAB_CHROMIUM_SOURCE: 'npm' },
+      candidates: [candidate('npm', null), candidate('system', '/usr/bin/chromium')],
+    });
     expect(none.source).toBeNull();
     expect(none.source === null && none.error).toMatch(/with IBCM_LAB_CHROMIUM_SOURCE=npm \(npm: no npm browser\)/);
     const wrong = findChromium({ env: { IBCM_LAB_CHROMIUM_SOURCE: 'debian' }, candidates: all });
@@ -51,7 +80,9 @@ describe('finding a Chromium', () => {
   it('with nothing found, names every candidate and what to do', () => {
     const found = findChromium({ env: {}, candidates: [candidate('env', null), candidate('system', null)] });
     expect(found.source).toBeNull();
-    expect(found.source === null && found.error).toMatch(/no Chromium was found .*\(env: no env browser; system: no system browser\): run "npm ci" on Linux x64/);
+    expect(found.source === null && found.error).toMatch(
+      /no Chromium was found .*\(env: no env browser; system: no system browser\): run "npm ci" on Linux x64/,
+    );
   });
 
   it('IBCM_LAB_CHROMIUM: used when the file exists, passed over with the reason when it does not', () => {
@@ -69,7 +100,12 @@ describe('finding a Chromium', () => {
     mkdirSync(root, { recursive: true });
     writeFileSync(join(root, 'package.json'), '{"name":"empty"}');
     const npm = chromiumCandidates({ env: {}, root }).find((item) => item.source === 'npm')!;
-    expect(npm.find()).toEqual({ missing: process.platform === 'linux' ? expect.stringMatching(/optional dependency @sparticuz\/chromium is not installed/) : expect.stringMatching(/Linux browser only/) });
+    expect(npm.find()).toEqual({
+      missing:
+        process.platform === 'linux'
+          ? expect.stringMatching(/optional dependency @sparticuz\/chromium is not installed/)
+          : expect.stringMatching(/Linux browser only/),
+    });
   });
 });
 
@@ -103,19 +139,22 @@ describe('unpacking the npm browser', () => {
   });
 
   // The package ships a Linux x64 browser only; elsewhere the resolver passes it over (tested above).
-  it.runIf(process.platform === 'linux' && process.arch === 'x64')('starts the npm-shipped Chromium through Playwright with its libraries on the browser process alone', async () => {
-    const before = process.env.LD_LIBRARY_PATH;
-    const { browser, chromium } = await launchChromium({ args: CHROMIUM_ARGS }, { env: { IBCM_LAB_CHROMIUM_SOURCE: 'npm' } });
-    try {
-      expect(chromium.source).toBe('npm');
-      expect(chromium.executablePath).toMatch(/\.ibcm-lab\/chromium\/[\d.]+\/chromium$/);
-      expect(browser.version()).toMatch(/^\d+\./);
-      const page = await browser.newPage();
-      await page.setContent('<p id="glyphs">✔ ✘ ≈ ⚠</p>');
-      expect(await page.textContent('#glyphs')).toBe('✔ ✘ ≈ ⚠');
-    } finally {
-      await browser.close();
-    }
-    expect(process.env.LD_LIBRARY_PATH).toBe(before);
-  });
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')(
+    'starts the npm-shipped Chromium through Playwright with its libraries on the browser process alone',
+    async () => {
+      const before = process.env.LD_LIBRARY_PATH;
+      const { browser, chromium } = await launchChromium({ args: CHROMIUM_ARGS }, { env: { IBCM_LAB_CHROMIUM_SOURCE: 'npm' } });
+      try {
+        expect(chromium.source).toBe('npm');
+        expect(chromium.executablePath).toMatch(/\.ibcm-lab\/chromium\/[\d.]+\/chromium$/);
+        expect(browser.version()).toMatch(/^\d+\./);
+        const page = await browser.newPage();
+        await page.setContent('<p id="glyphs">✔ ✘ ≈ ⚠</p>');
+        expect(await page.textContent('#glyphs')).toBe('✔ ✘ ≈ ⚠');
+      } finally {
+        await browser.close();
+      }
+      expect(process.env.LD_LIBRARY_PATH).toBe(before);
+    },
+  );
 });

@@ -34,12 +34,18 @@ describe('connectThroughProxy', () => {
 
   it('rejects with the status line when the proxy refuses', async () => {
     const proxy = await webProxy((socket) => socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n'));
-    await expect(connectThroughProxy(proxy, undefined, 'mp.ibcm-lab.example', 443, 5000)).rejects.toMatchObject({ code: 'PROXY_CONNECT_REFUSED', message: expect.stringContaining('502 Bad Gateway') });
+    await expect(connectThroughProxy(proxy, undefined, 'mp.ibcm-lab.example', 443, 5000)).rejects.toMatchObject({
+      code: 'PROXY_CONNECT_REFUSED',
+      message: expect.stringContaining('502 Bad Gateway'),
+    });
   });
 
   it('rejects at once when the proxy hangs up without answering', async () => {
     const proxy = await webProxy((socket) => socket.destroy());
     // The code tells the hang-up from the timeout (UND_ERR_CONNECT_TIMEOUT), which is far off anyway.
-    await expect(connectThroughProxy(proxy, undefined, 'mp.ibcm-lab.example', 443, 600_000)).rejects.toMatchObject({ code: 'UND_ERR_SOCKET', message: expect.stringContaining('without answering CONNECT') });
+    await expect(connectThroughProxy(proxy, undefined, 'mp.ibcm-lab.example', 443, 600_000)).rejects.toMatchObject({
+      code: 'UND_ERR_SOCKET',
+      message: expect.stringContaining('without answering CONNECT'),
+    });
   });
 });

@@ -65,7 +65,11 @@ describe('RevocationChecker', () => {
     const revoked = await pki.issue('site-system-web-server', { name: 'mp-revoked', dnsNames: ['mp.ibcm-lab.example'] });
     await pki.revoke(revoked.serialNumber, 'keyCompromise');
     const report = await new RevocationChecker(cdp()).check(chainOf(revoked));
-    expect(report.finding).toMatchObject({ code: 'CERT_REVOKED', crlUrls: [issuingCrlUrl], certificate: { subject: 'CN=mp.ibcm-lab.example', serialNumber: revoked.serialNumber.toUpperCase() } });
+    expect(report.finding).toMatchObject({
+      code: 'CERT_REVOKED',
+      crlUrls: [issuingCrlUrl],
+      certificate: { subject: 'CN=mp.ibcm-lab.example', serialNumber: revoked.serialNumber.toUpperCase() },
+    });
     expect(report.finding!.message).toContain(issuingCrlUrl);
     expect(report.finding!.revokedAt).toMatch(/^\d{4}-/);
     expect(new CertificateRevocationError(report.finding!).code).toBe('CERT_REVOKED');
@@ -78,7 +82,11 @@ describe('RevocationChecker', () => {
     await other.revoke(issuingSerial);
     const fetcher: CrlFetcher = async (url) => ({ status: 200, body: other.crls().find((crl) => crl.url === url)!.der });
     const report = await new RevocationChecker(fetcher).check([der(leaf.certPem), der(other.issuingCaPem), der(other.rootCaPem)]);
-    expect(report.finding).toMatchObject({ code: 'CERT_REVOKED', certificate: { subject: 'CN=IBCM Lab Issuing CA, O=IBCM Lab' }, crlUrls: [rootCrlUrl] });
+    expect(report.finding).toMatchObject({
+      code: 'CERT_REVOKED',
+      certificate: { subject: 'CN=IBCM Lab Issuing CA, O=IBCM Lab' },
+      crlUrls: [rootCrlUrl],
+    });
   });
 
   it.each([
@@ -87,8 +95,14 @@ describe('RevocationChecker', () => {
     ['the CDP answers something that is not a CRL', { status: 200, body: Buffer.from('<html>captive portal</html>') }, /not a CRL/],
   ])('fails closed when %s', async (_what, answer, outcome) => {
     const report = await new RevocationChecker(cdp({ [issuingCrlUrl]: answer })).check(chainOf(mp));
-    expect(report.finding).toMatchObject({ code: 'CERT_REV_FAILED', crlUrls: [issuingCrlUrl], certificate: { subject: 'CN=mp.ibcm-lab.example' } });
-    expect(report.finding!.attempts).toEqual([expect.objectContaining({ url: issuingCrlUrl, ok: false, outcome: expect.stringMatching(outcome) })]);
+    expect(report.finding).toMatchObject({
+      code: 'CERT_REV_FAILED',
+      crlUrls: [issuingCrlUrl],
+      certificate: { subject: 'CN=mp.ibcm-lab.example' },
+    });
+    expect(report.finding!.attempts).toEqual([
+      expect.objectContaining({ url: issuingCrlUrl, ok: false, outcome: expect.stringMatching(outcome) }),
+    ]);
     expect(report.finding!.message).toMatch(/^CERT_REV_FAILED: .*CN=mp\.ibcm-lab\.example.*fail closed/);
   });
 
@@ -96,7 +110,9 @@ describe('RevocationChecker', () => {
     const untrusted = await pki.untrusted();
     const foreign = untrusted.crls()[1]!;
     const wrongIssuer = await new RevocationChecker(cdp({ [issuingCrlUrl]: { status: 200, body: foreign.der } })).check(chainOf(mp));
-    expect(wrongIssuer.finding?.attempts[0]?.outcome).toMatch(/issued by CN=IBCM Lab Untrusted Issuing CA.*not by the certificate's issuer/);
+    expect(wrongIssuer.finding?.attempts[0]?.outcome).toMatch(
+      /issued by CN=IBCM Lab Untrusted Issuing CA.*not by the certificate's issuer/,
+    );
     const tampered = Buffer.from(pki.crls()[1]!.der);
     tampered[tampered.length - 5]! ^= 0xff; // inside the signature value
     const badSignature = await new RevocationChecker(cdp({ [issuingCrlUrl]: { status: 200, body: tampered } })).check(chainOf(mp));
@@ -113,7 +129,8 @@ describe('RevocationChecker', () => {
   });
 
   it('fails closed on an LDAP-only CDP (unreachable from the internet) without trying to fetch it', async () => {
-    const ldap = 'ldap:///CN=IBCM%20Lab%20Issuing%20CA,CN=cdp,CN=CDP,CN=Public%20Key%20Services,CN=Services,CN=Configuration,DC=corp,DC=ibcm-lab,DC=test?certificateRevocationList?base?objectClass=cRLDistributionPoint';
+    const ldap =
+      'ldap:///CN=IBCM%20Lab%20Issuing%20CA,CN=cdp,CN=CDP,CN=Public%20Key%20Services,CN=Services,CN=Configuration,DC=corp,DC=ibcm-lab,DC=test?certificateRevocationList?base?objectClass=cRLDistributionPoint';
     const leaf = await pki.issue('site-system-web-server', { name: 'mp-ldap', dnsNames: ['mp.ibcm-lab.example'], cdpUrls: [ldap] });
     const fetcher = cdp();
     const report = await new RevocationChecker(fetcher).check(chainOf(leaf));
@@ -123,7 +140,11 @@ describe('RevocationChecker', () => {
   });
 
   it('tries the next CDP URL when the first fails', async () => {
-    const leaf = await pki.issue('site-system-web-server', { name: 'mp-two-cdps', dnsNames: ['mp.ibcm-lab.example'], cdpUrls: ['ldap:///CN=x', issuingCrlUrl] });
+    const leaf = await pki.issue('site-system-web-server', {
+      name: 'mp-two-cdps',
+      dnsNames: ['mp.ibcm-lab.example'],
+      cdpUrls: ['ldap:///CN=x', issuingCrlUrl],
+    });
     const report = await new RevocationChecker(cdp()).check(chainOf(leaf));
     expect(report.finding).toBeUndefined();
     expect(report.attempts.map((attempt) => attempt.ok)).toEqual([false, true, true]);

@@ -24,7 +24,13 @@ function client(profile: ClientProfile = lab.clientProfile()): IbcmClient {
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'ibcm-lab-transport-'));
-  lab = await startLab({ topology: loadTopology(), mode: 'direct', runId: 'transport-test', dir: path.join(tmp, 'lab'), labIndex: LAB_INDEX });
+  lab = await startLab({
+    topology: loadTopology(),
+    mode: 'direct',
+    runId: 'transport-test',
+    dir: path.join(tmp, 'lab'),
+    labIndex: LAB_INDEX,
+  });
 });
 
 afterAll(async () => {
@@ -44,7 +50,9 @@ describe('ClientTransport revocation checking', () => {
     expect(first.tls?.revocation?.certificates.map((certificate) => certificate.status)).toEqual(['good', 'good']);
     const fetched = cdp.since(mark);
     expect(fetched.map((entry) => entry.target).sort()).toEqual(['/IBCM-Lab-Issuing-CA.crl', '/IBCM-Lab-Root-CA.crl']);
-    expect(fetched.every((entry) => entry.headers.some(([name, value]) => name === 'User-Agent' && value === CRYPTOAPI_USER_AGENT))).toBe(true);
+    expect(fetched.every((entry) => entry.headers.some(([name, value]) => name === 'User-Agent' && value === CRYPTOAPI_USER_AGENT))).toBe(
+      true,
+    );
     expect(fetched.every((entry) => entry.remoteAddress === lab.clientProfile().localAddress)).toBe(true);
     // A new connection (pools closed) with CRLs still current: OpenSSL gets them too, nothing is fetched again.
     await ws01.transport.close();
@@ -63,13 +71,23 @@ describe('ClientTransport revocation checking', () => {
       const checking = client();
       const refused = await checking.getMpList();
       expect(refused.error?.code).toBe('CERT_REV_FAILED');
-      expect(refused.error?.message).toMatch(/CN=mp\.ibcm-lab\.example .*http:\/\/crl\.ibcm-lab\.example:\d+\/IBCM-Lab-Issuing-CA\.crl → fetch failed: ECONNREFUSED/);
-      expect(refused.tls?.revocation?.finding).toMatchObject({ code: 'CERT_REV_FAILED', certificate: { subject: 'CN=mp.ibcm-lab.example' } });
+      expect(refused.error?.message).toMatch(
+        /CN=mp\.ibcm-lab\.example .*http:\/\/crl\.ibcm-lab\.example:\d+\/IBCM-Lab-Issuing-CA\.crl → fetch failed: ECONNREFUSED/,
+      );
+      expect(refused.tls?.revocation?.finding).toMatchObject({
+        code: 'CERT_REV_FAILED',
+        certificate: { subject: 'CN=mp.ibcm-lab.example' },
+      });
       expect(mp.since(marks.mp)).toEqual([]);
       expect(checking.fspReports).toEqual([expect.objectContaining({ stateId: FSP_STATE.serverCertificateRefused })]);
       const posted = fsp.since(marks.fsp);
       expect(posted).toHaveLength(1);
-      expect(posted[0]).toMatchObject({ method: 'POST', target: '/SMS_FSP/.sms_fsp', tls: null, bodySha256: checking.fspReports[0]!.exchange.requestBodySha256 });
+      expect(posted[0]).toMatchObject({
+        method: 'POST',
+        target: '/SMS_FSP/.sms_fsp',
+        tls: null,
+        bodySha256: checking.fspReports[0]!.exchange.requestBodySha256,
+      });
 
       const profile = lab.clientProfile();
       const unchecked = client({ ...profile, install: { ...profile.install, NoCRLCheck: true } });

@@ -18,7 +18,11 @@ const internetRecords: DnsRecord[] = [
   { name: 'dangling.ibcm-lab.test', type: 'CNAME', target: 'nowhere.ibcm-lab.test' },
   { name: 'info.ibcm-lab.test', type: 'TXT', text: 'v=ibcm-lab1 segment=internet' },
   { name: 'long.ibcm-lab.test', type: 'TXT', text: 'x'.repeat(300) },
-  ...Array.from({ length: BIG_TXT_COUNT }, (_, i): DnsRecord => ({ name: 'big.ibcm-lab.test', type: 'TXT', text: `${i}:`.padEnd(200, 'y') })),
+  ...Array.from({ length: BIG_TXT_COUNT }, (_, i): DnsRecord => ({
+    name: 'big.ibcm-lab.test',
+    type: 'TXT',
+    text: `${i}:`.padEnd(200, 'y'),
+  })),
 ];
 
 const intranetOnly: DnsRecord[] = [
@@ -130,7 +134,11 @@ beforeAll(async () => {
   appHost = internetHost;
   const app: DnsRecord = { name: 'app.ibcm-lab.test', type: 'A', address: appHost };
   internet = await startDnsServer({ view: { name: 'internet', records: [...internetRecords, app] }, host: internetHost, port: 0 });
-  intranet = await startDnsServer({ view: { name: 'intranet', records: [...internetRecords, app, ...intranetOnly] }, host: intranetHost, port: 0 });
+  intranet = await startDnsServer({
+    view: { name: 'intranet', records: [...internetRecords, app, ...intranetOnly] },
+    host: intranetHost,
+    port: 0,
+  });
 });
 
 afterAll(async () => {
@@ -184,7 +192,9 @@ describe('split-horizon views', () => {
   it('serves SRV for the management point on the intranet view only', async () => {
     const name = '_mssms_mp_lab._tcp.corp.ibcm-lab.test';
     // Node 24 adds `type: 'SRV'` to each record (Node 20 does not): compare the fields DNS carries.
-    expect(await resolverFor(intranet).resolveSrv(name)).toMatchObject([{ name: 'mp.corp.ibcm-lab.test', port: 443, priority: 0, weight: 10 }]);
+    expect(await resolverFor(intranet).resolveSrv(name)).toMatchObject([
+      { name: 'mp.corp.ibcm-lab.test', port: 443, priority: 0, weight: 10 },
+    ]);
     await expect(resolverFor(internet).resolveSrv(name)).rejects.toMatchObject({ code: 'ENOTFOUND' });
   });
 
@@ -212,7 +222,9 @@ describe('split-horizon views', () => {
   });
 
   it('answers EDNS queries with an OPT record', async () => {
-    const msg = query('www.ibcm-lab.test', 'A', 7, { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: 0, options: [] } as unknown as dnsPacket.Answer] });
+    const msg = query('www.ibcm-lab.test', 'A', 7, {
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: 0, options: [] } as unknown as dnsPacket.Answer],
+    });
     const reply = decode(await udpExchange(internet, msg));
     expect(reply.rcode).toBe('NOERROR');
     expect(reply.additionals!.map((a) => a.type)).toEqual(['OPT']);
@@ -266,11 +278,17 @@ describe('transports', () => {
     expect(oddReply.subarray(12, odd.length)).toEqual(odd.subarray(12)); // question echoed byte for byte
     // Too short to have a header, or not a query: silently ignored.
     expect(await udpExchange(internet, Buffer.from([1, 2, 3]), 100)).toBeUndefined();
-    const randoms = Array.from({ length: 50 }, (_, i) => Buffer.from(Array.from({ length: 1 + ((i * 37) % 300) }, (_, j) => (i * 131 + j * 17) & 0xff)));
+    const randoms = Array.from({ length: 50 }, (_, i) =>
+      Buffer.from(Array.from({ length: 1 + ((i * 37) % 300) }, (_, j) => (i * 131 + j * 17) & 0xff)),
+    );
     await Promise.all(randoms.map((r) => udpExchange(internet, r, 100)));
 
     // TCP: a garbage frame, an empty frame, then a real query on the same connection.
-    const [ok] = await tcpExchange(internet, [frame(Buffer.from('garbage!')), frame(Buffer.alloc(0)), frame(query('www.ibcm-lab.test', 'A', 9))], 1);
+    const [ok] = await tcpExchange(
+      internet,
+      [frame(Buffer.from('garbage!')), frame(Buffer.alloc(0)), frame(query('www.ibcm-lab.test', 'A', 9))],
+      1,
+    );
     expect(ok).toMatchObject({ id: 9, rcode: 'NOERROR' });
     // A connection that promises a long frame and hangs up mid-way.
     await new Promise<void>((resolve) => {
@@ -354,7 +372,9 @@ describe('labLookup', () => {
     expect((all.address as { address: string }[]).map((a) => a.address).sort()).toEqual(['198.18.20.1', '198.18.20.2']);
     expect(all.address).toContainEqual({ address: '198.18.20.1', family: 4 });
 
-    const miss = await new Promise<NodeJS.ErrnoException | null>((resolve) => labLookup(internet)('mp.corp.ibcm-lab.test', {}, (err) => resolve(err)));
+    const miss = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      labLookup(internet)('mp.corp.ibcm-lab.test', {}, (err) => resolve(err)),
+    );
     expect(miss).toMatchObject({ code: 'ENOTFOUND', hostname: 'mp.corp.ibcm-lab.test' });
 
     const mark = intranet.mark();

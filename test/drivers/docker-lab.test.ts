@@ -47,14 +47,19 @@ describe.skipIf(Boolean(unavailable))(`docker driver${unavailable ? ` (skipped: 
         const details = await engine().getNetwork(network.Id).inspect();
         expect(details.Internal, `${network.Name} is internal`).toBe(true);
         expect(details.IPAM?.Config?.length, `${network.Name} has an explicit subnet`).toBeGreaterThan(0);
-        for (const config of details.IPAM?.Config ?? []) expect(inBenchmarkRange(config.Subnet ?? ""), `${network.Name} subnet ${config.Subnet}`).toBe(true);
+        for (const config of details.IPAM?.Config ?? [])
+          expect(inBenchmarkRange(config.Subnet ?? ''), `${network.Name} subnet ${config.Subnet}`).toBe(true);
       }
       const labNetworks = new Set(networks.map((network) => network.Name));
       // Every host, the DNS server and the proxy (its network holder) — each only on lab networks.
       expect(containers.length).toBeGreaterThanOrEqual(lab.hosts.length);
       for (const container of containers) {
         const attached = Object.keys(container.NetworkSettings.Networks);
-        for (const name of attached) expect(labNetworks.has(name) || name === 'none' || container.HostConfig.NetworkMode.startsWith('container:'), `${container.Names[0]} on ${name}`).toBe(true);
+        for (const name of attached)
+          expect(
+            labNetworks.has(name) || name === 'none' || container.HostConfig.NetworkMode.startsWith('container:'),
+            `${container.Names[0]} on ${name}`,
+          ).toBe(true);
         expect(attached).not.toContain('bridge');
       }
       // A host answers on its own address on its segment (the MP list from the DMZ address, over the host route).
@@ -64,7 +69,9 @@ describe.skipIf(Boolean(unavailable))(`docker driver${unavailable ? ` (skipped: 
       // A client moved between segments: its station container leaves one network and joins the other.
       const stationNetworks = async () => {
         const [station] = await engine().listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`], name: ['station'] } });
-        return Object.entries(station!.NetworkSettings.Networks).map(([name, network]) => `${name.replace(/^.*-/, '')} ${network.IPAddress}`);
+        return Object.entries(station!.NetworkSettings.Networks).map(
+          ([name, network]) => `${name.replace(/^.*-/, '')} ${network.IPAddress}`,
+        );
       };
       const onInternet = await lab.moveClient(undefined, 'internet');
       expect(onInternet.station).toBeDefined();
@@ -83,7 +90,11 @@ describe.skipIf(Boolean(unavailable))(`docker driver${unavailable ? ` (skipped: 
   it('sweeps what a run killed with SIGKILL left behind at the next start', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ibcm-docker-kill-'));
     dirs.push(cwd);
-    const child = spawn(process.execPath, [join(root, 'bin', 'ibcm-lab.mjs'), 'up', '--driver', 'docker', '--mode', 'direct'], { cwd, env: { ...process.env, IBCM_LAB_INDEX: '191' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'bin', 'ibcm-lab.mjs'), 'up', '--driver', 'docker', '--mode', 'direct'], {
+      cwd,
+      env: { ...process.env, IBCM_LAB_INDEX: '191' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -110,6 +121,8 @@ describe.skipIf(Boolean(unavailable))(`docker driver${unavailable ? ` (skipped: 
     const filters = { label: [`${LABEL_PID}=${pid}`] };
     expect(await docker.listContainers({ all: true, filters })).toEqual([]);
     expect(await docker.listNetworks({ filters })).toEqual([]);
-    expect((await docker.listNetworks({ filters: { label: [LABEL] } })).filter((network) => network.Labels?.[LABEL_PID] === String(pid))).toEqual([]);
+    expect(
+      (await docker.listNetworks({ filters: { label: [LABEL] } })).filter((network) => network.Labels?.[LABEL_PID] === String(pid)),
+    ).toEqual([]);
   }, 150_000);
 });

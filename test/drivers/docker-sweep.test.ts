@@ -10,8 +10,14 @@ const alice = { pid: 100, startTicks: '5000', bootId: 'b', host: 'ci-1' };
 const bob = { pid: 200, startTicks: '6000', bootId: 'b', host: 'ci-1' };
 const gone = { pid: 300, startTicks: '7000', bootId: 'b', host: 'ci-1' };
 const remote = { pid: 100, startTicks: '5000', bootId: 'x', host: 'ci-2' };
-const object = (kind: LabObject['kind'], name: string, run: string, owner: ProcessIdentity): LabObject => ({ kind, id: `${name}-id`, name, labels: labLabels(run, `${run}-lab`, owner) });
-const liveness = (owner: Partial<ProcessIdentity>): Liveness => (owner.host !== 'ci-1' ? 'unknown' : owner.pid === 100 || owner.pid === 200 ? 'alive' : 'dead');
+const object = (kind: LabObject['kind'], name: string, run: string, owner: ProcessIdentity): LabObject => ({
+  kind,
+  id: `${name}-id`,
+  name,
+  labels: labLabels(run, `${run}-lab`, owner),
+});
+const liveness = (owner: Partial<ProcessIdentity>): Liveness =>
+  owner.host !== 'ci-1' ? 'unknown' : owner.pid === 100 || owner.pid === 200 ? 'alive' : 'dead';
 
 const objects: LabObject[] = [
   object('network', 'ibcm-a-dmz', 'run-alice', alice),
@@ -43,14 +49,21 @@ describe('planSweep', () => {
   });
 
   it('treats an object whose owner label is missing or garbled as dead (a label no live run writes)', () => {
-    const broken: LabObject = { kind: 'container', id: 'y', name: 'ibcm-old', labels: { 'ibcm-lab': '1', 'ibcm-lab.run': 'old', [LABEL_PID]: 'nope' } };
+    const broken: LabObject = {
+      kind: 'container',
+      id: 'y',
+      name: 'ibcm-old',
+      labels: { 'ibcm-lab': '1', 'ibcm-lab.run': 'old', [LABEL_PID]: 'nope' },
+    };
     const plan = planSweep([broken], (owner) => (Number.isInteger(owner.pid) ? 'alive' : 'dead'));
     expect(plan.remove.map((item) => item.name)).toEqual(['ibcm-old']);
   });
 
   it('names what it leaves alone and why', () => {
     const plan = planSweep(objects, liveness);
-    expect(describeLeftAlone(plan.leftAlone[1]!)).toBe('left alone: 2 container(s) (ibcm-b-mp1, ibcm-b-dns) and 1 network(s) of run run-bob — process 200 on ci-1 is still running');
+    expect(describeLeftAlone(plan.leftAlone[1]!)).toBe(
+      'left alone: 2 container(s) (ibcm-b-mp1, ibcm-b-dns) and 1 network(s) of run run-bob — process 200 on ci-1 is still running',
+    );
     expect(describeLeftAlone(plan.leftAlone[2]!)).toMatch(/process 100 on ci-2 is on another machine/);
   });
 });

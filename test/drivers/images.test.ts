@@ -47,7 +47,7 @@ describe('image content hashes', () => {
     expect(imageTag(recipe({ inputs: [...recipe().inputs].reverse() }))).toBe(tag);
   });
 
-  it('changes with any input: a file\'s bytes, its execute bit, a symlink target, a path, the image it is FROM, the image name', () => {
+  it("changes with any input: a file's bytes, its execute bit, a symlink target, a path, the image it is FROM, the image name", () => {
     const tag = imageTag(recipe());
     const changed = (change: (inputs: ImageRecipe['inputs']) => void) => {
       const inputs = recipe().inputs.map((entry) => ({ ...entry }));
@@ -74,13 +74,15 @@ describe('image content hashes', () => {
   });
 
   it('refuses two inputs at one path', () => {
-    expect(() => recipeHash(recipe({ inputs: [...recipe().inputs, { path: 'node', kind: 'file', digest: 'e'.repeat(64) }] }))).toThrow(/two inputs at node/);
+    expect(() => recipeHash(recipe({ inputs: [...recipe().inputs, { path: 'node', kind: 'file', digest: 'e'.repeat(64) }] }))).toThrow(
+      /two inputs at node/,
+    );
   });
 
   it('production packages come from the lockfile: no dev, devOptional or linked packages, only installed ones', () => {
     const lockfile = {
       packages: {
-        '': { },
+        '': {},
         'node_modules/tsx': {},
         'node_modules/vitest': { dev: true },
         'node_modules/fsevents': { devOptional: true },
@@ -90,7 +92,11 @@ describe('image content hashes', () => {
         'node_modules/not-installed': {},
       },
     };
-    expect(productionPackages(lockfile, (path) => path !== 'node_modules/not-installed')).toEqual(['node_modules/a/node_modules/b', 'node_modules/tsx', 'node_modules/undici']);
+    expect(productionPackages(lockfile, (path) => path !== 'node_modules/not-installed')).toEqual([
+      'node_modules/a/node_modules/b',
+      'node_modules/tsx',
+      'node_modules/undici',
+    ]);
   });
 });
 
@@ -99,14 +105,28 @@ describe('what goes into the node image', () => {
   const paths = new Set(files.map((file) => file.path));
 
   it('the node binary, the Dockerfile, the lab and its production node_modules (tsx included)', () => {
-    for (const path of ['node', 'Dockerfile', 'app/package.json', 'app/package-lock.json', 'app/bin/ibcm-lab.mjs', 'app/harness/cli/main.ts', 'app/tsconfig.json', 'app/playwright.config.ts', 'app/node_modules/tsx/package.json', 'app/node_modules/undici/package.json', 'app/certs/profiles.ts']) {
+    for (const path of [
+      'node',
+      'Dockerfile',
+      'app/package.json',
+      'app/package-lock.json',
+      'app/bin/ibcm-lab.mjs',
+      'app/harness/cli/main.ts',
+      'app/tsconfig.json',
+      'app/playwright.config.ts',
+      'app/node_modules/tsx/package.json',
+      'app/node_modules/undici/package.json',
+      'app/certs/profiles.ts',
+    ]) {
       expect(paths, path).toContain(path);
     }
     expect(files.find((file) => file.path === 'node')!.executable).toBe(true);
   });
 
   it('keeps the context small: no dev packages, no .git, out/, test/ or .ibcm-lab/', () => {
-    const unwanted = [...paths].filter((path) => /^app\/(\.git|out|test|\.ibcm-lab|node_modules\/(vitest|typescript|xmllint-wasm|@types\/dns-packet))\//.test(path));
+    const unwanted = [...paths].filter((path) =>
+      /^app\/(\.git|out|test|\.ibcm-lab|node_modules\/(vitest|typescript|xmllint-wasm|@types\/dns-packet))\//.test(path),
+    );
     expect(unwanted).toEqual([]);
   });
 
@@ -131,7 +151,10 @@ describe('image refs of a source tree', () => {
   write('images/base/bootstrap.sh', '#!/bin/sh\n');
   for (const name of ['node', 'nginx', 'haproxy', 'squid']) write(`images/${name}/Dockerfile`, `FROM scratch # ${name}\n`);
   write('package.json', '{"name":"x","version":"1.0.0"}');
-  write('package-lock.json', JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/dep': {}, 'node_modules/devdep': { dev: true } } }));
+  write(
+    'package-lock.json',
+    JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/dep': {}, 'node_modules/devdep': { dev: true } } }),
+  );
   write('node_modules/dep/index.js', 'export default 1;\n');
   write('node_modules/devdep/index.js', 'export default 2;\n');
   write('harness/a.ts', 'export const a = 1;\n');
@@ -165,7 +188,9 @@ describe('image refs of a source tree', () => {
 });
 
 const engine = await engineInfo();
-const reason = engine.reachable ? `Docker ${engine.serverVersion}, API ${engine.apiVersion}` : `skipped: no Docker engine answers at ${engine.address} (${engine.reason}); start one to run these`;
+const reason = engine.reachable
+  ? `Docker ${engine.serverVersion}, API ${engine.apiVersion}`
+  : `skipped: no Docker engine answers at ${engine.address} (${engine.reason}); start one to run these`;
 
 describe.skipIf(!engine.reachable)(`built images (${reason})`, () => {
   let refs: ImageRefs;
@@ -210,35 +235,63 @@ describe.skipIf(!engine.reachable)(`built images (${reason})`, () => {
     it.each([
       ['nginx', 'bridge', 'nginx-access.log'],
       ['haproxy', 'tunnel', 'haproxy.stderr.log'],
-    ] as const)('%s (%s): carries a CCM_POST, keeps its logs in logs.dir, and stops with exit 0 on docker stop', async (proxy, mode, logFile) => {
-      const contract = world.contract(mode, `image-${proxy}-${mode}`);
-      const name = `ibcm-lab-test-images-${randomBytes(4).toString('hex')}`;
-      containers.push(name);
-      // The host's network namespace (not a bridge): the test world's site servers are on loopback.
-      const child = spawn('docker', ['run', '--name', name, '--label', 'io.ibcm-lab.test=images', '--network', 'host', '-v', `${world.dir}:${world.dir}`, '-e', `IBCM_PROXY_CONTRACT=${contractPath(contract)}`, refs[proxy]], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const deadline = Date.now() + 20_000;
-      while (!new RegExp(`${proxy} ready in`).test(output)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the ${proxy} image did not get ready:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      const { client } = httpsClient(world, contract.listeners[0]!.bind.port, world.certs.workstation);
-      const response = await send(client, { method: 'CCM_POST', target: '/ccm_system/request', headers: [['Content-Type', 'application/octet-stream']], body: Buffer.from('through a container') });
-      await client.close();
-      expect(response.status).toBe(200);
-      expect(response.headers['x-echo-method']).toBe('CCM_POST');
-      expect(world.journal.entries().some((entry) => entry.method === 'CCM_POST')).toBe(true);
+    ] as const)(
+      '%s (%s): carries a CCM_POST, keeps its logs in logs.dir, and stops with exit 0 on docker stop',
+      async (proxy, mode, logFile) => {
+        const contract = world.contract(mode, `image-${proxy}-${mode}`);
+        const name = `ibcm-lab-test-images-${randomBytes(4).toString('hex')}`;
+        containers.push(name);
+        // The host's network namespace (not a bridge): the test world's site servers are on loopback.
+        const child = spawn(
+          'docker',
+          [
+            'run',
+            '--name',
+            name,
+            '--label',
+            'io.ibcm-lab.test=images',
+            '--network',
+            'host',
+            '-v',
+            `${world.dir}:${world.dir}`,
+            '-e',
+            `IBCM_PROXY_CONTRACT=${contractPath(contract)}`,
+            refs[proxy],
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let output = '';
+        child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        const deadline = Date.now() + 20_000;
+        while (!new RegExp(`${proxy} ready in`).test(output)) {
+          if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the ${proxy} image did not get ready:\n${output}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const { client } = httpsClient(world, contract.listeners[0]!.bind.port, world.certs.workstation);
+        const response = await send(client, {
+          method: 'CCM_POST',
+          target: '/ccm_system/request',
+          headers: [['Content-Type', 'application/octet-stream']],
+          body: Buffer.from('through a container'),
+        });
+        await client.close();
+        expect(response.status).toBe(200);
+        expect(response.headers['x-echo-method']).toBe('CCM_POST');
+        expect(world.journal.entries().some((entry) => entry.method === 'CCM_POST')).toBe(true);
 
-      await run('docker', ['stop', '-t', '10', name]);
-      expect(await exited, output).toBe(0);
-      const { stdout } = await run('docker', ['inspect', '-f', '{{.State.ExitCode}}', name]);
-      expect(stdout.trim()).toBe('0');
-      expect(readFileSync(join(contract.logs.dir, 'proxy-serve.log'), 'utf8')).toMatch(new RegExp(`starting ${proxy} in ${mode} mode[\\s\\S]*SIGTERM: stopping ${proxy}[\\s\\S]*${proxy} stopped`));
-      expect(existsSync(join(contract.logs.dir, logFile)), `${logFile} in logs.dir`).toBe(true);
-      if (mode === 'bridge') expect(readFileSync(join(contract.logs.dir, logFile), 'utf8')).toMatch(/CCM_POST/);
-    }, 60_000);
+        await run('docker', ['stop', '-t', '10', name]);
+        expect(await exited, output).toBe(0);
+        const { stdout } = await run('docker', ['inspect', '-f', '{{.State.ExitCode}}', name]);
+        expect(stdout.trim()).toBe('0');
+        expect(readFileSync(join(contract.logs.dir, 'proxy-serve.log'), 'utf8')).toMatch(
+          new RegExp(`starting ${proxy} in ${mode} mode[\\s\\S]*SIGTERM: stopping ${proxy}[\\s\\S]*${proxy} stopped`),
+        );
+        expect(existsSync(join(contract.logs.dir, logFile)), `${logFile} in logs.dir`).toBe(true);
+        if (mode === 'bridge') expect(readFileSync(join(contract.logs.dir, logFile), 'utf8')).toMatch(/CCM_POST/);
+      },
+      60_000,
+    );
   });
 });

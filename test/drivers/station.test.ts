@@ -25,7 +25,11 @@ beforeAll(async () => {
   echo = net.createServer((socket) => socket.pipe(socket));
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
   echoPort = (echo.address() as net.AddressInfo).port;
-  dns = await startDnsServer({ view: { name: 'intranet', records: [{ name: 'mp1.corp.ibcm-lab.test', type: 'A', address: '127.0.0.1' }] }, host: '127.0.0.1', port: 0 });
+  dns = await startDnsServer({
+    view: { name: 'intranet', records: [{ name: 'mp1.corp.ibcm-lab.test', type: 'A', address: '127.0.0.1' }] },
+    host: '127.0.0.1',
+    port: 0,
+  });
 });
 
 afterAll(async () => {
@@ -50,7 +54,13 @@ describe('client station', () => {
 
   it('resolves a name through the lab DNS view it is given, and that view logs the query', async () => {
     const mark = dns.mark();
-    const socket = await connectThroughStation({ socketPath: socketPath() }, { host: dns.host, port: dns.port }, 'mp1.corp.ibcm-lab.test', echoPort, 5000);
+    const socket = await connectThroughStation(
+      { socketPath: socketPath() },
+      { host: dns.host, port: dns.port },
+      'mp1.corp.ibcm-lab.test',
+      echoPort,
+      5000,
+    );
     expect(await roundTrip(socket, 'by name')).toBe('by name');
     expect(dns.since(mark).map((query) => query.name)).toContain('mp1.corp.ibcm-lab.test');
   });
@@ -60,7 +70,11 @@ describe('client station', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await expect(connectThroughStation({ socketPath: socketPath() }, undefined, '127.0.0.1', closedPort, 5000)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(connectThroughStation({ socketPath: socketPath() }, { host: dns.host, port: dns.port }, 'dc1.corp.ibcm-lab.test', echoPort, 5000)).rejects.toMatchObject({ code: 'ENOTFOUND', message: expect.stringContaining('dc1.corp.ibcm-lab.test') });
+    await expect(connectThroughStation({ socketPath: socketPath() }, undefined, '127.0.0.1', closedPort, 5000)).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    await expect(
+      connectThroughStation({ socketPath: socketPath() }, { host: dns.host, port: dns.port }, 'dc1.corp.ibcm-lab.test', echoPort, 5000),
+    ).rejects.toMatchObject({ code: 'ENOTFOUND', message: expect.stringContaining('dc1.corp.ibcm-lab.test') });
   });
 });

@@ -12,8 +12,25 @@ import { createSigningIdentity, type SigningIdentity } from '../../harness/clien
 import type { SiteHandler } from '../../harness/http/index.js';
 import { distributionPoint, packageFileContent } from '../../harness/roles/distribution-point/index.js';
 import { managementPoint } from '../../harness/roles/management-point/index.js';
-import { InProcessClient, call, inProcessClientProfile, replyOf, send, serveRole, siteRequest, type Headers, type RunningRole } from '../roles/request.js';
-import { distributionPointCrawls, policyDownloadTranscripts, policyLocationTranscripts, probeTranscripts, replyTranscripts, type Padding } from './transcripts.js';
+import {
+  InProcessClient,
+  call,
+  inProcessClientProfile,
+  replyOf,
+  send,
+  serveRole,
+  siteRequest,
+  type Headers,
+  type RunningRole,
+} from '../roles/request.js';
+import {
+  distributionPointCrawls,
+  policyDownloadTranscripts,
+  policyLocationTranscripts,
+  probeTranscripts,
+  replyTranscripts,
+  type Padding,
+} from './transcripts.js';
 
 const SITE = 'LAB';
 
@@ -23,7 +40,7 @@ const profile = inProcessClientProfile(SITE);
 async function xmlProblem(xml: string): Promise<string | undefined> {
   // `normalization` makes xmllint parse (and reformat) without a schema: a plain well-formedness check.
   const result = await validateXML({ xml: [{ fileName: 'reply.xml', contents: xml }], normalization: 'format' });
-  return result.valid ? undefined : result.errors[0]?.rawMessage ?? 'not well-formed';
+  return result.valid ? undefined : (result.errors[0]?.rawMessage ?? 'not well-formed');
 }
 
 /** A CryptoAPI-order signature the way the named tool makes it (W:19). */
@@ -42,7 +59,12 @@ describe('management point replies and policy downloads, as the public tools rea
 
   beforeAll(async () => {
     const mpIdentity = await createSigningIdentity('mp');
-    mp = managementPoint({ siteCode: SITE, hostName: 'MP1', internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }], certificatePem: new X509Certificate(mpIdentity.certificateDer).toString() });
+    mp = managementPoint({
+      siteCode: SITE,
+      hostName: 'MP1',
+      internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
+      certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
+    });
     client = new InProcessClient(profile, mp);
     identity = await client.signingIdentity();
     exchanges.registration = (await client.register()).exchange;
@@ -56,7 +78,10 @@ describe('management point replies and policy downloads, as the public tools rea
       const contentType = exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1] ?? '';
       expect(contentType).toMatch(/^multipart\/mixed; boundary="?[^"]+"?$/);
       const parts = decodeMultipart(exchange.responseBody!, /boundary="?([^";]+)"?/.exec(contentType)![1]!);
-      expect(parts.map((part) => part.headers.map(([name, value]) => `${name.toLowerCase()}: ${value}`))).toEqual([['content-type: text/plain; charset=UTF-16'], ['content-type: application/octet-stream']]);
+      expect(parts.map((part) => part.headers.map(([name, value]) => `${name.toLowerCase()}: ${value}`))).toEqual([
+        ['content-type: text/plain; charset=UTF-16'],
+        ['content-type: application/octet-stream'],
+      ]);
       expect([...parts[0]!.body.subarray(0, 2)]).toEqual([0xff, 0xfe]);
       // The body ends in exactly one UTF-16 NUL (W:68); the tool drops exactly one character.
       const decompressed = inflateSync(parts[1]!.body);
@@ -77,7 +102,9 @@ describe('management point replies and policy downloads, as the public tools rea
     it(`carries its location as ${transcript.source}`, () => {
       const exchange = exchanges.assignments!;
       const contentType = exchange.responseHeaders?.find(([name]) => name === 'content-type')?.[1] ?? '';
-      const reply = inflateSync(decodeMultipart(exchange.responseBody!, /boundary="?([^";]+)"?/.exec(contentType)![1]!)[1]!.body).toString('utf16le');
+      const reply = inflateSync(decodeMultipart(exchange.responseBody!, /boundary="?([^";]+)"?/.exec(contentType)![1]!)[1]!.body).toString(
+        'utf16le',
+      );
       const locations = [...reply.matchAll(transcript.extract)].map((match) => match[1]!);
       expect(locations.length).toBe([...reply.matchAll(/<PolicyLocation/g)].length);
       expect(locations.length).toBeGreaterThan(0);
@@ -94,7 +121,8 @@ describe('management point replies and policy downloads, as the public tools rea
       const target = transcript.target === 'percent-encode-braces' ? path.replace(/\{/g, '%7B').replace(/\}/g, '%7D') : path;
       const token = transcript.clientToken.replace('{smsId}', client.smsId!).replace('{timestamp}', isoSeconds(new Date()));
       // The token has the transcript's shape.
-      const tokenShape = (value: string) => value.replace(/GUID:[0-9A-F-]{36}/, 'GUID:ID').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/, 'TIME');
+      const tokenShape = (value: string) =>
+        value.replace(/GUID:[0-9A-F-]{36}/, 'GUID:ID').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/, 'TIME');
       expect(tokenShape(token)).toBe(tokenShape(transcript.observedClientToken));
       const headers: Headers = [
         ['User-Agent', transcript.userAgent],
@@ -115,16 +143,44 @@ describe('management point probes, as scanners and boot-media tools send them', 
 
   beforeAll(async () => {
     const mpIdentity = await createSigningIdentity('mp1.ibcm-lab.example');
-    mp = managementPoint({ siteCode: SITE, hostName: 'MP1', internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }], certificatePem: new X509Certificate(mpIdentity.certificateDer).toString() });
+    mp = managementPoint({
+      siteCode: SITE,
+      hostName: 'MP1',
+      internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
+      certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
+    });
   });
 
   describe.each(probeTranscripts)('$id (deviation $deviation)', (transcript) => {
     it(`answers as ${transcript.source}`, async () => {
-      const encoded = transcript.message && encodeMessage({ sourceId: 'GUID:6C2B9D7A-1F4E-4B1A-9A31-4E0E2C7B1D55', sourceHost: 'CLIENT01', targetEndpoint: transcript.message.targetEndpoint, targetHost: 'MP1', replyMode: transcript.message.replyMode }, transcript.message.body);
-      const headers: Headers = encoded ? [['Content-Type', encoded.contentType], ['User-Agent', 'ConfigMgr Messaging HTTP Sender']] : [];
+      const encoded =
+        transcript.message &&
+        encodeMessage(
+          {
+            sourceId: 'GUID:6C2B9D7A-1F4E-4B1A-9A31-4E0E2C7B1D55',
+            sourceHost: 'CLIENT01',
+            targetEndpoint: transcript.message.targetEndpoint,
+            targetHost: 'MP1',
+            replyMode: transcript.message.replyMode,
+          },
+          transcript.message.body,
+        );
+      const headers: Headers = encoded
+        ? [
+            ['Content-Type', encoded.contentType],
+            ['User-Agent', 'ConfigMgr Messaging HTTP Sender'],
+          ]
+        : [];
       const request = siteRequest(transcript.method, transcript.target, headers, encoded?.body);
       if (transcript.connection === 'tls-without-client-certificate') {
-        request.connection.tls = { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384', servername: 'mp.ibcm-lab.example', peerCertificate: null, authorized: false, authorizationError: null };
+        request.connection.tls = {
+          protocol: 'TLSv1.2',
+          cipher: 'ECDHE-RSA-AES256-GCM-SHA384',
+          servername: 'mp.ibcm-lab.example',
+          peerCertificate: null,
+          authorized: false,
+          authorizationError: null,
+        };
       }
       const reply = replyOf(await mp(request));
       expect(reply.status).toBe(transcript.status);
@@ -136,7 +192,9 @@ describe('management point probes, as scanners and boot-media tools send them', 
         const firstLevel = root![1]!.replace(/<(\w+)(\s[^>]*)?>[\s\S]*?<\/\1>/g, (whole, name: string, attrs = '') => `<${name}${attrs}/>`);
         for (const read of transcript.xml.reads) {
           const scope = read.where === 'root-child' ? firstLevel : reply.text;
-          const tag = new RegExp(`<${read.element}(\\s[^>]*)?(/>|>([^<]+)</${read.element}>)`).exec(read.where === 'root-child' ? root![1]! : scope);
+          const tag = new RegExp(`<${read.element}(\\s[^>]*)?(/>|>([^<]+)</${read.element}>)`).exec(
+            read.where === 'root-child' ? root![1]! : scope,
+          );
           expect(tag, `${read.element} (${read.where})`).not.toBeNull();
           if (read.where === 'root-child') expect(firstLevel).toMatch(new RegExp(`<${read.element}[\\s/>]`));
           if (read.attribute) expect(tag![1]).toMatch(new RegExp(`\\s${read.attribute}="[^"]+"`));
@@ -162,7 +220,14 @@ describe('management point probes, as scanners and boot-media tools send them', 
 
 describe('distribution point content, as the public tools crawl it', () => {
   const packages = [
-    { contentId: 'Content_6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b', version: 1, files: [{ name: 'setup.ps1', size: 4000 }, { name: 'x64/Deploy Tool.exe', size: 70_001 }] },
+    {
+      contentId: 'Content_6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b',
+      version: 1,
+      files: [
+        { name: 'setup.ps1', size: 4000 },
+        { name: 'x64/Deploy Tool.exe', size: 70_001 },
+      ],
+    },
     { contentId: 'LAB00001', version: 3, files: [{ name: 'install.cmd', size: 100 }] },
   ];
   let role: RunningRole;
@@ -176,7 +241,10 @@ describe('distribution point content, as the public tools crawl it', () => {
 
   /** Anchors of a page with the text before each (BeautifulSoup `find_previous_sibling(string=True)`). */
   function anchors(html: string): { before: string; href: string }[] {
-    return [...html.matchAll(/([^>]*)<A HREF="([^"]+)">/gi)].map((match) => ({ before: match[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>'), href: match[2]!.replace(/&amp;/g, '&') }));
+    return [...html.matchAll(/([^>]*)<A HREF="([^"]+)">/gi)].map((match) => ({
+      before: match[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>'),
+      href: match[2]!.replace(/&amp;/g, '&'),
+    }));
   }
 
   /** GET of an absolute href as `requests` does it: the path and query of the URL, to the DP it names. */
@@ -190,7 +258,9 @@ describe('distribution point content, as the public tools crawl it', () => {
     it(`finds and downloads every file as ${crawl.source}`, async () => {
       const index = await fetch(`${origin}${crawl.index}`, crawl.userAgent);
       expect(index.status).toBe(200);
-      const packageIds = anchors(index.text).map(({ href }) => href.split('/').at(-1)!.trim()).filter((part) => !part.endsWith('.INI'));
+      const packageIds = anchors(index.text)
+        .map(({ href }) => href.split('/').at(-1)!.trim())
+        .filter((part) => !part.endsWith('.INI'));
       expect(packageIds.sort()).toEqual(packages.map((pkg) => `${pkg.contentId}.${pkg.version}`).sort());
       const downloaded: string[] = [];
       for (const packageId of packageIds) {
@@ -215,7 +285,9 @@ describe('distribution point content, as the public tools crawl it', () => {
         };
         await walk(`${origin}${crawl.packagePage(packageId)}`, 0);
       }
-      expect(downloaded.sort()).toEqual(packages.flatMap((pkg) => pkg.files.map((file) => `${pkg.contentId}.${pkg.version}/${file.name}`)).sort());
+      expect(downloaded.sort()).toEqual(
+        packages.flatMap((pkg) => pkg.files.map((file) => `${pkg.contentId}.${pkg.version}/${file.name}`)).sort(),
+      );
     });
   });
 });

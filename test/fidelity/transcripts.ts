@@ -33,7 +33,8 @@ export const replyTranscripts: ReplyTranscript[] = [
   {
     id: 'FID-REPLY-END-REGISTRATION',
     deviation: 1,
-    source: "SECRETS policies_dumper.py register_client: `zlib.decompress(part.content).decode('utf-16')`, `ET.fromstring(register_response[:-1])`, `root.attrib[\"SMSID\"]`",
+    source:
+      'SECRETS policies_dumper.py register_client: `zlib.decompress(part.content).decode(\'utf-16\')`, `ET.fromstring(register_response[:-1])`, `root.attrib["SMSID"]`',
     message: 'registration',
     toolReads: 'decode-utf16-strip-one',
     rootElement: 'ClientRegistrationResponse',
@@ -42,7 +43,8 @@ export const replyTranscripts: ReplyTranscript[] = [
   {
     id: 'FID-REPLY-END-ASSIGNMENTS',
     deviation: 1,
-    source: "SECRETS policies_dumper.py request_policies: `ET.fromstring(policies_response[:-1])`, `root.findall(\".//Policy\")`, `policy.attrib[\"PolicyID\"]`…, `policy[0].text.replace(\"<mp>\", …)`",
+    source:
+      'SECRETS policies_dumper.py request_policies: `ET.fromstring(policies_response[:-1])`, `root.findall(".//Policy")`, `policy.attrib["PolicyID"]`…, `policy[0].text.replace("<mp>", …)`',
     message: 'assignments',
     toolReads: 'decode-utf16-strip-one',
     rootElement: 'ReplyAssignments',
@@ -64,7 +66,8 @@ export const policyLocationTranscripts: PolicyLocationTranscript[] = [
   {
     id: 'FID-POLICY-LOCATION-CDATA',
     deviation: 3,
-    source: 'CRED2 (SharpSCCM output `URL: http://<mp>/SMS_MP/.sms_pol?{c6fe32fb-…}.2_00`); WTF sendPolicyRequest `<!\\[CDATA\\[https*://<mp>([^]]+)`',
+    source:
+      'CRED2 (SharpSCCM output `URL: http://<mp>/SMS_MP/.sms_pol?{c6fe32fb-…}.2_00`); WTF sendPolicyRequest `<!\\[CDATA\\[https*://<mp>([^]]+)`',
     observed: 'http://<mp>/SMS_MP/.sms_pol?{c6fe32fb-7e9c-4776-abe3-2a6d107447f1}.2_00',
     extract: /<PolicyLocation[^>]*><!\[CDATA\[(https*:\/\/<mp>[^\]]+)\]\]><\/PolicyLocation>/g,
   },
@@ -87,7 +90,8 @@ export const policyDownloadTranscripts: PolicyDownloadTranscript[] = [
   {
     id: 'FID-POLICY-CLIENTTOKEN-SHARPSCCM',
     deviation: 2,
-    source: 'CRED2 transcript (`ClientToken: GUID:72C913C4-…;2023-10-26T19:06:06Z`, `ClientTokenSignature: 87F9D5EB…` upper-case hex); SHARP SendPolicyDownloadRequest (`Encoding.Unicode.GetBytes(token + "\\0")`, `CryptNoHashId`, User-Agent `ConfigMgr Messaging HTTP Sender`)',
+    source:
+      'CRED2 transcript (`ClientToken: GUID:72C913C4-…;2023-10-26T19:06:06Z`, `ClientTokenSignature: 87F9D5EB…` upper-case hex); SHARP SendPolicyDownloadRequest (`Encoding.Unicode.GetBytes(token + "\\0")`, `CryptNoHashId`, User-Agent `ConfigMgr Messaging HTTP Sender`)',
     clientToken: '{smsId};{timestamp}',
     observedClientToken: 'GUID:72C913C4-F54F-4A07-9EED-918DC07F7EAD;2023-10-26T19:06:06Z',
     padding: 'no-hash-oid',
@@ -98,7 +102,8 @@ export const policyDownloadTranscripts: PolicyDownloadTranscript[] = [
   {
     id: 'FID-POLICY-CLIENTTOKEN-SCCMWTF-MSF',
     deviation: 2,
-    source: "WTF requestPolicy (`\"GUID:{};{};2\"`, signNoHash = DigestInfo SHA-256 reversed, `.encode('utf-16')[2:] + \"\\x00\\x00\"`); MSF request_policy (`GUID:#{sms_id};#{now};2`, `gsub('{', '%7B').gsub('}', '%7D')`)",
+    source:
+      "WTF requestPolicy (`\"GUID:{};{};2\"`, signNoHash = DigestInfo SHA-256 reversed, `.encode('utf-16')[2:] + \"\\x00\\x00\"`); MSF request_policy (`GUID:#{sms_id};#{now};2`, `gsub('{', '%7B').gsub('}', '%7D')`)",
     clientToken: '{smsId};{timestamp};2',
     observedClientToken: 'GUID:72C913C4-F54F-4A07-9EED-918DC07F7EAD;2023-10-26T19:06:06Z;2',
     padding: 'digest-info',
@@ -161,11 +166,18 @@ export const probeTranscripts: ProbeTranscript[] = [
   {
     id: 'FID-MP-MPKEYINFORMATION',
     deviation: 4,
-    source: 'SpecterOps/ConfigManBearPig `src/openhound_sccm/collectors/http.py` management_points: GET `/SMS_MP/.sms_aut?MPKEYINFORMATION`, 200 with content = MP; `_parse_mpkeyinformation` reads FQDN and SITECODE',
+    source:
+      'SpecterOps/ConfigManBearPig `src/openhound_sccm/collectors/http.py` management_points: GET `/SMS_MP/.sms_aut?MPKEYINFORMATION`, 200 with content = MP; `_parse_mpkeyinformation` reads FQDN and SITECODE',
     method: 'GET',
     target: '/SMS_MP/.sms_aut?MPKEYINFORMATION',
     status: 200,
-    xml: { root: 'MPKEYINFORMATION', reads: [{ element: 'FQDN', where: 'any-depth' }, { element: 'SITECODE', where: 'any-depth' }] },
+    xml: {
+      root: 'MPKEYINFORMATION',
+      reads: [
+        { element: 'FQDN', where: 'any-depth' },
+        { element: 'SITECODE', where: 'any-depth' },
+      ],
+    },
   },
   {
     id: 'FID-MP-MPKEYINFORMATIONMEDIA',
@@ -195,7 +207,8 @@ export const probeTranscripts: ProbeTranscript[] = [
   {
     id: 'FID-MP-ALTAUTH-REQUEST',
     deviation: 4,
-    source: 'garrettfoster13/sccmhunter `lib/attacks/http.py`: empty `CCM_POST https://{server}/ccm_system_altauth/request` → 200 means MP; SupportArticles smsts.log `CCM_POST /ccm_system_AltAuth/request` "SSL, but with no client cert" (W:10)',
+    source:
+      'garrettfoster13/sccmhunter `lib/attacks/http.py`: empty `CCM_POST https://{server}/ccm_system_altauth/request` → 200 means MP; SupportArticles smsts.log `CCM_POST /ccm_system_AltAuth/request` "SSL, but with no client cert" (W:10)',
     method: 'CCM_POST',
     target: '/ccm_system_AltAuth/request',
     status: 200,
@@ -203,7 +216,8 @@ export const probeTranscripts: ProbeTranscript[] = [
   {
     id: 'FID-MP-ASYNC-NOREPLY',
     deviation: 4,
-    source: "Microsoft.ConfigurationManagement.Messaging.dll strings (W:18): \"Expected 1 MIME chunk with a message of 'NoReply'\"; DDR to MP_DdrEndpoint with ReplyMode Async as sccmhunter/SharpSCCM SendDDR send it (W:17)",
+    source:
+      'Microsoft.ConfigurationManagement.Messaging.dll strings (W:18): "Expected 1 MIME chunk with a message of \'NoReply\'"; DDR to MP_DdrEndpoint with ReplyMode Async as sccmhunter/SharpSCCM SendDDR send it (W:17)',
     method: 'CCM_POST',
     target: '/ccm_system/request',
     message: {
@@ -218,7 +232,7 @@ export const probeTranscripts: ProbeTranscript[] = [
     id: 'FID-MP-SITESIGNCERT',
     deviation: 4,
     source:
-      "SpecterOps/ConfigManBearPig `collectors/http.py` `_sitesigncert_probe`: GET `/SMS_MP/.sms_aut?sitesigncert`, `_parse_sitesigncert_hex` (X509Certificate, even length, >= 20), `_cert_issuer_and_dns` (issuer CN containing \"site server\", first SAN DNS name)",
+      'SpecterOps/ConfigManBearPig `collectors/http.py` `_sitesigncert_probe`: GET `/SMS_MP/.sms_aut?sitesigncert`, `_parse_sitesigncert_hex` (X509Certificate, even length, >= 20), `_cert_issuer_and_dns` (issuer CN containing "site server", first SAN DNS name)',
     method: 'GET',
     target: '/SMS_MP/.sms_aut?sitesigncert',
     status: 200,
@@ -228,7 +242,8 @@ export const probeTranscripts: ProbeTranscript[] = [
   {
     id: 'FID-MP-SMSTRC-CLIENT-CERT-REQUIRED',
     deviation: 4,
-    source: 'SpecterOps/ConfigManBearPig `collectors/http.py` management_points: `kind == "SMSTRC" and result.status_code == 403` → client certificate required (W:9)',
+    source:
+      'SpecterOps/ConfigManBearPig `collectors/http.py` management_points: `kind == "SMSTRC" and result.status_code == 403` → client certificate required (W:9)',
     method: 'GET',
     target: '/SMS_MP/.sms_aut?SMSTRC',
     connection: 'tls-without-client-certificate',

@@ -5,7 +5,14 @@
  */
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpParseError, HttpReader, Journal, startSiteServer, type RequestFraming, type StartedSiteServer } from '../../harness/http/index.js';
+import {
+  HttpParseError,
+  HttpReader,
+  Journal,
+  startSiteServer,
+  type RequestFraming,
+  type StartedSiteServer,
+} from '../../harness/http/index.js';
 import { exchange, parseResponses } from './helpers.js';
 
 const HIDDEN = 'GET /hidden HTTP/1.1\r\nHost: a\r\n\r\n';
@@ -61,9 +68,18 @@ describe('HttpReader request framing policies', () => {
   });
 
   it('transfer-encoding-wins still refuses what it cannot frame: an unknown coding, Transfer-Encoding in HTTP/1.0, a bad Content-Length', async () => {
-    expect((await readAll('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: gzip\r\n\r\nabc', 'transfer-encoding-wins')).error?.status).toBe(501);
-    expect((await readAll('POST / HTTP/1.0\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 'transfer-encoding-wins')).error?.status).toBe(400);
-    expect((await readAll('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: x\r\n\r\na', 'transfer-encoding-wins')).error?.status).toBe(400);
+    expect(
+      (await readAll('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: gzip\r\n\r\nabc', 'transfer-encoding-wins'))
+        .error?.status,
+    ).toBe(501);
+    expect(
+      (await readAll('POST / HTTP/1.0\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 'transfer-encoding-wins')).error
+        ?.status,
+    ).toBe(400);
+    expect(
+      (await readAll('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: x\r\n\r\na', 'transfer-encoding-wins')).error
+        ?.status,
+    ).toBe(400);
   });
 
   it('content-length-wins (a faulty front end): the hidden request is body, and the first Content-Length counts', async () => {
@@ -103,7 +119,11 @@ describe('site server with requestFraming transfer-encoding-wins', () => {
     const result = await exchange(lenient.port, CL_TE);
     const responses = await parseResponses(result.bytes);
     expect(responses.map((response) => response.status)).toEqual([200, 200]);
-    expect(responses.some((response) => /close/i.test(response.headers.find((header) => header.name.toLowerCase() === 'connection')?.value ?? ''))).toBe(false);
+    expect(
+      responses.some((response) =>
+        /close/i.test(response.headers.find((header) => header.name.toLowerCase() === 'connection')?.value ?? ''),
+      ),
+    ).toBe(false);
     const entries = journal.since(mark);
     expect(entries.map((entry) => entry.target)).toEqual(['/outer', '/hidden']);
     expect(new Set(entries.map((entry) => entry.connectionId)).size).toBe(1);

@@ -54,11 +54,27 @@ const MALFORMED: [string, string | Buffer, number][] = [
   ['chunk size LF only', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n`, 400],
   ['huge chunk size', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n`, 413],
   ['body over the limit (CL)', `POST / HTTP/1.1\r\n${H}Content-Length: ${BODY_LIMIT + 1}\r\n\r\n${'a'.repeat(BODY_LIMIT + 1)}`, 413],
-  ['body over the limit (chunked)', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${'200\r\n' + 'a'.repeat(0x200) + '\r\n'}${'201\r\n' + 'a'.repeat(0x201) + '\r\n'}0\r\n\r\n`, 413],
+  [
+    'body over the limit (chunked)',
+    `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${'200\r\n' + 'a'.repeat(0x200) + '\r\n'}${'201\r\n' + 'a'.repeat(0x201) + '\r\n'}0\r\n\r\n`,
+    413,
+  ],
   ['truncated body', `POST / HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nabc`, 400],
   ['two Host headers', `GET / HTTP/1.1\r\n${H}${H}\r\n`, 400],
   ['missing Host', 'GET / HTTP/1.1\r\nUser-Agent: x\r\n\r\n', 400],
-  ['random bytes', Buffer.from(Array.from({ length: 512 }, ((next) => () => Math.floor(next() * 256))(prng(7)))), 400],
+  [
+    'random bytes',
+    Buffer.from(
+      Array.from(
+        { length: 512 },
+        (
+          (next) => () =>
+            Math.floor(next() * 256)
+        )(prng(7)),
+      ),
+    ),
+    400,
+  ],
   ['partial head then EOF', 'GET / HTTP/1.1\r\nHos', 400],
 ];
 

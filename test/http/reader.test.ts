@@ -22,10 +22,12 @@ function readerOf(input: string | Buffer, limits?: Partial<HttpLimits>, end = tr
 }
 
 async function requestError(input: string, limits?: Partial<HttpLimits>): Promise<HttpParseError> {
-  const error = await readerOf(input, limits).readRequest().then(
-    () => null,
-    (e: unknown) => e,
-  );
+  const error = await readerOf(input, limits)
+    .readRequest()
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
   expect(error).toBeInstanceOf(HttpParseError);
   return error as HttpParseError;
 }
@@ -86,10 +88,15 @@ describe('HttpReader.readRequest', () => {
   it('maps limit violations to 431 and 413', async () => {
     expect((await requestError(`GET / HTTP/1.1\r\nHost: a\r\nX: ${'a'.repeat(200)}\r\n\r\n`, { maxHeaderBytes: 128 })).status).toBe(431);
     expect((await requestError(`GET / HTTP/1.1\r\nHost: a\r\n${'X: 1\r\n'.repeat(5)}\r\n`, { maxHeaderCount: 5 })).status).toBe(431);
-    expect((await requestError('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world', { maxBodyBytes: 10 })).status).toBe(413);
+    expect((await requestError('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world', { maxBodyBytes: 10 })).status).toBe(
+      413,
+    );
     expect(
-      (await requestError('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n', { maxBodyBytes: 10 }))
-        .status,
+      (
+        await requestError('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n', {
+          maxBodyBytes: 10,
+        })
+      ).status,
     ).toBe(413);
   });
 
@@ -149,9 +156,9 @@ describe('HttpReader.readResponse', () => {
   it('is lenient where servers differ, strict where framing is ambiguous', async () => {
     const ok = await readerOf('HTTP/1.1 200 OK\nContent-Length: 2, 2\nContent-Length: 2\n\nok').readResponse('GET');
     expect(ok!.body.toString()).toBe('ok');
-    await expect(readerOf('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc').readResponse('GET')).rejects.toBeInstanceOf(
-      HttpParseError,
-    );
+    await expect(
+      readerOf('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc').readResponse('GET'),
+    ).rejects.toBeInstanceOf(HttpParseError);
     await expect(readerOf('HTTP/2.0 200 OK\r\n\r\n').readResponse('GET')).rejects.toMatchObject({ status: 505 });
     await expect(readerOf('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort').readResponse('GET')).rejects.toMatchObject({ status: 400 });
   });
@@ -160,7 +167,9 @@ describe('HttpReader.readResponse', () => {
 describe('wire', () => {
   it('adds Content-Length and Date, and omits the body for HEAD', () => {
     const text = encodeResponse({ status: 200, headers: [['Content-Type', 'text/plain']], body: 'hello' }).toString();
-    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\nContent-Length: 5\r\nDate: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n\r\nhello$/);
+    expect(text).toMatch(
+      /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\nContent-Length: 5\r\nDate: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n\r\nhello$/,
+    );
     const head = encodeResponse({ status: 200, headers: [], body: 'hello', head: true }).toString();
     expect(head).toContain('Content-Length: 5\r\n');
     expect(head.endsWith('\r\n\r\n')).toBe(true);

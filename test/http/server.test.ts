@@ -164,7 +164,10 @@ describe('site server over TCP', () => {
       if (request.target === '/bad-header') return { status: 200, headers: [['X', 'a\r\nInjected: 1']] };
       return { status: 200, body: 'fine' };
     };
-    const result = await exchange(server.port, ['/throw', '/bad-header', '/ok'].map((t) => `GET ${t} HTTP/1.1\r\nHost: a\r\n\r\n`).join(''));
+    const result = await exchange(
+      server.port,
+      ['/throw', '/bad-header', '/ok'].map((t) => `GET ${t} HTTP/1.1\r\nHost: a\r\n\r\n`).join(''),
+    );
     const responses = await parseResponses(result.bytes);
     expect(responses.map((response) => response.status)).toEqual([500, 500, 200]);
     expect(result.text).not.toContain('Injected');
@@ -191,10 +194,22 @@ describe('site server over TCP', () => {
 
 describe('site server lifecycle', () => {
   it('names server, address and code when it cannot listen', async () => {
-    const first = await startSiteServer({ name: 'management-point', host: '127.0.0.1', port: 0, journal: new Journal(), handler: () => ({ status: 200 }) });
+    const first = await startSiteServer({
+      name: 'management-point',
+      host: '127.0.0.1',
+      port: 0,
+      journal: new Journal(),
+      handler: () => ({ status: 200 }),
+    });
     try {
       await expect(
-        startSiteServer({ name: 'distribution-point', host: '127.0.0.1', port: first.port, journal: new Journal(), handler: () => ({ status: 200 }) }),
+        startSiteServer({
+          name: 'distribution-point',
+          host: '127.0.0.1',
+          port: first.port,
+          journal: new Journal(),
+          handler: () => ({ status: 200 }),
+        }),
       ).rejects.toThrow(`distribution-point could not listen on 127.0.0.1:${first.port}: address already in use (EADDRINUSE)`);
     } finally {
       await first.close();
@@ -202,7 +217,13 @@ describe('site server lifecycle', () => {
   });
 
   it('close() drops open connections and leaves nothing listening', async () => {
-    const server = await startSiteServer({ name: 'mp', host: '127.0.0.1', port: 0, journal: new Journal(), handler: () => ({ status: 200 }) });
+    const server = await startSiteServer({
+      name: 'mp',
+      host: '127.0.0.1',
+      port: 0,
+      journal: new Journal(),
+      handler: () => ({ status: 200 }),
+    });
     const idle = net.connect(server.port, '127.0.0.1');
     await new Promise((resolve) => idle.once('connect', resolve));
     const idleClosed = new Promise((resolve) => idle.once('close', resolve));
@@ -215,7 +236,14 @@ describe('site server lifecycle', () => {
 
   it('closes idle connections and journals a stalled partial head', async () => {
     const journal = new Journal();
-    const server = await startSiteServer({ name: 'mp', host: '127.0.0.1', port: 0, journal, idleTimeoutMs: 150, handler: () => ({ status: 200 }) });
+    const server = await startSiteServer({
+      name: 'mp',
+      host: '127.0.0.1',
+      port: 0,
+      journal,
+      idleTimeoutMs: 150,
+      handler: () => ({ status: 200 }),
+    });
     try {
       const result = await exchange(server.port, 'GET /slow HTTP/1.1\r\nHo', { halfClose: false });
       expect(result.closed).toBe(true);

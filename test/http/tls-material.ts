@@ -76,13 +76,47 @@ export function createTlsMaterial(): TlsMaterial {
     writeFileSync(file('crlnumber'), '1000\n');
 
     const makeCa = (name: string, subject: string): void => {
-      openssl('req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', subject,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+      openssl(
+        'req',
+        '-x509',
+        ...EC,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '2',
+        '-subj',
+        subject,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      );
     };
     const makeLeaf = (name: string, subject: string, issuer: string, serial: string, profile: 'server' | 'client'): void => {
       openssl('req', '-new', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-set_serial', serial,
-        '-days', '2', '-sha256', '-extfile', 'ext.cnf', '-extensions', profile, '-out', `${name}.crt`);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        `${issuer}.crt`,
+        '-CAkey',
+        `${issuer}.key`,
+        '-set_serial',
+        serial,
+        '-days',
+        '2',
+        '-sha256',
+        '-extfile',
+        'ext.cnf',
+        '-extensions',
+        profile,
+        '-out',
+        `${name}.crt`,
+      );
     };
 
     makeCa('ca', '/O=IBCM Lab/CN=IBCM Lab Test Root CA');

@@ -67,7 +67,11 @@ describe('site server over TLS', () => {
     expect(entry.tls).toMatchObject({ authorized: true, authorizationError: null, servername: 'localhost' });
     expect(entry.tls?.protocol).toMatch(/^TLSv1\.[23]$/);
     expect(entry.tls?.cipher).toBeTruthy();
-    expect(entry.tls?.peerCertificate).toMatchObject({ subject: 'O=IBCM Lab, CN=client-good.lab', issuer: 'O=IBCM Lab, CN=IBCM Lab Test Root CA', serialNumber: '2001' });
+    expect(entry.tls?.peerCertificate).toMatchObject({
+      subject: 'O=IBCM Lab, CN=client-good.lab',
+      issuer: 'O=IBCM Lab, CN=IBCM Lab Test Root CA',
+      serialNumber: '2001',
+    });
     expect(entry.tls?.peerCertificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   });
 

@@ -103,7 +103,15 @@ describe('multipart envelope (W:14)', () => {
 
   it('ignores a preamble before the first boundary and keeps several part headers in order', () => {
     const body = latin1(`preamble\r\n--b1\r\nContent-Type: a/b\r\nX-Extra:  v \r\n\r\nbody\r\n--b1--\r\nepilogue`);
-    expect(decodeMultipart(body, 'b1')).toEqual([{ headers: [['Content-Type', 'a/b'], ['X-Extra', 'v']], body: latin1('body') }]);
+    expect(decodeMultipart(body, 'b1')).toEqual([
+      {
+        headers: [
+          ['Content-Type', 'a/b'],
+          ['X-Extra', 'v'],
+        ],
+        body: latin1('body'),
+      },
+    ]);
   });
 
   it('rejects a body without the boundary, and a part that is never closed', () => {
@@ -186,16 +194,23 @@ describe('encodeMessage / decodeMessage (W:14–W:18)', () => {
     sentTime: new Date('2026-01-02T03:04:05.678Z'),
     id: '{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}',
   };
-  const bodyXml = '<RequestAssignments SchemaVersion="1.00"><ClientID>GUID:11111111-2222-3333-4444-555555555555</ClientID></RequestAssignments>';
+  const bodyXml =
+    '<RequestAssignments SchemaVersion="1.00"><ClientID>GUID:11111111-2222-3333-4444-555555555555</ClientID></RequestAssignments>';
 
   it('uses the SDK boundary, lower-case part content-type headers and no Content-Disposition', () => {
     const message = encodeMessage(fields, bodyXml);
     expect(message.contentType).toBe('multipart/mixed; boundary="aAbBcCdDv1234567890VxXyYzZ"');
     expect(CCM_BOUNDARY).toBe('aAbBcCdDv1234567890VxXyYzZ');
     const parts = decodeMultipart(message.body, CCM_BOUNDARY);
-    expect(parts.map((part) => part.headers)).toEqual([[['content-type', 'text/plain; charset=UTF-16']], [['content-type', 'application/octet-stream']]]);
+    expect(parts.map((part) => part.headers)).toEqual([
+      [['content-type', 'text/plain; charset=UTF-16']],
+      [['content-type', 'application/octet-stream']],
+    ]);
     // The ASCII framing (everything but the two part bodies) carries no Content-Disposition in any case.
-    const framing = message.body.toString('latin1').replace(parts[0]!.body.toString('latin1'), '').replace(parts[1]!.body.toString('latin1'), '');
+    const framing = message.body
+      .toString('latin1')
+      .replace(parts[0]!.body.toString('latin1'), '')
+      .replace(parts[1]!.body.toString('latin1'), '');
     expect(framing).not.toMatch(/content-disposition/i);
     expect(framing).toBe(
       `--${CCM_BOUNDARY}\r\ncontent-type: text/plain; charset=UTF-16\r\n\r\n\r\n--${CCM_BOUNDARY}\r\ncontent-type: application/octet-stream\r\n\r\n\r\n--${CCM_BOUNDARY}--`,
@@ -248,16 +263,36 @@ describe('encodeMessage / decodeMessage (W:14–W:18)', () => {
   });
 
   it('accepts a PXEThief-style form-data message with another boundary (the MP parses generically, W:14)', () => {
-    const header = '<Msg><ID/><SourceID>GUID:X</SourceID><ReplyTo>direct:OSD</ReplyTo><Body Type="ByteRange" Length="10" Offset="0"/><TargetEndpoint>MP_PolicyManager</TargetEndpoint><ReplyMode>Sync</ReplyMode></Msg>';
+    const header =
+      '<Msg><ID/><SourceID>GUID:X</SourceID><ReplyTo>direct:OSD</ReplyTo><Body Type="ByteRange" Length="10" Offset="0"/><TargetEndpoint>MP_PolicyManager</TargetEndpoint><ReplyMode>Sync</ReplyMode></Msg>';
     const body = encodeMultipart(
       [
-        { headers: [['Content-Type', 'text/plain; charset=UTF-16'], ['Content-Disposition', 'form-data; name="Msg"']], body: encodeHeaderText(header) },
-        { headers: [['Content-Type', 'application/octet-stream'], ['Content-Disposition', 'form-data; name="RequestData"']], body: encodeBody('<A/>').compressed },
+        {
+          headers: [
+            ['Content-Type', 'text/plain; charset=UTF-16'],
+            ['Content-Disposition', 'form-data; name="Msg"'],
+          ],
+          body: encodeHeaderText(header),
+        },
+        {
+          headers: [
+            ['Content-Type', 'application/octet-stream'],
+            ['Content-Disposition', 'form-data; name="RequestData"'],
+          ],
+          body: encodeBody('<A/>').compressed,
+        },
       ],
       'pxe-boundary',
     );
     const decoded = decodeMessage(body, 'multipart/form-data; boundary=pxe-boundary');
-    expect(decoded).toMatchObject({ targetEndpoint: 'MP_PolicyManager', sourceId: 'GUID:X', replyMode: 'Sync', bodyXml: '<A/>', declaredLength: 10, actualLength: 10 });
+    expect(decoded).toMatchObject({
+      targetEndpoint: 'MP_PolicyManager',
+      sourceId: 'GUID:X',
+      replyMode: 'Sync',
+      bodyXml: '<A/>',
+      declaredLength: 10,
+      actualLength: 10,
+    });
   });
 
   it('rejects a header part without BOM', () => {
@@ -288,7 +323,10 @@ describe('encodeMessage / decodeMessage (W:14–W:18)', () => {
   it('reports a declared Body Length that differs from the body (the MP rejects on this, W:16)', () => {
     const message = encodeMessage(fields, bodyXml);
     const [headerPart, bodyPart] = decodeMultipart(message.body, CCM_BOUNDARY);
-    const lying = encodeMultipart([{ ...headerPart!, body: encodeHeaderText(message.headerXml.replace(/Length="\d+"/, 'Length="4"')) }, bodyPart!]);
+    const lying = encodeMultipart([
+      { ...headerPart!, body: encodeHeaderText(message.headerXml.replace(/Length="\d+"/, 'Length="4"')) },
+      bodyPart!,
+    ]);
     const decoded = decodeMessage(lying, message.contentType);
     expect(decoded.declaredLength).toBe(4);
     expect(decoded.actualLength).toBe(encodeBody(bodyXml).length);
@@ -370,7 +408,11 @@ describe('CryptoAPI signatures and key blobs (W:19, W:22)', () => {
     const blob = Buffer.from(publicKeyBlobHex(small), 'hex');
     expect(blob.readUInt32LE(12)).toBe(1024);
     expect(blob.readUInt32LE(16)).toBe(3);
-    expect(publicKeyFromBlobHex(blob.toString('hex')).export({ type: 'spki', format: 'der' }).equals(small.export({ type: 'spki', format: 'der' }))).toBe(true);
+    expect(
+      publicKeyFromBlobHex(blob.toString('hex'))
+        .export({ type: 'spki', format: 'der' })
+        .equals(small.export({ type: 'spki', format: 'der' })),
+    ).toBe(true);
   });
 
   it('publicKeyFromBlobHex refuses a blob without the RSA1 magic', () => {
@@ -414,11 +456,13 @@ describe('xml helpers', () => {
   });
 
   it('propertyValue reads Value="…" (also after other attributes) and element-text / CDATA forms', () => {
-    const discovery = '<Property Name="Netbios Name" Value="CLIENT01"/><Property Name="FQ Name" Type="string" Value="c.example &amp; co"/><Property Name="Empty" Value=""/>';
+    const discovery =
+      '<Property Name="Netbios Name" Value="CLIENT01"/><Property Name="FQ Name" Type="string" Value="c.example &amp; co"/><Property Name="Empty" Value=""/>';
     expect(propertyValue(discovery, 'Netbios Name')).toBe('CLIENT01');
     expect(propertyValue(discovery, 'FQ Name')).toBe('c.example & co');
     expect(propertyValue(discovery, 'Empty')).toBe('');
-    const hook = '<Hook2 Name="clientauth"><Property Name="PublicKey">0602</Property><Property Name="Token"><![CDATA[ClientToken:x\r\n]]></Property><Property Name="Esc">&lt;a&gt;</Property></Hook2>';
+    const hook =
+      '<Hook2 Name="clientauth"><Property Name="PublicKey">0602</Property><Property Name="Token"><![CDATA[ClientToken:x\r\n]]></Property><Property Name="Esc">&lt;a&gt;</Property></Hook2>';
     expect(propertyValue(hook, 'PublicKey')).toBe('0602');
     expect(propertyValue(hook, 'Token')).toBe('ClientToken:x\r\n');
     expect(propertyValue(hook, 'Esc')).toBe('<a>');

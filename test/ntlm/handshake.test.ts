@@ -63,7 +63,10 @@ describe('NTLM through the lab site server', () => {
         if (outcome.kind === 'respond') return outcome.response;
         return {
           status: 200,
-          headers: [['Content-Type', 'text/plain'], ['X-Connection-Id', String(outcome.connectionId)]],
+          headers: [
+            ['Content-Type', 'text/plain'],
+            ['X-Connection-Id', String(outcome.connectionId)],
+          ],
           body: `hello ${outcome.account.user}`,
         };
       },
@@ -190,7 +193,12 @@ describe('NTLM through the lab site server', () => {
       ['type 2 from a client', `NTLM ${type2.toString('base64')}`, 400, /CHALLENGE \(type 2\)/],
       ['Basic', 'Basic YWxpY2U6eA==', 401, /neither NTLM nor Negotiate/],
       ['scheme only', 'NTLM', 401, /without a token/],
-      ['SPNEGO', `Negotiate ${Buffer.from([0x60, 0x28, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02]).toString('base64')}`, 401, /SPNEGO/],
+      [
+        'SPNEGO',
+        `Negotiate ${Buffer.from([0x60, 0x28, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02]).toString('base64')}`,
+        401,
+        /SPNEGO/,
+      ],
       ['two Authorization headers', [createNegotiate(), createNegotiate()], 400, /more than one/],
     ];
     for (const [name, authorization, status, reason] of cases) {
@@ -215,7 +223,14 @@ describe('NTLM through the lab site server', () => {
     ] as const) {
       const next = await connection.request('GET', PATH, createNegotiate());
       const flags = decodeChallenge(decodeBase64Token(next.wwwAuthenticate[0].slice(5))).flags;
-      const forged = encodeAuthenticate({ flags, lmChallengeResponse: Buffer.alloc(24), ntChallengeResponse: nt, domain: 'CORP', user, workstation: 'WS' });
+      const forged = encodeAuthenticate({
+        flags,
+        lmChallengeResponse: Buffer.alloc(24),
+        ntChallengeResponse: nt,
+        domain: 'CORP',
+        user,
+        workstation: 'WS',
+      });
       const response = await connection.request('GET', PATH, toHeaderValue(forged));
       expect(response.status).toBe(401);
       expect(response.reason).toMatch(expected);
@@ -266,10 +281,15 @@ describe('NTLM through the lab site server', () => {
   });
 
   it('interoperates with curl --ntlm (an independent NTLMv2 implementation)', async () => {
-    expect(/ NTLM( |$)/m.test(execFileSync(requireProgram('curl'), ['-V'], { encoding: 'utf8' })), 'this curl has no NTLM support (Debian\'s curl has)').toBe(true);
+    expect(
+      / NTLM( |$)/m.test(execFileSync(requireProgram('curl'), ['-V'], { encoding: 'utf8' })),
+      "this curl has no NTLM support (Debian's curl has)",
+    ).toBe(true);
     const run = promisify(execFile);
     const curl = (user: string) =>
-      run('curl', ['-s', '-w', '\n%{http_code} %{num_connects}', '--ntlm', '-u', user, `http://127.0.0.1:${server.port}${PATH}`], { timeout: 5000 }).then((result) => {
+      run('curl', ['-s', '-w', '\n%{http_code} %{num_connects}', '--ntlm', '-u', user, `http://127.0.0.1:${server.port}${PATH}`], {
+        timeout: 5000,
+      }).then((result) => {
         const cut = result.stdout.lastIndexOf('\n');
         return [result.stdout.slice(0, cut).trim(), result.stdout.slice(cut + 1)]; // [body, "status connections"]
       });

@@ -32,7 +32,11 @@ function sampleChallenge(): Buffer {
     flags: NtlmFlags.NEGOTIATE_UNICODE | NtlmFlags.NEGOTIATE_NTLM | NtlmFlags.NEGOTIATE_EXTENDED_SESSIONSECURITY,
     targetName: 'CORP',
     serverChallenge: Buffer.from('0011223344556677', 'hex'),
-    targetInfo: encodeAvPairs([avName(AvId.MsvAvNbDomainName, 'CORP'), avName(AvId.MsvAvNbComputerName, 'MP01'), { id: AvId.MsvAvTimestamp, value: fileTime() }]),
+    targetInfo: encodeAvPairs([
+      avName(AvId.MsvAvNbDomainName, 'CORP'),
+      avName(AvId.MsvAvNbComputerName, 'MP01'),
+      { id: AvId.MsvAvTimestamp, value: fileTime() },
+    ]),
     version: { major: 10, minor: 0, build: 20348, revision: 15 },
   });
 }
@@ -57,7 +61,14 @@ describe('NTLMSSP messages', () => {
   it('round-trips NEGOTIATE, with and without names and version', () => {
     const plain = decodeNegotiate(encodeNegotiate({ flags: CLIENT_NEGOTIATE_FLAGS }));
     expect(plain).toEqual({ type: 1, flags: CLIENT_NEGOTIATE_FLAGS, domain: '', workstation: '', version: null });
-    const full = decodeNegotiate(encodeNegotiate({ flags: CLIENT_NEGOTIATE_FLAGS, domain: 'CORP', workstation: 'WS01', version: { major: 10, minor: 0, build: 19045, revision: 15 } }));
+    const full = decodeNegotiate(
+      encodeNegotiate({
+        flags: CLIENT_NEGOTIATE_FLAGS,
+        domain: 'CORP',
+        workstation: 'WS01',
+        version: { major: 10, minor: 0, build: 19045, revision: 15 },
+      }),
+    );
     expect(full.domain).toBe('CORP');
     expect(full.workstation).toBe('WS01');
     expect(full.version).toEqual({ major: 10, minor: 0, build: 19045, revision: 15 });
@@ -85,7 +96,14 @@ describe('NTLMSSP messages', () => {
     expect(message.ntChallengeResponse.length).toBeGreaterThan(48);
     expect(message.mic).toBeNull();
     const oem = decodeAuthenticate(
-      encodeAuthenticate({ flags: NtlmFlags.NEGOTIATE_OEM, lmChallengeResponse: Buffer.alloc(24), ntChallengeResponse: Buffer.alloc(24, 1), domain: 'CORP', user: 'bob', workstation: 'WS' }),
+      encodeAuthenticate({
+        flags: NtlmFlags.NEGOTIATE_OEM,
+        lmChallengeResponse: Buffer.alloc(24),
+        ntChallengeResponse: Buffer.alloc(24, 1),
+        domain: 'CORP',
+        user: 'bob',
+        workstation: 'WS',
+      }),
     );
     expect([oem.domain, oem.user, oem.workstation]).toEqual(['CORP', 'bob', 'WS']);
   });
@@ -168,7 +186,11 @@ describe('strict decoding', () => {
 
   it('random byte mutations never escape as anything but NtlmError', () => {
     const next = prng(60);
-    const originals = [encodeNegotiate({ flags: CLIENT_NEGOTIATE_FLAGS, domain: 'D', workstation: 'W' }), sampleChallenge(), sampleAuthenticate()];
+    const originals = [
+      encodeNegotiate({ flags: CLIENT_NEGOTIATE_FLAGS, domain: 'D', workstation: 'W' }),
+      sampleChallenge(),
+      sampleAuthenticate(),
+    ];
     for (let round = 0; round < 3000; round++) {
       const bytes = Buffer.from(originals[round % 3]);
       const edits = 1 + Math.floor(next() * 4);

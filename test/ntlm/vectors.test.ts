@@ -83,21 +83,34 @@ describe('[MS-NLMP] 4.2.4 NTLMv2 test vectors', () => {
     expect(challenge.version).toEqual({ major: 6, minor: 0, build: 6000, revision: 15 });
 
     const account = { domain: 'Domain', user: 'User', password: 'Password' };
-    const type3 = decodeAuthenticate(buildAuthenticate(challenge, account, { timestamp: TIME, clientChallenge: CLIENT_CHALLENGE, workstation: 'COMPUTER' }));
+    const type3 = decodeAuthenticate(
+      buildAuthenticate(challenge, account, { timestamp: TIME, clientChallenge: CLIENT_CHALLENGE, workstation: 'COMPUTER' }),
+    );
     expect(type3.ntChallengeResponse.subarray(0, 16).toString('hex')).toBe(EXPECTED.ntProofStr);
     expect(type3.lmChallengeResponse.toString('hex')).toBe(EXPECTED.lmv2); // no MsvAvTimestamp in this challenge
     expect([type3.domain, type3.user, type3.workstation]).toEqual(['Domain', 'User', 'COMPUTER']);
     expect(type3.flags & NtlmFlags.NEGOTIATE_UNICODE).toBeTruthy();
     expect(type3.flags & NtlmFlags.NEGOTIATE_OEM).toBe(0);
 
-    const verified = verifyNtlmv2Response({ responseKeyNT: ntowfv2('Password', 'User', 'Domain'), serverChallenge: SERVER_CHALLENGE, ntChallengeResponse: type3.ntChallengeResponse });
+    const verified = verifyNtlmv2Response({
+      responseKeyNT: ntowfv2('Password', 'User', 'Domain'),
+      serverChallenge: SERVER_CHALLENGE,
+      ntChallengeResponse: type3.ntChallengeResponse,
+    });
     expect(verified).toMatchObject({ ok: true });
     expect(verified.ok && verified.sessionBaseKey.toString('hex')).toBe(EXPECTED.sessionBaseKey);
   });
 
   it('verification fails for a wrong password, another challenge, or any flipped bit', () => {
-    const good = computeNtlmv2Response({ responseKeyNT: ntowfv2('Password', 'User', 'Domain'), serverChallenge: SERVER_CHALLENGE, clientChallenge: CLIENT_CHALLENGE, timestamp: TIME, targetInfo: TARGET_INFO }).ntChallengeResponse;
-    const verify = (key: Buffer, challenge: Buffer, response: Buffer) => verifyNtlmv2Response({ responseKeyNT: key, serverChallenge: challenge, ntChallengeResponse: response });
+    const good = computeNtlmv2Response({
+      responseKeyNT: ntowfv2('Password', 'User', 'Domain'),
+      serverChallenge: SERVER_CHALLENGE,
+      clientChallenge: CLIENT_CHALLENGE,
+      timestamp: TIME,
+      targetInfo: TARGET_INFO,
+    }).ntChallengeResponse;
+    const verify = (key: Buffer, challenge: Buffer, response: Buffer) =>
+      verifyNtlmv2Response({ responseKeyNT: key, serverChallenge: challenge, ntChallengeResponse: response });
     const key = ntowfv2('Password', 'User', 'Domain');
     expect(verify(ntowfv2('password', 'User', 'Domain'), SERVER_CHALLENGE, good)).toMatchObject({ ok: false, reason: 'mismatch' });
     expect(verify(key, hex('0123456789abcdee'), good)).toMatchObject({ ok: false, reason: 'mismatch' });

@@ -52,7 +52,9 @@ describe('LabPki.crossCertifyRoot', () => {
     const parsed = new x509.X509Certificate(crossPem);
     const ski = (certificate: x509.X509Certificate) => certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
     expect(ski(parsed)).toBe(ski(new x509.X509Certificate(pki.rootCaPem)));
-    const cdp = parsed.getExtension(x509.CRLDistributionPointsExtension)!.distributionPoints.flatMap((point) => point.distributionPoint?.fullName?.map((name) => name.uniformResourceIdentifier) ?? []);
+    const cdp = parsed
+      .getExtension(x509.CRLDistributionPointsExtension)!
+      .distributionPoints.flatMap((point) => point.distributionPoint?.fullName?.map((name) => name.uniformResourceIdentifier) ?? []);
     expect(cdp).toEqual([`${CDP}/IBCM-Lab-Untrusted-Root-CA.crl`]);
     expect(pki.allCrls().map((crl) => crl.url)).toContain(`${CDP}/IBCM-Lab-Untrusted-Root-CA.crl`);
   });
@@ -68,9 +70,19 @@ async function meet(chainPem: string, ca: string): Promise<{ authorized: boolean
   const listener = tls.createServer({ key: server.keyPem, cert: chainPem }, (socket) => socket.end());
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   try {
-    const socket = tls.connect({ host: '127.0.0.1', port: (listener.address() as AddressInfo).port, servername: MP, ca, rejectUnauthorized: false });
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: (listener.address() as AddressInfo).port,
+      servername: MP,
+      ca,
+      rejectUnauthorized: false,
+    });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-    const result = { authorized: socket.authorized, error: socket.authorizationError ? String(socket.authorizationError) : null, path: peerChain(socket, ca).map((der) => new X509Certificate(der)) };
+    const result = {
+      authorized: socket.authorized,
+      error: socket.authorizationError ? String(socket.authorizationError) : null,
+      path: peerChain(socket, ca).map((der) => new X509Certificate(der)),
+    };
     socket.destroy();
     return result;
   } finally {
@@ -81,7 +93,10 @@ async function meet(chainPem: string, ca: string): Promise<{ authorized: boolean
 /** The client's revocation check over `chain`, with the CRLs the lab's CDP serves. */
 function checkRevocation(chain: X509Certificate[]) {
   const crls = new Map(pki.allCrls().map((crl) => [crl.url, crl.der]));
-  const checker = new RevocationChecker(async (url) => (crls.has(url) ? { status: 200, body: crls.get(url)! } : { status: 404 }), () => pki.clock);
+  const checker = new RevocationChecker(
+    async (url) => (crls.has(url) ? { status: 200, body: crls.get(url)! } : { status: 404 }),
+    () => pki.clock,
+  );
   return checker.check(chain.map((certificate) => certificate.raw));
 }
 
@@ -95,7 +110,12 @@ describe('a server that sends the cross-certificate', () => {
     const met = await meet(server.chainPem + crossPem, untrusted.rootCaPem);
     expect(met.error).toBeNull();
     expect(met.authorized).toBe(true);
-    expect(met.path.map((certificate) => certificate.subject.split('\n')[0])).toEqual([`CN=${MP}`, 'CN=IBCM Lab Issuing CA', 'CN=IBCM Lab Root CA', 'CN=IBCM Lab Untrusted Root CA']);
+    expect(met.path.map((certificate) => certificate.subject.split('\n')[0])).toEqual([
+      `CN=${MP}`,
+      'CN=IBCM Lab Issuing CA',
+      'CN=IBCM Lab Root CA',
+      'CN=IBCM Lab Untrusted Root CA',
+    ]);
     expect(met.path[2]!.raw.equals(new X509Certificate(crossPem).raw)).toBe(true);
     const report = await checkRevocation(met.path);
     expect(report.finding).toBeUndefined();

@@ -150,7 +150,9 @@ async function handshake(
   // When the client refuses the server, the server side may never complete; don't wait long for it.
   const server_ = await Promise.race([
     serverSide,
-    new Promise<Side>((resolve) => setTimeout(() => resolve({ authorized: false, error: 'no-server-event' }), client_.authorized ? 2000 : 300)),
+    new Promise<Side>((resolve) =>
+      setTimeout(() => resolve({ authorized: false, error: 'no-server-event' }), client_.authorized ? 2000 : 300),
+    ),
   ]);
   return { server: server_, client: client_ };
 }
@@ -282,7 +284,9 @@ describe('leaf certificates', () => {
     expect(new X509Certificate(cnOnly.certPem).subject).toBe(`CN=${MP_INTERNET}`);
 
     await expect(pki.issue('workstation-client', { name: 'client01', subjectCn: 'dup.example' })).rejects.toThrow(/already issued/);
-    await expect(pki.issue('workstation-client', { name: '../escape', subjectCn: 'x.example' })).rejects.toThrow(/invalid certificate name/);
+    await expect(pki.issue('workstation-client', { name: '../escape', subjectCn: 'x.example' })).rejects.toThrow(
+      /invalid certificate name/,
+    );
     await expect(pki.issue('workstation-client', { name: 'nameless' })).rejects.toThrow(/subjectCn or dnsNames/);
     await expect(pki.revoke('0123456789abcdef')).rejects.toThrow(/not issued/);
   });
@@ -302,7 +306,12 @@ describe('CRLs', () => {
       expect(crl.pem).toMatch(/^-----BEGIN X509 CRL-----\n/);
       expect(readFileSync(crl.filePath)).toEqual(crl.der);
     }
-    expect(pki.crlPem()).toBe(pki.crls().map((crl) => crl.pem).join(''));
+    expect(pki.crlPem()).toBe(
+      pki
+        .crls()
+        .map((crl) => crl.pem)
+        .join(''),
+    );
   });
 
   it('CRL signatures verify against the issuing CAs', async () => {

@@ -52,7 +52,10 @@ describe('the revoked issuing CA', () => {
 
   it('issues leaves whose own serial is on no CRL, with their issuer named and the chain to send', () => {
     expect(orphanClient.issuedBy).toBe('revoked-issuing');
-    expect(orphanClient.issuer).toEqual({ subject: 'CN=IBCM Lab Revoked Issuing CA, O=IBCM Lab', serialNumber: serialOf(pki.revokedIssuingCaPem) });
+    expect(orphanClient.issuer).toEqual({
+      subject: 'CN=IBCM Lab Revoked Issuing CA, O=IBCM Lab',
+      serialNumber: serialOf(pki.revokedIssuingCaPem),
+    });
     expect(orphanClient.chainPem).toBe(orphanClient.certPem + pki.revokedIssuingCaPem);
     expect(orphanClient.crlUrls).toEqual(['http://crl.ibcm-lab.example:20080/IBCM-Lab-Revoked-Issuing-CA.crl']);
     expect(new X509Certificate(orphanClient.certPem).checkIssued(new X509Certificate(pki.revokedIssuingCaPem))).toBe(true);
@@ -61,7 +64,10 @@ describe('the revoked issuing CA', () => {
 
   it('is what the revoked-issuer variant asks for (no leaf revocation)', () => {
     const base = { name: 'x', subjectCn: 'x.example' };
-    expect(variantIssueOptions('revoked-issuer', 'workstation-client', base, { clock: new Date() })).toEqual({ options: { ...base, issuer: 'revoked-issuing' }, revoke: false });
+    expect(variantIssueOptions('revoked-issuer', 'workstation-client', base, { clock: new Date() })).toEqual({
+      options: { ...base, issuer: 'revoked-issuing' },
+      revoke: false,
+    });
   });
 
   it('OpenSSL: a leaf-only CRL check accepts its certificates, a check of the whole chain refuses them', () => {
@@ -71,7 +77,14 @@ describe('the revoked issuing CA', () => {
       writeFileSync(p, text);
       return p;
     };
-    const args = ['-CAfile', file('root.pem', pki.rootCaPem), '-untrusted', file('intermediate.pem', pki.revokedIssuingCaPem), '-CRLfile', file('crls.pem', pki.crlPem())];
+    const args = [
+      '-CAfile',
+      file('root.pem', pki.rootCaPem),
+      '-untrusted',
+      file('intermediate.pem', pki.revokedIssuingCaPem),
+      '-CRLfile',
+      file('crls.pem', pki.crlPem()),
+    ];
     const leaf = file('leaf.pem', orphanClient.certPem);
     const leafOnly = spawnSync('openssl', ['verify', '-crl_check', ...args, leaf], { encoding: 'utf8' });
     const whole = spawnSync('openssl', ['verify', '-crl_check_all', ...args, leaf], { encoding: 'utf8' });
@@ -83,7 +96,14 @@ describe('the revoked issuing CA', () => {
 
 describe('Node TLS with every CRL of the chain (what the MP and the Node bridge do)', () => {
   async function handshake(server: { cert: IssuedCertificate; crl?: string[] }, client: { cert: IssuedCertificate; crl?: string[] }) {
-    const tlsServer = tls.createServer({ cert: server.cert.chainPem, key: server.cert.keyPem, ca: pki.trustBundlePem, crl: server.crl, requestCert: true, rejectUnauthorized: false });
+    const tlsServer = tls.createServer({
+      cert: server.cert.chainPem,
+      key: server.cert.keyPem,
+      ca: pki.trustBundlePem,
+      crl: server.crl,
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
     const serverSide = new Promise<string>((resolve) => {
       tlsServer.once('secureConnection', (socket) => {
@@ -94,7 +114,15 @@ describe('Node TLS with every CRL of the chain (what the MP and the Node bridge 
       tlsServer.once('tlsClientError', (error: NodeJS.ErrnoException) => resolve(`client error ${error.code ?? error.message}`));
     });
     const clientSide = await new Promise<string>((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port: (tlsServer.address() as { port: number }).port, servername: MP, ca: pki.trustBundlePem, crl: client.crl, cert: client.cert.chainPem, key: client.cert.keyPem });
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: (tlsServer.address() as { port: number }).port,
+        servername: MP,
+        ca: pki.trustBundlePem,
+        crl: client.crl,
+        cert: client.cert.chainPem,
+        key: client.cert.keyPem,
+      });
       socket.once('secureConnect', () => {
         resolve('authorized');
         socket.end();

@@ -46,14 +46,19 @@ describe('variantIssueOptions', () => {
   it('swaps the EKU to the other purpose, keeps only intranet names, picks the untrusted issuer, asks to revoke', () => {
     expect(variantIssueOptions('wrong-eku', 'site-system-web-server', base, { clock }).options.extKeyUsages).toEqual([EKU.clientAuth]);
     expect(variantIssueOptions('wrong-eku', 'workstation-client', base, { clock }).options.extKeyUsages).toEqual([EKU.serverAuth]);
-    expect(variantIssueOptions('missing-internet-fqdn', 'bridging-proxy-server', base, { clock, intranetNames: ['mp1.corp.ibcm-lab.test'] }).options).toMatchObject({ subjectCn: 'mp1.corp.ibcm-lab.test', dnsNames: ['mp1.corp.ibcm-lab.test'] });
+    expect(
+      variantIssueOptions('missing-internet-fqdn', 'bridging-proxy-server', base, { clock, intranetNames: ['mp1.corp.ibcm-lab.test'] })
+        .options,
+    ).toMatchObject({ subjectCn: 'mp1.corp.ibcm-lab.test', dnsNames: ['mp1.corp.ibcm-lab.test'] });
     expect(variantIssueOptions('untrusted', 'workstation-client', base, { clock }).options.issuer).toBe('untrusted');
     expect(variantIssueOptions('revoked', 'workstation-client', base, { clock })).toEqual({ options: base, revoke: true });
     expect(variantIssueOptions('valid', 'workstation-client', base, { clock })).toEqual({ options: base, revoke: false });
   });
 
   it('refuses missing-internet-fqdn for a client certificate or without intranet names', () => {
-    expect(() => variantIssueOptions('missing-internet-fqdn', 'workstation-client', base, { clock, intranetNames: ['x.corp.test'] })).toThrow(/server certificates/);
+    expect(() =>
+      variantIssueOptions('missing-internet-fqdn', 'workstation-client', base, { clock, intranetNames: ['x.corp.test'] }),
+    ).toThrow(/server certificates/);
     expect(() => variantIssueOptions('missing-internet-fqdn', 'site-system-web-server', base, { clock })).toThrow(/intranet names/);
   });
 });
@@ -92,7 +97,10 @@ describe('hierarchies and CRLs', () => {
 
 describe('PKCS#12 export', () => {
   it('writes key + leaf + issuing CA + root, mode 0600, loadable by Node (OpenSSL 3 default provider) with the password', async () => {
-    const server = await pki.issue('bridging-proxy-server', { name: 'proxy-server', dnsNames: ['mp.ibcm-lab.example', 'dp.ibcm-lab.example'] });
+    const server = await pki.issue('bridging-proxy-server', {
+      name: 'proxy-server',
+      dnsNames: ['mp.ibcm-lab.example', 'dp.ibcm-lab.example'],
+    });
     const exported = await pki.exportPkcs12(server, 'pässword-123');
     expect(exported.path).toBe(path.join(pki.dir, 'certs', 'proxy-server.p12'));
     expect(statSync(exported.path).mode & 0o777).toBe(0o600);

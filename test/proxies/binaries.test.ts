@@ -1,6 +1,13 @@
 // Finding the external programs, their versions, and saying what to install when one is missing.
 import { afterEach, describe, expect, it } from 'vitest';
-import { binaryVersion, doctorReport, findBinary, missingBinaryMessage, nginxStreamModule, requireBinary } from '../../harness/proxies/binaries.js';
+import {
+  binaryVersion,
+  doctorReport,
+  findBinary,
+  missingBinaryMessage,
+  nginxStreamModule,
+  requireBinary,
+} from '../../harness/proxies/binaries.js';
 
 const savedPath = process.env.PATH;
 afterEach(() => {
@@ -27,14 +34,18 @@ describe('binaries', () => {
   });
 
   it('reads versions from nginx -v, haproxy -v, squid -v (when installed)', async () => {
-    const patterns: Record<string, RegExp> = { nginx: /^nginx version: nginx\/\d/, haproxy: /^HAProxy version \d/, squid: /^Squid Cache: Version \d/ };
+    const patterns: Record<string, RegExp> = {
+      nginx: /^nginx version: nginx\/\d/,
+      haproxy: /^HAProxy version \d/,
+      squid: /^Squid Cache: Version \d/,
+    };
     for (const [name, pattern] of Object.entries(patterns)) {
       if (findBinary(name)) expect(await binaryVersion(name)).toMatch(pattern);
       else expect(await binaryVersion(name)).toBeNull();
     }
   });
 
-  it('finds nginx\'s stream module (static or the Debian module file)', async () => {
+  it("finds nginx's stream module (static or the Debian module file)", async () => {
     if (!findBinary('nginx')) return;
     expect(await nginxStreamModule()).toMatch(/^(static|\/.*ngx_stream_module\.so)$/);
   });

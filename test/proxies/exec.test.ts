@@ -68,10 +68,12 @@ describe('exec: adapter', () => {
     expect(proxy.log().join('\n')).toMatch(/tunnel_0/);
   });
 
-  it('fails to start in bridge mode with the script\'s reason (exit 3), quoting its stderr', async () => {
+  it("fails to start in bridge mode with the script's reason (exit 3), quoting its stderr", async () => {
     requireScriptPrograms();
     const contract = world.contract('bridge', 'exec-bridge');
-    await expect(execProxy(`sh ${script}`).start(contract)).rejects.toThrow(/exited before it was ready \(exit code 3\)[\s\S]*bridge mode needs TLS termination/);
+    await expect(execProxy(`sh ${script}`).start(contract)).rejects.toThrow(
+      /exited before it was ready \(exit code 3\)[\s\S]*bridge mode needs TLS termination/,
+    );
     for (const listener of contract.listeners) expect(await refusesTcp(listener.bind.host, listener.bind.port)).toBe(true);
   });
 });

@@ -24,7 +24,11 @@ describe('haproxy configuration', () => {
 
   it('bridge: verify required + crl-file, mutual TLS upstream with SNI, connections never shared', () => {
     const contract = world.contract('bridge', 'conf-bridge');
-    const conf = haproxyConfig(contract, { dir: '/run/x/haproxy', serverPem: new Map([['mp1-https', '/run/x/haproxy/server-0.pem']]), clientPem: new Map([['mp1-https', '/run/x/haproxy/upstream-client-0.pem']]) });
+    const conf = haproxyConfig(contract, {
+      dir: '/run/x/haproxy',
+      serverPem: new Map([['mp1-https', '/run/x/haproxy/server-0.pem']]),
+      clientPem: new Map([['mp1-https', '/run/x/haproxy/upstream-client-0.pem']]),
+    });
     expect(conf).toMatch(/bind \S+ ssl crt \/run\/x\/haproxy\/server-0\.pem ssl-min-ver TLSv1\.2 verify required ca-file \S+ crl-file \S+/);
     expect(conf).toContain(`sni str(${contract.listeners[0]!.upstream.serverName})`);
     expect(conf).toContain('crt /run/x/haproxy/upstream-client-0.pem');
@@ -36,7 +40,11 @@ describe('haproxy configuration', () => {
   });
 
   it('tunnel: mode tcp, no certificates', () => {
-    const conf = haproxyConfig(world.contract('tunnel', 'conf-tunnel'), { dir: '/run/x/haproxy', serverPem: new Map(), clientPem: new Map() });
+    const conf = haproxyConfig(world.contract('tunnel', 'conf-tunnel'), {
+      dir: '/run/x/haproxy',
+      serverPem: new Map(),
+      clientPem: new Map(),
+    });
     expect(conf).toContain('mode tcp');
     expect(conf).not.toMatch(/ crt | ssl |ca-file/);
   });

@@ -21,7 +21,29 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'ibcm-lab-hostile-'));
   const key = path.join(tmp, 'key.pem');
   const certificate = path.join(tmp, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', certificate, '-days', '1', '-subj', '/CN=hostile.test', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      certificate,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=hostile.test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   tlsFiles = { certificate, key, chain: certificate };
 });
 
@@ -40,13 +62,31 @@ function freePort(): Promise<number> {
 
 async function hostile(behaviour: HostileBehaviour, scheme: 'http' | 'https'): Promise<{ proxy: StartedProxy; origin: string }> {
   const port = await freePort();
-  const listener = { name: `test-${scheme}`, role: 'management-point', publicName: '127.0.0.1', bind: { host: '127.0.0.1', port }, scheme, tls: scheme === 'https' ? tlsFiles : undefined, upstream: { host: '127.0.0.1', port: 1, scheme, serverName: 'x', caBundle: '' } } as ProxyListener;
+  const listener = {
+    name: `test-${scheme}`,
+    role: 'management-point',
+    publicName: '127.0.0.1',
+    bind: { host: '127.0.0.1', port },
+    scheme,
+    tls: scheme === 'https' ? tlsFiles : undefined,
+    upstream: { host: '127.0.0.1', port: 1, scheme, serverName: 'x', caBundle: '' },
+  } as ProxyListener;
   const proxy = await startHostileProxy({ listeners: [listener], logs: { dir: tmp } } as never, behaviour);
   return { proxy, origin: `${scheme}://127.0.0.1:${port}` };
 }
 
 function transport(): ClientTransport {
-  const profile = { name: 'ws', computerName: 'WS', fqdn: 'ws.test', segment: 'internet', install: { UsePKICert: false, NoCRLCheck: true }, certificate: null, trustedRootsPem: readFileSync(tlsFiles.certificate, 'utf8'), dns: { host: '127.0.0.1', port: 53 }, siteSystems: [] } as unknown as ClientProfile;
+  const profile = {
+    name: 'ws',
+    computerName: 'WS',
+    fqdn: 'ws.test',
+    segment: 'internet',
+    install: { UsePKICert: false, NoCRLCheck: true },
+    certificate: null,
+    trustedRootsPem: readFileSync(tlsFiles.certificate, 'utf8'),
+    dns: { host: '127.0.0.1', port: 53 },
+    siteSystems: [],
+  } as unknown as ClientProfile;
   return new ClientTransport(profile, { timeoutMs: TIMEOUT_MS });
 }
 
@@ -96,7 +136,10 @@ describe('the client against a hostile proxy', () => {
     const client = new ClientTransport(transport()['profile' as never], { timeoutMs: 1000, deadlineMs: 2000 });
     try {
       const started = Date.now();
-      const exchange = await client.exchange(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { method: 'GET', target: '/' });
+      const exchange = await client.exchange(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, {
+        method: 'GET',
+        target: '/',
+      });
       expect(exchange.error?.message).toMatch(/not complete within 2(\.\d)? s \(\d+ bytes of body: it trickled in slower than 64 KiB\/s\)/);
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
@@ -122,7 +165,10 @@ describe('the client against a hostile proxy', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = new ClientTransport(transport()['profile' as never], { timeoutMs: 500, deadlineMs: 800 });
     try {
-      const exchange = await client.exchange(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { method: 'GET', target: '/' });
+      const exchange = await client.exchange(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, {
+        method: 'GET',
+        target: '/',
+      });
       expect(exchange.error).toBeUndefined();
       expect(exchange.responseBodyLength).toBe(8 * 256 * 1024);
     } finally {
@@ -151,7 +197,8 @@ describe('the client against a hostile proxy', () => {
     const client = transport();
     const before = process.memoryUsage().rss;
     try {
-      for (let round = 0; round < 5; round++) expect((await client.exchange(origin, { method: 'GET', target: '/' })).error?.code).toBe('UND_ERR_HEADERS_OVERFLOW');
+      for (let round = 0; round < 5; round++)
+        expect((await client.exchange(origin, { method: 'GET', target: '/' })).error?.code).toBe('UND_ERR_HEADERS_OVERFLOW');
       expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
       expect(proxy.log().some((line) => /the client hung up after \d+ header bytes/.test(line))).toBe(true);
     } finally {

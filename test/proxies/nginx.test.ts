@@ -22,11 +22,28 @@ describe('nginx configuration', () => {
   afterAll(async () => {
     await world?.close();
   });
-  const layout = { dir: '/run/x/nginx', logsDir: '/run/x/logs', tempPaths: ['client_body', 'proxy'] as ('client_body' | 'proxy')[], runAsRoot: false };
+  const layout = {
+    dir: '/run/x/nginx',
+    logsDir: '/run/x/logs',
+    tempPaths: ['client_body', 'proxy'] as ('client_body' | 'proxy')[],
+    runAsRoot: false,
+  };
 
   it('bridge: mutual TLS both legs, CRL, no body limit, Host as sent, keep-alive upstream', () => {
     const conf = nginxConfig(world.contract('bridge', 'conf-bridge'), layout);
-    for (const directive of ['ssl_verify_client on;', 'ssl_verify_depth 3;', 'ssl_crl ', 'proxy_ssl_certificate ', 'proxy_ssl_verify on;', 'proxy_ssl_server_name on;', 'client_max_body_size 0;', 'proxy_set_header Host $http_host;', 'proxy_request_buffering off;', 'keepalive 32;', 'error_page 495 496 =403']) {
+    for (const directive of [
+      'ssl_verify_client on;',
+      'ssl_verify_depth 3;',
+      'ssl_crl ',
+      'proxy_ssl_certificate ',
+      'proxy_ssl_verify on;',
+      'proxy_ssl_server_name on;',
+      'client_max_body_size 0;',
+      'proxy_set_header Host $http_host;',
+      'proxy_request_buffering off;',
+      'keepalive 32;',
+      'error_page 495 496 =403',
+    ]) {
       expect(conf).toContain(directive);
     }
     expect(conf).not.toContain('load_module');
@@ -35,7 +52,10 @@ describe('nginx configuration', () => {
   });
 
   it('tunnel: the stream module, no certificates', () => {
-    const conf = nginxConfig(world.contract('tunnel', 'conf-tunnel'), { ...layout, streamModule: '/usr/lib/nginx/modules/ngx_stream_module.so' });
+    const conf = nginxConfig(world.contract('tunnel', 'conf-tunnel'), {
+      ...layout,
+      streamModule: '/usr/lib/nginx/modules/ngx_stream_module.so',
+    });
     expect(conf).toMatch(/^load_module "\/usr\/lib\/nginx\/modules\/ngx_stream_module\.so";$/m);
     expect(conf).toContain('stream {');
     expect(conf).not.toMatch(/ssl_certificate|http \{/);
@@ -43,7 +63,9 @@ describe('nginx configuration', () => {
 
   it('refuses what nginx.conf cannot quote, and forward mode', () => {
     const contract = world.contract('bridge', 'conf-bad');
-    expect(() => nginxConfig({ ...contract, logs: { dir: '/run/$x/logs' } }, { ...layout, logsDir: '/run/$x/logs' })).toThrow(/contains "\$"/);
+    expect(() => nginxConfig({ ...contract, logs: { dir: '/run/$x/logs' } }, { ...layout, logsDir: '/run/$x/logs' })).toThrow(
+      /contains "\$"/,
+    );
     expect(() => nginxConfig({ ...contract, egress: { host: '127.0.0.1; evil' } }, layout)).toThrow(/not an address/);
     expect(() => nginxConfig(world.contract('forward', 'conf-forward'), layout)).toThrow(/no forward mode/);
   });
@@ -55,8 +77,18 @@ describe('nginx configuration', () => {
     const { client } = httpsClient(world, contract.listeners[0]!.bind.port, world.certs.workstation);
     try {
       const target = '/ccm_system_windowsauth/request';
-      const challenge = await send(client, { method: 'CCM_POST', target, headers: [['Authorization', ntlmType1()]], body: Buffer.from('x') });
-      const answer = await send(client, { method: 'CCM_POST', target, headers: [['Authorization', ntlmType3('alice')]], body: Buffer.from('x') });
+      const challenge = await send(client, {
+        method: 'CCM_POST',
+        target,
+        headers: [['Authorization', ntlmType1()]],
+        body: Buffer.from('x'),
+      });
+      const answer = await send(client, {
+        method: 'CCM_POST',
+        target,
+        headers: [['Authorization', ntlmType3('alice')]],
+        body: Buffer.from('x'),
+      });
       expect(challenge.status).toBe(401);
       expect(answer.status).toBe(401);
       expect(answer.headers['x-echo-connection']).not.toBe(challenge.headers['x-echo-connection']);

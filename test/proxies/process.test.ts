@@ -19,7 +19,9 @@ afterAll(() => rmSync(logDir, { recursive: true, force: true }));
 function listener(port: number, options: { delayMs?: number; ignoreTerm?: boolean; child?: boolean } = {}): string[] {
   const code = [
     options.ignoreTerm ? "process.on('SIGTERM', () => {});" : '',
-    options.child ? "require('child_process').spawn(process.execPath, ['-e', \"process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)\"], { stdio: 'ignore' });" : '',
+    options.child
+      ? "require('child_process').spawn(process.execPath, ['-e', \"process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)\"], { stdio: 'ignore' });"
+      : '',
     "console.log('starting'); console.error('a line on stderr');",
     `setTimeout(() => require('net').createServer().listen(${port}, '${HOST}'), ${options.delayMs ?? 0});`,
     'setInterval(() => {}, 1000);',
@@ -30,7 +32,13 @@ function listener(port: number, options: { delayMs?: number; ignoreTerm?: boolea
 describe('startProcess', () => {
   it('resolves when the listener accepts, keeps stdout/stderr in memory and in files, and close() frees the port', async () => {
     const port = await freePort(HOST);
-    const proxy = await startProcess({ name: 'ok', command: process.execPath, args: listener(port, { delayMs: 200 }), logDir, waitFor: [{ host: HOST, port }] });
+    const proxy = await startProcess({
+      name: 'ok',
+      command: process.execPath,
+      args: listener(port, { delayMs: 200 }),
+      logDir,
+      waitFor: [{ host: HOST, port }],
+    });
     expect(await accepts({ host: HOST, port })).toBe(true);
     await proxy.close();
     expect(alive(proxy.pid)).toBe(false);
@@ -43,7 +51,13 @@ describe('startProcess', () => {
   it('rejects with the last stderr lines when the process exits before it is ready', async () => {
     const port = await freePort(HOST);
     await expect(
-      startProcess({ name: 'dies', command: '/bin/sh', args: ['-c', 'echo "cannot read the certificate" >&2; exit 7'], logDir, waitFor: [{ host: HOST, port }] }),
+      startProcess({
+        name: 'dies',
+        command: '/bin/sh',
+        args: ['-c', 'echo "cannot read the certificate" >&2; exit 7'],
+        logDir,
+        waitFor: [{ host: HOST, port }],
+      }),
     ).rejects.toThrow(/dies exited before it was ready \(exit code 7\); last stderr lines:\ncannot read the certificate/);
   });
 
@@ -51,8 +65,19 @@ describe('startProcess', () => {
     const port = await freePort(HOST);
     // Long enough for a Node process to start and write its stderr line on a loaded machine (a short
     // deadline made this test race the child's start-up); the listener itself waits a minute.
-    const error = await startProcess({ name: 'slow', command: process.execPath, args: listener(port, { delayMs: 60_000 }), logDir, waitFor: [{ host: HOST, port }], readyTimeoutMs: 5_000 }).catch((e: Error) => e);
-    expect(String(error)).toMatch(new RegExp(`slow was not ready within 5 s: nothing accepts TCP on ${HOST.replace(/\./g, '\\.')}:${port}; last stderr lines:\\na line on stderr`));
+    const error = await startProcess({
+      name: 'slow',
+      command: process.execPath,
+      args: listener(port, { delayMs: 60_000 }),
+      logDir,
+      waitFor: [{ host: HOST, port }],
+      readyTimeoutMs: 5_000,
+    }).catch((e: Error) => e);
+    expect(String(error)).toMatch(
+      new RegExp(
+        `slow was not ready within 5 s: nothing accepts TCP on ${HOST.replace(/\./g, '\\.')}:${port}; last stderr lines:\\na line on stderr`,
+      ),
+    );
   });
 
   it('refuses to start when something else already listens on a listener address', async () => {
@@ -60,7 +85,9 @@ describe('startProcess', () => {
     const squatter = net.createServer().listen(port, HOST);
     await new Promise((done) => squatter.once('listening', done));
     try {
-      await expect(startProcess({ name: 'late', command: process.execPath, args: listener(port), logDir, waitFor: [{ host: HOST, port }] })).rejects.toThrow(/already in use by another process/);
+      await expect(
+        startProcess({ name: 'late', command: process.execPath, args: listener(port), logDir, waitFor: [{ host: HOST, port }] }),
+      ).rejects.toThrow(/already in use by another process/);
     } finally {
       squatter.close();
     }
@@ -68,7 +95,14 @@ describe('startProcess', () => {
 
   it('close() kills the whole group with SIGKILL when SIGTERM is ignored, children included', async () => {
     const port = await freePort(HOST);
-    const proxy = await startProcess({ name: 'stubborn', command: process.execPath, args: listener(port, { ignoreTerm: true, child: true }), logDir, waitFor: [{ host: HOST, port }], killGraceMs: 300 });
+    const proxy = await startProcess({
+      name: 'stubborn',
+      command: process.execPath,
+      args: listener(port, { ignoreTerm: true, child: true }),
+      logDir,
+      waitFor: [{ host: HOST, port }],
+      killGraceMs: 300,
+    });
     expect(alive(proxy.pid)).toBe(true);
     const started = Date.now();
     await proxy.close();
@@ -82,7 +116,11 @@ describe('startProcess', () => {
   for (const how of ['exit', 'signal'] as const) {
     it(`kills the proxy when the Node process ${how === 'exit' ? 'exits' : 'is terminated by SIGTERM'}`, async () => {
       const port = await freePort(HOST);
-      const fixture = spawn(process.execPath, ['--import', 'tsx', resolve(here, 'fixtures/exit-hook.ts'), how, HOST, String(port), logDir], { stdio: ['ignore', 'pipe', 'inherit'], cwd: resolve(here, '../..') });
+      const fixture = spawn(
+        process.execPath,
+        ['--import', 'tsx', resolve(here, 'fixtures/exit-hook.ts'), how, HOST, String(port), logDir],
+        { stdio: ['ignore', 'pipe', 'inherit'], cwd: resolve(here, '../..') },
+      );
       const pid = await new Promise<number>((done, fail) => {
         fixture.stdout!.once('data', (chunk: Buffer) => done(Number(chunk.toString().trim())));
         fixture.once('exit', (code) => fail(new Error(`fixture exited with ${code} before printing a pid`)));

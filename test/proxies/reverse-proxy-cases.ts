@@ -73,7 +73,9 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
           }
           const received = world.journal.since(mark);
           expect(requests.flatMap((request) => arrivalProblems(request, received))).toEqual([]);
-          expect(received.map((entry) => entry.requestLine)).toEqual(requests.map((request) => `${request.method} ${request.target} HTTP/1.1`));
+          expect(received.map((entry) => entry.requestLine)).toEqual(
+            requests.map((request) => `${request.method} ${request.target} HTTP/1.1`),
+          );
           expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 207, 200, 206]);
           // Responses come back as the site system sent them, BITS-* headers included.
           expect(responses[0]!.body.toString()).toBe('GET /SMS_MP/.sms_aut?MPLIST1&LAB');
@@ -91,7 +93,9 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
           if (mode === 'bridge') {
             expect(received.every((entry) => entry.remoteAddress === contract.egress.host)).toBe(true);
             // The bridge's own evidence that it authenticated the client (docs/proxy-contract.md, "Logs").
-            await expect.poll(() => proxy.log().some((line) => line.includes(`authenticated as CN=${cn(world.certs.workstation.subject)}`))).toBe(true);
+            await expect
+              .poll(() => proxy.log().some((line) => line.includes(`authenticated as CN=${cn(world.certs.workstation.subject)}`)))
+              .toBe(true);
           }
         });
 
@@ -100,7 +104,15 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
           const mark = world.fspJournal.mark();
           const { client } = httpClient(http.bind.host, http.bind.port);
           const body = Buffer.from('<?xml version="1.0" encoding="UTF-16"?><StateMessage/>', 'utf16le');
-          const request = { method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['Content-Type', 'application/octet-stream'], ['Host', `${http.publicName}`]] as [string, string][], body };
+          const request = {
+            method: 'POST',
+            target: '/SMS_FSP/.sms_fsp',
+            headers: [
+              ['Content-Type', 'application/octet-stream'],
+              ['Host', `${http.publicName}`],
+            ] as [string, string][],
+            body,
+          };
           try {
             expect((await send(client, request)).status).toBe(200);
           } finally {
@@ -149,7 +161,14 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
         } else {
           it('leaves TLS untouched: the client sees the site system certificate', async () => {
             const bind = contract.listeners[0]!.bind;
-            const socket = tls.connect({ host: bind.host, port: bind.port, servername: PUBLIC_NAME, ca: world.pki.trustBundlePem, cert: world.certs.workstation.chainPem, key: world.certs.workstation.keyPem });
+            const socket = tls.connect({
+              host: bind.host,
+              port: bind.port,
+              servername: PUBLIC_NAME,
+              ca: world.pki.trustBundlePem,
+              cert: world.certs.workstation.chainPem,
+              key: world.certs.workstation.keyPem,
+            });
             const peer = await new Promise<tls.PeerCertificate>((resolve, reject) => {
               socket.once('secureConnect', () => resolve(socket.getPeerCertificate()));
               socket.once('error', reject);
@@ -160,35 +179,52 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
         }
 
         const ntlm = mode === 'tunnel' ? 'paired' : options.bridgeNtlm;
-        it(ntlm === 'paired' ? 'keeps NTLM legs on one upstream connection and never lends it to another client' : 'shares pooled upstream connections between clients, so NTLM affinity fails (the recorded expectation)', async () => {
-          const port = contract.listeners[0]!.bind.port;
-          const target = '/ccm_system_windowsauth/request';
-          const alice = httpsClient(world, port, world.certs.workstation);
-          const bob = httpsClient(world, port, world.certs.workstation2);
-          try {
-            const first = await send(alice.client, { method: 'CCM_POST', target, headers: [['Authorization', ntlmType1()]], body: Buffer.from('x') });
-            const second = await send(alice.client, { method: 'CCM_POST', target, headers: [['Authorization', ntlmType3('alice')]], body: Buffer.from('x') });
-            // Bob has never authenticated; his request must not ride on Alice's connection.
-            const stranger = await send(bob.client, { method: 'CCM_POST', target, headers: [], body: Buffer.from('y') });
-            const legs = [first, second].map((response) => response.headers['x-echo-connection']);
-            expect(first.status).toBe(401);
-            if (ntlm === 'paired') {
-              expect(second.status).toBe(200);
-              expect(second.body.toString()).toBe('authenticated as alice');
-              expect(legs[0]).toBe(legs[1]);
-              expect(stranger.status).toBe(401);
-              expect(stranger.headers['x-echo-connection']).not.toBe(legs[0]);
-            } else {
-              // Evidence for the expectation: Bob's request went over the connection the site system had
-              // authenticated for Alice, so he was served as Alice.
-              expect(stranger.headers['x-echo-connection']).toBe(second.headers['x-echo-connection']);
-              expect(stranger.body.toString()).toBe('authenticated as alice');
-              expect(options.implementation.expectations?.map((item) => `${item.requirement}:${item.modes.join(',')}`)).toContain('PX-NTLM-AFFINITY:bridge');
+        it(
+          ntlm === 'paired'
+            ? 'keeps NTLM legs on one upstream connection and never lends it to another client'
+            : 'shares pooled upstream connections between clients, so NTLM affinity fails (the recorded expectation)',
+          async () => {
+            const port = contract.listeners[0]!.bind.port;
+            const target = '/ccm_system_windowsauth/request';
+            const alice = httpsClient(world, port, world.certs.workstation);
+            const bob = httpsClient(world, port, world.certs.workstation2);
+            try {
+              const first = await send(alice.client, {
+                method: 'CCM_POST',
+                target,
+                headers: [['Authorization', ntlmType1()]],
+                body: Buffer.from('x'),
+              });
+              const second = await send(alice.client, {
+                method: 'CCM_POST',
+                target,
+                headers: [['Authorization', ntlmType3('alice')]],
+                body: Buffer.from('x'),
+              });
+              // Bob has never authenticated; his request must not ride on Alice's connection.
+              const stranger = await send(bob.client, { method: 'CCM_POST', target, headers: [], body: Buffer.from('y') });
+              const legs = [first, second].map((response) => response.headers['x-echo-connection']);
+              expect(first.status).toBe(401);
+              if (ntlm === 'paired') {
+                expect(second.status).toBe(200);
+                expect(second.body.toString()).toBe('authenticated as alice');
+                expect(legs[0]).toBe(legs[1]);
+                expect(stranger.status).toBe(401);
+                expect(stranger.headers['x-echo-connection']).not.toBe(legs[0]);
+              } else {
+                // Evidence for the expectation: Bob's request went over the connection the site system had
+                // authenticated for Alice, so he was served as Alice.
+                expect(stranger.headers['x-echo-connection']).toBe(second.headers['x-echo-connection']);
+                expect(stranger.body.toString()).toBe('authenticated as alice');
+                expect(options.implementation.expectations?.map((item) => `${item.requirement}:${item.modes.join(',')}`)).toContain(
+                  'PX-NTLM-AFFINITY:bridge',
+                );
+              }
+            } finally {
+              await Promise.all([alice.client.close(), bob.client.close()]);
             }
-          } finally {
-            await Promise.all([alice.client.close(), bob.client.close()]);
-          }
-        });
+          },
+        );
 
         it('close() stops the whole process group and leaves nothing listening', async () => {
           expect(alive(proxy.pid)).toBe(true);
@@ -196,7 +232,7 @@ export function reverseProxySuite(options: ReverseProxyCase): void {
           await proxy.close();
           expect(alive(proxy.pid)).toBe(false);
           expect(() => process.kill(proxy.pid, 0)).toThrow(); // the leader was reaped by us
-    expect(groupAlive(proxy.pid)).toBe(false);
+          expect(groupAlive(proxy.pid)).toBe(false);
           for (const listener of contract.listeners) expect(await refusesTcp(listener.bind.host, listener.bind.port)).toBe(true);
         });
       });

@@ -34,7 +34,16 @@ describe('squid adapter (forward mode)', () => {
   });
 
   it('CONNECTs to the site system by its name (hosts file) and carries IBCM traffic byte-exact, the client certificate end to end', async () => {
-    const agent = new ProxyAgent({ uri: proxyUri, connections: 1, requestTls: { ca: world.pki.trustBundlePem, cert: world.certs.workstation.chainPem, key: world.certs.workstation.keyPem, servername: PUBLIC_NAME } });
+    const agent = new ProxyAgent({
+      uri: proxyUri,
+      connections: 1,
+      requestTls: {
+        ca: world.pki.trustBundlePem,
+        cert: world.certs.workstation.chainPem,
+        key: world.certs.workstation.keyPem,
+        servername: PUBLIC_NAME,
+      },
+    });
     const origin = `https://${PUBLIC_NAME}:${world.site.port}`;
     const mark = world.journal.mark();
     const requests = ibcmRequests();
@@ -57,7 +66,12 @@ describe('squid adapter (forward mode)', () => {
     const agent = new ProxyAgent({ uri: proxyUri, proxyTunnel: false });
     const mark = world.fspJournal.mark();
     const body = Buffer.from('<StateMessage/>', 'utf16le');
-    const request = { method: 'POST', target: '/SMS_FSP/.sms_fsp', headers: [['Content-Type', 'application/octet-stream']] as [string, string][], body };
+    const request = {
+      method: 'POST',
+      target: '/SMS_FSP/.sms_fsp',
+      headers: [['Content-Type', 'application/octet-stream']] as [string, string][],
+      body,
+    };
     try {
       expect((await send(agent, request, `http://${FSP_NAME}:${world.fsp.port}`)).status).toBe(200);
     } finally {
@@ -96,7 +110,10 @@ describe('squid adapter (forward mode)', () => {
     expect(() => process.kill(proxy.pid, 0)).toThrow(); // the leader was reaped by us
     expect(groupAlive(proxy.pid)).toBe(false);
     expect(await refusesTcp(contract.forwardProxy!.bind.host, contract.forwardProxy!.bind.port)).toBe(true);
-    const service = proxy.log().find((line) => line.includes('Service Name:'))?.split('Service Name: ')[1];
+    const service = proxy
+      .log()
+      .find((line) => line.includes('Service Name:'))
+      ?.split('Service Name: ')[1];
     expect(service).toMatch(/^ibcmlab/);
     if (existsSync('/dev/shm')) expect(readdirSync('/dev/shm').filter((name) => name.startsWith(`${service}-`))).toEqual([]);
     const access = readFileSync(join(contract.logs.dir, 'squid-access.log'), 'utf8');

@@ -9,7 +9,14 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, buildConnector, type Dispatcher } from 'undici';
-import { Journal, startSiteServer, type JournalEntry, type SiteRequest, type SiteResponse, type StartedSiteServer } from '../../harness/http/index.js';
+import {
+  Journal,
+  startSiteServer,
+  type JournalEntry,
+  type SiteRequest,
+  type SiteResponse,
+  type StartedSiteServer,
+} from '../../harness/http/index.js';
 import { LabPki, type IssuedCertificate } from '../../harness/pki/index.js';
 import { writeContract, type PublishedService } from '../../harness/lab/contract.js';
 import type { ProxyContract } from '../../harness/proxies/contract/schema.js';
@@ -26,7 +33,15 @@ export interface World {
   dir: string;
   net: string;
   pki: LabPki;
-  certs: { site: IssuedCertificate; proxyServer: IssuedCertificate; proxyClient: IssuedCertificate; workstation: IssuedCertificate; workstation2: IssuedCertificate; revoked: IssuedCertificate; revokedIssuer: IssuedCertificate };
+  certs: {
+    site: IssuedCertificate;
+    proxyServer: IssuedCertificate;
+    proxyClient: IssuedCertificate;
+    workstation: IssuedCertificate;
+    workstation2: IssuedCertificate;
+    revoked: IssuedCertificate;
+    revokedIssuer: IssuedCertificate;
+  };
   site: StartedSiteServer;
   /**
    * Management points presenting a revoked certificate, and one from the lab's revoked issuing CA
@@ -76,14 +91,30 @@ export function siteHandler(request: SiteRequest): SiteResponse {
     if (match) {
       const start = Number(match[1]);
       const end = Math.min(Number(match[2]), CONTENT.length - 1);
-      return { status: 206, headers: [...echo, ['Content-Type', 'application/octet-stream'], ['Content-Range', `bytes ${start}-${end}/${CONTENT.length}`]], body: CONTENT.subarray(start, end + 1) };
+      return {
+        status: 206,
+        headers: [...echo, ['Content-Type', 'application/octet-stream'], ['Content-Range', `bytes ${start}-${end}/${CONTENT.length}`]],
+        body: CONTENT.subarray(start, end + 1),
+      };
     }
   }
   if (request.method === 'BITS_POST') {
-    return { status: 200, headers: [...echo, ['BITS-Packet-Type', 'Ack'], ['BITS-Protocol', '{7df0354d-249b-430f-820d-3d2a9bef4931}'], ['BITS-Session-Id', '{6C2B9D7A-1F4E-4B1A-9A31-4E0E2C7B1D55}']] };
+    return {
+      status: 200,
+      headers: [
+        ...echo,
+        ['BITS-Packet-Type', 'Ack'],
+        ['BITS-Protocol', '{7df0354d-249b-430f-820d-3d2a9bef4931}'],
+        ['BITS-Session-Id', '{6C2B9D7A-1F4E-4B1A-9A31-4E0E2C7B1D55}'],
+      ],
+    };
   }
   if (request.method === 'PROPFIND') {
-    return { status: 207, headers: [...echo, ['Content-Type', 'text/xml; charset="utf-8"']], body: '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"/>' };
+    return {
+      status: 207,
+      headers: [...echo, ['Content-Type', 'text/xml; charset="utf-8"']],
+      body: '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"/>',
+    };
   }
   return { status: 200, headers: [...echo, ['Content-Type', 'application/octet-stream']], body: `${request.method} ${request.target}` };
 }
@@ -98,11 +129,20 @@ function ntlm(request: SiteRequest, echo: [string, string][]): SiteResponse {
     return { status: 401, headers: [...echo, ['WWW-Authenticate', `NTLM ${type2}`]] };
   }
   if (blob && blob.subarray(0, 8).toString('latin1') === 'NTLMSSP\0' && blob[8] === 3) {
-    if (!state.has('challenge')) return { status: 401, headers: [...echo, ['WWW-Authenticate', 'NTLM'], ['X-Ntlm-Problem', 'type 3 on a connection that never got a challenge']] };
+    if (!state.has('challenge'))
+      return {
+        status: 401,
+        headers: [...echo, ['WWW-Authenticate', 'NTLM'], ['X-Ntlm-Problem', 'type 3 on a connection that never got a challenge']],
+      };
     state.set('user', blob.subarray(9).toString('utf8'));
     state.delete('challenge');
   }
-  if (state.has('user')) return { status: 200, headers: [...echo, ['X-Authenticated-As', String(state.get('user'))]], body: `authenticated as ${String(state.get('user'))}` };
+  if (state.has('user'))
+    return {
+      status: 200,
+      headers: [...echo, ['X-Authenticated-As', String(state.get('user'))]],
+      body: `authenticated as ${String(state.get('user'))}`,
+    };
   return { status: 401, headers: [...echo, ['WWW-Authenticate', 'NTLM']] };
 }
 
@@ -116,7 +156,13 @@ export function ntlmType3(user: string): string {
 
 export async function createWorld(net24: string): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'ibcm-proxy-test-'));
-  const addresses = { site: `${net24}.10`, httpsListener: `${net24}.20`, httpListener: `${net24}.21`, egress: `${net24}.30`, forward: `${net24}.40` };
+  const addresses = {
+    site: `${net24}.10`,
+    httpsListener: `${net24}.20`,
+    httpListener: `${net24}.21`,
+    egress: `${net24}.30`,
+    forward: `${net24}.40`,
+  };
   const pki = await LabPki.create({ dir: join(dir, 'pki'), cdpBaseUrl: `http://crl.ibcm-proxy-test.example:20080` });
   const [site, proxyServer, proxyClient, workstation, workstation2, revoked] = await Promise.all([
     pki.issue('site-system-web-server', { name: 'mp', dnsNames: [PUBLIC_NAME, 'mp.intranet.ibcm-proxy-test.example'] }),
@@ -127,7 +173,11 @@ export async function createWorld(net24: string): Promise<World> {
     pki.issue('workstation-client', { name: 'ws-revoked', dnsNames: ['ws-revoked.ibcm-proxy-test.example'] }),
   ]);
   const [revokedIssuer, siteRevoked, siteRevokedIssuer] = await Promise.all([
-    pki.issue('workstation-client', { name: 'ws-revoked-issuer', dnsNames: ['ws-revoked-issuer.ibcm-proxy-test.example'], issuer: 'revoked-issuing' }),
+    pki.issue('workstation-client', {
+      name: 'ws-revoked-issuer',
+      dnsNames: ['ws-revoked-issuer.ibcm-proxy-test.example'],
+      issuer: 'revoked-issuing',
+    }),
     pki.issue('site-system-web-server', { name: 'mp-revoked', dnsNames: [PUBLIC_NAME] }),
     pki.issue('site-system-web-server', { name: 'mp-revoked-issuer', dnsNames: [PUBLIC_NAME], issuer: 'revoked-issuing' }),
   ]);
@@ -143,17 +193,65 @@ export async function createWorld(net24: string): Promise<World> {
     handler: siteHandler,
     tls: { key: site.keyPem, cert: site.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' },
   });
-  const fsp = await startSiteServer({ name: 'fallback-status-point', host: addresses.site, port: 0, journal: fspJournal, handler: siteHandler });
+  const fsp = await startSiteServer({
+    name: 'fallback-status-point',
+    host: addresses.site,
+    port: 0,
+    journal: fspJournal,
+    handler: siteHandler,
+  });
   const revokedSite = (certificate: IssuedCertificate) =>
-    startSiteServer({ name: 'management-point', host: addresses.site, port: 0, journal, handler: siteHandler, tls: { key: certificate.keyPem, cert: certificate.chainPem, ca: pki.trustBundlePem, crl: pki.crlPems(), clientCertificate: 'require' } });
-  const revokedSites: Record<RevokedUpstream, StartedSiteServer> = { revoked: await revokedSite(siteRevoked), 'revoked-issuer': await revokedSite(siteRevokedIssuer) };
+    startSiteServer({
+      name: 'management-point',
+      host: addresses.site,
+      port: 0,
+      journal,
+      handler: siteHandler,
+      tls: {
+        key: certificate.keyPem,
+        cert: certificate.chainPem,
+        ca: pki.trustBundlePem,
+        crl: pki.crlPems(),
+        clientCertificate: 'require',
+      },
+    });
+  const revokedSites: Record<RevokedUpstream, StartedSiteServer> = {
+    revoked: await revokedSite(siteRevoked),
+    'revoked-issuer': await revokedSite(siteRevokedIssuer),
+  };
 
-  const ports = { https: await freePort(addresses.httpsListener), http: await freePort(addresses.httpListener), forward: await freePort(addresses.forward) };
-  const revokedPorts: Record<RevokedUpstream, number> = { revoked: await freePort(addresses.httpsListener), 'revoked-issuer': await freePort(addresses.httpsListener) };
-  const https: PublishedService = { name: 'mp1-https', role: 'management-point', publicName: PUBLIC_NAME, scheme: 'https', bind: { host: addresses.httpsListener, port: ports.https }, upstream: { host: addresses.site, port: siteServer.port } };
-  const http: PublishedService = { name: 'fsp-http', role: 'fallback-status-point', publicName: FSP_NAME, scheme: 'http', bind: { host: addresses.httpListener, port: ports.http }, upstream: { host: addresses.site, port: fsp.port } };
+  const ports = {
+    https: await freePort(addresses.httpsListener),
+    http: await freePort(addresses.httpListener),
+    forward: await freePort(addresses.forward),
+  };
+  const revokedPorts: Record<RevokedUpstream, number> = {
+    revoked: await freePort(addresses.httpsListener),
+    'revoked-issuer': await freePort(addresses.httpsListener),
+  };
+  const https: PublishedService = {
+    name: 'mp1-https',
+    role: 'management-point',
+    publicName: PUBLIC_NAME,
+    scheme: 'https',
+    bind: { host: addresses.httpsListener, port: ports.https },
+    upstream: { host: addresses.site, port: siteServer.port },
+  };
+  const http: PublishedService = {
+    name: 'fsp-http',
+    role: 'fallback-status-point',
+    publicName: FSP_NAME,
+    scheme: 'http',
+    bind: { host: addresses.httpListener, port: ports.http },
+    upstream: { host: addresses.site, port: fsp.port },
+  };
   // `upstream`: the https listener alone, on a port of its own, in front of a revoked site instead.
-  const inFrontOf = (upstream: RevokedUpstream): PublishedService => ({ ...https, name: `mp-${upstream}-https`, bind: { ...https.bind, port: revokedPorts[upstream] }, upstream: { ...https.upstream, port: revokedSites[upstream].port } });
+  const inFrontOf = (upstream: RevokedUpstream): PublishedService => ({
+    ...https,
+    name: `mp-${upstream}-https`,
+    bind: { ...https.bind, port: revokedPorts[upstream] },
+    upstream: { ...https.upstream, port: revokedSites[upstream].port },
+  });
 
   return {
     dir,
@@ -180,7 +278,11 @@ export async function createWorld(net24: string): Promise<World> {
         trustBundlePath: pki.trustBundlePath,
         crlPem: pki.crlPem(),
         crlUrls: pki.crls().map((crl) => crl.url),
-        resolver: { host: '127.240.255.53', port: 20053, hostsFileText: `${addresses.site} ${PUBLIC_NAME}\n${addresses.site} ${FSP_NAME}\n` },
+        resolver: {
+          host: '127.240.255.53',
+          port: 20053,
+          hostsFileText: `${addresses.site} ${PUBLIC_NAME}\n${addresses.site} ${FSP_NAME}\n`,
+        },
         proxyServer,
         proxyClient,
       });
@@ -199,9 +301,20 @@ export interface CountingClient {
 }
 
 /** An undici client to a proxy listener, speaking TLS as a workstation would (or with no certificate). */
-export function httpsClient(world: World, port: number, identity: IssuedCertificate | null, host = world.addresses.httpsListener): CountingClient {
+export function httpsClient(
+  world: World,
+  port: number,
+  identity: IssuedCertificate | null,
+  host = world.addresses.httpsListener,
+): CountingClient {
   let count = 0;
-  const connector = buildConnector({ ca: world.pki.trustBundlePem, cert: identity?.chainPem, key: identity?.keyPem, servername: PUBLIC_NAME, rejectUnauthorized: true });
+  const connector = buildConnector({
+    ca: world.pki.trustBundlePem,
+    cert: identity?.chainPem,
+    key: identity?.keyPem,
+    servername: PUBLIC_NAME,
+    rejectUnauthorized: true,
+  });
   const client = new Client(`https://${host}:${port}`, {
     pipelining: 1,
     connect: (options, callback) => {
@@ -254,13 +367,18 @@ export async function send(dispatcher: Dispatcher, spec: Sent, origin?: string):
 }
 
 export function sha256(data: Buffer | undefined): string {
-  return createHash('sha256').update(data ?? Buffer.alloc(0)).digest('hex');
+  return createHash('sha256')
+    .update(data ?? Buffer.alloc(0))
+    .digest('hex');
 }
 
 /** The IBCM requests every adapter must carry byte-exact (research W:2–5, 54–58). */
 export function ibcmRequests(): Sent[] {
   const boundary = 'aAbBcCdDv1234567890VxXyYzZ';
-  const header = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<Msg SchemaVersion="1.1"><ID>{00000000-0000-0000-0000-000000000001}</ID></Msg>', 'utf16le')]);
+  const header = Buffer.concat([
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('<Msg SchemaVersion="1.1"><ID>{00000000-0000-0000-0000-000000000001}</ID></Msg>', 'utf16le'),
+  ]);
   const multipart = Buffer.concat([
     Buffer.from(`--${boundary}\r\ncontent-type: text/plain; charset=UTF-16\r\n\r\n`),
     header,
@@ -295,18 +413,38 @@ export function ibcmRequests(): Sent[] {
       ],
       body: randomBytes(3 * 1024 * 1024),
     },
-    { method: 'PROPFIND', target: '/SMS_DP_SMSPKG$/Content_%7B1D4E2C7B%7D.1', headers: [['Depth', '1'], ['Translate', 'f']] },
-    { method: 'HEAD', target: '/SMS_DP_SMSPKG$/Content_%7B1D4E2C7B%7D.1/sccm?/payload.bin', headers: [['User-Agent', 'Microsoft BITS/7.8']] },
-    { method: 'GET', target: '/SMS_DP_SMSPKG$/Content_%7B1D4E2C7B%7D.1/sccm?/payload.bin', headers: [['Range', 'bytes=100-1123'], ['User-Agent', 'Microsoft BITS/7.8']] },
+    {
+      method: 'PROPFIND',
+      target: '/SMS_DP_SMSPKG$/Content_%7B1D4E2C7B%7D.1',
+      headers: [
+        ['Depth', '1'],
+        ['Translate', 'f'],
+      ],
+    },
+    {
+      method: 'HEAD',
+      target: '/SMS_DP_SMSPKG$/Content_%7B1D4E2C7B%7D.1/sccm?/payload.bin',
+      headers: [['User-Agent', 'Microsoft BITS/7.8']],
+    },
+    {
+      method: 'GET',
+      target: '/SMS_DP_SMSPKG$/Content_%7B1D4E2C7B%7D.1/sccm?/payload.bin',
+      headers: [
+        ['Range', 'bytes=100-1123'],
+        ['User-Agent', 'Microsoft BITS/7.8'],
+      ],
+    },
   ];
 }
 
 /** Problems with how `sent` arrived in `entries` (empty when byte-exact). */
 export function arrivalProblems(sent: Sent, entries: JournalEntry[]): string[] {
   const entry = entries.find((candidate) => candidate.method === sent.method && candidate.target === sent.target);
-  if (!entry) return [`${sent.method} ${sent.target} did not arrive (got: ${entries.map((e) => `${e.method} ${e.target}`).join(', ') || 'nothing'})`];
+  if (!entry)
+    return [`${sent.method} ${sent.target} did not arrive (got: ${entries.map((e) => `${e.method} ${e.target}`).join(', ') || 'nothing'})`];
   const problems: string[] = [];
-  if (entry.bodySha256 !== sha256(sent.body)) problems.push(`${sent.method}: body changed (${sent.body?.length ?? 0} → ${entry.bodyLength} bytes)`);
+  if (entry.bodySha256 !== sha256(sent.body))
+    problems.push(`${sent.method}: body changed (${sent.body?.length ?? 0} → ${entry.bodyLength} bytes)`);
   for (const [name, value] of sent.headers) {
     const got = entry.headers.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase());
     if (!got) problems.push(`${sent.method}: header ${name} missing`);

@@ -25,12 +25,24 @@ describe('HTML report', () => {
   });
 
   it('has a matrix cell per requirement × mode, each with its symbol, linking to a case that exists', () => {
-    const cells = [...html.matchAll(/<td class="cell v-([a-z-]+)"><a href="#([^"]+)"[^>]*>([^<]+)<\/a><\/td>/g)].map((match) => ({ verdict: match[1]!, target: match[2]!, symbol: match[3]! }));
+    const cells = [...html.matchAll(/<td class="cell v-([a-z-]+)"><a href="#([^"]+)"[^>]*>([^<]+)<\/a><\/td>/g)].map((match) => ({
+      verdict: match[1]!,
+      target: match[2]!,
+      symbol: match[3]!,
+    }));
     // PX-VERB-MP-CCM_POST × 3 modes, PX-TUNNEL-PASSTHRU and PX-NTLM-AFFINITY × 2 (not run in direct: an empty cell), PKI-SAN (not covered) × 3.
     expect(cells).toHaveLength(10);
     expect(html.match(/<td class="cell v-none" title="not run in direct">·<\/td>/g)).toHaveLength(2);
     const symbols = Object.fromEntries(cells.map((cell) => [cell.verdict, cell.symbol]));
-    expect(symbols).toEqual({ passed: '✔', failed: '✘', 'not-applicable': '–', error: '!', 'expected-failure': '≈', 'unexpected-pass': '⚠', 'not-covered': '?' });
+    expect(symbols).toEqual({
+      passed: '✔',
+      failed: '✘',
+      'not-applicable': '–',
+      error: '!',
+      'expected-failure': '≈',
+      'unexpected-pass': '⚠',
+      'not-covered': '?',
+    });
     for (const cell of cells) expect(html, cell.target).toContain(`id="${cell.target}"`);
     // Expected failures and unexpected passes look different from plain passes and failures, in colour and in symbol.
     expect(html).toMatch(/\.v-expected-failure \{ background: repeating-linear-gradient/);
@@ -44,28 +56,51 @@ describe('HTML report', () => {
     expect(failed).toMatch(/→ CCM_POST https:\/\/mp\.ibcm-lab\.example:20443\/ccm_system\/request\?x=&lt;1&gt;&amp;y=&quot;2&quot;/);
     expect(failed).toContain('[mp1] CCM_POST /ccm_system/request?x=&lt;1&gt;&amp;y=&quot;2&quot; HTTP/1.1');
     // Headers in order and case as each side had them.
-    expect(failed).toMatch(/<span class="hn">User-Agent<\/span>: ConfigMgr Messaging HTTP Sender<\/li><li><span class="hn">CCMClientIDSignature<\/span>: ABCDEF/);
+    expect(failed).toMatch(
+      /<span class="hn">User-Agent<\/span>: ConfigMgr Messaging HTTP Sender<\/li><li><span class="hn">CCMClientIDSignature<\/span>: ABCDEF/,
+    );
     expect(failed).toMatch(/<span class="hn">ccmclientidsignature<\/span>: ABCDEF/);
-    expect(failed).toMatch(/TLS legs — who presented which certificate[\s\S]*client → https:\/\/mp\.ibcm-lab\.example:20443[\s\S]*CN=mp\.ibcm-lab\.example[\s\S]*127\.161\.2\.15 → mp1[\s\S]*CN=proxy\.ibcm-lab\.example/);
+    expect(failed).toMatch(
+      /TLS legs — who presented which certificate[\s\S]*client → https:\/\/mp\.ibcm-lab\.example:20443[\s\S]*CN=mp\.ibcm-lab\.example[\s\S]*127\.161\.2\.15 → mp1[\s\S]*CN=proxy\.ibcm-lab\.example/,
+    );
     expect(failed).toMatch(/The proxy's own log[\s\S]*<pre class="proxylog">bridge mp1-https/);
     // Failed cases are open; passed ones folded.
     expect(failed).toMatch(/<details class="check" open>/);
-    expect(/<article class="case v-passed" id="case-PX-VERB-MP-CCM_POST--bridge"[\s\S]*?<\/article>/.exec(html)![0]).toMatch(/<details class="check">/);
+    expect(/<article class="case v-passed" id="case-PX-VERB-MP-CCM_POST--bridge"[\s\S]*?<\/article>/.exec(html)![0]).toMatch(
+      /<details class="check">/,
+    );
   });
 
   it('filters by area and verdict (controls and data attributes the script reads)', () => {
     expect(html).toMatch(/<select id="f-area"><option value="">all<\/option><option>PX<\/option><option>PKI<\/option><\/select>/);
-    for (const verdict of ['passed', 'failed', 'error', 'unexpected-pass', 'expected-failure', 'not-applicable', 'not-covered']) expect(html).toContain(`name="verdict" value="${verdict}" checked`);
+    for (const verdict of ['passed', 'failed', 'error', 'unexpected-pass', 'expected-failure', 'not-applicable', 'not-covered'])
+      expect(html).toContain(`name="verdict" value="${verdict}" checked`);
     expect(html).toMatch(/<tr class="req" data-id="PX-VERB-MP-CCM_POST" data-area="PX" data-verdicts="passed failed">/);
-    expect(html).toMatch(/<article class="case v-not-covered" id="case-PKI-SAN--not-covered" data-id="PKI-SAN" data-area="PKI" data-verdict="not-covered">/);
+    expect(html).toMatch(
+      /<article class="case v-not-covered" id="case-PKI-SAN--not-covered" data-id="PKI-SAN" data-area="PKI" data-verdict="not-covered">/,
+    );
   });
 
   it('draws the topology: segments as columns, hosts with names and addresses, the proxy between internet and DMZ, the published path', () => {
     const svg = topologySvg(topology, 'bridge', undefined);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    const columns = [...svg.matchAll(/<rect class="segment" x="(\d+)"[^>]*\/><text[^>]*class="segment-name">(\w+)<\/text>/g)].map((match) => [match[2], Number(match[1])]);
-    expect(columns).toEqual([['internet', 10], ['dmz', 350], ['intranet', 830]]);
-    for (const text of ['mp1 (management-point)', 'appcat1 (application-catalog)', 'mp.ibcm-lab.example', 'ws01 (client WS01)', 'cdp (crl-distribution-point)', 'DNS view “intranet”']) expect(svg).toContain(text);
+    const columns = [...svg.matchAll(/<rect class="segment" x="(\d+)"[^>]*\/><text[^>]*class="segment-name">(\w+)<\/text>/g)].map(
+      (match) => [match[2], Number(match[1])],
+    );
+    expect(columns).toEqual([
+      ['internet', 10],
+      ['dmz', 350],
+      ['intranet', 830],
+    ]);
+    for (const text of [
+      'mp1 (management-point)',
+      'appcat1 (application-catalog)',
+      'mp.ibcm-lab.example',
+      'ws01 (client WS01)',
+      'cdp (crl-distribution-point)',
+      'DNS view “intranet”',
+    ])
+      expect(svg).toContain(text);
     expect(svg).toMatch(/127\.16\.2\.10 {2}https 20443, http 20080/);
     // The proxy box straddles the internet | dmz boundary (x = 350).
     const proxy = /<g class="host host-proxy"><rect x="(\d+)" y="\d+" width="(\d+)"/.exec(svg)!;

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { ProgressView, labProgressToReporter, progressEventsIn } from '../../harness/report/progress.js';
 
 function fakeOut(isTTY: boolean): NodeJS.WriteStream & { text: string } {
-  const out = { isTTY, columns: 100, text: '', write(chunk: string) { out.text += chunk; return true; } };
+  const out = {
+    isTTY,
+    columns: 100,
+    text: '',
+    write(chunk: string) {
+      out.text += chunk;
+      return true;
+    },
+  };
   return out as unknown as NodeJS.WriteStream & { text: string };
 }
 
@@ -26,7 +34,14 @@ describe('lab progress', () => {
     view.event({ lab: 'bridge-w0', step: 'start', host: 'mp1', state: 'start' });
     view.event({ lab: 'bridge-w0', step: 'start', host: 'dp1', state: 'start' });
     view.event({ lab: 'bridge-w0', step: 'start', host: 'mp1', state: 'done', ms: 25 });
-    view.event({ lab: 'bridge-w0', step: 'start', host: 'dp1', state: 'failed', ms: 3, detail: 'could not listen on 127.16.2.11:20443: address already in use' });
+    view.event({
+      lab: 'bridge-w0',
+      step: 'start',
+      host: 'dp1',
+      state: 'failed',
+      ms: 3,
+      detail: 'could not listen on 127.16.2.11:20443: address already in use',
+    });
     view.line('  ✔ PX-VERB-MP-HEAD bridge passed');
     view.end();
     expect(out.text).not.toMatch(/\u001b/);

@@ -24,12 +24,33 @@ let run: CliResult;
 let results: RunResults;
 
 beforeAll(async () => {
-  run = await runCli(['run', '--mode', 'all', '--workers', '2', '--grep', SELECTION, '--json', join(out, 'results.json'), '--report', out, '--junit', join(out, 'junit.xml'), '--bundle', join(out, 'evidence.tar.gz')], { IBCM_LAB_INDEX: '177' });
+  run = await runCli(
+    [
+      'run',
+      '--mode',
+      'all',
+      '--workers',
+      '2',
+      '--grep',
+      SELECTION,
+      '--json',
+      join(out, 'results.json'),
+      '--report',
+      out,
+      '--junit',
+      join(out, 'junit.xml'),
+      '--bundle',
+      join(out, 'evidence.tar.gz'),
+    ],
+    { IBCM_LAB_INDEX: '177' },
+  );
   results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
 }, 120_000);
 
 function files(dir: string, base = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name), base) : [join(dir, entry.name).slice(base.length + 1)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? files(join(dir, entry.name), base) : [join(dir, entry.name).slice(base.length + 1)],
+  );
 }
 
 describe('ibcm-lab run --report --junit --bundle', () => {
@@ -41,7 +62,10 @@ describe('ibcm-lab run --report --junit --bundle', () => {
     expect(run.stdout).toMatch(/^HTML report written to .*index\.html$/m);
     expect(run.stdout).toMatch(/^evidence bundle written to .*evidence\.tar\.gz \(.+\/, \d+ files/m);
     // APPCAT-BROWSER passed in bridge and tunnel (and the other modes) with both legs on the catalog's journal.
-    for (const mode of ['bridge', 'tunnel', 'forward', 'direct']) expect(results.results.find((result) => result.requirement === 'APPCAT-BROWSER' && result.mode === mode)).toMatchObject({ status: 'passed' });
+    for (const mode of ['bridge', 'tunnel', 'forward', 'direct'])
+      expect(results.results.find((result) => result.requirement === 'APPCAT-BROWSER' && result.mode === mode)).toMatchObject({
+        status: 'passed',
+      });
   });
 
   it('writes JUnit that validates against the Surefire XSD, a testcase per requirement × mode', async () => {
@@ -49,7 +73,9 @@ describe('ibcm-lab run --report --junit --bundle', () => {
     expect(await surefireProblems(xml)).toEqual([]);
     expect(xml.match(/<testcase /g)).toHaveLength(results.results.length);
     expect(xml).toMatch(/<testcase name="APPCAT-BROWSER [^"]*" classname="ibcm-lab\.tunnel" time="\d+\.\d{3}">/);
-    expect(xml).toMatch(/<testcase name="PX-TUNNEL-PASSTHRU [^"]*" classname="ibcm-lab\.bridge" time="0\.000">\s*<skipped message="not applicable in bridge mode/);
+    expect(xml).toMatch(
+      /<testcase name="PX-TUNNEL-PASSTHRU [^"]*" classname="ibcm-lab\.bridge" time="0\.000">\s*<skipped message="not applicable in bridge mode/,
+    );
   });
 
   it('writes a bundle named with the run id: results, journals, contract and configs with SHA-256, versions, topology — and no private key', async () => {
@@ -59,28 +85,55 @@ describe('ibcm-lab run --report --junit --bundle', () => {
     expect(readdirSync(unpacked)).toEqual([results.runId]);
     const top = join(unpacked, results.runId);
     const all = files(top);
-    for (const path of ['README.txt', 'results/results.json', 'results/junit.xml', 'topology/topology.yaml', 'topology/digest.txt', 'meta/run.json', 'meta/versions.json', 'meta/proxy-configs.json', 'meta/manifest.json']) expect(all).toContain(path);
+    for (const path of [
+      'README.txt',
+      'results/results.json',
+      'results/junit.xml',
+      'topology/topology.yaml',
+      'topology/digest.txt',
+      'meta/run.json',
+      'meta/versions.json',
+      'meta/proxy-configs.json',
+      'meta/manifest.json',
+    ])
+      expect(all).toContain(path);
     expect(all).toContainEqual(expect.stringMatching(/^labs\/bridge-w\d\/evidence\/journals\/appcat1\.json$/));
     expect(all).toContainEqual(expect.stringMatching(/^labs\/tunnel-w\d\/proxy\/contract\.json$/));
     expect(all).toContainEqual(expect.stringMatching(/^labs\/bridge-w\d\/lab\.json$/));
     expect(all).toContainEqual(expect.stringMatching(/^labs\/bridge-w\d\/pki\/certs\/mp1\.pem$/));
     // The catalog's full journal holds the browser's GET and POST.
-    const journal = all.find((path) => /^labs\/bridge-w\d\/evidence\/journals\/appcat1\.json$/.test(path) && readFileSync(join(top, path), 'utf8').includes('POST /CMApplicationCatalog/Request'));
+    const journal = all.find(
+      (path) =>
+        /^labs\/bridge-w\d\/evidence\/journals\/appcat1\.json$/.test(path) &&
+        readFileSync(join(top, path), 'utf8').includes('POST /CMApplicationCatalog/Request'),
+    );
     expect(journal).toBeDefined();
     // No private key anywhere: no keys/ folder, no PKCS#12, no PEM key in any file.
     expect(all.filter((path) => /(^|\/)keys\/|\.(p12|pfx|key)$/.test(path))).toEqual([]);
     for (const path of all) expect(readFileSync(join(top, path), 'latin1'), path).not.toMatch(/PRIVATE KEY-----/);
-    const versions = JSON.parse(readFileSync(join(top, 'meta/versions.json'), 'utf8')) as { lab: Record<string, string>; dependencies: Record<string, string>; binaries: { name: string; version: string | null }[] };
+    const versions = JSON.parse(readFileSync(join(top, 'meta/versions.json'), 'utf8')) as {
+      lab: Record<string, string>;
+      dependencies: Record<string, string>;
+      binaries: { name: string; version: string | null }[];
+    };
     expect(versions.lab['ibcm-lab']).toBe(results.versions['ibcm-lab']);
     expect(versions.dependencies['@playwright/test']).toMatch(/^\d+\./);
     expect(versions.binaries.map((binary) => binary.name)).toContain('chromium');
-    const configs = JSON.parse(readFileSync(join(top, 'meta/proxy-configs.json'), 'utf8')) as { lab: string; files: { path: string; sha256: string }[] }[];
+    const configs = JSON.parse(readFileSync(join(top, 'meta/proxy-configs.json'), 'utf8')) as {
+      lab: string;
+      files: { path: string; sha256: string }[];
+    }[];
     const contract = configs.flatMap((lab) => lab.files).find((file) => file.path.endsWith('/proxy/contract.json'))!;
     expect(contract.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const manifest = JSON.parse(readFileSync(join(top, 'meta/manifest.json'), 'utf8')) as { files: { path: string; bytes: number }[]; excluded: string[] };
+    const manifest = JSON.parse(readFileSync(join(top, 'meta/manifest.json'), 'utf8')) as {
+      files: { path: string; bytes: number }[];
+      excluded: string[];
+    };
     expect(manifest.files.length).toBe(all.length - 1);
     expect(manifest.excluded).toContainEqual(expect.stringMatching(/\/pki\/keys\/ \(private keys\)$/));
-    expect(readFileSync(join(top, 'README.txt'), 'utf8')).toMatch(/npx ibcm-lab run --proxy node --mode all --topology .*topology\/topology\.yaml --grep/);
+    expect(readFileSync(join(top, 'README.txt'), 'utf8')).toMatch(
+      /npx ibcm-lab run --proxy node --mode all --topology .*topology\/topology\.yaml --grep/,
+    );
   });
 
   it("renders the report's first screen in Chromium with the matrix and the topology picture visible (PNG kept)", async () => {
@@ -108,8 +161,11 @@ describe('ibcm-lab run --report --junit --bundle', () => {
       await page.screenshot({ path: SCREENSHOT });
       expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
       // The filters work: only the not-applicable verdicts leave PX-TUNNEL-PASSTHRU's row and no APPCAT case.
-      for (const verdict of ['passed', 'failed', 'error', 'unexpected-pass', 'expected-failure', 'not-covered']) await page.uncheck(`input[name=verdict][value="${verdict}"]`);
-      expect(await page.locator('tr.req:not([hidden])').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual(['PX-TUNNEL-PASSTHRU']);
+      for (const verdict of ['passed', 'failed', 'error', 'unexpected-pass', 'expected-failure', 'not-covered'])
+        await page.uncheck(`input[name=verdict][value="${verdict}"]`);
+      expect(await page.locator('tr.req:not([hidden])').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual([
+        'PX-TUNNEL-PASSTHRU',
+      ]);
       expect(await page.locator('article.case:not([hidden])').count()).toBe(3);
       expect(requests).toEqual([]);
     } finally {

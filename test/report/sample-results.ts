@@ -4,7 +4,20 @@ import type { RunResults } from '../../harness/report/results.js';
 
 const NASTY = 'a <b>&"quoted"\' ]]> tab\there\r\nnext line \u0001\u0007\u001b[31m \uD800 lone \uFFFF end 🚀';
 
-const tlsToSite = { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', servername: 'mp1.corp.ibcm-lab.test', peerCertificate: { subject: 'CN=proxy.ibcm-lab.example', issuer: 'CN=IBCM Lab Issuing CA, O=IBCM Lab', serialNumber: '0A1B', fingerprint256: 'AA:BB', validTo: 'Nov 25 01:33:54 2027 GMT' }, authorized: true, authorizationError: null };
+const tlsToSite = {
+  protocol: 'TLSv1.3',
+  cipher: 'TLS_AES_256_GCM_SHA384',
+  servername: 'mp1.corp.ibcm-lab.test',
+  peerCertificate: {
+    subject: 'CN=proxy.ibcm-lab.example',
+    issuer: 'CN=IBCM Lab Issuing CA, O=IBCM Lab',
+    serialNumber: '0A1B',
+    fingerprint256: 'AA:BB',
+    validTo: 'Nov 25 01:33:54 2027 GMT',
+  },
+  authorized: true,
+  authorizationError: null,
+};
 
 function evidence(reason: string, verdict?: 'failed' | 'error') {
   return {
@@ -17,7 +30,11 @@ function evidence(reason: string, verdict?: 'failed' | 'error') {
         origin: 'https://mp.ibcm-lab.example:20443',
         method: 'CCM_POST',
         target: '/ccm_system/request?x=<1>&y="2"',
-        requestHeaders: [['User-Agent', 'ConfigMgr Messaging HTTP Sender'], ['CCMClientIDSignature', 'ABCDEF'], ['X-Nasty', NASTY]],
+        requestHeaders: [
+          ['User-Agent', 'ConfigMgr Messaging HTTP Sender'],
+          ['CCMClientIDSignature', 'ABCDEF'],
+          ['X-Nasty', NASTY],
+        ],
         requestBodyLength: 1234,
         requestBodySha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
         status: 200,
@@ -25,7 +42,15 @@ function evidence(reason: string, verdict?: 'failed' | 'error') {
         responseBodyLength: 512,
         responseBodySha256: '0'.repeat(64),
         responseBodyPreview: `<html>${NASTY}</html>`,
-        tls: { protocol: 'TLSv1.3', subject: 'CN=mp.ibcm-lab.example', issuer: 'CN=IBCM Lab Issuing CA, O=IBCM Lab', serialNumber: '62C9', subjectAltName: 'DNS:mp.ibcm-lab.example', authorized: true, authorizationError: null },
+        tls: {
+          protocol: 'TLSv1.3',
+          subject: 'CN=mp.ibcm-lab.example',
+          issuer: 'CN=IBCM Lab Issuing CA, O=IBCM Lab',
+          serialNumber: '62C9',
+          subjectAltName: 'DNS:mp.ibcm-lab.example',
+          authorized: true,
+          authorizationError: null,
+        },
         durationMs: 34,
       },
     ],
@@ -44,7 +69,11 @@ function evidence(reason: string, verdict?: 'failed' | 'error') {
         method: 'CCM_POST',
         target: '/ccm_system/request?x=<1>&y="2"',
         version: 'HTTP/1.1',
-        headers: [['User-Agent', 'ConfigMgr Messaging HTTP Sender'], ['ccmclientidsignature', 'ABCDEF'], ['X-Nasty', NASTY]],
+        headers: [
+          ['User-Agent', 'ConfigMgr Messaging HTTP Sender'],
+          ['ccmclientidsignature', 'ABCDEF'],
+          ['X-Nasty', NASTY],
+        ],
         bodyLength: 1234,
         bodySha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
         bodyPreview: '',
@@ -64,7 +93,19 @@ function result(requirement: string, mode: string, status: RunResults['results']
     mode,
     status,
     reason,
-    checks: status === 'not-applicable' ? [{ title: `${requirement} check`, file: 'suites/px/x.spec.ts', status, reason, durationMs: 0 }] : [{ title: `${requirement} check`, file: 'suites/px/x.spec.ts', status: status === 'expected-failure' ? ('failed' as const) : status === 'unexpected-pass' ? ('passed' as const) : status, reason, durationMs: 41, evidence: evidence(reason, verdict) }],
+    checks:
+      status === 'not-applicable'
+        ? [{ title: `${requirement} check`, file: 'suites/px/x.spec.ts', status, reason, durationMs: 0 }]
+        : [
+            {
+              title: `${requirement} check`,
+              file: 'suites/px/x.spec.ts',
+              status: status === 'expected-failure' ? ('failed' as const) : status === 'unexpected-pass' ? ('passed' as const) : status,
+              reason,
+              durationMs: 41,
+              evidence: evidence(reason, verdict),
+            },
+          ],
   };
 }
 
@@ -88,8 +129,18 @@ export function sampleResults(): RunResults {
       result('PX-VERB-MP-CCM_POST', 'direct', 'passed', 'CCM_POST reached the MP byte-exact'),
       result('PX-TUNNEL-PASSTHRU', 'bridge', 'not-applicable', 'not applicable in bridge mode (applies in tunnel)'),
       result('PX-TUNNEL-PASSTHRU', 'tunnel', 'error', 'port 20443 on 127.161.1.11 is in use'),
-      result('PX-NTLM-AFFINITY', 'bridge', 'expected-failure', 'expected for nginx: upstream keepalive pool is shared — observed: connections were shared'),
-      result('PX-NTLM-AFFINITY', 'tunnel', 'unexpected-pass', 'recorded as failing for nginx but it passed: update the proxy\'s expectations'),
+      result(
+        'PX-NTLM-AFFINITY',
+        'bridge',
+        'expected-failure',
+        'expected for nginx: upstream keepalive pool is shared — observed: connections were shared',
+      ),
+      result(
+        'PX-NTLM-AFFINITY',
+        'tunnel',
+        'unexpected-pass',
+        "recorded as failing for nginx but it passed: update the proxy's expectations",
+      ),
     ],
     notCovered: [{ requirement: 'PKI-SAN', title: 'SAN carries the internet & intranet FQDN' }],
     errors: [],

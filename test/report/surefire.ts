@@ -8,6 +8,9 @@ const XSD = readFileSync(fileURLToPath(new URL('./fixtures/surefire-test-report-
 
 /** The schema's complaints about a document; empty when it is valid. */
 export async function surefireProblems(xml: string): Promise<string[]> {
-  const result = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'surefire-test-report-3.0.xsd', contents: XSD }] });
+  const result = await validateXML({
+    xml: [{ fileName: 'junit.xml', contents: xml }],
+    schema: [{ fileName: 'surefire-test-report-3.0.xsd', contents: XSD }],
+  });
   return result.valid ? [] : result.errors.map((error) => error.rawMessage);
 }

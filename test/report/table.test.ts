@@ -17,7 +17,9 @@ describe('the end-of-run table', () => {
 
   it('has no such block when nothing failed', () => {
     const results = sampleResults();
-    results.results = results.results.filter((result) => result.status === 'passed' || result.status === 'not-applicable' || result.status === 'expected-failure');
+    results.results = results.results.filter(
+      (result) => result.status === 'passed' || result.status === 'not-applicable' || result.status === 'expected-failure',
+    );
     expect(renderTable(results, 80)).not.toContain('what made this run fail');
   });
 });

@@ -57,7 +57,15 @@ describe('application catalog as a handler', () => {
       expect(reply.text).toContain('<title>Application Catalog</title>');
       expect(reply.text).toContain('<meta name="ibcm-lab-role" content="application-catalog">');
       expect(rows(reply.text)).toEqual(
-        DEFAULT_CATALOG_APPLICATIONS.map((app) => ({ id: app.id, name: app.name, version: app.version, method: 'post', action: '/CMApplicationCatalog/Request', hiddenId: app.id, button: 'Request' })),
+        DEFAULT_CATALOG_APPLICATIONS.map((app) => ({
+          id: app.id,
+          name: app.name,
+          version: app.version,
+          method: 'post',
+          action: '/CMApplicationCatalog/Request',
+          hiddenId: app.id,
+          button: 'Request',
+        })),
       );
     }
     expect(DEFAULT_CATALOG_APPLICATIONS).toHaveLength(3);
@@ -73,12 +81,24 @@ describe('application catalog as a handler', () => {
 
   it('POST /CMApplicationCatalog/Request with applicationId → "Request received for <name>"', async () => {
     const app = DEFAULT_CATALOG_APPLICATIONS[1]!;
-    const reply = await call(catalog, 'POST', '/CMApplicationCatalog/Request', [FORM], new URLSearchParams({ applicationId: app.id }).toString());
+    const reply = await call(
+      catalog,
+      'POST',
+      '/CMApplicationCatalog/Request',
+      [FORM],
+      new URLSearchParams({ applicationId: app.id }).toString(),
+    );
     expect(reply.status).toBe(200);
     expect(reply.header('Content-Type')).toBe('text/html; charset=utf-8');
     expect(reply.text).toContain(`Request received for ${app.name}`);
     expect(reply.text).toContain('<meta name="ibcm-lab-role" content="application-catalog">');
-    const withCharset = await call(catalog, 'POST', '/cmapplicationcatalog/request', [['Content-Type', 'application/x-www-form-urlencoded; charset=UTF-8']], `other=1&applicationId=${encodeURIComponent(DEFAULT_CATALOG_APPLICATIONS[0]!.id)}`);
+    const withCharset = await call(
+      catalog,
+      'POST',
+      '/cmapplicationcatalog/request',
+      [['Content-Type', 'application/x-www-form-urlencoded; charset=UTF-8']],
+      `other=1&applicationId=${encodeURIComponent(DEFAULT_CATALOG_APPLICATIONS[0]!.id)}`,
+    );
     expect(withCharset.text).toContain(`Request received for ${DEFAULT_CATALOG_APPLICATIONS[0]!.name}`);
   });
 
@@ -86,7 +106,17 @@ describe('application catalog as a handler', () => {
     const unknown = await call(catalog, 'POST', '/CMApplicationCatalog/Request', [FORM], 'applicationId=ScopeId_X%2FApplication_Y');
     expect([unknown.status, unknown.header('X-IBCM-Lab-Reason')]).toEqual([400, 'unknown applicationId "ScopeId_X/Application_Y"']);
     expect((await call(catalog, 'POST', '/CMApplicationCatalog/Request', [FORM], 'name=x')).status).toBe(400);
-    expect((await call(catalog, 'POST', '/CMApplicationCatalog/Request', [['Content-Type', 'application/json']], `{"applicationId":"${DEFAULT_CATALOG_APPLICATIONS[0]!.id}"}`)).status).toBe(415);
+    expect(
+      (
+        await call(
+          catalog,
+          'POST',
+          '/CMApplicationCatalog/Request',
+          [['Content-Type', 'application/json']],
+          `{"applicationId":"${DEFAULT_CATALOG_APPLICATIONS[0]!.id}"}`,
+        )
+      ).status,
+    ).toBe(415);
     const get = await call(catalog, 'GET', '/CMApplicationCatalog/Request');
     expect([get.status, get.header('Allow')]).toEqual([405, 'POST']);
   });
@@ -95,17 +125,37 @@ describe('application catalog as a handler', () => {
     [APPLICATION_VIEW_SERVICE_PATH, 'http://schemas.microsoft.com/5.0.0.0/ConfigurationManager/SoftwareCatalog/Website'],
     [APPLICATION_OFFER_SERVICE_PATH, 'http://schemas.microsoft.com/5.0.0.0/ConfigurationManager/SoftwareCatalog/Service'],
   ])('POST %s with a SOAP body → 200 text/xml SOAP envelope listing the catalog', async (path, namespace) => {
-    const reply = await call(catalog, 'POST', path, [['Content-Type', 'text/xml; charset=utf-8'], ['SOAPAction', '"GetApplications"']], SOAP_REQUEST);
+    const reply = await call(
+      catalog,
+      'POST',
+      path,
+      [
+        ['Content-Type', 'text/xml; charset=utf-8'],
+        ['SOAPAction', '"GetApplications"'],
+      ],
+      SOAP_REQUEST,
+    );
     expect(reply.status).toBe(200);
     expect(reply.header('Content-Type')).toBe('text/xml; charset=utf-8');
     assertWellFormed(reply.text);
     expect(reply.text).toContain('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"');
     expect(reply.text).toContain(`<soap:Body><GetApplicationsResponse xmlns="${namespace}"><GetApplicationsResult>`);
-    expect([...reply.text.matchAll(/<Name>([^<]*)<\/Name>/g)].map((match) => match[1])).toEqual(DEFAULT_CATALOG_APPLICATIONS.map((app) => app.name));
+    expect([...reply.text.matchAll(/<Name>([^<]*)<\/Name>/g)].map((match) => match[1])).toEqual(
+      DEFAULT_CATALOG_APPLICATIONS.map((app) => app.name),
+    );
   });
 
   it('names the operation from SOAPAction when the SOAP body is empty', async () => {
-    const reply = await call(catalog, 'POST', APPLICATION_OFFER_SERVICE_PATH, [['Content-Type', 'text/xml'], ['SOAPAction', '"http://x/IApplicationOfferService/GetInstallStatus"']], '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>');
+    const reply = await call(
+      catalog,
+      'POST',
+      APPLICATION_OFFER_SERVICE_PATH,
+      [
+        ['Content-Type', 'text/xml'],
+        ['SOAPAction', '"http://x/IApplicationOfferService/GetInstallStatus"'],
+      ],
+      '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>',
+    );
     expect(reply.status).toBe(200);
     expect(reply.text).toContain('<GetInstallStatusResponse ');
   });
@@ -115,12 +165,20 @@ describe('application catalog as a handler', () => {
     expect(fault.status).toBe(500);
     assertWellFormed(fault.text);
     expect(fault.text).toContain('<faultcode>soap:Client</faultcode>');
-    expect((await call(catalog, 'POST', APPLICATION_VIEW_SERVICE_PATH, [['Content-Type', 'application/json']], SOAP_REQUEST)).status).toBe(415);
+    expect((await call(catalog, 'POST', APPLICATION_VIEW_SERVICE_PATH, [['Content-Type', 'application/json']], SOAP_REQUEST)).status).toBe(
+      415,
+    );
     const get = await call(catalog, 'GET', APPLICATION_OFFER_SERVICE_PATH);
     expect([get.status, get.header('Allow')]).toEqual([405, 'POST']);
   });
 
-  it.each(['/', '/CMApplicationCatalogX', '/CMApplicationCatalog/Missing.aspx', '/CMApplicationCatalogSvc/Other.svc', '/SMS_MP/.sms_aut?MPLIST'])('GET %s → 404', async (target) => {
+  it.each([
+    '/',
+    '/CMApplicationCatalogX',
+    '/CMApplicationCatalog/Missing.aspx',
+    '/CMApplicationCatalogSvc/Other.svc',
+    '/SMS_MP/.sms_aut?MPLIST',
+  ])('GET %s → 404', async (target) => {
     expect((await call(catalog, 'GET', target)).status).toBe(404);
   });
 
@@ -137,11 +195,13 @@ describe('application catalog as a handler', () => {
     const seen: string[] = [];
     const ntlm = (request: SiteRequest): SiteResponse | null => {
       seen.push(request.target);
-      return request.header('Authorization')?.startsWith('NTLM ') ? null : { status: 401, headers: [['WWW-Authenticate', 'NTLM']], body: '' };
+      return request.header('Authorization')?.startsWith('NTLM ')
+        ? null
+        : { status: 401, headers: [['WWW-Authenticate', 'NTLM']], body: '' };
     };
     const guarded = applicationCatalog({ requireWindowsAuth: ntlm });
 
-    it('its response replaces the role\'s for every path of the catalog, before routing', async () => {
+    it("its response replaces the role's for every path of the catalog, before routing", async () => {
       for (const [method, target] of [
         ['GET', '/CMApplicationCatalog'],
         ['POST', '/CMApplicationCatalog/Request'],
@@ -159,7 +219,7 @@ describe('application catalog as a handler', () => {
       expect(rows(reply.text)).toHaveLength(3);
     });
 
-    it('is not consulted outside the catalog\'s URL space', async () => {
+    it("is not consulted outside the catalog's URL space", async () => {
       seen.length = 0;
       expect((await call(guarded, 'GET', '/other')).status).toBe(404);
       expect(seen).toEqual([]);
@@ -175,17 +235,29 @@ describe('application catalog end to end (lab server, undici)', () => {
   });
   afterAll(() => role.close());
 
-  it('GET the page, submit a row\'s form as a browser would, call the SOAP service', async () => {
+  it("GET the page, submit a row's form as a browser would, call the SOAP service", async () => {
     const page = await send(role, 'GET', '/CMApplicationCatalog/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     const row = rows(page.text)[2]!;
 
-    const submitted = await send(role, row.method.toUpperCase(), row.action, { 'Content-Type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ applicationId: row.hiddenId }).toString());
+    const submitted = await send(
+      role,
+      row.method.toUpperCase(),
+      row.action,
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      new URLSearchParams({ applicationId: row.hiddenId }).toString(),
+    );
     expect(submitted.status).toBe(200);
     expect(submitted.text).toContain(`Request received for ${row.name}`);
 
-    const soap = await send(role, 'POST', APPLICATION_VIEW_SERVICE_PATH, { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: '"GetApplications"' }, SOAP_REQUEST);
+    const soap = await send(
+      role,
+      'POST',
+      APPLICATION_VIEW_SERVICE_PATH,
+      { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: '"GetApplications"' },
+      SOAP_REQUEST,
+    );
     expect(soap.status).toBe(200);
     expect(soap.headers['content-type']).toBe('text/xml; charset=utf-8');
     assertWellFormed(soap.text);

@@ -31,8 +31,14 @@ const OPTIONS: DistributionPointOptions = {
 const ROOT = `/SMS_DP_SMSPKG$/${APP}.1`;
 const MSI = `${ROOT}/sccm?/ConfigMgrTools.msi`;
 const MSI_BYTES = deterministicContent(`${APP}/ConfigMgrTools.msi`, 200_000);
-const SDK_PROPFIND_BODY = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:iscollection/></d:prop><d:prop><d:getcontentlength/></d:prop></d:propfind>';
-const PROPFIND_HEADERS: [string, string][] = [['Depth', 'infinity'], ['Translate', 'f'], ['Content-Type', 'text/xml'], ['User-Agent', 'SMS CCM 5.0']];
+const SDK_PROPFIND_BODY =
+  '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:iscollection/></d:prop><d:prop><d:getcontentlength/></d:prop></d:propfind>';
+const PROPFIND_HEADERS: [string, string][] = [
+  ['Depth', 'infinity'],
+  ['Translate', 'f'],
+  ['Content-Type', 'text/xml'],
+  ['User-Agent', 'SMS CCM 5.0'],
+];
 
 describe('distribution point as a handler', () => {
   const dp = distributionPoint(OPTIONS);
@@ -55,7 +61,9 @@ describe('distribution point as a handler', () => {
     });
 
     it('every listed href downloads the file with the listed length', async () => {
-      const members = parseMultiStatus((await call(dp, 'PROPFIND', ROOT, PROPFIND_HEADERS, SDK_PROPFIND_BODY)).text).filter((member) => !member.collection);
+      const members = parseMultiStatus((await call(dp, 'PROPFIND', ROOT, PROPFIND_HEADERS, SDK_PROPFIND_BODY)).text).filter(
+        (member) => !member.collection,
+      );
       for (const [index, member] of members.entries()) {
         const reply = await call(dp, 'GET', member.href);
         expect(reply.status).toBe(200);
@@ -67,12 +75,20 @@ describe('distribution point as a handler', () => {
       const infinity = (await call(dp, 'PROPFIND', ROOT, PROPFIND_HEADERS)).text;
       expect((await call(dp, 'PROPFIND', ROOT, [['Depth', '1']])).text).toBe(infinity);
       expect((await call(dp, 'PROPFIND', ROOT)).text).toBe(infinity);
-      expect(parseMultiStatus((await call(dp, 'PROPFIND', ROOT, [['Depth', '0']])).text)).toEqual([{ href: `${ROOT}/`, collection: true, length: 0, status: 'HTTP/1.1 200 OK' }]);
+      expect(parseMultiStatus((await call(dp, 'PROPFIND', ROOT, [['Depth', '0']])).text)).toEqual([
+        { href: `${ROOT}/`, collection: true, length: 0, status: 'HTTP/1.1 200 OK' },
+      ]);
     });
 
     it('finds the package root with a trailing slash, as `sccm?/`, and case-insensitively (IIS)', async () => {
       const expected = (await call(dp, 'PROPFIND', ROOT, PROPFIND_HEADERS)).text;
-      for (const target of [`${ROOT}/`, `${ROOT}/sccm?/`, `${ROOT}/sccm?`, `/sms_dp_smspkg$/${APP.toLowerCase()}.1`, '/SMS_DP_SMSPKG%24/' + `${APP}.1`]) {
+      for (const target of [
+        `${ROOT}/`,
+        `${ROOT}/sccm?/`,
+        `${ROOT}/sccm?`,
+        `/sms_dp_smspkg$/${APP.toLowerCase()}.1`,
+        '/SMS_DP_SMSPKG%24/' + `${APP}.1`,
+      ]) {
         const reply = await call(dp, 'PROPFIND', target, PROPFIND_HEADERS);
         expect({ target, status: reply.status }).toEqual({ target, status: 207 });
         expect(reply.text).toBe(expected);
@@ -88,7 +104,9 @@ describe('distribution point as a handler', () => {
     });
 
     it('PROPFIND on a file is a one-member 207', async () => {
-      expect(parseMultiStatus((await call(dp, 'PROPFIND', MSI, [['Depth', '0']])).text)).toEqual([{ href: MSI, collection: false, length: 200_000, status: 'HTTP/1.1 200 OK' }]);
+      expect(parseMultiStatus((await call(dp, 'PROPFIND', MSI, [['Depth', '0']])).text)).toEqual([
+        { href: MSI, collection: false, length: 200_000, status: 'HTTP/1.1 200 OK' },
+      ]);
     });
   });
 
@@ -120,12 +138,15 @@ describe('distribution point as a handler', () => {
       expect(reply.body.equals(MSI_BYTES.subarray(start, end + 1))).toBe(true);
     });
 
-    it.each(['bytes=200000-', 'bytes=500000-600000', 'bytes=-0', 'bytes=5-1'])('Range: %s → 416 with Content-Range: bytes */size', async (range) => {
-      const reply = await call(dp, 'GET', MSI, [['Range', range]]);
-      expect(reply.status).toBe(416);
-      expect(reply.header('Content-Range')).toBe('bytes */200000');
-      expect(reply.body.length).toBe(0);
-    });
+    it.each(['bytes=200000-', 'bytes=500000-600000', 'bytes=-0', 'bytes=5-1'])(
+      'Range: %s → 416 with Content-Range: bytes */size',
+      async (range) => {
+        const reply = await call(dp, 'GET', MSI, [['Range', range]]);
+        expect(reply.status).toBe(416);
+        expect(reply.header('Content-Range')).toBe('bytes */200000');
+        expect(reply.body.length).toBe(0);
+      },
+    );
 
     it('a zero-length file is 200 empty, and any range on it 416', async () => {
       expect((await call(dp, 'GET', `${ROOT}/sccm?/empty.dat`)).body.length).toBe(0);
@@ -156,7 +177,12 @@ describe('distribution point as a handler', () => {
   });
 
   describe('GET on the package root, its folders and the content library index (W:70)', () => {
-    const anchors = (text: string) => [...text.matchAll(/ ([^ ]+) <A HREF="([^"]+)">([^<]*)<\/A>/g)].map((match) => ({ before: match[1]!, href: match[2]!, name: match[3]! }));
+    const anchors = (text: string) =>
+      [...text.matchAll(/ ([^ ]+) <A HREF="([^"]+)">([^<]*)<\/A>/g)].map((match) => ({
+        before: match[1]!,
+        href: match[2]!,
+        name: match[3]!,
+      }));
 
     it('is a directory page whose anchors are absolute http(s)://<Host>/SMS_DP_SMSPKG$/<pkg>/<file> URLs, <dir> before a folder', async () => {
       const reply = await call(dp, 'GET', ROOT, [['Host', 'dp1.lab.example']]);
@@ -170,7 +196,9 @@ describe('distribution point as a handler', () => {
         { before: '0', href: `http://dp1.lab.example${ROOT}/empty.dat`, name: 'empty.dat' },
       ]);
       const folder = await call(dp, 'GET', `${ROOT}/x64`, [['Host', 'dp1.lab.example']]);
-      expect(anchors(folder.text)).toEqual([{ before: '70001', href: `http://dp1.lab.example${ROOT}/x64/setup%20file.exe`, name: 'setup file.exe' }]);
+      expect(anchors(folder.text)).toEqual([
+        { before: '70001', href: `http://dp1.lab.example${ROOT}/x64/setup%20file.exe`, name: 'setup file.exe' },
+      ]);
     });
 
     it('every anchor of the page downloads by its plain path, the same bytes as the sccm?/ form', async () => {
@@ -238,13 +266,16 @@ describe('distribution point as a handler', () => {
       expect(reply.text).toContain('404 - File or directory not found.');
     });
 
-    it.each(['POST', 'PUT', 'DELETE', 'CCM_POST', 'BITS_POST', 'MKCOL', 'OPTIONS'])('%s on content → 405 with Allow: GET, HEAD, PROPFIND', async (method) => {
-      for (const target of [ROOT, MSI]) {
-        const reply = await call(dp, method, target, [], 'x');
-        expect(reply.status).toBe(405);
-        expect(reply.header('Allow')).toBe('GET, HEAD, PROPFIND');
-      }
-    });
+    it.each(['POST', 'PUT', 'DELETE', 'CCM_POST', 'BITS_POST', 'MKCOL', 'OPTIONS'])(
+      '%s on content → 405 with Allow: GET, HEAD, PROPFIND',
+      async (method) => {
+        for (const target of [ROOT, MSI]) {
+          const reply = await call(dp, method, target, [], 'x');
+          expect(reply.status).toBe(405);
+          expect(reply.header('Allow')).toBe('GET, HEAD, PROPFIND');
+        }
+      },
+    );
 
     it('a method on an unknown resource is 404, not 405', async () => {
       expect((await call(dp, 'POST', `${ROOT}/sccm?/missing.msi`)).status).toBe(404);
@@ -258,8 +289,23 @@ describe('distribution point as a handler', () => {
 
   it('refuses a configuration with duplicate packages or files', () => {
     expect(() => distributionPoint({ packages: [OPTIONS.packages[1]!, OPTIONS.packages[1]!] })).toThrow(/configured twice/);
-    expect(() => distributionPoint({ packages: [{ contentId: 'LAB00002', version: 1, files: [{ name: 'a', size: 1 }, { name: 'A', size: 2 }] }] })).toThrow(/twice/);
-    expect(() => distributionPoint({ packages: [{ contentId: 'LAB00002', version: 1, files: [{ name: 'a', size: -1 }] }] })).toThrow(/invalid size/);
+    expect(() =>
+      distributionPoint({
+        packages: [
+          {
+            contentId: 'LAB00002',
+            version: 1,
+            files: [
+              { name: 'a', size: 1 },
+              { name: 'A', size: 2 },
+            ],
+          },
+        ],
+      }),
+    ).toThrow(/twice/);
+    expect(() => distributionPoint({ packages: [{ contentId: 'LAB00002', version: 1, files: [{ name: 'a', size: -1 }] }] })).toThrow(
+      /invalid size/,
+    );
   });
 });
 

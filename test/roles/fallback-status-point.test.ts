@@ -9,7 +9,13 @@ import { FSP_PATH, fallbackStatusPoint } from '../../harness/roles/fallback-stat
 import { call, send, serveRole, type RunningRole } from './request.js';
 import { assertWellFormed, unescapeXml } from './xml.js';
 
-const MESSAGE = fspStateMessage({ clientName: 'CLIENT01', siteCode: 'LAB', stateId: 7, message: 'No valid PKI certificate for <client auth> & MP', time: new Date('2026-11-02T08:00:00Z') });
+const MESSAGE = fspStateMessage({
+  clientName: 'CLIENT01',
+  siteCode: 'LAB',
+  stateId: 7,
+  message: 'No valid PKI certificate for <client auth> & MP',
+  time: new Date('2026-11-02T08:00:00Z'),
+});
 
 describe('fspStateMessage (harness/ccm-messaging, re-exported by the FSP role)', () => {
   it('the role re-exports the one builder', () => {
@@ -48,7 +54,9 @@ describe('fallback status point as a handler', () => {
 
   it('accepts any non-empty body, any content type, and the path in any case', async () => {
     expect((await call(fsp, 'POST', '/sms_fsp/.SMS_FSP', [], 'x')).status).toBe(200);
-    expect((await call(fsp, 'POST', FSP_PATH, [['Content-Type', 'application/octet-stream']], Buffer.from([0xff, 0xfe, 0x3c, 0x00]))).status).toBe(200);
+    expect(
+      (await call(fsp, 'POST', FSP_PATH, [['Content-Type', 'application/octet-stream']], Buffer.from([0xff, 0xfe, 0x3c, 0x00]))).status,
+    ).toBe(200);
   });
 
   it('answers the same however often it is called (it records nothing)', async () => {
@@ -100,7 +108,13 @@ describe('fallback status point end to end (lab server, undici, plain HTTP)', ()
     expect((await send(role, 'POST', '/SMS_FSP/other', {}, MESSAGE)).status).toBe(404);
 
     const [post] = role.journal.entries();
-    expect(post).toMatchObject({ method: 'POST', target: FSP_PATH, tls: null, bodyLength: Buffer.byteLength(MESSAGE), response: { status: 200, bodyLength: 0 } });
+    expect(post).toMatchObject({
+      method: 'POST',
+      target: FSP_PATH,
+      tls: null,
+      bodyLength: Buffer.byteLength(MESSAGE),
+      response: { status: 200, bodyLength: 0 },
+    });
     expect(post!.bodySha256).toBe(createHash('sha256').update(MESSAGE).digest('hex'));
   });
 });

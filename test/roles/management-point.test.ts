@@ -83,7 +83,15 @@ function registrationRequest(identity: SigningIdentity, options: { alterDataAfte
   // Same length, one character different: only the signature can tell.
   const sent = options.alterDataAfterSigning ? data.replace('OTHER01', 'OTHER02') : data;
   const body = `<ClientRegistrationRequest>${sent}<Signature><SignatureValue>${signature}</SignatureValue></Signature></ClientRegistrationRequest>`;
-  return encodeMessage({ sourceId: 'GUID:00000000-0000-0000-0000-000000000000', sourceHost: 'OTHER01', targetEndpoint: 'MP_ClientRegistration', targetHost: 'mp.ibcm-lab.example' }, body);
+  return encodeMessage(
+    {
+      sourceId: 'GUID:00000000-0000-0000-0000-000000000000',
+      sourceHost: 'OTHER01',
+      targetEndpoint: 'MP_ClientRegistration',
+      targetHost: 'mp.ibcm-lab.example',
+    },
+    body,
+  );
 }
 
 function assignmentsRequest(identity: SigningIdentity, sourceId: string, clientId: string, sign = true) {
@@ -131,17 +139,20 @@ describe('URL space and GET endpoints (W:1, W:6, W:7, W:10)', () => {
     mp = newMp();
   });
 
-  it.each(['MPLIST', 'mplist', 'MPLIST1&LAB', 'mplist1&lab', 'MPLIST2&LAB'])('.sms_aut?%s returns <MPList> with FQDN attributes', async (query) => {
-    const reply = await call(mp, 'GET', `/SMS_MP/.sms_aut?${query}`);
-    expect(reply.status).toBe(200);
-    expect(reply.header('Content-Type')).toBe('text/xml');
-    const xml = reply.body.toString('utf8');
-    expect(xml).toMatch(/^<MPList>.*<\/MPList>$/);
-    expect([...xml.matchAll(/<MP Name="([^"]+)" FQDN="([^"]+)" SiteCode="([^"]+)"/g)].map((m) => [m[1], m[2], m[3]])).toEqual(
-      INTERNET_MPS.map((entry) => [entry.name, entry.fqdn, SITE]),
-    );
-    expect(IbcmClient.mpListFqdns({ responseBody: reply.body } as Exchange)).toEqual(INTERNET_MPS.map((entry) => entry.fqdn));
-  });
+  it.each(['MPLIST', 'mplist', 'MPLIST1&LAB', 'mplist1&lab', 'MPLIST2&LAB'])(
+    '.sms_aut?%s returns <MPList> with FQDN attributes',
+    async (query) => {
+      const reply = await call(mp, 'GET', `/SMS_MP/.sms_aut?${query}`);
+      expect(reply.status).toBe(200);
+      expect(reply.header('Content-Type')).toBe('text/xml');
+      const xml = reply.body.toString('utf8');
+      expect(xml).toMatch(/^<MPList>.*<\/MPList>$/);
+      expect([...xml.matchAll(/<MP Name="([^"]+)" FQDN="([^"]+)" SiteCode="([^"]+)"/g)].map((m) => [m[1], m[2], m[3]])).toEqual(
+        INTERNET_MPS.map((entry) => [entry.name, entry.fqdn, SITE]),
+      );
+      expect(IbcmClient.mpListFqdns({ responseBody: reply.body } as Exchange)).toEqual(INTERNET_MPS.map((entry) => entry.fqdn));
+    },
+  );
 
   it('matches the path case-insensitively and answers HEAD like GET', async () => {
     expect((await call(mp, 'GET', '/sms_mp/.SMS_AUT?MPLIST')).status).toBe(200);
@@ -220,7 +231,10 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
   });
 
   it('registration whose <Data> was altered after signing gets the empty 200', async () => {
-    expectEmptyReply(await ccmPost(mp, registrationRequest(otherIdentity, { alterDataAfterSigning: true }).body), /registration signature does not verify/);
+    expectEmptyReply(
+      await ccmPost(mp, registrationRequest(otherIdentity, { alterDataAfterSigning: true }).body),
+      /registration signature does not verify/,
+    );
   });
 
   it('registration with a signing certificate that is not DER gets the empty 200', async () => {
@@ -230,7 +244,13 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
   it('a message whose Body Length lies, an unknown TargetEndpoint and a non-multipart body all get the empty 200', async () => {
     const request = registrationRequest(otherIdentity);
     const [headerPart, bodyPart] = decodeMultipart(request.body, CCM_BOUNDARY);
-    const lying = encodeMultipart([{ ...headerPart!, body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(request.headerXml.replace(/Length="\d+"/, 'Length="2"'), 'utf16le')]) }, bodyPart!]);
+    const lying = encodeMultipart([
+      {
+        ...headerPart!,
+        body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(request.headerXml.replace(/Length="\d+"/, 'Length="2"'), 'utf16le')]),
+      },
+      bodyPart!,
+    ]);
     expectEmptyReply(await ccmPost(mp, lying), /Body Length 2 does not match/);
 
     const unknown = encodeMessage({ sourceId: smsId, sourceHost: 'X', targetEndpoint: 'MP_NoSuchEndpoint', targetHost: 'mp' }, '<A/>');
@@ -250,7 +270,9 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
     expect(result.assignments).toHaveLength(1);
     // Literal braces in CDATA, as a real MP writes the location (W:25, Misconfiguration-Manager CRED-2).
     expect(result.assignments[0]!.location).toMatch(/^http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{[0-9A-F-]{36}\}\.1_00$/);
-    expect(xml).toMatch(/<PolicyLocation PolicyHash="SHA256:[0-9A-F]{64}"><!\[CDATA\[http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{[0-9A-F-]{36}\}\.1_00\]\]><\/PolicyLocation>/);
+    expect(xml).toMatch(
+      /<PolicyLocation PolicyHash="SHA256:[0-9A-F]{64}"><!\[CDATA\[http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{[0-9A-F-]{36}\}\.1_00\]\]><\/PolicyLocation>/,
+    );
   });
 
   it('RequestAssignments built by hand with the same key is answered too (positive control for the cases below)', async () => {
@@ -265,7 +287,10 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
       const result = await client.requestAssignments();
       expect(result.reply).toBeUndefined();
       expect(result.exchange.responseBodyLength).toBe(0);
-      expect(result.exchange.responseHeaders).toContainEqual(['x-ibcm-lab-reason', 'PayloadSignature missing or does not verify (body altered?)']);
+      expect(result.exchange.responseHeaders).toContainEqual([
+        'x-ibcm-lab-reason',
+        'PayloadSignature missing or does not verify (body altered?)',
+      ]);
     } finally {
       client.tamper = undefined;
     }
@@ -274,7 +299,10 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
   it('RequestAssignments whose ClientID does not match SourceID gets the empty 200', async () => {
     const identity = await client.signingIdentity();
     const other = 'GUID:99999999-9999-9999-9999-999999999999';
-    expectEmptyReply(await ccmPost(mp, assignmentsRequest(identity, smsId, other).body), /ClientID "GUID:9{8}-.*" does not match SourceID "GUID:/);
+    expectEmptyReply(
+      await ccmPost(mp, assignmentsRequest(identity, smsId, other).body),
+      /ClientID "GUID:9{8}-.*" does not match SourceID "GUID:/,
+    );
   });
 
   it('RequestAssignments from an unregistered client, unsigned, or signed by another key gets the empty 200', async () => {
@@ -282,7 +310,10 @@ describe('CCM_POST messaging: registration and assignments (W:16–W:18, W:22, W
     const stranger = 'GUID:99999999-9999-9999-9999-999999999999';
     expectEmptyReply(await ccmPost(mp, assignmentsRequest(identity, stranger, stranger).body), /is not registered/);
     expectEmptyReply(await ccmPost(mp, assignmentsRequest(identity, smsId, smsId, false).body), /ClientIDSignature missing/);
-    expectEmptyReply(await ccmPost(mp, assignmentsRequest(otherIdentity, smsId, smsId).body), /ClientIDSignature missing or does not verify/);
+    expectEmptyReply(
+      await ccmPost(mp, assignmentsRequest(otherIdentity, smsId, smsId).body),
+      /ClientIDSignature missing or does not verify/,
+    );
   });
 });
 
@@ -304,7 +335,9 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
   });
 
   /** ClientToken headers as SharpSCCM `SendPolicyDownloadRequest` builds them (W:21); `suffix` false drops `;2`. */
-  function clientTokenHeaders(options: { timestamp?: Date; signer?: SigningIdentity; id?: string; suffix?: boolean; signed?: string } = {}): Headers {
+  function clientTokenHeaders(
+    options: { timestamp?: Date; signer?: SigningIdentity; id?: string; suffix?: boolean; signed?: string } = {},
+  ): Headers {
     const token = `${options.id ?? smsId};${isoSeconds(options.timestamp ?? new Date())}${options.suffix === false ? '' : ';2'}`;
     return [
       ['ClientToken', token],
@@ -313,7 +346,9 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
   }
 
   /** CCMClient* headers; `timestampSignatureName` picks the header name the timestamp signature goes under. */
-  function policyHeaders(options: { timestamp?: Date | string; timestampSignatureName?: string; signer?: SigningIdentity; id?: string } = {}): Headers {
+  function policyHeaders(
+    options: { timestamp?: Date | string; timestampSignatureName?: string; signer?: SigningIdentity; id?: string } = {},
+  ): Headers {
     const signer = options.signer ?? identity;
     const id = options.id ?? smsId;
     const timestamp = typeof options.timestamp === 'string' ? options.timestamp : isoSeconds(options.timestamp ?? new Date());
@@ -336,7 +371,9 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
       const exchange = await client.getPolicyBody(assignment, { documentedSpelling });
       expect(exchange.status).toBe(200);
       expect(elementText(exchange.responseBody!.toString('utf8'), 'ClientID')).toBe(smsId);
-      expect(attribute(exchange.responseBody!.toString('utf8'), 'Policy', 'PolicyID')).toBe(decodeURIComponent(target.split('?')[1]!.replace(/\.1_00$/, '')));
+      expect(attribute(exchange.responseBody!.toString('utf8'), 'Policy', 'PolicyID')).toBe(
+        decodeURIComponent(target.split('?')[1]!.replace(/\.1_00$/, '')),
+      );
     }
   });
 
@@ -351,18 +388,41 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
   });
 
   it('a timestamp 20 minutes old, or 20 minutes ahead, is 403 even though it is signed', async () => {
-    expectDenied(await call(mp, 'GET', target, policyHeaders({ timestamp: new Date(Date.now() - 20 * 60_000) })), /outside the 10 minute window/);
-    expectDenied(await call(mp, 'GET', target, policyHeaders({ timestamp: new Date(Date.now() + 20 * 60_000) })), /outside the 10 minute window/);
+    expectDenied(
+      await call(mp, 'GET', target, policyHeaders({ timestamp: new Date(Date.now() - 20 * 60_000) })),
+      /outside the 10 minute window/,
+    );
+    expectDenied(
+      await call(mp, 'GET', target, policyHeaders({ timestamp: new Date(Date.now() + 20 * 60_000) })),
+      /outside the 10 minute window/,
+    );
     expect((await call(mp, 'GET', target, policyHeaders({ timestamp: new Date(Date.now() - 5 * 60_000) }))).status).toBe(200);
   });
 
   it('missing or foreign identity headers are 403', async () => {
     expectDenied(await call(mp, 'GET', target), /CCMClientID "\(missing\)"/);
-    expectDenied(await call(mp, 'GET', target, policyHeaders({ id: 'GUID:99999999-9999-9999-9999-999999999999' })), /is not a registered client/);
-    expectDenied(await call(mp, 'GET', target, policyHeaders({ signer: otherIdentity })), /CCMClientIDSignature missing or does not verify/);
+    expectDenied(
+      await call(mp, 'GET', target, policyHeaders({ id: 'GUID:99999999-9999-9999-9999-999999999999' })),
+      /is not a registered client/,
+    );
+    expectDenied(
+      await call(mp, 'GET', target, policyHeaders({ signer: otherIdentity })),
+      /CCMClientIDSignature missing or does not verify/,
+    );
     expectDenied(await call(mp, 'GET', target, policyHeaders().slice(0, 3)), /^CCMClientTimestampSignature missing$/);
-    expectDenied(await call(mp, 'GET', target, policyHeaders().filter(([name]) => name !== 'CCMClientTimestamp')), /^CCMClientTimestamp missing$/);
-    const wrongTimestampSignature = policyHeaders().map(([name, value]): [string, string] => [name, name === 'CCMClientTimestampSignature' ? signCryptoApi(identity.privateKey, utf16WithNul('2000-01-01T00:00:00Z')) : value]);
+    expectDenied(
+      await call(
+        mp,
+        'GET',
+        target,
+        policyHeaders().filter(([name]) => name !== 'CCMClientTimestamp'),
+      ),
+      /^CCMClientTimestamp missing$/,
+    );
+    const wrongTimestampSignature = policyHeaders().map(([name, value]): [string, string] => [
+      name,
+      name === 'CCMClientTimestampSignature' ? signCryptoApi(identity.privateKey, utf16WithNul('2000-01-01T00:00:00Z')) : value,
+    ]);
     expectDenied(await call(mp, 'GET', target, wrongTimestampSignature), /CCMClientTimestampSignature does not verify/);
   });
 
@@ -376,16 +436,31 @@ describe('policy bodies /SMS_MP/.sms_pol (W:4, W:20)', () => {
   });
 
   it('a ClientToken that is stale, foreign, badly signed or malformed is 403', async () => {
-    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ timestamp: new Date(Date.now() - 20 * 60_000) })), /^ClientToken .*outside the 10 minute window/);
-    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ id: 'GUID:99999999-9999-9999-9999-999999999999' })), /is not a registered client/);
-    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ signer: otherIdentity })), /ClientTokenSignature missing or does not verify/);
-    expectDenied(await call(mp, 'GET', target, clientTokenHeaders({ signed: 'something else' })), /ClientTokenSignature missing or does not verify/);
+    expectDenied(
+      await call(mp, 'GET', target, clientTokenHeaders({ timestamp: new Date(Date.now() - 20 * 60_000) })),
+      /^ClientToken .*outside the 10 minute window/,
+    );
+    expectDenied(
+      await call(mp, 'GET', target, clientTokenHeaders({ id: 'GUID:99999999-9999-9999-9999-999999999999' })),
+      /is not a registered client/,
+    );
+    expectDenied(
+      await call(mp, 'GET', target, clientTokenHeaders({ signer: otherIdentity })),
+      /ClientTokenSignature missing or does not verify/,
+    );
+    expectDenied(
+      await call(mp, 'GET', target, clientTokenHeaders({ signed: 'something else' })),
+      /ClientTokenSignature missing or does not verify/,
+    );
     expectDenied(await call(mp, 'GET', target, clientTokenHeaders().slice(0, 1)), /ClientTokenSignature missing/);
     expectDenied(await call(mp, 'GET', target, [['ClientToken', smsId]]), /is not GUID:<id>;<timestamp>/);
   });
 
   it('a policy that is not assigned to the client is 403', async () => {
-    expectDenied(await call(mp, 'GET', '/SMS_MP/.sms_pol?%7B00000000-0000-0000-0000-000000000000%7D.1_00', policyHeaders()), /is not assigned to/);
+    expectDenied(
+      await call(mp, 'GET', '/SMS_MP/.sms_pol?%7B00000000-0000-0000-0000-000000000000%7D.1_00', policyHeaders()),
+      /is not assigned to/,
+    );
   });
 
   // BUG (harness/roles/management-point/policy.ts:57): `Math.abs(Date.now() - Date.parse(timestamp)) >
@@ -417,7 +492,10 @@ describe('the Windows-authenticated policy application /SMS_MP_WindowsAuth (W:1,
     const target = policyRequestTarget(assignment!.location).replace('/SMS_MP/', '/SMS_MP_WindowsAuth/');
     const identity = await client.signingIdentity();
     const token = `${client.smsId!};${isoSeconds(new Date())};2`;
-    const signed: Headers = [['ClientToken', token], ['ClientTokenSignature', signCryptoApi(identity.privateKey, utf16WithNul(token))]];
+    const signed: Headers = [
+      ['ClientToken', token],
+      ['ClientTokenSignature', signCryptoApi(identity.privateKey, utf16WithNul(token))],
+    ];
     const state = new Map<string, unknown>();
     const onConnection = async (headers: Headers) => {
       const request = siteRequest('GET', target, headers);
@@ -468,12 +546,15 @@ describe('static client files /CCM_Client (W:11, W:30, W:34)', () => {
     expect(reply.body.equals(full.subarray(start, end + 1))).toBe(true);
   });
 
-  it.each(['bytes=600000-', `bytes=${CCMSETUP_SIZE}-`, 'bytes=-0', 'bytes=-'])('Range: %s → 416 with Content-Range bytes */size', async (range) => {
-    const reply = await call(mp, 'GET', path, [['Range', range]]);
-    expect(reply.status).toBe(416);
-    expect(reply.header('Content-Range')).toBe(`bytes */${CCMSETUP_SIZE}`);
-    expect(reply.body.length).toBe(0);
-  });
+  it.each(['bytes=600000-', `bytes=${CCMSETUP_SIZE}-`, 'bytes=-0', 'bytes=-'])(
+    'Range: %s → 416 with Content-Range bytes */size',
+    async (range) => {
+      const reply = await call(mp, 'GET', path, [['Range', range]]);
+      expect(reply.status).toBe(416);
+      expect(reply.header('Content-Range')).toBe(`bytes */${CCMSETUP_SIZE}`);
+      expect(reply.body.length).toBe(0);
+    },
+  );
 
   // BUG (harness/roles/roles/shared/content.ts (parseRange)): a Range header whose unit is not `bytes`
   // (e.g. `items=0-5`) is answered 416. RFC 9110 §14.2: an origin server MUST ignore a Range header
@@ -496,11 +577,22 @@ describe('static client files /CCM_Client (W:11, W:30, W:34)', () => {
   });
 
   it('PROPFIND /CCM_Client/ is a 207 Multi-Status listing ccmsetup.exe with its length', async () => {
-    const reply = await call(mp, 'PROPFIND', '/CCM_Client/', [['Depth', 'infinity'], ['Content-Type', 'text/xml']], '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"/>');
+    const reply = await call(
+      mp,
+      'PROPFIND',
+      '/CCM_Client/',
+      [
+        ['Depth', 'infinity'],
+        ['Content-Type', 'text/xml'],
+      ],
+      '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"/>',
+    );
     expect(reply.status).toBe(207);
     const xml = reply.body.toString('utf8');
     expect(xml).toContain('<D:multistatus xmlns:D="DAV:">');
-    expect(xml).toContain(`<D:href>/CCM_Client/ccmsetup.exe</D:href><D:propstat><D:prop><D:iscollection>0</D:iscollection><D:getcontentlength>${CCMSETUP_SIZE}</D:getcontentlength>`);
+    expect(xml).toContain(
+      `<D:href>/CCM_Client/ccmsetup.exe</D:href><D:propstat><D:prop><D:iscollection>0</D:iscollection><D:getcontentlength>${CCMSETUP_SIZE}</D:getcontentlength>`,
+    );
     expect((await call(mp, 'PROPFIND', '/CCM_Client')).status).toBe(207);
   });
 });
@@ -524,7 +616,11 @@ describe('BITS upload under /CCM_Incoming ([MC-BUP], W:13, W:36)', () => {
   }
 
   function fragment(sessionId: string, payload: Buffer, start: number, end: number, extra: Headers = []): Promise<Reply> {
-    return bits('Fragment', [['BITS-Session-Id', sessionId], ['Content-Range', `bytes ${start}-${end}/${payload.length}`], ...extra], payload.subarray(start, end + 1));
+    return bits(
+      'Fragment',
+      [['BITS-Session-Id', sessionId], ['Content-Range', `bytes ${start}-${end}/${payload.length}`], ...extra],
+      payload.subarray(start, end + 1),
+    );
   }
 
   const payload = Buffer.from(Array.from({ length: 70_001 }, (_, i) => (i * 31 + (i >> 8)) & 0xff));
@@ -545,7 +641,9 @@ describe('BITS upload under /CCM_Incoming ([MC-BUP], W:13, W:36)', () => {
   });
 
   it('Create-Session offering the protocol among others, in upper case, gets an Ack with protocol and session id', async () => {
-    const reply = await bits('Create-Session', [['BITS-Supported-Protocols', `{11111111-1111-1111-1111-111111111111} ${BITS_1_5_UPLOAD_PROTOCOL.toUpperCase()}`]]);
+    const reply = await bits('Create-Session', [
+      ['BITS-Supported-Protocols', `{11111111-1111-1111-1111-111111111111} ${BITS_1_5_UPLOAD_PROTOCOL.toUpperCase()}`],
+    ]);
     expect(reply.status).toBe(200);
     expect(reply.header('BITS-Packet-Type')).toBe('Ack');
     expect(reply.header('BITS-Protocol')).toBe(BITS_1_5_UPLOAD_PROTOCOL);
@@ -558,13 +656,20 @@ describe('BITS upload under /CCM_Incoming ([MC-BUP], W:13, W:36)', () => {
     const sessionId = await createSession();
     const split = 40_000;
     const first = await fragment(sessionId, payload, 0, split - 1, [['Content-Name', 'payload.bin']]);
-    expect({ status: first.status, received: first.header('BITS-Received-Content-Range'), session: first.header('BITS-Session-Id') }).toEqual({
+    expect({
+      status: first.status,
+      received: first.header('BITS-Received-Content-Range'),
+      session: first.header('BITS-Session-Id'),
+    }).toEqual({
       status: 200,
       received: String(split),
       session: sessionId,
     });
     const second = await fragment(sessionId, payload, split, payload.length - 1);
-    expect({ status: second.status, received: second.header('BITS-Received-Content-Range') }).toEqual({ status: 200, received: String(payload.length) });
+    expect({ status: second.status, received: second.header('BITS-Received-Content-Range') }).toEqual({
+      status: 200,
+      received: String(payload.length),
+    });
     const close = await bits('Close-Session', [['BITS-Session-Id', sessionId]]);
     expect(close.status).toBe(200);
     expect(close.header('BITS-Packet-Type')).toBe('Ack');
@@ -576,7 +681,11 @@ describe('BITS upload under /CCM_Incoming ([MC-BUP], W:13, W:36)', () => {
   it('an out-of-order fragment is 416 with BITS-Received-Content-Range = next expected offset', async () => {
     const sessionId = await createSession();
     const gap = await fragment(sessionId, payload, 100, 199);
-    expect({ status: gap.status, received: gap.header('BITS-Received-Content-Range'), type: gap.header('BITS-Packet-Type') }).toEqual({ status: 416, received: '0', type: 'Ack' });
+    expect({ status: gap.status, received: gap.header('BITS-Received-Content-Range'), type: gap.header('BITS-Packet-Type') }).toEqual({
+      status: 416,
+      received: '0',
+      type: 'Ack',
+    });
     expect((await fragment(sessionId, payload, 0, 99)).status).toBe(200);
     const again = await fragment(sessionId, payload, 0, 99); // not contiguous any more either
     expect({ status: again.status, received: again.header('BITS-Received-Content-Range') }).toEqual({ status: 416, received: '100' });
@@ -587,8 +696,19 @@ describe('BITS upload under /CCM_Incoming ([MC-BUP], W:13, W:36)', () => {
 
   it('an unknown session is 404 for Fragment, Close-Session and Cancel-Session', async () => {
     for (const packetType of ['Fragment', 'Close-Session', 'Cancel-Session']) {
-      const reply = await bits(packetType, [['BITS-Session-Id', '{00000000-0000-0000-0000-000000000000}'], ['Content-Range', 'bytes 0-0/1']], Buffer.from('x'));
-      expect({ packetType, status: reply.status, code: reply.header('BITS-Error-Code') }).toEqual({ packetType, status: 404, code: '0x80200002' });
+      const reply = await bits(
+        packetType,
+        [
+          ['BITS-Session-Id', '{00000000-0000-0000-0000-000000000000}'],
+          ['Content-Range', 'bytes 0-0/1'],
+        ],
+        Buffer.from('x'),
+      );
+      expect({ packetType, status: reply.status, code: reply.header('BITS-Error-Code') }).toEqual({
+        packetType,
+        status: 404,
+        code: '0x80200002',
+      });
     }
     expect((await bits('Fragment', [['Content-Range', 'bytes 0-0/1']], Buffer.from('x'))).status).toBe(404); // no session header at all
   });
@@ -608,7 +728,18 @@ describe('BITS upload under /CCM_Incoming ([MC-BUP], W:13, W:36)', () => {
 
   it('a fragment whose length disagrees with Content-Range, or without Content-Range, is 400', async () => {
     const sessionId = await createSession();
-    expect((await bits('Fragment', [['BITS-Session-Id', sessionId], ['Content-Range', 'bytes 0-9/10']], Buffer.alloc(5))).status).toBe(400);
+    expect(
+      (
+        await bits(
+          'Fragment',
+          [
+            ['BITS-Session-Id', sessionId],
+            ['Content-Range', 'bytes 0-9/10'],
+          ],
+          Buffer.alloc(5),
+        )
+      ).status,
+    ).toBe(400);
     expect((await bits('Fragment', [['BITS-Session-Id', sessionId]], Buffer.alloc(5))).status).toBe(400);
   });
 

@@ -42,7 +42,10 @@ describe('microsoft update host', () => {
 
 describe('distribution point given content (software-update packages)', () => {
   it('serves the given bytes, not generated ones', async () => {
-    const dp = distributionPoint({ packages: [], givenContent: [{ contentId: 'Content_7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', version: 1, files: [{ name: FILE, content: CONTENT }] }] });
+    const dp = distributionPoint({
+      packages: [],
+      givenContent: [{ contentId: 'Content_7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', version: 1, files: [{ name: FILE, content: CONTENT }] }],
+    });
     const reply = await call(dp, 'GET', packageFilePath('Content_7d9c1e5a-3b2f-4c8e-9a61-0f4b2d8c7e13', 1, FILE), [['Range', 'bytes=0-9']]);
     expect(reply.status).toBe(206);
     expect(reply.body.equals(CONTENT.subarray(0, 10))).toBe(true);

@@ -8,9 +8,18 @@ import { managementPoint } from '../../harness/roles/management-point/index.js';
 import { MOBILE_DEVICE_SYNC_PATH, withMobileDeviceEndpoint } from '../../harness/roles/management-point/mobile-devices.js';
 import { replyOf, siteRequest } from './request.js';
 
-
 function withPeer(request: SiteRequest, subject: string | null): SiteRequest {
-  const tls = subject === null ? null : { protocol: 'TLSv1.3', cipher: null, servername: null, peerCertificate: { subject, issuer: 'CN=IBCM Lab Issuing CA', serialNumber: '0A1B', fingerprint256: '00', validTo: '' }, authorized: true, authorizationError: null };
+  const tls =
+    subject === null
+      ? null
+      : {
+          protocol: 'TLSv1.3',
+          cipher: null,
+          servername: null,
+          peerCertificate: { subject, issuer: 'CN=IBCM Lab Issuing CA', serialNumber: '0A1B', fingerprint256: '00', validTo: '' },
+          authorized: true,
+          authorizationError: null,
+        };
   return { ...request, connection: { ...request.connection, tls: tls as never } };
 }
 
@@ -23,8 +32,10 @@ describe('enrolled mobile devices at the MP', () => {
     expect(reply.status).toBe(200);
     expect(reply.text).toContain('Serial="0A1B"');
   });
-  it('refuses another certificate (a bridge\'s own) and a connection without one', async () => {
-    expect(replyOf(await endpoint(withPeer(siteRequest('GET', MOBILE_DEVICE_SYNC_PATH), 'CN=proxy.ibcm-lab.example'))).text).toMatch(/^403\.16/);
+  it("refuses another certificate (a bridge's own) and a connection without one", async () => {
+    expect(replyOf(await endpoint(withPeer(siteRequest('GET', MOBILE_DEVICE_SYNC_PATH), 'CN=proxy.ibcm-lab.example'))).text).toMatch(
+      /^403\.16/,
+    );
     expect(replyOf(await endpoint(withPeer(siteRequest('GET', MOBILE_DEVICE_SYNC_PATH), null))).status).toBe(403);
   });
   it('passes every other request to the MP', async () => {

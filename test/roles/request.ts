@@ -4,7 +4,15 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'undici';
 import { IbcmClient, type ClientProfile, type Exchange, type RequestSpec } from '../../harness/client/index.js';
-import { Journal, headerValue, startSiteServer, type SiteHandler, type SiteRequest, type SiteResponse, type StartedSiteServer } from '../../harness/http/index.js';
+import {
+  Journal,
+  headerValue,
+  startSiteServer,
+  type SiteHandler,
+  type SiteRequest,
+  type SiteResponse,
+  type StartedSiteServer,
+} from '../../harness/http/index.js';
 
 export type Headers = [string, string][];
 
@@ -33,7 +41,8 @@ export interface Reply {
 
 export function replyOf(response: SiteResponse): Reply {
   const headers = response.headers ?? [];
-  const body = response.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(response.body) ? response.body : Buffer.from(response.body, 'utf8');
+  const body =
+    response.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(response.body) ? response.body : Buffer.from(response.body, 'utf8');
   return {
     status: response.status,
     reason: response.reason,
@@ -44,7 +53,13 @@ export function replyOf(response: SiteResponse): Reply {
   };
 }
 
-export async function call(handler: SiteHandler, method: string, target: string, headers: Headers = [], body?: Buffer | string): Promise<Reply> {
+export async function call(
+  handler: SiteHandler,
+  method: string,
+  target: string,
+  headers: Headers = [],
+  body?: Buffer | string,
+): Promise<Reply> {
   return replyOf(await handler(siteRequest(method, target, headers, body)));
 }
 
@@ -80,14 +95,25 @@ export interface WireReply {
 }
 
 /** One request through undici; the connection is kept (`reset: false`) whatever the verb. */
-export async function send(role: RunningRole, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<WireReply> {
+export async function send(
+  role: RunningRole,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<WireReply> {
   const response = await role.client.request({ method, path, headers, body, reset: false });
   const bytes = Buffer.from(await response.body.arrayBuffer());
   return { status: response.statusCode, headers: response.headers, body: bytes, text: bytes.toString('utf8') };
 }
 
 /** What the client would have recorded for a request a handler answered in-process (its Exchange shape). */
-export function inProcessExchange(spec: { method: string; target: string; headers?: Headers }, origin: string, body: Buffer, reply: Reply): Exchange {
+export function inProcessExchange(
+  spec: { method: string; target: string; headers?: Headers },
+  origin: string,
+  body: Buffer,
+  reply: Reply,
+): Exchange {
   const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
   return {
     at: new Date().toISOString(),
@@ -112,14 +138,22 @@ export class InProcessClient extends IbcmClient {
   /** Rewrites a request between client and MP: what a misbehaving proxy would do. */
   tamper?: (spec: RequestSpec) => RequestSpec;
 
-  constructor(profile: ClientProfile, public handler: SiteHandler) {
+  constructor(
+    profile: ClientProfile,
+    public handler: SiteHandler,
+  ) {
     super(profile);
   }
 
   override async send(spec: RequestSpec, origin = this.managementPointOrigin): Promise<Exchange> {
     const sent = this.tamper?.(spec) ?? spec;
     const body = sent.body === undefined ? Buffer.alloc(0) : Buffer.from(sent.body);
-    return inProcessExchange(sent, origin, body, replyOf(await this.handler(siteRequest(sent.method, sent.target, sent.headers ?? [], body))));
+    return inProcessExchange(
+      sent,
+      origin,
+      body,
+      replyOf(await this.handler(siteRequest(sent.method, sent.target, sent.headers ?? [], body))),
+    );
   }
 }
 
@@ -130,7 +164,15 @@ export function inProcessClientProfile(siteCode: string): ClientProfile {
     computerName: 'CLIENT01',
     fqdn: 'client01.corp.ibcm-lab.example',
     segment: 'internet',
-    install: { CCMHOSTNAME: 'mp.ibcm-lab.example', SMSSITECODE: siteCode, CCMALWAYSINF: 1, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
+    install: {
+      CCMHOSTNAME: 'mp.ibcm-lab.example',
+      SMSSITECODE: siteCode,
+      CCMALWAYSINF: 1,
+      CCMHTTPSPORT: 443,
+      CCMHTTPPORT: 80,
+      UsePKICert: true,
+      NoCRLCheck: false,
+    },
     siteSystems: [],
     certificate: null,
     trustedRootsPem: '',

@@ -27,9 +27,19 @@ const PACKAGE = { contentId: 'Content_5b8f2c1e-7a4d-4e0b-9c3a-2f6d8e1b4a70', ver
 
 /** The client with its transport replaced by a call into the MP handler; Host is the origin's name. */
 class InProcessClient extends IbcmClient {
-  private readonly connection = { id: Math.floor(Math.random() * 1e6), remoteAddress: '127.0.0.1', remotePort: 49152, tls: null, state: new Map<string, unknown>() };
+  private readonly connection = {
+    id: Math.floor(Math.random() * 1e6),
+    remoteAddress: '127.0.0.1',
+    remotePort: 49152,
+    tls: null,
+    state: new Map<string, unknown>(),
+  };
 
-  constructor(profile: ClientProfile, private readonly handler: SiteHandler, identity: Promise<SigningIdentity>) {
+  constructor(
+    profile: ClientProfile,
+    private readonly handler: SiteHandler,
+    identity: Promise<SigningIdentity>,
+  ) {
     super(profile, { identity });
   }
 
@@ -48,7 +58,15 @@ function profile(computerName: string, where: 'internet' | 'intranet'): ClientPr
     computerName,
     fqdn: `${computerName.toLowerCase()}.corp.ibcm-lab.test`,
     segment: where,
-    install: { CCMHOSTNAME: INTERNET, SMSSITECODE: 'LAB', CCMALWAYSINF: where === 'internet' ? 1 : 0, CCMHTTPSPORT: 443, CCMHTTPPORT: 80, UsePKICert: true, NoCRLCheck: false },
+    install: {
+      CCMHOSTNAME: INTERNET,
+      SMSSITECODE: 'LAB',
+      CCMALWAYSINF: where === 'internet' ? 1 : 0,
+      CCMHTTPSPORT: 443,
+      CCMHTTPPORT: 80,
+      UsePKICert: true,
+      NoCRLCheck: false,
+    },
     siteSystems: [],
     intranetSiteSystems: [{ role: 'management-point', name: 'mp1', fqdn: INTRANET, scheme: 'https', port: 443 }],
     certificate: null,
@@ -73,8 +91,13 @@ function mp(faults: SiteFeatureFaults = {}, secondarySite?: string): SiteHandler
       siteCode: 'LAB',
       names: { intranet: INTRANET, internet: INTERNET },
       secondarySite,
-      clientSettings: (name) => (name === 'WS02' ? { name: 'custom', userPolicyPolling: true, userPolicyOnInternet: false } : { name: 'default', userPolicyPolling: true, userPolicyOnInternet: true }),
-      distributionPoints: [{ name: 'dp1', intranetFqdn: 'dp1.corp.ibcm-lab.test', internetFqdn: 'dp.ibcm-lab.example', httpsPort: 443, packages: [PACKAGE] }],
+      clientSettings: (name) =>
+        name === 'WS02'
+          ? { name: 'custom', userPolicyPolling: true, userPolicyOnInternet: false }
+          : { name: 'default', userPolicyPolling: true, userPolicyOnInternet: true },
+      distributionPoints: [
+        { name: 'dp1', intranetFqdn: 'dp1.corp.ibcm-lab.test', internetFqdn: 'dp.ibcm-lab.example', httpsPort: 443, packages: [PACKAGE] },
+      ],
       boundaries: [['127.0.0.0', '127.255.255.255']],
       faults,
     },
@@ -88,11 +111,16 @@ beforeAll(async () => {
 describe('site features at the MP', () => {
   it('withholds IntranetOnly policy and OS deployment from internet clients, and serves them on the intranet', async () => {
     const handler = mp();
-    const inside = await machinePolicyRound(new InProcessClient(profile('WS01', 'intranet'), handler, identity('WS01')), { location: 'intranet' });
-    const outside = await machinePolicyRound(new InProcessClient(profile('WS01', 'internet'), handler, identity('WS01')), { location: 'internet' });
+    const inside = await machinePolicyRound(new InProcessClient(profile('WS01', 'intranet'), handler, identity('WS01')), {
+      location: 'intranet',
+    });
+    const outside = await machinePolicyRound(new InProcessClient(profile('WS01', 'internet'), handler, identity('WS01')), {
+      location: 'internet',
+    });
     expect(inside.policies.filter(isIntranetOnly)).toHaveLength(1);
     expect(outside.policies.filter(isIntranetOnly)).toHaveLength(0);
-    const osd = (round: typeof inside) => round.fetched.filter((fetched) => /OperatingSystemImage/.test(fetched.exchange.responseBody?.toString() ?? ''));
+    const osd = (round: typeof inside) =>
+      round.fetched.filter((fetched) => /OperatingSystemImage/.test(fetched.exchange.responseBody?.toString() ?? ''));
     expect(osd(inside)).toHaveLength(1);
     expect(osd(outside)).toHaveLength(0);
     expect(outside.fetched.every((fetched) => fetched.exchange.status === 200)).toBe(true);
@@ -100,7 +128,10 @@ describe('site features at the MP', () => {
   });
 
   it('hands them over when the quirk says so', async () => {
-    const round = await machinePolicyRound(new InProcessClient(profile('WS01', 'internet'), mp({ intranetOnlyPolicyToInternet: true, osdToInternet: true }), identity('WS01')), { location: 'internet' });
+    const round = await machinePolicyRound(
+      new InProcessClient(profile('WS01', 'internet'), mp({ intranetOnlyPolicyToInternet: true, osdToInternet: true }), identity('WS01')),
+      { location: 'internet' },
+    );
     expect(round.policies.filter(isIntranetOnly)).toHaveLength(1);
     expect(round.skipped.map((skipped) => skipped.reason)).toEqual(['flagged IntranetOnly and the client is on the internet']);
   });
@@ -134,7 +165,11 @@ describe('site features at the MP', () => {
     const inside = new InProcessClient(profile('WS01', 'intranet'), handler, identity('WS01'));
     const control = await requestContentLocation(inside, PACKAGE, { location: 'intranet' });
     expect(control.records.map((record) => [new URL(record.url).hostname, record.locality])).toEqual([['dp1.corp.ibcm-lab.test', 'LOCAL']]);
-    const roaming = await requestContentLocation(new InProcessClient(profile('WS01', 'internet'), mp({ roamingOnInternet: true }), identity('WS01')), PACKAGE, { location: 'internet' });
+    const roaming = await requestContentLocation(
+      new InProcessClient(profile('WS01', 'internet'), mp({ roamingOnInternet: true }), identity('WS01')),
+      PACKAGE,
+      { location: 'internet' },
+    );
     expect(roaming.records[0]?.locality).toBe('LOCAL');
     expect(inRange('127.16.1.20', '127.0.0.0', '127.255.255.255')).toBe(true);
     expect(inRange('128.0.0.1', '127.0.0.0', '127.255.255.255')).toBe(false);
@@ -145,7 +180,11 @@ describe('site features at the MP', () => {
     const list = (host: string) => replyOf(handler(siteRequest('GET', '/SMS_MP/.sms_aut?MPLIST1&LAB', [['Host', host]])) as never);
     expect(list(INTERNET).status).toBe(403);
     expect(list(INTRANET).status).toBe(200);
-    expect(replyOf(mp({ secondaryAcceptsInternet: true }, 'S01')(siteRequest('GET', '/SMS_MP/.sms_aut?MPLIST1&LAB', [['Host', INTERNET]])) as never).status).toBe(200);
+    expect(
+      replyOf(
+        mp({ secondaryAcceptsInternet: true }, 'S01')(siteRequest('GET', '/SMS_MP/.sms_aut?MPLIST1&LAB', [['Host', INTERNET]])) as never,
+      ).status,
+    ).toBe(200);
   });
 
   it('refuses site-server actions for clients managed on the internet', async () => {
@@ -153,7 +192,16 @@ describe('site features at the MP', () => {
       const handler = mp(faults);
       const client = new InProcessClient(profile('WS01', 'internet'), handler, identity('WS01'));
       await machinePolicyRound(client, { location: 'internet', fetch: () => false });
-      const reply = replyOf(await handler(siteRequest('POST', '/AdminService/v1.0/SiteActions', [['Host', INTRANET]], JSON.stringify({ Action: 'ClientPush', ClientID: client.smsId }))));
+      const reply = replyOf(
+        await handler(
+          siteRequest(
+            'POST',
+            '/AdminService/v1.0/SiteActions',
+            [['Host', INTRANET]],
+            JSON.stringify({ Action: 'ClientPush', ClientID: client.smsId }),
+          ),
+        ),
+      );
       expect(JSON.parse(reply.text).Result).toBe(faults.clientPushToInternet ? 'Initiated' : 'Refused');
     }
   });

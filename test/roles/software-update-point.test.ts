@@ -43,7 +43,11 @@ const REQUESTS: Record<string, string> = {
 };
 
 function soapHeaders(operation: string, namespace = NS): Headers {
-  return [['Content-Type', 'text/xml; charset=utf-8'], ['SOAPAction', `"${namespace}/${operation}"`], ['User-Agent', 'Windows-Update-Agent/10.0.10011.16384 Client-Protocol/2.50']];
+  return [
+    ['Content-Type', 'text/xml; charset=utf-8'],
+    ['SOAPAction', `"${namespace}/${operation}"`],
+    ['User-Agent', 'Windows-Update-Agent/10.0.10011.16384 Client-Protocol/2.50'],
+  ];
 }
 
 /** Text of the first element with this name. */
@@ -61,13 +65,18 @@ describe('software update point as a handler', () => {
     return reply;
   }
 
-  it.each(['GetConfig', 'GetCookie', 'RegisterComputer', 'SyncUpdates', 'GetExtendedUpdateInfo'])('%s → 200 text/xml SOAP 1.1 envelope with <%sResponse>', async (operation) => {
-    const reply = await soap(operation);
-    expect(reply.status).toBe(200);
-    expect(reply.header('Content-Type')).toBe('text/xml; charset=utf-8');
-    expect(reply.text).toMatch(/^<\?xml version="1\.0" encoding="utf-8"\?><soap:Envelope xmlns:soap="http:\/\/schemas\.xmlsoap\.org\/soap\/envelope\/"/);
-    expect(reply.text).toContain(`<soap:Body><${operation}Response xmlns="${NS}"`);
-  });
+  it.each(['GetConfig', 'GetCookie', 'RegisterComputer', 'SyncUpdates', 'GetExtendedUpdateInfo'])(
+    '%s → 200 text/xml SOAP 1.1 envelope with <%sResponse>',
+    async (operation) => {
+      const reply = await soap(operation);
+      expect(reply.status).toBe(200);
+      expect(reply.header('Content-Type')).toBe('text/xml; charset=utf-8');
+      expect(reply.text).toMatch(
+        /^<\?xml version="1\.0" encoding="utf-8"\?><soap:Envelope xmlns:soap="http:\/\/schemas\.xmlsoap\.org\/soap\/envelope\/"/,
+      );
+      expect(reply.text).toContain(`<soap:Body><${operation}Response xmlns="${NS}"`);
+    },
+  );
 
   it('GetConfig points the client at the SimpleTargeting plug-in and requires registration', async () => {
     const reply = await soap('GetConfig');
@@ -85,7 +94,7 @@ describe('software update point as a handler', () => {
     expect((await soap('RegisterComputer')).text).toContain(`<RegisterComputerResponse xmlns="${NS}" />`);
   });
 
-  it('SyncUpdates returns each update with its UpdateID and a FileLocation on the SUP\'s internet FQDN', async () => {
+  it("SyncUpdates returns each update with its UpdateID and a FileLocation on the SUP's internet FQDN", async () => {
     const result = (await soap('SyncUpdates')).text;
     const infos = [...result.matchAll(/<UpdateInfo><ID>(\d+)<\/ID>[\s\S]*?<Xml>([^<]*)<\/Xml><\/UpdateInfo>/g)];
     expect(infos.map((info) => Number(info[1]))).toEqual([300001, 300002]);
@@ -95,7 +104,9 @@ describe('software update point as a handler', () => {
     expect(result).toContain('<IsAssigned>true</IsAssigned>');
     expect(text(result, 'Truncated')).toBe('false');
     expect(result).toMatch(/<NewCookie><Expiration>[^<]+<\/Expiration><EncryptedData>[^<]+<\/EncryptedData><\/NewCookie>/);
-    const locations = [...result.matchAll(/<FileLocation><FileDigest>([^<]*)<\/FileDigest><Url>([^<]*)<\/Url><\/FileLocation>/g)].map((match) => [match[1], match[2]]);
+    const locations = [...result.matchAll(/<FileLocation><FileDigest>([^<]*)<\/FileDigest><Url>([^<]*)<\/Url><\/FileLocation>/g)].map(
+      (match) => [match[1], match[2]],
+    );
     expect(locations).toEqual([
       [kb.base64, `https://sup.ibcm-lab.example:8531${kb.path}`],
       [expectedFile(DEFENDER).base64, `https://sup.ibcm-lab.example:8531${expectedFile(DEFENDER).path}`],
@@ -106,27 +117,51 @@ describe('software update point as a handler', () => {
   it('GetExtendedUpdateInfo gives files and title of the requested revision, the rest out of scope', async () => {
     const result = (await soap('GetExtendedUpdateInfo')).text;
     expect(result).toContain('<OutOfScopeRevisionIDs><int>999</int></OutOfScopeRevisionIDs>');
-    const fragments = [...result.matchAll(/<Update><ID>(\d+)<\/ID><Xml>([^<]*)<\/Xml><\/Update>/g)].map((match) => [Number(match[1]), unescapeXml(match[2]!)] as const);
+    const fragments = [...result.matchAll(/<Update><ID>(\d+)<\/ID><Xml>([^<]*)<\/Xml><\/Update>/g)].map(
+      (match) => [Number(match[1]), unescapeXml(match[2]!)] as const,
+    );
     expect(fragments.map(([id]) => id)).toEqual([300001, 300001]);
-    expect(fragments[0]![1]).toContain(`<File Digest="${kb.base64}" DigestAlgorithm="SHA1" FileName="${kb.hex.toLowerCase()}.cab" Size="150000"`);
+    expect(fragments[0]![1]).toContain(
+      `<File Digest="${kb.base64}" DigestAlgorithm="SHA1" FileName="${kb.hex.toLowerCase()}.cab" Size="150000"`,
+    );
     expect(fragments[1]![1]).toContain(`<Title>${KB.title}</Title>`);
     expect([...result.matchAll(/<Url>([^<]*)<\/Url>/g)].map((match) => match[1])).toEqual([`https://sup.ibcm-lab.example:8531${kb.path}`]);
     // Without revision IDs, every update; titles are escaped inside the fragment.
-    const all = (await soap('GetExtendedUpdateInfo', `<GetExtendedUpdateInfo xmlns="${NS}">${COOKIE}<revisionIDs /><infoTypes /></GetExtendedUpdateInfo>`)).text;
+    const all = (
+      await soap(
+        'GetExtendedUpdateInfo',
+        `<GetExtendedUpdateInfo xmlns="${NS}">${COOKIE}<revisionIDs /><infoTypes /></GetExtendedUpdateInfo>`,
+      )
+    ).text;
     expect(unescapeXml(all)).toContain('<Title>Definition Update &lt;1.225.2944.0&gt; &amp; more</Title>');
   });
 
   it('GetFileLocations maps a SHA-1 digest to its URL', async () => {
-    const reply = await soap('GetFileLocations', `<GetFileLocations xmlns="${NS}">${COOKIE}<fileDigests><base64Binary>${kb.base64}</base64Binary><base64Binary>AAAA</base64Binary></fileDigests></GetFileLocations>`);
+    const reply = await soap(
+      'GetFileLocations',
+      `<GetFileLocations xmlns="${NS}">${COOKIE}<fileDigests><base64Binary>${kb.base64}</base64Binary><base64Binary>AAAA</base64Binary></fileDigests></GetFileLocations>`,
+    );
     expect(reply.status).toBe(200);
-    expect([...reply.text.matchAll(/<Url>([^<]*)<\/Url>/g)].map((match) => match[1])).toEqual([`https://sup.ibcm-lab.example:8531${kb.path}`]);
+    expect([...reply.text.matchAll(/<Url>([^<]*)<\/Url>/g)].map((match) => match[1])).toEqual([
+      `https://sup.ibcm-lab.example:8531${kb.path}`,
+    ]);
   });
 
   it('SimpleAuth GetAuthorizationCookie → 200 with the SimpleTargeting cookie', async () => {
-    const reply = await call(sup, 'POST', SIMPLE_AUTH_PATH, soapHeaders('GetAuthorizationCookie', AUTH_NS), envelope(`<GetAuthorizationCookie xmlns="${AUTH_NS}"><clientId>x</clientId><targetGroupName /><dnsName>client01</dnsName></GetAuthorizationCookie>`));
+    const reply = await call(
+      sup,
+      'POST',
+      SIMPLE_AUTH_PATH,
+      soapHeaders('GetAuthorizationCookie', AUTH_NS),
+      envelope(
+        `<GetAuthorizationCookie xmlns="${AUTH_NS}"><clientId>x</clientId><targetGroupName /><dnsName>client01</dnsName></GetAuthorizationCookie>`,
+      ),
+    );
     expect(reply.status).toBe(200);
     assertWellFormed(reply.text);
-    expect(reply.text).toContain(`<GetAuthorizationCookieResponse xmlns="${AUTH_NS}"><GetAuthorizationCookieResult><PlugInId>SimpleTargeting</PlugInId><CookieData>`);
+    expect(reply.text).toContain(
+      `<GetAuthorizationCookieResponse xmlns="${AUTH_NS}"><GetAuthorizationCookieResult><PlugInId>SimpleTargeting</PlugInId><CookieData>`,
+    );
     // The client web service's actions are not SimpleAuth's.
     expect((await call(sup, 'POST', SIMPLE_AUTH_PATH, soapHeaders('GetConfig'), envelope(REQUESTS.GetConfig!))).status).toBe(500);
   });
@@ -138,15 +173,20 @@ describe('software update point as a handler', () => {
       ['without the namespace', '"GetConfig"'],
       ['from another service', `"${AUTH_NS}/GetConfig"`],
     ])('a %s SOAPAction → 500 SOAP Fault (soap:Client)', async (_what, action) => {
-      const headers: Headers = [['Content-Type', 'text/xml; charset=utf-8'], ...(action === undefined ? [] : [['SOAPAction', action] as [string, string]])];
+      const headers: Headers = [
+        ['Content-Type', 'text/xml; charset=utf-8'],
+        ...(action === undefined ? [] : [['SOAPAction', action] as [string, string]]),
+      ];
       const reply = await call(sup, 'POST', CLIENT_WEB_SERVICE_PATH, headers, envelope(REQUESTS.GetConfig!));
       expect(reply.status).toBe(500);
       expect(reply.header('Content-Type')).toBe('text/xml; charset=utf-8');
       assertWellFormed(reply.text);
-      expect(reply.text).toContain('<soap:Fault><faultcode>soap:Client</faultcode><faultstring>System.Web.Services.Protocols.SoapException: Server did not recognize the value of HTTP Header SOAPAction');
+      expect(reply.text).toContain(
+        '<soap:Fault><faultcode>soap:Client</faultcode><faultstring>System.Web.Services.Protocols.SoapException: Server did not recognize the value of HTTP Header SOAPAction',
+      );
     });
 
-    it('a body that does not carry the SOAPAction\'s operation → 500 fault with an [MS-WUSP] ErrorCode', async () => {
+    it("a body that does not carry the SOAPAction's operation → 500 fault with an [MS-WUSP] ErrorCode", async () => {
       const reply = await call(sup, 'POST', CLIENT_WEB_SERVICE_PATH, soapHeaders('SyncUpdates'), envelope(REQUESTS.GetConfig!));
       expect(reply.status).toBe(500);
       expect(reply.text).toContain('<ErrorCode>InvalidParameters</ErrorCode>');
@@ -154,12 +194,31 @@ describe('software update point as a handler', () => {
     });
 
     it('a non-XML content type is 415, a GET on the service 405', async () => {
-      expect((await call(sup, 'POST', CLIENT_WEB_SERVICE_PATH, [['Content-Type', 'application/soap+xml'], ['SOAPAction', `"${NS}/GetConfig"`]], envelope(REQUESTS.GetConfig!))).status).toBe(415);
+      expect(
+        (
+          await call(
+            sup,
+            'POST',
+            CLIENT_WEB_SERVICE_PATH,
+            [
+              ['Content-Type', 'application/soap+xml'],
+              ['SOAPAction', `"${NS}/GetConfig"`],
+            ],
+            envelope(REQUESTS.GetConfig!),
+          )
+        ).status,
+      ).toBe(415);
       const get = await call(sup, 'GET', CLIENT_WEB_SERVICE_PATH);
       expect([get.status, get.header('Allow')]).toEqual([405, 'POST']);
     });
 
-    it.each(['/', '/ClientWebService/other.asmx', '/ReportingWebService/ReportingWebService.asmx', `/Content/00/${kb.hex}.cab`, `/Content/${kb.hex.slice(-2)}/${'0'.repeat(40)}.cab`])('%s → 404', async (target) => {
+    it.each([
+      '/',
+      '/ClientWebService/other.asmx',
+      '/ReportingWebService/ReportingWebService.asmx',
+      `/Content/00/${kb.hex}.cab`,
+      `/Content/${kb.hex.slice(-2)}/${'0'.repeat(40)}.cab`,
+    ])('%s → 404', async (target) => {
       expect((await call(sup, 'GET', target)).status).toBe(404);
     });
   });
@@ -175,7 +234,11 @@ describe('software update point as a handler', () => {
     it('update content: whole, ranged, case-insensitive path, 416, 405', async () => {
       expect(updateFileContent(KB).equals(kb.bytes)).toBe(true);
       const whole = await call(sup, 'GET', kb.path);
-      expect([whole.status, whole.header('Content-Type'), whole.header('Accept-Ranges')]).toEqual([200, 'application/vnd.ms-cab-compressed', 'bytes']);
+      expect([whole.status, whole.header('Content-Type'), whole.header('Accept-Ranges')]).toEqual([
+        200,
+        'application/vnd.ms-cab-compressed',
+        'bytes',
+      ]);
       expect(whole.body.equals(kb.bytes)).toBe(true);
       const ranged = await call(sup, 'GET', kb.path.toLowerCase(), [['Range', 'bytes=100000-']]);
       expect([ranged.status, ranged.header('Content-Range')]).toEqual([206, 'bytes 100000-149999/150000']);
@@ -187,7 +250,7 @@ describe('software update point as a handler', () => {
     });
   });
 
-  it('URLs leave out the scheme\'s default port, and follow the scheme option', async () => {
+  it("URLs leave out the scheme's default port, and follow the scheme option", async () => {
     const url = async (options: Partial<SoftwareUpdatePointOptions>) => {
       const role = softwareUpdatePoint({ ...OPTIONS, updates: [KB], ...options });
       const reply = await call(role, 'POST', CLIENT_WEB_SERVICE_PATH, soapHeaders('SyncUpdates'), envelope(REQUESTS.SyncUpdates!));
@@ -212,7 +275,12 @@ describe('software update point end to end (lab server, undici)', () => {
       send(role, 'POST', path, Object.fromEntries(soapHeaders(operation, namespace)), envelope(body));
 
     expect((await post(CLIENT_WEB_SERVICE_PATH, 'GetConfig', NS, REQUESTS.GetConfig!)).status).toBe(200);
-    const auth = await post(SIMPLE_AUTH_PATH, 'GetAuthorizationCookie', AUTH_NS, `<GetAuthorizationCookie xmlns="${AUTH_NS}"><clientId>x</clientId></GetAuthorizationCookie>`);
+    const auth = await post(
+      SIMPLE_AUTH_PATH,
+      'GetAuthorizationCookie',
+      AUTH_NS,
+      `<GetAuthorizationCookie xmlns="${AUTH_NS}"><clientId>x</clientId></GetAuthorizationCookie>`,
+    );
     expect(auth.status).toBe(200);
     expect((await post(CLIENT_WEB_SERVICE_PATH, 'GetCookie', NS, REQUESTS.GetCookie!)).status).toBe(200);
     expect((await post(CLIENT_WEB_SERVICE_PATH, 'RegisterComputer', NS, REQUESTS.RegisterComputer!)).status).toBe(200);
@@ -234,12 +302,20 @@ describe('software update point end to end (lab server, undici)', () => {
     }
     expect(createHash('sha1').update(Buffer.concat(parts)).digest('base64')).toBe(digest);
 
-    const fault = await send(role, 'POST', CLIENT_WEB_SERVICE_PATH, { 'Content-Type': 'text/xml; charset=utf-8' }, envelope(REQUESTS.GetConfig!));
+    const fault = await send(
+      role,
+      'POST',
+      CLIENT_WEB_SERVICE_PATH,
+      { 'Content-Type': 'text/xml; charset=utf-8' },
+      envelope(REQUESTS.GetConfig!),
+    );
     expect(fault.status).toBe(500);
     expect(fault.text).toContain('<soap:Fault>');
 
     const entries = role.journal.entries();
-    expect(entries.filter((entry) => entry.method === 'POST').map((entry) => entry.headers.find(([name]) => name === 'SOAPAction')?.[1])).toEqual([
+    expect(
+      entries.filter((entry) => entry.method === 'POST').map((entry) => entry.headers.find(([name]) => name === 'SOAPAction')?.[1]),
+    ).toEqual([
       `"${NS}/GetConfig"`,
       `"${AUTH_NS}/GetAuthorizationCookie"`,
       `"${NS}/GetCookie"`,

@@ -60,6 +60,16 @@ export function parseMultiStatus(xml: string): DavMember[] {
 /** Reverse of XML escaping for text content. */
 export function unescapeXml(text: string): string {
   return text.replace(/&(lt|gt|quot|apos|amp|#\d+);/g, (_, entity: string) =>
-    entity === 'lt' ? '<' : entity === 'gt' ? '>' : entity === 'quot' ? '"' : entity === 'apos' ? "'" : entity === 'amp' ? '&' : String.fromCharCode(Number(entity.slice(1))),
+    entity === 'lt'
+      ? '<'
+      : entity === 'gt'
+        ? '>'
+        : entity === 'quot'
+          ? '"'
+          : entity === 'apos'
+            ? "'"
+            : entity === 'amp'
+              ? '&'
+              : String.fromCharCode(Number(entity.slice(1))),
   );
 }

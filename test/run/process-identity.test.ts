@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { ownIdentity, ownerLiveness, processStartTicks, type Here } from '../../harness/run/process-identity.js';
 
-const where: Here = { host: 'ci-1', bootId: 'boot-a', exists: (pid) => pid === 100 || pid === 200, startTicksOf: (pid) => (pid === 100 ? '5000' : pid === 200 ? '7000' : undefined) };
+const where: Here = {
+  host: 'ci-1',
+  bootId: 'boot-a',
+  exists: (pid) => pid === 100 || pid === 200,
+  startTicksOf: (pid) => (pid === 100 ? '5000' : pid === 200 ? '7000' : undefined),
+};
 
 describe('ownerLiveness', () => {
   it.each([

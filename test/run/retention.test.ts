@@ -6,11 +6,24 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/errors.js';
 import { ownIdentity, type Liveness } from '../../harness/run/process-identity.js';
-import { claimRunFolder, folderBytes, pruneRuns, retentionPolicy, selectRunsToPrune, startOfRun, type RunFolder } from '../../harness/run/retention.js';
+import {
+  claimRunFolder,
+  folderBytes,
+  pruneRuns,
+  retentionPolicy,
+  selectRunsToPrune,
+  startOfRun,
+  type RunFolder,
+} from '../../harness/run/retention.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
-const run = (name: string, ageDays: number, owner?: RunFolder['owner']): RunFolder => ({ name, path: `/runs/${name}`, startedAt: NOW - ageDays * DAY, ...(owner ? { owner } : {}) });
+const run = (name: string, ageDays: number, owner?: RunFolder['owner']): RunFolder => ({
+  name,
+  path: `/runs/${name}`,
+  startedAt: NOW - ageDays * DAY,
+  ...(owner ? { owner } : {}),
+});
 
 describe('selectRunsToPrune', () => {
   const runs = [run('a', 30), run('b', 20), run('c', 10), run('d', 5), run('e', 1), run('f', 0.1)];
@@ -23,7 +36,11 @@ describe('selectRunsToPrune', () => {
   });
 
   it('with --keep-days 0 keeps exactly the last N; with --keep-runs 0 only the young', () => {
-    expect(selectRunsToPrune(runs, { keepRuns: 3, keepDays: 0 }, NOW, dead).keep.map(({ run: item }) => item.name)).toEqual(['f', 'e', 'd']);
+    expect(selectRunsToPrune(runs, { keepRuns: 3, keepDays: 0 }, NOW, dead).keep.map(({ run: item }) => item.name)).toEqual([
+      'f',
+      'e',
+      'd',
+    ]);
     expect(selectRunsToPrune(runs, { keepRuns: 0, keepDays: 2 }, NOW, dead).keep.map(({ run: item }) => item.name)).toEqual(['f', 'e']);
   });
 
@@ -80,7 +97,10 @@ describe('pruneRuns on a runs folder', () => {
     const report = pruneRuns({ policy, runsDir, now: NOW });
     expect(report.removed.map((item) => item.name)).toEqual(['20261102T000000Z-2', '20261101T000000Z-1']);
     expect(existsSync(killed)).toBe(false);
-    expect(report.kept).toEqual([{ name: '20261207T110000Z-4', why: 'last-runs' }, { name: '20261103T000000Z-3', why: 'live' }]);
+    expect(report.kept).toEqual([
+      { name: '20261207T110000Z-4', why: 'last-runs' },
+      { name: '20261103T000000Z-3', why: 'live' },
+    ]);
 
     release();
     expect(pruneRuns({ policy, runsDir, now: NOW }).removed.map((item) => item.name)).toEqual(['20261103T000000Z-3']);

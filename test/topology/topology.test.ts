@@ -52,12 +52,16 @@ describe('topology', () => {
 
   it('names unknown fields, missing fields and unknown role kinds', () => {
     expect(errorOf(base.replace('site: {code: LAB}', 'site: {code: LAB, colour: red}')).message).toMatch(/site: unknown field "colour"/);
-    expect(errorOf(base.replace('domains: {intranet: corp.lab.test, internet: lab.example}\n', '')).message).toMatch(/domains: is required/);
+    expect(errorOf(base.replace('domains: {intranet: corp.lab.test, internet: lab.example}\n', '')).message).toMatch(
+      /domains: is required/,
+    );
     expect(errorOf(base.replace('kind: crl-distribution-point', 'kind: crl-point')).path).toBe('roles[1].kind');
   });
 
   it('checks cross-references: the client MP must exist and the site code must match', () => {
-    expect(errorOf(base.replace('CCMHOSTNAME: mp.lab.example', 'CCMHOSTNAME: other.lab.example')).path).toBe('clients[0].install.CCMHOSTNAME');
+    expect(errorOf(base.replace('CCMHOSTNAME: mp.lab.example', 'CCMHOSTNAME: other.lab.example')).path).toBe(
+      'clients[0].install.CCMHOSTNAME',
+    );
     expect(errorOf(base.replace('SMSSITECODE: LAB', 'SMSSITECODE: XYZ')).path).toBe('clients[0].install.SMSSITECODE');
     expect(errorOf(base.replace('name: cdp', 'name: mp1')).message).toMatch(/duplicate host name "mp1"/);
   });

@@ -16,7 +16,9 @@ describe('lab variant managementPointFraming', () => {
 
   it('refuses a framing policy the MP does not offer', () => {
     const topology = loadTopology();
-    const roles = topology.roles.map((role) => (role.kind === 'management-point' ? { ...role, requestFraming: 'content-length-wins' } : role));
+    const roles = topology.roles.map((role) =>
+      role.kind === 'management-point' ? { ...role, requestFraming: 'content-length-wins' } : role,
+    );
     expect(() => parseTopology(JSON.stringify({ ...topology, roles }))).toThrow(/requestFraming/);
   });
 });

@@ -17,14 +17,35 @@ export interface SweepResult {
 export async function sweepStale(options: { ownRuns?: string[] } = {}): Promise<SweepResult> {
   const docker = engine();
   const objects: LabObject[] = [
-    ...(await docker.listContainers({ all: true, filters: { label: [LABEL] } })).map((info) => ({ kind: 'container' as const, id: info.Id, name: (info.Names?.[0] ?? info.Id).replace(/^\//, ''), labels: info.Labels ?? {} })),
-    ...(await docker.listNetworks({ filters: { label: [LABEL] } })).map((info) => ({ kind: 'network' as const, id: info.Id, name: info.Name, labels: info.Labels ?? {} })),
+    ...(await docker.listContainers({ all: true, filters: { label: [LABEL] } })).map((info) => ({
+      kind: 'container' as const,
+      id: info.Id,
+      name: (info.Names?.[0] ?? info.Id).replace(/^\//, ''),
+      labels: info.Labels ?? {},
+    })),
+    ...(await docker.listNetworks({ filters: { label: [LABEL] } })).map((info) => ({
+      kind: 'network' as const,
+      id: info.Id,
+      name: info.Name,
+      labels: info.Labels ?? {},
+    })),
   ];
   const where = here();
   const plan = planSweep(objects, (owner) => ownerLiveness(owner, where), options);
   const containers = plan.remove.filter((object) => object.kind === 'container');
   const networks = plan.remove.filter((object) => object.kind === 'network');
-  await Promise.all(containers.map((object) => docker.getContainer(object.id).remove({ force: true }).catch(() => undefined)));
-  for (const object of networks) await docker.getNetwork(object.id).remove().catch(() => undefined);
+  await Promise.all(
+    containers.map((object) =>
+      docker
+        .getContainer(object.id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+  for (const object of networks)
+    await docker
+      .getNetwork(object.id)
+      .remove()
+      .catch(() => undefined);
   return { containers: containers.length, networks: networks.length, leftAlone: plan.leftAlone };
 }

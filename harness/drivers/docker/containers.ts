@@ -66,7 +66,9 @@ class LabContainer extends GenericContainer {
     const networks = this.options.networks;
     if (!Array.isArray(networks)) return;
     const first = networks[0]!;
-    this.createOpts.NetworkingConfig = { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.address }, Aliases: first.aliases ?? [] } } };
+    this.createOpts.NetworkingConfig = {
+      EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.address }, Aliases: first.aliases ?? [] } },
+    };
     if (this.options.dns) this.hostConfig.Dns = this.options.dns;
   }
 
@@ -101,12 +103,23 @@ export class TcpEndpointsReady implements WaitStrategy {
     for (;;) {
       const state = (await container.inspect()).State;
       if (!state.Running) {
-        const output = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, '').trim();
-        throw new Error(`the container exited (status ${state.ExitCode}) before its listeners were up${output ? `: ${output.split('\n').slice(-5).join(' | ')}` : ''}`);
+        const output = (await container.logs({ stdout: true, stderr: true, tail: 20 }))
+          .toString('utf8')
+          .replace(/[\x00-\x08]/g, '')
+          .trim();
+        throw new Error(
+          `the container exited (status ${state.ExitCode}) before its listeners were up${output ? `: ${output.split('\n').slice(-5).join(' | ')}` : ''}`,
+        );
       }
       const open = await Promise.all(this.endpoints.map((endpoint) => accepts(endpoint.host, endpoint.port)));
       if (open.every(Boolean)) return;
-      if (Date.now() > deadline) throw new Error(`listeners not up after ${this.timeoutMs} ms: ${this.endpoints.filter((_, index) => !open[index]).map((endpoint) => `${endpoint.host}:${endpoint.port}`).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `listeners not up after ${this.timeoutMs} ms: ${this.endpoints
+            .filter((_, index) => !open[index])
+            .map((endpoint) => `${endpoint.host}:${endpoint.port}`)
+            .join(', ')}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -71,7 +71,12 @@ async function openDockerLab({ runId, dir, labName }: Parameters<LabDriver['open
   const placement = new DockerPlacement(networks);
   const containers: StartedTestContainer[] = [];
   const common = { labels: labels(runId, labKey), binds: [{ source: labDir, target: labDir, mode: 'rw' as const }] };
-  const attachments = (attach: Attachment[], aliases: string[] = []): NetworkAttachment[] => attach.map((item, index) => ({ network: placement.network(item.segment).name, address: item.address, aliases: index === 0 ? aliases : [] }));
+  const attachments = (attach: Attachment[], aliases: string[] = []): NetworkAttachment[] =>
+    attach.map((item, index) => ({
+      network: placement.network(item.segment).name,
+      address: item.address,
+      aliases: index === 0 ? aliases : [],
+    }));
 
   return {
     placement,
@@ -143,7 +148,10 @@ async function openDockerLab({ runId, dir, labName }: Parameters<LabDriver['open
       const extra = [...bySegment.values()].flatMap((items) => items.slice(1));
       const script = [
         'set -e',
-        ...extra.map((item) => `dev=$(ip -o -4 addr show | awk '$4 ~ /^${placement.network(item.segment).prefix.replace(/\./g, '\\.')}\\./ {print $2; exit}'); ip addr add ${item.address}/24 dev "$dev"`),
+        ...extra.map(
+          (item) =>
+            `dev=$(ip -o -4 addr show | awk '$4 ~ /^${placement.network(item.segment).prefix.replace(/\./g, '\\.')}\\./ {print $2; exit}'); ip addr add ${item.address}/24 dev "$dev"`,
+        ),
         'echo "ibcm-lab proxy network ready"',
         'exec sleep infinity',
       ].join('\n');
@@ -159,7 +167,8 @@ async function openDockerLab({ runId, dir, labName }: Parameters<LabDriver['open
       });
       containers.push(holder);
       const vendorImage = implementation.ref?.kind === 'image' ? implementation.ref.image : undefined;
-      if (implementation.ref?.kind === 'exec') throw new Error('exec: proxies run on the embedded driver; on docker, give an image (--proxy image:<ref>)');
+      if (implementation.ref?.kind === 'exec')
+        throw new Error('exec: proxies run on the embedded driver; on docker, give an image (--proxy image:<ref>)');
       const image = vendorImage ?? proxyImage(refs, implementation.name);
       await requireImage(image);
       const container = await startLabContainer({
@@ -216,7 +225,11 @@ class LogDirectoryFollower {
       return [];
     }
     for (const name of names) {
-      if (!this.followers.has(name)) this.followers.set(name, new FileFollower(join(this.dir, name), /\.(stdout|stderr)\.log$|^node-proxy\.log$/.test(name) ? '' : `${name}: `));
+      if (!this.followers.has(name))
+        this.followers.set(
+          name,
+          new FileFollower(join(this.dir, name), /\.(stdout|stderr)\.log$|^node-proxy\.log$/.test(name) ? '' : `${name}: `),
+        );
     }
     return [...this.followers.values()].flatMap((follower) => follower.pump());
   }
@@ -225,8 +238,18 @@ class LogDirectoryFollower {
 /** Every container carrying all these labels, stopped and removed. */
 export async function removeLabContainers(match: Record<string, string>): Promise<number> {
   const docker = engine();
-  const found = await docker.listContainers({ all: true, filters: { label: Object.entries(match).map(([key, value]) => `${key}=${value}`) } });
-  await Promise.all(found.map((info) => docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)));
+  const found = await docker.listContainers({
+    all: true,
+    filters: { label: Object.entries(match).map(([key, value]) => `${key}=${value}`) },
+  });
+  await Promise.all(
+    found.map((info) =>
+      docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   return found.length;
 }
 
@@ -241,15 +264,18 @@ async function requireImage(ref: string): Promise<void> {
 function sendCommand(socketPath: string, host: string, command: HostCommand): Promise<unknown> {
   return new Promise((resolvePromise, reject) => {
     const body = Buffer.from(JSON.stringify(command));
-    const request = http.request({ socketPath, method: 'POST', path: '/control', headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        if (response.statusCode === 204) resolvePromise(undefined);
-        else if (response.statusCode === 200) resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        else reject(new Error(`host ${host}: ${command.op} failed: ${Buffer.concat(chunks).toString('utf8') || response.statusCode}`));
-      });
-    });
+    const request = http.request(
+      { socketPath, method: 'POST', path: '/control', headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          if (response.statusCode === 204) resolvePromise(undefined);
+          else if (response.statusCode === 200) resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          else reject(new Error(`host ${host}: ${command.op} failed: ${Buffer.concat(chunks).toString('utf8') || response.statusCode}`));
+        });
+      },
+    );
     request.on('error', (error) => reject(new Error(`host ${host}: control socket: ${error.message}`)));
     request.end(body);
   });

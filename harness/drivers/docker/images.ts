@@ -20,7 +20,23 @@
 // answers the questions (is an engine there, which version, which images exist) and removes images.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -199,7 +215,15 @@ function saveDigestCache(keep: ReadonlySet<string>): void {
 
 function fileDigest(source: string, stat: Stats): string {
   const cached = digestCache.entries.get(source);
-  if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && cached.ctimeMs === stat.ctimeMs && cached.ino === stat.ino && Date.now() - stat.mtimeMs > RACY_MS) return cached.digest;
+  if (
+    cached &&
+    cached.size === stat.size &&
+    cached.mtimeMs === stat.mtimeMs &&
+    cached.ctimeMs === stat.ctimeMs &&
+    cached.ino === stat.ino &&
+    Date.now() - stat.mtimeMs > RACY_MS
+  )
+    return cached.digest;
   const digest = sha256(readFileSync(source));
   digestCache.entries.set(source, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, digest });
   digestCache.dirty = true;
@@ -229,7 +253,10 @@ function walk(dir: string, contextDir: string, out: ContextFile[], skipDirs: Rea
  * The production packages (what `npm ls --omit=dev --all` lists, tsx among them), from the
  * lockfile's `packages` map: every installed node_modules/… entry not marked dev or devOptional.
  */
-export function productionPackages(lockfile: { packages?: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }> }, exists: (path: string) => boolean): string[] {
+export function productionPackages(
+  lockfile: { packages?: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }> },
+  exists: (path: string) => boolean,
+): string[] {
   return Object.entries(lockfile.packages ?? {})
     .filter(([path, info]) => path.startsWith('node_modules/') && !info.dev && !info.devOptional && !info.link && exists(path))
     .map(([path]) => path)
@@ -245,7 +272,8 @@ export function nodeContextFiles(root: string, nodeBinary = process.execPath): C
   for (const dir of PROJECT_DIRS) if (existsSync(join(root, dir))) walk(join(root, dir), `app/${dir}`, files);
   const lockfile = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
   // Each package without its nested node_modules: nested production packages are entries of their own.
-  for (const pkg of productionPackages(lockfile, (path) => existsSync(join(root, path)))) walk(join(root, pkg), `app/${pkg}`, files, new Set(['node_modules']));
+  for (const pkg of productionPackages(lockfile, (path) => existsSync(join(root, path))))
+    walk(join(root, pkg), `app/${pkg}`, files, new Set(['node_modules']));
   return files;
 }
 
@@ -263,15 +291,29 @@ interface Plan {
 function plan(root: string, base: BaseSource): Plan {
   loadDigestCache(root);
   const planned = planWithDigests(root, base);
-  saveDigestCache(new Set([...planned.nodeContext, ...Object.values(planned.recipes).flatMap((recipe) => recipe.inputs)].map((entry) => (entry as ContextFile).source).filter(Boolean)));
+  saveDigestCache(
+    new Set(
+      [...planned.nodeContext, ...Object.values(planned.recipes).flatMap((recipe) => recipe.inputs)]
+        .map((entry) => (entry as ContextFile).source)
+        .filter(Boolean),
+    ),
+  );
   return planned;
 }
 
 function planWithDigests(root: string, base: BaseSource): Plan {
   const baseRecipe: ImageRecipe =
     base === 'debootstrap'
-      ? { image: 'base', from: `debootstrap:${process.arch}`, inputs: [describe(requireFile(join(root, 'images/base/bootstrap.sh'), 'images/base/bootstrap.sh'), 'bootstrap.sh')] }
-      : { image: 'base', from: `dockerfile:${base.from}:${process.arch}`, inputs: [describe(requireFile(join(root, 'images/base/Dockerfile'), 'images/base/Dockerfile'), 'Dockerfile')] };
+      ? {
+          image: 'base',
+          from: `debootstrap:${process.arch}`,
+          inputs: [describe(requireFile(join(root, 'images/base/bootstrap.sh'), 'images/base/bootstrap.sh'), 'bootstrap.sh')],
+        }
+      : {
+          image: 'base',
+          from: `dockerfile:${base.from}:${process.arch}`,
+          inputs: [describe(requireFile(join(root, 'images/base/Dockerfile'), 'images/base/Dockerfile'), 'Dockerfile')],
+        };
   const refs = {} as ImageRefs;
   const recipes = {} as Record<ImageName, ImageRecipe>;
   refs.base = imageRef('base', imageTag(baseRecipe));
@@ -281,7 +323,11 @@ function planWithDigests(root: string, base: BaseSource): Plan {
   recipes.node = { image: 'node', from: refs.base, inputs: nodeContext };
   refs.node = imageRef('node', imageTag(recipes.node));
   for (const proxy of PROXY_IMAGE_NAMES) {
-    recipes[proxy] = { image: proxy, from: refs.node, inputs: [describe(requireFile(join(root, `images/${proxy}/Dockerfile`), `images/${proxy}/Dockerfile`), 'Dockerfile')] };
+    recipes[proxy] = {
+      image: proxy,
+      from: refs.node,
+      inputs: [describe(requireFile(join(root, `images/${proxy}/Dockerfile`), `images/${proxy}/Dockerfile`), 'Dockerfile')],
+    };
     refs[proxy] = imageRef(proxy, imageTag(recipes[proxy]));
   }
   return { refs, recipes, nodeContext };
@@ -320,7 +366,15 @@ export async function engineInfo(docker = dockerClient()): Promise<EngineInfo> {
   const address = engineAddress();
   try {
     const version = await docker.version();
-    return { reachable: true, address, serverVersion: version.Version, apiVersion: version.ApiVersion, minApiVersion: version.MinAPIVersion, os: version.Os, arch: version.Arch };
+    return {
+      reachable: true,
+      address,
+      serverVersion: version.Version,
+      apiVersion: version.ApiVersion,
+      minApiVersion: version.MinAPIVersion,
+      os: version.Os,
+      arch: version.Arch,
+    };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     return { reachable: false, address, reason: String(reason) };
@@ -368,7 +422,10 @@ export interface PruneResult {
  * Removes lab images that the current sources do not use (older content hashes, untagged leftovers
  * of builds), except those a container still uses. The current images are never touched.
  */
-export async function pruneLabImages(options: Pick<EnsureImagesOptions, 'base' | 'root'> = {}, docker = dockerClient(120_000)): Promise<PruneResult> {
+export async function pruneLabImages(
+  options: Pick<EnsureImagesOptions, 'base' | 'root'> = {},
+  docker = dockerClient(120_000),
+): Promise<PruneResult> {
   await requireEngine(docker);
   const current = new Set(Object.values(await imageRefs(options)));
   const result: PruneResult = { removed: [], inUse: [] };
@@ -417,7 +474,11 @@ function findExecutable(name: string, extra: string[] = ['/usr/local/sbin', '/us
 }
 
 /** Runs a command; every output line goes to `onLine`; rejects with the last lines on failure. */
-function runCommand(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; what: string }): Promise<void> {
+function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; what: string },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -447,7 +508,10 @@ function runCommand(command: string, args: string[], options: { cwd?: string; en
     child.on('error', (error) => reject(new ImageError(`${options.what}: cannot run ${command}: ${error.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new ImageError(`${options.what} failed (${signal ? `signal ${signal}` : `exit code ${code}`}); last lines:\n${tail.join('\n')}`));
+      else
+        reject(
+          new ImageError(`${options.what} failed (${signal ? `signal ${signal}` : `exit code ${code}`}); last lines:\n${tail.join('\n')}`),
+        );
     });
   });
 }
@@ -496,15 +560,28 @@ function scratch(root: string, name: string): string {
 
 function dockerCli(): string {
   const docker = findExecutable('docker');
-  if (!docker) throw new ImageError('the docker command is not installed: install it with "apt-get install -y docker.io" (the client; an engine must also run)');
+  if (!docker)
+    throw new ImageError(
+      'the docker command is not installed: install it with "apt-get install -y docker.io" (the client; an engine must also run)',
+    );
   return docker;
 }
 
-async function buildBase(root: string, ref: string, hash: string, base: BaseSource, options: EnsureImagesOptions, docker: Docker): Promise<void> {
+async function buildBase(
+  root: string,
+  ref: string,
+  hash: string,
+  base: BaseSource,
+  options: EnsureImagesOptions,
+  docker: Docker,
+): Promise<void> {
   const onLine = (line: string) => options.onProgress?.({ image: 'base', ref, state: 'output', line });
   const cli = dockerCli();
   if (base === 'debootstrap') {
-    if (!findExecutable('debootstrap')) throw new ImageError('debootstrap is not installed; the base image is made with it from Debian\'s archive: install it with "apt-get install -y debootstrap"');
+    if (!findExecutable('debootstrap'))
+      throw new ImageError(
+        'debootstrap is not installed; the base image is made with it from Debian\'s archive: install it with "apt-get install -y debootstrap"',
+      );
     await runCommand('bash', [join(root, 'images/base/bootstrap.sh'), ref, ...(options.rebuild ? ['--force'] : [])], {
       cwd: root,
       env: { ...process.env, IBCM_LAB_IMAGES_WORK: workDir(root), IBCM_LAB_IMAGE_INPUTS: hash },
@@ -519,11 +596,29 @@ async function buildBase(root: string, ref: string, hash: string, base: BaseSour
   // put RUN steps on a named network, hence DOCKER_BUILDKIT=0 for this one build.
   await ensureBuildNetwork(docker);
   try {
-    await runCommand(cli, ['build', '--network', BUILD_NETWORK.name, '--build-arg', `DEBIAN_IMAGE=${base.from}`, '--label', `${INPUTS_LABEL}=${hash}`, '-t', ref, '-t', `${REPOSITORY_PREFIX}base:latest`, ...(options.rebuild ? ['--no-cache'] : []), join(root, 'images/base')], {
-      env: { ...process.env, DOCKER_BUILDKIT: '0' },
-      onLine,
-      what: `building ${ref} from ${base.from}`,
-    });
+    await runCommand(
+      cli,
+      [
+        'build',
+        '--network',
+        BUILD_NETWORK.name,
+        '--build-arg',
+        `DEBIAN_IMAGE=${base.from}`,
+        '--label',
+        `${INPUTS_LABEL}=${hash}`,
+        '-t',
+        ref,
+        '-t',
+        `${REPOSITORY_PREFIX}base:latest`,
+        ...(options.rebuild ? ['--no-cache'] : []),
+        join(root, 'images/base'),
+      ],
+      {
+        env: { ...process.env, DOCKER_BUILDKIT: '0' },
+        onLine,
+        what: `building ${ref} from ${base.from}`,
+      },
+    );
   } finally {
     await docker
       .getNetwork(BUILD_NETWORK.name)
@@ -542,11 +637,19 @@ async function ensureBuildNetwork(docker: Docker): Promise<void> {
       IPAM: { Config: [{ Subnet: BUILD_NETWORK.subnet, Gateway: BUILD_NETWORK.gateway }] },
     });
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 409) throw new ImageError(`cannot create the build network ${BUILD_NETWORK.name} (${BUILD_NETWORK.subnet}): ${(error as Error).message}`);
+    if ((error as { statusCode?: number }).statusCode !== 409)
+      throw new ImageError(`cannot create the build network ${BUILD_NETWORK.name} (${BUILD_NETWORK.subnet}): ${(error as Error).message}`);
   }
 }
 
-async function buildFromDockerfile(image: ImageName, ref: string, context: string, buildArgs: Record<string, string>, options: EnsureImagesOptions, hash: string): Promise<void> {
+async function buildFromDockerfile(
+  image: ImageName,
+  ref: string,
+  context: string,
+  buildArgs: Record<string, string>,
+  options: EnsureImagesOptions,
+  hash: string,
+): Promise<void> {
   const args = ['build', '--network', 'none', '--label', `${INPUTS_LABEL}=${hash}`, '-t', ref, '-t', `${REPOSITORY_PREFIX}${image}:latest`];
   for (const [name, value] of Object.entries(buildArgs)) args.push('--build-arg', `${name}=${value}`);
   if (options.rebuild) args.push('--no-cache');
@@ -584,7 +687,15 @@ export async function ensureImages(options: EnsureImagesOptions = {}): Promise<I
   return refs;
 }
 
-async function buildMissing(root: string, base: BaseSource, docker: Docker, refs: ImageRefs, recipes: Record<ImageName, ImageRecipe>, nodeContext: ContextFile[], options: EnsureImagesOptions): Promise<void> {
+async function buildMissing(
+  root: string,
+  base: BaseSource,
+  docker: Docker,
+  refs: ImageRefs,
+  recipes: Record<ImageName, ImageRecipe>,
+  nodeContext: ContextFile[],
+  options: EnsureImagesOptions,
+): Promise<void> {
   for (const image of IMAGE_NAMES) {
     const ref = refs[image];
     if (!options.rebuild && (await imageExists(docker, ref))) {
@@ -639,8 +750,10 @@ async function buildLock(root: string): Promise<() => void> {
       rmSync(dir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new ImageError(`another image build (pid ${owner}) has held ${dir} for ${LOCK_WAIT_MS / 60_000} minutes; if it is gone, remove that directory`);
+    if (Date.now() > deadline)
+      throw new ImageError(
+        `another image build (pid ${owner}) has held ${dir} for ${LOCK_WAIT_MS / 60_000} minutes; if it is gone, remove that directory`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
-

@@ -70,5 +70,9 @@ export async function createSegmentNetworks(options: { runId: string; lab: strin
 
 export async function removeNetworks(networks: { id: string }[]): Promise<void> {
   const docker = engine();
-  for (const network of networks) await docker.getNetwork(network.id).remove().catch(() => undefined);
+  for (const network of networks)
+    await docker
+      .getNetwork(network.id)
+      .remove()
+      .catch(() => undefined);
 }

@@ -13,7 +13,9 @@ export async function dockerReadiness(proxy: ProxyRef, images?: ImageRefs): Prom
     try {
       await engine().getImage(ref).inspect();
     } catch {
-      return ref.startsWith('ibcm-lab/') ? `the image ${ref} is not built (the lab's sources changed or it was never built): run \`npx ibcm-lab images build\`` : `the proxy image ${ref} is not on this engine: load or build it first (docker load / docker build)`;
+      return ref.startsWith('ibcm-lab/')
+        ? `the image ${ref} is not built (the lab's sources changed or it was never built): run \`npx ibcm-lab images build\``
+        : `the proxy image ${ref} is not on this engine: load or build it first (docker load / docker build)`;
     }
   }
   return undefined;

@@ -53,7 +53,17 @@ async function relay(client: net.Socket): Promise<void> {
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
     const message = failure.message.replace(/[\r\n]+/g, ' ');
-    client.end(encodeResponse({ status: 502, headers: [[STATION_ERROR_FIELD, failure.code ?? 'ECONNRESET'], [STATION_MESSAGE_FIELD, message], ['Connection', 'close']], body: `${message}\n` }));
+    client.end(
+      encodeResponse({
+        status: 502,
+        headers: [
+          [STATION_ERROR_FIELD, failure.code ?? 'ECONNRESET'],
+          [STATION_MESSAGE_FIELD, message],
+          ['Connection', 'close'],
+        ],
+        body: `${message}\n`,
+      }),
+    );
     return;
   }
   const early = reader.release();
@@ -68,7 +78,13 @@ async function relay(client: net.Socket): Promise<void> {
 function dial(host: string, port: number, dns: { host: string; port: number } | undefined): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port, ...(dns ? { lookup: labLookup(dns) as never } : {}) });
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect to ${host}:${port} timed out after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        socket.destroy(
+          Object.assign(new Error(`connect to ${host}:${port} timed out after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }),
+        ),
+      CONNECT_TIMEOUT_MS,
+    );
     socket.once('connect', () => {
       clearTimeout(timer);
       resolve(socket);

@@ -38,7 +38,11 @@ export function ownerOf(labels: Record<string, string>): Partial<ProcessIdentity
   return owner;
 }
 
-export function planSweep(objects: LabObject[], liveness: (owner: Partial<ProcessIdentity>) => Liveness, options: { ownRuns?: string[] } = {}): SweepPlan {
+export function planSweep(
+  objects: LabObject[],
+  liveness: (owner: Partial<ProcessIdentity>) => Liveness,
+  options: { ownRuns?: string[] } = {},
+): SweepPlan {
   const remove: LabObject[] = [];
   const left = new Map<string, LeftAlone>();
   for (const object of objects) {
@@ -63,6 +67,13 @@ export function planSweep(objects: LabObject[], liveness: (owner: Partial<Proces
 export function describeLeftAlone(entry: LeftAlone): string {
   const who = `process ${entry.owner.pid ?? '?'}${entry.owner.host ? ` on ${entry.owner.host}` : ''}`;
   const why = entry.liveness === 'alive' ? `${who} is still running` : `${who} is on another machine (cannot tell whether it lives)`;
-  const what = [entry.containers.length ? `${entry.containers.length} container(s) (${entry.containers.slice(0, 3).join(', ')}${entry.containers.length > 3 ? ', …' : ''})` : '', entry.networks.length ? `${entry.networks.length} network(s)` : ''].filter(Boolean).join(' and ');
+  const what = [
+    entry.containers.length
+      ? `${entry.containers.length} container(s) (${entry.containers.slice(0, 3).join(', ')}${entry.containers.length > 3 ? ', …' : ''})`
+      : '',
+    entry.networks.length ? `${entry.networks.length} network(s)` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   return `left alone: ${what} of run ${entry.run} — ${why}`;
 }

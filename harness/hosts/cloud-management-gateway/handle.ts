@@ -39,7 +39,13 @@ export async function startGateway(
     servers: listenAddresses(placed).map((address) => ({
       host: address,
       port: placed.ports.https!,
-      tls: { key: tls.certificate.keyPem, cert: tls.certificate.chainPem, ca: tls.trustBundlePem, crl: tls.crlPems, clientCertificate: 'require' as const },
+      tls: {
+        key: tls.certificate.keyPem,
+        cert: tls.certificate.chainPem,
+        ca: tls.trustBundlePem,
+        crl: tls.crlPems,
+        clientCertificate: 'require' as const,
+      },
     })),
   });
   return { name: role.name, host, setCrls: async (crl) => void (await host.control({ op: 'set-crls', crl } satisfies GatewayCommand)) };

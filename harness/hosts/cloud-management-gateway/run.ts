@@ -10,7 +10,12 @@ import type { GatewayCommand, GatewayHostSpec } from './spec.js';
 export async function runGateway(spec: GatewayHostSpec, recorders: HostRecorders): Promise<RunningHost<GatewayCommand>> {
   const journal = journalOf(recorders);
   const mp = spec.managementPoint;
-  const managementPoint = siteRoleHandler(mp.system, mp.topology, mp.siteSystems, mp.certificatePem ? { certPem: mp.certificatePem } : undefined);
+  const managementPoint = siteRoleHandler(
+    mp.system,
+    mp.topology,
+    mp.siteSystems,
+    mp.certificatePem ? { certPem: mp.certificatePem } : undefined,
+  );
   const handler = cloudManagementGateway({ mpRoleId: spec.mpRoleId, managementPoint });
   const listeners = new HttpListeners('cloud-management-gateway', spec.servers, journal, handler);
   return listenerHost<GatewayCommand>(spec, journal, listeners, async (command) =>

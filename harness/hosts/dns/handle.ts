@@ -22,14 +22,26 @@ export interface StartedDns {
 }
 
 export async function startDns(start: StartHost, views: DnsViewSpec[]): Promise<StartedDns> {
-  const host = await start({ kind: 'dns', name: 'dns', attach: views.map((view) => ({ segment: view.segment, address: view.host })), views });
+  const host = await start({
+    kind: 'dns',
+    name: 'dns',
+    attach: views.map((view) => ({ segment: view.segment, address: view.host })),
+    views,
+  });
   return {
     host,
     setRecords: async (segment, records) => void (await host.control({ op: 'set-records', segment, records } satisfies DnsCommand)),
     view(segment) {
       const at = views.find((view) => view.segment === segment)!;
       const log = host.dnsLog(segment);
-      return { segment, host: at.host, port: at.port, queries: () => log.entries(), mark: () => log.mark(), since: (mark) => log.since(mark) };
+      return {
+        segment,
+        host: at.host,
+        port: at.port,
+        queries: () => log.entries(),
+        mark: () => log.mark(),
+        since: (mark) => log.since(mark),
+      };
     },
   };
 }

@@ -14,7 +14,12 @@ export async function runDns(spec: DnsHostSpec, recorders: HostRecorders): Promi
   };
   try {
     for (const view of spec.views) {
-      const server = await startDnsServer({ host: view.host, port: view.port, view: { name: view.segment, records: view.records }, onQuery: recorders.dnsQuery && ((entry) => recorders.dnsQuery!(view.segment, entry)) });
+      const server = await startDnsServer({
+        host: view.host,
+        port: view.port,
+        view: { name: view.segment, records: view.records },
+        onQuery: recorders.dnsQuery && ((entry) => recorders.dnsQuery!(view.segment, entry)),
+      });
       dns.set(view.segment, server);
     }
   } catch (error) {

@@ -17,7 +17,10 @@ export interface StartedDomainController extends LabDomainController {
   readonly host: LabHost;
 }
 
-export async function startDomainController(start: StartHost, dc: { role: DomainControllerRole; host: PlacedHost }): Promise<StartedDomainController> {
+export async function startDomainController(
+  start: StartHost,
+  dc: { role: DomainControllerRole; host: PlacedHost },
+): Promise<StartedDomainController> {
   const { role, host: placed } = dc;
   const listen = { host: placed.address, port: placed.ports.ldap! };
   const host = await start({ kind: 'domain-controller', name: role.name, attach: attachedTo(placed), listen });

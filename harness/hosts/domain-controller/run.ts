@@ -7,7 +7,10 @@ import { unknownCommand } from '../running.js';
 import type { BeaconConnection } from '../spec.js';
 import type { DomainControllerCommand, DomainControllerHostSpec } from './spec.js';
 
-export async function runDomainController(spec: DomainControllerHostSpec, recorders: HostRecorders): Promise<RunningHost<DomainControllerCommand>> {
+export async function runDomainController(
+  spec: DomainControllerHostSpec,
+  recorders: HostRecorders,
+): Promise<RunningHost<DomainControllerCommand>> {
   const connections: BeaconConnection[] = [];
   const beacon = net.createServer((socket) => {
     const entry = { at: new Date().toISOString(), remoteAddress: socket.remoteAddress ?? '' };

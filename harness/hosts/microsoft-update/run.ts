@@ -8,10 +8,18 @@ import type { HostRecorders, RunningHost } from '../running.js';
 import { softwareUpdateFiles } from '../site-system/roles.js';
 import type { MicrosoftUpdateBehaviour, MicrosoftUpdateCommand, MicrosoftUpdateHostSpec } from './spec.js';
 
-export async function runMicrosoftUpdate(spec: MicrosoftUpdateHostSpec, recorders: HostRecorders): Promise<RunningHost<MicrosoftUpdateCommand>> {
+export async function runMicrosoftUpdate(
+  spec: MicrosoftUpdateHostSpec,
+  recorders: HostRecorders,
+): Promise<RunningHost<MicrosoftUpdateCommand>> {
   const journal = journalOf(recorders);
   let behaviour: MicrosoftUpdateBehaviour = { kind: 'normal' };
-  const listeners = new HttpListeners(spec.kind, spec.servers, journal, microsoftUpdate({ files: softwareUpdateFiles(), behaviour: () => behaviour }));
+  const listeners = new HttpListeners(
+    spec.kind,
+    spec.servers,
+    journal,
+    microsoftUpdate({ files: softwareUpdateFiles(), behaviour: () => behaviour }),
+  );
   return listenerHost<MicrosoftUpdateCommand>(spec, journal, listeners, async (command) => {
     if (command.op !== 'set-microsoft-update') return NOT_MINE;
     await listeners.stopListening();

@@ -7,9 +7,11 @@ export interface MicrosoftUpdateHostSpec extends HostBase {
 }
 
 /** As the Microsoft Update role takes it (roles/microsoft-update); repeated so drivers need no role code. */
-export type MicrosoftUpdateBehaviour = { kind: 'normal' } | { kind: 'http-error'; status: number } | { kind: 'hold'; holdMs: number } | { kind: 'block-page' };
+export type MicrosoftUpdateBehaviour =
+  { kind: 'normal' } | { kind: 'http-error'; status: number } | { kind: 'hold'; holdMs: number } | { kind: 'block-page' };
 
 /** How its port answers: normally, not at all (refused), or a blackhole that accepts and resets. */
 export type MicrosoftUpdateListen = 'normal' | 'none' | 'blackhole';
 
-export type MicrosoftUpdateCommand = ListenerCommand | { op: 'set-microsoft-update'; behaviour: MicrosoftUpdateBehaviour; listen: MicrosoftUpdateListen };
+export type MicrosoftUpdateCommand =
+  ListenerCommand | { op: 'set-microsoft-update'; behaviour: MicrosoftUpdateBehaviour; listen: MicrosoftUpdateListen };

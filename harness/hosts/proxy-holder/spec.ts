@@ -9,6 +9,8 @@ export interface ProxyHolderSpec {
 }
 
 export function proxyHolderSpec(proxy: PlacedHost, siteSystems: PlannedSiteSystem[]): ProxyHolderSpec {
-  const published = siteSystems.flatMap((system) => (system.publishedAddress ? [{ segment: 'internet' as const, address: system.publishedAddress }] : []));
+  const published = siteSystems.flatMap((system) =>
+    system.publishedAddress ? [{ segment: 'internet' as const, address: system.publishedAddress }] : [],
+  );
   return { attach: [{ segment: proxy.segment, address: proxy.address }, ...published] };
 }

@@ -3,6 +3,11 @@ import type { ProxyContract, ProxyImplementation, StartedProxy } from '../../pro
 import type { DriverLab } from '../driver.js';
 import type { ProxyHolderSpec } from './spec.js';
 
-export function startProxyHolder(place: DriverLab, implementation: ProxyImplementation, contract: ProxyContract, spec: ProxyHolderSpec): Promise<StartedProxy> {
+export function startProxyHolder(
+  place: DriverLab,
+  implementation: ProxyImplementation,
+  contract: ProxyContract,
+  spec: ProxyHolderSpec,
+): Promise<StartedProxy> {
   return place.startProxy(implementation, contract, spec.attach);
 }

@@ -7,13 +7,21 @@ import type { ManagementPointRole, Topology } from '../../topology/index.js';
 import type { PlannedSiteSystem } from '../placed.js';
 
 /** Default Client Settings: both Client Policy settings for user policy on (seed 000 prerequisites). */
-export const DEFAULT_CLIENT_SETTINGS: ClientPolicySettings = { name: 'Default Client Settings', userPolicyPolling: true, userPolicyOnInternet: true };
+export const DEFAULT_CLIENT_SETTINGS: ClientPolicySettings = {
+  name: 'Default Client Settings',
+  userPolicyPolling: true,
+  userPolicyOnInternet: true,
+};
 /**
  * A custom client settings object deployed to a collection holding the topology's second computer:
  * user policy polling on, user policy requests from internet clients off — so one site has a
  * computer for each answer of the setting, as sites with custom client settings do.
  */
-export const NO_INTERNET_USER_POLICY: ClientPolicySettings = { name: 'Internet clients without user policy', userPolicyPolling: true, userPolicyOnInternet: false };
+export const NO_INTERNET_USER_POLICY: ClientPolicySettings = {
+  name: 'Internet clients without user policy',
+  userPolicyPolling: true,
+  userPolicyOnInternet: false,
+};
 
 export function siteFeatureOptions(role: ManagementPointRole, topology: Topology, siteSystems: PlannedSiteSystem[]): SiteFeatureOptions {
   const quirk = (name: string) => (topology.quirks as readonly string[]).includes(name);
@@ -25,7 +33,15 @@ export function siteFeatureOptions(role: ManagementPointRole, topology: Topology
     clientSettings: (netbiosName) => (customCollection.has(netbiosName.toUpperCase()) ? NO_INTERNET_USER_POLICY : DEFAULT_CLIENT_SETTINGS),
     distributionPoints: siteSystems.flatMap((system) =>
       system.role.kind === 'distribution-point'
-        ? [{ name: system.role.name, intranetFqdn: system.role.intranetFqdn, internetFqdn: system.role.internetFqdn, httpsPort: system.host.ports.https!, packages: system.role.packages.map((pkg) => ({ contentId: pkg.contentId, version: pkg.version })) }]
+        ? [
+            {
+              name: system.role.name,
+              intranetFqdn: system.role.intranetFqdn,
+              internetFqdn: system.role.internetFqdn,
+              httpsPort: system.host.ports.https!,
+              packages: system.role.packages.map((pkg) => ({ contentId: pkg.contentId, version: pkg.version })),
+            },
+          ]
         : [],
     ),
     // One boundary group with site assignment and every DP: IP ranges over the whole lab, wherever it

@@ -47,17 +47,28 @@ export async function startSiteSystem(
     name: system.role.name,
     // Where the segments are separate networks, a published site system in direct and forward mode
     // also stands on the internet, at its public address (plan.ts: internetAddress).
-    attach: [...attachedTo(system.host), ...(system.internetAddress ? [{ segment: 'internet' as const, address: system.internetAddress }] : [])],
+    attach: [
+      ...attachedTo(system.host),
+      ...(system.internetAddress ? [{ segment: 'internet' as const, address: system.internetAddress }] : []),
+    ],
     ...siteRoleSpec(system, topology, siteSystems, certificate?.certPem),
     servers: system.services.flatMap((service) =>
-      [...listenAddresses(system.host), ...(system.internetAddress && service.published ? [system.internetAddress] : [])].map((address) => ({
-        host: address,
-        port: service.port,
-        tls:
-          service.service === 'https'
-            ? { key: certificate!.keyPem, cert: certificate!.chainPem, ca: tls.trustBundlePem, crl: tls.crlPems, clientCertificate: clientCertificatePolicy(system) }
-            : undefined,
-      })),
+      [...listenAddresses(system.host), ...(system.internetAddress && service.published ? [system.internetAddress] : [])].map(
+        (address) => ({
+          host: address,
+          port: service.port,
+          tls:
+            service.service === 'https'
+              ? {
+                  key: certificate!.keyPem,
+                  cert: certificate!.chainPem,
+                  ca: tls.trustBundlePem,
+                  crl: tls.crlPems,
+                  clientCertificate: clientCertificatePolicy(system),
+                }
+              : undefined,
+        }),
+      ),
     ),
   });
   const send = (command: SiteSystemCommand) => host.control(command);

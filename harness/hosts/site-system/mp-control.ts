@@ -34,7 +34,11 @@ export interface MpControlResult {
   healthy: boolean;
 }
 
-export async function mpControlCheck(target: MpControlTarget, certificate: { keyPem: string; chainPem: string; subject: string; serialNumber: string } | null, timeoutMs = 5000): Promise<MpControlResult> {
+export async function mpControlCheck(
+  target: MpControlTarget,
+  certificate: { keyPem: string; chainPem: string; subject: string; serialNumber: string } | null,
+  timeoutMs = 5000,
+): Promise<MpControlResult> {
   const path = `/SMS_MP/.sms_aut?MPLIST1&${target.siteCode}`;
   const result: MpControlResult = {
     managementPoint: target.managementPoint,
@@ -48,7 +52,14 @@ export async function mpControlCheck(target: MpControlTarget, certificate: { key
     socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
       // The TCP leg first, so it leaves from the site system's own address.
       const tcp = net.connect({ host: target.host, port: target.port, localAddress: target.fromAddress });
-      const connection = tls.connect({ socket: tcp, servername: target.serverName, ca: target.caPem, key: certificate?.keyPem, cert: certificate?.chainPem, rejectUnauthorized: true });
+      const connection = tls.connect({
+        socket: tcp,
+        servername: target.serverName,
+        ca: target.caPem,
+        key: certificate?.keyPem,
+        cert: certificate?.chainPem,
+        rejectUnauthorized: true,
+      });
       tcp.once('error', (error) => connection.destroy(error));
       const timer = setTimeout(() => connection.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       connection.once('secureConnect', () => {
@@ -61,7 +72,18 @@ export async function mpControlCheck(target: MpControlTarget, certificate: { key
       });
     });
     const reader = new HttpReader(socket);
-    socket.write(serializeRequestHead({ method: 'GET', target: path, version: 'HTTP/1.1', headers: [['Host', `${target.serverName}:${target.port}`], ['User-Agent', 'SMS CCM 5.0'], ['Connection', 'close']] }));
+    socket.write(
+      serializeRequestHead({
+        method: 'GET',
+        target: path,
+        version: 'HTTP/1.1',
+        headers: [
+          ['Host', `${target.serverName}:${target.port}`],
+          ['User-Agent', 'SMS CCM 5.0'],
+          ['Connection', 'close'],
+        ],
+      }),
+    );
     const response = await reader.readResponse('GET');
     if (!response) throw new Error('the MP closed the connection without answering');
     result.status = response.status;

@@ -10,12 +10,24 @@ import type { SiteSystemCommand, SiteSystemHostSpec } from './spec.js';
 export async function runSiteSystem(spec: SiteSystemHostSpec, recorders: HostRecorders): Promise<RunningHost<SiteSystemCommand>> {
   const journal = journalOf(recorders);
   let internetManagementPoints: string[] | undefined;
-  const handler = siteRoleHandler(spec.system, spec.topology, spec.siteSystems, spec.certificatePem ? { certPem: spec.certificatePem } : undefined, {
-    internetManagementPoints: () => internetManagementPoints,
-  });
+  const handler = siteRoleHandler(
+    spec.system,
+    spec.topology,
+    spec.siteSystems,
+    spec.certificatePem ? { certPem: spec.certificatePem } : undefined,
+    {
+      internetManagementPoints: () => internetManagementPoints,
+    },
+  );
   // A lenient MP parser is a property of the role (topology), so it reaches a container host through its spec too.
   const role = spec.system.role;
-  const listeners = new HttpListeners(role.kind, spec.servers, journal, handler, role.kind === 'management-point' ? role.requestFraming : undefined);
+  const listeners = new HttpListeners(
+    role.kind,
+    spec.servers,
+    journal,
+    handler,
+    role.kind === 'management-point' ? role.requestFraming : undefined,
+  );
   return listenerHost<SiteSystemCommand>(spec, journal, listeners, async (command) => {
     switch (command.op) {
       case 'set-tls':

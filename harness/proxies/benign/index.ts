@@ -10,8 +10,14 @@ function benign(name: string, description: string, rewrites: NodeProxyFaults): P
   return { name, kind: 'benign', description, modes: ['bridge'], start: (contract) => startNodeProxy(contract, rewrites) };
 }
 
-const withRequestHeaders = (request: HttpRequestMessage, rewrite: (headers: HeaderField[]) => HeaderField[]): HttpRequestMessage => ({ ...request, headers: rewrite(request.headers) });
-const withResponseHeaders = (response: HttpResponseMessage, rewrite: (headers: HeaderField[]) => HeaderField[]): HttpResponseMessage => ({ ...response, headers: rewrite(response.headers) });
+const withRequestHeaders = (request: HttpRequestMessage, rewrite: (headers: HeaderField[]) => HeaderField[]): HttpRequestMessage => ({
+  ...request,
+  headers: rewrite(request.headers),
+});
+const withResponseHeaders = (response: HttpResponseMessage, rewrite: (headers: HeaderField[]) => HeaderField[]): HttpResponseMessage => ({
+  ...response,
+  headers: rewrite(response.headers),
+});
 const lowerCased = (headers: HeaderField[]) => headers.map((field) => ({ ...field, name: field.name.toLowerCase() }));
 const without = (pattern: RegExp) => (headers: HeaderField[]) => headers.filter((field) => !pattern.test(field.name));
 const VIA = { name: 'Via', value: '1.1 ibcm-edge' };
@@ -32,11 +38,26 @@ export const benignProxies: ProxyImplementation[] = [
     rewriteResponse: (response) => withResponseHeaders(response, without(/^x-/i)),
   }),
   // Squid's default (forwarded_for on, or "unknown" when hidden) and RFC 7239 Forwarded.
-  benign('benign-forwarded', 'bridge that adds X-Forwarded-For, X-Forwarded-Proto and Forwarded to requests (Squid, nginx, HAProxy option forwardfor)', {
-    rewriteRequest: (request) => withRequestHeaders(request, (headers) => [...headers, { name: 'X-Forwarded-For', value: 'unknown' }, { name: 'X-Forwarded-Proto', value: 'https' }, { name: 'Forwarded', value: 'for=unknown;proto=https' }]),
-  }),
+  benign(
+    'benign-forwarded',
+    'bridge that adds X-Forwarded-For, X-Forwarded-Proto and Forwarded to requests (Squid, nginx, HAProxy option forwardfor)',
+    {
+      rewriteRequest: (request) =>
+        withRequestHeaders(request, (headers) => [
+          ...headers,
+          { name: 'X-Forwarded-For', value: 'unknown' },
+          { name: 'X-Forwarded-Proto', value: 'https' },
+          { name: 'Forwarded', value: 'for=unknown;proto=https' },
+        ]),
+    },
+  ),
   // Envoy's server_header_transformation OVERWRITE, nginx's server_tokens: the origin's Server and Date are replaced.
-  benign('benign-server-header', "bridge that replaces the site system's Server header with its own (Envoy server_header_transformation: OVERWRITE)", {
-    rewriteResponse: (response) => withResponseHeaders(response, (headers) => [...without(/^server$/i)(headers), { name: 'Server', value: 'envoy' }]),
-  }),
+  benign(
+    'benign-server-header',
+    "bridge that replaces the site system's Server header with its own (Envoy server_header_transformation: OVERWRITE)",
+    {
+      rewriteResponse: (response) =>
+        withResponseHeaders(response, (headers) => [...without(/^server$/i)(headers), { name: 'Server', value: 'envoy' }]),
+    },
+  ),
 ];

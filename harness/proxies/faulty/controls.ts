@@ -20,7 +20,11 @@ function upstreamIntranetNames(contract: ProxyContract): Map<string, string> {
     const [address, name] = line.trim().split(/\s+/);
     if (address && name && !published.has(name.toLowerCase()) && !byAddress.has(address)) byAddress.set(address, name);
   }
-  return new Map(contract.listeners.flatMap((listener) => (byAddress.has(listener.upstream.host) ? [[listener.name, byAddress.get(listener.upstream.host)!] as [string, string]] : [])));
+  return new Map(
+    contract.listeners.flatMap((listener) =>
+      byAddress.has(listener.upstream.host) ? [[listener.name, byAddress.get(listener.upstream.host)!] as [string, string]] : [],
+    ),
+  );
 }
 
 /** nginx's default `proxy_set_header Host $proxy_host`: the upstream gets the name of the `proxy_pass` URL. */
@@ -29,12 +33,31 @@ function hostFromProxyPass(names: Map<string, string>) {
     const name = names.get(listener.name);
     if (!name) return request;
     const port = listener.upstream.port === (listener.scheme === 'https' ? 443 : 80) ? '' : `:${listener.upstream.port}`;
-    return { ...request, headers: request.headers.map((field) => (field.name.toLowerCase() === 'host' ? { name: field.name, value: `${name}${port}` } : field)) };
+    return {
+      ...request,
+      headers: request.headers.map((field) =>
+        field.name.toLowerCase() === 'host' ? { name: field.name, value: `${name}${port}` } : field,
+      ),
+    };
   };
 }
 
-function control(kind: 'faulty' | 'benign', name: string, description: string, modes: ProxyImplementation['modes'], faults: NodeProxyFaults | ((contract: ProxyContract) => NodeProxyFaults), breaks?: Record<string, string>): ProxyImplementation {
-  return { name, kind, description, modes, ...(breaks ? { breaks } : {}), start: (contract) => startNodeProxy(contract, typeof faults === 'function' ? faults(contract) : faults) };
+function control(
+  kind: 'faulty' | 'benign',
+  name: string,
+  description: string,
+  modes: ProxyImplementation['modes'],
+  faults: NodeProxyFaults | ((contract: ProxyContract) => NodeProxyFaults),
+  breaks?: Record<string, string>,
+): ProxyImplementation {
+  return {
+    name,
+    kind,
+    description,
+    modes,
+    ...(breaks ? { breaks } : {}),
+    start: (contract) => startNodeProxy(contract, typeof faults === 'function' ? faults(contract) : faults),
+  };
 }
 
 export const controlProxies: ProxyImplementation[] = [
@@ -48,26 +71,63 @@ export const controlProxies: ProxyImplementation[] = [
     { 'PX-BRIDGE-MUTUAL': 'anonymous-served', 'PKI-MTLS': 'anonymous-served' },
   ),
   // Finding 6: the upstream TLS server name was recorded but not asserted.
-  control('faulty', 'faulty-no-upstream-sni', "bridge that sends no TLS server name upstream (nginx's default: proxy_ssl_server_name off)", ['bridge'], { upstreamServerName: () => null }, { 'PX-BRIDGE-MUTUAL': 'upstream-sni' }),
+  control(
+    'faulty',
+    'faulty-no-upstream-sni',
+    "bridge that sends no TLS server name upstream (nginx's default: proxy_ssl_server_name off)",
+    ['bridge'],
+    { upstreamServerName: () => null },
+    { 'PX-BRIDGE-MUTUAL': 'upstream-sni' },
+  ),
   // PX-CLIENT-PROXY: a web proxy whose CONNECT allow-list names the published site systems and
   // missed one — the software update point (on 8531 here, the other documented SUP port). The SUP's
   // own checks and ROLE-UNTRUSTED (it posts to the SUP) lose it too; PX-PORTS finds its port closed.
-  control('faulty', 'faulty-connect-allowlist', 'client-side web proxy whose CONNECT allow-list lists the published site systems by name but not the software update point (403 to CONNECT sup…)', ['forward'], {
-    forwardRefuseConnect: (host) => /^sup\./i.test(host),
-  }, { 'PX-CLIENT-PROXY': 'connect-refused', 'PX-PORTS': 'port-not-published', 'SU-SCAN-INTERNET-SUP': 'scan-failed', 'ROLE-UNTRUSTED': 'primary-role-refused' }),
+  control(
+    'faulty',
+    'faulty-connect-allowlist',
+    'client-side web proxy whose CONNECT allow-list lists the published site systems by name but not the software update point (403 to CONNECT sup…)',
+    ['forward'],
+    {
+      forwardRefuseConnect: (host) => /^sup\./i.test(host),
+    },
+    {
+      'PX-CLIENT-PROXY': 'connect-refused',
+      'PX-PORTS': 'port-not-published',
+      'SU-SCAN-INTERNET-SUP': 'scan-failed',
+      'ROLE-UNTRUSTED': 'primary-role-refused',
+    },
+  ),
   // PX-TUNNEL-PASSTHRU / PX-PORTFORWARD: a "tunnel" that terminates TLS and re-encrypts (inbound TLS inspection).
   {
     name: 'faulty-inspecting-tunnel',
     kind: 'faulty',
-    description: "tunnel that terminates TLS with the site systems' own imported certificates and re-encrypts upstream with the MP's client certificate (inbound TLS inspection)",
+    description:
+      "tunnel that terminates TLS with the site systems' own imported certificates and re-encrypts upstream with the MP's client certificate (inbound TLS inspection)",
     modes: ['tunnel'],
     // Every check that needs the client's own certificate at the MP, or the MP's live certificate at the client, fails with it.
-    breaks: { 'PX-TUNNEL-PASSTHRU': 'tls-terminated', 'PX-PORTFORWARD': 'tls-terminated', 'PKI-MTLS': 'site-saw-other-certificate', 'PKI-TRUST-SITE': 'mp-saw-another-certificate', 'PKI-SAN': 'failed-for-another-reason', 'PKI-EKU': 'failed-for-another-reason', 'PKI-EXPIRED': 'failed-for-another-reason', 'PKI-CRL-CLIENT-REVOKED': 'mp-saw-another-certificate', 'PKI-CRL-SERVER-REVOKED': 'revoked-server-accepted', 'MOB-ENROLLED-NO-BRIDGE': 'tunnel-did-not-carry' },
+    breaks: {
+      'PX-TUNNEL-PASSTHRU': 'tls-terminated',
+      'PX-PORTFORWARD': 'tls-terminated',
+      'PKI-MTLS': 'site-saw-other-certificate',
+      'PKI-TRUST-SITE': 'mp-saw-another-certificate',
+      'PKI-SAN': 'failed-for-another-reason',
+      'PKI-EKU': 'failed-for-another-reason',
+      'PKI-EXPIRED': 'failed-for-another-reason',
+      'PKI-CRL-CLIENT-REVOKED': 'mp-saw-another-certificate',
+      'PKI-CRL-SERVER-REVOKED': 'revoked-server-accepted',
+      'MOB-ENROLLED-NO-BRIDGE': 'tunnel-did-not-carry',
+    },
     start: (contract) => startInspectingTunnel(contract),
   },
   // W:67: the Host header is not among the documented requirements, and the MP tells internet
   // from intranet clients by the TLS server name of the connection, so rewriting Host is harmless.
-  control('benign', 'benign-host-rewrite', "bridge that sends the site system's intranet FQDN as Host upstream (nginx's default proxy_set_header Host $proxy_host with proxy_pass to the intranet name), keeping the contract's TLS server name", ['bridge'], (contract) => ({
-    rewriteRequest: hostFromProxyPass(upstreamIntranetNames(contract)),
-  })),
+  control(
+    'benign',
+    'benign-host-rewrite',
+    "bridge that sends the site system's intranet FQDN as Host upstream (nginx's default proxy_set_header Host $proxy_host with proxy_pass to the intranet name), keeping the contract's TLS server name",
+    ['bridge'],
+    (contract) => ({
+      rewriteRequest: hostFromProxyPass(upstreamIntranetNames(contract)),
+    }),
+  ),
 ];

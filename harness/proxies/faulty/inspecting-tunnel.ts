@@ -18,7 +18,8 @@ export async function startInspectingTunnel(contract: ProxyContract): Promise<St
   const log = new ProxyLog(contract.logs.dir);
   const listening: Listening[] = [];
   try {
-    for (const listener of contract.listeners) listening.push(await (listener.scheme === 'https' ? inspect(contract, listener, log) : passThrough(contract, listener, log)));
+    for (const listener of contract.listeners)
+      listening.push(await (listener.scheme === 'https' ? inspect(contract, listener, log) : passThrough(contract, listener, log)));
   } catch (error) {
     await Promise.all(listening.map((item) => item.close()));
     throw error;
@@ -30,11 +31,26 @@ function inspect(contract: ProxyContract, listener: ProxyListener, log: ProxyLog
   const pki = dirname(listener.upstream.caBundle);
   const site = listener.name.replace(/-https$/, '');
   const own = contract.listeners.find((candidate) => candidate.role === 'management-point')?.name.replace(/-https?$/, '') ?? site;
-  const server = tls.createServer({ key: readFileSync(join(pki, 'keys', `${site}.key`)), cert: readFileSync(join(pki, 'certs', `${site}-chain.pem`)), requestCert: true, rejectUnauthorized: false });
+  const server = tls.createServer({
+    key: readFileSync(join(pki, 'keys', `${site}.key`)),
+    cert: readFileSync(join(pki, 'certs', `${site}-chain.pem`)),
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
   server.on('secureConnection', (client) => {
     const tcp = net.connect({ host: listener.upstream.host, port: listener.upstream.port, localAddress: contract.egress.host });
-    const upstream = tls.connect({ socket: tcp, servername: listener.upstream.serverName, ca: readFileSync(listener.upstream.caBundle), key: readFileSync(join(pki, 'keys', `${own}-client.key`)), cert: readFileSync(join(pki, 'certs', `${own}-client-chain.pem`)) });
-    upstream.once('secureConnect', () => log.write(`${listener.name}: inspecting ${client.remoteAddress}:${client.remotePort} (client certificate ${client.getPeerCertificate()?.subject?.CN ?? 'none'}) -> ${listener.upstream.host}:${listener.upstream.port} as ${own}-client`));
+    const upstream = tls.connect({
+      socket: tcp,
+      servername: listener.upstream.serverName,
+      ca: readFileSync(listener.upstream.caBundle),
+      key: readFileSync(join(pki, 'keys', `${own}-client.key`)),
+      cert: readFileSync(join(pki, 'certs', `${own}-client-chain.pem`)),
+    });
+    upstream.once('secureConnect', () =>
+      log.write(
+        `${listener.name}: inspecting ${client.remoteAddress}:${client.remotePort} (client certificate ${client.getPeerCertificate()?.subject?.CN ?? 'none'}) -> ${listener.upstream.host}:${listener.upstream.port} as ${own}-client`,
+      ),
+    );
     const drop = () => {
       client.destroy();
       upstream.destroy();

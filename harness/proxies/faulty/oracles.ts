@@ -6,9 +6,23 @@ import type { HeaderField, HttpRequestMessage, HttpResponseMessage } from '../..
 import { startNodeProxy, type NodeProxyFaults } from '../node-proxy/index.js';
 import type { ProxyImplementation } from '../types.js';
 
-function faulty(name: string, description: string, breaks: Record<string, string>, faults: () => NodeProxyFaults, mayAlsoBreak?: Record<string, string>): ProxyImplementation {
+function faulty(
+  name: string,
+  description: string,
+  breaks: Record<string, string>,
+  faults: () => NodeProxyFaults,
+  mayAlsoBreak?: Record<string, string>,
+): ProxyImplementation {
   // `faults` is called per start, so state a fault keeps (a cache) belongs to one proxy instance.
-  return { name, kind: 'faulty', description, modes: ['bridge'], breaks, ...(mayAlsoBreak ? { mayAlsoBreak } : {}), start: (contract) => startNodeProxy(contract, faults()) };
+  return {
+    name,
+    kind: 'faulty',
+    description,
+    modes: ['bridge'],
+    breaks,
+    ...(mayAlsoBreak ? { mayAlsoBreak } : {}),
+    start: (contract) => startNodeProxy(contract, faults()),
+  };
 }
 
 const isNamed = (name: string) => (field: HeaderField) => field.name.toLowerCase() === name.toLowerCase();
@@ -25,7 +39,8 @@ function mapHeader(request: HttpRequestMessage, name: string, rewrite: (field: H
  */
 function policyCache(): NodeProxyFaults {
   const cache = new Map<string, HttpResponseMessage>();
-  const cacheable = (request: HttpRequestMessage) => request.method === 'GET' && /^\/sms_mp\/\.sms_pol\?/i.test(request.target) && !request.headers.some(isNamed('Range'));
+  const cacheable = (request: HttpRequestMessage) =>
+    request.method === 'GET' && /^\/sms_mp\/\.sms_pol\?/i.test(request.target) && !request.headers.some(isNamed('Range'));
   return {
     answerLocally: (request) => (cacheable(request) ? cache.get(request.target) : undefined),
     rewriteResponse: (response, request) => {
@@ -57,16 +72,31 @@ export const oracleFaultyProxies: ProxyImplementation[] = [
   // nginx with `keepalive_timeout 0` for clients and an upstream `keepalive` pool: the upstream leg
   // stays persistent (one pooled connection), the client's leg closes after every response. The
   // pool is shared by clients, as nginx's is, so NTLM breaks as it does behind nginx.
-  faulty('faulty-client-close', "bridge that closes the client's connection after every response while keeping a pooled upstream connection (nginx keepalive_timeout 0 with upstream keepalive)", { 'PX-HTTP11': 'client-keepalive-lost', 'PX-NTLM-AFFINITY': 'handshake-broken' }, () => ({
-    closeClientAfterResponse: true,
-    sharedUpstream: true,
-  })),
+  faulty(
+    'faulty-client-close',
+    "bridge that closes the client's connection after every response while keeping a pooled upstream connection (nginx keepalive_timeout 0 with upstream keepalive)",
+    { 'PX-HTTP11': 'client-keepalive-lost', 'PX-NTLM-AFFINITY': 'handshake-broken' },
+    () => ({
+      closeClientAfterResponse: true,
+      sharedUpstream: true,
+    }),
+  ),
   // The MP still takes the first field, so only the header check itself can see the repeat.
-  faulty('faulty-duplicate-ccmclientid', 'bridge whose header rule adds CCMClientID instead of setting it (HAProxy add-header for set-header): the field arrives twice', { 'PX-HDR-MP-CCMClientID': 'header-duplicated' }, () => ({
-    rewriteRequest: (request) => mapHeader(request, 'CCMClientID', (field) => [field, { ...field }]),
-  })),
+  faulty(
+    'faulty-duplicate-ccmclientid',
+    'bridge whose header rule adds CCMClientID instead of setting it (HAProxy add-header for set-header): the field arrives twice',
+    { 'PX-HDR-MP-CCMClientID': 'header-duplicated' },
+    () => ({
+      rewriteRequest: (request) => mapHeader(request, 'CCMClientID', (field) => [field, { ...field }]),
+    }),
+  ),
   // The MP accepts lower-case hex (PXEThief sends it), so the signature still verifies: only the byte-exact value check sees it.
-  faulty('faulty-signature-recase', 'bridge that normalises header values and re-encodes the CCMClientIDSignature hex in lower case', { 'PX-HDR-MP-CCMClientIDSignature': 'header-changed' }, () => ({
-    rewriteRequest: (request) => mapHeader(request, 'CCMClientIDSignature', (field) => [{ ...field, value: field.value.toLowerCase() }]),
-  })),
+  faulty(
+    'faulty-signature-recase',
+    'bridge that normalises header values and re-encodes the CCMClientIDSignature hex in lower case',
+    { 'PX-HDR-MP-CCMClientIDSignature': 'header-changed' },
+    () => ({
+      rewriteRequest: (request) => mapHeader(request, 'CCMClientIDSignature', (field) => [{ ...field, value: field.value.toLowerCase() }]),
+    }),
+  ),
 ];

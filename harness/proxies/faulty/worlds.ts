@@ -6,7 +6,13 @@ import type { HttpResponseMessage } from '../../http/index.js';
 import { startNodeProxy, type NodeProxyFaults } from '../node-proxy/index.js';
 import type { ProxyImplementation } from '../types.js';
 
-function faulty(name: string, description: string, breaks: Record<string, string>, faults: NodeProxyFaults, modes: ProxyImplementation['modes']): ProxyImplementation {
+function faulty(
+  name: string,
+  description: string,
+  breaks: Record<string, string>,
+  faults: NodeProxyFaults,
+  modes: ProxyImplementation['modes'],
+): ProxyImplementation {
   return { name, kind: 'faulty', description, modes, breaks, start: (contract) => startNodeProxy(contract, faults) };
 }
 
@@ -18,7 +24,19 @@ function blockPage(target: string): HttpResponseMessage {
     '<!DOCTYPE html><html><head><title>Access denied</title></head><body><h1>This site is blocked</h1>' +
       `<p>Access to ${target.replace(/[<>&"]/g, '')} is not allowed by your organisation's web filtering policy (category: Software Updates).</p></body></html>`,
   );
-  return { statusLine: 'HTTP/1.1 200 OK', version: 'HTTP/1.1', status: 200, reason: 'OK', headers: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }, { name: 'Cache-Control', value: 'no-store' }], body, framing: 'content-length', trailers: [] };
+  return {
+    statusLine: 'HTTP/1.1 200 OK',
+    version: 'HTTP/1.1',
+    status: 200,
+    reason: 'OK',
+    headers: [
+      { name: 'Content-Type', value: 'text/html; charset=utf-8' },
+      { name: 'Cache-Control', value: 'no-store' },
+    ],
+    body,
+    framing: 'content-length',
+    trailers: [],
+  };
 }
 
 export const worldFaultyProxies: ProxyImplementation[] = [
@@ -28,7 +46,7 @@ export const worldFaultyProxies: ProxyImplementation[] = [
   // the DP with the DP's own size — SU-DP-FALLBACK must still pass through this proxy.
   faulty(
     'faulty-mu-block-page',
-    "forward proxy whose web filter answers requests to Microsoft Update hosts itself with a 200 HTML block page (every method, Range ignored)",
+    'forward proxy whose web filter answers requests to Microsoft Update hosts itself with a 200 HTML block page (every method, Range ignored)',
     { 'SU-MU-FIRST': 'microsoft-update-answer-not-the-file' },
     { forwardAnswer: (_request, url) => (MICROSOFT_UPDATE_HOSTS.test(url.hostname) ? blockPage(url.href) : undefined) },
     ['forward'],

@@ -64,7 +64,10 @@ function word(value: string, what: string): string {
 
 /** A path argument: HAProxy splits on spaces and treats '#' and quotes specially. */
 function path(value: string): string {
-  if (/[\s#"'\\]/.test(value)) throw new Error(`haproxy: the path ${JSON.stringify(value)} contains a space, '#', a quote or a backslash, which haproxy.cfg cannot take as a plain word`);
+  if (/[\s#"'\\]/.test(value))
+    throw new Error(
+      `haproxy: the path ${JSON.stringify(value)} contains a space, '#', a quote or a backslash, which haproxy.cfg cannot take as a plain word`,
+    );
   return value;
 }
 
@@ -84,7 +87,8 @@ const HTTP_LOG =
 const TCP_LOG = 'log-format "%ci:%cp [%t] %ft %b/%s via=%bi:%bp %Tw/%Tc/%Tt %B/%U %ts conns=%ac/%fc/%bc/%sc"';
 
 export function haproxyConfig(contract: ProxyContract, files: HaproxyFiles): string {
-  if (contract.mode !== 'bridge' && contract.mode !== 'tunnel') throw new Error(`haproxy: the adapter has no ${contract.mode} mode (bridge and tunnel only)`);
+  if (contract.mode !== 'bridge' && contract.mode !== 'tunnel')
+    throw new Error(`haproxy: the adapter has no ${contract.mode} mode (bridge and tunnel only)`);
   const bridge = contract.mode === 'bridge';
   const egress = word(contract.egress.host, 'egress host');
   const lines = [
@@ -142,7 +146,8 @@ function section(contract: ProxyContract, listener: ProxyListener, id: string, f
   let server = `  server s ${address(upstream.host, upstream.port)} source ${egress}`;
   if (bridge && listener.scheme === 'https') {
     const serverPem = files.serverPem.get(listener.name);
-    if (!serverPem) throw new Error(`haproxy: bridge listener ${listener.name} is https but the contract gives it no server certificate (tls)`);
+    if (!serverPem)
+      throw new Error(`haproxy: bridge listener ${listener.name} is https but the contract gives it no server certificate (tls)`);
     bind += ` ssl crt ${path(serverPem)} ssl-min-ver TLSv1.2`;
     const auth = contract.clientAuthentication;
     if (auth) bind += ` verify ${auth.required ? 'required' : 'optional'} ca-file ${path(auth.caBundle)} crl-file ${path(auth.crl)}`;
@@ -151,7 +156,9 @@ function section(contract: ProxyContract, listener: ProxyListener, id: string, f
   // lab cites as the bridge's evidence of client authentication (docs/proxy-contract.md).
   const authLine =
     bridge && listener.scheme === 'https' && contract.clientAuthentication
-      ? ['  http-request set-var-fmt(txn.client_auth) "authenticated as CN=%[ssl_c_s_dn(CN)] serial %[ssl_c_serial,hex]" if { ssl_c_used } { ssl_c_verify 0 }']
+      ? [
+          '  http-request set-var-fmt(txn.client_auth) "authenticated as CN=%[ssl_c_s_dn(CN)] serial %[ssl_c_serial,hex]" if { ssl_c_used } { ssl_c_verify 0 }',
+        ]
       : [];
   if (bridge && upstream.scheme === 'https') {
     const serverName = word(upstream.serverName, 'serverName');

@@ -4,7 +4,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { requireBinary } from '../binaries.js';
 import type { ProxyContract } from '../contract/schema.js';
-import { assertAbsolutePaths, assertDistinctBinds, contractEndpoints, runToCompletion, startProcess, type StartedProcess } from '../process/index.js';
+import {
+  assertAbsolutePaths,
+  assertDistinctBinds,
+  contractEndpoints,
+  runToCompletion,
+  startProcess,
+  type StartedProcess,
+} from '../process/index.js';
 import type { ProxyImplementation } from '../types.js';
 import { haproxyConfig, type HaproxyFiles } from './config.js';
 
@@ -25,7 +32,8 @@ function combinedPem(dir: string, name: string, pair: { chain: string; key: stri
 }
 
 export async function startHaproxy(contract: ProxyContract): Promise<StartedProcess> {
-  if (contract.mode !== 'bridge' && contract.mode !== 'tunnel') throw new Error(`haproxy: no ${contract.mode} mode in this adapter (bridge and tunnel only)`);
+  if (contract.mode !== 'bridge' && contract.mode !== 'tunnel')
+    throw new Error(`haproxy: no ${contract.mode} mode in this adapter (bridge and tunnel only)`);
   assertAbsolutePaths(contract, 'haproxy');
   assertDistinctBinds(contract, 'haproxy');
   const haproxy = requireBinary('haproxy');
@@ -35,9 +43,11 @@ export async function startHaproxy(contract: ProxyContract): Promise<StartedProc
   const files: HaproxyFiles = { dir, serverPem: new Map(), clientPem: new Map() };
   if (contract.mode === 'bridge') {
     contract.listeners.forEach((listener, index) => {
-      if (listener.scheme === 'https' && listener.tls) files.serverPem.set(listener.name, combinedPem(dir, `server-${index}`, listener.tls));
+      if (listener.scheme === 'https' && listener.tls)
+        files.serverPem.set(listener.name, combinedPem(dir, `server-${index}`, listener.tls));
       const client = listener.upstream.clientCertificate;
-      if (listener.upstream.scheme === 'https' && client) files.clientPem.set(listener.name, combinedPem(dir, `upstream-client-${index}`, client));
+      if (listener.upstream.scheme === 'https' && client)
+        files.clientPem.set(listener.name, combinedPem(dir, `upstream-client-${index}`, client));
     });
   }
   const cfg = join(dir, 'haproxy.cfg');
@@ -46,10 +56,19 @@ export async function startHaproxy(contract: ProxyContract): Promise<StartedProc
   const check = await runToCompletion(haproxy, ['-c', '-f', cfg]);
   if (check.code !== 0) {
     const alerts = check.output.split('\n').filter((line) => /\[(ALERT|WARNING)\]/.test(line));
-    throw new Error(`haproxy refused the generated ${cfg}: ${(alerts.length ? alerts : [check.output || `haproxy -c exited with ${check.code}`]).join('\n')}`);
+    throw new Error(
+      `haproxy refused the generated ${cfg}: ${(alerts.length ? alerts : [check.output || `haproxy -c exited with ${check.code}`]).join('\n')}`,
+    );
   }
 
-  return startProcess({ name: 'haproxy', command: haproxy, args: ['-db', '-f', cfg], cwd: dir, logDir: contract.logs.dir, waitFor: contractEndpoints(contract) });
+  return startProcess({
+    name: 'haproxy',
+    command: haproxy,
+    args: ['-db', '-f', cfg],
+    cwd: dir,
+    logDir: contract.logs.dir,
+    waitFor: contractEndpoints(contract),
+  });
 }
 
 export const haproxyProxy: ProxyImplementation = {

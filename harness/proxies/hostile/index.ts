@@ -43,12 +43,48 @@ const HTTPS_CHECKS = ['PX-VERB-MP-GET', 'PX-VERB-MP-CCM_POST', 'PX-HDR-MP-CCMCli
 const ALL_CHECKS = [...HTTPS_CHECKS, 'PX-VERB-FSP-POST'];
 
 export const HOSTILE_SPECS: HostileSpec[] = [
-  { name: 'hostile-garbage-status', behaviour: 'garbage-status', description: 'answers every request with an SSH banner instead of an HTTP status line, then closes', checks: ALL_CHECKS, says: /status line that is not HTTP/ },
-  { name: 'hostile-silent', behaviour: 'silent', description: 'accepts the connection, reads the request and never answers', checks: ALL_CHECKS, says: /no answer within/ },
-  { name: 'hostile-trickle', behaviour: 'trickle', description: 'answers a valid response one byte per second', checks: ALL_CHECKS, says: /no answer within|not complete within/ },
-  { name: 'hostile-endless-header', behaviour: 'endless-header', description: `sends a response header that never ends (stops after ${ENDLESS_HEADER_LIMIT_BYTES / 1024 / 1024} MiB or when the client hangs up)`, checks: ALL_CHECKS, says: /response header exceeded/ },
-  { name: 'hostile-reset-mid-body', behaviour: 'reset-mid-body', description: 'answers 200 with a 1 MiB Content-Length, sends 1 KiB of it and resets the connection (TCP RST)', checks: ALL_CHECKS, says: /reset \(TCP RST\)|closed the connection before/ },
-  { name: 'hostile-tls-half-handshake', behaviour: 'tls-half-handshake', description: 'reads the ClientHello, sends the first half of a ServerHello record and closes', checks: HTTPS_CHECKS, says: /closed during the TLS handshake/ },
+  {
+    name: 'hostile-garbage-status',
+    behaviour: 'garbage-status',
+    description: 'answers every request with an SSH banner instead of an HTTP status line, then closes',
+    checks: ALL_CHECKS,
+    says: /status line that is not HTTP/,
+  },
+  {
+    name: 'hostile-silent',
+    behaviour: 'silent',
+    description: 'accepts the connection, reads the request and never answers',
+    checks: ALL_CHECKS,
+    says: /no answer within/,
+  },
+  {
+    name: 'hostile-trickle',
+    behaviour: 'trickle',
+    description: 'answers a valid response one byte per second',
+    checks: ALL_CHECKS,
+    says: /no answer within|not complete within/,
+  },
+  {
+    name: 'hostile-endless-header',
+    behaviour: 'endless-header',
+    description: `sends a response header that never ends (stops after ${ENDLESS_HEADER_LIMIT_BYTES / 1024 / 1024} MiB or when the client hangs up)`,
+    checks: ALL_CHECKS,
+    says: /response header exceeded/,
+  },
+  {
+    name: 'hostile-reset-mid-body',
+    behaviour: 'reset-mid-body',
+    description: 'answers 200 with a 1 MiB Content-Length, sends 1 KiB of it and resets the connection (TCP RST)',
+    checks: ALL_CHECKS,
+    says: /reset \(TCP RST\)|closed the connection before/,
+  },
+  {
+    name: 'hostile-tls-half-handshake',
+    behaviour: 'tls-half-handshake',
+    description: 'reads the ClientHello, sends the first half of a ServerHello record and closes',
+    checks: HTTPS_CHECKS,
+    says: /closed during the TLS handshake/,
+  },
 ];
 
 export const hostileProxies: ProxyImplementation[] = HOSTILE_SPECS.map((spec) => ({
@@ -60,17 +96,25 @@ export const hostileProxies: ProxyImplementation[] = HOSTILE_SPECS.map((spec) =>
   start: (contract) => startHostileProxy(contract, spec.behaviour),
 }));
 
-export async function startHostileProxy(contract: Pick<ProxyContract, 'listeners' | 'logs'>, behaviour: HostileBehaviour): Promise<StartedProxy> {
+export async function startHostileProxy(
+  contract: Pick<ProxyContract, 'listeners' | 'logs'>,
+  behaviour: HostileBehaviour,
+): Promise<StartedProxy> {
   const log = new ProxyLog(contract.logs.dir);
   const listening: Listening[] = [];
   const timers = new Set<NodeJS.Timeout>();
   try {
     for (const listener of contract.listeners) {
-      if (listener.scheme === 'https' && !listener.tls) throw new Error(`hostile listener ${listener.name} has no server certificate in the contract`);
-      const context = listener.tls ? tls.createSecureContext({ key: readFileSync(listener.tls.key), cert: readFileSync(listener.tls.chain) }) : undefined;
+      if (listener.scheme === 'https' && !listener.tls)
+        throw new Error(`hostile listener ${listener.name} has no server certificate in the contract`);
+      const context = listener.tls
+        ? tls.createSecureContext({ key: readFileSync(listener.tls.key), cert: readFileSync(listener.tls.chain) })
+        : undefined;
       const server = net.createServer((raw) => accept(raw, listener, context, behaviour, log, timers));
       listening.push(await listen(server, listener.bind, `hostile proxy (${behaviour}) ${listener.name}`));
-      log.write(`${listener.name}: hostile (${behaviour}) listening on ${listener.bind.host}:${listener.bind.port} for ${listener.publicName}`);
+      log.write(
+        `${listener.name}: hostile (${behaviour}) listening on ${listener.bind.host}:${listener.bind.port} for ${listener.publicName}`,
+      );
     }
   } catch (error) {
     await Promise.all(listening.map((item) => item.close()));
@@ -85,7 +129,14 @@ export async function startHostileProxy(contract: Pick<ProxyContract, 'listeners
   };
 }
 
-function accept(raw: net.Socket, listener: ProxyListener, context: tls.SecureContext | undefined, behaviour: HostileBehaviour, log: ProxyLog, timers: Set<NodeJS.Timeout>): void {
+function accept(
+  raw: net.Socket,
+  listener: ProxyListener,
+  context: tls.SecureContext | undefined,
+  behaviour: HostileBehaviour,
+  log: ProxyLog,
+  timers: Set<NodeJS.Timeout>,
+): void {
   const peer = `${raw.remoteAddress}:${raw.remotePort}`;
   raw.on('error', () => undefined);
   if (listener.scheme === 'https' && behaviour === 'tls-half-handshake') {
@@ -115,7 +166,15 @@ function accept(raw: net.Socket, listener: ProxyListener, context: tls.SecureCon
   socket.on('data', onData);
 }
 
-function misbehave(raw: net.Socket, socket: net.Socket, listener: ProxyListener, behaviour: HostileBehaviour, log: ProxyLog, timers: Set<NodeJS.Timeout>, what: string): void {
+function misbehave(
+  raw: net.Socket,
+  socket: net.Socket,
+  listener: ProxyListener,
+  behaviour: HostileBehaviour,
+  log: ProxyLog,
+  timers: Set<NodeJS.Timeout>,
+  what: string,
+): void {
   const say = (line: string) => log.write(`${listener.name}: ${what}: ${line}`);
   switch (behaviour) {
     case 'garbage-status':
@@ -165,16 +224,19 @@ function misbehave(raw: net.Socket, socket: net.Socket, listener: ProxyListener,
       return;
     }
     case 'reset-mid-body':
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${1024 * 1024}\r\n\r\n${'x'.repeat(1024)}`, () => {
-        setTimeout(() => {
-          try {
-            raw.resetAndDestroy();
-          } catch {
-            socket.destroy();
-          }
-          say('reset the connection after 1 KiB of a 1 MiB body');
-        }, 50);
-      });
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${1024 * 1024}\r\n\r\n${'x'.repeat(1024)}`,
+        () => {
+          setTimeout(() => {
+            try {
+              raw.resetAndDestroy();
+            } catch {
+              socket.destroy();
+            }
+            say('reset the connection after 1 KiB of a 1 MiB body');
+          }, 50);
+        },
+      );
       return;
   }
 }

@@ -4,7 +4,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { nginxConfigureArguments, nginxStreamModule, requireBinary } from '../binaries.js';
 import type { ProxyContract } from '../contract/schema.js';
-import { assertAbsolutePaths, assertDistinctBinds, contractEndpoints, runToCompletion, startProcess, type StartedProcess } from '../process/index.js';
+import {
+  assertAbsolutePaths,
+  assertDistinctBinds,
+  contractEndpoints,
+  runToCompletion,
+  startProcess,
+  type StartedProcess,
+} from '../process/index.js';
 import type { ProxyImplementation } from '../types.js';
 import { nginxConfig, type NginxLayout } from './config.js';
 
@@ -17,17 +24,23 @@ export function nginxDir(contract: ProxyContract): string {
 
 /** `options` tunes the generated configuration (tests only; the lab starts nginx with the defaults). */
 export async function startNginx(contract: ProxyContract, options: Pick<NginxLayout, 'upstreamKeepalive'> = {}): Promise<StartedProcess> {
-  if (contract.mode !== 'bridge' && contract.mode !== 'tunnel') throw new Error(`nginx: no ${contract.mode} mode in this adapter (bridge and tunnel only)`);
+  if (contract.mode !== 'bridge' && contract.mode !== 'tunnel')
+    throw new Error(`nginx: no ${contract.mode} mode in this adapter (bridge and tunnel only)`);
   assertAbsolutePaths(contract, 'nginx');
   assertDistinctBinds(contract, 'nginx');
   const nginx = requireBinary('nginx');
   const dir = nginxDir(contract);
   const configure = await nginxConfigureArguments(nginx);
-  const tempPaths = (['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'] as const).filter((kind) => kind === 'client_body' || kind === 'proxy' || !configure.includes(`--without-http_${kind}_module`));
+  const tempPaths = (['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'] as const).filter(
+    (kind) => kind === 'client_body' || kind === 'proxy' || !configure.includes(`--without-http_${kind}_module`),
+  );
   let streamModule: string | undefined;
   if (contract.mode === 'tunnel') {
     const found = await nginxStreamModule(nginx);
-    if (!found) throw new Error('nginx: tunnel mode needs the stream module, which this nginx lacks: install it with "apt-get install -y libnginx-mod-stream"');
+    if (!found)
+      throw new Error(
+        'nginx: tunnel mode needs the stream module, which this nginx lacks: install it with "apt-get install -y libnginx-mod-stream"',
+      );
     streamModule = found;
   }
   const layout: NginxLayout = { dir, logsDir: contract.logs.dir, streamModule, tempPaths, runAsRoot: process.getuid?.() === 0, ...options };
@@ -54,7 +67,8 @@ export async function startNginx(contract: ProxyContract, options: Pick<NginxLay
 export const nginxProxy: ProxyImplementation = {
   name: 'nginx',
   kind: 'reference',
-  description: 'open-source nginx: bridge (ssl_verify_client + ssl_crl, proxy_ssl_certificate upstream, keep-alive pool) and tunnel (stream module, TCP pass-through)',
+  description:
+    'open-source nginx: bridge (ssl_verify_client + ssl_crl, proxy_ssl_certificate upstream, keep-alive pool) and tunnel (stream module, TCP pass-through)',
   modes: ['bridge', 'tunnel'],
   binaries: ['nginx'],
   expectations: [
@@ -67,7 +81,7 @@ export const nginxProxy: ProxyImplementation = {
       status: 'failed',
       intermittent: true,
       reason:
-        'Open-source nginx shares idle upstream connections between clients (see PX-NTLM-AFFINITY): when the browser\'s request ' +
+        "Open-source nginx shares idle upstream connections between clients (see PX-NTLM-AFFINITY): when the browser's request " +
         'is sent over a catalog connection another client already authenticated, the catalog serves it without a Windows logon of its own.',
     },
     {

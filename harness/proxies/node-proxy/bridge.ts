@@ -9,7 +9,16 @@ import net from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { x509 as peculiar } from '../../pki/x509.js';
-import { HttpParseError, HttpReader, encodeResponse, serializeRequestHead, serializeResponseHead, type HeaderField, type HttpRequestMessage, type HttpResponseMessage } from '../../http/index.js';
+import {
+  HttpParseError,
+  HttpReader,
+  encodeResponse,
+  serializeRequestHead,
+  serializeResponseHead,
+  type HeaderField,
+  type HttpRequestMessage,
+  type HttpResponseMessage,
+} from '../../http/index.js';
 import type { ProxyContract, ProxyListener } from '../contract/schema.js';
 import type { NodeProxyFaults } from './faults.js';
 import { listen, type Listening } from './listen.js';
@@ -17,7 +26,12 @@ import type { ProxyLog } from './log.js';
 
 const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 
-export async function startBridge(contract: ProxyContract, listener: ProxyListener, log: ProxyLog, faults: NodeProxyFaults): Promise<Listening> {
+export async function startBridge(
+  contract: ProxyContract,
+  listener: ProxyListener,
+  log: ProxyLog,
+  faults: NodeProxyFaults,
+): Promise<Listening> {
   const upstream = new UpstreamConnector(contract, listener, faults);
   if (listener.scheme === 'http') {
     const server = net.createServer((socket) => serve(socket, listener, log, faults, upstream));
@@ -37,12 +51,16 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
     requestCert: checkClients,
     rejectUnauthorized: checkClients && auth!.required && !optional,
   });
-  server.on('tlsClientError', (error, socket) => log.write(`${listener.name}: client ${socket.remoteAddress} rejected during TLS: ${error.message}`));
+  server.on('tlsClientError', (error, socket) =>
+    log.write(`${listener.name}: client ${socket.remoteAddress} rejected during TLS: ${error.message}`),
+  );
   server.on('secureConnection', (socket) => {
     const peer = socket.getPeerCertificate();
     const x509 = socket.getPeerX509Certificate();
     if (leafOnly && x509 && leafOnly.has(normalizeSerial(x509.serialNumber))) {
-      log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: certificate revoked (serial ${x509.serialNumber})`);
+      log.write(
+        `${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: certificate revoked (serial ${x509.serialNumber})`,
+      );
       socket.destroy();
       return;
     }
@@ -53,16 +71,22 @@ export async function startBridge(contract: ProxyContract, listener: ProxyListen
         socket.destroy();
         return;
       }
-      log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} accepted without a client certificate (verification optional)`);
+      log.write(
+        `${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} accepted without a client certificate (verification optional)`,
+      );
       serve(socket, listener, log, faults, upstream);
       return;
     }
     if (checkClients && faults.admitClient && (!x509 || !faults.admitClient(x509))) {
-      log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: no account mapping admits this certificate`);
+      log.write(
+        `${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} CN=${peer?.subject?.CN ?? '(none)'} refused: no account mapping admits this certificate`,
+      );
       socket.destroy();
       return;
     }
-    log.write(`${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} ${checkClients ? `authenticated as CN=${peer?.subject?.CN ?? '(none)'} serial ${peer?.serialNumber ?? '-'}` : 'accepted without client authentication'}`);
+    log.write(
+      `${listener.name}: client ${socket.remoteAddress}:${socket.remotePort} ${checkClients ? `authenticated as CN=${peer?.subject?.CN ?? '(none)'} serial ${peer?.serialNumber ?? '-'}` : 'accepted without client authentication'}`,
+    );
     serve(socket, listener, log, faults, upstream);
   });
   return listen(server, listener.bind, `node proxy (bridge) ${listener.name}`);
@@ -75,7 +99,13 @@ function serve(client: net.Socket, listener: ProxyListener, log: ProxyLog, fault
   });
 }
 
-async function bridgeConnection(client: net.Socket, listener: ProxyListener, log: ProxyLog, faults: NodeProxyFaults, upstream: UpstreamConnector): Promise<void> {
+async function bridgeConnection(
+  client: net.Socket,
+  listener: ProxyListener,
+  log: ProxyLog,
+  faults: NodeProxyFaults,
+  upstream: UpstreamConnector,
+): Promise<void> {
   const fromClient = new HttpReader(faults.rawClientFilter ? filtered(client, faults.rawClientFilter) : client);
   const session = upstream.session(`${client.remoteAddress}:${client.remotePort}`, log);
   client.on('close', () => session.close());
@@ -95,7 +125,9 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
       const rewritten = faults.rewriteRequest ? faults.rewriteRequest(request, listener) : request;
       if ('reject' in rewritten) {
         log.write(`${listener.name}: refused ${request.method} ${request.target}: ${rewritten.reason}`);
-        client.write(encodeResponse({ status: rewritten.reject, headers: [['Content-Type', 'text/plain']], body: `${rewritten.reason}\n` }));
+        client.write(
+          encodeResponse({ status: rewritten.reject, headers: [['Content-Type', 'text/plain']], body: `${rewritten.reason}\n` }),
+        );
         continue;
       }
       let response: HttpResponseMessage | null = faults.answerLocally?.(rewritten) ?? null;
@@ -103,7 +135,16 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
         response ??= await session.exchange(rewritten);
       } catch (error) {
         log.write(`${listener.name}: upstream failed for ${rewritten.method} ${rewritten.target}: ${(error as Error).message}`);
-        client.end(encodeResponse({ status: 502, headers: [['Connection', 'close'], ['Content-Type', 'text/plain']], body: `upstream failed: ${(error as Error).message}\n` }));
+        client.end(
+          encodeResponse({
+            status: 502,
+            headers: [
+              ['Connection', 'close'],
+              ['Content-Type', 'text/plain'],
+            ],
+            body: `upstream failed: ${(error as Error).message}\n`,
+          }),
+        );
         return;
       }
       if (!response) {
@@ -113,11 +154,20 @@ async function bridgeConnection(client: net.Socket, listener: ProxyListener, log
       }
       if (faults.rewriteResponse) response = faults.rewriteResponse(response, rewritten);
       log.write(`${listener.name}: ${rewritten.method} ${rewritten.target} -> ${response.status} (${response.body.length} bytes)`);
-      const noBody = rewritten.method === 'HEAD' || response.status === 204 || response.status === 304 || (response.status >= 100 && response.status < 200);
+      const noBody =
+        rewritten.method === 'HEAD' ||
+        response.status === 204 ||
+        response.status === 304 ||
+        (response.status >= 100 && response.status < 200);
       const responseHeaders = noBody ? response.headers : forwardHeaders(response.headers);
       if (!noBody) responseHeaders.push({ name: 'Content-Length', value: String(response.body.length) });
       if (faults.closeClientAfterResponse) responseHeaders.push({ name: 'Connection', value: 'close' });
-      client.write(Buffer.concat([serializeResponseHead({ status: response.status, reason: response.reason, headers: responseHeaders }), noBody ? Buffer.alloc(0) : response.body]));
+      client.write(
+        Buffer.concat([
+          serializeResponseHead({ status: response.status, reason: response.reason, headers: responseHeaders }),
+          noBody ? Buffer.alloc(0) : response.body,
+        ]),
+      );
       if (faults.closeClientAfterResponse || /\bclose\b/i.test(headerOf(rewritten.headers, 'connection') ?? '')) {
         client.end();
         return;
@@ -139,7 +189,11 @@ class UpstreamConnector {
   /** upstreamPool: idle connections, the last one back on top. */
   private readonly idle: { socket: Duplex; reader: HttpReader; label: string }[] = [];
 
-  constructor(private readonly contract: ProxyContract, private readonly listener: ProxyListener, private readonly faults: NodeProxyFaults) {}
+  constructor(
+    private readonly contract: ProxyContract,
+    private readonly listener: ProxyListener,
+    private readonly faults: NodeProxyFaults,
+  ) {}
 
   session(clientLabel: string, log: ProxyLog) {
     let own: { socket: Duplex; reader: HttpReader; label?: string } | undefined;
@@ -209,13 +263,20 @@ class UpstreamConnector {
     const version = this.faults.http10Upstream ? 'HTTP/1.0' : 'HTTP/1.1';
     if (this.faults.forwardFramingVerbatim && request.framing === 'content-length') {
       // The head as received, framing fields and all, and the body bytes as this proxy framed them.
-      connection.socket.write(Buffer.concat([serializeRequestHead({ method: request.method, target: request.target, version, headers: request.headers }), request.body]));
+      connection.socket.write(
+        Buffer.concat([
+          serializeRequestHead({ method: request.method, target: request.target, version, headers: request.headers }),
+          request.body,
+        ]),
+      );
       return connection.reader.readResponse(request.method);
     }
     const headers = forwardHeaders(request.headers);
     if (request.body.length > 0 || request.framing !== 'none') headers.push({ name: 'Content-Length', value: String(request.body.length) });
     if (this.faults.http10Upstream) headers.push({ name: 'Connection', value: 'close' });
-    connection.socket.write(Buffer.concat([serializeRequestHead({ method: request.method, target: request.target, version, headers }), request.body]));
+    connection.socket.write(
+      Buffer.concat([serializeRequestHead({ method: request.method, target: request.target, version, headers }), request.body]),
+    );
     return connection.reader.readResponse(request.method);
   }
 
@@ -230,7 +291,9 @@ class UpstreamConnector {
       const tcp = net.connect({ host: upstream.host, port, localAddress: this.contract.egress.host });
       tcp.once('error', reject);
       const ready = (socket: Duplex) => {
-        log.write(`${this.listener.name}: upstream ${secure ? 'https' : 'http'}://${upstream.host}:${port} connected from ${tcp.localAddress}:${tcp.localPort} ${purpose}`);
+        log.write(
+          `${this.listener.name}: upstream ${secure ? 'https' : 'http'}://${upstream.host}:${port} connected from ${tcp.localAddress}:${tcp.localPort} ${purpose}`,
+        );
         resolve({ socket, reader: new HttpReader(socket), label: `upstream connection from ${tcp.localAddress}:${tcp.localPort}` });
       };
       if (!secure) {
@@ -278,11 +341,18 @@ function filtered(socket: net.Socket, filter: (chunk: Buffer) => Buffer): Duplex
 
 /** Faulty (leafOnlyRevocationCheck): every serial listed on the CRLs of `file`, normalised. */
 function revokedSerials(file: string): Set<string> {
-  return new Set(pemBlocks(readFileSync(file, 'utf8')).flatMap((pem) => new peculiar.X509Crl(pem).entries.map((entry) => normalizeSerial(entry.serialNumber))));
+  return new Set(
+    pemBlocks(readFileSync(file, 'utf8')).flatMap((pem) =>
+      new peculiar.X509Crl(pem).entries.map((entry) => normalizeSerial(entry.serialNumber)),
+    ),
+  );
 }
 
 function normalizeSerial(serial: string): string {
-  return serial.replace(/[:\s]/g, '').replace(/^0+(?=.)/, '').toLowerCase();
+  return serial
+    .replace(/[:\s]/g, '')
+    .replace(/^0+(?=.)/, '')
+    .toLowerCase();
 }
 
 /** Node's `crl` option reads only the first CRL of a string; give it one entry per CRL. */
@@ -293,7 +363,10 @@ function pemBlocks(pem: string): string[] {
 /** NTLM / Negotiate on this exchange: the connection is bound to whoever authenticated on it. */
 function carriesWindowsAuthentication(request: HttpRequestMessage, response: HttpResponseMessage | null): boolean {
   const windows = /^(ntlm|negotiate)\b/i;
-  return windows.test(headerOf(request.headers, 'authorization') ?? '') || (response?.headers ?? []).some((header) => header.name.toLowerCase() === 'www-authenticate' && windows.test(header.value));
+  return (
+    windows.test(headerOf(request.headers, 'authorization') ?? '') ||
+    (response?.headers ?? []).some((header) => header.name.toLowerCase() === 'www-authenticate' && windows.test(header.value))
+  );
 }
 
 function headerOf(headers: HeaderField[], name: string): string | undefined {

@@ -2,7 +2,14 @@
 // for HTTPS, absolute-form requests for plain HTTP. Names resolve through the contract's resolver.
 import net from 'node:net';
 import { labLookup } from '../../dns/resolver.js';
-import { HttpParseError, HttpReader, encodeResponse, serializeRequestHead, serializeResponseHead, type HttpRequestMessage } from '../../http/index.js';
+import {
+  HttpParseError,
+  HttpReader,
+  encodeResponse,
+  serializeRequestHead,
+  serializeResponseHead,
+  type HttpRequestMessage,
+} from '../../http/index.js';
 import type { ProxyContract } from '../contract/schema.js';
 import type { NodeProxyFaults } from './faults.js';
 import { listen, type Listening } from './listen.js';
@@ -25,7 +32,8 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
       try {
         request = await reader.readRequest();
       } catch (error) {
-        if (error instanceof HttpParseError) client.end(encodeResponse({ status: error.status, headers: [['Connection', 'close']], body: `${error.message}\n` }));
+        if (error instanceof HttpParseError)
+          client.end(encodeResponse({ status: error.status, headers: [['Connection', 'close']], body: `${error.message}\n` }));
         return;
       }
       if (!request) return;
@@ -56,7 +64,9 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
       client.end(encodeResponse({ status: 502, headers: [['Connection', 'close']], body: `${(error as Error).message}\n` }));
       return;
     }
-    log.write(`forward: CONNECT ${request.target} from ${client.remoteAddress}:${client.remotePort} via ${upstream.localAddress}:${upstream.localPort}`);
+    log.write(
+      `forward: CONNECT ${request.target} from ${client.remoteAddress}:${client.remotePort} via ${upstream.localAddress}:${upstream.localPort}`,
+    );
     const early = reader.release();
     client.write(serializeResponseHead({ status: 200, reason: 'Connection Established', headers: [] }));
     if (early.length) upstream.write(early);
@@ -74,7 +84,13 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
       url = new URL(request.target);
       if (url.protocol !== 'http:') throw new Error('not http');
     } catch {
-      client.end(encodeResponse({ status: 400, headers: [['Connection', 'close']], body: 'a forward proxy needs an absolute http:// target or CONNECT\n' }));
+      client.end(
+        encodeResponse({
+          status: 400,
+          headers: [['Connection', 'close']],
+          body: 'a forward proxy needs an absolute http:// target or CONNECT\n',
+        }),
+      );
       return false;
     }
     const port = Number(url.port || 80);
@@ -90,8 +106,16 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
     const answer = faults.forwardAnswer?.(request, url);
     if (answer) {
       log.write(`forward: answered ${request.method} ${request.target} itself -> ${answer.status}`);
-      const headers = [...answer.headers.filter((header) => header.name.toLowerCase() !== 'content-length'), { name: 'Content-Length', value: String(answer.body.length) }];
-      client.write(Buffer.concat([serializeResponseHead({ status: answer.status, reason: answer.reason, headers }), request.method === 'HEAD' ? Buffer.alloc(0) : answer.body]));
+      const headers = [
+        ...answer.headers.filter((header) => header.name.toLowerCase() !== 'content-length'),
+        { name: 'Content-Length', value: String(answer.body.length) },
+      ];
+      client.write(
+        Buffer.concat([
+          serializeResponseHead({ status: answer.status, reason: answer.reason, headers }),
+          request.method === 'HEAD' ? Buffer.alloc(0) : answer.body,
+        ]),
+      );
       return true;
     }
     let upstream: net.Socket;
@@ -105,7 +129,9 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
     const upstreamReader = new HttpReader(upstream);
     const target = request.target.slice(request.target.indexOf('/', url.protocol.length + 2)) || '/';
     // RFC 9112 §3.2.2: a proxy that receives absolute form replaces Host with the target's authority.
-    const headers = request.headers.map((header) => (header.name.toLowerCase() === 'host' ? { name: header.name, value: url.host } : header)).filter((header) => !['proxy-connection', 'content-length', 'transfer-encoding'].includes(header.name.toLowerCase()));
+    const headers = request.headers
+      .map((header) => (header.name.toLowerCase() === 'host' ? { name: header.name, value: url.host } : header))
+      .filter((header) => !['proxy-connection', 'content-length', 'transfer-encoding'].includes(header.name.toLowerCase()));
     if (!headers.some((header) => header.name.toLowerCase() === 'host')) headers.unshift({ name: 'Host', value: url.host });
     if (request.body.length || request.framing !== 'none') headers.push({ name: 'Content-Length', value: String(request.body.length) });
     upstream.write(Buffer.concat([serializeRequestHead({ method: request.method, target, version: 'HTTP/1.1', headers }), request.body]));
@@ -118,9 +144,18 @@ export function startForward(contract: ProxyContract, log: ProxyLog, faults: Nod
     }
     const noBody = request.method === 'HEAD' || response.status === 204 || response.status === 304;
     // A HEAD answer's Content-Length is the size of the resource (BITS and Windows Update read it): keep it.
-    const responseHeaders = response.headers.filter((header) => !['transfer-encoding', 'connection'].includes(header.name.toLowerCase()) && (noBody || header.name.toLowerCase() !== 'content-length'));
+    const responseHeaders = response.headers.filter(
+      (header) =>
+        !['transfer-encoding', 'connection'].includes(header.name.toLowerCase()) &&
+        (noBody || header.name.toLowerCase() !== 'content-length'),
+    );
     if (!noBody) responseHeaders.push({ name: 'Content-Length', value: String(response.body.length) });
-    client.write(Buffer.concat([serializeResponseHead({ status: response.status, reason: response.reason, headers: responseHeaders }), noBody ? Buffer.alloc(0) : response.body]));
+    client.write(
+      Buffer.concat([
+        serializeResponseHead({ status: response.status, reason: response.reason, headers: responseHeaders }),
+        noBody ? Buffer.alloc(0) : response.body,
+      ]),
+    );
     return true;
   }
 

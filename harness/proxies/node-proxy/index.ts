@@ -17,7 +17,9 @@ export async function startNodeProxy(contract: ProxyContract, faults: NodeProxyF
   try {
     if (contract.mode === 'forward') {
       listening.push(await startForward(contract, log, faults));
-      log.write(`forward: listening on ${contract.forwardProxy!.bind.host}:${contract.forwardProxy!.bind.port}, CONNECT to ports ${contract.forwardProxy!.allowedPorts.join(', ')}`);
+      log.write(
+        `forward: listening on ${contract.forwardProxy!.bind.host}:${contract.forwardProxy!.bind.port}, CONNECT to ports ${contract.forwardProxy!.allowedPorts.join(', ')}`,
+      );
     }
     for (const listener of contract.listeners) {
       if (faults.httpsOnly && listener.scheme === 'http') {
@@ -26,7 +28,9 @@ export async function startNodeProxy(contract: ProxyContract, faults: NodeProxyF
       }
       if (contract.mode === 'bridge') listening.push(await startBridge(contract, listener, log, faults));
       else listening.push(await startTunnel(contract, listener, log));
-      log.write(`${listener.name}: ${contract.mode} listening on ${listener.bind.host}:${listener.bind.port} for ${listener.publicName} -> ${listener.upstream.scheme}://${listener.upstream.host}:${listener.upstream.port}`);
+      log.write(
+        `${listener.name}: ${contract.mode} listening on ${listener.bind.host}:${listener.bind.port} for ${listener.publicName} -> ${listener.upstream.scheme}://${listener.upstream.host}:${listener.upstream.port}`,
+      );
     }
   } catch (error) {
     await Promise.all(listening.map((item) => item.close()));

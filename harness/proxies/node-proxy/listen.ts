@@ -12,7 +12,13 @@ export function listen(server: Server, bind: { host: string; port: number }, wha
     socket.on('close', () => sockets.delete(socket));
   });
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`${what} could not listen on ${bind.host}:${bind.port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message} (${error.code})`)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `${what} could not listen on ${bind.host}:${bind.port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message} (${error.code})`,
+        ),
+      ),
+    );
     server.listen(bind.port, bind.host, () =>
       resolve({
         close: () =>

@@ -8,7 +8,11 @@ import { listen, type Listening } from './listen.js';
 export function startTunnel(contract: ProxyContract, listener: ProxyListener, log: ProxyLog): Promise<Listening> {
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: listener.upstream.host, port: listener.upstream.port, localAddress: contract.egress.host });
-    upstream.once('connect', () => log.write(`${listener.name}: tunnel ${client.remoteAddress}:${client.remotePort} <-> ${listener.upstream.host}:${listener.upstream.port} via ${upstream.localAddress}:${upstream.localPort}`));
+    upstream.once('connect', () =>
+      log.write(
+        `${listener.name}: tunnel ${client.remoteAddress}:${client.remotePort} <-> ${listener.upstream.host}:${listener.upstream.port} via ${upstream.localAddress}:${upstream.localPort}`,
+      ),
+    );
     upstream.on('error', (error) => {
       log.write(`${listener.name}: upstream error: ${error.message}`);
       client.destroy();

@@ -75,7 +75,10 @@ export function assertDistinctBinds(contract: ProxyContract, adapter: string): v
   for (const listener of contract.listeners) {
     const key = `${listener.bind.host}:${listener.bind.port}`;
     const other = seen.get(key);
-    if (other) throw new Error(`${adapter}: listeners ${other} and ${listener.name} both bind ${key}; this adapter needs one address and port per listener`);
+    if (other)
+      throw new Error(
+        `${adapter}: listeners ${other} and ${listener.name} both bind ${key}; this adapter needs one address and port per listener`,
+      );
     seen.set(key, listener.name);
   }
 }
@@ -105,14 +108,21 @@ export function contractPaths(contract: ProxyContract): [where: string, path: st
     if (listener.upstream.crl) out.push([`listeners[${index}].upstream.crl`, listener.upstream.crl]);
   });
   out.push(['resolver.hostsFile', contract.resolver.hostsFile], ['logs.dir', contract.logs.dir]);
-  if (contract.clientAuthentication) out.push(['clientAuthentication.caBundle', contract.clientAuthentication.caBundle], ['clientAuthentication.crl', contract.clientAuthentication.crl]);
+  if (contract.clientAuthentication)
+    out.push(
+      ['clientAuthentication.caBundle', contract.clientAuthentication.caBundle],
+      ['clientAuthentication.crl', contract.clientAuthentication.crl],
+    );
   return out;
 }
 
 /** The contract promises absolute paths; a relative one would be read relative to the proxy's own directory. */
 export function assertAbsolutePaths(contract: ProxyContract, adapter: string): void {
   const relative = contractPaths(contract).filter(([, value]) => !isAbsolute(value));
-  if (relative.length) throw new Error(`${adapter}: the contract must give absolute paths, but ${relative.map(([where, value]) => `${where} is ${JSON.stringify(value)}`).join(', ')}`);
+  if (relative.length)
+    throw new Error(
+      `${adapter}: the contract must give absolute paths, but ${relative.map(([where, value]) => `${where} is ${JSON.stringify(value)}`).join(', ')}`,
+    );
 }
 
 /** True when something accepts a TCP connection at the endpoint right now. */
@@ -232,7 +242,10 @@ export class FileFollower {
   /** The last lines of this file alone (for error messages). */
   readonly recent: string[] = [];
 
-  constructor(readonly path: string, private readonly prefix: string) {}
+  constructor(
+    readonly path: string,
+    private readonly prefix: string,
+  ) {}
 
   /** Ignore what is already in the file (an earlier run's lines). */
   skipExisting(): void {
@@ -289,7 +302,8 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
 
   // Something else already listening would make the readiness poll succeed for the wrong process.
   for (const endpoint of options.waitFor) {
-    if (await accepts(endpoint)) throw new Error(`${label} cannot start: ${endpoint.host}:${endpoint.port} is already in use by another process`);
+    if (await accepts(endpoint))
+      throw new Error(`${label} cannot start: ${endpoint.host}:${endpoint.port} is already in use by another process`);
   }
 
   mkdirSync(options.logDir, { recursive: true });
@@ -298,7 +312,11 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
   const stderrFile = join(options.logDir, `${stem}.stderr.log`);
   const stdoutFollower = new FileFollower(stdoutFile, '');
   const stderrFollower = new FileFollower(stderrFile, '');
-  const followers = [stdoutFollower, stderrFollower, ...(options.logFiles ?? []).map((file) => new FileFollower(file, `${basename(file)}: `))];
+  const followers = [
+    stdoutFollower,
+    stderrFollower,
+    ...(options.logFiles ?? []).map((file) => new FileFollower(file, `${basename(file)}: `)),
+  ];
   for (const follower of followers) follower.skipExisting();
   const lines: string[] = [];
   const pump = (final = false) => {
@@ -363,7 +381,11 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
     pump(true);
     const stderrTail = stderrFollower.recent;
     const stdoutTail = stdoutFollower.recent;
-    const tail = stderrTail.length ? `; last stderr lines:\n${stderrTail.join('\n')}` : stdoutTail.length ? `; last stdout lines:\n${stdoutTail.join('\n')}` : '; it wrote nothing to stdout or stderr';
+    const tail = stderrTail.length
+      ? `; last stderr lines:\n${stderrTail.join('\n')}`
+      : stdoutTail.length
+        ? `; last stdout lines:\n${stdoutTail.join('\n')}`
+        : '; it wrote nothing to stdout or stderr';
     return new Error(`${label} ${why}${tail}`);
   };
 
@@ -378,7 +400,9 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
     }
     if (Date.now() >= deadline) {
       await close();
-      throw failure(`was not ready within ${readyTimeoutMs / 1000} s: nothing accepts TCP on ${pending.map((item) => `${item.host}:${item.port}`).join(', ')}`);
+      throw failure(
+        `was not ready within ${readyTimeoutMs / 1000} s: nothing accepts TCP on ${pending.map((item) => `${item.host}:${item.port}`).join(', ')}`,
+      );
     }
     if (await accepts(pending[0]!, Math.min(500, Math.max(50, deadline - Date.now())))) pending.shift();
     else await Promise.race([exited, sleep(POLL_MS)]);

@@ -30,7 +30,8 @@ function word(value: string, what: string): string {
 }
 
 function path(value: string): string {
-  if (/[\s"'\\#]/.test(value)) throw new Error(`squid: the path ${JSON.stringify(value)} contains a space, a quote, '#' or a backslash, which squid.conf cannot take`);
+  if (/[\s"'\\#]/.test(value))
+    throw new Error(`squid: the path ${JSON.stringify(value)} contains a space, a quote, '#' or a backslash, which squid.conf cannot take`);
   return value;
 }
 
@@ -65,7 +66,7 @@ export function squidConfig(contract: ProxyContract, layout: SquidLayout): strin
     'memory_cache_shared off',
     'collapsed_forwarding_shared_entries_limit 0',
     '',
-    '# Names: the lab hosts file only. The DNS server named here is the lab resolver\'s own address, so a',
+    "# Names: the lab hosts file only. The DNS server named here is the lab resolver's own address, so a",
     '# name missing from the hosts file is asked there (port 53) and nowhere else; the destination ACL',
     '# below refuses anything outside the lab ranges anyway.',
     `hosts_file ${path(layout.hostsFile ?? contract.resolver.hostsFile)}`,

@@ -53,7 +53,10 @@ export async function startSquid(contract: ProxyContract): Promise<StartedProces
   const layout: SquidLayout = { runDir: dir };
   if (root) {
     const user = await lookupUser(SQUID_USER);
-    if (!user) throw new Error(`squid: started as root, Squid needs the unprivileged user "${SQUID_USER}" (created by Debian's squid package), which does not exist`);
+    if (!user)
+      throw new Error(
+        `squid: started as root, Squid needs the unprivileged user "${SQUID_USER}" (created by Debian's squid package), which does not exist`,
+      );
     layout.runDir = mkdtempSync(join(tmpdir(), 'ibcm-lab-squid-'));
     chownSync(layout.runDir, user.uid, user.gid);
     layout.effectiveUser = SQUID_USER;
@@ -69,7 +72,10 @@ export async function startSquid(contract: ProxyContract): Promise<StartedProces
   const cleanup = () => {
     removeSharedMemory(service);
     if (layout.runDir !== dir) {
-      for (const [from, to] of [['access.log', 'squid-access.log'], ['cache.log', 'squid-cache.log']] as const) {
+      for (const [from, to] of [
+        ['access.log', 'squid-access.log'],
+        ['cache.log', 'squid-cache.log'],
+      ] as const) {
         const source = join(layout.runDir, from);
         if (existsSync(source)) copyFileSync(source, join(contract.logs.dir, to));
       }
@@ -79,7 +85,9 @@ export async function startSquid(contract: ProxyContract): Promise<StartedProces
 
   const parse = await runToCompletion(squid, ['-n', service, '-k', 'parse', '-f', conf]);
   // `-k parse` echoes every directive ("Processing: …"); only Squid's own verdicts count.
-  const fatal = parse.output.split('\n').filter((line) => !line.includes('Processing: ') && /\b(FATAL|ERROR)\b|Bungled|unrecognized: /.test(line));
+  const fatal = parse.output
+    .split('\n')
+    .filter((line) => !line.includes('Processing: ') && /\b(FATAL|ERROR)\b|Bungled|unrecognized: /.test(line));
   if (parse.code !== 0 || fatal.length) {
     cleanup();
     throw new Error(`squid refused the generated ${conf}: ${(fatal.length ? fatal : [parse.output]).join('\n')}`);

@@ -76,7 +76,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     `<h1>IBCM conformance report</h1>`,
     `<span class="overall ${overall[0]}">${overall[1]}</span>`,
     `<ul class="counts">${counts.map(([verdict, count]) => `<li class="v-${verdict}${count === 0 && verdict !== 'passed' ? ' zero' : ''}">${VERDICTS[verdict].symbol} ${count} ${VERDICTS[verdict].label}</li>`).join('')}</ul>`,
-    `<p class="meta">proxy <b>${esc(results.proxy)}</b> · modes <b>${esc(results.modes.join(', '))}</b> · driver ${esc(results.driver)} · topology <b>${esc(results.topology.name)}</b> (${esc(results.topology.source)}, ${esc(results.topology.digest)})${results.grep ? ` · grep <b>${esc(results.grep)}</b>` : ''} · run <b>${esc(results.runId)}</b>, ${esc(results.startedAt)}, ${(results.durationMs / 1000).toFixed(1)} s · exit code ${s.exitCode} · ${Object.entries(results.versions)
+    `<p class="meta">proxy <b>${esc(results.proxy)}</b> · modes <b>${esc(results.modes.join(', '))}</b> · driver ${esc(results.driver)} · topology <b>${esc(results.topology.name)}</b> (${esc(results.topology.source)}, ${esc(results.topology.digest)})${results.grep ? ` · grep <b>${esc(results.grep)}</b>` : ''} · run <b>${esc(results.runId)}</b>, ${esc(results.startedAt)}, ${(results.durationMs / 1000).toFixed(1)} s · exit code ${s.exitCode} · ${Object.entries(
+      results.versions,
+    )
       .map(([name, version]) => `${esc(name)} ${esc(version)}`)
       .join(', ')}</p>`,
     '</header>',
@@ -100,13 +102,28 @@ const caseId = (requirement: string, mode: string) => `case-${requirement}--${mo
 function rows(results: RunResults): { id: string; title: string; area: string; cells: Map<string, CellVerdict> }[] {
   const byId = new Map<string, { id: string; title: string; area: string; cells: Map<string, CellVerdict> }>();
   for (const result of results.results) {
-    const row = byId.get(result.requirement) ?? { id: result.requirement, title: result.title, area: areaOf(result.requirement) ?? result.requirement.split('-')[0]!, cells: new Map() };
+    const row = byId.get(result.requirement) ?? {
+      id: result.requirement,
+      title: result.title,
+      area: areaOf(result.requirement) ?? result.requirement.split('-')[0]!,
+      cells: new Map(),
+    };
     row.cells.set(result.mode, result.status);
     byId.set(result.requirement, row);
   }
   for (const item of results.notCovered) {
-    const cells = new Map<string, CellVerdict>(results.modes.map((mode): [string, CellVerdict] => [mode, appliesIn(item.requirement, mode as ProxyMode) ? 'not-covered' : 'not-applicable']));
-    byId.set(item.requirement, { id: item.requirement, title: item.title, area: areaOf(item.requirement) ?? item.requirement.split('-')[0]!, cells });
+    const cells = new Map<string, CellVerdict>(
+      results.modes.map((mode): [string, CellVerdict] => [
+        mode,
+        appliesIn(item.requirement, mode as ProxyMode) ? 'not-covered' : 'not-applicable',
+      ]),
+    );
+    byId.set(item.requirement, {
+      id: item.requirement,
+      title: item.title,
+      area: areaOf(item.requirement) ?? item.requirement.split('-')[0]!,
+      cells,
+    });
   }
   const position = new Map(requirementIds().map((id, index) => [id, index]));
   return [...byId.values()].sort((a, b) => (position.get(a.id) ?? Infinity) - (position.get(b.id) ?? Infinity) || a.id.localeCompare(b.id));
@@ -126,7 +143,9 @@ function matrixSection(results: RunResults): string {
         const href = verdict === 'not-covered' ? `#${caseId(row.id, 'not-covered')}` : `#${caseId(row.id, mode)}`;
         return `<td class="cell v-${verdict}"><a href="${href}" title="${esc(`${row.id} · ${mode}: ${VERDICTS[verdict].label}`)}">${VERDICTS[verdict].symbol}</a></td>`;
       });
-      body.push(`<tr class="req" data-id="${esc(row.id)}" data-area="${esc(area)}" data-verdicts="${esc(verdicts.join(' '))}"><td class="id">${esc(row.id)}<small>${esc(row.title)}</small></td>${cells.join('')}</tr>`);
+      body.push(
+        `<tr class="req" data-id="${esc(row.id)}" data-area="${esc(area)}" data-verdicts="${esc(verdicts.join(' '))}"><td class="id">${esc(row.id)}<small>${esc(row.title)}</small></td>${cells.join('')}</tr>`,
+      );
     }
   }
   return [
@@ -135,7 +154,10 @@ function matrixSection(results: RunResults): string {
     '<div class="filters">',
     `<label>area <select id="f-area"><option value="">all</option>${areas.map((area) => `<option>${esc(area)}</option>`).join('')}</select></label>`,
     '<label>ID <input id="f-text" type="search" placeholder="e.g. PX-HDR"></label>',
-    ...VERDICT_ORDER.map((verdict) => `<label class="v-${verdict}"><input type="checkbox" name="verdict" value="${verdict}" checked> ${VERDICTS[verdict].symbol} ${VERDICTS[verdict].label}</label>`),
+    ...VERDICT_ORDER.map(
+      (verdict) =>
+        `<label class="v-${verdict}"><input type="checkbox" name="verdict" value="${verdict}" checked> ${VERDICTS[verdict].symbol} ${VERDICTS[verdict].label}</label>`,
+    ),
     '<span id="f-count"></span>',
     '</div>',
     '<table class="matrix">',
@@ -165,11 +187,16 @@ function topologySection(input: HtmlReportInput): string {
 /** Beside the picture: what needs a reader's attention (failed, could not run, unexpected passes, expected failures). */
 function attentionSection(results: RunResults): string {
   const order: Verdict[] = ['failed', 'blocked', 'error', 'unexpected-pass', 'expected-failure'];
-  const items = results.results.filter((result) => order.includes(result.status)).sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
+  const items = results.results
+    .filter((result) => order.includes(result.status))
+    .sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
   const list = items.length
     ? `<ul class="attention">${items
         .slice(0, 40)
-        .map((result) => `<li><a class="v-${result.status}" href="#${caseId(result.requirement, result.mode)}">${VERDICTS[result.status].symbol} ${esc(result.requirement)} · ${esc(result.mode)}</a> ${esc(result.reason.length > 160 ? `${result.reason.slice(0, 159)}…` : result.reason)}</li>`)
+        .map(
+          (result) =>
+            `<li><a class="v-${result.status}" href="#${caseId(result.requirement, result.mode)}">${VERDICTS[result.status].symbol} ${esc(result.requirement)} · ${esc(result.mode)}</a> ${esc(result.reason.length > 160 ? `${result.reason.slice(0, 159)}…` : result.reason)}</li>`,
+        )
         .join('')}${items.length > 40 ? `<li>… and ${items.length - 40} more</li>` : ''}</ul>`
     : `<p class="notes">Nothing failed, nothing was left unrun, and no recorded finding changed: every applicable check passed${results.notCovered.length ? ` (${results.notCovered.length} requirements have no check yet and are never counted as passed)` : ''}.</p>`;
   return `<section id="attention" aria-label="Needs attention"><h2>Needs attention (${items.length})</h2>${list}</section>`;
@@ -197,14 +224,27 @@ function caseArticle(result: RequirementResult, area: string, certificates: Map<
   const verdict = VERDICTS[result.status];
   const requirement = requirementById(result.requirement);
   const head = `<h3><span class="badge v-${result.status}">${verdict.symbol} ${verdict.label}</span><code>${esc(result.requirement)}</code> · ${esc(result.mode)} — ${esc(result.title)}</h3>`;
-  const statement = requirement ? `<p class="statement">${esc(requirement.statement)} · ${esc(requirement.strength)}${requirement.source.seed ? ` · seed ${esc(requirement.source.seed)}${requirement.source.section ? ` “${esc(requirement.source.section)}”` : ''}` : ''}</p>` : '';
-  const open = result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass';
-  const checks = result.status === 'not-applicable' ? '' : result.checks.map((check) => checkDetails(check, evidenceOf(check), open, certificates)).join('\n');
+  const statement = requirement
+    ? `<p class="statement">${esc(requirement.statement)} · ${esc(requirement.strength)}${requirement.source.seed ? ` · seed ${esc(requirement.source.seed)}${requirement.source.section ? ` “${esc(requirement.source.section)}”` : ''}` : ''}</p>`
+    : '';
+  const open =
+    result.status === 'failed' || result.status === 'blocked' || result.status === 'error' || result.status === 'unexpected-pass';
+  const checks =
+    result.status === 'not-applicable'
+      ? ''
+      : result.checks.map((check) => checkDetails(check, evidenceOf(check), open, certificates)).join('\n');
   return `<article class="case v-${result.status}" id="${caseId(result.requirement, result.mode)}" data-id="${esc(result.requirement)}" data-area="${esc(area)}" data-verdict="${result.status}">${head}<p class="reason">${esc(result.reason)}</p>${statement}${checks}</article>`;
 }
 
-function checkDetails(check: RequirementResult['checks'][number], evidence: CheckEvidence, open: boolean, certificates: Map<string, LabCertificateFacts>): string {
-  const parts = [`<details class="check"${open ? ' open' : ''}><summary>${VERDICTS[check.status].symbol} ${esc(check.title)} — ${esc(VERDICTS[check.status].label)}, ${check.durationMs} ms <small>(${esc(check.file)})</small></summary>`];
+function checkDetails(
+  check: RequirementResult['checks'][number],
+  evidence: CheckEvidence,
+  open: boolean,
+  certificates: Map<string, LabCertificateFacts>,
+): string {
+  const parts = [
+    `<details class="check"${open ? ' open' : ''}><summary>${VERDICTS[check.status].symbol} ${esc(check.title)} — ${esc(VERDICTS[check.status].label)}, ${check.durationMs} ms <small>(${esc(check.file)})</small></summary>`,
+  ];
   if (check.reason !== evidence.reason && evidence.reason) parts.push(`<p class="reason">${esc(evidence.reason)}</p>`);
   if (evidence.notes.length) parts.push(`<ul class="notes">${evidence.notes.map((note) => `<li>${esc(note)}</li>`).join('')}</ul>`);
   const legs = tlsLegs(evidence, certificates);
@@ -212,21 +252,40 @@ function checkDetails(check: RequirementResult['checks'][number], evidence: Chec
   const pairs = pairUp(evidence.client, evidence.journal);
   if (pairs.length) {
     parts.push('<div class="pairs"><div class="col-head">the client\'s view</div><div class="col-head">the site system\'s journal</div>');
-    for (const [sent, received] of pairs) parts.push(sent ? clientMessage(sent, received) : '<div class="msg empty">(no client exchange for this entry)</div>', received ? journalMessage(received, sent) : '<div class="msg empty">no matching entry in the journal recorded for this check</div>');
+    for (const [sent, received] of pairs)
+      parts.push(
+        sent ? clientMessage(sent, received) : '<div class="msg empty">(no client exchange for this entry)</div>',
+        received ? journalMessage(received, sent) : '<div class="msg empty">no matching entry in the journal recorded for this check</div>',
+      );
     parts.push('</div>');
   }
-  parts.push('<h4>The proxy\'s own log</h4>', evidence.proxyLog.length ? `<pre class="proxylog">${esc(evidence.proxyLog.join('\n'))}</pre>` : '<p class="notes">(no proxy log lines during this check)</p>');
+  parts.push(
+    "<h4>The proxy's own log</h4>",
+    evidence.proxyLog.length
+      ? `<pre class="proxylog">${esc(evidence.proxyLog.join('\n'))}</pre>`
+      : '<p class="notes">(no proxy log lines during this check)</p>',
+  );
   parts.push('</details>');
   return parts.join('\n');
 }
 
 /** Client exchanges beside the journal entries they produced (same method and target, in order); the rest on their own rows. */
-function pairUp(client: ClientExchangeEvidence[], journal: JournalEvidence[]): [ClientExchangeEvidence | undefined, JournalEvidence | undefined][] {
+function pairUp(
+  client: ClientExchangeEvidence[],
+  journal: JournalEvidence[],
+): [ClientExchangeEvidence | undefined, JournalEvidence | undefined][] {
   const used = new Set<JournalEvidence>();
   const pairs: [ClientExchangeEvidence | undefined, JournalEvidence | undefined][] = client.map((exchange) => {
-    const same = journal.filter((candidate) => !used.has(candidate) && candidate.method === exchange.method && candidate.target === exchange.target);
+    const same = journal.filter(
+      (candidate) => !used.has(candidate) && candidate.method === exchange.method && candidate.target === exchange.target,
+    );
     // The entry whose answer the client got (a 401 leg of an authentication is its own entry).
-    const entry = same.find((candidate) => candidate.response.status === exchange.status && candidate.response.bodySha256 === exchange.responseBodySha256) ?? same.find((candidate) => candidate.response.status === exchange.status) ?? same[0];
+    const entry =
+      same.find(
+        (candidate) => candidate.response.status === exchange.status && candidate.response.bodySha256 === exchange.responseBodySha256,
+      ) ??
+      same.find((candidate) => candidate.response.status === exchange.status) ??
+      same[0];
     if (entry) used.add(entry);
     return [exchange, entry];
   });
@@ -240,7 +299,13 @@ function headerList(headers: [string, string][], other?: [string, string][]): st
   return `<ol>${headers
     .map(([name, value]) => {
       const counterpart = otherNames?.get(name.toLowerCase());
-      const mark = !otherNames ? '' : counterpart === undefined ? ' class="missing" title="not on the other side"' : counterpart !== value ? ' class="changed" title="different on the other side"' : '';
+      const mark = !otherNames
+        ? ''
+        : counterpart === undefined
+          ? ' class="missing" title="not on the other side"'
+          : counterpart !== value
+            ? ' class="changed" title="different on the other side"'
+            : '';
       return `<li${mark}><span class="hn">${esc(name)}</span>: ${esc(value)}</li>`;
     })
     .join('')}</ol>`;
@@ -249,26 +314,47 @@ function headerList(headers: [string, string][], other?: [string, string][]): st
 const statusClass = (status?: number) => (status ? `st st-${String(status)[0]}` : 'st st-x');
 
 function clientMessage(exchange: ClientExchangeEvidence, entry?: JournalEvidence): string {
-  const lines = [`<div class="rl">→ ${esc(exchange.method)} ${esc(exchange.origin)}${esc(exchange.target)}</div>`, headerList(exchange.requestHeaders, entry?.headers)];
+  const lines = [
+    `<div class="rl">→ ${esc(exchange.method)} ${esc(exchange.origin)}${esc(exchange.target)}</div>`,
+    headerList(exchange.requestHeaders, entry?.headers),
+  ];
   lines.push(`<div>body ${exchange.requestBodyLength} bytes · sha256 ${esc(exchange.requestBodySha256)}</div>`);
   if (exchange.error) lines.push(`<div class="st st-x">✘ ${esc(exchange.error.code)}: ${esc(exchange.error.message)}</div>`);
-  else lines.push(`<div class="${statusClass(exchange.status)}">← ${exchange.status ?? '?'} · ${exchange.responseBodyLength ?? 0} bytes · sha256 ${esc(exchange.responseBodySha256 ?? '')} · ${exchange.durationMs} ms</div>`);
-  if (exchange.responseHeaders?.length) lines.push(`<details><summary>response headers (${exchange.responseHeaders.length})</summary>${headerList(exchange.responseHeaders)}${exchange.responseBodyPreview ? `<pre>${esc(exchange.responseBodyPreview)}</pre>` : ''}</details>`);
+  else
+    lines.push(
+      `<div class="${statusClass(exchange.status)}">← ${exchange.status ?? '?'} · ${exchange.responseBodyLength ?? 0} bytes · sha256 ${esc(exchange.responseBodySha256 ?? '')} · ${exchange.durationMs} ms</div>`,
+    );
+  if (exchange.responseHeaders?.length)
+    lines.push(
+      `<details><summary>response headers (${exchange.responseHeaders.length})</summary>${headerList(exchange.responseHeaders)}${exchange.responseBodyPreview ? `<pre>${esc(exchange.responseBodyPreview)}</pre>` : ''}</details>`,
+    );
   if (exchange.tls) {
     const revocation = exchange.tls.revocation ? (exchange.tls.revocation.checked ? ' · CRL checked' : ' · CRL not checked') : '';
-    lines.push(`<div class="tls">TLS ${esc(exchange.tls.protocol ?? '?')} · server presented ${esc(exchange.tls.subject)} (issuer ${esc(exchange.tls.issuer)}, serial ${esc(exchange.tls.serialNumber)}) · ${exchange.tls.authorized ? 'verified ✔' : `not verified ✘ ${esc(exchange.tls.authorizationError ?? '')}`}${revocation}</div>`);
+    lines.push(
+      `<div class="tls">TLS ${esc(exchange.tls.protocol ?? '?')} · server presented ${esc(exchange.tls.subject)} (issuer ${esc(exchange.tls.issuer)}, serial ${esc(exchange.tls.serialNumber)}) · ${exchange.tls.authorized ? 'verified ✔' : `not verified ✘ ${esc(exchange.tls.authorizationError ?? '')}`}${revocation}</div>`,
+    );
   }
   return `<div class="msg">${lines.join('')}</div>`;
 }
 
 function journalMessage(entry: JournalEvidence, exchange?: ClientExchangeEvidence): string {
-  const lines = [`<div class="rl">[${esc(entry.host)}] ${esc(entry.requestLine)}</div>`, `<div>from ${esc(entry.remoteAddress)}:${entry.remotePort} on ${esc(entry.listener)}, connection #${entry.connectionId}, ${esc(entry.at)}</div>`, headerList(entry.headers, exchange?.requestHeaders)];
-  lines.push(`<div>body ${entry.bodyLength} bytes · sha256 ${esc(entry.bodySha256)}${exchange && exchange.requestBodySha256 !== entry.bodySha256 ? ' <b>(differs from what the client sent)</b>' : ''}</div>`);
-  lines.push(`<div class="${statusClass(entry.response.status)}">answered ${entry.response.status} · ${entry.response.bodyLength} bytes · sha256 ${esc(entry.response.bodySha256)}</div>`);
+  const lines = [
+    `<div class="rl">[${esc(entry.host)}] ${esc(entry.requestLine)}</div>`,
+    `<div>from ${esc(entry.remoteAddress)}:${entry.remotePort} on ${esc(entry.listener)}, connection #${entry.connectionId}, ${esc(entry.at)}</div>`,
+    headerList(entry.headers, exchange?.requestHeaders),
+  ];
+  lines.push(
+    `<div>body ${entry.bodyLength} bytes · sha256 ${esc(entry.bodySha256)}${exchange && exchange.requestBodySha256 !== entry.bodySha256 ? ' <b>(differs from what the client sent)</b>' : ''}</div>`,
+  );
+  lines.push(
+    `<div class="${statusClass(entry.response.status)}">answered ${entry.response.status} · ${entry.response.bodyLength} bytes · sha256 ${esc(entry.response.bodySha256)}</div>`,
+  );
   if (entry.error) lines.push(`<div class="st st-x">${esc(entry.error)}</div>`);
   if (entry.tls) {
     const peer = entry.tls.peerCertificate;
-    lines.push(`<div class="tls">TLS ${esc(entry.tls.protocol ?? '?')} ${esc(entry.tls.cipher ?? '')} · SNI ${esc(entry.tls.servername ?? '(none)')} · client presented ${peer ? `${esc(peer.subject)} (issuer ${esc(peer.issuer)}, serial ${esc(peer.serialNumber)})` : 'no certificate'} · ${entry.tls.authorized ? 'chain verified ✔' : `not verified ✘ ${esc(entry.tls.authorizationError ?? '')}`}</div>`);
+    lines.push(
+      `<div class="tls">TLS ${esc(entry.tls.protocol ?? '?')} ${esc(entry.tls.cipher ?? '')} · SNI ${esc(entry.tls.servername ?? '(none)')} · client presented ${peer ? `${esc(peer.subject)} (issuer ${esc(peer.issuer)}, serial ${esc(peer.serialNumber)})` : 'no certificate'} · ${entry.tls.authorized ? 'chain verified ✔' : `not verified ✘ ${esc(entry.tls.authorizationError ?? '')}`}</div>`,
+    );
   } else lines.push('<div class="tls">plain HTTP (no TLS)</div>');
   return `<div class="msg">${lines.join('')}</div>`;
 }
@@ -280,14 +366,20 @@ function tlsLegs(evidence: CheckEvidence, certificates: Map<string, LabCertifica
     if (!exchange.tls) continue;
     const key = `c|${exchange.origin}|${exchange.tls.serialNumber}`;
     if (rows.has(key)) continue;
-    rows.set(key, `<tr><td>client → ${esc(exchange.origin)}</td><td>server: ${esc(presenter(exchange.tls.serialNumber, certificates))}</td><td>${esc(exchange.tls.subject)}<br><small>${esc(exchange.tls.subjectAltName)}</small></td><td>${esc(exchange.tls.issuer)}</td><td>${exchange.tls.authorized ? '✔ verified by the client' : `✘ ${esc(exchange.tls.authorizationError ?? '')}`}</td></tr>`);
+    rows.set(
+      key,
+      `<tr><td>client → ${esc(exchange.origin)}</td><td>server: ${esc(presenter(exchange.tls.serialNumber, certificates))}</td><td>${esc(exchange.tls.subject)}<br><small>${esc(exchange.tls.subjectAltName)}</small></td><td>${esc(exchange.tls.issuer)}</td><td>${exchange.tls.authorized ? '✔ verified by the client' : `✘ ${esc(exchange.tls.authorizationError ?? '')}`}</td></tr>`,
+    );
   }
   for (const entry of evidence.journal) {
     if (!entry.tls) continue;
     const peer = entry.tls.peerCertificate;
     const key = `s|${entry.host}|${peer?.serialNumber ?? '-'}`;
     if (rows.has(key)) continue;
-    rows.set(key, `<tr><td>${esc(entry.remoteAddress)} → ${esc(entry.host)} (${esc(entry.listener)}, SNI ${esc(entry.tls.servername ?? 'none')})</td><td>client: ${peer ? esc(presenter(peer.serialNumber, certificates)) : 'none'}</td><td>${peer ? esc(peer.subject) : '—'}</td><td>${peer ? esc(peer.issuer) : '—'}</td><td>${entry.tls.authorized ? '✔ verified by the site system' : `✘ ${esc(entry.tls.authorizationError ?? 'not verified')}`}</td></tr>`);
+    rows.set(
+      key,
+      `<tr><td>${esc(entry.remoteAddress)} → ${esc(entry.host)} (${esc(entry.listener)}, SNI ${esc(entry.tls.servername ?? 'none')})</td><td>client: ${peer ? esc(presenter(peer.serialNumber, certificates)) : 'none'}</td><td>${peer ? esc(peer.subject) : '—'}</td><td>${peer ? esc(peer.issuer) : '—'}</td><td>${entry.tls.authorized ? '✔ verified by the site system' : `✘ ${esc(entry.tls.authorizationError ?? 'not verified')}`}</td></tr>`,
+    );
   }
   if (!rows.size) return '';
   return `<table class="legs"><thead><tr><th>leg</th><th>presented by</th><th>certificate</th><th>issuer</th><th>verdict of the receiving side</th></tr></thead><tbody>${[...rows.values()].join('')}</tbody></table>`;

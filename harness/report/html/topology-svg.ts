@@ -59,25 +59,47 @@ export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts |
         '</g>',
     );
   };
-  const portsOf = (host: PlacedHost) => Object.entries(host.ports).map(([service, port]) => `${service} ${port}`).join(', ');
+  const portsOf = (host: PlacedHost) =>
+    Object.entries(host.ports)
+      .map(([service, port]) => `${service} ${port}`)
+      .join(', ');
 
   // Clients on their segment (internet-only workstations for the default topology).
   for (const client of topology.clients) {
     const box = boxFor(client.segment as Segment);
     placed.set(`client:${client.name}`, box);
-    hostBox(box, `${client.name} (client ${client.computerName})`, [placement.clients[client.name] ?? '', `CCMHOSTNAME=${client.install.CCMHOSTNAME}`, client.account ? `account ${topology.domain.netbiosName}\\${client.account}` : 'no domain account'], 'client');
+    hostBox(
+      box,
+      `${client.name} (client ${client.computerName})`,
+      [
+        placement.clients[client.name] ?? '',
+        `CCMHOSTNAME=${client.install.CCMHOSTNAME}`,
+        client.account ? `account ${topology.domain.netbiosName}\\${client.account}` : 'no domain account',
+      ],
+      'client',
+    );
   }
   // The forward proxy stands on the internet in front of the clients.
   if (proxy && mode === 'forward') {
     const box = boxFor('internet', BOX_W, BOX_H + 6, COLUMN.internet.x + COLUMN.internet.width - BOX_W - 8);
     placed.set('proxy', box);
-    hostBox(box, `${proxy.name}: ${lab?.proxy ?? 'proxy'} under test (forward)`, [`${proxy.address}:${proxy.ports.forward ?? ''}`, 'HTTP CONNECT for the clients'], 'proxy');
+    hostBox(
+      box,
+      `${proxy.name}: ${lab?.proxy ?? 'proxy'} under test (forward)`,
+      [`${proxy.address}:${proxy.ports.forward ?? ''}`, 'HTTP CONNECT for the clients'],
+      'proxy',
+    );
   }
   // Hosts of every segment except the bridge/tunnel proxy and the site systems' column (placed below).
   for (const host of hosts) {
     if (host.kind === 'proxy') continue;
     const segment = host.segment as Segment;
-    const box = boxFor(segment, segment === 'intranet' ? 180 : segment === 'dmz' ? SITE_W : BOX_W, BOX_H, segment === 'dmz' ? COLUMN.dmz.x + COLUMN.dmz.width - SITE_W - 12 : undefined);
+    const box = boxFor(
+      segment,
+      segment === 'intranet' ? 180 : segment === 'dmz' ? SITE_W : BOX_W,
+      BOX_H,
+      segment === 'dmz' ? COLUMN.dmz.x + COLUMN.dmz.width - SITE_W - 12 : undefined,
+    );
     placed.set(host.name, box);
     hostBox(box, `${host.name} (${host.kind})`, [`${host.address}  ${portsOf(host)}`, ...host.fqdns.slice(0, 3)], host.kind);
   }
@@ -97,7 +119,9 @@ export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts |
       const target = placed.get(system.name)!;
       const y = target.y + BOX_H / 2;
       const port = system.services.find((service) => service.published)?.port;
-      parts.push(`<text x="${box.x + 8}" y="${y + 4}" class="host-line listener">${esc(`${system.publishedAddress}:${port ?? ''}`)}</text>`);
+      parts.push(
+        `<text x="${box.x + 8}" y="${y + 4}" class="host-line listener">${esc(`${system.publishedAddress}:${port ?? ''}`)}</text>`,
+      );
       parts.push(arrow(box.x + box.w, y, target.x, y, mode));
     }
   }
@@ -110,7 +134,12 @@ export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts |
   for (const segment of segmentNames) {
     const column = COLUMN[segment];
     const box = { x: column.x + 10, y: dnsY, w: column.width - 20, h: 46 };
-    const names = segment === 'intranet' ? [`*.${topology.domains.intranet}`] : segment === 'internet' ? [`*.${topology.domains.internet}`] : [`*.${topology.domains.internet}`, `*.${topology.domains.intranet}`];
+    const names =
+      segment === 'intranet'
+        ? [`*.${topology.domains.intranet}`]
+        : segment === 'internet'
+          ? [`*.${topology.domains.internet}`]
+          : [`*.${topology.domains.internet}`, `*.${topology.domains.intranet}`];
     parts.push(
       `<g class="dns"><rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" rx="4"/>` +
         `<text x="${box.x + 8}" y="${box.y + 15}" class="host-name">DNS view “${segment}”</text>` +
@@ -122,7 +151,9 @@ export function topologySvg(topology: Topology, mode: ProxyMode, lab: LabFacts |
 
   // The published path: clients → (proxy →) the internet-facing site systems.
   const clientBoxes = topology.clients.map((client) => placed.get(`client:${client.name}`)!).filter(Boolean);
-  const siteTargets = [...published.values()].filter((system) => system.services.some((service) => service.published) && placed.has(system.name)).map((system) => placed.get(system.name)!);
+  const siteTargets = [...published.values()]
+    .filter((system) => system.services.some((service) => service.published) && placed.has(system.name))
+    .map((system) => placed.get(system.name)!);
   const first = placed.get('proxy') ?? undefined;
   for (const client of clientBoxes) {
     if (first && mode !== 'direct') parts.push(connect(client, first, mode));
@@ -154,10 +185,12 @@ export function topologyCaption(topology: Topology, mode: ProxyMode, lab: LabFac
 
 /** An arrow from one box to another: side to side when the target is to the right, else top to bottom. */
 function connect(from: Box, to: Box, mode: string): string {
-  if (to.x >= from.x + from.w) return arrow(from.x + from.w, from.y + from.h / 2, to.x, Math.max(to.y + 10, Math.min(to.y + to.h - 10, from.y + from.h / 2)), mode);
+  if (to.x >= from.x + from.w)
+    return arrow(from.x + from.w, from.y + from.h / 2, to.x, Math.max(to.y + 10, Math.min(to.y + to.h - 10, from.y + from.h / 2)), mode);
   // Below and overlapping: out of the right side, then down onto the target's top (past any box in between).
   const elbow = to.x + to.w - 14;
-  if (elbow > from.x + from.w + 6) return `<path class="path" fill="none" d="M${from.x + from.w},${from.y + from.h / 2} H${elbow} V${to.y - 2}" marker-end="url(#arrow-${mode})"/>`;
+  if (elbow > from.x + from.w + 6)
+    return `<path class="path" fill="none" d="M${from.x + from.w},${from.y + from.h / 2} H${elbow} V${to.y - 2}" marker-end="url(#arrow-${mode})"/>`;
   return arrow(from.x + from.w / 2, from.y + from.h, Math.max(to.x + 10, Math.min(to.x + to.w - 10, from.x + from.w / 2)), to.y, mode);
 }
 

@@ -53,7 +53,11 @@ export function applicationCatalog(options: ApplicationCatalogOptions = {}): Sit
 
   return (request: SiteRequest): SiteResponse => {
     const path = splitTarget(request.target).path.toLowerCase();
-    const inCatalog = path === '/cmapplicationcatalog' || path.startsWith('/cmapplicationcatalog/') || path === '/cmapplicationcatalogsvc' || path.startsWith('/cmapplicationcatalogsvc/');
+    const inCatalog =
+      path === '/cmapplicationcatalog' ||
+      path.startsWith('/cmapplicationcatalog/') ||
+      path === '/cmapplicationcatalogsvc' ||
+      path.startsWith('/cmapplicationcatalogsvc/');
     if (!inCatalog) return notFound();
     const challenge = options.requireWindowsAuth?.(request);
     if (challenge) return challenge;
@@ -128,7 +132,9 @@ function catalogPage(applications: CatalogApplication[]): string {
 function requestApplication(request: SiteRequest, applications: CatalogApplication[]): SiteResponse {
   const mediaType = (request.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') {
-    return html(415, page('Application Catalog', '<p>Unsupported Media Type: expected an HTML form post.</p>'), [['X-IBCM-Lab-Reason', `Content-Type "${mediaType}"`]]);
+    return html(415, page('Application Catalog', '<p>Unsupported Media Type: expected an HTML form post.</p>'), [
+      ['X-IBCM-Lab-Reason', `Content-Type "${mediaType}"`],
+    ]);
   }
   const id = new URLSearchParams(request.body.toString('utf8')).get('applicationId');
   const app = applications.find((candidate) => candidate.id === id);
@@ -136,7 +142,13 @@ function requestApplication(request: SiteRequest, applications: CatalogApplicati
     const reason = id === null ? 'no applicationId in the form' : `unknown applicationId "${id}"`;
     return html(400, page('Application Catalog', `<p>Unknown application.</p>`), [['X-IBCM-Lab-Reason', reason]]);
   }
-  return html(200, page('Application Catalog', `<h1>Request received for ${escapeXml(app.name)}</h1>\n<p data-application-id="${escapeXml(app.id)}">Request received for ${escapeXml(app.name)} ${escapeXml(app.version)}.</p>`));
+  return html(
+    200,
+    page(
+      'Application Catalog',
+      `<h1>Request received for ${escapeXml(app.name)}</h1>\n<p data-application-id="${escapeXml(app.id)}">Request received for ${escapeXml(app.name)} ${escapeXml(app.version)}.</p>`,
+    ),
+  );
 }
 
 /**
@@ -147,13 +159,28 @@ function requestApplication(request: SiteRequest, applications: CatalogApplicati
  */
 function soapService(request: SiteRequest, namespace: string, applications: CatalogApplication[]): SiteResponse {
   if (request.method !== 'POST') return methodNotAllowed(['POST']);
-  if (!isTextXml(request)) return { status: 415, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', 'SOAP 1.1 needs Content-Type text/xml']], body: '' };
+  if (!isTextXml(request))
+    return {
+      status: 415,
+      headers: [
+        ['Content-Type', 'text/html'],
+        ['X-IBCM-Lab-Reason', 'SOAP 1.1 needs Content-Type text/xml'],
+      ],
+      body: '',
+    };
   const envelope = request.body.toString('utf8');
-  if (!/<(?:[\w.-]+:)?Envelope[\s>]/.test(envelope)) return soapFault('soap:Client', 'Server was unable to read request. There is no SOAP envelope in the body.');
+  if (!/<(?:[\w.-]+:)?Envelope[\s>]/.test(envelope))
+    return soapFault('soap:Client', 'Server was unable to read request. There is no SOAP envelope in the body.');
   const operation = soapBodyOperation(envelope) ?? soapAction(request)?.split('/').pop();
-  if (!operation || !/^[A-Za-z_][\w.-]*$/.test(operation)) return soapFault('soap:Client', 'Server did not recognize the operation of the request.');
+  if (!operation || !/^[A-Za-z_][\w.-]*$/.test(operation))
+    return soapFault('soap:Client', 'Server did not recognize the operation of the request.');
   const items = applications
-    .map((app) => `<Application><Id>${escapeXml(app.id)}</Id><Name>${escapeXml(app.name)}</Name><Version>${escapeXml(app.version)}</Version><Publisher>${escapeXml(app.publisher ?? '')}</Publisher></Application>`)
+    .map(
+      (app) =>
+        `<Application><Id>${escapeXml(app.id)}</Id><Name>${escapeXml(app.name)}</Name><Version>${escapeXml(app.version)}</Version><Publisher>${escapeXml(app.publisher ?? '')}</Publisher></Application>`,
+    )
     .join('');
-  return soapResponse(`<${operation}Response xmlns="${namespace}"><${operation}Result><Applications>${items}</Applications></${operation}Result></${operation}Response>`);
+  return soapResponse(
+    `<${operation}Response xmlns="${namespace}"><${operation}Result><Applications>${items}</Applications></${operation}Result></${operation}Response>`,
+  );
 }

@@ -12,6 +12,13 @@ export function crlDistributionPoint(source: CrlSource): SiteHandler {
     if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, headers: [['Allow', 'GET, HEAD']], body: '' };
     const crl = source.crls().find((candidate) => candidate.path === request.target);
     if (!crl) return { status: 404, body: '' };
-    return { status: 200, headers: [['Content-Type', 'application/pkix-crl'], ['Cache-Control', 'max-age=60']], body: crl.der };
+    return {
+      status: 200,
+      headers: [
+        ['Content-Type', 'application/pkix-crl'],
+        ['Cache-Control', 'max-age=60'],
+      ],
+      body: crl.der,
+    };
   };
 }

@@ -91,7 +91,11 @@ export function distributionPoint(options: DistributionPointOptions): SiteHandle
   const given = new Map<string, Buffer>();
   const allPackages: DistributionPointPackage[] = [...options.packages];
   for (const pkg of options.givenContent ?? []) {
-    allPackages.push({ contentId: pkg.contentId, version: pkg.version, files: pkg.files.map((file) => ({ name: file.name, size: file.content.length })) });
+    allPackages.push({
+      contentId: pkg.contentId,
+      version: pkg.version,
+      files: pkg.files.map((file) => ({ name: file.name, size: file.content.length })),
+    });
     for (const file of pkg.files) given.set(`${pkg.contentId}/${file.name}`, file.content);
   }
   for (const pkg of allPackages) {
@@ -99,8 +103,10 @@ export function distributionPoint(options: DistributionPointOptions): SiteHandle
     if (packages.has(key)) throw new Error(`distribution point: package ${pkg.contentId}.${pkg.version} is configured twice`);
     const files = new Map<string, DistributionPointFile>();
     for (const file of pkg.files) {
-      if (!Number.isInteger(file.size) || file.size < 0) throw new Error(`distribution point: ${pkg.contentId}/${file.name} has an invalid size ${file.size}`);
-      if (file.name === '' || file.name.startsWith('/')) throw new Error(`distribution point: ${pkg.contentId} has an invalid file name "${file.name}"`);
+      if (!Number.isInteger(file.size) || file.size < 0)
+        throw new Error(`distribution point: ${pkg.contentId}/${file.name} has an invalid size ${file.size}`);
+      if (file.name === '' || file.name.startsWith('/'))
+        throw new Error(`distribution point: ${pkg.contentId} has an invalid file name "${file.name}"`);
       if (files.has(file.name.toLowerCase())) throw new Error(`distribution point: ${pkg.contentId} lists "${file.name}" twice`);
       files.set(file.name.toLowerCase(), file);
     }
@@ -127,31 +133,58 @@ export function distributionPoint(options: DistributionPointOptions): SiteHandle
         return directoryPage(request, `${packageRootPath(located.pkg.contentId, located.pkg.version)}/`, folderEntries(located.pkg, ''));
       case 'folder': {
         const { pkg, folder } = located;
-        if (request.method === 'PROPFIND') return multiStatus([...pkg.files.values()].filter((file) => file.name.toLowerCase().startsWith(`${folder.toLowerCase()}/`)).map((file) => ({ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size })));
-        return directoryPage(request, `${packageRootPath(pkg.contentId, pkg.version)}/${encodePathSegments(folder)}/`, folderEntries(pkg, folder));
+        if (request.method === 'PROPFIND')
+          return multiStatus(
+            [...pkg.files.values()]
+              .filter((file) => file.name.toLowerCase().startsWith(`${folder.toLowerCase()}/`))
+              .map((file) => ({ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size })),
+          );
+        return directoryPage(
+          request,
+          `${packageRootPath(pkg.contentId, pkg.version)}/${encodePathSegments(folder)}/`,
+          folderEntries(pkg, folder),
+        );
       }
       case 'datalib': {
         if (request.method === 'PROPFIND') return methodNotAllowed(['GET', 'HEAD']);
         const entries = [...packages.values()].flatMap((pkg): DirectoryEntry[] => [
           { name: `${pkg.contentId}.${pkg.version}`, href: `${DATALIB_PATH}/${pkg.contentId}.${pkg.version}`, directory: true },
-          { name: `${pkg.contentId}.${pkg.version}.INI`, href: `${DATALIB_PATH}/${pkg.contentId}.${pkg.version}.INI`, directory: false, size: datalibIni(pkg).length },
+          {
+            name: `${pkg.contentId}.${pkg.version}.INI`,
+            href: `${DATALIB_PATH}/${pkg.contentId}.${pkg.version}.INI`,
+            directory: false,
+            size: datalibIni(pkg).length,
+          },
         ]);
         return directoryPage(request, `${DATALIB_PATH}/`, entries);
       }
       case 'datalib-ini':
         if (request.method === 'PROPFIND') return methodNotAllowed(['GET', 'HEAD']);
-        return serveFile(request, { path: `${DATALIB_PATH}/${located.pkg.contentId}.${located.pkg.version}.INI`, content: datalibIni(located.pkg), contentType: 'text/plain' });
+        return serveFile(request, {
+          path: `${DATALIB_PATH}/${located.pkg.contentId}.${located.pkg.version}.INI`,
+          content: datalibIni(located.pkg),
+          contentType: 'text/plain',
+        });
       case 'file': {
         const { pkg, file } = located;
-        if (request.method === 'PROPFIND') return multiStatus([{ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size }]);
+        if (request.method === 'PROPFIND')
+          return multiStatus([{ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size }]);
         const content = contentOf(`${pkg.contentId}/${file.name}`, () => packageFileContent(pkg.contentId, file.name, file.size));
-        return serveFile(request, { path: packageFilePath(pkg.contentId, pkg.version, file.name), content, contentType: 'application/octet-stream' });
+        return serveFile(request, {
+          path: packageFilePath(pkg.contentId, pkg.version, file.name),
+          content,
+          contentType: 'application/octet-stream',
+        });
       }
       case 'signature': {
         const { pkg } = located;
         if (request.method === 'PROPFIND') return methodNotAllowed(['GET', 'HEAD']);
         const content = contentOf(`${pkg.contentId}.${pkg.version}.tar`, () => packageSignatureContent(pkg.contentId, pkg.version));
-        return serveFile(request, { path: `${SIGNATURE_ROOT}/${pkg.contentId}.${pkg.version}.tar`, content, contentType: 'application/x-tar' });
+        return serveFile(request, {
+          path: `${SIGNATURE_ROOT}/${pkg.contentId}.${pkg.version}.tar`,
+          content,
+          contentType: 'application/x-tar',
+        });
       }
     }
   };
@@ -177,7 +210,10 @@ function locate(target: string, packages: Map<string, PackageEntry>): Resource |
   if (segments[2]!.toLowerCase() === 'datalib' && query === undefined) {
     // `/SMS_DP_SMSPKG$/Datalib[/]` and `/SMS_DP_SMSPKG$/Datalib/<ContentID>.<version>.INI` (W:70).
     if (segments.length === 3 || (segments.length === 4 && segments[3] === '')) return { kind: 'datalib' };
-    const ini = segments.length === 4 && segments[3]!.toLowerCase().endsWith('.ini') ? packages.get(segments[3]!.slice(0, -'.ini'.length).toLowerCase()) : undefined;
+    const ini =
+      segments.length === 4 && segments[3]!.toLowerCase().endsWith('.ini')
+        ? packages.get(segments[3]!.slice(0, -'.ini'.length).toLowerCase())
+        : undefined;
     return ini && { kind: 'datalib-ini', pkg: ini };
   }
   const pkg = packages.get(segments[2]!.toLowerCase());
@@ -210,7 +246,8 @@ function locate(target: string, packages: Map<string, PackageEntry>): Resource |
 function listing(pkg: PackageEntry, depth: string | undefined): SiteResponse {
   const entries: MultiStatusEntry[] = [{ href: `${packageRootPath(pkg.contentId, pkg.version)}/`, collection: true, length: 0 }];
   if (depth?.trim() !== '0') {
-    for (const file of pkg.files.values()) entries.push({ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size });
+    for (const file of pkg.files.values())
+      entries.push({ href: packageFilePath(pkg.contentId, pkg.version, file.name), collection: false, length: file.size });
   }
   return multiStatus(entries);
 }
@@ -236,7 +273,11 @@ function folderEntries(pkg: PackageEntry, folder: string): DirectoryEntry[] {
     if (slash >= 0) folders.set(rest.slice(0, slash).toLowerCase(), `${prefix}${rest.slice(0, slash)}`);
     else files.push({ name: rest, href: `${base}/${encodePathSegments(file.name)}`, directory: false, size: file.size });
   }
-  const directories = [...folders.values()].map((name): DirectoryEntry => ({ name: name.slice(prefix.length), href: `${base}/${encodePathSegments(name)}`, directory: true }));
+  const directories = [...folders.values()].map((name): DirectoryEntry => ({
+    name: name.slice(prefix.length),
+    href: `${base}/${encodePathSegments(name)}`,
+    directory: true,
+  }));
   return [...directories, ...files];
 }
 
@@ -249,7 +290,8 @@ function folderEntries(pkg: PackageEntry, folder: string): DirectoryEntry[] {
 function directoryPage(request: SiteRequest, path: string, entries: DirectoryEntry[]): SiteResponse {
   const origin = `${request.connection.tls ? 'https' : 'http'}://${request.header('Host') ?? 'localhost'}`;
   const lines = entries.map(
-    (entry) => ` 11/2/2026  8:00 AM ${(entry.directory ? '&lt;dir&gt;' : String(entry.size ?? 0)).padStart(12)} <A HREF="${escapeXml(origin + entry.href)}">${escapeXml(entry.name)}</A><br>`,
+    (entry) =>
+      ` 11/2/2026  8:00 AM ${(entry.directory ? '&lt;dir&gt;' : String(entry.size ?? 0)).padStart(12)} <A HREF="${escapeXml(origin + entry.href)}">${escapeXml(entry.name)}</A><br>`,
   );
   const title = `${escapeXml(request.header('Host') ?? '')} - ${escapeXml(path)}`;
   const body = `<html><head><title>${title}</title></head><body><H1>${title}</H1><hr>\r\n\r\n<pre>${lines.join('')}</pre><hr></body></html>`;

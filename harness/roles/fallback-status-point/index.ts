@@ -40,5 +40,12 @@ export function fallbackStatusPoint(options: FallbackStatusPointOptions = {}): S
 }
 
 function refuse(reason: string): SiteResponse {
-  return { status: 400, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', reason]], body: '<html><body>Bad Request</body></html>' };
+  return {
+    status: 400,
+    headers: [
+      ['Content-Type', 'text/html'],
+      ['X-IBCM-Lab-Reason', reason],
+    ],
+    body: '<html><body>Bad Request</body></html>',
+  };
 }

@@ -4,7 +4,6 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { BITS_1_5_UPLOAD_PROTOCOL, type SiteRequest, type SiteResponse } from '../../http/index.js';
 
-
 interface UploadSession {
   path: string;
   received: number;
@@ -35,7 +34,8 @@ export class BitsUploadEndpoint {
 
   private createSession(request: SiteRequest): SiteResponse {
     const offered = (request.header('BITS-Supported-Protocols') ?? '').toLowerCase().split(/\s+/);
-    if (!offered.includes(BITS_1_5_UPLOAD_PROTOCOL)) return error(400, '0x80070057', 'BITS-Supported-Protocols does not offer the BITS 1.5 upload protocol');
+    if (!offered.includes(BITS_1_5_UPLOAD_PROTOCOL))
+      return error(400, '0x80070057', 'BITS-Supported-Protocols does not offer the BITS 1.5 upload protocol');
     const sessionId = `{${randomUUID().toUpperCase()}}`;
     this.sessions.set(sessionId, { path: request.target, received: 0, hash: createHash('sha256') });
     return ack([
@@ -49,10 +49,12 @@ export class BitsUploadEndpoint {
     const session = this.sessions.get(request.header('BITS-Session-Id') ?? '');
     if (!session) return error(404, '0x80200002', `unknown BITS-Session-Id "${request.header('BITS-Session-Id') ?? '(missing)'}"`);
     const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(request.header('Content-Range') ?? '');
-    if (!range) return error(400, '0x80070057', `Content-Range "${request.header('Content-Range') ?? '(missing)'}" is not "bytes a-b/total"`);
+    if (!range)
+      return error(400, '0x80070057', `Content-Range "${request.header('Content-Range') ?? '(missing)'}" is not "bytes a-b/total"`);
     const [start, end] = [Number(range[1]), Number(range[2])];
     if (start !== session.received) return { ...ack([['BITS-Received-Content-Range', String(session.received)]]), status: 416 };
-    if (end - start + 1 !== request.body.length) return error(400, '0x80070057', `fragment is ${request.body.length} bytes but Content-Range says ${end - start + 1}`);
+    if (end - start + 1 !== request.body.length)
+      return error(400, '0x80070057', `fragment is ${request.body.length} bytes but Content-Range says ${end - start + 1}`);
     session.hash.update(request.body);
     session.received = end + 1;
     session.total = range[3] === '*' ? undefined : Number(range[3]);
@@ -88,5 +90,14 @@ function ack(headers: [string, string][]): SiteResponse {
 }
 
 function error(status: number, code: string, reason: string): SiteResponse {
-  return { status, headers: [['BITS-Packet-Type', 'Ack'], ['BITS-Error-Code', code], ['BITS-Error-Context', '0x5'], ['X-IBCM-Lab-Reason', reason]], body: '' };
+  return {
+    status,
+    headers: [
+      ['BITS-Packet-Type', 'Ack'],
+      ['BITS-Error-Code', code],
+      ['BITS-Error-Context', '0x5'],
+      ['X-IBCM-Lab-Reason', reason],
+    ],
+    body: '',
+  };
 }

@@ -16,7 +16,10 @@ export class ClientRegistry {
 
   /** The same signing key always gets the same SMSID, as re-registration does on a real site. */
   register(signingKey: KeyObject, netbiosName: string, fqdn: string): RegisteredClient {
-    const digest = createHash('sha256').update(signingKey.export({ type: 'spki', format: 'der' })).digest('hex').toUpperCase();
+    const digest = createHash('sha256')
+      .update(signingKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex')
+      .toUpperCase();
     const smsId = `GUID:${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
     const client = { smsId, netbiosName, fqdn, signingKey, registeredAt: new Date().toISOString() };
     this.clients.set(smsId, client);

@@ -36,7 +36,11 @@ export const CCMSETUP_SIZE = 512 * 1024;
 export function managementPoint(options: ManagementPointOptions): SiteHandler {
   const registry = new ClientRegistry();
   const bits = new BitsUploadEndpoint();
-  const ccmsetup: StaticFile = { path: '/CCM_Client/ccmsetup.exe', content: deterministicContent('ccmsetup.exe', CCMSETUP_SIZE), contentType: 'application/octet-stream' };
+  const ccmsetup: StaticFile = {
+    path: '/CCM_Client/ccmsetup.exe',
+    content: deterministicContent('ccmsetup.exe', CCMSETUP_SIZE),
+    contentType: 'application/octet-stream',
+  };
   const mpCertHex = Buffer.from(new X509Certificate(options.certificatePem).raw).toString('hex').toUpperCase();
   const features = options.features && new SiteFeatures(options.features);
   const mpCertificate = new X509Certificate(options.certificatePem);
@@ -64,43 +68,63 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
       // Query names are matched case-insensitively in the field (W:6); `MPLIST1&LAB` carries the site.
       const name = query.split('&')[0]!.toUpperCase();
       if (name === 'MPLIST' || name === 'MPLIST1' || name === 'MPLIST2') return xml(mpList(options));
-      if (name === 'MPCERT' || name === 'MPCERT2') return xml(`<MPCERT><Certificate Encoding="HexBinary">${mpCertHex}</Certificate></MPCERT>`);
+      if (name === 'MPCERT' || name === 'MPCERT2')
+        return xml(`<MPCERT><Certificate Encoding="HexBinary">${mpCertHex}</Certificate></MPCERT>`);
       // W:8: ConfigManBearPig `_parse_mpkeyinformation` reads FQDN and SITECODE (any depth).
-      if (name === 'MPKEYINFORMATION') return xml(`<MPKEYINFORMATION><FQDN>${mpFqdn}</FQDN><SITECODE>${options.siteCode}</SITECODE></MPKEYINFORMATION>`);
+      if (name === 'MPKEYINFORMATION')
+        return xml(`<MPKEYINFORMATION><FQDN>${mpFqdn}</FQDN><SITECODE>${options.siteCode}</SITECODE></MPKEYINFORMATION>`);
       // W:8: PXEThief-style tools read `root.find("SITECODE").text` and
       // `root.find("UnknownMachines").get("x64UnknownMachineGUID")` — both children of the root.
       if (name === 'MPKEYINFORMATIONMEDIA') {
-        return xml(`<MPKEYINFORMATIONMEDIA><SITECODE>${options.siteCode}</SITECODE><UnknownMachines x86UnknownMachineGUID="${unknownMachine('x86')}" x64UnknownMachineGUID="${unknownMachine('x64')}"/></MPKEYINFORMATIONMEDIA>`);
+        return xml(
+          `<MPKEYINFORMATIONMEDIA><SITECODE>${options.siteCode}</SITECODE><UnknownMachines x86UnknownMachineGUID="${unknownMachine('x86')}" x64UnknownMachineGUID="${unknownMachine('x64')}"/></MPKEYINFORMATIONMEDIA>`,
+        );
       }
       // W:8: ConfigManBearPig reads `<X509Certificate>` (hex DER, any depth) and the issuer CN / SAN DNS.
       // The root element's name is [INFER].
-      if (name === 'SITESIGNCERT') return siteSigningCertificate().then((der) => xml(`<SITESIGNCERT><X509Certificate>${der.toString('hex').toUpperCase()}</X509Certificate></SITESIGNCERT>`));
+      if (name === 'SITESIGNCERT')
+        return siteSigningCertificate().then((der) =>
+          xml(`<SITESIGNCERT><X509Certificate>${der.toString('hex').toUpperCase()}</X509Certificate></SITESIGNCERT>`),
+        );
       // W:9: ConfigManBearPig takes 403 on SMSTRC as "this MP requires a client certificate" — the
       // answer of an HTTPS MP to a connection without one. What SMSTRC returns otherwise is not public.
       if (name === 'SMSTRC' && request.connection.tls && !request.connection.tls.peerCertificate) {
-        return { status: 403, reason: 'Forbidden', headers: [['Content-Type', 'text/html']], body: '<html><body>403.7 - Client certificate required.</body></html>' };
+        return {
+          status: 403,
+          reason: 'Forbidden',
+          headers: [['Content-Type', 'text/html']],
+          body: '<html><body>403.7 - Client certificate required.</body></html>',
+        };
       }
       return { status: 404, body: '' };
     }
     // `/SMS_MP_AltAuth/.sms_pol` is the same policy endpoint on the alternate-auth application (W:1: SCCMSecrets
     // policies_dumper.py switches `/SMS_MP/` to `/SMS_MP_ALTAUTH/`).
-    const policyBody = () => handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)));
+    const policyBody = () =>
+      handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)));
     if ((path === '/sms_mp/.sms_pol' || path === '/sms_mp_altauth/.sms_pol') && method === 'GET') return policyBody();
     // The Windows-authenticated policy application (W:1 MISCONF-RECON3 appcmd list; W:60: needs the
     // NTLM handshake on one connection): the same policy bodies once the connection authenticated.
     if (path === '/sms_mp_windowsauth/.sms_pol' && method === 'GET') return windowsAuthenticated(request, policyBody);
     if (path === '/ccm_system/request') {
-      if (method !== 'CCM_POST') return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
+      if (method !== 'CCM_POST')
+        return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
       return ccmPost(request);
     }
     if (path === '/ccm_system_windowsauth/request' || path === '/ccm_system_windowsauth/') return windowsAuthenticated(request);
     // HTTPS "alternate auth" (W:10): the same messaging endpoint without a client certificate, used by
     // boot media; sccmhunter fingerprints it — GET of the folder 403, an empty CCM_POST 200 (W:9).
     if (path === '/ccm_system_altauth/request') {
-      if (method !== 'CCM_POST') return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
+      if (method !== 'CCM_POST')
+        return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
       return ccmPost(request);
     }
-    if (path === '/ccm_system_altauth/' || path === '/ccm_system_altauth') return { status: 403, headers: [['Content-Type', 'text/html']], body: '<html><body>403 - Forbidden: Access is denied.</body></html>' };
+    if (path === '/ccm_system_altauth/' || path === '/ccm_system_altauth')
+      return {
+        status: 403,
+        headers: [['Content-Type', 'text/html']],
+        body: '<html><body>403 - Forbidden: Access is denied.</body></html>',
+      };
     if (path.startsWith('/ccm_incoming/')) {
       if (method === 'BITS_POST') return bits.handle(request);
       if (method === 'PROPFIND') return propfindListing(rawPath, []);
@@ -117,18 +141,29 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
    */
   function windowsAuthenticated(request: SiteRequest, authenticated?: () => SiteResponse): SiteResponse {
     if (!options.windowsAuth) return { status: 404, body: '' };
-    const outcome = ntlmAuthenticate(request, options.windowsAuth.accounts, { targetName: options.windowsAuth.domain, serverName: options.hostName });
+    const outcome = ntlmAuthenticate(request, options.windowsAuth.accounts, {
+      targetName: options.windowsAuth.domain,
+      serverName: options.hostName,
+    });
     if (outcome.kind === 'respond') return outcome.response;
     // The account is journaled (the oracle) and echoed in a lab header for a human reading the exchange.
     const account = `${outcome.account.domain}\\${outcome.account.user}`;
     const authenticatedAs: [string, string] = ['X-IBCM-Lab-Authenticated-As', account];
     if (authenticated) {
       const response = authenticated();
-      return { ...response, headers: [...(response.headers ?? []), authenticatedAs], decided: { ...response.decided, authenticatedAs: account } };
+      return {
+        ...response,
+        headers: [...(response.headers ?? []), authenticatedAs],
+        decided: { ...response.decided, authenticatedAs: account },
+      };
     }
     if (request.method !== 'CCM_POST') return { status: 200, headers: [authenticatedAs], body: '', decided: { authenticatedAs: account } };
     const response = ccmPost(request, account);
-    return { ...response, headers: [...(response.headers ?? []), authenticatedAs], decided: { ...response.decided, authenticatedAs: account } };
+    return {
+      ...response,
+      headers: [...(response.headers ?? []), authenticatedAs],
+      decided: { ...response.decided, authenticatedAs: account },
+    };
   }
 
   function ccmPost(request: SiteRequest, authenticatedUser?: string): SiteResponse {
@@ -140,23 +175,29 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     } catch (error) {
       return emptyReply(`message could not be decoded: ${(error as Error).message}`);
     }
-    if (message.declaredLength !== message.actualLength) return emptyReply(`Body Length ${message.declaredLength} does not match the ${message.actualLength} bytes received`);
+    if (message.declaredLength !== message.actualLength)
+      return emptyReply(`Body Length ${message.declaredLength} does not match the ${message.actualLength} bytes received`);
     switch (message.targetEndpoint) {
       case 'MP_ClientRegistration':
         return handleRegistration(message, registry, options.hostName);
       case 'MP_PolicyManager': {
         if (!features) return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode });
         const via = connectedVia(request, options.features!.names);
-        if (/<Resource ResourceType="User"/.test(message.bodyXml)) return features.userAssignments(message, registry, via, authenticatedUser, { host: options.hostName });
-        return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode }, (client) => features.machineAssignments(client, via));
+        if (/<Resource ResourceType="User"/.test(message.bodyXml))
+          return features.userAssignments(message, registry, via, authenticatedUser, { host: options.hostName });
+        return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode }, (client) =>
+          features.machineAssignments(client, via),
+        );
       }
       case 'MP_LocationManager':
-        if (features) return features.location(message, request, connectedVia(request, options.features!.names), { host: options.hostName });
+        if (features)
+          return features.location(message, request, connectedVia(request, options.features!.names), { host: options.hostName });
         return emptyReply('no handler for TargetEndpoint "MP_LocationManager"');
       default:
         // Asynchronous messages (DDR, inventory, state messages relayed, W:17) are taken and answered
         // with the one-chunk NoReply (W:18); anything else unknown gets the empty 200.
-        if (message.replyMode === 'Async' && ASYNC_ENDPOINTS.has((message.targetEndpoint ?? '').toLowerCase())) return noReply(message.targetEndpoint!);
+        if (message.replyMode === 'Async' && ASYNC_ENDPOINTS.has((message.targetEndpoint ?? '').toLowerCase()))
+          return noReply(message.targetEndpoint!);
         return emptyReply(`no handler for TargetEndpoint "${message.targetEndpoint ?? ''}"`);
     }
   }
@@ -177,8 +218,12 @@ function xml(body: string): SiteResponse {
 function mpList(options: ManagementPointOptions): string {
   // FQDN is an attribute of <MP> (research W:7).
   // A function: the site's list as it is now (an MP made internet-capable while the lab runs, LOC-MP-REFRESH).
-  const internetManagementPoints = typeof options.internetManagementPoints === 'function' ? options.internetManagementPoints() : options.internetManagementPoints;
+  const internetManagementPoints =
+    typeof options.internetManagementPoints === 'function' ? options.internetManagementPoints() : options.internetManagementPoints;
   return `<MPList>${internetManagementPoints
-    .map((mp) => `<MP Name="${mp.name}" FQDN="${mp.fqdn}" SiteCode="${options.siteCode}"><Version>9128</Version><Capabilities SchemaVersion="1.0"><Property Name="SSLState" Value="63"/></Capabilities></MP>`)
+    .map(
+      (mp) =>
+        `<MP Name="${mp.name}" FQDN="${mp.fqdn}" SiteCode="${options.siteCode}"><Version>9128</Version><Capabilities SchemaVersion="1.0"><Property Name="SSLState" Value="63"/></Capabilities></MP>`,
+    )
     .join('')}</MPList>`;
 }

@@ -28,7 +28,12 @@ export function withMobileDeviceEndpoint(managementPoint: SiteHandler, options: 
     if (request.target.split('?')[0]!.toLowerCase() !== MOBILE_DEVICE_SYNC_PATH.toLowerCase()) return managementPoint(request);
     const peer = request.connection.tls?.peerCertificate;
     if (!peer) return { status: 403, headers: [['Content-Type', 'text/plain']], body: '403.7 - Client certificate required.' };
-    if (!options.isEnrolledDevice(peer.subject)) return { status: 403, headers: [['Content-Type', 'text/plain']], body: `403.16 - ${peer.subject} is not an enrolled mobile device.` };
-    return { status: 200, headers: [['Content-Type', 'text/xml']], body: `<DeviceSyncReply Status="OK"><Device Subject="${peer.subject.replace(/"/g, '&quot;')}" Serial="${peer.serialNumber}"/></DeviceSyncReply>` };
+    if (!options.isEnrolledDevice(peer.subject))
+      return { status: 403, headers: [['Content-Type', 'text/plain']], body: `403.16 - ${peer.subject} is not an enrolled mobile device.` };
+    return {
+      status: 200,
+      headers: [['Content-Type', 'text/xml']],
+      body: `<DeviceSyncReply Status="OK"><Device Subject="${peer.subject.replace(/"/g, '&quot;')}" Serial="${peer.serialNumber}"/></DeviceSyncReply>`,
+    };
   };
 }

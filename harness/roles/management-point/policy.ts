@@ -26,15 +26,23 @@ export function policyLocation(policyId: string, sha256Hex: string, version = '1
   return `<PolicyLocation PolicyHash="SHA256:${sha256Hex}"><![CDATA[${url}]]></PolicyLocation>`;
 }
 
-export function handleRequestAssignments(message: DecodedMessage, registry: ClientRegistry, mp: { host: string; siteCode: string }, moreAssignments?: (client: RegisteredClient) => string): SiteResponse {
+export function handleRequestAssignments(
+  message: DecodedMessage,
+  registry: ClientRegistry,
+  mp: { host: string; siteCode: string },
+  moreAssignments?: (client: RegisteredClient) => string,
+): SiteResponse {
   const clientId = elementText(message.bodyXml, 'ClientID');
-  if (!clientId || clientId !== message.sourceId) return emptyReply(`ClientID "${clientId ?? ''}" does not match SourceID "${message.sourceId ?? ''}"`);
+  if (!clientId || clientId !== message.sourceId)
+    return emptyReply(`ClientID "${clientId ?? ''}" does not match SourceID "${message.sourceId ?? ''}"`);
   const client = registry.find(clientId);
   if (!client) return emptyReply(`client ${clientId} is not registered`);
   const idSignature = propertyValue(message.headerXml, 'ClientIDSignature');
   const payloadSignature = propertyValue(message.headerXml, 'PayloadSignature');
-  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature)) return emptyReply('ClientIDSignature missing or does not verify');
-  if (!payloadSignature || !verifyCryptoApi(client.signingKey, message.compressedBody, payloadSignature)) return emptyReply('PayloadSignature missing or does not verify (body altered?)');
+  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature))
+    return emptyReply('ClientIDSignature missing or does not verify');
+  if (!payloadSignature || !verifyCryptoApi(client.signingKey, message.compressedBody, payloadSignature))
+    return emptyReply('PayloadSignature missing or does not verify (body altered?)');
   const policyId = machinePolicyId(client.smsId);
   const reply =
     `<ReplyAssignments ReplyType="Full" SchemaVersion="1.00"><Identification><Machine><ClientID>${client.smsId}</ClientID><FQDN>${client.fqdn}</FQDN>` +
@@ -74,7 +82,8 @@ function authenticatePolicyRequest(request: SiteRequest, registry: ClientRegistr
     const client = registry.find(clientId);
     if (!client) return { reason: `ClientToken client ${clientId} is not a registered client` };
     const signature = request.header('ClientTokenSignature');
-    if (!signature || !verifyCryptoApi(client.signingKey, utf16WithNul(token), signature)) return { reason: 'ClientTokenSignature missing or does not verify' };
+    if (!signature || !verifyCryptoApi(client.signingKey, utf16WithNul(token), signature))
+      return { reason: 'ClientTokenSignature missing or does not verify' };
     const stale = staleTimestamp(timestamp);
     return stale ? { reason: `ClientToken ${stale}` } : { client };
   }
@@ -82,11 +91,13 @@ function authenticatePolicyRequest(request: SiteRequest, registry: ClientRegistr
   const client = registry.find(clientId);
   if (!clientId || !client) return { reason: `CCMClientID "${clientId ?? '(missing)'}" is not a registered client` };
   const idSignature = request.header('CCMClientIDSignature');
-  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature)) return { reason: 'CCMClientIDSignature missing or does not verify' };
+  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature))
+    return { reason: 'CCMClientIDSignature missing or does not verify' };
   const timestamp = request.header('CCMClientTimestamp');
   const timestampSignature = request.header('CCMClientTimestampSignature');
   if (!timestamp || !timestampSignature) return { reason: `${timestamp ? 'CCMClientTimestampSignature' : 'CCMClientTimestamp'} missing` };
-  if (!verifyCryptoApi(client.signingKey, utf16WithNul(timestamp), timestampSignature)) return { reason: 'CCMClientTimestampSignature does not verify' };
+  if (!verifyCryptoApi(client.signingKey, utf16WithNul(timestamp), timestampSignature))
+    return { reason: 'CCMClientTimestampSignature does not verify' };
   const stale = staleTimestamp(timestamp);
   return stale ? { reason: `CCMClientTimestamp ${stale}` } : { client };
 }
@@ -94,7 +105,8 @@ function authenticatePolicyRequest(request: SiteRequest, registry: ClientRegistr
 /** Why a signed timestamp is refused (a replayed old one, W:21), or undefined when it is fresh. */
 function staleTimestamp(timestamp: string): string | undefined {
   const signedAt = Date.parse(timestamp);
-  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > TIMESTAMP_WINDOW_MS) return `${timestamp} is not a valid time or is outside the ${TIMESTAMP_WINDOW_MS / 60000} minute window`;
+  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > TIMESTAMP_WINDOW_MS)
+    return `${timestamp} is not a valid time or is outside the ${TIMESTAMP_WINDOW_MS / 60000} minute window`;
   return undefined;
 }
 
@@ -104,8 +116,20 @@ function staleTimestamp(timestamp: string): string | undefined {
  * (W:4) and is not what the MP reads. The policy ID may come with literal braces (as the
  * PolicyLocation carries it) or percent-encoded (as clients send it, W:25).
  */
-export function handlePolicyBody(request: SiteRequest, registry: ClientRegistry, query: string, otherPolicy?: (client: RegisteredClient, policyId: string) => SiteResponse | undefined): SiteResponse {
-  const deny = (reason: string): SiteResponse => ({ status: 403, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', reason]], body: '<HTML><HEAD><TITLE>ERROR</TITLE></HEAD><BODY></BODY></HTML>' });
+export function handlePolicyBody(
+  request: SiteRequest,
+  registry: ClientRegistry,
+  query: string,
+  otherPolicy?: (client: RegisteredClient, policyId: string) => SiteResponse | undefined,
+): SiteResponse {
+  const deny = (reason: string): SiteResponse => ({
+    status: 403,
+    headers: [
+      ['Content-Type', 'text/html'],
+      ['X-IBCM-Lab-Reason', reason],
+    ],
+    body: '<HTML><HEAD><TITLE>ERROR</TITLE></HEAD><BODY></BODY></HTML>',
+  });
   const auth = authenticatePolicyRequest(request, registry);
   if ('reason' in auth) return deny(auth.reason);
   const client = auth.client;
@@ -115,6 +139,7 @@ export function handlePolicyBody(request: SiteRequest, registry: ClientRegistry,
   } catch {
     return deny(`policy query "${query}" is not valid percent-encoding`);
   }
-  if (policyId !== machinePolicyId(client.smsId)) return otherPolicy?.(client, policyId) ?? deny(`policy ${policyId} is not assigned to ${client.smsId}`);
+  if (policyId !== machinePolicyId(client.smsId))
+    return otherPolicy?.(client, policyId) ?? deny(`policy ${policyId} is not assigned to ${client.smsId}`);
   return { status: 200, headers: [['Content-Type', 'text/xml']], body: policyBody(client, policyId) };
 }

@@ -2,7 +2,15 @@
 // signing certificate and a signature over UTF-16LE(`<Data>…</Data>`).
 import { X509Certificate } from 'node:crypto';
 import type { SiteResponse } from '../../http/index.js';
-import { attribute, elementText, elementXml, isoSeconds, propertyValue, verifyCryptoApi, type DecodedMessage } from '../../ccm-messaging/index.js';
+import {
+  attribute,
+  elementText,
+  elementXml,
+  isoSeconds,
+  propertyValue,
+  verifyCryptoApi,
+  type DecodedMessage,
+} from '../../ccm-messaging/index.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ccmReply, emptyReply } from './reply.js';
 
@@ -17,7 +25,8 @@ export function handleRegistration(message: DecodedMessage, registry: ClientRegi
   } catch {
     return emptyReply('registration signing certificate is not DER');
   }
-  if (!verifyCryptoApi(signingCertificate.publicKey, Buffer.from(data, 'utf16le'), signature)) return emptyReply('registration signature does not verify');
+  if (!verifyCryptoApi(signingCertificate.publicKey, Buffer.from(data, 'utf16le'), signature))
+    return emptyReply('registration signature does not verify');
   const netbiosName = propertyValue(data, 'Netbios Name') ?? '';
   const fqdn = propertyValue(data, 'FQ Name') ?? '';
   const client = registry.register(signingCertificate.publicKey, netbiosName, fqdn);

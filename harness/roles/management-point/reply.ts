@@ -2,7 +2,15 @@
 // part and a zlib body part. An empty 200 means "not ready / not authorised" — the real MP's answer
 // to a bad signature (W:18, W:66).
 import type { SiteResponse } from '../../http/index.js';
-import { CCM_CONTENT_TYPE, encodeHeaderText, encodeReplyBody, encodeMultipart, guid, isoSeconds, type DecodedMessage } from '../../ccm-messaging/index.js';
+import {
+  CCM_CONTENT_TYPE,
+  encodeHeaderText,
+  encodeReplyBody,
+  encodeMultipart,
+  guid,
+  isoSeconds,
+  type DecodedMessage,
+} from '../../ccm-messaging/index.js';
 
 export function ccmReply(request: DecodedMessage, mpHost: string, bodyXml: string): SiteResponse {
   const { compressed, length } = encodeReplyBody(bodyXml);
@@ -10,7 +18,7 @@ export function ccmReply(request: DecodedMessage, mpHost: string, bodyXml: strin
     `<Msg SchemaVersion="1.1"><Body Type="ByteRange" Length="${length}" Offset="0"/><CorrelationID>${request.id ?? guid()}</CorrelationID>` +
     `<Hooks><Hook3 Name="zlib-compress"/></Hooks><ID>${guid()}</ID><Payload Type="inline"/><Priority>0</Priority><Protocol>https</Protocol>` +
     `<ReplyMode>Sync</ReplyMode><SentTime>${isoSeconds(new Date())}</SentTime><SourceHost>${mpHost}</SourceHost>` +
-    `<TargetAddress>${(request.headerXml.match(/<ReplyTo>([^<]*)<\/ReplyTo>/)?.[1]) ?? 'direct:client'}</TargetAddress><TargetEndpoint>${request.targetEndpoint ?? ''}</TargetEndpoint>` +
+    `<TargetAddress>${request.headerXml.match(/<ReplyTo>([^<]*)<\/ReplyTo>/)?.[1] ?? 'direct:client'}</TargetAddress><TargetEndpoint>${request.targetEndpoint ?? ''}</TargetEndpoint>` +
     `<TargetHost>${request.sourceHost ?? ''}</TargetHost><Timeout>60000</Timeout></Msg>`;
   return {
     status: 200,
@@ -35,7 +43,10 @@ export function emptyReply(reason: string): SiteResponse {
 export function noReply(targetEndpoint: string): SiteResponse {
   return {
     status: 200,
-    headers: [['Content-Type', CCM_CONTENT_TYPE], ['X-IBCM-Lab-Reason', `${targetEndpoint}: asynchronous message accepted`]],
+    headers: [
+      ['Content-Type', CCM_CONTENT_TYPE],
+      ['X-IBCM-Lab-Reason', `${targetEndpoint}: asynchronous message accepted`],
+    ],
     body: encodeMultipart([{ headers: [['content-type', 'text/plain; charset=UTF-16']], body: encodeHeaderText('NoReply') }]),
   };
 }

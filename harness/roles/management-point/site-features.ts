@@ -25,7 +25,15 @@
 // situation of a customer with an overlapping IP-range boundary, and it makes the rule observable.
 import { createHash } from 'node:crypto';
 import type { SiteRequest, SiteResponse } from '../../http/index.js';
-import { attribute, elementText, escapeXml, propertyValue, utf16WithNul, verifyCryptoApi, type DecodedMessage } from '../../ccm-messaging/index.js';
+import {
+  attribute,
+  elementText,
+  escapeXml,
+  propertyValue,
+  utf16WithNul,
+  verifyCryptoApi,
+  type DecodedMessage,
+} from '../../ccm-messaging/index.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import { ccmReply, emptyReply } from './reply.js';
 import { policyLocation } from './policy.js';
@@ -129,7 +137,14 @@ export class SiteFeatures {
   refusal(via: ConnectedVia): SiteResponse | undefined {
     if (!this.options.secondarySite || via !== 'internet' || this.faults.secondaryAcceptsInternet) return undefined;
     const reason = `secondary site ${this.options.secondarySite}: site systems of a secondary site do not support client connections from the internet`;
-    return { status: 403, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', reason]], body: `<html><body>403 - Forbidden: ${escapeXml(reason)}</body></html>` };
+    return {
+      status: 403,
+      headers: [
+        ['Content-Type', 'text/html'],
+        ['X-IBCM-Lab-Reason', reason],
+      ],
+      body: `<html><body>403 - Forbidden: ${escapeXml(reason)}</body></html>`,
+    };
   }
 
   // ───────────── policy ─────────────
@@ -191,7 +206,16 @@ export class SiteFeatures {
 
   private userPolicies(): SitePolicy[] {
     const s = this.options.siteCode;
-    return [{ id: `${s}20040-${s}00040-6F6BCC28`, type: 'User', category: 'SoftwareDistribution', flags: POLICY_FLAGS.RequiresAuth, title: 'user-targeted deployment "Lab Office"', body: `<SoftwareDistribution Name="Lab Office" PackageID="${s}00040" Target="User"/>` }];
+    return [
+      {
+        id: `${s}20040-${s}00040-6F6BCC28`,
+        type: 'User',
+        category: 'SoftwareDistribution',
+        flags: POLICY_FLAGS.RequiresAuth,
+        title: 'user-targeted deployment "Lab Office"',
+        body: `<SoftwareDistribution Name="Lab Office" PackageID="${s}00040" Target="User"/>`,
+      },
+    ];
   }
 
   /** `<PolicyAssignment>` elements to add to a machine RequestAssignments reply. */
@@ -225,7 +249,14 @@ export class SiteFeatures {
     const policy = [...this.machinePolicies(client), ...this.userPolicies()].find((candidate) => candidate.id === policyId);
     if (!policy) return undefined;
     this.noteContact(client.smsId, via);
-    const deny = (reason: string): SiteResponse => ({ status: 403, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', reason]], body: '<HTML><HEAD><TITLE>ERROR</TITLE></HEAD><BODY></BODY></HTML>' });
+    const deny = (reason: string): SiteResponse => ({
+      status: 403,
+      headers: [
+        ['Content-Type', 'text/html'],
+        ['X-IBCM-Lab-Reason', reason],
+      ],
+      body: '<HTML><HEAD><TITLE>ERROR</TITLE></HEAD><BODY></BODY></HTML>',
+    });
     if (!this.issued.get(client.smsId)?.has(policy.id)) return deny(`policy ${policy.id} is not assigned to ${client.smsId}`);
     if (via === 'internet' && policy.notOnInternet) return deny(`${policy.title} refused to an internet client: ${policy.notOnInternet}`);
     return { status: 200, headers: [['Content-Type', 'text/xml']], body: this.bodyOf(client, policy) };
@@ -237,7 +268,13 @@ export class SiteFeatures {
    * on /ccm_system_windowsauth) and the computer's client settings allow user policy (from the
    * internet: both settings). Otherwise a reply with no user policy — the client keeps computer policy.
    */
-  userAssignments(message: DecodedMessage, registry: ClientRegistry, via: ConnectedVia, authenticatedAs: string | undefined, mp: { host: string }): SiteResponse {
+  userAssignments(
+    message: DecodedMessage,
+    registry: ClientRegistry,
+    via: ConnectedVia,
+    authenticatedAs: string | undefined,
+    mp: { host: string },
+  ): SiteResponse {
     const verified = verifySigned(message, registry);
     if ('reason' in verified) return emptyReply(verified.reason);
     const client = verified.client;
@@ -245,16 +282,28 @@ export class SiteFeatures {
     const user = elementText(message.bodyXml, 'UserName') ?? '';
     const settings = this.options.clientSettings(client.netbiosName);
     let refusal: string | undefined;
-    if (!authenticatedAs && !(via === 'internet' && this.faults.userPolicyWithoutWindowsAuth)) refusal = `the MP did not authenticate user ${user || '(none)'} with Windows authentication: computer policy only`;
-    else if (authenticatedAs && authenticatedAs.toLowerCase() !== user.toLowerCase()) refusal = `the request is for ${user || '(no user)'} but the connection authenticated ${authenticatedAs}`;
+    if (!authenticatedAs && !(via === 'internet' && this.faults.userPolicyWithoutWindowsAuth))
+      refusal = `the MP did not authenticate user ${user || '(none)'} with Windows authentication: computer policy only`;
+    else if (authenticatedAs && authenticatedAs.toLowerCase() !== user.toLowerCase())
+      refusal = `the request is for ${user || '(no user)'} but the connection authenticated ${authenticatedAs}`;
     else if (!settings.userPolicyPolling) refusal = `client settings "${settings.name}": user policy polling is off`;
-    else if (via === 'internet' && !settings.userPolicyOnInternet) refusal = `client settings "${settings.name}": user policy requests from internet clients are off`;
+    else if (via === 'internet' && !settings.userPolicyOnInternet)
+      refusal = `client settings "${settings.name}": user policy requests from internet clients are off`;
     const policies = refusal ? [] : this.userPolicies();
     const reply =
       `<ReplyAssignments ReplyType="Full" SchemaVersion="1.00"><Identification><User><UserName>${escapeXml(user)}</UserName></User></Identification>` +
       `<PolicySource>SMS:${this.options.siteCode}</PolicySource><PolicyAssignments>${this.assign(client, policies)}</PolicyAssignments></ReplyAssignments>`;
     const response = ccmReply(message, mp.host, reply);
-    return { ...response, headers: [...(response.headers ?? []), ['X-IBCM-Lab-User-Policy', refusal ? `withheld: ${refusal}` : `delivered to ${authenticatedAs ?? user} (${policies.length} policy)`]] };
+    return {
+      ...response,
+      headers: [
+        ...(response.headers ?? []),
+        [
+          'X-IBCM-Lab-User-Policy',
+          refusal ? `withheld: ${refusal}` : `delivered to ${authenticatedAs ?? user} (${policies.length} policy)`,
+        ],
+      ],
+    };
   }
 
   // ───────────── location ─────────────
@@ -263,26 +312,39 @@ export class SiteFeatures {
   location(message: DecodedMessage, request: SiteRequest, via: ConnectedVia, mp: { host: string }): SiteResponse {
     const body = message.bodyXml;
     const addresses = [...body.matchAll(/<IPAddress [^>]*Address="([^"]+)"/g)].map((match) => match[1]!);
-    const inBoundary = [...addresses, request.connection.remoteAddress.replace(/^::ffff:/, '')].some((address) => this.options.boundaries.some(([first, last]) => inRange(address, first, last)));
+    const inBoundary = [...addresses, request.connection.remoteAddress.replace(/^::ffff:/, '')].some((address) =>
+      this.options.boundaries.some(([first, last]) => inRange(address, first, last)),
+    );
     if (/^\s*<AssignedSiteRequest\b/.test(body)) {
       let refusal: string | undefined;
-      if (via === 'internet' && !this.faults.autoSiteAssignmentOnInternet) refusal = 'automatic site assignment is not supported for internet clients: install with SMSSITECODE=<site code>';
+      if (via === 'internet' && !this.faults.autoSiteAssignmentOnInternet)
+        refusal = 'automatic site assignment is not supported for internet clients: install with SMSSITECODE=<site code>';
       else if (!inBoundary) refusal = 'no boundary group with site assignment contains the client';
       const sites = refusal ? '<Sites/>' : `<Sites><Site><SiteCode>${this.options.siteCode}</SiteCode></Site></Sites>`;
       const response = ccmReply(message, mp.host, `<AssignedSiteReply SchemaVersion="1.00">${sites}</AssignedSiteReply>`);
-      return { ...response, headers: [...(response.headers ?? []), ['X-IBCM-Lab-Site-Assignment', refusal ? `none: ${refusal}` : `assigned ${this.options.siteCode} by boundary`]] };
+      return {
+        ...response,
+        headers: [
+          ...(response.headers ?? []),
+          ['X-IBCM-Lab-Site-Assignment', refusal ? `none: ${refusal}` : `assigned ${this.options.siteCode} by boundary`],
+        ],
+      };
     }
     if (/^\s*<ContentLocationRequest\b/.test(body)) {
       const packageId = (attribute(body, 'Package', 'ID') ?? '').replace(/^UID:/, '');
       const version = Number(attribute(body, 'Package', 'Version') ?? '1');
-      const holders = this.options.distributionPoints.filter((dp) => dp.packages.some((pkg) => pkg.contentId.toLowerCase() === packageId.toLowerCase() && pkg.version === version));
+      const holders = this.options.distributionPoints.filter((dp) =>
+        dp.packages.some((pkg) => pkg.contentId.toLowerCase() === packageId.toLowerCase() && pkg.version === version),
+      );
       // Internet clients: the internet DPs of the assigned site, whatever their location (no roaming).
       const roam = via === 'intranet' || this.faults.roamingOnInternet;
       const records = roam
         ? inBoundary
           ? holders.map((dp) => ({ url: `https://${dp.intranetFqdn}:${dp.httpsPort}`, locality: 'LOCAL', name: dp.intranetFqdn }))
           : []
-        : holders.filter((dp) => dp.internetFqdn).map((dp) => ({ url: `https://${dp.internetFqdn}:${dp.httpsPort}`, locality: 'REMOTE', name: dp.internetFqdn! }));
+        : holders
+            .filter((dp) => dp.internetFqdn)
+            .map((dp) => ({ url: `https://${dp.internetFqdn}:${dp.httpsPort}`, locality: 'REMOTE', name: dp.internetFqdn! }));
       const recordXml = records
         .map(
           (record) =>
@@ -292,8 +354,18 @@ export class SiteFeatures {
         .join('');
       const reply = `<ContentLocationReply SchemaVersion="1.00"><Sites><Site><MPSite SiteCode="${this.options.siteCode}" MasterSiteCode="${this.options.siteCode}" SiteLocality="LOCAL"/><LocationRecords>${recordXml}</LocationRecords></Site></Sites></ContentLocationReply>`;
       const response = ccmReply(message, mp.host, reply);
-      const how = roam ? (via === 'internet' ? 'boundary groups applied to an internet client (roaming)' : 'boundary groups (closest DP first)') : 'internet DPs of the assigned site, boundaries not used';
-      return { ...response, headers: [...(response.headers ?? []), ['X-IBCM-Lab-Content-Location', `${records.length} record(s) for ${packageId}.${version}: ${how}`]] };
+      const how = roam
+        ? via === 'internet'
+          ? 'boundary groups applied to an internet client (roaming)'
+          : 'boundary groups (closest DP first)'
+        : 'internet DPs of the assigned site, boundaries not used';
+      return {
+        ...response,
+        headers: [
+          ...(response.headers ?? []),
+          ['X-IBCM-Lab-Content-Location', `${records.length} record(s) for ${packageId}.${version}: ${how}`],
+        ],
+      };
     }
     return emptyReply('MP_LocationManager: neither AssignedSiteRequest nor ContentLocationRequest');
   }
@@ -302,7 +374,14 @@ export class SiteFeatures {
 
   /** POST {@link SITE_ACTIONS_PATH} `{"Action": "ClientPush"|"WakeOnLan"|"RemoteControl", "ClientID": "GUID:…"}`. */
   siteAction(request: SiteRequest, registry: ClientRegistry): SiteResponse {
-    const json = (status: number, value: Record<string, unknown>): SiteResponse => ({ status, headers: [['Content-Type', 'application/json'], ['X-IBCM-Lab-Site-Action', `${value.Result ?? 'Error'}: ${value.Reason ?? ''}`]], body: JSON.stringify(value) });
+    const json = (status: number, value: Record<string, unknown>): SiteResponse => ({
+      status,
+      headers: [
+        ['Content-Type', 'application/json'],
+        ['X-IBCM-Lab-Site-Action', `${value.Result ?? 'Error'}: ${value.Reason ?? ''}`],
+      ],
+      body: JSON.stringify(value),
+    });
     if (request.method !== 'POST') return { status: 405, headers: [['Allow', 'POST']], body: '' };
     let input: { Action?: string; ClientID?: string };
     try {
@@ -315,8 +394,17 @@ export class SiteFeatures {
     const client = registry.find(input.ClientID);
     if (!client) return json(404, { Action: action, ClientID: input.ClientID, Reason: 'no such client' });
     const contact = this.lastContact.get(client.smsId);
-    if (!contact) return json(409, { Action: action, ClientID: client.smsId, Reason: 'the client has not contacted a management point of the site yet' });
-    const allowedOnInternet = { ClientPush: this.faults.clientPushToInternet, WakeOnLan: this.faults.wakeOnLanToInternet, RemoteControl: this.faults.remoteControlToInternet }[action];
+    if (!contact)
+      return json(409, {
+        Action: action,
+        ClientID: client.smsId,
+        Reason: 'the client has not contacted a management point of the site yet',
+      });
+    const allowedOnInternet = {
+      ClientPush: this.faults.clientPushToInternet,
+      WakeOnLan: this.faults.wakeOnLanToInternet,
+      RemoteControl: this.faults.remoteControlToInternet,
+    }[action];
     const base = { Action: action, ClientID: client.smsId, Client: client.netbiosName, ManagedFrom: contact.via, LastContact: contact.at };
     if (contact.via === 'internet' && !allowedOnInternet) {
       const what = { ClientPush: 'client push installation', WakeOnLan: 'Wake-on-LAN', RemoteControl: 'remote control' }[action];
@@ -333,13 +421,16 @@ export class SiteFeatures {
 
 function verifySigned(message: DecodedMessage, registry: ClientRegistry): { client: RegisteredClient } | { reason: string } {
   const clientId = elementText(message.bodyXml, 'ClientID');
-  if (!clientId || clientId !== message.sourceId) return { reason: `ClientID "${clientId ?? ''}" does not match SourceID "${message.sourceId ?? ''}"` };
+  if (!clientId || clientId !== message.sourceId)
+    return { reason: `ClientID "${clientId ?? ''}" does not match SourceID "${message.sourceId ?? ''}"` };
   const client = registry.find(clientId);
   if (!client) return { reason: `client ${clientId} is not registered` };
   const idSignature = propertyValue(message.headerXml, 'ClientIDSignature');
   const payloadSignature = propertyValue(message.headerXml, 'PayloadSignature');
-  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature)) return { reason: 'ClientIDSignature missing or does not verify' };
-  if (!payloadSignature || !verifyCryptoApi(client.signingKey, message.compressedBody, payloadSignature)) return { reason: 'PayloadSignature missing or does not verify (body altered?)' };
+  if (!idSignature || !verifyCryptoApi(client.signingKey, utf16WithNul(clientId), idSignature))
+    return { reason: 'ClientIDSignature missing or does not verify' };
+  if (!payloadSignature || !verifyCryptoApi(client.signingKey, message.compressedBody, payloadSignature))
+    return { reason: 'PayloadSignature missing or does not verify (body altered?)' };
   return { client };
 }
 

@@ -10,7 +10,11 @@ const generateRsa = promisify(generateKeyPair);
 
 /** DER of a self-signed "Site Server" certificate naming `siteServerFqdn`. */
 export async function createSiteSigningCertificate(siteServerFqdn: string): Promise<Buffer> {
-  const { privateKey } = await generateRsa('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const { privateKey } = await generateRsa('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const key = forge.pki.privateKeyFromPem(privateKey);
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);

@@ -12,14 +12,24 @@ export function notFound(): SiteResponse {
 export function methodNotAllowed(allow: readonly string[]): SiteResponse {
   return {
     status: 405,
-    headers: [['Allow', allow.join(', ')], ['Content-Type', 'text/html']],
+    headers: [
+      ['Allow', allow.join(', ')],
+      ['Content-Type', 'text/html'],
+    ],
     body: '<html><body>405 - HTTP verb used to access this page is not allowed.</body></html>',
   };
 }
 
 /** IIS 400 for a request target it cannot decode. */
 export function badRequest(reason: string): SiteResponse {
-  return { status: 400, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', reason]], body: '<html><body>Bad Request - Invalid URL</body></html>' };
+  return {
+    status: 400,
+    headers: [
+      ['Content-Type', 'text/html'],
+      ['X-IBCM-Lab-Reason', reason],
+    ],
+    body: '<html><body>Bad Request - Invalid URL</body></html>',
+  };
 }
 
 /** Path and query of a request target, split at the first `?` as a server does (no decoding). */

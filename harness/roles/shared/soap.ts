@@ -25,7 +25,14 @@ export function soapResponse(bodyXml: string): SiteResponse {
 /** SOAP 1.1 fault, status 500. `detailXml` is inserted as the content of `<detail>`. */
 export function soapFault(code: 'soap:Client' | 'soap:Server', message: string, detailXml = ''): SiteResponse {
   const fault = `<soap:Fault><faultcode>${code}</faultcode><faultstring>${escapeXml(message)}</faultstring><detail>${detailXml}</detail></soap:Fault>`;
-  return { status: 500, headers: [['Content-Type', SOAP_CONTENT_TYPE], ['X-IBCM-Lab-Reason', message.replace(/[\r\n]+/g, ' ')]], body: soapEnvelope(fault) };
+  return {
+    status: 500,
+    headers: [
+      ['Content-Type', SOAP_CONTENT_TYPE],
+      ['X-IBCM-Lab-Reason', message.replace(/[\r\n]+/g, ' ')],
+    ],
+    body: soapEnvelope(fault),
+  };
 }
 
 /** The `SOAPAction` header without its surrounding quotes; undefined when absent. */

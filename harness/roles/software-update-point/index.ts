@@ -50,7 +50,14 @@ export const SELF_UPDATE_PATH = '/selfupdate/wuident.cab';
 export const SELF_UPDATE_SIZE = 4096;
 
 /** The operations of `client.asmx` this role answers (W:40). */
-export const CLIENT_WEB_SERVICE_OPERATIONS = ['GetConfig', 'GetCookie', 'RegisterComputer', 'SyncUpdates', 'GetExtendedUpdateInfo', 'GetFileLocations'] as const;
+export const CLIENT_WEB_SERVICE_OPERATIONS = [
+  'GetConfig',
+  'GetCookie',
+  'RegisterComputer',
+  'SyncUpdates',
+  'GetExtendedUpdateInfo',
+  'GetFileLocations',
+] as const;
 type ClientOperation = (typeof CLIENT_WEB_SERVICE_OPERATIONS)[number];
 
 /** `SOAPAction` of a client web service operation, e.g. `…/ClientWebService/GetConfig` ([MS-WUSP] §2.2.2.2.1). */
@@ -121,30 +128,52 @@ export function softwareUpdatePoint(options: SoftwareUpdatePointOptions): SiteHa
 function soapEndpoint(request: SiteRequest, answer: () => SiteResponse): SiteResponse {
   if (request.method !== 'POST') return methodNotAllowed(['POST']);
   // [INFER] ASP.NET's exact answer to a non-XML body varies; 415 names the problem plainly.
-  if (!isTextXml(request)) return { status: 415, headers: [['Content-Type', 'text/html'], ['X-IBCM-Lab-Reason', `SOAP 1.1 needs Content-Type text/xml, got "${request.header('Content-Type') ?? ''}"`]], body: '' };
+  if (!isTextXml(request))
+    return {
+      status: 415,
+      headers: [
+        ['Content-Type', 'text/html'],
+        ['X-IBCM-Lab-Reason', `SOAP 1.1 needs Content-Type text/xml, got "${request.header('Content-Type') ?? ''}"`],
+      ],
+      body: '',
+    };
   return answer();
 }
 
 /** ASP.NET's fault for a SOAPAction the service does not have (dispatch is by SOAPAction in .asmx). */
 function unknownAction(request: SiteRequest): SiteResponse {
-  return soapFault('soap:Client', `System.Web.Services.Protocols.SoapException: Server did not recognize the value of HTTP Header SOAPAction: ${soapAction(request) ?? ''}.`);
+  return soapFault(
+    'soap:Client',
+    `System.Web.Services.Protocols.SoapException: Server did not recognize the value of HTTP Header SOAPAction: ${soapAction(request) ?? ''}.`,
+  );
 }
 
 /** The SOAPAction names the operation; the body must carry that operation's element, else ASP.NET cannot read it. */
-function operationOf<T extends string>(request: SiteRequest, namespace: string, operations: readonly T[]): { operation: T; body: string } | SiteResponse {
+function operationOf<T extends string>(
+  request: SiteRequest,
+  namespace: string,
+  operations: readonly T[],
+): { operation: T; body: string } | SiteResponse {
   const action = soapAction(request);
   const operation = operations.find((candidate) => action === `${namespace}/${candidate}`);
   if (!operation) return unknownAction(request);
   const body = request.body.toString('utf8');
   if (soapBodyOperation(body) !== operation) {
-    return soapFault('soap:Client', `Server was unable to read request. The SOAP body does not contain a ${operation} element.`, faultDetail('InvalidParameters', `"${action}"`));
+    return soapFault(
+      'soap:Client',
+      `Server was unable to read request. The SOAP body does not contain a ${operation} element.`,
+      faultDetail('InvalidParameters', `"${action}"`),
+    );
   }
   return { operation, body };
 }
 
 function newCookie(): Cookie {
   // Opaque to the client ([MS-WUSP] cookies are server-encrypted); valid four days like WSUS's.
-  return { expiration: new Date(Date.now() + 4 * 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), encryptedData: randomBytes(48).toString('base64') };
+  return {
+    expiration: new Date(Date.now() + 4 * 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    encryptedData: randomBytes(48).toString('base64'),
+  };
 }
 
 function clientWebService(request: SiteRequest, updates: PreparedUpdate[]): SiteResponse {
@@ -166,11 +195,21 @@ function clientWebService(request: SiteRequest, updates: PreparedUpdate[]): Site
       const requested = elementTexts(revisionBlock, 'int').map(Number);
       if (requested.length === 0) return soapResponse(getExtendedUpdateInfoResponse(facts, []));
       const known = facts.filter((fact) => requested.includes(fact.revisionId));
-      return soapResponse(getExtendedUpdateInfoResponse(known, requested.filter((id) => !known.some((fact) => fact.revisionId === id))));
+      return soapResponse(
+        getExtendedUpdateInfoResponse(
+          known,
+          requested.filter((id) => !known.some((fact) => fact.revisionId === id)),
+        ),
+      );
     }
     case 'GetFileLocations': {
       const digests = elementTexts(parsed.body, 'base64Binary');
-      return soapResponse(getFileLocationsResponse(facts.filter((fact) => digests.includes(fact.digestBase64)), newCookie()));
+      return soapResponse(
+        getFileLocationsResponse(
+          facts.filter((fact) => digests.includes(fact.digestBase64)),
+          newCookie(),
+        ),
+      );
     }
   }
 }

@@ -131,7 +131,8 @@ export function getExtendedUpdateInfoResponse(updates: readonly UpdateFacts[], o
       `<ExtendedProperties DefaultPropertiesLanguage="en" Handler="http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/Cbs" MaxDownloadSize="${u.fileSize}" MinDownloadSize="${u.fileSize}" />` +
         `<Files><File Digest="${u.digestBase64}" DigestAlgorithm="SHA1" FileName="${escapeXml(u.fileName)}" Size="${u.fileSize}" Modified="${LAST_CHANGE}" /></Files>`,
     );
-  const localized = (u: UpdateFacts): string => fragment(`<LocalizedProperties><Language>en</Language><Title>${escapeXml(u.title)}</Title></LocalizedProperties>`);
+  const localized = (u: UpdateFacts): string =>
+    fragment(`<LocalizedProperties><Language>en</Language><Title>${escapeXml(u.title)}</Title></LocalizedProperties>`);
   return [
     `<GetExtendedUpdateInfoResponse xmlns="${CLIENT_WEB_SERVICE_NS}">`,
     '<GetExtendedUpdateInfoResult>',
