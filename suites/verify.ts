@@ -196,9 +196,20 @@ export function siteNote(
   return entry?.response.headers.find(([name]) => name.toLowerCase() === `x-ibcm-lab-${topic}`)?.[1];
 }
 
-/** A human-readable note only (the site's X-IBCM-Lab-Reason as the client got it): never an oracle. */
-export function siteReason(exchange: Exchange): string {
-  const reason = responseHeader(exchange, 'x-ibcm-lab-reason');
+/**
+ * Why the site system answered as it did, for a failure's reason: read from the journal of the site
+ * system that received this request (its latest entry with the same method, target and body) — never
+ * from a header that crossed the proxy. A human-readable note only: never an oracle.
+ */
+export function siteReason(lab: Lab, exchange: Exchange): string {
+  const same = (entry: JournalEntry) =>
+    entry.method === exchange.method &&
+    entry.target === exchange.target &&
+    (exchange.requestBodyLength === 0 || entry.bodySha256 === exchange.requestBodySha256);
+  const entry = lab.siteSystems
+    .flatMap((system) => lab.journal(system.name).entries().filter(same))
+    .sort((a, b) => b.at.localeCompare(a.at) || b.seq - a.seq)[0];
+  const reason = siteNote(entry, 'reason');
   return reason ? ` (site system says: ${reason})` : '';
 }
 

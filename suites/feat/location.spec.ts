@@ -25,7 +25,7 @@ check(
     // The request and its answer are the check's set-up: a path that loses them says nothing about assignment.
     prerequisite(
       asked.length > 0,
-      `the site assignment request did not reach the MP: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`,
+      `the site assignment request did not reach the MP: ${describeClientResult(assignment.exchange)}${siteReason(lab, assignment.exchange)}`,
     );
     ensure(
       asked.length === 1 && hostOf(asked[0]!) === mp.internetFqdn,
@@ -34,7 +34,7 @@ check(
     );
     prerequisite(
       assignment.exchange.status === 200 && assignment.reply,
-      `the internet MP did not answer the site assignment request: ${describeClientResult(assignment.exchange)}${siteReason(assignment.exchange)}`,
+      `the internet MP did not answer the site assignment request: ${describeClientResult(assignment.exchange)}${siteReason(lab, assignment.exchange)}`,
     );
     ensure(
       !assignment.siteCode,
@@ -48,7 +48,7 @@ check(
     evidence.sent(control.exchange);
     prerequisite(
       control.siteCode === lab.topology.site.code,
-      `control: on the intranet (MP asked as ${controlSeen.map(hostOf).join(', ')}) the client was not assigned to ${lab.topology.site.code}: ${control.reason}${siteReason(control.exchange)}`,
+      `control: on the intranet (MP asked as ${controlSeen.map(hostOf).join(', ')}) the client was not assigned to ${lab.topology.site.code}: ${control.reason}${siteReason(lab, control.exchange)}`,
     );
     evidence.pass(
       `with SMSSITECODE=AUTO on the internet the client asked ${mp.internetFqdn} (MP journal) and was assigned no site (MP: ${siteNote(asked[0], 'site-assignment') ?? 'no note'}); ` +
@@ -79,7 +79,7 @@ check(
     evidence.sent(location.exchange);
     prerequisite(
       location.exchange.status === 200 && location.reply,
-      `the internet MP did not answer the content location request: ${describeClientResult(location.exchange)}${siteReason(location.exchange)}`,
+      `the internet MP did not answer the content location request: ${describeClientResult(location.exchange)}${siteReason(lab, location.exchange)}`,
     );
     const asked = received.find((entry) => entry.method === 'CCM_POST');
     ensure(

@@ -29,7 +29,7 @@ check(
       machinePolicyRound(inside, { fetch: isIntranetOnly }),
     );
     evidence.sent(insideRound.exchange, ...insideRound.fetched.map((fetched) => fetched.exchange));
-    ensureRound(insideRound, 'control on the intranet');
+    ensureRound(lab, insideRound, 'control on the intranet');
     const intranetOnly = insideRound.policies.filter(isIntranetOnly);
     prerequisite(
       intranetOnly.length > 0,
@@ -38,14 +38,14 @@ check(
     const insideFetch = insideRound.fetched.find((fetched) => isIntranetOnly(fetched.policy));
     prerequisite(
       insideFetch?.exchange.status === 200,
-      `control: the intranet client could not fetch the IntranetOnly policy: ${insideFetch ? describeClientResult(insideFetch.exchange) + siteReason(insideFetch.exchange) : 'not fetched'}`,
+      `control: the intranet client could not fetch the IntranetOnly policy: ${insideFetch ? describeClientResult(insideFetch.exchange) + siteReason(lab, insideFetch.exchange) : 'not fetched'}`,
     );
 
     // On the internet: not assigned, not fetched.
     const outside = newClient(computerOn(lab, 'internet'));
     const { result: round, received } = await watchMp(lab, evidence, 'on the internet', () => machinePolicyRound(outside));
     evidence.sent(round.exchange, ...round.fetched.map((fetched) => fetched.exchange));
-    ensureRound(round, 'on the internet');
+    ensureRound(lab, round, 'on the internet');
     ensure(
       received.filter((entry) => entry.method === 'CCM_POST').every((entry) => hostOf(entry) === mp.internetFqdn),
       `the internet client's messages reached the MP as ${received.map(hostOf).join(', ')}, not as ${mp.internetFqdn}`,
@@ -103,7 +103,7 @@ check(
       machinePolicyRound(inside, { fetch: isTaskSequence }),
     );
     evidence.sent(insideRound.exchange, ...insideRound.fetched.map((fetched) => fetched.exchange));
-    ensureRound(insideRound, 'control on the intranet');
+    ensureRound(lab, insideRound, 'control on the intranet');
     const insideSequences = taskSequences(bodies, insideRound);
     const osd = insideSequences.find((sequence) => sequence.body && appliesOsImage(sequence.body));
     const plain = insideSequences.find((sequence) => sequence.body && !appliesOsImage(sequence.body));
@@ -118,7 +118,7 @@ check(
       machinePolicyRound(outside, { fetch: isTaskSequence }),
     );
     evidence.sent(round.exchange, ...round.fetched.map((fetched) => fetched.exchange));
-    ensureRound(round, 'on the internet');
+    ensureRound(lab, round, 'on the internet');
     ensure(
       received.filter((entry) => entry.method === 'CCM_POST').every((entry) => hostOf(entry) === mp.internetFqdn),
       `the internet client's messages reached the MP as ${received.map(hostOf).join(', ')}, not as ${mp.internetFqdn}`,
@@ -136,7 +136,7 @@ check(
     const delivered = outsideSequences.find((sequence) => sequence.policy.policyId === plain.policy.policyId);
     ensure(
       delivered?.fetch?.status === 200 && delivered.body && !appliesOsImage(delivered.body),
-      `the task sequence without an OS image (${plain.policy.policyId}) was withheld from the internet client: ${delivered?.fetch ? describeClientResult(delivered.fetch) + siteReason(delivered.fetch) : 'not assigned'}`,
+      `the task sequence without an OS image (${plain.policy.policyId}) was withheld from the internet client: ${delivered?.fetch ? describeClientResult(delivered.fetch) + siteReason(lab, delivered.fetch) : 'not assigned'}`,
       'task-sequence-withheld',
     );
     const served = bodyFetches(received).find((entry) => decodeURIComponent(entry.target).includes(plain.policy.policyId));

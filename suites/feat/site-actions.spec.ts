@@ -27,7 +27,7 @@ async function siteActionCheck(action: Action, what: string, { lab, newClient, e
     machinePolicyRound(outside, { fetch: () => false }),
   );
   evidence.sent(round.exchange);
-  ensureRound(round, 'on the internet');
+  ensureRound(lab, round, 'on the internet');
   const contact = received.filter((entry) => entry.method === 'CCM_POST');
   ensure(
     contact.length > 0 && contact.every((entry) => hostOf(entry) === mp.internetFqdn),
@@ -46,7 +46,7 @@ async function siteActionCheck(action: Action, what: string, { lab, newClient, e
     machinePolicyRound(inside, { fetch: () => false }),
   );
   evidence.sent(insideRound.exchange);
-  ensureRound(insideRound, 'control on the intranet');
+  ensureRound(lab, insideRound, 'control on the intranet');
   prerequisite(
     insideReceived.some((entry) => entry.method === 'CCM_POST' && hostOf(entry) === mp.intranetFqdn),
     `control: the MP journal does not show the computer reaching it by the intranet name ${mp.intranetFqdn}`,

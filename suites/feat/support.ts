@@ -47,10 +47,10 @@ export async function watchMp<T>(
 }
 
 /** The machine policy round worked: assignments came back as a message (a prerequisite of every FEAT policy check). */
-export function ensureRound(round: MachinePolicyRound, label: string): void {
+export function ensureRound(lab: Lab, round: MachinePolicyRound, label: string): void {
   prerequisite(
     round.exchange.status === 200 && round.reply && round.policies.length > 0,
-    `${label}: machine policy assignments from ${round.origin} failed: ${describeClientResult(round.exchange)}${siteReason(round.exchange)}`,
+    `${label}: machine policy assignments from ${round.origin} failed: ${describeClientResult(round.exchange)}${siteReason(lab, round.exchange)}`,
   );
 }
 
@@ -96,7 +96,7 @@ export async function askSite(
   }
   ensure(
     exchange.status === 200 && json.Result,
-    `the site did not answer the ${action} request for ${clientId}: ${describeClientResult(exchange)}${siteReason(exchange)}`,
+    `the site did not answer the ${action} request for ${clientId}: ${describeClientResult(exchange)}${siteReason(lab, exchange)}`,
   );
   ensure(entry, `the MP journal shows no ${action} request`);
   return { exchange, entry, result: json.Result, reason: json.Reason, target: json.Target, managedFrom: json.ManagedFrom };

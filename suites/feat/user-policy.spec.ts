@@ -43,7 +43,7 @@ check(
         machinePolicyRound(client, { fetch: (policy) => policy.category === 'ClientSettings' }),
       );
       evidence.sent(round.exchange, ...round.fetched.map((fetched) => fetched.exchange));
-      ensureRound(round, computer.computerName);
+      ensureRound(lab, round, computer.computerName);
       computers.push({ client, round });
     }
 
@@ -67,7 +67,7 @@ check(
     const delivered = positive.cycle.request;
     ensure(
       delivered && delivered.policies.length > 0,
-      `${positive.client.profile.computerName} with both settings on and ${user.domain}\\${user.user} authenticated got no user policy: ${positive.cycle.reason}${delivered ? siteReason(delivered.exchange) : ''}`,
+      `${positive.client.profile.computerName} with both settings on and ${user.domain}\\${user.user} authenticated got no user policy: ${positive.cycle.reason}${delivered ? siteReason(lab, delivered.exchange) : ''}`,
       'user-policy-not-delivered',
     );
     const legs = positive.received.filter((entry) => entry.target.toLowerCase().startsWith('/ccm_system_windowsauth/'));
@@ -114,7 +114,7 @@ check(
     evidence.sent(machineStill.exchange);
     ensure(
       machineStill.assignments.length > 0,
-      `after the failed user authentication the computer lost its computer policy: ${describeClientResult(machineStill.exchange)}${siteReason(machineStill.exchange)}`,
+      `after the failed user authentication the computer lost its computer policy: ${describeClientResult(machineStill.exchange)}${siteReason(lab, machineStill.exchange)}`,
     );
     outcomes.push(
       `with a failed NTLM logon (${failed.failure}) no user policy, computer policy still ${machineStill.assignments.length} assignment(s)`,

@@ -9,12 +9,20 @@ import { ensure, prerequisite } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import { arrival, describeClientResult, responseHeader, siteReason, uploadDigest } from '../verify.js';
 import type { JournalReader } from '../../harness/http/index.js';
+import type { Lab } from '../../harness/lab/index.js';
 
 /**
  * A BITS upload of `payload` in fragments; returns every exchange and the MP's digest of what arrived,
  * read from the MP's journal (the Close-Session entry), never from the reply that crossed the proxy.
  */
-async function bitsUpload(client: IbcmClient, journal: JournalReader, payload: Buffer, fragmentSize: number, contentType?: string) {
+async function bitsUpload(
+  lab: Lab,
+  client: IbcmClient,
+  journal: JournalReader,
+  payload: Buffer,
+  fragmentSize: number,
+  contentType?: string,
+) {
   const mark = journal.mark();
   const target = `/CCM_Incoming/{${randomUUID().toUpperCase()}}`;
   const exchanges = [
@@ -33,7 +41,7 @@ async function bitsUpload(client: IbcmClient, journal: JournalReader, payload: B
     return {
       exchanges,
       uploaded: undefined,
-      failure: `Create-Session: ${describeClientResult(exchanges[0]!)}${siteReason(exchanges[0]!)}`,
+      failure: `Create-Session: ${describeClientResult(exchanges[0]!)}${siteReason(lab, exchanges[0]!)}`,
     };
   for (let offset = 0; offset < payload.length; offset += fragmentSize) {
     const fragment = payload.subarray(offset, Math.min(payload.length, offset + fragmentSize));
@@ -50,7 +58,7 @@ async function bitsUpload(client: IbcmClient, journal: JournalReader, payload: B
       return {
         exchanges,
         uploaded: undefined,
-        failure: `fragment at ${offset} (${fragment.length} bytes): ${describeClientResult(exchange)}${siteReason(exchange)}`,
+        failure: `fragment at ${offset} (${fragment.length} bytes): ${describeClientResult(exchange)}${siteReason(lab, exchange)}`,
       };
   }
   const close = await client.send({
@@ -80,7 +88,7 @@ check('PX-CT-OCTET', 'application/octet-stream bodies arrive byte-exact', async 
   const journal = lab.journal('mp1');
   const mark = journal.mark();
   const payload = allByteValues(64 * 1024);
-  const upload = await bitsUpload(client, journal, payload, payload.length, 'application/octet-stream');
+  const upload = await bitsUpload(lab, client, journal, payload, payload.length, 'application/octet-stream');
   const received = journal.since(mark);
   evidence.sent(...upload.exchanges);
   evidence.received('mp1', received);
@@ -104,7 +112,7 @@ check('PX-BODY-LARGE', 'a multi-megabyte BITS upload and a large CCM_POST pass',
   const journal = lab.journal('mp1');
   const mark = journal.mark();
   const payload = allByteValues(6 * 1024 * 1024);
-  const upload = await bitsUpload(client, journal, payload, 3 * 1024 * 1024);
+  const upload = await bitsUpload(lab, client, journal, payload, 3 * 1024 * 1024);
   evidence.sent(...upload.exchanges);
   ensure(!upload.failure, `a 6 MiB BITS upload in 3 MiB fragments failed: ${upload.failure}`, 'upload-failed');
   ensure(

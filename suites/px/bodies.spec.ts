@@ -21,12 +21,12 @@ check('PX-CT-MULTIPART', 'multipart/mixed messages arrive byte-exact and are ans
   }
   ensure(
     registration.reply,
-    `the registration reply did not reach the client as a message: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}${registration.replyError ? ` (${registration.replyError})` : ''}`,
+    `the registration reply did not reach the client as a message: ${describeClientResult(registration.exchange)}${siteReason(lab, registration.exchange)}${registration.replyError ? ` (${registration.replyError})` : ''}`,
     'response-changed',
   );
   ensure(
     assignments?.reply,
-    `the signed RequestAssignments was not answered with a message: ${assignments ? describeClientResult(assignments.exchange) + siteReason(assignments.exchange) : 'not sent'}`,
+    `the signed RequestAssignments was not answered with a message: ${assignments ? describeClientResult(assignments.exchange) + siteReason(lab, assignments.exchange) : 'not sent'}`,
     'response-changed',
   );
   ensure(assignments.assignments.length > 0, 'the assignment reply reached the client without policy assignments', 'response-changed');

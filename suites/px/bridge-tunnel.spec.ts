@@ -91,7 +91,7 @@ check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own ident
   registrations.forEach((registration) => evidence.sent(registration.exchange));
   prerequisite(
     first.smsId && second.smsId,
-    `registration failed: ${registrations.map((r) => describeClientResult(r.exchange) + siteReason(r.exchange)).join('; ')}`,
+    `registration failed: ${registrations.map((r) => describeClientResult(r.exchange) + siteReason(lab, r.exchange)).join('; ')}`,
   );
   ensure(
     first.smsId !== second.smsId,
@@ -105,7 +105,7 @@ check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own ident
     const echoed = /<ClientID>([^<]+)<\/ClientID>/.exec(reply.reply?.bodyXml ?? '')?.[1];
     prerequisite(
       reply.reply && echoed,
-      `${client.profile.computerName} got no assignment reply: ${describeClientResult(reply.exchange)}${siteReason(reply.exchange)}`,
+      `${client.profile.computerName} got no assignment reply: ${describeClientResult(reply.exchange)}${siteReason(lab, reply.exchange)}`,
     );
     ensure(
       echoed === client.smsId,
@@ -179,7 +179,7 @@ check('PX-BRIDGE-IDENTITY', 'two clients through one bridge keep their own ident
     );
     prerequisite(
       exchange.status === 200,
-      `the MP refused ${client.profile.computerName}'s policy ${assignment.policyId}: ${describeClientResult(exchange)}${siteReason(exchange)}`,
+      `the MP refused ${client.profile.computerName}'s policy ${assignment.policyId}: ${describeClientResult(exchange)}${siteReason(lab, exchange)}`,
     );
     ensure(
       embedded === client.smsId,

@@ -14,7 +14,7 @@ check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and ge
   evidence.sent(registration.exchange);
   ensure(
     client.smsId,
-    `registration through the web proxy failed: ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}`,
+    `registration through the web proxy failed: ${describeClientResult(registration.exchange)}${siteReason(lab, registration.exchange)}`,
     'registration-failed',
   );
   const assignments = await client.requestAssignments();
@@ -23,7 +23,7 @@ check('PX-CLIENT-PROXY', 'a client behind a web proxy (CONNECT) registers and ge
   evidence.received('mp1', received);
   ensure(
     assignments.assignments.length > 0,
-    `policy assignments through the web proxy failed: ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`,
+    `policy assignments through the web proxy failed: ${describeClientResult(assignments.exchange)}${siteReason(lab, assignments.exchange)}`,
     'policy-failed',
   );
   const connects = await proxyLogLines(

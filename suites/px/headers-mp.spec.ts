@@ -12,12 +12,15 @@ async function signedPolicyRequest(fixtures: CheckFixtures, header: string): Pro
   const { client, lab, evidence } = fixtures;
   const registration = await client.register();
   evidence.sent(registration.exchange);
-  prerequisite(client.smsId, `registration failed, ${describeClientResult(registration.exchange)}${siteReason(registration.exchange)}`);
+  prerequisite(
+    client.smsId,
+    `registration failed, ${describeClientResult(registration.exchange)}${siteReason(lab, registration.exchange)}`,
+  );
   const assignments = await client.requestAssignments();
   evidence.sent(assignments.exchange);
   prerequisite(
     assignments.assignments.length > 0,
-    `no policy assignments, ${describeClientResult(assignments.exchange)}${siteReason(assignments.exchange)}`,
+    `no policy assignments, ${describeClientResult(assignments.exchange)}${siteReason(lab, assignments.exchange)}`,
   );
   const journal = lab.journal(MP);
   const mark = journal.mark();
@@ -46,7 +49,7 @@ async function signedPolicyRequest(fixtures: CheckFixtures, header: string): Pro
   const outcome =
     policy.status === 200
       ? `the signed policy request was honoured (200, ${policy.responseBodyLength} bytes)`
-      : `the MP refused the policy request for another reason${siteReason(policy)}`;
+      : `the MP refused the policy request for another reason${siteReason(lab, policy)}`;
   evidence.pass(`${header} arrived at the MP byte-exact (${value.length} characters); ${outcome}`);
 }
 

@@ -32,12 +32,12 @@ check('PX-NTLM-AFFINITY', 'NTLM multi-leg 401 works and two concurrent clients s
     const last = result.legs.at(-1)!;
     ensure(
       result.legs.length === 2,
-      `${client.profile.computerName}: the NTLM handshake did not get past the first leg: ${describeClientResult(result.legs[0]!)}${siteReason(result.legs[0]!)}`,
+      `${client.profile.computerName}: the NTLM handshake did not get past the first leg: ${describeClientResult(result.legs[0]!)}${siteReason(lab, result.legs[0]!)}`,
       'handshake-broken',
     );
     ensure(
       last.status === 200,
-      `${client.profile.computerName} (${account}): the Authenticate leg was refused: ${describeClientResult(last)}${siteReason(last)}`,
+      `${client.profile.computerName} (${account}): the Authenticate leg was refused: ${describeClientResult(last)}${siteReason(lab, last)}`,
       'handshake-broken',
     );
     // Whom the MP authenticated is what it journaled for this leg (the reply's lab header crossed the proxy).

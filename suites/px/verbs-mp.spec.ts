@@ -28,7 +28,7 @@ async function verbReachesMp(
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   ensure(
     !exchange.error && exchange.status === expectedStatus,
-    `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(exchange)}`,
+    `the MP received ${exchange.method} ${exchange.target} and answered ${entry.response.status}, but ${describeClientResult(exchange)}${siteReason(lab, exchange)}`,
     'response-changed',
   );
   const more = extra?.(exchange);
@@ -111,7 +111,7 @@ check('PX-VERB-MP-CCM_POST', 'CCM_POST reaches the management point (client regi
   ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
   ensure(
     result.exchange.status === 200 && client.smsId,
-    `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`,
+    `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(lab, result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`,
     'response-changed',
   );
   evidence.pass(`CCM_POST /ccm_system/request reached the MP byte-exact and the client was registered as ${client.smsId}`);
@@ -171,7 +171,7 @@ check('PX-VERB-MP-BITS_POST', 'BITS_POST reaches the management point (BITS uplo
   }
   ensure(
     sessionId,
-    `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(create)}`,
+    `Create-Session reached the MP but the client got no BITS-Session-Id: ${describeClientResult(create)}${siteReason(lab, create)}`,
     'response-changed',
   );
   const close = exchanges[2]!;

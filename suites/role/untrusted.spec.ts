@@ -77,7 +77,7 @@ check(
       const last = result.exchanges.at(-1)!;
       ensure(
         ok(last),
-        `the primary-site ${result.name} refused the internet client's ${what}: ${describeClientResult(last)}${siteReason(last)}`,
+        `the primary-site ${result.name} refused the internet client's ${what}: ${describeClientResult(last)}${siteReason(lab, last)}`,
         'primary-role-refused',
       );
       ensure(
@@ -179,7 +179,7 @@ check(
     evidence.received(`${secondary.name} (secondary site, intranet client)`, controlSeen);
     prerequisite(
       controlList.status === 200 && controlSeen.some((entry) => hostOf(entry) === secondary.intranetFqdn && entry.response.status === 200),
-      `control: the secondary-site MP did not serve an intranet client either: ${describeClientResult(controlList)}${siteReason(controlList)}`,
+      `control: the secondary-site MP did not serve an intranet client either: ${describeClientResult(controlList)}${siteReason(lab, controlList)}`,
     );
     evidence.pass(
       `primary-site roles accepted the internet client: ${accepted.join('; ')}; the secondary-site MP ${secondary.name} refused it by ${secondary.internetFqdn} (journal: ${seen.map((entry) => `${entry.method} → ${entry.response.status}`).join(', ')}; ${refusal}); ` +
