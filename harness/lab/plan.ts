@@ -8,6 +8,7 @@ import type {
   DomainControllerRole,
   MicrosoftUpdateRole,
   ProxyMode,
+  Segment,
   SiteSystemRole,
   Topology,
 } from '../topology/index.js';
@@ -45,55 +46,44 @@ export function servicesOf(role: SiteSystemRole): { service: 'https' | 'http'; p
 }
 
 /** `placement` is the driver's (a loopback block, or docker networks): the plan only asks it for addresses and ports. */
+/** A single-name host of the lab (CDP, CMG, Microsoft Update, DC beacon): an address on its segment, its ports placed. */
+function placeHost(
+  placement: Placement,
+  role: { name: string; kind: string; segment: Segment; fqdn: string },
+  ports: Record<string, number>,
+): PlacedHost {
+  const placed = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, placement.port(port)]));
+  return {
+    name: role.name,
+    kind: role.kind,
+    segment: role.segment,
+    address: placement.allocate(role.segment),
+    ports: placed,
+    fqdns: [role.fqdn],
+  };
+}
+
 export function planLab(topology: Topology, mode: ProxyMode, placement: Placement): LabPlan {
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
   const cdp = {
     role: cdpRole,
-    host: {
-      name: cdpRole.name,
-      kind: cdpRole.kind,
-      segment: cdpRole.segment,
-      address: placement.allocate(cdpRole.segment),
-      ports: { http: placement.port(cdpRole.httpPort) },
-      fqdns: [cdpRole.fqdn],
-    },
+    host: placeHost(placement, cdpRole, { http: cdpRole.httpPort }),
   };
   const cloudManagementGateways = topology.roles
     .filter((role): role is CloudManagementGatewayRole => role.kind === 'cloud-management-gateway')
     .map((role) => ({
       role,
-      host: {
-        name: role.name,
-        kind: role.kind,
-        segment: role.segment,
-        address: placement.allocate(role.segment),
-        ports: { https: placement.port(role.httpsPort) },
-        fqdns: [role.fqdn],
-      },
+      host: placeHost(placement, role, { https: role.httpsPort }),
     }));
   const muRole = topology.roles.find((role): role is MicrosoftUpdateRole => role.kind === 'microsoft-update');
   const microsoftUpdate = muRole && {
     role: muRole,
-    host: {
-      name: muRole.name,
-      kind: muRole.kind,
-      segment: muRole.segment,
-      address: placement.allocate(muRole.segment),
-      ports: { http: placement.port(muRole.httpPort) },
-      fqdns: [muRole.fqdn],
-    },
+    host: placeHost(placement, muRole, { http: muRole.httpPort }),
   };
   const dcRole = topology.roles.find((role): role is DomainControllerRole => role.kind === 'domain-controller');
   const domainController = dcRole && {
     role: dcRole,
-    host: {
-      name: dcRole.name,
-      kind: dcRole.kind,
-      segment: dcRole.segment,
-      address: placement.allocate(dcRole.segment),
-      ports: { ldap: placement.port(dcRole.ldapPort) },
-      fqdns: [dcRole.fqdn],
-    },
+    host: placeHost(placement, dcRole, { ldap: dcRole.ldapPort }),
   };
   const siteSystems = topology.roles
     .filter(
