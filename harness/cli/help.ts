@@ -9,6 +9,7 @@ the site system received.
 Usage
   ibcm-lab run [options]      run the conformance checks (the main job)
   ibcm-lab up [options]       keep one lab running for hands-on work; prints names, addresses, commands
+  ibcm-lab worksheet          what to configure on an appliance the lab does not start (--listen, --mode)
   ibcm-lab down               take the running lab down (and what dead runs left in docker)
   ibcm-lab prune              remove old run folders under .ibcm-lab/runs (also done at each run)
   ibcm-lab selftest           prove the checks: reference proxies pass, every faulty proxy is caught
@@ -49,7 +50,9 @@ Options
                        proxy from 'ibcm-lab proxies', exec:<command> — your own proxy, started with
                        IBCM_PROXY_CONTRACT pointing at the proxy contract (docs/proxy-contract.md) —
                        or image:<ref> with --driver docker — your proxy's container image, started
-                       with the contract mounted at the path IBCM_PROXY_CONTRACT names
+                       with the contract mounted at the path IBCM_PROXY_CONTRACT names — or
+                       address:<file>, an appliance the lab does not start, configured from
+                       'ibcm-lab worksheet' (the file says where it listens: docs/appliance.md)
   --grep <regex>       only requirements whose ID matches, e.g. PX-VERB, 'PKI|LOC', ^PX-HDR-MP-
   --topology <f>       a topology YAML file (a customer's names, PKI options, clients) or a preset name
                        (default: the 'default' preset). Errors name the field and line.
@@ -205,14 +208,16 @@ export const UP_HELP = `ibcm-lab up — keep one lab running, for hands-on work
 
 Usage
   ibcm-lab up [--driver embedded|docker] [--topology <file|preset>] [--mode bridge|tunnel|forward|direct]
-              [--proxy <name>]
+              [--proxy <name>] [--listen <address>]
   ibcm-lab down
 
 'up' starts the lab the topology describes (one mode: a lab has one proxy), prints every host with
 its names and address, the DNS server of each segment, and commands to try as the internet client
 (dig against the internet view; curl with the client's certificate for the MP list, through the
 proxy), then stays in the foreground. Ctrl-C, or 'ibcm-lab down' from another terminal, takes it
-down. On the docker driver 'down' also removes what runs whose process is gone left behind (every
+down. With --listen <address> (an address of this machine) the lab waits for an appliance it does not
+start: the site systems and the CDP also listen there for it, and the publishing worksheet is printed
+(see 'ibcm-lab help worksheet'). On the docker driver 'down' also removes what runs whose process is gone left behind (every
 container and network carries its owner's process id, start time and boot id), and names — without
 touching them — the containers of runs that are still live (someone else's run on a shared engine).
 
@@ -220,6 +225,26 @@ Examples
   npx ibcm-lab up --mode bridge --proxy nginx
   npx ibcm-lab up --driver docker --topology customer.yaml
   npx ibcm-lab down
+`;
+
+export const WORKSHEET_HELP = `ibcm-lab worksheet — what to configure on an appliance the lab does not start
+
+Usage
+  ibcm-lab worksheet --listen <address> --mode bridge|tunnel [--topology <file|preset>]
+
+An appliance (a hardware box, a virtual appliance, a cloud load balancer) is certified with
+'ibcm-lab run --proxy address:<file>'. Before that it is configured by hand from this worksheet: per
+public name the port to publish and the upstream (a site system on the --listen address, each on a
+port of its own), the TLS rules of each leg (certificates to present, CA bundle, CRL URLs, EKU), the
+PKCS#12 files and their password (printed once), the plain-HTTP listeners, where to send syslog, and
+the address file to write afterwards (docs/appliance.md). The lab's CA keys and the appliance's
+certificates are kept under .ibcm-lab/appliance/<address>-<mode>/, so every later run serves the same
+ports and the same CAs. As root the upstreams use the real ports (443, 80); otherwise the topology's
+port offset (20000). The worksheet is also written as worksheet.md in that folder.
+
+Examples
+  npx ibcm-lab worksheet --listen 127.0.0.2 --mode bridge
+  npx ibcm-lab run --proxy address:appliance.yaml
 `;
 
 export const PRUNE_HELP = `ibcm-lab prune — remove old run folders

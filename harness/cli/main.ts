@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { requirements } from '../catalog/index.js';
 import { IbcmLabError, UsageError } from '../errors.js';
 import { builtInProxies } from '../proxies/index.js';
-import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, PRUNE_HELP, RUN_HELP, SELFTEST_HELP } from './help.js';
+import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, PRUNE_HELP, RUN_HELP, SELFTEST_HELP, WORKSHEET_HELP } from './help.js';
+import { worksheetCommand } from './worksheet.js';
 import { doctorCommand } from './doctor.js';
 import { imagesCommand } from './images.js';
 import { proxyServeCommand } from './proxy-serve.js';
@@ -49,7 +50,9 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
                   ? UP_HELP
                   : rest[0] === 'prune'
                     ? PRUNE_HELP
-                    : MAIN_HELP,
+                    : rest[0] === 'worksheet'
+                      ? WORKSHEET_HELP
+                      : MAIN_HELP,
       );
       return 0;
     case '--version':
@@ -145,6 +148,7 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         topology: { type: 'string' },
         mode: { type: 'string' },
         proxy: { type: 'string' },
+        listen: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       });
       if ((values as { help?: boolean }).help) {
@@ -152,6 +156,19 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         return 0;
       }
       return upCommand(values as Record<string, string>);
+    }
+    case 'worksheet': {
+      const { values } = parse(rest, {
+        listen: { type: 'string' },
+        mode: { type: 'string' },
+        topology: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      });
+      if ((values as { help?: boolean }).help) {
+        process.stdout.write(WORKSHEET_HELP);
+        return 0;
+      }
+      return worksheetCommand(values as Record<string, string>);
     }
     case 'down':
       parse(rest, {});

@@ -6,10 +6,6 @@ import { parseProxyRef, proxyFromRef, type ProxyImplementation, type ProxyRef } 
 export function proxyOption(value: string | undefined): { ref: ProxyRef; proxy: ProxyImplementation } {
   const ref = parseProxyRef(value ?? 'node');
   if ('invalid' in ref) throw new UsageError(ref.invalid);
-  if (ref.kind === 'address')
-    throw new UsageError(
-      `--proxy address:${ref.file}: certifying an appliance the lab does not start is not built yet; use exec:<command> or image:<ref> (docker driver)`,
-    );
   const proxy = proxyFromRef(ref);
   if (!proxy) throw new UsageError(`unknown proxy "${value}"; 'ibcm-lab proxies' lists them, or use exec:<command>`);
   return { ref, proxy };

@@ -64,8 +64,13 @@ async function resolveDriver(
 export async function runCommand(options: RunOptions, interruption?: Interruption): Promise<number> {
   const topology = loadTopology(options.topology);
   const { ref: proxyRef, proxy } = proxyOption(options.proxy);
-  const modes = resolveModes(options.mode ?? topology.proxy.mode, proxy);
-  const workers = parseWorkers(options.workers, modes.length);
+  const modes = resolveModes(options.mode ?? proxy.appliance?.mode ?? topology.proxy.mode, proxy);
+  // An appliance serves one lab at a time: the one bound on its listen address (harness/appliance/).
+  if (proxy.appliance && options.workers !== undefined && options.workers !== '1')
+    throw new UsageError('--proxy address: runs one lab at a time (the appliance publishes one lab); leave out --workers');
+  if (proxy.appliance && options.driver === 'docker')
+    throw new UsageError('--proxy address: runs on the embedded driver: the appliance reaches the lab on its --listen address');
+  const workers = proxy.appliance ? 1 : parseWorkers(options.workers, modes.length);
   const { driver, images } = await resolveDriver(options.driver, proxyRef);
   const selected = requirements.filter((requirement) => (options.grep ? matchesGrep(requirement.id, options.grep) : true));
   if (options.grep && selected.length === 0)

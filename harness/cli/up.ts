@@ -11,6 +11,8 @@ import { UsageError } from '../errors.js';
 import { startLab, type Lab } from '../lab/index.js';
 import type { ProxyImplementation } from '../proxies/index.js';
 import { proxyOption } from './proxy-option.js';
+import { applianceMode, checkListenAddress } from '../appliance/listen.js';
+import { applianceToConfigure } from '../appliance/proxy.js';
 import { bold } from '../report/style.js';
 import { loadTopology, proxyModes, type ProxyMode } from '../topology/index.js';
 import { processAlive } from '../drivers/docker/process-alive.js';
@@ -23,6 +25,7 @@ export interface UpOptions {
   topology?: string;
   mode?: string;
   proxy?: string;
+  listen?: string;
 }
 
 const STATE_FILE = resolve('.ibcm-lab', 'up.json');
@@ -40,10 +43,18 @@ export async function upCommand(options: UpOptions): Promise<number> {
   if (driverName !== 'embedded' && driverName !== 'docker')
     throw new UsageError(`--driver must be embedded or docker, got "${driverName}"`);
   const topology = loadTopology(options.topology);
-  const mode = (options.mode ?? topology.proxy.mode) as ProxyMode;
+  // --listen without an address file: the lab waits for an appliance still to configure from the worksheet.
+  const { ref: proxyRef, proxy } =
+    options.listen !== undefined && !options.proxy?.startsWith('address:')
+      ? {
+          ref: { kind: 'builtin' as const, name: 'appliance' },
+          proxy: applianceToConfigure(checkListenAddress(options.listen), applianceMode(options.mode)),
+        }
+      : proxyOption(options.proxy);
+  const mode = (options.mode ?? proxy.appliance?.mode ?? topology.proxy.mode) as ProxyMode;
   if (!(proxyModes as readonly string[]).includes(mode))
     throw new UsageError(`--mode must be one of ${proxyModes.join(', ')} (one mode: a lab has one proxy), got "${mode}"`);
-  const { ref: proxyRef, proxy } = proxyOption(options.proxy);
+  if (proxy.appliance && driverName !== 'embedded') throw new UsageError('an appliance reaches the lab on the embedded driver (--listen)');
   const running = readState();
   if (running && processAlive(running.pid))
     throw new UsageError(`a lab is already up (process ${running.pid}, run ${running.runId}); 'ibcm-lab down' stops it`);
@@ -109,6 +120,7 @@ async function keepLabUp({
     ),
   );
   process.stdout.write(describeLab(lab, driverName));
+  if (lab.worksheet) process.stdout.write(`\n${lab.worksheet.markdown}\nWorksheet written to ${lab.worksheet.path}\n`);
 
   await new Promise<void>((done) => {
     process.once('SIGINT', done);

@@ -20,6 +20,11 @@ export interface PlacedHost {
    * there. The embedded driver needs none: every loopback address reaches every other.
    */
   intranetAddress?: string;
+  /**
+   * Appliance mode (`--listen`): where an appliance the lab does not start reaches this host — the
+   * lab's listen address, with a port of this host's own per service (harness/appliance/listen.ts).
+   */
+  applianceLeg?: { address: string; ports: Record<string, number> };
 }
 
 export interface PlannedService {
@@ -75,4 +80,13 @@ export function attachedTo(host: PlacedHost): Attachment[] {
 /** Every address a host's listeners bind: its own, and its intranet leg. */
 export function listenAddresses(host: PlacedHost): string[] {
   return [host.address, ...(host.intranetAddress ? [host.intranetAddress] : [])];
+}
+
+/** Where a host's service listens: each of its addresses at the service's port, and its appliance leg if it has one. */
+export function listenPoints(host: PlacedHost, service: string, port: number): { host: string; port: number }[] {
+  const leg = host.applianceLeg;
+  return [
+    ...listenAddresses(host).map((address) => ({ host: address, port })),
+    ...(leg?.ports[service] !== undefined ? [{ host: leg.address, port: leg.ports[service] }] : []),
+  ];
 }

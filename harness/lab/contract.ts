@@ -54,7 +54,10 @@ export function proxyFacingOf(plan: LabPlan, mode: ContractInputs['mode']): Prox
         publicName: system.role.internetFqdn!,
         scheme: service.service,
         bind: { host: system.publishedAddress!, port: service.port },
-        upstream: { host: system.host.address, port: service.port },
+        // Appliance mode: the upstream is the site system's leg on the lab's listen address (appliance-plan.ts).
+        upstream: system.host.applianceLeg
+          ? { host: system.host.applianceLeg.address, port: system.host.applianceLeg.ports[service.service]! }
+          : { host: system.host.address, port: service.port },
       })),
   );
   // The published site systems, the CDP (clients fetch CRLs through their web proxy, W:50), Microsoft Update (W:42) and any CMG.

@@ -1,5 +1,6 @@
 // The lab handle: what suites, the CLI and reports may use of a running lab. Role internals stay
 // behind it; what the roles saw is only available through their journals (DESIGN.md).
+import type { ApplianceWorksheet } from './appliance-worksheet.js';
 import type { ClientProfile } from '../client/profile.js';
 import type { LabCdpHandle } from '../hosts/crl-distribution-point/handle.js';
 import type { LabDnsView } from '../hosts/dns/handle.js';
@@ -143,6 +144,8 @@ export interface Lab {
   readonly trustBundlePem: string;
   readonly crlUrls: string[];
   readonly proxyContract: ProxyContract | null;
+  /** Appliance mode (`--proxy address:`, `worksheet`, `up --listen`): what the administrator configures on the appliance. */
+  readonly worksheet?: ApplianceWorksheet;
   readonly startupMs: number;
   readonly pki: LabPkiHandle;
   readonly cdp: LabCdpHandle;

@@ -1,6 +1,8 @@
 // Where everything goes: every host gets an address on its segment, every site-system service a
 // port, every published service a listener on the internet side. Pure data, made before anything
 // starts, so certificates, DNS views and the proxy contract all agree.
+import type { ApplianceSetup } from '../appliance/setup.js';
+import { planForAppliance } from './appliance-plan.js';
 import type { PlacedHost, Placement, PlannedSiteSystem } from '../hosts/placed.js';
 import type {
   CloudManagementGatewayRole,
@@ -63,7 +65,7 @@ function placeHost(
   };
 }
 
-export function planLab(topology: Topology, mode: ProxyMode, placement: Placement): LabPlan {
+export function planLab(topology: Topology, mode: ProxyMode, placement: Placement, appliance?: ApplianceSetup): LabPlan {
   const cdpRole = topology.roles.find((role): role is CrlDistributionPointRole => role.kind === 'crl-distribution-point')!;
   const cdp = {
     role: cdpRole,
@@ -146,7 +148,9 @@ export function planLab(topology: Topology, mode: ProxyMode, placement: Placemen
   const clientAddresses = new Map(
     topology.clients.map((client) => [client.name, placement.clientAddress?.(client.segment) ?? placement.allocate(client.segment)]),
   );
-  return { placement, cdp, cloudManagementGateways, microsoftUpdate, domainController, siteSystems, proxy, clientAddresses };
+  const plan = { placement, cdp, cloudManagementGateways, microsoftUpdate, domainController, siteSystems, proxy, clientAddresses };
+  if (appliance) planForAppliance(plan, appliance);
+  return plan;
 }
 
 /**

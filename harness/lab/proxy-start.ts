@@ -8,6 +8,7 @@ import type { LabPki } from '../pki/index.js';
 import type { ProxyContract, ProxyImplementation, StartedProxy } from '../proxies/index.js';
 import type { ProxyMode, Segment, Topology } from '../topology/index.js';
 import type { LabCertificates } from './certificates.js';
+import { writeApplianceWorksheet, type ApplianceWorksheet } from './appliance-worksheet.js';
 import { proxyFacingOf, writeContract } from './contract.js';
 import { dnsRecords, hostsFile } from './dns-views.js';
 import type { LabPlan } from './plan.js';
@@ -16,6 +17,8 @@ import type { StartSteps } from './steps.js';
 export interface ProxyUnderTest {
   contract: ProxyContract;
   proxy: StartedProxy;
+  /** Appliance mode: the publishing worksheet written from the contract. */
+  worksheet?: ApplianceWorksheet;
 }
 
 export interface ProxyStartInputs {
@@ -26,6 +29,10 @@ export interface ProxyStartInputs {
   plan: LabPlan;
   pki: LabPki;
   certificates: LabCertificates;
+  /** Appliance mode: the CA bundle the appliance was configured with (kept between runs); default this run's. */
+  caBundlePath?: string;
+  /** Appliance mode: when its lasting material was made, and whether just now (the worksheet shows the password once). */
+  applianceMaterial?: { madeAt: Date; made: boolean };
 }
 
 export async function startProxyUnderTest(
@@ -43,7 +50,7 @@ export async function startProxyUnderTest(
     mode,
     dir: inputs.dir,
     facing: proxyFacingOf(plan, mode),
-    trustBundlePath: pki.trustBundlePath,
+    trustBundlePath: inputs.caBundlePath ?? pki.trustBundlePath,
     crlPem: pki.crlPem(),
     crlUrls: pki.crls().map((crl) => crl.url),
     resolver: {
@@ -56,10 +63,17 @@ export async function startProxyUnderTest(
     pkcs12: certificates.pkcs12,
   });
   for (const listener of contract.listeners) proxyHost.ports[listener.name] = listener.bind.port;
+  const appliance = implementation.appliance;
+  const worksheet =
+    appliance &&
+    writeApplianceWorksheet(inputs.dir, contract, appliance, {
+      topologyName: topology.name,
+      ...(inputs.applianceMaterial ?? { madeAt: new Date(), made: false }),
+    });
   const spec = proxyHolderSpec(proxyHost, plan.siteSystems);
   const proxy = await steps.step('start', `proxy (${implementation.name}, ${mode})`, () =>
     startProxyHolder(place, implementation, contract, spec),
   );
   steps.onStop(() => proxy.close());
-  return { contract, proxy };
+  return { contract, proxy, worksheet };
 }

@@ -10,6 +10,7 @@ import { LabStartError } from '../errors.js';
 import type { LabDriver, LabHost } from '../hosts/driver.js';
 import { runLocalHost } from '../hosts/local.js';
 import type { HostSpec } from '../hosts/spec.js';
+import { caKeysDirOf, lastingApplianceCertificates } from '../appliance/state.js';
 import { LabPki } from '../pki/index.js';
 import type { ProxyImplementation } from '../proxies/index.js';
 import type { ProxyMode, Topology } from '../topology/index.js';
@@ -51,8 +52,10 @@ export interface StartLabOptions {
 
 export async function startLab(options: StartLabOptions): Promise<Lab> {
   const started = Date.now();
-  const { topology, mode, runId, dir } = options;
+  const { mode, runId, dir } = options;
   const implementation = proxyUnderTestFor(mode, options.proxy);
+  const appliance = implementation?.appliance;
+  const topology = appliance ? forAppliance(options.topology) : options.topology;
   const steps = startSteps(options.onProgress ?? (() => undefined));
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -61,7 +64,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       driver.open({ topology, labIndex: options.labIndex ?? 0, runId, dir, labName: basename(dir) }),
     );
     steps.onStop(() => place.stop());
-    const plan = planLab(topology, mode, place.placement);
+    const plan = planLab(topology, mode, place.placement, appliance);
     const hosts = placedHostsOf(plan);
 
     // PKI: every certificate the world needs, in parallel, in the variants the topology asks for.
@@ -69,9 +72,20 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const cdpBaseUrl = `http://${plan.cdp.role.fqdn}:${plan.cdp.host.ports.http}`;
     const clock = new Date(Date.now() + pkiOptions.clockOffsetHours * HOUR);
     const pki = await steps.step('pki', 'ca', () =>
-      LabPki.create({ dir: join(dir, 'pki'), cdpBaseUrl, clock, crlValidityHours: pkiOptions.crlValidityHours }),
+      LabPki.create({
+        dir: join(dir, 'pki'),
+        cdpBaseUrl,
+        clock,
+        crlValidityHours: pkiOptions.crlValidityHours,
+        caKeysDir: appliance && caKeysDirOf(appliance.stateDir),
+      }),
     );
-    const certificates = await steps.step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan));
+    let certificates = await steps.step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan));
+    // An appliance keeps what it was configured with: its certificates and CA bundle last between runs.
+    const lasting =
+      appliance && lastingApplianceCertificates(appliance.stateDir, { caBundlePath: pki.trustBundlePath, ...certificates }, clock);
+    if (lasting)
+      certificates = { ...certificates, proxyServer: lasting.proxyServer, proxyClient: lasting.proxyClient, pkcs12: lasting.pkcs12 };
     const cloudRootPem = plan.cloudManagementGateways.length > 0 ? (await pki.cloud()).rootCaPem : undefined;
 
     // Every host is started from its spec by the driver (here, or in a container) and stopped with the lab.
@@ -85,7 +99,12 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const labHosts = await startLabHosts(startHost, { topology, plan, pki, certificates, siteDns });
     let underTest: ProxyUnderTest | undefined;
     if (plan.proxy && implementation && mode !== 'direct') {
-      underTest = await startProxyUnderTest(place, implementation, { topology, mode, runId, dir, plan, pki, certificates }, steps);
+      underTest = await startProxyUnderTest(
+        place,
+        implementation,
+        { topology, mode, runId, dir, plan, pki, certificates, caBundlePath: lasting?.caBundlePath, applianceMaterial: lasting },
+        steps,
+      );
     }
 
     const siteSystems = labSiteSystemsOf(plan);
@@ -103,6 +122,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
       trustBundlePem: pki.trustBundlePem,
       crlUrls: pki.crls().map((crl) => crl.url),
       proxyContract: underTest?.contract ?? null,
+      worksheet: underTest?.worksheet,
       startupMs: Date.now() - started,
       pki: labPkiHandle({ topology, plan, dir, pki, certificates, hosts: labHosts, contract: underTest?.contract ?? null }),
       cdp: labHosts.cdp,
@@ -132,6 +152,15 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     if (error instanceof LabStartError) throw error;
     throw new LabStartError(`the lab could not start: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Appliance mode binds the appliance's upstreams on the real ports (443, 80…) when it may (as root),
+ * so the worksheet reads as a real site's; otherwise at the topology's documented offset (20000).
+ */
+function forAppliance(topology: Topology): Topology {
+  if (process.getuid?.() !== 0) return topology;
+  return { ...topology, drivers: { ...topology.drivers, embedded: { ...topology.drivers.embedded, portOffset: 0 } } };
 }
 
 /** The proxy under test for a mode: none in direct mode; otherwise one that offers the mode. */

@@ -3,7 +3,15 @@
  * list and the CRL it currently publishes.
  */
 import { webcrypto } from 'node:crypto';
-import { SIGNING_ALGORITHM, type KeyPair, ensureTrailingNewline, privateKeyPem, randomSerialNumber, x509 } from './crypto.js';
+import {
+  SIGNING_ALGORITHM,
+  type KeyPair,
+  ensureTrailingNewline,
+  privateKeyPem,
+  randomSerialNumber,
+  serialNumberFor,
+  x509,
+} from './crypto.js';
 import { type RevocationEntry, signCrl, toPublishedCrl } from './crl.js';
 import type { PkiStore } from './store.js';
 import type { PublishedCrl, RevocationReason } from './types.js';
@@ -24,6 +32,8 @@ interface CaContext {
   cdpBaseUrl: string;
   /** Current lab clock. */
   clock: Date;
+  /** Appliance mode: serials derived from this lasting seed (crypto.ts serialNumberFor); random otherwise. */
+  serialSeed?: string;
 }
 
 export interface SignCertificateParams {
@@ -66,7 +76,7 @@ export class CertificateAuthority {
   static async createRoot(identity: CaIdentity, keys: KeyPair, ctx: CaContext): Promise<CertificateAuthority> {
     const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomSerialNumber(),
+      serialNumber: serialNumberFor(ctx.serialSeed, identity.fileStem),
       name: identity.subject,
       keys,
       notBefore: new Date(ctx.clock.getTime() - HOUR),
@@ -100,7 +110,7 @@ export class CertificateAuthority {
   ): Promise<CertificateAuthority> {
     const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
     const cert = await parent.signCertificate({
-      serialNumber: randomSerialNumber(),
+      serialNumber: serialNumberFor(ctx.serialSeed, identity.fileStem),
       subject: identity.subject,
       publicKey: keys.publicKey,
       notBefore: new Date(ctx.clock.getTime() - HOUR),

@@ -2,8 +2,9 @@
  * WebCrypto plumbing shared by the PKI modules: provider registration, RSA key
  * generation, serial numbers and PEM helpers.
  */
-import { randomBytes, webcrypto } from 'node:crypto';
-import { RsaKeyPool, defaultKeyPoolDir } from './key-pool.js';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { join } from 'node:path';
+import { RsaKeyPool, defaultKeyPoolDir, keyPairInFile } from './key-pool.js';
 import { x509 } from './x509.js';
 
 export { x509 };
@@ -35,6 +36,14 @@ export async function generateRsaKeyPair(): Promise<KeyPair> {
   return keyPool.take();
 }
 
+/**
+ * The key pair kept in `<dir>/<name>.jwk.json`, made there on first use: a CA key that outlives the run
+ * (appliance mode: an appliance configured once keeps trusting the lab's CAs, harness/appliance/state.ts).
+ */
+export function lastingRsaKeyPair(dir: string, name: string): Promise<KeyPair> {
+  return keyPairInFile(join(dir, `${name}.jwk.json`), RSA_KEYGEN);
+}
+
 /** PKCS#8 PEM ("BEGIN PRIVATE KEY") of a private key. */
 export async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
@@ -49,7 +58,20 @@ export async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
  * they print upper case.
  */
 export function randomSerialNumber(): string {
-  const bytes = randomBytes(16);
+  return serialNumberFrom(randomBytes(16));
+}
+
+/**
+ * The serial of certificate `name` under a lasting seed (appliance mode): the same every run, so the
+ * CRLs list the same serials run after run and an appliance holding an earlier run's CRL (HAProxy and
+ * nginx read theirs once, at start) judges this run's revoked certificates the same. Random otherwise.
+ */
+export function serialNumberFor(seed: string | undefined, name: string): string {
+  if (seed === undefined) return randomSerialNumber();
+  return serialNumberFrom(createHash('sha256').update(`${seed}\0${name}`).digest().subarray(0, 16));
+}
+
+function serialNumberFrom(bytes: Buffer): string {
   bytes[0] = 0x10 + (bytes[0] % 0x70); // 0x10..0x7f: positive, no 0x00 pad, no leading zero digit
   return bytes.toString('hex');
 }

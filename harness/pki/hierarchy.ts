@@ -5,7 +5,7 @@
  * present a certificate whose own serial is on no CRL but whose issuer's is.
  */
 import { CertificateAuthority, type CaIdentity } from './authority.js';
-import { generateRsaKeyPair, joinPem, normalizeSerialNumber } from './crypto.js';
+import { generateRsaKeyPair, joinPem, lastingRsaKeyPair, normalizeSerialNumber, type KeyPair } from './crypto.js';
 import { issueLeaf } from './issue.js';
 import { PkiStore } from './store.js';
 import type { CertificateProfileName, IssueOptions, IssuedCertificate, IssuerChoice, PublishedCrl, RevocationReason } from './types.js';
@@ -46,6 +46,13 @@ export interface HierarchyContext {
   cdpBaseUrl: string;
   clock: () => Date;
   crlValidityHours: number;
+  /**
+   * Where the CA key pairs last between runs (appliance mode): the same keys and names make every run's
+   * CA certificates interchangeable with the ones an appliance was configured with. Default: fresh keys.
+   */
+  caKeysDir?: string;
+  /** With caKeysDir: the seed every serial is derived from (crypto.ts serialNumberFor). */
+  serialSeed?: string;
 }
 
 export class CaHierarchy {
@@ -71,11 +78,11 @@ export class CaHierarchy {
   static async create(spec: HierarchySpec, ctx: HierarchyContext): Promise<CaHierarchy> {
     const [store, rootKeys, issuingKeys, revokedKeys] = await Promise.all([
       PkiStore.open(ctx.dir),
-      generateRsaKeyPair(),
-      generateRsaKeyPair(),
-      spec.revokedIssuing ? generateRsaKeyPair() : undefined,
+      caKeyPair(ctx, spec.root),
+      caKeyPair(ctx, spec.issuing),
+      spec.revokedIssuing ? caKeyPair(ctx, spec.revokedIssuing) : undefined,
     ]);
-    const caCtx = { store, cdpBaseUrl: ctx.cdpBaseUrl, clock: ctx.clock() };
+    const caCtx = { store, cdpBaseUrl: ctx.cdpBaseUrl, clock: ctx.clock(), serialSeed: ctx.serialSeed };
     const root = await CertificateAuthority.createRoot(spec.root, rootKeys, caCtx);
     const [issuing, revokedIssuing] = await Promise.all([
       CertificateAuthority.createSubordinate(spec.issuing, issuingKeys, root, caCtx),
@@ -124,6 +131,7 @@ export class CaHierarchy {
         issuedBy: via === 'revoked-issuing' ? via : this.spec.label,
         store: this.store,
         clock: this.ctx.clock(),
+        serialSeed: this.ctx.serialSeed && `${this.ctx.serialSeed}/${this.spec.label}/${via}`,
       });
       this.serials.set(normalizeSerialNumber(issued.serialNumber), issuer);
       return issued;
@@ -160,4 +168,8 @@ export class CaHierarchy {
   crls(): PublishedCrl[] {
     return [this.root.crl, ...this.subordinates().map((ca) => ca.crl)];
   }
+}
+
+function caKeyPair(ctx: HierarchyContext, identity: CaIdentity): Promise<KeyPair> {
+  return ctx.caKeysDir ? lastingRsaKeyPair(ctx.caKeysDir, identity.fileStem) : generateRsaKeyPair();
 }

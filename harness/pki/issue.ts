@@ -4,7 +4,7 @@
  */
 import { CERTIFICATE_PROFILES, EKU, type CertificateProfile, type KeyUsageName } from '../../certs/profiles.js';
 import type { CertificateAuthority } from './authority.js';
-import { generateRsaKeyPair, joinPem, privateKeyPem, randomSerialNumber, x509 } from './crypto.js';
+import { generateRsaKeyPair, joinPem, privateKeyPem, serialNumberFor, x509 } from './crypto.js';
 import { assertFileStem, type PkiStore } from './store.js';
 import type { CertificateProfileName, IssueOptions, IssuedCertificate, IssuerChoice } from './types.js';
 
@@ -103,12 +103,14 @@ export async function issueLeaf(params: {
   issuedBy: IssuerChoice;
   store: PkiStore;
   clock: Date;
+  /** Appliance mode: derive the serial from this seed and the name (crypto.ts serialNumberFor). */
+  serialSeed?: string;
 }): Promise<IssuedCertificate> {
   const { options, issuer, store } = params;
   assertFileStem(options.name);
   const req = resolveLeafRequest(params.profileName, options, { clock: params.clock, defaultCrlUrl: issuer.crlUrl });
   const keys = await generateRsaKeyPair();
-  const serialNumber = randomSerialNumber();
+  const serialNumber = serialNumberFor(params.serialSeed, options.name);
   const cert = await issuer.signCertificate({
     serialNumber,
     subject: [{ CN: [req.subjectCn] }],

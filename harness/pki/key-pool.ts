@@ -5,7 +5,7 @@
 // IBCM_LAB_FRESH_KEYS=1 generates every key anew instead.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 
 const POOL_SIZE = 32;
@@ -30,31 +30,34 @@ export class RsaKeyPool {
     return pair;
   }
 
-  private async load(index: number): Promise<webcrypto.CryptoKeyPair> {
-    const file = join(this.dir, `rsa-${this.algorithm.modulusLength}-${index}.jwk.json`);
-    let jwk: webcrypto.JsonWebKey | undefined;
-    try {
-      jwk = JSON.parse(readFileSync(file, 'utf8')) as webcrypto.JsonWebKey;
-    } catch {
-      const generated = await webcrypto.subtle.generateKey(this.algorithm, true, ['sign', 'verify']);
-      jwk = await webcrypto.subtle.exportKey('jwk', generated.privateKey);
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      // Written aside and renamed, so parallel workers never read half a file.
-      const temporary = `${file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(jwk), { mode: 0o600 });
-      renameSync(temporary, file);
-      return generated;
-    }
-    const privateKey = await webcrypto.subtle.importKey('jwk', jwk, this.algorithm, true, ['sign']);
-    const publicKey = await webcrypto.subtle.importKey(
-      'jwk',
-      { kty: 'RSA', n: jwk.n, e: jwk.e, alg: jwk.alg, ext: true },
-      this.algorithm,
-      true,
-      ['verify'],
-    );
-    return { privateKey, publicKey };
+  private load(index: number): Promise<webcrypto.CryptoKeyPair> {
+    return keyPairInFile(join(this.dir, `rsa-${this.algorithm.modulusLength}-${index}.jwk.json`), this.algorithm);
   }
+}
+
+/**
+ * The key pair kept in `file` (a private JWK, 0600), generated and written there on first use. The
+ * pool's keys, and a key that must outlive the run (appliance mode's CA keys, harness/appliance/state.ts).
+ */
+export async function keyPairInFile(file: string, algorithm: webcrypto.RsaHashedKeyGenParams): Promise<webcrypto.CryptoKeyPair> {
+  let jwk: webcrypto.JsonWebKey | undefined;
+  try {
+    jwk = JSON.parse(readFileSync(file, 'utf8')) as webcrypto.JsonWebKey;
+  } catch {
+    const generated = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+    jwk = await webcrypto.subtle.exportKey('jwk', generated.privateKey);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Written aside and renamed, so parallel workers never read half a file.
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(jwk), { mode: 0o600 });
+    renameSync(temporary, file);
+    return generated;
+  }
+  const privateKey = await webcrypto.subtle.importKey('jwk', jwk, algorithm, true, ['sign']);
+  const publicKey = await webcrypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: jwk.alg, ext: true }, algorithm, true, [
+    'verify',
+  ]);
+  return { privateKey, publicKey };
 }
 
 export function defaultKeyPoolDir(): string {

@@ -4,6 +4,8 @@
  * "cloud" one for the CMG's public CA (each built on first use), leaf certificates from the IBCM
  * profiles, signed CRLs for the CDP host to serve, and PKCS#12 export for appliances.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CLOUD_HIERARCHY,
@@ -30,6 +32,8 @@ export interface LabPkiOptions {
   clock?: Date;
   /** CRL nextUpdate − thisUpdate. Default 24. */
   crlValidityHours?: number;
+  /** Keep the CA key pairs here between runs (appliance mode); default: fresh keys every time. */
+  caKeysDir?: string;
 }
 
 /** A hierarchy other than the trusted one ('untrusted' or 'cloud'). */
@@ -49,6 +53,19 @@ export interface Pkcs12Export {
   /** <dir>/certs/<name>.p12, mode 0600 (it holds the private key). */
   path: string;
   password: string;
+}
+
+/** The seed serials are derived from while the CA keys last: made once, kept beside them (0600). */
+function lastingSerialSeed(dir: string): string {
+  const file = path.join(dir, 'serial-seed');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const seed = randomBytes(32).toString('hex');
+    writeFileSync(file, seed, { mode: 0o600, flag: 'wx' });
+    return seed;
+  }
 }
 
 function normalizeCdpBaseUrl(value: string): string {
@@ -106,6 +123,8 @@ export class LabPki {
       cdpBaseUrl: normalizeCdpBaseUrl(options.cdpBaseUrl),
       clock: () => new Date(clockRef.now),
       crlValidityHours,
+      caKeysDir: options.caKeysDir,
+      serialSeed: options.caKeysDir && lastingSerialSeed(options.caKeysDir),
     };
     const trusted = await CaHierarchy.create(TRUSTED_HIERARCHY, ctx);
     const pki = new LabPki(trusted, clockRef, ctx);

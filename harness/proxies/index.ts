@@ -1,5 +1,6 @@
 // Every proxy the lab can start by name (`ibcm-lab proxies`). `direct` is not a proxy: it is the
 // control, where clients reach the site systems without one.
+import { applianceProxy } from '../appliance/proxy.js';
 import { execProxy } from './exec/index.js';
 import { controlProxies } from './faulty/controls.js';
 import { faultyProxies } from './faulty/index.js';
@@ -47,7 +48,7 @@ export const builtInProxies: ProxyImplementation[] = [
   ...hostileProxies,
 ];
 
-/** The proxy a parsed `--proxy` names (undefined: no such built-in proxy, or an appliance — not built yet). */
+/** The proxy a parsed `--proxy` names (undefined: no such built-in proxy). An address file that does not validate is a usage error. */
 export function proxyFromRef(ref: ProxyRef): ProxyImplementation | undefined {
   switch (ref.kind) {
     case 'builtin':
@@ -57,7 +58,7 @@ export function proxyFromRef(ref: ProxyRef): ProxyImplementation | undefined {
     case 'image':
       return imageProxy(ref.image);
     case 'address':
-      return undefined;
+      return applianceProxy(ref.file);
   }
 }
 

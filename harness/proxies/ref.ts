@@ -3,7 +3,7 @@
 //   <name>             a built-in proxy (`ibcm-lab proxies`)
 //   exec:<command>     any proxy started from the proxy contract (embedded driver)
 //   image:<ref>        a vendor's container image (docker driver)
-//   address:<file>     an appliance the lab does not start (DESIGN.md; not built yet: issue 15)
+//   address:<file>     an appliance the lab does not start (harness/appliance/, docs/appliance.md)
 export type ProxyRef =
   | { kind: 'builtin'; name: string }
   | { kind: 'exec'; command: string }

@@ -1,13 +1,15 @@
 import type { ProxyContract } from './contract/schema.js';
 import type { ProxyRef } from './ref.js';
+import type { ApplianceSetup } from '../appliance/setup.js';
 
 /**
  * reference: ours, must pass; faulty: a negative control; benign: differs from the reference but is
  * correct, must pass every check (a benign control); hostile: misbehaves at the transport level
  * (garbage, silence, trickle, endless header, reset, half a handshake) — the lab must end every check
- * it meets in time with a failure naming what it did; external: someone's proxy under test (exec:, image:).
+ * it meets in time with a failure naming what it did; external: someone's proxy under test (exec:, image:);
+ * appliance: an external appliance the lab does not start (address:), configured from the worksheet.
  */
-export type ProxyKind = 'reference' | 'faulty' | 'benign' | 'hostile' | 'external';
+export type ProxyKind = 'reference' | 'faulty' | 'benign' | 'hostile' | 'external' | 'appliance';
 
 export interface StartedProxy {
   /** The proxy's own log lines: evidence in the report. */
@@ -42,6 +44,8 @@ export interface ProxyImplementation {
   binaries?: string[];
   /** External proxies: the parsed `--proxy` they came from (a driver starts an image:, refuses an exec:). */
   ref?: ProxyRef;
+  /** Appliance mode (address:): where the lab binds the appliance's upstreams and keeps its lasting material. */
+  appliance?: ApplianceSetup;
   start(contract: ProxyContract): Promise<StartedProxy>;
 }
 

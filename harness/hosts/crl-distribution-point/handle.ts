@@ -2,7 +2,7 @@
 // (a revocation or a re-signing is handed to it at once). A check can take it down and bring it back.
 import type { CrlDistributionPointRole } from '../../topology/index.js';
 import type { LabHost, StartHost } from '../driver.js';
-import { attachedTo, listenAddresses, type PlacedHost } from '../placed.js';
+import { attachedTo, listenPoints, type PlacedHost } from '../placed.js';
 import type { CdpCommand, CrlFile } from './spec.js';
 
 /** The CRL distribution point host, which a check can take down and bring back. */
@@ -29,7 +29,7 @@ export async function startCdp(
   urls: string[],
 ): Promise<StartedCdp> {
   const { role, host: placed } = cdp;
-  const servers = listenAddresses(placed).map((address) => ({ host: address, port: placed.ports.http! }));
+  const servers = listenPoints(placed, 'http', placed.ports.http!);
   const host = await start({ kind: 'crl-distribution-point', name: role.name, attach: attachedTo(placed), crls, servers });
   const send = (command: CdpCommand) => host.control(command);
   let running = true;

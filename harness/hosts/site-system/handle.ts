@@ -3,7 +3,7 @@
 import { ENROLLED_DEVICE_LABEL } from '../../roles/management-point/mobile-devices.js';
 import type { Topology } from '../../topology/index.js';
 import type { LabHost, StartHost } from '../driver.js';
-import { attachedTo, listenAddresses, type PlannedSiteSystem } from '../placed.js';
+import { attachedTo, listenPoints, type PlannedSiteSystem } from '../placed.js';
 import type { MpControlResult, MpControlTarget } from './mp-control.js';
 import type { MpControlCertificate, SiteSystemCommand, SiteSystemHostSpec } from './spec.js';
 
@@ -53,22 +53,22 @@ export async function startSiteSystem(
     ],
     ...siteRoleSpec(system, topology, siteSystems, certificate?.certPem),
     servers: system.services.flatMap((service) =>
-      [...listenAddresses(system.host), ...(system.internetAddress && service.published ? [system.internetAddress] : [])].map(
-        (address) => ({
-          host: address,
-          port: service.port,
-          tls:
-            service.service === 'https'
-              ? {
-                  key: certificate!.keyPem,
-                  cert: certificate!.chainPem,
-                  ca: tls.trustBundlePem,
-                  crl: tls.crlPems,
-                  clientCertificate: clientCertificatePolicy(system),
-                }
-              : undefined,
-        }),
-      ),
+      [
+        ...listenPoints(system.host, service.service, service.port),
+        ...(system.internetAddress && service.published ? [{ host: system.internetAddress, port: service.port }] : []),
+      ].map((point) => ({
+        ...point,
+        tls:
+          service.service === 'https'
+            ? {
+                key: certificate!.keyPem,
+                cert: certificate!.chainPem,
+                ca: tls.trustBundlePem,
+                crl: tls.crlPems,
+                clientCertificate: clientCertificatePolicy(system),
+              }
+            : undefined,
+      })),
     ),
   });
   const send = (command: SiteSystemCommand) => host.control(command);

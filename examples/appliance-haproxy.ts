@@ -1,0 +1,144 @@
+// An "appliance" configured by hand from the publishing worksheet, as a vendor's administrator would:
+// HAProxy, started outside the lab, on loopback addresses of its own. It reads the worksheet's
+// machine-readable form (contract.json in the appliance's state folder), writes haproxy.cfg with the
+// lab's own HAProxy adapter (harness/proxies/haproxy/config.ts: the worked example of the same facts),
+// (its pidfile line puts the daemon's pid beside the config) sends its log to the lab's syslog receiver, writes the address file, and starts HAProxy as a daemon.
+//
+//   npx ibcm-lab worksheet --listen 127.0.0.2 --mode bridge
+//   npx tsx examples/appliance-haproxy.ts start --worksheet .ibcm-lab/appliance/127.0.0.2-bridge --at 127.0.0.20 --out appliance.yaml
+//   npx ibcm-lab run --proxy address:appliance.yaml
+//   npx tsx examples/appliance-haproxy.ts stop --out appliance.yaml
+//
+// --at A: the appliance's upstream (egress) address; its listeners take the next addresses, one per
+// public name. --fault no-client-certificate: a faulty configuration (the bridge does not ask clients
+// for a certificate), which `run` must catch.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { haproxyConfig, type HaproxyFiles } from '../harness/proxies/haproxy/config.js';
+import { ProxyContract } from '../harness/proxies/contract/schema.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    worksheet: { type: 'string' },
+    at: { type: 'string' },
+    out: { type: 'string', default: 'appliance.yaml' },
+    fault: { type: 'string' },
+    'syslog-port': { type: 'string', default: '5514' },
+  },
+});
+const out = resolve(values.out!);
+const dir = `${out}.d`;
+const pidFile = join(dir, 'haproxy.pid');
+
+if (positionals[0] === 'stop') {
+  stop();
+} else if (positionals[0] === 'start') {
+  start();
+} else {
+  process.stderr.write(
+    'usage: appliance-haproxy.ts start --worksheet <dir> --at <address> [--out <file>] [--fault no-client-certificate] | stop --out <file>\n',
+  );
+  process.exit(2);
+}
+
+function stop(): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  rmSync(pidFile, { force: true });
+}
+
+function start(): void {
+  if (!values.worksheet || !values.at) throw new Error('start needs --worksheet <the appliance state folder> and --at <address>');
+  stop();
+  const contract = ProxyContract.parse(JSON.parse(readFileSync(join(values.worksheet, 'contract.json'), 'utf8')));
+  if (contract.mode === 'forward') throw new Error('this example publishes bridge and tunnel listeners only');
+  const listen = contract.listeners[0]!.upstream.host;
+  mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
+
+  // One listener address per public name, after the egress address.
+  const names = [...new Set(contract.listeners.map((listener) => listener.publicName))];
+  const addressOf = new Map(names.map((name, index) => [name, nextAddress(values.at!, index + 1)]));
+  // The CRLs as the worksheet's run published them: HAProxy reads a CRL file once, at start (the lab
+  // derives its serials from a lasting seed, so this run's revocations are the same serials).
+  const keep = (file: string | undefined, name: string) => {
+    if (!file) return undefined;
+    const copy = join(dir, name);
+    copyFileSync(file, copy);
+    return copy;
+  };
+  const clientCrl = keep(contract.clientAuthentication?.crl, 'client-auth-crl.pem');
+  const upstreamCrl = keep(contract.listeners.find((listener) => listener.upstream.crl)?.upstream.crl, 'upstream-crl.pem');
+  const configured: ProxyContract = {
+    ...contract,
+    egress: { host: values.at },
+    logs: { dir: join(dir, 'logs') },
+    listeners: contract.listeners.map((listener) => ({
+      ...listener,
+      bind: { host: addressOf.get(listener.publicName)!, port: listener.bind.port },
+      upstream: { ...listener.upstream, ...(listener.upstream.crl ? { crl: upstreamCrl } : {}) },
+    })),
+    clientAuthentication: contract.clientAuthentication && {
+      ...contract.clientAuthentication,
+      crl: clientCrl!,
+      // The faulty configuration: clients are not asked for a certificate.
+      required: values.fault === 'no-client-certificate' ? false : contract.clientAuthentication.required,
+    },
+  };
+  const files: HaproxyFiles = { dir, serverPem: new Map(), clientPem: new Map() };
+  configured.listeners.forEach((listener, index) => {
+    if (listener.tls) files.serverPem.set(listener.name, combinedPem(`server-${index}`, listener.tls));
+    if (listener.upstream.clientCertificate)
+      files.clientPem.set(listener.name, combinedPem(`client-${index}`, listener.upstream.clientCertificate));
+  });
+  let config = haproxyConfig(configured, files)
+    // The log goes to the lab's syslog receiver (RFC 5424 over UDP), as an appliance's would.
+    .replace('  log stdout format raw local0 info', `  log ${listen}:${values['syslog-port']} format rfc5424 local0 info`);
+  if (values.fault === 'no-client-certificate') config = config.replace(/ verify optional ca-file \S+ crl-file \S+/g, ' verify none');
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(cfg, config, { mode: 0o600 });
+  const haproxy = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+  execFileSync(haproxy, ['-c', '-q', '-f', cfg], { stdio: 'inherit' });
+  execFileSync(haproxy, ['-D', '-f', cfg], { stdio: 'inherit' });
+
+  const yaml = [
+    `# written by examples/appliance-haproxy.ts from ${values.worksheet}`,
+    "version: '1.0'",
+    `name: haproxy-appliance${values.fault ? `-${values.fault}` : ''}`,
+    `mode: ${contract.mode}`,
+    `listen: ${listen}`,
+    `egress: ${values.at}`,
+    'listeners:',
+    ...names.flatMap((name) => [
+      `  - publicName: ${name}`,
+      `    address: ${addressOf.get(name)}`,
+      `    port: ${contract.listeners.find((listener) => listener.publicName === name)!.bind.port}`,
+    ]),
+    'syslog:',
+    `  port: ${values['syslog-port']}`,
+    '',
+  ].join('\n');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, yaml);
+  process.stdout.write(`HAProxy started (pid file ${pidFile}); address file ${out}\n`);
+}
+
+function combinedPem(name: string, pair: { chain: string; key: string }): string {
+  const file = join(dir, `${name}.pem`);
+  writeFileSync(file, `${readFileSync(pair.chain, 'utf8').trimEnd()}\n${readFileSync(pair.key, 'utf8').trimEnd()}\n`, { mode: 0o600 });
+  return file;
+}
+
+function nextAddress(address: string, step: number): string {
+  const octets = address.split('.').map(Number);
+  octets[3]! += step;
+  if (octets.length !== 4 || octets[3]! > 254) throw new Error(`--at ${address}: an IPv4 address with room for ${step} more after it`);
+  return octets.join('.');
+}
