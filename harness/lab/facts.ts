@@ -148,6 +148,8 @@ export function writeLabFacts(lab: Lab, driver: string, placement: LabPlacementF
         crlUrls,
         startupMs,
         placement,
+        // Appliance mode: the worksheet the appliance was configured from (the report shows it).
+        ...(lab.worksheet ? { appliance: { worksheet: lab.worksheet.markdown, worksheetPath: lab.worksheet.path } } : {}),
       },
       null,
       2,

@@ -27,6 +27,8 @@ export interface LabFacts {
   startupMs: number;
   /** Client addresses and DNS views as the lab placed them (absent in a lab.json from before it was written). */
   placement?: LabPlacementFacts;
+  /** Appliance mode: the publishing worksheet the appliance was configured from. */
+  appliance?: { worksheet: string; worksheetPath: string };
 }
 
 /** Every lab of a run directory, in a stable order (mode, then name). */
