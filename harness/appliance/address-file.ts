@@ -73,15 +73,29 @@ export function parseApplianceFile(text: string, file = '<address file>'): Appli
   const result = ApplianceFile.safeParse(document.toJS() ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const node = document.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
-    const line = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
-    throw new UsageError(`${file}${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    // The deepest node that exists in the file gives the line (a missing key points at its parent).
+    let line = 1;
+    for (let depth = issue.path.length; depth >= 0; depth--) {
+      const node = document.getIn(issue.path.slice(0, depth) as (string | number)[], true) as { range?: [number, number] } | undefined;
+      if (node?.range) {
+        line = lineCounter.linePos(node.range[0]).line;
+        break;
+      }
+    }
+    const missing = issue.code === 'invalid_type' && document.getIn(issue.path as (string | number)[], true) === undefined;
+    throw new UsageError(`${file}:${line}: ${issue.path.join('.') || '(root)'}: ${missing ? 'missing (required)' : issue.message}`);
   }
-  const names = new Set<string>();
-  for (const listener of result.data.listeners) {
+  const names = new Map<string, number>();
+  result.data.listeners.forEach((listener, index) => {
     const key = listener.publicName.toLowerCase();
-    if (names.has(key)) throw new UsageError(`${file}: listeners: ${listener.publicName} is named twice`);
-    names.add(key);
-  }
+    if (names.has(key)) {
+      const node = document.getIn(['listeners', index, 'publicName'], true) as { range?: [number, number] } | undefined;
+      const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+      throw new UsageError(
+        `${file}:${line}: listeners.${index}.publicName: ${listener.publicName} is named twice (also listeners.${names.get(key)})`,
+      );
+    }
+    names.set(key, index);
+  });
   return result.data;
 }

@@ -11,6 +11,8 @@ import type { ApplianceSetup } from './setup.js';
 import { applianceStateDir } from './state.js';
 import { startSyslogReceiver, type ReceivedSyslogLine } from './syslog/index.js';
 
+const SYSLOG_LINES_KEPT = 20_000;
+
 /** The appliance an address file describes (a usage error, exit 2, when the file does not validate). */
 export function applianceProxy(file: string): ProxyImplementation {
   const described = loadApplianceFile(file);
@@ -44,19 +46,29 @@ async function watchAppliance(file: ApplianceFile, contract: ProxyContract): Pro
   const deadline = Date.now() + file.readinessSeconds * 1000;
   await Promise.all(contract.listeners.map((listener) => waitForListener(listener.publicName, listener.bind, deadline)));
   if (!file.syslog) return { log: () => [], close: async () => undefined };
-  const receiver = await startSyslogReceiver({ host: file.listen, port: file.syslog.port, maxLines: 20_000, maxMessageBytes: 8192 }).catch(
-    (error: Error) => {
-      throw new LabStartError(`the syslog receiver could not listen on ${file.listen}:${file.syslog!.port}: ${error.message}`);
-    },
-  );
+  const receiver = await startSyslogReceiver({
+    host: file.listen,
+    port: file.syslog.port,
+    maxLines: SYSLOG_LINES_KEPT,
+    maxMessageBytes: 8192,
+  }).catch((error: Error) => {
+    throw new LabStartError(`the syslog receiver could not listen on ${file.listen}:${file.syslog!.port}: ${error.message}`);
+  });
   const fromAppliance = (line: ReceivedSyslogLine) =>
     !file.syslog!.source || line.remoteAddress.replace(/^::ffff:/, '') === file.syslog!.source;
   return {
-    log: () =>
-      receiver
+    // Lines are read by position (each check takes those after its mark): the ones the bounded receiver
+    // dropped keep their places as a note, so later checks still get their own lines.
+    log: () => [
+      ...new Array<string>(receiver.dropped()).fill(`(syslog line dropped: the receiver keeps the newest ${SYSLOG_LINES_KEPT})`),
+      ...receiver
         .lines()
-        .filter(fromAppliance)
-        .map((line) => `syslog ${line.transport} ${line.remoteAddress}: ${line.raw}`),
+        .map((line) =>
+          fromAppliance(line)
+            ? `syslog ${line.transport} ${line.remoteAddress}: ${line.raw}`
+            : `(syslog line from ${line.remoteAddress}, not the appliance's source ${file.syslog!.source})`,
+        ),
+    ],
     close: () => receiver.close(),
   };
 }
