@@ -16,6 +16,7 @@ Usage
   ibcm-lab proxies            list the built-in proxies, reference and deliberately faulty
   ibcm-lab doctor             what this machine has: nginx, haproxy, squid, chromium, docker
   ibcm-lab doctor --install   install what npm test needs (Debian/Ubuntu, as root or with sudo -n)
+  ibcm-lab doctor --proxy address:<file>   is an appliance wired as its worksheet says (one line each)
   ibcm-lab images <cmd>       build, list or prune the docker driver's images (no registry needed)
   ibcm-lab requirements       list the requirement catalog (ID, strength, modes, coverage)
   ibcm-lab help [command]     this text, or a command's

@@ -5,6 +5,7 @@ import { IbcmLabError, UsageError } from '../errors.js';
 import { builtInProxies } from '../proxies/index.js';
 import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, PRUNE_HELP, RUN_HELP, SELFTEST_HELP, WORKSHEET_HELP } from './help.js';
 import { worksheetCommand } from './worksheet.js';
+import { applianceDoctor } from './appliance-doctor.js';
 import { doctorCommand } from './doctor.js';
 import { imagesCommand } from './images.js';
 import { proxyServeCommand } from './proxy-serve.js';
@@ -96,7 +97,13 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
       return selftestCommand(values as Parameters<typeof selftestCommand>[0], interruption!);
     }
     case 'doctor': {
-      const { values } = parse(rest, { install: { type: 'boolean' } });
+      const { values } = parse(rest, { install: { type: 'boolean' }, proxy: { type: 'string' }, topology: { type: 'string' } });
+      const { proxy, topology } = values as { proxy?: string; topology?: string };
+      if (proxy !== undefined) {
+        if (!proxy.startsWith('address:') || !proxy.slice('address:'.length).trim())
+          throw new UsageError('doctor --proxy takes address:<file> (an appliance the lab does not start)');
+        return applianceDoctor(proxy.slice('address:'.length), topology);
+      }
       return doctorCommand(values as { install?: boolean });
     }
     case 'images': {

@@ -35,10 +35,11 @@ async function certify(listen: string, mode: 'bridge' | 'tunnel', at: string, fa
     file,
     ...(fault ? ['--fault', fault] : []),
   ]);
+  const doctor = await runCli(['doctor', '--proxy', `address:${file}`]);
   const json = join(work, `${mode}${fault ? `-${fault}` : ''}.json`);
   const report = join(work, `${mode}${fault ? `-${fault}` : ''}-report`);
   const run = await runCli(['run', '--proxy', `address:${file}`, '--json', json, '--report', report]);
-  return { run, results: JSON.parse(readFileSync(json, 'utf8')) as Results, report };
+  return { doctor, run, results: JSON.parse(readFileSync(json, 'utf8')) as Results, report };
 }
 
 afterAll(() => {
@@ -47,7 +48,10 @@ afterAll(() => {
 
 describe('an appliance the lab does not start (address:)', () => {
   it('HAProxy configured from the bridge worksheet passes, with its syslog in the evidence and the worksheet in the report', async () => {
-    const { run, results, report } = await certify('127.0.0.6', 'bridge', '127.0.0.140');
+    const { doctor, run, results, report } = await certify('127.0.0.6', 'bridge', '127.0.0.140');
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(doctor.stdout).toContain("presents the worksheet's bridge certificate");
+    expect(doctor.stdout).toMatch(/✔ syslog: \d+ line/);
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     const passed = results.results.filter((result) => result.status === 'passed');
     expect(passed.length).toBeGreaterThan(55);
@@ -62,7 +66,8 @@ describe('an appliance the lab does not start (address:)', () => {
   }, 240_000);
 
   it('HAProxy configured from the tunnel worksheet passes', async () => {
-    const { run } = await certify('127.0.0.7', 'tunnel', '127.0.0.160');
+    const { doctor, run } = await certify('127.0.0.7', 'tunnel', '127.0.0.160');
+    expect(doctor.stdout).toContain('passes TLS through to the site system');
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
   }, 240_000);
 
