@@ -101,6 +101,11 @@ function start(): void {
   let config = haproxyConfig(configured, files)
     // The log goes to the lab's syslog receiver (RFC 5424 over UDP), as an appliance's would.
     .replace('  log stdout format raw local0 info', `  log ${listen}:${values['syslog-port']} format rfc5424 local0 info`);
+  // Bridge: log the lab's per-check mark (the X-IBCM-Lab-Check request header), as the worksheet asks.
+  if (contract.mode === 'bridge')
+    config = config
+      .replace(/^(frontend \S+)$/gm, '$1\n  http-request capture req.hdr(X-IBCM-Lab-Check) len 96')
+      .replace(/^( {2}log-format "[^\n]*)"$/m, '$1 check=%hr"');
   if (values.fault === 'no-client-certificate') config = config.replace(/ verify optional ca-file \S+ crl-file \S+/g, ' verify none');
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(cfg, config, { mode: 0o600 });

@@ -45,6 +45,15 @@ interface LabState {
  * normally: Playwright replaces a worker after every failed test, which would rebuild the lab for
  * each failing check. Run directly (`npx playwright test`), failures throw as usual.
  */
+/** The request header that marks a check's traffic in appliance mode (the worksheet asks the appliance to log it). */
+export const CHECK_MARKER_HEADER = 'X-IBCM-Lab-Check';
+
+/** True when a log line names a check mark (`<ID>.<test id>`) and none of its marks is this check's. */
+function markedForAnother(line: string, testId: string): boolean {
+  const marks = line.match(/\b[A-Z][A-Z0-9-]+\.[0-9a-f]{20}-[0-9a-f]{20}\b/g);
+  return Boolean(marks) && !marks!.some((mark) => mark.endsWith(`.${testId}`));
+}
+
 const recordFailures = Boolean(process.env[RUN_SETTINGS_ENV]);
 
 interface WorkerFixtures {
@@ -170,12 +179,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       return variantLabs(variant);
     }),
   clientsMade: async ({}, use) => use([]),
-  newClient: async ({ labState, identities, clientsMade: clients }, use) => {
+  newClient: async ({ labState, identities, clientsMade: clients, proxyRef }, use, testInfo) => {
+    // An external appliance's log is read per check: every request of the check carries its mark.
+    const checkMarker: [string, string] | undefined =
+      proxyRef.kind === 'address' ? [CHECK_MARKER_HEADER, `${testInfo.title.split(' ')[0]}.${testInfo.testId}`] : undefined;
     await use((name, options) => {
       if (!labState.lab) throw labState.couldNotRun!;
       const profile = typeof name === 'object' ? name : labState.lab.clientProfile(name);
       if (!identities.has(profile.computerName)) identities.set(profile.computerName, createSigningIdentity(profile.computerName));
-      const client = new IbcmClient(profile, { ...options, identity: identities.get(profile.computerName) });
+      const client = new IbcmClient(profile, { checkMarker, ...options, identity: identities.get(profile.computerName) });
       clients.push(client);
       return client;
     });
@@ -185,7 +197,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const evidence = new Evidence();
     const logMark = labState.lab?.proxyLog().length ?? 0;
     await use(evidence);
-    evidence.proxyLog = labState.lab?.proxyLog().slice(logMark) ?? [];
+    const logged = labState.lab?.proxyLog().slice(logMark) ?? [];
+    // A line that carries another check's mark (a late syslog datagram of the check before) is not this check's.
+    evidence.proxyLog = logged.filter((line) => !markedForAnother(line, testInfo.testId));
     await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
   },
 });

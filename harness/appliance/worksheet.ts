@@ -65,6 +65,7 @@ export function worksheetMarkdown(facts: WorksheetFacts): string {
       `- Check client certificates for revocation against the CRLs at ${crlUrls.join(', ')} (this run's copy: ${contract.clientAuthentication?.crl ?? '—'}).`,
       '  Fetch them again when they change: checks revoke certificates while the lab runs.',
       '- Keep the request as the client sent it: method (also PROPFIND, CCM_POST, BITS_POST…), path, query, headers, body, chunking.',
+      "- Log each request's `X-IBCM-Lab-Check` header: the lab marks every check's requests with it, and files your log lines by check.",
       '',
       '## 3. SSL bridging: the upstream leg',
       '',

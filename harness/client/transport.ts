@@ -35,6 +35,11 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** The whole exchange, head and body, however the bytes trickle in (default 2 × timeoutMs; longer while the body flows at MIN_BODY_RATE). */
   deadlineMs?: number;
+  /**
+   * A header every request carries to mark the check it belongs to (appliance mode: the way go-ftw
+   * marks WAF tests, so an appliance's own log lines can be told apart by check).
+   */
+  checkMarker?: [string, string];
 }
 
 /**
@@ -97,6 +102,8 @@ export class ClientTransport {
 
   async exchange(origin: string, spec: RequestSpec): Promise<Exchange> {
     const started = Date.now();
+    const marker = this.options.checkMarker;
+    if (marker) spec = { ...spec, headers: [...(spec.headers ?? []), marker] };
     const body = spec.body === undefined ? undefined : Buffer.isBuffer(spec.body) ? spec.body : Buffer.from(spec.body);
     const exchange: Exchange = {
       at: new Date(started).toISOString(),

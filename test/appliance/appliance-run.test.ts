@@ -60,6 +60,8 @@ describe('an appliance the lab does not start (address:)', () => {
     );
     expect(notApplicable.map((result) => result.requirement)).toContain('PKI-SAN');
     expect(JSON.stringify(results)).toMatch(/syslog udp 127\.[0-9.]+: <1\d\d>1 /);
+    // Each check's requests carry its mark, and the appliance logged it (the example captures the header).
+    expect(JSON.stringify(results)).toMatch(/check=\{PX-HTTP11\.[0-9a-f-]+\}/);
     const html = readFileSync(join(report, 'index.html'), 'utf8');
     expect(html).toContain('Publishing worksheet');
     expect(html).toContain('external appliance');
