@@ -62,10 +62,21 @@ describe('an appliance the lab does not start (address:)', () => {
     expect(JSON.stringify(results)).toMatch(/syslog udp 127\.[0-9.]+: <1\d\d>1 /);
     // Each check's requests carry its mark, and the appliance logged it (the example captures the header).
     expect(JSON.stringify(results)).toMatch(/check=\{PX-HTTP11\.[0-9a-f-]+\}/);
+    // The same verdicts as the same proxy started by the lab (the built-in HAProxy adapter), requirement by requirement.
+    const inLabJson = join(work, 'haproxy-in-lab.json');
+    const inLab = await runCli(['run', '--proxy', 'haproxy', '--mode', 'bridge', '--json', inLabJson]);
+    expect(inLab.code, inLab.stdout.slice(-3000)).toBe(0);
+    const inLabStatus = new Map(
+      (JSON.parse(readFileSync(inLabJson, 'utf8')) as Results).results.map((result) => [result.requirement, result.status]),
+    );
+    const judged = results.results.filter((result) => result.status !== 'not-applicable');
+    expect(judged.map((result) => [result.requirement, result.status])).toEqual(
+      judged.map((result) => [result.requirement, inLabStatus.get(result.requirement)]),
+    );
     const html = readFileSync(join(report, 'index.html'), 'utf8');
     expect(html).toContain('Publishing worksheet');
     expect(html).toContain('external appliance');
-  }, 240_000);
+  }, 360_000);
 
   it('HAProxy configured from the tunnel worksheet passes', async () => {
     const { doctor, run } = await certify('127.0.0.7', 'tunnel', '127.0.0.160');
