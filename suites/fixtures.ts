@@ -4,7 +4,10 @@
 // a CMG) are small labs of their own, started on first use and kept for the worker's life.
 // `check()` declares a conformance check for a requirement ID.
 import { join } from 'node:path';
-import { test as base } from '@playwright/test';
+// Playwright's base test without its browser fixtures: the checks drive their own clients (and the one
+// browser check launches its own Chromium, harness/client/chromium.ts), so the per-test trace and
+// context fixtures the default \`test\` adds — and the stack each of their steps captures — buy nothing.
+import { _baseTest as base } from '@playwright/test';
 import { appliesIn, requirementById } from '../harness/catalog/index.js';
 import { IbcmClient, type ClientProfile, type TransportOptions } from '../harness/client/index.js';
 import { createSigningIdentity, type SigningIdentity } from '../harness/client/signing-identity.js';
