@@ -400,7 +400,7 @@ export class ClientTransport {
         ),
       );
     }
-    const identity = tls.checkServerIdentity(servername, socket.getPeerCertificate()) as (Error & { code?: string }) | undefined;
+    const identity = tls.checkServerIdentity(servername, peerCertificateOf(socket)) as (Error & { code?: string }) | undefined;
     if (identity)
       refuse(
         Object.assign(
@@ -527,6 +527,31 @@ interface Pool {
   connections: number;
 }
 
+/** A connection's peer certificate with its chain, made once: Node builds the whole object anew on every call. */
+const peerCertificates = new WeakMap<TLSSocket, tls.DetailedPeerCertificate>();
+function peerCertificateOf(socket: TLSSocket): tls.DetailedPeerCertificate {
+  let peer = peerCertificates.get(socket);
+  if (!peer) {
+    peer = socket.getPeerCertificate(true);
+    peerCertificates.set(socket, peer);
+  }
+  return peer;
+}
+
+/** The client's trust anchors, parsed once per store (every connection of every client of a lab has the same). */
+const anchorsByStore = new Map<string, X509Certificate[]>();
+function anchorsOf(trustedRootsPem: string): X509Certificate[] {
+  let anchors = anchorsByStore.get(trustedRootsPem);
+  if (!anchors) {
+    anchors = (trustedRootsPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+      (pem) => new X509Certificate(pem),
+    );
+    if (anchorsByStore.size > 64) anchorsByStore.clear();
+    anchorsByStore.set(trustedRootsPem, anchors);
+  }
+  return anchors;
+}
+
 /**
  * The server chain as DER, leaf first, ending with the trust anchor from the client's store: the
  * path the client verified, whose every certificate it checks for revocation. Node's
@@ -537,7 +562,7 @@ interface Pool {
  */
 export function peerChain(socket: TLSSocket, trustedRootsPem?: string): Buffer[] {
   const chain: Buffer[] = [];
-  let current: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  let current: tls.DetailedPeerCertificate | undefined = peerCertificateOf(socket);
   const seen = new Set<string>();
   while (current && current.raw && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256);
@@ -549,9 +574,7 @@ export function peerChain(socket: TLSSocket, trustedRootsPem?: string): Buffer[]
 
 /** `chain` cut after the first certificate one of `trustedRootsPem` issued (and signed), that root appended. */
 export function pathToTrustedRoot(chain: Buffer[], trustedRootsPem?: string): Buffer[] {
-  const anchors = (trustedRootsPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
-    (pem) => new X509Certificate(pem),
-  );
+  const anchors = trustedRootsPem ? anchorsOf(trustedRootsPem) : [];
   if (anchors.length === 0) return chain;
   for (const [index, der] of chain.entries()) {
     const certificate = new X509Certificate(der);
@@ -680,7 +703,7 @@ function httpConnect(
 }
 
 function tlsFacts(socket: TLSSocket): TlsPeerFacts {
-  const peer = socket.getPeerCertificate();
+  const peer = peerCertificateOf(socket);
   const hasPeer = peer && Object.keys(peer).length > 0;
   return {
     protocol: socket.getProtocol(),

@@ -79,7 +79,13 @@ export async function asServed(pki: LabPki, topology: Topology, issued: IssuedCe
   return { ...issued, chainPem };
 }
 
-export async function issueLabCertificates(pki: LabPki, topology: Topology, mode: ProxyMode, plan: LabPlan): Promise<LabCertificates> {
+export async function issueLabCertificates(
+  pki: LabPki,
+  topology: Topology,
+  mode: ProxyMode,
+  plan: LabPlan,
+  exports: { pkcs12: boolean } = { pkcs12: true },
+): Promise<LabCertificates> {
   const { siteSystems } = plan;
   const options = topology.pki;
   const cdpUrls = options.cdp === 'ldap-only' ? [ldapCdpUrl(topology, 'IBCM Lab Issuing CA', plan.cdp.role.name)] : undefined;
@@ -165,7 +171,7 @@ export async function issueLabCertificates(pki: LabPki, topology: Topology, mode
   const servedSiteCerts = await Promise.all(siteCerts.map((certificate) => asServed(pki, topology, certificate)));
   const servedProxyServer = proxyServer && (await asServed(pki, topology, proxyServer));
   let pkcs12: LabCertificates['pkcs12'];
-  if (proxyServer && proxyClient) {
+  if (proxyServer && proxyClient && exports.pkcs12) {
     // One password per run, handed to the proxy in its contract (never reused, never in the repo).
     const password = randomBytes(12).toString('base64url');
     const [server, client] = await Promise.all([pki.exportPkcs12(proxyServer, password), pki.exportPkcs12(proxyClient, password)]);

@@ -80,7 +80,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
         caKeysDir: appliance && caKeysDirOf(appliance.stateDir),
       }),
     );
-    let certificates = await steps.step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan));
+    // PKCS#12 (slow: node-forge's PBE) only for a proxy the lab did not write, which may import nothing else.
+    const pkcs12 = implementation?.kind === 'external' || implementation?.kind === 'appliance';
+    let certificates = await steps.step('pki', 'certificates', () => issueLabCertificates(pki, topology, mode, plan, { pkcs12 }));
     // An appliance keeps what it was configured with: its certificates and CA bundle last between runs.
     const lasting =
       appliance && lastingApplianceCertificates(appliance.stateDir, { caBundlePath: pki.trustBundlePath, ...certificates }, clock);

@@ -263,7 +263,7 @@ function checkDetails(
     parts.push('</div>');
   }
   parts.push(
-    `<h4>${esc(logTitle)}</h4>`,
+    `<h4>${logTitle}</h4>`, // a title of ours, never input
     evidence.proxyLog.length
       ? `<pre class="proxylog">${esc(evidence.proxyLog.join('\n'))}</pre>`
       : '<p class="notes">(no proxy log lines during this check)</p>',

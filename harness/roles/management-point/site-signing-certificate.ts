@@ -8,8 +8,21 @@ import forge from 'node-forge';
 
 const generateRsa = promisify(generateKeyPair);
 
+/** One per site server and process: a site keeps its signing certificate, and every lab of a run is the same site. */
+const made = new Map<string, Promise<Buffer>>();
+
 /** DER of a self-signed "Site Server" certificate naming `siteServerFqdn`. */
-export async function createSiteSigningCertificate(siteServerFqdn: string): Promise<Buffer> {
+export function createSiteSigningCertificate(siteServerFqdn: string): Promise<Buffer> {
+  let certificate = made.get(siteServerFqdn);
+  if (!certificate) {
+    certificate = makeSiteSigningCertificate(siteServerFqdn);
+    made.set(siteServerFqdn, certificate);
+    certificate.catch(() => made.delete(siteServerFqdn));
+  }
+  return certificate;
+}
+
+async function makeSiteSigningCertificate(siteServerFqdn: string): Promise<Buffer> {
   const { privateKey } = await generateRsa('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
