@@ -375,7 +375,12 @@ export function buildResults(input: BuildInput): RunResults {
       expectedFailures: count('expected-failure'),
       unexpectedPasses: count('unexpected-pass'),
       ...(model.length
-        ? { model: { passed: model.filter((result) => result.status === 'passed').length, notPassed: model.filter((r) => r.status !== 'passed').length } }
+        ? {
+            model: {
+              passed: model.filter((result) => result.status === 'passed').length,
+              notPassed: model.filter((r) => r.status !== 'passed').length,
+            },
+          }
         : {}),
       exitCode,
     },

@@ -32,7 +32,10 @@ check('LOC-WORKGROUP', 'a workgroup computer can only be installed internet-only
     `a workgroup computer was not installed internet-only: ${accepted.installed ? accepted.installation.mode : accepted.reason}`,
   );
   const used = mpHostOnIntranet(newClient(accepted.installation.profile()));
-  ensure(used === mp.internetFqdn, `the internet-only workgroup client would ask the MP on the intranet as ${used}, not ${mp.internetFqdn}`);
+  ensure(
+    used === mp.internetFqdn,
+    `the internet-only workgroup client would ask the MP on the intranet as ${used}, not ${mp.internetFqdn}`,
+  );
   // Control: a domain-joined computer may be installed intranet-and-internet, and chooses the intranet MP there.
   const joined = ClientInstallation.install(onIntranet(lab, 0), { domainJoined: true });
   ensure(
@@ -67,7 +70,10 @@ check(
     const reinstalled = ClientInstallation.install(onIntranet(lab, 0), { domainJoined: true });
     ensure(reinstalled.installed && reinstalled.installation.mode === 'intranet+internet', 'the reinstall did not change the mode');
     const after = mpHostOnIntranet(newClient(reinstalled.installation.profile()));
-    ensure(after === mp.intranetFqdn, `after the reinstall the client would ask the MP on the intranet as ${after}, not ${mp.intranetFqdn}`);
+    ensure(
+      after === mp.intranetFqdn,
+      `after the reinstall the client would ask the MP on the intranet as ${after}, not ${mp.intranetFqdn}`,
+    );
     evidence.pass(
       `client model: the internet-only client refused a mode change without reinstall (${change.reason}) and still chooses ${before} on the intranet; after a reinstall as intranet-and-internet it chooses ${after}`,
     );

@@ -97,9 +97,10 @@ check(
         `the legacy client's certificate names a computer (${presented.subjectAltName})`,
       );
       // The user the certificate names (UPN user@domain), as the MP's Windows authentication records it (DOMAIN\user).
-      const upn = /(?:^|,\s*)CN=([^,@]+)@/i.exec(certificate.subject)?.[1] ?? /UPN:?\s*([^@,]+)@/i.exec(presented.subjectAltName ?? '')?.[1];
+      const upn =
+        /(?:^|,\s*)CN=([^,@]+)@/i.exec(certificate.subject)?.[1] ?? /UPN:?\s*([^@,]+)@/i.exec(presented.subjectAltName ?? '')?.[1];
       prerequisite(upn && !upn.endsWith('$'), `the legacy client's certificate names no user (${certificate.subject})`);
-      prerequisite(legacy.profile.account, 'the topology has no domain account for the legacy client\'s user');
+      prerequisite(legacy.profile.account, "the topology has no domain account for the legacy client's user");
       const mark = journal.mark();
       const result = await legacy.getMpList();
       evidence.sent(result.exchange);

@@ -41,7 +41,9 @@ export async function mobileDevice(
     intranetSiteSystems: undefined,
     // A legacy mobile client's user (the one its certificate names) authenticates with Windows authentication.
     account:
-      kind === 'legacy' && account ? { domain: lab.topology.domain.netbiosName, user: account.user, password: account.password } : undefined,
+      kind === 'legacy' && account
+        ? { domain: lab.topology.domain.netbiosName, user: account.user, password: account.password }
+        : undefined,
     cloudManagementGateway: undefined,
   };
   const device = new MobileDeviceClient(kind, profile);

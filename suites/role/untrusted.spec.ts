@@ -137,7 +137,8 @@ check(
     // The enrollment proxy point and the Policy Module, in a variant that also holds a secondary-site MP.
     const variant = await variantLab({ secondarySiteManagementPoint: true, enrollmentRoles: true });
     const enrolling = newClient(variant.clientProfile());
-    const variantProxy = (entry: JournalEntry) => !entry.tls && entry.remoteAddress.replace(/^::ffff:/, '') === variant.proxyContract?.egress.host;
+    const variantProxy = (entry: JournalEntry) =>
+      !entry.tls && entry.remoteAddress.replace(/^::ffff:/, '') === variant.proxyContract?.egress.host;
     const acceptIn = (result: Awaited<ReturnType<typeof atRole>>, ok: (exchange: Exchange) => boolean, what: string) => {
       const last = result.exchanges.at(-1)!;
       ensure(
@@ -161,7 +162,11 @@ check(
     acceptIn(epp, (exchange) => exchange.status === 200, 'enrollment discovery (MDE2)');
     const ndes = await atRole(variant, evidence, 'policy-module', async () => [
       await enrolling.send(
-        { method: 'GET', target: `${SCEP_PATH}?operation=GetCACaps&message=ibcm-lab`, headers: [['User-Agent', 'Mozilla/4.0 (compatible; SCEP client)']] },
+        {
+          method: 'GET',
+          target: `${SCEP_PATH}?operation=GetCACaps&message=ibcm-lab`,
+          headers: [['User-Agent', 'Mozilla/4.0 (compatible; SCEP client)']],
+        },
         enrolling.originOf('policy-module'),
       ),
     ]);

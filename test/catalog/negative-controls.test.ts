@@ -23,9 +23,10 @@ describe('negative controls', () => {
       .filter((requirement) => judgesOf(requirement.id) === 'world' && (controls.get(requirement.id) ?? []).length === 0)
       .map((requirement) => requirement.id)
       .filter((id) => !(id in KNOWN_GAPS));
-    expect(uncontrolledWorld, 'world requirements no faulty proxy or world targets (add a control, or a KNOWN_GAPS entry with a reason)').toEqual(
-      [],
-    );
+    expect(
+      uncontrolledWorld,
+      'world requirements no faulty proxy or world targets (add a control, or a KNOWN_GAPS entry with a reason)',
+    ).toEqual([]);
     for (const [id, reason] of Object.entries(KNOWN_GAPS)) {
       expect(judgesOf(id), `${id} is a known gap but a model requirement`).toBe('world');
       expect(reason.trim().length, `${id}: a known gap says why`).toBeGreaterThan(10);

@@ -235,7 +235,9 @@ function modelSection(results: RunResults, certificates: Map<string, LabCertific
     '<section id="model" aria-label="Model checks">',
     `<h2>Model checks — the client simulator's own logic (${passed} of ${model.length} passed)</h2>`,
     `<p class="notes">These requirements are decided by the client's own logic alone: no proxy, DNS record, CRL, route or site setting can change their outcome, so their checks exercise the lab's model of the documented client behaviour, not the world. They are not in the matrix or the counts above and never count as a pass for proxy ${esc(results.proxy)}; one that does not pass is a defect of the lab.</p>`,
-    ...model.map((result) => caseArticle(result, areaOf(result.requirement) ?? result.requirement.split('-')[0]!, certificates, "The proxy's own log")),
+    ...model.map((result) =>
+      caseArticle(result, areaOf(result.requirement) ?? result.requirement.split('-')[0]!, certificates, "The proxy's own log"),
+    ),
     '</section>',
   ].join('\n');
 }

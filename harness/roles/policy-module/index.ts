@@ -33,14 +33,19 @@ export function policyModule(options: PolicyModuleOptions = {}): SiteHandler {
     if (lower !== SCEP_PATH && lower !== `${SCEP_PATH}/pkiclient.exe`) return notFound();
     const operation = new URLSearchParams(query ?? '').get('operation') ?? '';
     if (request.method !== 'GET' && request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
-    if (operation === 'GetCACaps') return { status: 200, headers: [['Content-Type', 'text/plain']], body: `${SCEP_CAPABILITIES.join('\n')}\n` };
+    if (operation === 'GetCACaps')
+      return { status: 200, headers: [['Content-Type', 'text/plain']], body: `${SCEP_CAPABILITIES.join('\n')}\n` };
     if (operation === 'GetCACert')
       return options.caCertificateDer
         ? { status: 200, headers: [['Content-Type', 'application/x-x509-ca-cert']], body: options.caCertificateDer }
         : notFound();
     if (operation === 'PKIOperation')
       // The policy module verifies every request against a challenge it issued (INDESPolicy::VerifyRequest); the lab issues none.
-      return { status: 403, headers: [['Content-Type', 'text/plain']], body: 'The Configuration Manager Policy Module refused the request: no valid challenge.\n' };
+      return {
+        status: 403,
+        headers: [['Content-Type', 'text/plain']],
+        body: 'The Configuration Manager Policy Module refused the request: no valid challenge.\n',
+      };
     return { status: 400, headers: [['Content-Type', 'text/plain']], body: `unknown SCEP operation "${operation}"\n` };
   };
 }
