@@ -1,6 +1,6 @@
 // The requirement catalog and the questions the CLI, the suites and the reports ask of it.
 
-import { areas, type Area, type ProxyMode, type Requirement } from './requirement.js';
+import { areas, type Area, type Judge, type ProxyMode, type Requirement } from './requirement.js';
 import { requirements } from './requirements.js';
 
 export * from './requirement.js';
@@ -11,6 +11,16 @@ const byId: ReadonlyMap<string, Requirement> = new Map(requirements.map((r) => [
 
 export function requirementById(id: string): Requirement | undefined {
   return byId.get(id);
+}
+
+/** Who decides the requirement's outcome: `model` (the client simulator's own logic) or `world` (also for unknown IDs). */
+export function judgesOf(id: string): Judge {
+  return byId.get(id)?.judges ?? 'world';
+}
+
+/** The catalog IDs only the client's own logic decides, in catalog order. */
+export function modelRequirementIds(): string[] {
+  return requirements.filter((r) => r.judges === 'model').map((r) => r.id);
 }
 
 /** Every catalog ID, in catalog order (grouped by area). */

@@ -14,6 +14,16 @@ export type Strength = 'required' | 'recommended' | 'informational';
 /** The ID prefix, one per section of REQUIREMENTS.md (ROLE/APPCAT/FSP/CMG share the last section). */
 export type Area = 'PX' | 'PKI' | 'LOC' | 'SU' | 'FEAT' | 'MOB' | 'ROLE' | 'APPCAT' | 'FSP' | 'CMG';
 
+/**
+ * Who decides a requirement's outcome. `world`: something in a customer's world (a proxy rule, a DNS
+ * record, a CRL, a route, a site setting, a client install property the topology sets) can break it,
+ * and a negative control (a faulty proxy or world) shows that the check notices. `model`: only the
+ * client's own logic decides it — no world can change the outcome — so its check exercises the lab's
+ * client simulator (the lab's model of the documented behaviour), and its verdict is reported apart
+ * from the world's and never counted as a pass for a proxy (../shared/DESIGN.md, Verdicts).
+ */
+export type Judge = 'world' | 'model';
+
 export const proxyModes: readonly ProxyMode[] = ['bridge', 'tunnel', 'forward', 'direct'];
 export const strengths: readonly Strength[] = ['required', 'recommended', 'informational'];
 export const areas: readonly Area[] = ['PX', 'PKI', 'LOC', 'SU', 'FEAT', 'MOB', 'ROLE', 'APPCAT', 'FSP', 'CMG'];
@@ -45,4 +55,6 @@ export interface Requirement {
   modes: ProxyMode[];
   /** The negative control that must make the requirement's check fail. */
   failsWhen: string;
+  /** `model` when only the client's own logic decides the outcome (see `Judge`); absent means `world`. */
+  judges?: Judge;
 }

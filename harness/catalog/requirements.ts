@@ -590,6 +590,13 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
     failsWhen: 'A workgroup client is installed for intranet-and-internet management and is managed over the internet.',
+    // model: whether an installation of a computer without a domain is refused or made internet-only is
+    // decided by the client installer alone (ClientInstallation in harness/client/install.ts). No proxy,
+    // DNS record, CRL, route or site setting enters that decision, and the install properties are the
+    // check's own inputs: a topology cannot make a workgroup computer domain-joined. What the installed
+    // internet-only client then needs from the world (its internet MP reachable by the internet name, also
+    // from the intranet) is LOC-INTERNET-ONLY, a world requirement with its own negative world.
+    judges: 'model',
   },
   {
     id: 'LOC-MODE-FIXED',
@@ -600,6 +607,11 @@ export const requirements: readonly Requirement[] = Object.freeze<Requirement[]>
     strength: 'required',
     modes: ['bridge', 'tunnel', 'forward', 'direct'],
     failsWhen: 'An installed client changes its management mode without a reinstall.',
+    // model: whether an installed client changes its mode without a reinstall is the client's own logic
+    // (ClientInstallation.reconfigure); nothing in the world is asked. The world-facing consequence of the
+    // mode (an internet-only client on the intranet uses the internet MP) is LOC-INTERNET-ONLY's, a world
+    // requirement with a negative world (intranet-dns-lacks-internet-names).
+    judges: 'model',
   },
   {
     id: 'LOC-MP-REFRESH',

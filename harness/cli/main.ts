@@ -204,9 +204,11 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
           const mine = controls.get(requirement.id) ?? [];
           const failsWith = mine.length
             ? mine.map((control) => `${control.control} [${control.code}]`).join(', ')
-            : `NONE — no faulty proxy or world can fail this check yet${KNOWN_GAPS[requirement.id] ? ` (known gap: ${KNOWN_GAPS[requirement.id]})` : ''}`;
+            : requirement.judges === 'model'
+              ? "nothing — a model requirement: only the client simulator's own logic decides it, no world can fail it; reported apart, never a pass for a proxy"
+              : `NONE — no faulty proxy or world can fail this check yet${KNOWN_GAPS[requirement.id] ? ` (known gap: ${KNOWN_GAPS[requirement.id]})` : ''}`;
           process.stdout.write(
-            `${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}\n${''.padEnd(39)}must fail under: ${failsWith}\n`,
+            `${requirement.id.padEnd(38)} ${requirement.strength.padEnd(13)} ${requirement.modes.join(',').padEnd(28)} ${requirement.title}${requirement.judges === 'model' ? ' [model]' : ''}\n${''.padEnd(39)}must fail under: ${failsWith}\n`,
           );
         }
         return 0;

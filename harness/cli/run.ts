@@ -296,6 +296,7 @@ export function buildResults(input: BuildInput): RunResults {
         status,
         reason,
         ...(code && status !== 'passed' ? { code } : {}),
+        judges: requirement.judges ?? 'world',
         checks: checks.map(({ title, file, status: s, reason: r, code: c, durationMs, evidence }) => ({
           title,
           file,
@@ -319,21 +320,35 @@ export function buildResults(input: BuildInput): RunResults {
         .map((id) => ({ requirement: id, title: requirementById(id)!.title }))
     : [];
   const notRun = interrupted ? notRunCases(input) : [];
-  const count = (status: string) => results.filter((result) => result.status === status).length;
+  // Model requirements (the client simulator's own logic) are counted apart and never decide the verdict
+  // on the world; one that does not pass is a defect of the lab's client model, named as an error.
+  const world = results.filter((result) => result.judges !== 'model');
+  const model = results.filter((result) => result.judges === 'model' && result.status !== 'not-applicable');
+  const count = (status: string) => world.filter((result) => result.status === status).length;
   const errors = [...input.raw.errors];
+  for (const result of model.filter((candidate) => candidate.status !== 'passed'))
+    errors.push(
+      `model check ${result.requirement} (${result.mode}) ${result.status}: the lab's client simulator does not follow the documented behaviour (a lab defect, not a verdict on the world): ${result.reason}`,
+    );
   // A blocked required check did not hold either: its prerequisite failed (and is named in its reason).
-  const requiredFailed = results.some(
+  const requiredFailed = world.some(
     (result) =>
       ((result.status === 'failed' || result.status === 'blocked') && result.strength === 'required') ||
       result.status === 'unexpected-pass',
   );
-  const requiredNotHeld = results.filter(
+  const requiredNotHeld = world.filter(
     (result) =>
       result.strength === 'required' && (result.status === 'failed' || result.status === 'blocked' || result.status === 'expected-failure'),
   ).length;
-  const ran = results.some((result) => result.status !== 'not-applicable');
+  const ran = world.some((result) => result.status !== 'not-applicable');
   if (!ran && errors.length === 0)
-    errors.push(input.grep ? `nothing ran: no check covers the requirements matching --grep "${input.grep}" yet` : 'nothing ran');
+    errors.push(
+      model.length
+        ? `no verdict on the world: only model checks ran (the client simulator's own logic${input.grep ? `, --grep "${input.grep}"` : ''}), and a model pass is never a pass for the proxy`
+        : input.grep
+          ? `nothing ran: no check covers the requirements matching --grep "${input.grep}" yet`
+          : 'nothing ran',
+    );
   const exitCode = count('error') > 0 || errors.length > 0 ? 2 : requiredFailed ? 1 : 0;
   return {
     schema: 'ibcm-lab/results@1',
@@ -359,6 +374,14 @@ export function buildResults(input: BuildInput): RunResults {
       ...(interrupted ? { notRun: notRun.length } : {}),
       expectedFailures: count('expected-failure'),
       unexpectedPasses: count('unexpected-pass'),
+      ...(model.length
+        ? {
+            model: {
+              passed: model.filter((result) => result.status === 'passed').length,
+              notPassed: model.filter((r) => r.status !== 'passed').length,
+            },
+          }
+        : {}),
       exitCode,
     },
     results,

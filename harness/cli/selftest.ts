@@ -4,7 +4,7 @@
 // an extra one a check that fails for the wrong reason. Prints the table and the mutation score.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { requirementById } from '../catalog/index.js';
+import { modelRequirementIds, requirementById } from '../catalog/index.js';
 import { KNOWN_GAPS, requirementsWithoutNegativeControl, worldName } from './negative-controls.js';
 import { builtInProxies, type ProxyImplementation } from '../proxies/index.js';
 import { findBinary, missingBinaryMessage } from '../proxies/binaries.js';
@@ -150,10 +150,15 @@ export async function selftestCommand(options: SelftestOptions, interruption?: I
   if (uncontrolled.length) process.stdout.write(`${paint('failed', 'no negative control')} for: ${uncontrolled.join(', ')}\n`);
   else
     process.stdout.write(
-      `every requirement of the catalog has a negative control (a faulty proxy or world that must fail it)${withoutControl.length ? ', but for the known gaps below' : ''}\n`,
+      `every world requirement of the catalog has a negative control (a faulty proxy or world that must fail it)${withoutControl.length ? ', but for the known gaps below' : ''}\n`,
     );
   for (const id of withoutControl.filter((candidate) => candidate in KNOWN_GAPS))
     process.stdout.write(`${paint('not-covered', `known gap, no negative control yet: ${id}`)} — ${KNOWN_GAPS[id]}\n`);
+  const models = modelRequirementIds();
+  if (models.length)
+    process.stdout.write(
+      `model requirements, which no world can fail (the client simulator's own logic, reported apart): ${models.join(', ')}\n`,
+    );
   const deviations = verdicts.filter((verdict) => !verdict.ok).length + (uncontrolled.length > 0 ? 1 : 0);
   const exitCode =
     raw.errors.length > 0 || missing.length > 0 || verdicts.some((verdict) => verdict.errors.length > 0) ? 2 : deviations > 0 ? 1 : 0;

@@ -10,6 +10,7 @@
 //     breaks them), and legacy mobile clients, which a bridging proxy authenticates by user
 //     authentication — here the user's certificate [INFER] (MOB-LEGACY-USER-AUTH).
 // Like every client it knows the lab only through its profile and the network.
+import { createAuthenticate, createNegotiate } from '../ntlm/index.js';
 import type { Exchange } from './exchange.js';
 import { IbcmClient } from './ibcm-client.js';
 import type { ClientProfile } from './profile.js';
@@ -80,6 +81,36 @@ export class MobileDeviceClient {
         ['Accept', 'text/xml'],
       ],
     });
+  }
+
+  /**
+   * A legacy mobile client's user authentication (seed 000: a bridge authenticates legacy mobile
+   * clients "by using user authentication"): Windows authentication (NTLM) of its user's account at
+   * the MP's Windows-authenticated endpoint, on one connection, through whatever publishes the MP.
+   * Returns every leg; `failure` says why the user was not authenticated.
+   */
+  async authenticateUser(): Promise<MobileDeviceResult & { legs: Exchange[] }> {
+    const account = this.client.profile.account;
+    const target = '/CCM_System_WindowsAuth/request';
+    const headers = (authorization: string): [string, string][] => [
+      ['User-Agent', MOBILE_DEVICE_USER_AGENT],
+      ['Authorization', authorization],
+    ];
+    const first = await this.request({ method: 'GET', target, headers: headers(createNegotiate()) });
+    const legs = [first.exchange];
+    if (!account) return { ...first, legs, failure: `${this.client.profile.computerName} has no user account to authenticate with` };
+    const challenge = first.exchange.responseHeaders?.filter(([name]) => name === 'www-authenticate').map(([, value]) => value) ?? [];
+    if (first.exchange.status !== 401 || challenge.length === 0)
+      return { ...first, legs, failure: first.failure ?? `no NTLM challenge (HTTP ${first.exchange.status})` };
+    let authorization: string;
+    try {
+      authorization = createAuthenticate(challenge, account, { workstation: this.client.profile.computerName });
+    } catch (error) {
+      return { ...first, legs, failure: `no usable NTLM challenge: ${(error as Error).message}` };
+    }
+    const second = await this.request({ method: 'GET', target, headers: headers(authorization) });
+    legs.push(second.exchange);
+    return { ...second, legs };
   }
 
   close(): Promise<void> {

@@ -73,7 +73,14 @@ export interface ClientProfile {
 }
 
 export interface SiteSystemEndpoint {
-  role: 'management-point' | 'distribution-point' | 'fallback-status-point' | 'application-catalog' | 'software-update-point';
+  role:
+    | 'management-point'
+    | 'distribution-point'
+    | 'fallback-status-point'
+    | 'application-catalog'
+    | 'software-update-point'
+    | 'enrollment-proxy-point'
+    | 'policy-module';
   name: string;
   fqdn: string;
   scheme: 'https' | 'http';

@@ -24,6 +24,8 @@ export interface LabVariant {
   managementPointAddedLater?: boolean;
   /** Add an MP of a secondary site (smp1), published under an internet FQDN as a customer might (ROLE-UNTRUSTED). */
   secondarySiteManagementPoint?: boolean;
+  /** Add the primary site's enrollment proxy point (epp1) and Policy Module (ndes1), internet-facing (ROLE-UNTRUSTED). */
+  enrollmentRoles?: boolean;
   /**
    * The client's MP parses with a lenient framing policy (PX-SMUGGLE's differential back end: it lets
    * Transfer-Encoding win over Content-Length, so a proxy that trusts Content-Length desynchronises it).
@@ -41,6 +43,7 @@ export function variantKey(variant: LabVariant): string {
   if (variant.secondManagementPoint) parts.push('mp2');
   if (variant.managementPointAddedLater) parts.push('mp-added');
   if (variant.secondarySiteManagementPoint) parts.push('secondary');
+  if (variant.enrollmentRoles) parts.push('enrollment');
   if (variant.managementPointFraming) parts.push(`mp-${variant.managementPointFraming}`);
   return parts.join('+') || 'plain';
 }
@@ -94,6 +97,23 @@ export function variantTopology(topology: Topology, variant: LabVariant, slot: n
       internetFqdn: `${name}.${topology.domains.internet}`,
       secondarySite,
     });
+  }
+  if (variant.enrollmentRoles) {
+    const taken = new Set(roles.map((role) => role.name));
+    for (const [kind, stem, label] of [
+      ['enrollment-proxy-point', 'epp', 'enroll'],
+      ['policy-module', 'ndes', 'ndes'],
+    ] as const) {
+      const name = [`${stem}1`, `${stem}2`, `${stem}9`].find((candidate) => !taken.has(candidate))!;
+      roles.push({
+        kind,
+        name,
+        segment: 'dmz',
+        intranetFqdn: `${name}.${topology.domains.intranet}`,
+        internetFqdn: `${label}.${topology.domains.internet}`,
+        httpsPort: 443,
+      });
+    }
   }
   if (variant.managementPointFraming && managementPoint.kind === 'management-point')
     roles[0] = { ...managementPoint, requestFraming: variant.managementPointFraming };

@@ -258,7 +258,7 @@ function readme(input: BundleInput, root: string, excluded: string[]): string {
     `ibcm-lab evidence bundle — run ${r.runId}`,
     '',
     `Proxy ${r.proxy}, modes ${r.modes.join(', ')}, topology ${r.topology.name} (${r.topology.digest}).`,
-    `Verdict: exit code ${r.summary.exitCode} — ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.error} could not run, ${r.summary.expectedFailures} expected failures, ${r.summary.unexpectedPasses} unexpected passes, ${r.summary.notApplicable} not applicable, ${r.summary.notCovered} not yet covered.`,
+    `Verdict: exit code ${r.summary.exitCode} — ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.error} could not run, ${r.summary.expectedFailures} expected failures, ${r.summary.unexpectedPasses} unexpected passes, ${r.summary.notApplicable} not applicable, ${r.summary.notCovered} not yet covered${r.summary.model ? `; apart from these, ${r.summary.model.passed} model checks (the client simulator's own logic) passed${r.summary.model.notPassed ? `, ${r.summary.model.notPassed} did not` : ''}` : ''}.`,
     '',
     'What is where',
     '  results/results.json     per requirement and mode: verdict, reason, evidence (client view, journal, proxy log)',

@@ -11,6 +11,10 @@
 //                       learnt about this requirement — never a pass
 //   expected-failure  → <skipped message="expected failure: …">: a recorded finding of a reference
 //                       proxy, the requirement did not hold — never a pass
+// Model requirements (the client simulator's own logic, catalog Judge) are their own classname,
+// `ibcm-lab.model.<mode>`, and never a passing testcase of the proxy:
+//   model, passed     → <skipped message="model check passed: …"> (not a verdict on the proxy)
+//   model, not passed → <error type="model-defect">: the lab's client model is wrong
 // Skipping this schema cost h2spec its JUnit consumers (summerwind/h2spec#123): test/report checks
 // the output against the XSD.
 import { appliesIn } from '../catalog/index.js';
@@ -88,6 +92,30 @@ export function renderJunit(results: RunResults): string {
 }
 
 function testcaseOf(result: RequirementResult): Testcase {
+  if (result.judges !== 'model' || result.status === 'not-applicable') return worldTestcaseOf(result);
+  const testcase = worldTestcaseOf(result);
+  const classname = `ibcm-lab.model.${result.mode}`;
+  if (result.status === 'passed')
+    return {
+      ...testcase,
+      classname,
+      outcome: {
+        element: 'skipped',
+        message: `model check passed (the client simulator's own logic; not a verdict on the proxy): ${result.reason}`,
+      },
+    };
+  return {
+    ...testcase,
+    classname,
+    outcome: {
+      element: 'error',
+      type: 'model-defect',
+      message: `model check ${result.status}: the lab's client simulator does not follow the documented behaviour: ${result.reason}`,
+    },
+  };
+}
+
+function worldTestcaseOf(result: RequirementResult): Testcase {
   const base = {
     name: `${result.requirement} ${result.title}`,
     classname: `ibcm-lab.${result.mode}`,

@@ -4,6 +4,12 @@
 // requirement does not apply in that mode), not-covered (no check exists yet — never a pass),
 // expected-failure (a reference proxy's recorded finding, with its reason) and unexpected-pass
 // (a recorded finding that no longer holds — it fails the run so the record stays true).
+//
+// Every result says who judges it (`judges`): `world` verdicts are about the proxy and the world; a
+// `model` requirement is decided by the client simulator's own logic alone (catalog Judge), so its
+// results are counted apart (`summary.model`), never among the passes, and a model pass never makes a
+// run pass. A model check that does not pass is a defect of the lab's client model, not a finding about
+// the world: it is named among the run's errors (exit 2).
 
 export type Verdict = 'passed' | 'failed' | 'blocked' | 'error' | 'not-applicable' | 'expected-failure' | 'unexpected-pass';
 
@@ -49,6 +55,8 @@ export interface RequirementResult {
   reason: string;
   /** A failed requirement's reason code (the failing assertion). */
   code?: string;
+  /** `model`: decided by the client simulator's own logic, reported apart (absent in old records: `world`). */
+  judges?: 'world' | 'model';
   checks: { title: string; file: string; status: Verdict; reason: string; code?: string; durationMs: number; evidence?: unknown }[];
 }
 
@@ -77,6 +85,11 @@ export interface RunResults {
     /** Requirement × mode cases an interrupted run did not get to. */ notRun?: number;
     expectedFailures: number;
     unexpectedPasses: number;
+    /**
+     * Model requirement × mode cases (the client simulator's own logic), counted apart: the counts
+     * above are the world's verdicts only.
+     */
+    model?: { passed: number; notPassed: number };
     exitCode: number;
   };
   results: RequirementResult[];
@@ -104,3 +117,9 @@ export function combine(checks: CheckRecord[]): { status: Verdict; reason: strin
   const worst = checks.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
   return { status: worst.status, reason: worst.reason, ...(worst.code ? { code: worst.code } : {}) };
 }
+
+/** The results the world is judged by (what the counts, the matrix and the exit code rest on). */
+export const worldResults = (results: RunResults): RequirementResult[] => results.results.filter((result) => result.judges !== 'model');
+
+/** The results of model requirements: the client simulator's own logic, reported apart. */
+export const modelResults = (results: RunResults): RequirementResult[] => results.results.filter((result) => result.judges === 'model');

@@ -93,8 +93,6 @@ export const QUIRKS = {
     breaks: {
       'MOB-INTERNET-ONLY': 'internet-mp-unreachable',
       'LOC-INTERNET-ONLY': 'mp-list-unreachable',
-      'LOC-WORKGROUP': 'mp-list-unreachable',
-      'LOC-MODE-FIXED': 'mp-list-unreachable',
     },
     selftestModes: ['direct'],
   },

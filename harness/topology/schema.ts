@@ -115,6 +115,25 @@ export const SoftwareUpdatePoint = z
   })
   .strict();
 
+// ROLE-UNTRUSTED's remaining primary-site roles (seed 000): the enrollment proxy point (mobile device
+// enrollment) and the Configuration Manager Policy Module (on the NDES server, certificate profiles).
+// Both HTTPS; clients that come to enroll have no certificate yet, so neither requires one.
+export const EnrollmentProxyPoint = z
+  .object({
+    kind: z.literal('enrollment-proxy-point'),
+    ...roleBase,
+    httpsPort: port.default(443),
+  })
+  .strict();
+
+export const PolicyModule = z
+  .object({
+    kind: z.literal('policy-module'),
+    ...roleBase,
+    httpsPort: port.default(443),
+  })
+  .strict();
+
 export const CrlDistributionPoint = z
   .object({
     kind: z.literal('crl-distribution-point'),
@@ -174,6 +193,8 @@ export const Role = z.discriminatedUnion('kind', [
   FallbackStatusPoint,
   ApplicationCatalog,
   SoftwareUpdatePoint,
+  EnrollmentProxyPoint,
+  PolicyModule,
   CrlDistributionPoint,
   CloudManagementGateway,
   MicrosoftUpdate,

@@ -4,7 +4,9 @@
 // (roles/management-point/mobile-devices.ts says why the lab models it so) — while a tunnel carries
 // the device's own handshake; and "mobile device legacy clients are authenticated by using user
 // authentication" at the bridge, computers by computer authentication. Evidence: the device's
-// result and the MP journal's TLS facts (whose certificate the MP saw).
+// result and the MP journal's TLS facts (whose certificate the MP saw). For the legacy client the
+// oracle is the MP's own record of who it authenticated (`decided.authenticatedAs`, journaled at the
+// site, never read from the response): the user its certificate names, not the bridge nor a computer.
 import { X509Certificate } from 'node:crypto';
 import { MOBILE_DEVICE_SYNC_PATH, MobileDeviceClient } from '../../harness/client/index.js';
 import { ensure, prerequisite } from '../evidence.js';
@@ -94,6 +96,11 @@ check(
         !/DNS:/.test(presented.subjectAltName ?? ''),
         `the legacy client's certificate names a computer (${presented.subjectAltName})`,
       );
+      // The user the certificate names (UPN user@domain), as the MP's Windows authentication records it (DOMAIN\user).
+      const upn =
+        /(?:^|,\s*)CN=([^,@]+)@/i.exec(certificate.subject)?.[1] ?? /UPN:?\s*([^@,]+)@/i.exec(presented.subjectAltName ?? '')?.[1];
+      prerequisite(upn && !upn.endsWith('$'), `the legacy client's certificate names no user (${certificate.subject})`);
+      prerequisite(legacy.profile.account, "the topology has no domain account for the legacy client's user");
       const mark = journal.mark();
       const result = await legacy.getMpList();
       evidence.sent(result.exchange);
@@ -108,6 +115,19 @@ check(
         seen.length === 1 && !sameSerial(seen[0]!.tls?.peerCertificate?.serialNumber, certificate.serialNumber),
         `the MP journal shows ${seen.length} request(s) from the legacy client, seen as ${seen.map((entry) => entry.tls?.peerCertificate?.subject ?? 'no certificate').join(', ') || 'nothing'} (expected one, bridged under the proxy's own certificate)`,
       );
+      // User authentication: the MP itself must have authenticated the user the certificate names.
+      const authMark = journal.mark();
+      const auth = await legacy.authenticateUser();
+      evidence.sent(...auth.legs);
+      const authSeen = journal.since(authMark).filter((entry) => /ccm_system_windowsauth/i.test(entry.target));
+      evidence.received(`${mp.name} (legacy mobile client, user authentication)`, authSeen);
+      const recorded = authSeen.map((entry) => entry.decided?.authenticatedAs).filter((who): who is string => Boolean(who));
+      const asUser = recorded.filter((who) => who.split('\\').at(-1)!.toLowerCase() === upn.toLowerCase());
+      ensure(
+        asUser.length > 0 && recorded.length === asUser.length,
+        `the MP did not authenticate the legacy mobile client as its user ${upn}: it recorded ${recorded.length ? recorded.join(', ') : 'no authenticated account'} (${authSeen.map((entry) => `${entry.method} → ${entry.response.status}${entry.headers.some(([name]) => name.toLowerCase() === 'authorization') ? ' with Authorization' : ' without Authorization'}`).join(', ') || 'no request'}; client: ${auth.failure ?? describeClientResult(auth.exchange)}); upstream the MP saw ${authSeen.map((entry) => entry.tls?.peerCertificate?.subject ?? 'no certificate').at(-1) ?? 'nothing'}`,
+        'user-not-authenticated',
+      );
       // A computer through the same bridge, by its computer certificate.
       const computer = newClient();
       const computerMark = journal.mark();
@@ -121,7 +141,7 @@ check(
       const userLines = await proxyLogLines(lab, (line) => line.includes(certificate.subject.replace(/^.*CN=/, '')), 1000);
       if (userLines.length) evidence.note(`proxy log: ${userLines.slice(0, 2).join(' | ')}`);
       evidence.pass(
-        `the bridge admitted the legacy mobile client by its user's certificate (${certificate.subject}, no computer name) and bridged it to the MP (journal: seen as ${seen[0]!.tls?.peerCertificate?.subject ?? '-'}), and the computer by its computer certificate (${computer.profile.fqdn})`,
+        `the bridge admitted the legacy mobile client by its user's certificate (${certificate.subject}, no computer name) and bridged it to the MP (journal: seen as ${seen[0]!.tls?.peerCertificate?.subject ?? '-'}); the MP authenticated it as the user ${asUser[0]} (its journal's record of the Windows authentication); the computer was admitted by its computer certificate (${computer.profile.fqdn})`,
       );
     } finally {
       await closeAll(devices);

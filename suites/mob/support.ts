@@ -20,7 +20,9 @@ export async function mobileDevice(
   devices: MobileDeviceClient[],
 ): Promise<MobileDevice> {
   const name = kind === 'enrolled' ? 'WM-0001' : 'PDA-LEGACY';
-  const user = `${lab.topology.domain.accounts[0]?.user ?? 'mobileuser'}@${lab.topology.domains.intranet}`;
+  // A user account (a computer's ends in `$`): the legacy client's certificate and Windows authentication are its user's.
+  const account = lab.topology.domain.accounts.find((candidate) => !candidate.user.endsWith('$'));
+  const user = `${account?.user ?? 'mobileuser'}@${lab.topology.domains.intranet}`;
   const certificate = await lab.pki.issueClientCertificate({
     variant: 'valid',
     subject: kind === 'enrolled' ? { kind: 'device', name } : { kind: 'user', name: user },
@@ -37,7 +39,11 @@ export async function mobileDevice(
     // A device joins no domain and knows no DC; it is given no intranet site systems.
     domainController: undefined,
     intranetSiteSystems: undefined,
-    account: undefined,
+    // A legacy mobile client's user (the one its certificate names) authenticates with Windows authentication.
+    account:
+      kind === 'legacy' && account
+        ? { domain: lab.topology.domain.netbiosName, user: account.user, password: account.password }
+        : undefined,
     cloudManagementGateway: undefined,
   };
   const device = new MobileDeviceClient(kind, profile);

@@ -5,9 +5,14 @@
 // role's journal shows the request by the role's internet FQDN and what it answered); then, in a lab
 // variant with an MP of a secondary site published on the internet (as a customer might do), the
 // same client is refused there — while an intranet client is served by that same MP (the control:
-// the secondary MP works, it only refuses the internet). The Policy Module (NDES) and the enrollment
-// proxy point are not part of the lab.
+// the secondary MP works, it only refuses the internet). The enrollment proxy point and the
+// Configuration Manager Policy Module (on NDES) stand in that same variant (`enrollmentRoles`), as far as
+// their internet-facing behaviour is public (harness/roles/enrollment-proxy-point, harness/roles/
+// policy-module cite the sources): the internet client's MDE2 discovery request reaches the enrollment
+// proxy point, and its SCEP GetCACaps the Policy Module, each by the role's internet FQDN in its journal.
 import { CCM_USER_AGENT, scanForUpdates, type Exchange, type IbcmClient } from '../../harness/client/index.js';
+import { ENROLLMENT_DISCOVERY_PATH } from '../../harness/roles/enrollment-proxy-point/index.js';
+import { SCEP_PATH } from '../../harness/roles/policy-module/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';
@@ -19,7 +24,7 @@ const hostOf = nameReached;
 
 /** Runs one exchange (or several) against a role and returns them with what the role's journal saw. */
 async function atRole(
-  lab: Lab,
+  lab: Pick<Lab, 'siteSystem' | 'journal'>,
   evidence: CheckFixtures['evidence'],
   kind: string,
   talk: () => Promise<Exchange[]>,
@@ -129,8 +134,45 @@ check(
       accept(sup, (exchange) => exchange.status === 200, 'SyncUpdates scan');
     }
 
+    // The enrollment proxy point and the Policy Module, in a variant that also holds a secondary-site MP.
+    const variant = await variantLab({ secondarySiteManagementPoint: true, enrollmentRoles: true });
+    const enrolling = newClient(variant.clientProfile());
+    const variantProxy = (entry: JournalEntry) =>
+      !entry.tls && entry.remoteAddress.replace(/^::ffff:/, '') === variant.proxyContract?.egress.host;
+    const acceptIn = (result: Awaited<ReturnType<typeof atRole>>, ok: (exchange: Exchange) => boolean, what: string) => {
+      const last = result.exchanges.at(-1)!;
+      ensure(
+        result.exchanges.length > 0 && ok(last),
+        `the primary-site ${result.name} refused the internet client's ${what}: ${last ? describeClientResult(last) : 'nothing was sent'}${last ? siteReason(variant, last) : ''}`,
+        'primary-role-refused',
+      );
+      ensure(
+        result.seen.length > 0 &&
+          result.seen.every((entry) => !result.internetFqdn || hostOf(entry) === result.internetFqdn || variantProxy(entry)),
+        `the ${result.name} journal does not show the ${what} by its internet FQDN ${result.internetFqdn} (${result.seen.map(hostOf).join(', ') || 'nothing'})`,
+      );
+      accepted.push(`${result.name} (${what}: ${last.status}, Host ${result.seen.map(hostOf).at(-1)})`);
+    };
+    const epp = await atRole(variant, evidence, 'enrollment-proxy-point', async () => [
+      await enrolling.send(
+        { method: 'GET', target: ENROLLMENT_DISCOVERY_PATH, headers: [['User-Agent', 'Windows Enrollment Client']] },
+        enrolling.originOf('enrollment-proxy-point'),
+      ),
+    ]);
+    acceptIn(epp, (exchange) => exchange.status === 200, 'enrollment discovery (MDE2)');
+    const ndes = await atRole(variant, evidence, 'policy-module', async () => [
+      await enrolling.send(
+        {
+          method: 'GET',
+          target: `${SCEP_PATH}?operation=GetCACaps&message=ibcm-lab`,
+          headers: [['User-Agent', 'Mozilla/4.0 (compatible; SCEP client)']],
+        },
+        enrolling.originOf('policy-module'),
+      ),
+    ]);
+    acceptIn(ndes, (exchange) => exchange.status === 200, 'SCEP GetCACaps');
+
     // Secondary site: an MP of a secondary site, published on the internet by mistake.
-    const variant = await variantLab({ secondarySiteManagementPoint: true });
     const secondary = variant.siteSystems.find((system) => system.kind === 'management-point' && system.name.startsWith('smp'));
     prerequisite(secondary?.internetFqdn, 'the lab variant has no secondary-site MP');
     const port = secondary.services.find((service) => service.service === 'https')!.port;
@@ -183,7 +225,7 @@ check(
     );
     evidence.pass(
       `primary-site roles accepted the internet client: ${accepted.join('; ')}; the secondary-site MP ${secondary.name} refused it by ${secondary.internetFqdn} (journal: ${seen.map((entry) => `${entry.method} → ${entry.response.status}`).join(', ')}; ${refusal}); ` +
-        `control: it served an intranet client by ${secondary.intranetFqdn} (200). The Policy Module and the enrollment proxy point are not in the lab.`,
+        `control: it served an intranet client by ${secondary.intranetFqdn} (200).`,
     );
   },
 );

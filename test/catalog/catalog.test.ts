@@ -2,6 +2,7 @@
 // the catalog holds exactly the golden ID list, every entry is complete, and every check the suites
 // declare names a known ID, once per file.
 
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -149,6 +150,14 @@ describe('requirement catalog', () => {
     const withStrength = (s: string) => requirements.filter((r) => r.strength === s).map((r) => r.id);
     expect(withStrength('recommended')).toEqual(['PX-HDR-EXTRA', 'PX-SMUGGLE', 'PKI-MPCONTROL']);
     expect(withStrength('informational')).toEqual(['PX-PORTFORWARD', 'MOB-LEGACY-USER-AUTH']);
+  });
+
+  it("marks as model exactly the requirements only the client's own logic decides, each saying why", () => {
+    expect(requirements.filter((r) => r.judges === 'model').map((r) => r.id)).toEqual(['LOC-WORKGROUP', 'LOC-MODE-FIXED']);
+    for (const r of requirements) expect(['world', 'model', undefined]).toContain(r.judges);
+    // A comment beside each `judges: 'model'` says why no world can change the outcome.
+    const source = readFileSync(fileURLToPath(new URL('../../harness/catalog/requirements.ts', import.meta.url)), 'utf8');
+    expect(source.match(/\/\/ model: [^\n]+(\n\s*\/\/[^\n]*)*\n\s*judges: 'model'/g)?.length).toBe(2);
   });
 
   it('limits mode-specific requirements to their mode', () => {

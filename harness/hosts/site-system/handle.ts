@@ -87,7 +87,10 @@ export function enrolledDeviceFqdn(device: string, intranetDomain: string): stri
   return `${device}.${ENROLLED_DEVICE_LABEL}.${intranetDomain}`;
 }
 
-/** The SUP does not authenticate clients by certificate (PKI-REQ: "except for the software update point"). */
+/**
+ * The SUP does not authenticate clients by certificate (PKI-REQ: "except for the software update point");
+ * nor do the enrollment proxy point and the Policy Module (NDES), whose clients come to get their first one.
+ */
 function clientCertificatePolicy(system: PlannedSiteSystem): 'require' | 'request' {
-  return system.role.kind === 'software-update-point' ? 'request' : 'require';
+  return ['software-update-point', 'enrollment-proxy-point', 'policy-module'].includes(system.role.kind) ? 'request' : 'require';
 }

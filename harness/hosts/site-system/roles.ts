@@ -5,6 +5,8 @@ import type { SiteHandler } from '../../http/index.js';
 import { ntlmAuthenticate } from '../../ntlm/index.js';
 import type { IssuedCertificate } from '../../pki/index.js';
 import { applicationCatalog } from '../../roles/application-catalog/index.js';
+import { enrollmentProxyPoint } from '../../roles/enrollment-proxy-point/index.js';
+import { policyModule } from '../../roles/policy-module/index.js';
 import { distributionPoint } from '../../roles/distribution-point/index.js';
 import { fallbackStatusPoint } from '../../roles/fallback-status-point/index.js';
 import { managementPoint } from '../../roles/management-point/index.js';
@@ -115,6 +117,10 @@ export function siteRoleHandler(
           return outcome.kind === 'authenticated' ? null : outcome.response;
         },
       });
+    case 'enrollment-proxy-point':
+      return enrollmentProxyPoint();
+    case 'policy-module':
+      return policyModule();
     case 'software-update-point':
       return softwareUpdatePoint({
         internetFqdn: role.internetFqdn ?? role.intranetFqdn,

@@ -28,7 +28,7 @@ export const ProxyListener = z
     role: z
       .string()
       .describe(
-        'the site-system role behind it: management-point, distribution-point, fallback-status-point, application-catalog, software-update-point',
+        'the site-system role behind it: management-point, distribution-point, fallback-status-point, application-catalog, software-update-point, enrollment-proxy-point, policy-module',
       ),
     publicName: z.string().describe('the internet FQDN clients use for this site system'),
     bind: endpoint.describe('where to listen: the address the internet DNS view gives for publicName, and the published port'),

@@ -382,4 +382,35 @@ export const faultyProxies: ProxyImplementation[] = [
       admitClient: (certificate) => /DNS:/.test(certificate.subjectAltName ?? ''),
     },
   ),
+  // ROLE-UNTRUSTED: every internet-capable primary-site role must be reachable. A rule set copied from an
+  // IBCM guide that lists only the client roles (MP, DP, FSP, SUP, Application Catalog) leaves the
+  // enrollment proxy point and the Policy Module (NDES) unpublished: the proxy answers 404 itself.
+  faulty(
+    'faulty-client-roles-only',
+    'bridge whose publishing rules cover only the client roles (MP, DP, FSP, SUP, Application Catalog): it answers 404 for the enrollment proxy point and the Policy Module',
+    { 'ROLE-UNTRUSTED': 'primary-role-refused' },
+    {
+      rewriteRequest: (request, listener) =>
+        listener.role === 'enrollment-proxy-point' || listener.role === 'policy-module'
+          ? { reject: 404, reason: `no publishing rule for the ${listener.role}` }
+          : request,
+    },
+  ),
+  // Legacy mobile clients are authenticated as users (seed 000): the site must learn the user. This bridge
+  // admits the user's certificate but its rule for users does not delegate their credentials — ISA Server
+  // 2006's default "No delegation - do not allow end-to-end delegation" (rule option "No delegation, and
+  // client cannot authenticate directly"): credentials are not passed to the published server
+  // ("Authentication in ISA Server 2006", learn.microsoft.com/en-us/previous-versions/tn-archive/bb794722(v=technet.10);
+  // ISA 2006 help "Delegation of credentials"; KB 935767 names the rule option) — so upstream only the
+  // bridge's own client certificate speaks and the MP never authenticates the user. Computers (a DNS
+  // name in their certificate) are untouched.
+  faulty(
+    'faulty-no-user-delegation',
+    "bridge that admits a legacy mobile client's user certificate but does not delegate the user's credentials: it strips their Windows authentication, so upstream the MP sees only the bridge's own identity",
+    { 'MOB-LEGACY-USER-AUTH': 'user-not-authenticated' },
+    {
+      rewriteRequest: (request, _listener, certificate) =>
+        certificate && !/DNS:/.test(certificate.subjectAltName ?? '') ? withHeaders(request, not(named('Authorization'))) : request,
+    },
+  ),
 ];

@@ -122,7 +122,9 @@ async function bridgeConnection(
         return;
       }
       if (!request) return;
-      const rewritten = faults.rewriteRequest ? faults.rewriteRequest(request, listener) : request;
+      const rewritten = faults.rewriteRequest
+        ? faults.rewriteRequest(request, listener, (client as tls.TLSSocket).getPeerX509Certificate?.() ?? undefined)
+        : request;
       if ('reject' in rewritten) {
         log.write(`${listener.name}: refused ${request.method} ${request.target}: ${rewritten.reason}`);
         client.write(

@@ -7,8 +7,11 @@ import type { ProxyListener } from '../contract/schema.js';
 export type RequestRewrite = HttpRequestMessage | { reject: number; reason: string };
 
 export interface NodeProxyFaults {
-  /** Rewrite or refuse a request on its way upstream (header allow-lists, verb filters…). */
-  rewriteRequest?: (request: HttpRequestMessage, listener: ProxyListener) => RequestRewrite;
+  /**
+   * Rewrite or refuse a request on its way upstream (header allow-lists, verb filters…). Bridge: the
+   * certificate the client authenticated with at the proxy, if any, is given too (rules per user set).
+   */
+  rewriteRequest?: (request: HttpRequestMessage, listener: ProxyListener, clientCertificate?: X509Certificate) => RequestRewrite;
   /** Answer a request at the proxy without going upstream (a response cache); undefined: forward it. */
   answerLocally?: (request: HttpRequestMessage) => HttpResponseMessage | undefined;
   /** Rewrite a response on its way back (Range stripping, error pages…). */
