@@ -11,8 +11,7 @@
 // policy-module cite the sources): the internet client's MDE2 discovery request reaches the enrollment
 // proxy point, and its SCEP GetCACaps the Policy Module, each by the role's internet FQDN in its journal.
 import { CCM_USER_AGENT, scanForUpdates, type Exchange, type IbcmClient } from '../../harness/client/index.js';
-import { ENROLLMENT_DISCOVERY_PATH } from '../../harness/roles/enrollment-proxy-point/index.js';
-import { SCEP_PATH } from '../../harness/roles/policy-module/index.js';
+import { ENROLLMENT_DISCOVERY_PATH, SCEP_PATH } from '../../harness/http/enrollment.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab } from '../../harness/lab/index.js';
 import { createAuthenticate, createNegotiate } from '../../harness/ntlm/index.js';

@@ -16,7 +16,9 @@
 import type { SiteHandler, SiteRequest, SiteResponse } from '../../http/index.js';
 import { methodNotAllowed, notFound, splitTarget } from '../shared/iis.js';
 
-export const ENROLLMENT_DISCOVERY_PATH = '/EnrollmentServer/Discovery.svc';
+import { ENROLLMENT_DISCOVERY_PATH } from '../../http/enrollment.js';
+
+export { ENROLLMENT_DISCOVERY_PATH };
 
 export function enrollmentProxyPoint(): SiteHandler {
   return (request: SiteRequest): SiteResponse => {

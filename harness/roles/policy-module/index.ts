@@ -16,7 +16,9 @@
 import type { SiteHandler, SiteRequest, SiteResponse } from '../../http/index.js';
 import { methodNotAllowed, notFound, splitTarget } from '../shared/iis.js';
 
-export const SCEP_PATH = '/certsrv/mscep/mscep.dll';
+import { SCEP_PATH } from '../../http/enrollment.js';
+
+export { SCEP_PATH };
 
 /** RFC 8894 §3.5.2 capabilities, one per line. */
 export const SCEP_CAPABILITIES = ['POSTPKIOperation', 'SHA-256', 'AES', 'SCEPStandard'];
