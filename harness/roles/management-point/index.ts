@@ -12,6 +12,7 @@ import { handleRegistration } from './registration.js';
 import { SITE_ACTIONS_PATH, SiteFeatures, connectedVia, type SiteFeatureOptions } from './site-features.js';
 import { emptyReply, noReply } from './reply.js';
 import { createSiteSigningCertificate } from './site-signing-certificate.js';
+import type { NetworkAccessAccount } from './secret-policy.js';
 import { deterministicContent } from '../shared/content.js';
 import { propfindListing, serveFile, type StaticFile } from '../shared/files.js';
 
@@ -27,6 +28,8 @@ export interface ManagementPointOptions {
   windowsAuth?: { domain: string; accounts: NtlmAccount[] };
   /** The site server's FQDN, named by the SITESIGNCERT certificate (W:8); default the MP's own FQDN [INFER]. */
   siteServerFqdn?: string;
+  /** The site's network access account, delivered as a secret policy (W:26, secret-policy.ts); none: no NAA policy. */
+  networkAccessAccount?: NetworkAccessAccount;
   /** What the site offers a client by where it is managed from (FEAT-*, ROLE-UNTRUSTED): site-features.ts. */
   features?: SiteFeatureOptions;
 }
@@ -54,6 +57,9 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
 
   let siteSigning: Promise<Buffer> | undefined;
   const siteSigningCertificate = () => (siteSigning ??= createSiteSigningCertificate(options.siteServerFqdn ?? mpFqdn));
+
+  const site = { siteCode: options.siteCode, networkAccessAccount: options.networkAccessAccount };
+  const mpSite = { host: options.hostName, ...site };
 
   return (request: SiteRequest): SiteResponse | Promise<SiteResponse> => {
     const [rawPath, query = ''] = splitTarget(request.target);
@@ -101,7 +107,7 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     // `/SMS_MP_AltAuth/.sms_pol` is the same policy endpoint on the alternate-auth application (W:1: SCCMSecrets
     // policies_dumper.py switches `/SMS_MP/` to `/SMS_MP_ALTAUTH/`).
     const policyBody = () =>
-      handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)));
+      handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)), site);
     if ((path === '/sms_mp/.sms_pol' || path === '/sms_mp_altauth/.sms_pol') && method === 'GET') return policyBody();
     // The Windows-authenticated policy application (W:1 MISCONF-RECON3 appcmd list; W:60: needs the
     // NTLM handshake on one connection): the same policy bodies once the connection authenticated.
@@ -181,11 +187,11 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
       case 'MP_ClientRegistration':
         return handleRegistration(message, registry, options.hostName);
       case 'MP_PolicyManager': {
-        if (!features) return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode });
+        if (!features) return handleRequestAssignments(message, registry, mpSite);
         const via = connectedVia(request, options.features!.names);
         if (/<Resource ResourceType="User"/.test(message.bodyXml))
           return features.userAssignments(message, registry, via, authenticatedUser, { host: options.hostName });
-        return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode }, (client) =>
+        return handleRequestAssignments(message, registry, mpSite, (client) =>
           features.machineAssignments(client, via),
         );
       }
