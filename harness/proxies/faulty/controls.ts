@@ -119,6 +119,23 @@ export const controlProxies: ProxyImplementation[] = [
     },
     start: (contract) => startInspectingTunnel(contract),
   },
+  // PX-CT-OCTET, response direction (W:26, W:71): content inspection that reads policy downloads as
+  // text. Plain policy bodies are ASCII XML and come through unchanged; a secret policy (binary CMS
+  // EnvelopedData, application/octet-stream) is re-encoded and no longer opens with the client's key.
+  control(
+    'faulty',
+    'faulty-policy-body-transcoder',
+    'bridge whose content inspection reads policy downloads (/SMS_MP/.sms_pol) as text and re-encodes them as UTF-8, binary secret policies included',
+    ['bridge'],
+    {
+      rewriteResponse: (response, request) =>
+        /^\/sms_mp[^/]*\/\.sms_pol\?/i.test(request.target) &&
+        /octet-stream/i.test(response.headers.find((field) => field.name.toLowerCase() === 'content-type')?.value ?? '')
+          ? { ...response, body: Buffer.from(response.body.toString('latin1'), 'utf8') }
+          : response,
+    },
+    { 'PX-CT-OCTET': 'body-changed' },
+  ),
   // W:67: the Host header is not among the documented requirements, and the MP tells internet
   // from intranet clients by the TLS server name of the connection, so rewriting Host is harmless.
   control(
