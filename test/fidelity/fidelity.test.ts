@@ -152,6 +152,7 @@ describe('management point probes, as scanners and boot-media tools send them', 
       hostName: 'MP1',
       internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
       certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
+      windowsAuth: { domain: 'LAB', accounts: [{ domain: 'LAB', user: 'alice', password: 'not-used' }] },
     });
   });
 
@@ -188,6 +189,7 @@ describe('management point probes, as scanners and boot-media tools send them', 
       }
       const reply = replyOf(await mp(request));
       expect(reply.status).toBe(transcript.status);
+      if (transcript.challenge) expect(reply.header('WWW-Authenticate') ?? '').toMatch(transcript.challenge);
       if (transcript.xml) {
         expect(await xmlProblem(reply.text)).toBeUndefined();
         const root = new RegExp(`^<${transcript.xml.root}>([\\s\\S]*)</${transcript.xml.root}>$`).exec(reply.text);
@@ -196,7 +198,9 @@ describe('management point probes, as scanners and boot-media tools send them', 
         const firstLevel = root![1]!.replace(/<(\w+)(\s[^>]*)?>[\s\S]*?<\/\1>/g, (whole, name: string, attrs = '') => `<${name}${attrs}/>`);
         for (const read of transcript.xml.reads) {
           const scope = read.where === 'root-child' ? firstLevel : reply.text;
-          const tag = new RegExp(`<${read.element}(\\s[^>]*)?(/>|>([^<]+)</${read.element}>)`).exec(
+          // An attribute read (`elem.get(name)`) needs only the start tag; a text read needs a leaf with text.
+          const ending = read.attribute ? '(/?>)' : `(/>|>([^<]+)</${read.element}>)`;
+          const tag = new RegExp(`<${read.element}(\\s[^>]*)?${ending}`).exec(
             read.where === 'root-child' ? root![1]! : scope,
           );
           expect(tag, `${read.element} (${read.where})`).not.toBeNull();
