@@ -60,11 +60,13 @@ export async function preparePolicyCommands(lab: Lab, dir: string, curlBase: str
   const client = new IbcmClient(lab.clientProfile());
   try {
     const registration = await client.register();
-    if (!client.smsId) throw new Error(`the client did not register: ${client.registrationFailure ?? registration.replyError ?? 'no SMSID'}`);
+    if (!client.smsId)
+      throw new Error(`the client did not register: ${client.registrationFailure ?? registration.replyError ?? 'no SMSID'}`);
     const smsId = client.smsId;
     const assignments = await client.requestAssignments();
     const first = assignments.assignments[0];
-    if (!first) throw new Error(`the MP assigned the client no policy (HTTP ${assignments.exchange.status ?? assignments.exchange.error?.code})`);
+    if (!first)
+      throw new Error(`the MP assigned the client no policy (HTTP ${assignments.exchange.status ?? assignments.exchange.error?.code})`);
     const identity = await client.signingIdentity();
     const profile = client.profile;
     // The same RequestAssignments the client just sent, signed with its key (W:22, W:25).

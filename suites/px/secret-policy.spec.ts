@@ -15,9 +15,10 @@ const MP = 'mp1';
 
 /** The NAA policy of an assignment reply: PolicyCategory NAAConfig, the Secret flag (4) set (W:25, W:26). */
 function secretPolicyOf(bodyXml: string | undefined): { policyId: string; location: string } | undefined {
-  const match = /<Policy PolicyID="([^"]+)"[^>]*PolicyCategory="NAAConfig"[^>]*PolicyFlags="(\d+)"[^>]*>[\s\S]*?<!\[CDATA\[([^\]]+)\]\]>/.exec(
-    bodyXml ?? '',
-  );
+  const match =
+    /<Policy PolicyID="([^"]+)"[^>]*PolicyCategory="NAAConfig"[^>]*PolicyFlags="(\d+)"[^>]*>[\s\S]*?<!\[CDATA\[([^\]]+)\]\]>/.exec(
+      bodyXml ?? '',
+    );
   if (!match || (Number(match[2]) & 4) === 0) return undefined;
   return { policyId: match[1]!, location: match[3]! };
 }
@@ -37,7 +38,10 @@ function decryptWith(privateKey: KeyObject, body: Buffer): { xml?: string; probl
   }
 }
 
-const sha256 = (data: Buffer | undefined) => createHash('sha256').update(data ?? Buffer.alloc(0)).digest('hex');
+const sha256 = (data: Buffer | undefined) =>
+  createHash('sha256')
+    .update(data ?? Buffer.alloc(0))
+    .digest('hex');
 
 const viaToken = (client: IbcmClient) => (header: [string, string]) =>
   header[0].toLowerCase() === 'clienttoken' && header[1].startsWith(`${client.smsId};`);

@@ -200,9 +200,7 @@ describe('management point probes, as scanners and boot-media tools send them', 
           const scope = read.where === 'root-child' ? firstLevel : reply.text;
           // An attribute read (`elem.get(name)`) needs only the start tag; a text read needs a leaf with text.
           const ending = read.attribute ? '(/?>)' : `(/>|>([^<]+)</${read.element}>)`;
-          const tag = new RegExp(`<${read.element}(\\s[^>]*)?${ending}`).exec(
-            read.where === 'root-child' ? root![1]! : scope,
-          );
+          const tag = new RegExp(`<${read.element}(\\s[^>]*)?${ending}`).exec(read.where === 'root-child' ? root![1]! : scope);
           expect(tag, `${read.element} (${read.where})`).not.toBeNull();
           if (read.where === 'root-child') expect(firstLevel).toMatch(new RegExp(`<${read.element}[\\s/>]`));
           if (read.attribute) expect(tag![1]).toMatch(new RegExp(`\\s${read.attribute}="[^"]+"`));
@@ -334,7 +332,8 @@ describe('secret policy (NAA), as the public tools fetch and decrypt it', () => 
   async function naaOf(client: InProcessClient) {
     const result = await client.requestAssignments();
     const xml = result.reply!.bodyXml;
-    const policy = /<Policy PolicyID="([^"]+)"[^>]*PolicyCategory="NAAConfig"[^>]*PolicyFlags="(\d+)"[^>]*>[\s\S]*?<!\[CDATA\[([^\]]+)\]\]>/.exec(xml);
+    const policy =
+      /<Policy PolicyID="([^"]+)"[^>]*PolicyCategory="NAAConfig"[^>]*PolicyFlags="(\d+)"[^>]*>[\s\S]*?<!\[CDATA\[([^\]]+)\]\]>/.exec(xml);
     expect(policy, xml).not.toBeNull();
     return { policyId: policy![1]!, flags: Number(policy![2]), location: policy![3]! };
   }
@@ -342,7 +341,10 @@ describe('secret policy (NAA), as the public tools fetch and decrypt it', () => 
   async function tokenGet(client: InProcessClient, location: string) {
     const identity = await client.signingIdentity();
     const token = `${client.smsId};${isoSeconds(new Date())};2`;
-    const target = location.replace(/^https?:\/\/<mp>/, '').replace(/\{/g, '%7B').replace(/\}/g, '%7D');
+    const target = location
+      .replace(/^https?:\/\/<mp>/, '')
+      .replace(/\{/g, '%7B')
+      .replace(/\}/g, '%7D');
     return call(mp, 'GET', target, [
       ['User-Agent', 'ConfigMgr Messaging HTTP Sender'],
       ['ClientToken', token],
@@ -363,7 +365,16 @@ describe('secret policy (NAA), as the public tools fetch and decrypt it', () => 
     expect(printed).toMatch(/contentType: pkcs7-envelopedData/);
     expect(printed).toMatch(/des-ede3-cbc/);
     expect(printed).toMatch(/algorithm: rsaEncryption/);
-    const plain = execFileSync('openssl', ['cms', '-decrypt', '-inform', 'DER', '-in', join(tmp, 'policy.der'), '-inkey', join(tmp, 'key.pem')]);
+    const plain = execFileSync('openssl', [
+      'cms',
+      '-decrypt',
+      '-inform',
+      'DER',
+      '-in',
+      join(tmp, 'policy.der'),
+      '-inkey',
+      join(tmp, 'key.pem'),
+    ]);
     const xml = plain.toString('utf16le');
     const document = xml.slice(0, xml.lastIndexOf('>') + 1); // PXEThief: naa_xml[:naa_xml.rfind('>')+1]
     expect(await xmlProblem(document.replace(/^<\?xml[^>]*\?>/, ''))).toBeUndefined();

@@ -131,7 +131,8 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
         return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
       return tokenRequired('CCM_POST /ccm_system_tokenauth/request without a CCM token');
     }
-    if (path === '/sms_mp_tokenauth' || path.startsWith('/sms_mp_tokenauth/')) return tokenRequired(`${method} ${rawPath} without a CCM token`);
+    if (path === '/sms_mp_tokenauth' || path.startsWith('/sms_mp_tokenauth/'))
+      return tokenRequired(`${method} ${rawPath} without a CCM token`);
     // The security token service (W:72): clients get a CCM token from `https://<MP>/CCM_STS` (through a CMG,
     // `…/CCM_Proxy_ServerAuth/<id>/CCM_STS`) with a Microsoft Entra token (Microsoft Learn CMG
     // troubleshooting "CCM Token Request"; "Without a token, the client can't use … CCM_STS"). The lab has
@@ -237,9 +238,7 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
         const via = connectedVia(request, options.features!.names);
         if (/<Resource ResourceType="User"/.test(message.bodyXml))
           return features.userAssignments(message, registry, via, authenticatedUser, { host: options.hostName });
-        return handleRequestAssignments(message, registry, mpSite, (client) =>
-          features.machineAssignments(client, via),
-        );
+        return handleRequestAssignments(message, registry, mpSite, (client) => features.machineAssignments(client, via));
       }
       case 'MP_LocationManager':
         if (features)

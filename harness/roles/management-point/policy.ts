@@ -7,7 +7,14 @@ import type { SiteRequest, SiteResponse } from '../../http/index.js';
 import { elementText, propertyValue, utf16WithNul, verifyCryptoApi, type DecodedMessage } from '../../ccm-messaging/index.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import { ccmReply, emptyReply } from './reply.js';
-import { NAA_POLICY_CATEGORY, NAA_POLICY_FLAGS, envelopeTo, naaPolicyId, naaPolicyXml, type NetworkAccessAccount } from './secret-policy.js';
+import {
+  NAA_POLICY_CATEGORY,
+  NAA_POLICY_FLAGS,
+  envelopeTo,
+  naaPolicyId,
+  naaPolicyXml,
+  type NetworkAccessAccount,
+} from './secret-policy.js';
 
 /** The site's secret policy (W:26, secret-policy.ts): its NAA, and the site code it names. */
 export interface SecretPolicySite {
