@@ -304,7 +304,7 @@ describe('distribution point content, as the public tools crawl it', () => {
 // `process_naa_xml` / `deobfuscate_credential_string` (the CCM_NetworkAccessAccount instance and its
 // obfuscated values); SCCMSecrets `policies_dumper.py` (PolicyFlags Secret bit 4). OpenSSL's `cms -decrypt`
 // stands in for the tools' CMS decoders (asn1crypto, .NET EnvelopedCms): an implementation the mock does not use.
-describe('secret policy (NAA), as the public tools fetch and decrypt it', () => {
+describe('FID-SECRET-POLICY-NAA (deviation 6): secret policy (NAA), as the public tools fetch and decrypt it', () => {
   const NAA = { user: 'LAB\\ibcm-naa', password: 'NAA-LAB-lab-only!' };
   let mp: SiteHandler;
   let owner: InProcessClient;
