@@ -96,7 +96,7 @@ export async function preparePolicyCommands(lab: Lab, dir: string, curlBase: str
     writeFileSync(files.decode, DECODE_REPLY_SCRIPT);
     const policyTarget = policyRequestTarget(first.location);
     const lines = [
-      `  # register once more? not needed: ${profile.computerName} is registered as ${smsId}; its message-signing key is ${files.key}`,
+      `  # ${profile.computerName} has registered through the lab as ${smsId}; its message-signing key is ${files.key}`,
       `  # its policy assignments: the signed RequestAssignments message (MP_PolicyManager) as the client sends it, and the reply's XML`,
       `  ${curlBase} \\\n       -X CCM_POST -H 'Content-Type: ${CCM_CONTENT_TYPE}' -H 'User-Agent: ${MESSAGING_USER_AGENT}' \\\n       --data-binary @${files.request} -o ${files.reply} '${origin}/ccm_system/request' && node ${files.decode} ${files.reply}`,
       `  # one policy body, authenticated with ClientToken: the token, then its signature over UTF-16LE(token + NUL),`,
@@ -105,6 +105,18 @@ export async function preparePolicyCommands(lab: Lab, dir: string, curlBase: str
       `  SIG=$(printf '%s\\0' "$TOKEN" | iconv -f UTF-8 -t UTF-16LE | openssl dgst -sha256 -sign ${files.key} -binary | od -An -v -tx1 | tr -d ' \\n' | fold -w2 | tac | tr -d '\\n' | tr a-f A-F)`,
       `  ${curlBase} \\\n       -H "ClientToken: $TOKEN" -H "ClientTokenSignature: $SIG" -o ${files.policy} -w '%{http_code}\\n' '${origin}${policyTarget}' && cat ${files.policy}`,
     ];
+    // The site's network access account: a secret policy, CMS EnvelopedData to the certificate the
+    // client registered (W:26, W:71) — opened with the same key; its content is UTF-16LE XML.
+    const secret = /<Policy PolicyID="[^"]+"[^>]*PolicyCategory="NAAConfig"[^>]*>[\s\S]*?<!\[CDATA\[([^\]]+)\]\]>/.exec(
+      assignments.reply?.bodyXml ?? '',
+    )?.[1];
+    if (secret) {
+      const naa = join(dir, 'naa-policy.p7');
+      lines.push(
+        `  # the site's network access account: a secret policy, CMS EnvelopedData to the client's certificate, opened with its key`,
+        `  ${curlBase} \\\n       -H "ClientToken: $TOKEN" -H "ClientTokenSignature: $SIG" -o ${naa} '${origin}${policyRequestTarget(secret)}' \\\n       && openssl cms -decrypt -inform DER -in ${naa} -inkey ${files.key} | iconv -f UTF-16LE -t UTF-8 | tr -d '\\0'; echo`,
+      );
+    }
     return { lines, smsId, policyTarget };
   } finally {
     await client.close();

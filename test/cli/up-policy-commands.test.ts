@@ -58,7 +58,9 @@ describe('up prints policy commands that work as printed', () => {
     expect(stdout).toMatch(/<MPList>/);
     expect(stdout).toMatch(/<ReplyAssignments [^>]*>[\s\S]*<PolicyLocation[^>]*><!\[CDATA\[http:\/\/<mp>\/SMS_MP\/\.sms_pol\?\{/);
     expect(stdout).toMatch(/^200$/m);
-    const smsId = /registered as (GUID:[0-9A-F-]+)/.exec(printed)?.[1];
+    // The secret NAA policy, decrypted by openssl with the client's key as printed.
+    expect(stdout).toMatch(/<instance class="CCM_NetworkAccessAccount">/);
+    const smsId = /registered through the lab as (GUID:[0-9A-F-]+)/.exec(printed)?.[1];
     expect(smsId).toBeDefined();
     const policyFile = /-o (\S+policy\.xml)/.exec(printed)![1]!;
     expect(readFileSync(policyFile, 'utf8')).toMatch(new RegExp(`^<Policy [^>]*><ClientID>${smsId}</ClientID>`));
