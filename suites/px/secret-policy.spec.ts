@@ -76,6 +76,13 @@ check(
     const { entry, problems } = arrival(owned, ownerRequests.length ? ownerRequests : received, {
       headers: ['ClientToken', 'ClientTokenSignature'],
     });
+    // A 200 for a request that never reached the MP came from the proxy (a cache): whose body it is, the
+    // MP cannot say — the secret policy was not served by the MP to the client it is for.
+    ensure(
+      entry || owned.status !== 200,
+      `${owner.profile.computerName} (${owner.smsId}) got a ${owned.responseBodyLength}-byte 200 for its secret policy ${secret.policyId} but no request of its own reached the MP: the proxy answered it`,
+      'policy-of-another-client',
+    );
     ensure(entry, `${problems[0]}; ${describeClientResult(owned)}`, problems[0]?.code);
     ensure(problems.length === 0, problems.join('; '), problems[0]?.code);
     prerequisite(

@@ -23,16 +23,18 @@ export interface SecretPolicySite {
 }
 
 /**
- * The NAA policy's encrypted body for one client, made once per client (a real MP stores the body it
- * encrypted; the same bytes are served on every request, so a byte-exact comparison is meaningful).
+ * The NAA policy's encrypted body for one client and encryption certificate, made once (a real MP
+ * stores the body it encrypted [INFER]; the same bytes are served on every request and after a
+ * re-registration with the same certificate, so a byte-exact comparison is meaningful).
  */
-const secretBodies = new WeakMap<RegisteredClient, Buffer>();
+const secretBodies = new Map<string, Buffer>();
 function naaBody(client: RegisteredClient, site: SecretPolicySite): Buffer | undefined {
   if (!site.networkAccessAccount || !client.encryptionCertificate) return undefined;
-  let body = secretBodies.get(client);
+  const key = `${site.siteCode}|${client.smsId}|${client.encryptionCertificate.fingerprint256}`;
+  let body = secretBodies.get(key);
   if (!body) {
     body = envelopeTo(client.encryptionCertificate, naaPolicyXml(naaPolicyId(client.smsId), site.siteCode, site.networkAccessAccount));
-    secretBodies.set(client, body);
+    secretBodies.set(key, body);
   }
   return body;
 }
