@@ -19,6 +19,7 @@ import { processAlive } from '../drivers/docker/process-alive.js';
 import { newRun } from './suite-runner.js';
 import { startRunFolder } from './run-folder.js';
 import { retentionPolicy } from '../run/retention.js';
+import { preparePolicyCommands } from './up-try-policy.js';
 
 export interface UpOptions {
   driver?: string;
@@ -119,7 +120,7 @@ async function keepLabUp({
       2,
     ),
   );
-  process.stdout.write(describeLab(lab, driverName));
+  process.stdout.write(await describeLab(lab, driverName));
   if (lab.worksheet) process.stdout.write(`\n${lab.worksheet.markdown}\nWorksheet written to ${lab.worksheet.path}\n`);
 
   await new Promise<void>((done) => {
@@ -173,7 +174,7 @@ function readState(): UpState | undefined {
 }
 
 /** What a person needs to use the lab: hosts, DNS, and commands from a client's place. */
-export function describeLab(lab: Lab, driver: string): string {
+export async function describeLab(lab: Lab, driver: string): Promise<string> {
   const lines: string[] = [
     '',
     bold(`Lab up — ${lab.topology.name}, ${lab.mode} mode, proxy ${lab.proxyName ?? 'none'}, ${driver} driver (${lab.startupMs} ms)`),
@@ -211,9 +212,16 @@ export function describeLab(lab: Lab, driver: string): string {
     lines.push(
       `  # the MP list, with the client certificate${lab.mode === 'bridge' || lab.mode === 'tunnel' ? ', through the proxy' : ''}`,
     );
-    lines.push(
-      `  curl --cacert ${files.roots} --cert ${files.cert} --key ${files.key}${profile.localAddress ? ` --interface ${profile.localAddress}` : ''} \\\n       --resolve ${mp.internetFqdn}:${https.port}:${address}${profile.webProxy ? ` --proxy http://${profile.webProxy.host}:${profile.webProxy.port}` : ''} 'https://${mp.internetFqdn}:${https.port}/SMS_MP/.sms_aut?MPLIST1&${lab.topology.site.code}'`,
-    );
+    const curl = `curl -sS --cacert ${files.roots} --cert ${files.cert} --key ${files.key}${profile.localAddress ? ` --interface ${profile.localAddress}` : ''} \\\n       --resolve ${mp.internetFqdn}:${https.port}:${address}${profile.webProxy ? ` --proxy http://${profile.webProxy.host}:${profile.webProxy.port}` : ''}`;
+    const origin = `https://${mp.internetFqdn}:${https.port}`;
+    lines.push(`  ${curl} '${origin}/SMS_MP/.sms_aut?MPLIST1&${lab.topology.site.code}'`);
+    // Policy by hand (W:21, W:25): the client registers through the lab first; up-try-policy.ts.
+    try {
+      const policy = await preparePolicyCommands(lab, clientDir, curl, origin);
+      lines.push(...policy.lines);
+    } catch (error) {
+      lines.push(`  # (no policy commands: ${(error as Error).message})`);
+    }
   }
   lines.push(
     '',

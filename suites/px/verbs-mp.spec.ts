@@ -42,6 +42,10 @@ async function verbReachesMp(
 // from one registration-and-policy cycle tends to omit: the MP's key information and the site
 // signing certificate (W:8; a CMG client's log shows .sms_aut?SITESIGNCERT), and CCMSetup's
 // download from /CCM_Client when no DP serves it (W:11, ranged as BITS asks).
+// Then the MP applications a real MP has (W:1 appcmd list) that such a rule also leaves out: boot
+// media's MPLOCATION query (W:6), client notification over HTTP(S) (W:12), the security token service
+// and the token- and Windows-authenticated applications — answered 401 without credentials, which
+// still proves the request reached the MP (W:72).
 const MORE_MP_GETS: { target: string; headers: [string, string][]; status: number; why: string }[] = [
   { target: '/SMS_MP/.sms_aut?MPKEYINFORMATION', headers: [], status: 200, why: "the MP's key information (W:8)" },
   { target: '/SMS_MP/.sms_aut?SITESIGNCERT', headers: [], status: 200, why: 'the site signing certificate (W:8)' },
@@ -54,11 +58,31 @@ const MORE_MP_GETS: { target: string; headers: [string, string][]; status: numbe
     status: 206,
     why: "CCMSetup's download from the MP (W:11)",
   },
+  {
+    target: '/SMS_MP/.sms_aut?MPLOCATION&ir=192.168.0.100&ip=192.168.0.0',
+    headers: [],
+    status: 200,
+    why: "boot media's management point location query (W:6)",
+  },
+  {
+    target: '/bgb/handler.ashx?RequestType=LogIn',
+    headers: [],
+    status: 200,
+    why: 'client notification over HTTPS, the fallback when TCP 10123 is blocked (W:12)',
+  },
+  { target: '/CCM_STS', headers: [], status: 401, why: 'the security token service (W:72)' },
+  {
+    target: '/SMS_MP_TokenAuth/.sms_pol?%7B0F4B2D8C-7E13-4C8E-9A61-7D9C1E5A3B2F%7D.1_00',
+    headers: [],
+    status: 401,
+    why: 'the token-authenticated policy application (W:1)',
+  },
+  { target: '/SMS_MP_WindowsAuth/', headers: [], status: 401, why: 'the Windows-authenticated policy application (W:1)' },
 ];
 
 check(
   'PX-VERB-MP-GET',
-  'GET reaches the management point (MP list, key information, site signing certificate, CCMSetup)',
+  'GET reaches the management point (MP list, key information, site signing certificate, CCMSetup, MPLOCATION, BGB, CCM_STS, token and Windows-auth applications)',
   async (fixtures) => {
     await verbReachesMp(
       fixtures,
@@ -114,7 +138,23 @@ check('PX-VERB-MP-CCM_POST', 'CCM_POST reaches the management point (client regi
     `the MP received CCM_POST but the client did not get a registration reply: ${describeClientResult(result.exchange)}${siteReason(lab, result.exchange)}${result.replyError ? `; reply: ${result.replyError}` : ''}`,
     'response-changed',
   );
-  evidence.pass(`CCM_POST /ccm_system/request reached the MP byte-exact and the client was registered as ${client.smsId}`);
+  // The token-authenticated messaging endpoint (W:1, W:10, W:72): the MP answers 401 without a CCM token,
+  // which still proves CCM_POST reached it on that application.
+  await verbReachesMp(
+    fixtures,
+    () =>
+      client.send({
+        method: 'CCM_POST',
+        target: '/CCM_System_TokenAuth/request',
+        headers: [['User-Agent', 'ConfigMgr Messaging HTTP Sender']],
+      }),
+    401,
+    undefined,
+    'the token-authenticated messaging endpoint (W:72)',
+  );
+  evidence.pass(
+    `CCM_POST /ccm_system/request reached the MP byte-exact and the client was registered as ${client.smsId}; CCM_POST /CCM_System_TokenAuth/request reached the MP too`,
+  );
 });
 
 check('PX-VERB-MP-BITS_POST', 'BITS_POST reaches the management point (BITS upload session)', async (fixtures) => {

@@ -1,7 +1,11 @@
 // Fidelity engine (issue 12): each transcript of ./transcripts.ts is replayed against the mock role and
 // the answer read the way the public tool reads it. An independent strict parser (libxml2 via
 // xmllint-wasm) stands in for the tools' XML parsers, so a reply the tools would reject fails here.
-import { constants, createHash, privateEncrypt, type KeyObject } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { constants, createDecipheriv, createHash, privateEncrypt, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +152,7 @@ describe('management point probes, as scanners and boot-media tools send them', 
       hostName: 'MP1',
       internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
       certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
+      windowsAuth: { domain: 'LAB', accounts: [{ domain: 'LAB', user: 'alice', password: 'not-used' }] },
     });
   });
 
@@ -184,6 +189,7 @@ describe('management point probes, as scanners and boot-media tools send them', 
       }
       const reply = replyOf(await mp(request));
       expect(reply.status).toBe(transcript.status);
+      if (transcript.challenge) expect(reply.header('WWW-Authenticate') ?? '').toMatch(transcript.challenge);
       if (transcript.xml) {
         expect(await xmlProblem(reply.text)).toBeUndefined();
         const root = new RegExp(`^<${transcript.xml.root}>([\\s\\S]*)</${transcript.xml.root}>$`).exec(reply.text);
@@ -192,9 +198,9 @@ describe('management point probes, as scanners and boot-media tools send them', 
         const firstLevel = root![1]!.replace(/<(\w+)(\s[^>]*)?>[\s\S]*?<\/\1>/g, (whole, name: string, attrs = '') => `<${name}${attrs}/>`);
         for (const read of transcript.xml.reads) {
           const scope = read.where === 'root-child' ? firstLevel : reply.text;
-          const tag = new RegExp(`<${read.element}(\\s[^>]*)?(/>|>([^<]+)</${read.element}>)`).exec(
-            read.where === 'root-child' ? root![1]! : scope,
-          );
+          // An attribute read (`elem.get(name)`) needs only the start tag; a text read needs a leaf with text.
+          const ending = read.attribute ? '(/?>)' : `(/>|>([^<]+)</${read.element}>)`;
+          const tag = new RegExp(`<${read.element}(\\s[^>]*)?${ending}`).exec(read.where === 'root-child' ? root![1]! : scope);
           expect(tag, `${read.element} (${read.where})`).not.toBeNull();
           if (read.where === 'root-child') expect(firstLevel).toMatch(new RegExp(`<${read.element}[\\s/>]`));
           if (read.attribute) expect(tag![1]).toMatch(new RegExp(`\\s${read.attribute}="[^"]+"`));
@@ -291,3 +297,124 @@ describe('distribution point content, as the public tools crawl it', () => {
     });
   });
 });
+
+// FID-SECRET-POLICY-NAA (deviation 6; W:26, W:71): the site's network access account as a secret policy.
+// Sources: xpn/sccmwtf (the policy body is CMS EnvelopedData to the certificate the client registered,
+// RSA PKCS #1 v1.5 + 3DES; decrypted, UTF-16 XML; an `<HTML>` answer means "not authorised"); PXEThief
+// `process_naa_xml` / `deobfuscate_credential_string` (the CCM_NetworkAccessAccount instance and its
+// obfuscated values); SCCMSecrets `policies_dumper.py` (PolicyFlags Secret bit 4). OpenSSL's `cms -decrypt`
+// stands in for the tools' CMS decoders (asn1crypto, .NET EnvelopedCms): an implementation the mock does not use.
+describe('FID-SECRET-POLICY-NAA (deviation 6): secret policy (NAA), as the public tools fetch and decrypt it', () => {
+  const NAA = { user: 'LAB\\ibcm-naa', password: 'NAA-LAB-lab-only!' };
+  let mp: SiteHandler;
+  let owner: InProcessClient;
+  let other: InProcessClient;
+  let tmp: string;
+
+  beforeAll(async () => {
+    const mpIdentity = await createSigningIdentity('mp');
+    mp = managementPoint({
+      siteCode: SITE,
+      hostName: 'MP1',
+      internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
+      certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
+      networkAccessAccount: NAA,
+    });
+    owner = new InProcessClient(inProcessClientProfile(SITE), mp);
+    other = new InProcessClient({ ...inProcessClientProfile(SITE), computerName: 'OTHER01', fqdn: 'other01.ibcm-lab.example' }, mp);
+    await owner.register();
+    await other.register();
+    tmp = mkdtempSync(join(tmpdir(), 'ibcm-fid-secret-'));
+  });
+
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  async function naaOf(client: InProcessClient) {
+    const result = await client.requestAssignments();
+    const xml = result.reply!.bodyXml;
+    const policy =
+      /<Policy PolicyID="([^"]+)"[^>]*PolicyCategory="NAAConfig"[^>]*PolicyFlags="(\d+)"[^>]*>[\s\S]*?<!\[CDATA\[([^\]]+)\]\]>/.exec(xml);
+    expect(policy, xml).not.toBeNull();
+    return { policyId: policy![1]!, flags: Number(policy![2]), location: policy![3]! };
+  }
+
+  async function tokenGet(client: InProcessClient, location: string) {
+    const identity = await client.signingIdentity();
+    const token = `${client.smsId};${isoSeconds(new Date())};2`;
+    const target = location
+      .replace(/^https?:\/\/<mp>/, '')
+      .replace(/\{/g, '%7B')
+      .replace(/\}/g, '%7D');
+    return call(mp, 'GET', target, [
+      ['User-Agent', 'ConfigMgr Messaging HTTP Sender'],
+      ['ClientToken', token],
+      ['ClientTokenSignature', toolSignature(identity.privateKey, utf16WithNul(token), 'digest-info')],
+    ]);
+  }
+
+  it('assigns an NAAConfig policy flagged Secret (4) whose body is CMS EnvelopedData the owner decrypts with its key (openssl cms)', async () => {
+    const naa = await naaOf(owner);
+    expect(naa.flags & 4).toBe(4);
+    const reply = await tokenGet(owner, naa.location);
+    expect(reply.status).toBe(200);
+    expect(reply.body.subarray(0, 1)[0]).toBe(0x30); // DER SEQUENCE, not `<HTML>`
+    const identity = await owner.signingIdentity();
+    writeFileSync(join(tmp, 'key.pem'), identity.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(tmp, 'policy.der'), reply.body);
+    const printed = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', join(tmp, 'policy.der')]).toString();
+    expect(printed).toMatch(/contentType: pkcs7-envelopedData/);
+    expect(printed).toMatch(/des-ede3-cbc/);
+    expect(printed).toMatch(/algorithm: rsaEncryption/);
+    const plain = execFileSync('openssl', [
+      'cms',
+      '-decrypt',
+      '-inform',
+      'DER',
+      '-in',
+      join(tmp, 'policy.der'),
+      '-inkey',
+      join(tmp, 'key.pem'),
+    ]);
+    const xml = plain.toString('utf16le');
+    const document = xml.slice(0, xml.lastIndexOf('>') + 1); // PXEThief: naa_xml[:naa_xml.rfind('>')+1]
+    expect(await xmlProblem(document.replace(/^<\?xml[^>]*\?>/, ''))).toBeUndefined();
+    expect(document).toMatch(/class="CCM_NetworkAccessAccount"/);
+    // PXEThief: `.//*[@name='NetworkAccessUsername']` → `.find("value").text` → deobfuscate_credential_string, cut at the last NUL.
+    const valueOf = (name: string) => new RegExp(`name="${name}"[^>]*><value><!\\[CDATA\\[([0-9A-F]+)\\]\\]></value>`).exec(document)![1]!;
+    expect(pxethiefDeobfuscate(valueOf('NetworkAccessUsername'))).toBe(NAA.user);
+    expect(pxethiefDeobfuscate(valueOf('NetworkAccessPassword'))).toBe(NAA.password);
+    // The same bytes on a second request (a body a proxy must pass byte-exact).
+    expect((await tokenGet(owner, naa.location)).body.equals(reply.body)).toBe(true);
+  });
+
+  it("refuses the owner's secret policy to another registered client and to an unsigned request (the ERROR page, W:26)", async () => {
+    const naa = await naaOf(owner);
+    const foreign = await tokenGet(other, naa.location);
+    expect(foreign.status).toBe(403);
+    expect(foreign.text.startsWith('<HTML>')).toBe(true);
+    const anonymous = await call(mp, 'GET', naa.location.replace(/^https?:\/\/<mp>/, ''), []);
+    expect(anonymous.status).toBe(403);
+    // The other client's own NAA policy is its own ID, encrypted to its own certificate.
+    const own = await naaOf(other);
+    expect(own.policyId).not.toBe(naa.policyId);
+    expect((await tokenGet(other, own.location)).status).toBe(200);
+  });
+});
+
+/** PXEThief `deobfuscate_credential_string` + `aes_des_key_derivation`, written out again from the tool (not the mock's code). */
+function pxethiefDeobfuscate(hex: string): string {
+  const keyData = Buffer.from(hex.slice(8, 88), 'hex');
+  const encrypted = Buffer.from(hex.slice(128), 'hex');
+  expect(hex.slice(112, 116)).toBe('0366'); // credential_string_algo: "0366" → 3DES
+  const sha = (data: Buffer) => createHash('sha1').update(data).digest();
+  const digest = sha(keyData);
+  const b0 = Buffer.concat([Buffer.from(digest.map((x) => x ^ 0x36)), Buffer.alloc(64 - digest.length, 0x36)]);
+  const b1 = Buffer.concat([Buffer.from(digest.map((x) => x ^ 0x5c)), Buffer.alloc(64 - digest.length, 0x5c)]);
+  const key = Buffer.concat([sha(b0), sha(b1)]).subarray(0, 24);
+  const decipher = createDecipheriv('des-ede3-cbc', key, Buffer.alloc(8));
+  decipher.setAutoPadding(false);
+  const text = Buffer.concat([decipher.update(encrypted.subarray(0, Math.floor(encrypted.length / 8) * 8)), decipher.final()]).toString(
+    'utf16le',
+  );
+  return text.slice(0, text.lastIndexOf('\0'));
+}

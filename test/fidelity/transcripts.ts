@@ -160,6 +160,8 @@ export interface ProbeTranscript {
   connection?: 'tls-without-client-certificate';
   /** A hex DER certificate in `<X509Certificate>` and what the tool reads off it. */
   certificate?: { issuerCommonName: RegExp; subjectAltNameDns: boolean };
+  /** The authentication scheme a 401 must offer (`WWW-Authenticate`), where the status alone does not tell. */
+  challenge?: RegExp;
 }
 
 export const probeTranscripts: ProbeTranscript[] = [
@@ -248,5 +250,64 @@ export const probeTranscripts: ProbeTranscript[] = [
     target: '/SMS_MP/.sms_aut?SMSTRC',
     connection: 'tls-without-client-certificate',
     status: 403,
+  },
+  // Endpoints of W:1, W:6, W:9, W:10, W:12 (issue 12, deviation 4; W:72 in README.md).
+  {
+    id: 'FID-MP-MPLOCATION',
+    deviation: 4,
+    source:
+      'SupportArticles (boot media with a custom port; "DTD is prohibited") smsts.log: `TSMBootstrap … GET /SMS_MP/.sms_aut?MPLOCATION&ir=192.168.0.100&ip=192.168.0.0`, the answer parsed as XML (an HTML page fails "XML parsing error"); ConfigManBearPig probes `/SMS_MP/.sms_aut?MPLOCATION` (200/401/403 = MP). The root and entries are [INFER] (MPLIST\'s shape, W:7)',
+    method: 'GET',
+    target: '/SMS_MP/.sms_aut?MPLOCATION&ir=192.168.0.100&ip=192.168.0.0',
+    status: 200,
+    xml: { root: 'MPList', reads: [{ element: 'MP', where: 'root-child', attribute: 'FQDN' }] },
+  },
+  {
+    id: 'FID-MP-TOKENAUTH-REQUEST',
+    deviation: 4,
+    source:
+      'Microsoft Learn CMG client-install workflow sample, ccmsetup.log: `Path=/CCM_Proxy_ServerAuth7981/ccm_system_tokenauth/request, CcmTokenAuth=1`, "Appending CCM Token to the header"; MISCONF-RECON3 appcmd list (`/CCM_System_TokenAuth`). Without a token: 401 [INFER]',
+    method: 'CCM_POST',
+    target: '/CCM_System_TokenAuth/request',
+    status: 401,
+    challenge: /^Bearer/,
+  },
+  {
+    id: 'FID-MP-SMS_MP_TOKENAUTH',
+    deviation: 4,
+    source: 'Misconfiguration-Manager RECON-3 appcmd list: the `/SMS_MP_TokenAuth` application; without a token 401 [INFER]',
+    method: 'GET',
+    target: '/SMS_MP_TokenAuth/.sms_pol?%7B0F4B2D8C-7E13-4C8E-9A61-7D9C1E5A3B2F%7D.1_00',
+    status: 401,
+    challenge: /^Bearer/,
+  },
+  {
+    id: 'FID-MP-SMS_MP_WINDOWSAUTH',
+    deviation: 4,
+    source:
+      'Misconfiguration-Manager RECON-3 appcmd list: the `/SMS_MP_WindowsAuth` application; sccmhunter `GET /ccm_system_windowsauth/` → 401 for the sibling Windows-auth application (W:9): IIS Windows authentication challenges first',
+    method: 'GET',
+    target: '/SMS_MP_WindowsAuth/',
+    status: 401,
+    challenge: /^(NTLM|Negotiate)/,
+  },
+  {
+    id: 'FID-MP-CCM_STS',
+    deviation: 4,
+    source:
+      'Microsoft Learn CMG troubleshooting "CCM Token Request": `Getting CCM Token from https://…/CCM_Proxy_ServerAuth/9/CCM_STS`, the CMG connection point forwards to `https://<MP>/CCM_STS`; "Without a token, the client can\'t use the … (CCM_STS) communication channel". Without an Entra token: 401 [INFER]',
+    method: 'GET',
+    target: '/CCM_STS',
+    status: 401,
+    challenge: /^Bearer/,
+  },
+  {
+    id: 'FID-MP-BGB-HANDLER',
+    deviation: 4,
+    source:
+      'W:12: the SDK builds `http(s)://{host}:{port}/bgb/handler.ashx` for client notification over HTTP(S); public lab scripts check a working notification server with `GET /bgb/handler.ashx?RequestType=LogIn` (500 when the BGB application is broken). The body of a working answer is [INFER] (empty)',
+    method: 'GET',
+    target: '/bgb/handler.ashx?RequestType=LogIn',
+    status: 200,
   },
 ];

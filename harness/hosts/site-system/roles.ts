@@ -85,6 +85,9 @@ export function siteRoleHandler(
           })),
         },
         features: siteFeatureOptions(role, topology, siteSystems),
+        // The site's network access account, delivered as a secret policy (W:26, W:71). The account's
+        // name and password are the lab's own; the password is not a real one and never leaves the lab.
+        networkAccessAccount: { user: `${topology.domain.netbiosName}\\ibcm-naa`, password: `NAA-${topology.site.code}-lab-only!` },
       });
       // Enrolled mobile devices are known by their enrollment certificate (MOB-ENROLLED-NO-BRIDGE);
       // quirk `mp-accepts-any-device-certificate`: any certificate will do.

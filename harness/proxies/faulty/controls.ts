@@ -119,6 +119,40 @@ export const controlProxies: ProxyImplementation[] = [
     },
     start: (contract) => startInspectingTunnel(contract),
   },
+  // PX-CT-OCTET, response direction (W:26, W:71): content inspection that reads policy downloads as
+  // text. Plain policy bodies are ASCII XML and come through unchanged; a secret policy (binary CMS
+  // EnvelopedData, application/octet-stream) is re-encoded and no longer opens with the client's key.
+  control(
+    'faulty',
+    'faulty-policy-body-transcoder',
+    'bridge whose content inspection reads policy downloads (/SMS_MP/.sms_pol) as text and re-encodes them as UTF-8, binary secret policies included',
+    ['bridge'],
+    {
+      rewriteResponse: (response, request) =>
+        /^\/sms_mp[^/]*\/\.sms_pol\?/i.test(request.target) &&
+        /octet-stream/i.test(response.headers.find((field) => field.name.toLowerCase() === 'content-type')?.value ?? '')
+          ? { ...response, body: Buffer.from(response.body.toString('latin1'), 'utf8') }
+          : response,
+    },
+    { 'PX-CT-OCTET': 'body-changed' },
+  ),
+  // W:1 (appcmd list) / W:72: a publishing rule written from one registration-and-policy cycle lists the
+  // MP applications that cycle uses (/SMS_MP, /ccm_system, /ccm_system_windowsauth, /CCM_Incoming,
+  // /CCM_Client) and leaves out client notification (/BGB), the token service and the token- and
+  // Windows-authenticated policy applications.
+  control(
+    'faulty',
+    'faulty-mp-app-allowlist',
+    'bridge whose MP publishing rule lists /SMS_MP, /ccm_system, /ccm_system_windowsauth, /CCM_Incoming and /CCM_Client but not /BGB, /CCM_STS, /CCM_System_TokenAuth, /SMS_MP_TokenAuth or /SMS_MP_WindowsAuth',
+    ['bridge'],
+    {
+      rewriteRequest: (request) =>
+        /^\/(bgb|ccm_sts|ccm_system_tokenauth|sms_mp_tokenauth|sms_mp_windowsauth)(\/|\?|$)/i.test(request.target)
+          ? { reject: 404, reason: 'no publishing rule for this path' }
+          : request,
+    },
+    { 'PX-VERB-MP-GET': 'not-received', 'PX-VERB-MP-CCM_POST': 'not-received' },
+  ),
   // W:67: the Host header is not among the documented requirements, and the MP tells internet
   // from intranet clients by the TLS server name of the connection, so rewriting Host is harmless.
   control(

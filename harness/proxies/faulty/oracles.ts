@@ -57,7 +57,8 @@ export const oracleFaultyProxies: ProxyImplementation[] = [
   faulty(
     'faulty-caching-bridge',
     "bridge that caches the MP's policy bodies by URL and serves one client's policy to another",
-    { 'PX-BRIDGE-IDENTITY': 'policy-of-another-client' },
+    // PX-CT-OCTET: its secret-policy check asks for one client's secret policy as another (W:71).
+    { 'PX-BRIDGE-IDENTITY': 'policy-of-another-client', 'PX-CT-OCTET': 'policy-of-another-client' },
     policyCache,
     // Which of these fail depends on the checks that warmed the cache first in the same lab (the
     // self-test spreads a project's spec files over workers), so they are collateral, not targets.

@@ -12,6 +12,7 @@ import { handleRegistration } from './registration.js';
 import { SITE_ACTIONS_PATH, SiteFeatures, connectedVia, type SiteFeatureOptions } from './site-features.js';
 import { emptyReply, noReply } from './reply.js';
 import { createSiteSigningCertificate } from './site-signing-certificate.js';
+import type { NetworkAccessAccount } from './secret-policy.js';
 import { deterministicContent } from '../shared/content.js';
 import { propfindListing, serveFile, type StaticFile } from '../shared/files.js';
 
@@ -27,6 +28,8 @@ export interface ManagementPointOptions {
   windowsAuth?: { domain: string; accounts: NtlmAccount[] };
   /** The site server's FQDN, named by the SITESIGNCERT certificate (W:8); default the MP's own FQDN [INFER]. */
   siteServerFqdn?: string;
+  /** The site's network access account, delivered as a secret policy (W:26, secret-policy.ts); none: no NAA policy. */
+  networkAccessAccount?: NetworkAccessAccount;
   /** What the site offers a client by where it is managed from (FEAT-*, ROLE-UNTRUSTED): site-features.ts. */
   features?: SiteFeatureOptions;
 }
@@ -54,6 +57,9 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
 
   let siteSigning: Promise<Buffer> | undefined;
   const siteSigningCertificate = () => (siteSigning ??= createSiteSigningCertificate(options.siteServerFqdn ?? mpFqdn));
+
+  const site = { siteCode: options.siteCode, networkAccessAccount: options.networkAccessAccount };
+  const mpSite = { host: options.hostName, ...site };
 
   return (request: SiteRequest): SiteResponse | Promise<SiteResponse> => {
     const [rawPath, query = ''] = splitTarget(request.target);
@@ -86,6 +92,11 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
         return siteSigningCertificate().then((der) =>
           xml(`<SITESIGNCERT><X509Certificate>${der.toString('hex').toUpperCase()}</X509Certificate></SITESIGNCERT>`),
         );
+      // W:6, W:72: MPLOCATION — boot media ask `GET /SMS_MP/.sms_aut?MPLOCATION&ir=<ip>&ip=<subnet>` and parse
+      // the answer as XML (SupportArticles "boot media custom port" and "DTD is prohibited" smsts.log lines);
+      // ConfigManBearPig probes the bare query and takes 200/401/403 for an MP. The answer's shape is not
+      // public: the MPs that serve the location, as MPLIST writes them [INFER].
+      if (name === 'MPLOCATION') return xml(mpList(options));
       // W:9: ConfigManBearPig takes 403 on SMSTRC as "this MP requires a client certificate" — the
       // answer of an HTTPS MP to a connection without one. What SMSTRC returns otherwise is not public.
       if (name === 'SMSTRC' && request.connection.tls && !request.connection.tls.peerCertificate) {
@@ -101,11 +112,39 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     // `/SMS_MP_AltAuth/.sms_pol` is the same policy endpoint on the alternate-auth application (W:1: SCCMSecrets
     // policies_dumper.py switches `/SMS_MP/` to `/SMS_MP_ALTAUTH/`).
     const policyBody = () =>
-      handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)));
+      handlePolicyBody(request, registry, query, features && ((client, policyId) => features.policyBody(client, policyId, via!)), site);
     if ((path === '/sms_mp/.sms_pol' || path === '/sms_mp_altauth/.sms_pol') && method === 'GET') return policyBody();
     // The Windows-authenticated policy application (W:1 MISCONF-RECON3 appcmd list; W:60: needs the
     // NTLM handshake on one connection): the same policy bodies once the connection authenticated.
     if (path === '/sms_mp_windowsauth/.sms_pol' && method === 'GET') return windowsAuthenticated(request, policyBody);
+    // `/SMS_MP_WindowsAuth` is an IIS application with Windows authentication only (W:1 MISCONF-RECON3
+    // appcmd list): anything under it is answered by the NTLM handshake first, as GET /ccm_system_windowsauth/
+    // is (W:9 sccmhunter: 401). After it, only .sms_pol has content here (above) [INFER].
+    if (path === '/sms_mp_windowsauth' || path.startsWith('/sms_mp_windowsauth/')) return windowsAuthenticated(request);
+    // Token authentication (W:1, W:10, W:72): `/CCM_System_TokenAuth/request` (Microsoft's CMG client-install
+    // workflow sample: ccmsetup.log `Path=/CCM_Proxy_ServerAuth…/ccm_system_tokenauth/request, CcmTokenAuth=1`,
+    // "Appending CCM Token to the header") and `/SMS_MP_TokenAuth` (MISCONF-RECON3 appcmd list). The lab issues
+    // no CCM tokens: without one the MP answers 401 [INFER status and challenge]; any other verb than CCM_POST
+    // on the messaging endpoint gets the SDK's refusal (W:10).
+    if (path === '/ccm_system_tokenauth/request') {
+      if (method !== 'CCM_POST')
+        return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
+      return tokenRequired('CCM_POST /ccm_system_tokenauth/request without a CCM token');
+    }
+    if (path === '/sms_mp_tokenauth' || path.startsWith('/sms_mp_tokenauth/'))
+      return tokenRequired(`${method} ${rawPath} without a CCM token`);
+    // The security token service (W:72): clients get a CCM token from `https://<MP>/CCM_STS` (through a CMG,
+    // `…/CCM_Proxy_ServerAuth/<id>/CCM_STS`) with a Microsoft Entra token (Microsoft Learn CMG
+    // troubleshooting "CCM Token Request"; "Without a token, the client can't use … CCM_STS"). The lab has
+    // no Entra tenant: a request without a bearer token is 401 [INFER status and challenge].
+    if (path === '/ccm_sts' || path.startsWith('/ccm_sts/')) return tokenRequired(`${method} ${rawPath} without a Microsoft Entra token`);
+    // Client notification over HTTP(S) (W:12): the SDK builds `http(s)://{host}:{port}/bgb/handler.ashx`;
+    // public lab scripts test a working notification server with `GET /bgb/handler.ashx?RequestType=LogIn`
+    // (a broken BGB application answers 500). The body of a working answer is not public: an empty 200 [INFER].
+    if (path === '/bgb/handler.ashx') {
+      if (method !== 'GET' && method !== 'POST') return { status: 405, headers: [['Allow', 'GET, POST']], body: '' };
+      return { status: 200, headers: [['Content-Type', 'text/plain']], body: '' };
+    }
     if (path === '/ccm_system/request') {
       if (method !== 'CCM_POST')
         return { status: 405, headers: [['Allow', 'CCM_POST']], body: 'Only CCM_POST verb is supported for this function.' };
@@ -134,6 +173,20 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
     if ((path === '/ccm_client' || path === '/ccm_client/') && method === 'PROPFIND') return propfindListing('/CCM_Client/', [ccmsetup]);
     return { status: 404, headers: [['Content-Type', 'text/html']], body: '<html><body>404 - File or directory not found.</body></html>' };
   };
+
+  /** 401 for the token-authenticated applications (W:72): the lab issues no tokens [INFER status and challenge]. */
+  function tokenRequired(reason: string): SiteResponse {
+    return {
+      status: 401,
+      reason: 'Unauthorized',
+      headers: [
+        ['WWW-Authenticate', 'Bearer'],
+        ['Content-Type', 'text/html'],
+        ['X-IBCM-Lab-Reason', reason],
+      ],
+      body: '<html><body>401 - Unauthorized: Access is denied due to invalid credentials.</body></html>',
+    };
+  }
 
   /**
    * NTLM like IIS: a multi-leg 401 handshake bound to the connection (W:60). The account the
@@ -181,13 +234,11 @@ export function managementPoint(options: ManagementPointOptions): SiteHandler {
       case 'MP_ClientRegistration':
         return handleRegistration(message, registry, options.hostName);
       case 'MP_PolicyManager': {
-        if (!features) return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode });
+        if (!features) return handleRequestAssignments(message, registry, mpSite);
         const via = connectedVia(request, options.features!.names);
         if (/<Resource ResourceType="User"/.test(message.bodyXml))
           return features.userAssignments(message, registry, via, authenticatedUser, { host: options.hostName });
-        return handleRequestAssignments(message, registry, { host: options.hostName, siteCode: options.siteCode }, (client) =>
-          features.machineAssignments(client, via),
-        );
+        return handleRequestAssignments(message, registry, mpSite, (client) => features.machineAssignments(client, via));
       }
       case 'MP_LocationManager':
         if (features)

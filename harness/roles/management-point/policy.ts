@@ -7,6 +7,49 @@ import type { SiteRequest, SiteResponse } from '../../http/index.js';
 import { elementText, propertyValue, utf16WithNul, verifyCryptoApi, type DecodedMessage } from '../../ccm-messaging/index.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import { ccmReply, emptyReply } from './reply.js';
+import {
+  NAA_POLICY_CATEGORY,
+  NAA_POLICY_FLAGS,
+  envelopeTo,
+  naaPolicyId,
+  naaPolicyXml,
+  type NetworkAccessAccount,
+} from './secret-policy.js';
+
+/** The site's secret policy (W:26, secret-policy.ts): its NAA, and the site code it names. */
+export interface SecretPolicySite {
+  siteCode: string;
+  networkAccessAccount?: NetworkAccessAccount;
+}
+
+/**
+ * The NAA policy's encrypted body for one client and encryption certificate, made once (a real MP
+ * stores the body it encrypted [INFER]; the same bytes are served on every request and after a
+ * re-registration with the same certificate, so a byte-exact comparison is meaningful).
+ */
+const secretBodies = new Map<string, Buffer>();
+function naaBody(client: RegisteredClient, site: SecretPolicySite): Buffer | undefined {
+  if (!site.networkAccessAccount || !client.encryptionCertificate) return undefined;
+  const key = `${site.siteCode}|${client.smsId}|${client.encryptionCertificate.fingerprint256}`;
+  let body = secretBodies.get(key);
+  if (!body) {
+    body = envelopeTo(client.encryptionCertificate, naaPolicyXml(naaPolicyId(client.smsId), site.siteCode, site.networkAccessAccount));
+    secretBodies.set(key, body);
+  }
+  return body;
+}
+
+/** The NAA's `<PolicyAssignment>` for a client that registered an encryption certificate (W:26). */
+function naaAssignment(client: RegisteredClient, site: SecretPolicySite): string {
+  const body = naaBody(client, site);
+  if (!body) return '';
+  const policyId = naaPolicyId(client.smsId);
+  return (
+    `<PolicyAssignment PolicyAssignmentID="${policyId}"><Policy PolicyID="${policyId}" PolicyVersion="1.00" PolicyType="Machine" PolicyCategory="${NAA_POLICY_CATEGORY}" PolicyFlags="${NAA_POLICY_FLAGS}">` +
+    policyLocation(policyId, createHash('sha256').update(body).digest('hex').toUpperCase()) +
+    `</Policy></PolicyAssignment>`
+  );
+}
 
 /** Policy IDs are derived from the client so a reply handed to the wrong client is visible. */
 export function machinePolicyId(smsId: string): string {
@@ -29,7 +72,7 @@ export function policyLocation(policyId: string, sha256Hex: string, version = '1
 export function handleRequestAssignments(
   message: DecodedMessage,
   registry: ClientRegistry,
-  mp: { host: string; siteCode: string },
+  mp: { host: string; siteCode: string; networkAccessAccount?: NetworkAccessAccount },
   moreAssignments?: (client: RegisteredClient) => string,
 ): SiteResponse {
   const clientId = elementText(message.bodyXml, 'ClientID');
@@ -49,7 +92,7 @@ export function handleRequestAssignments(
     `<NetBIOSName>${client.netbiosName}</NetBIOSName></Machine></Identification><PolicySource>SMS:${mp.siteCode}</PolicySource><PolicyAssignments>` +
     `<PolicyAssignment PolicyAssignmentID="${policyId}"><Policy PolicyID="${policyId}" PolicyVersion="1.00" PolicyType="Machine" PolicyCategory="Settings" PolicyFlags="0">` +
     policyLocation(policyId, createHash('sha256').update(policyBody(client, policyId)).digest('hex').toUpperCase()) +
-    `</Policy></PolicyAssignment>${moreAssignments?.(client) ?? ''}</PolicyAssignments></ReplyAssignments>`;
+    `</Policy></PolicyAssignment>${naaAssignment(client, mp)}${moreAssignments?.(client) ?? ''}</PolicyAssignments></ReplyAssignments>`;
   return ccmReply(message, mp.host, reply);
 }
 
@@ -121,6 +164,7 @@ export function handlePolicyBody(
   registry: ClientRegistry,
   query: string,
   otherPolicy?: (client: RegisteredClient, policyId: string) => SiteResponse | undefined,
+  site: SecretPolicySite = { siteCode: '' },
 ): SiteResponse {
   const deny = (reason: string): SiteResponse => ({
     status: 403,
@@ -138,6 +182,11 @@ export function handlePolicyBody(
     policyId = decodeURIComponent(query.replace(/\.\d+_\d+$/, ''));
   } catch {
     return deny(`policy query "${query}" is not valid percent-encoding`);
+  }
+  // The secret NAA policy: served only to the client it is for, encrypted to its certificate (W:26).
+  if (policyId === naaPolicyId(client.smsId)) {
+    const body = naaBody(client, site);
+    if (body) return { status: 200, headers: [['Content-Type', 'application/octet-stream']], body };
   }
   if (policyId !== machinePolicyId(client.smsId))
     return otherPolicy?.(client, policyId) ?? deny(`policy ${policyId} is not assigned to ${client.smsId}`);

@@ -29,7 +29,15 @@ export function handleRegistration(message: DecodedMessage, registry: ClientRegi
     return emptyReply('registration signature does not verify');
   const netbiosName = propertyValue(data, 'Netbios Name') ?? '';
   const fqdn = propertyValue(data, 'FQ Name') ?? '';
-  const client = registry.register(signingCertificate.publicKey, netbiosName, fqdn);
+  // The encryption certificate (W:24): secret policy bodies are encrypted to it (W:26); absent or not DER, none is kept.
+  let encryptionCertificate: X509Certificate | undefined;
+  try {
+    const encryptionHex = elementText(message.bodyXml, 'Encryption');
+    encryptionCertificate = encryptionHex ? new X509Certificate(Buffer.from(encryptionHex, 'hex')) : undefined;
+  } catch {
+    encryptionCertificate = undefined;
+  }
+  const client = registry.register(signingCertificate.publicKey, netbiosName, fqdn, encryptionCertificate);
   const reply = `<ClientRegistrationResponse ResponseType="Registration" TimeStamp="${isoSeconds(new Date())}" SMSID="${client.smsId}" ApprovalStatus="1" RequestTimeStamp="${attribute(data, 'Data', 'TimeStamp') ?? ''}"/>`;
   return ccmReply(message, mpHost, reply);
 }
