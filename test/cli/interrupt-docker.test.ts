@@ -117,7 +117,7 @@ describe.skipIf(Boolean(unavailable))(`stopping a docker-driver run${unavailable
     let interruptedAt = 0;
     let pid = 0;
     const result = await runCli(
-      ['run', '--driver', 'docker', '--mode', 'tunnel', '--grep', 'PX-HDR', '--workers', '1', '--json', json],
+      ['run', '--driver', 'docker', '--mode', 'tunnel', '--grep', '^PX-', '--workers', '1', '--json', json],
       { IBCM_LAB_INDEX: '195' },
       (stdout, child) => {
         pid = child.pid!;
