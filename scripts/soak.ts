@@ -30,7 +30,7 @@ const { values } = parseArgs({
   allowPositionals: false,
 });
 if (values.help) {
-  console.log(`npm run soak [-- --rounds N] [-- --no-reference]
+  console.log(`npm run soak -- [--rounds N] [--no-reference]
 
   The full embedded catalog N times with the Node proxy (--mode all), then once with each reference
   proxy (nginx and HAProxy in --mode all, Squid in forward); prints "N flaky verdicts in R runs" and
