@@ -51,7 +51,7 @@ async function leftAfter(deadlineMs: number, cliPid: number, marker: string) {
 function startCli(
   args: string[],
   env: Record<string, string>,
-  ready: (output: string) => Promise<boolean> | boolean,
+  ready: (output: string, pid: number) => Promise<boolean> | boolean,
   ms: number,
   cwd = root,
 ) {
@@ -64,14 +64,15 @@ function startCli(
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000)));
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000)));
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  let exited: number | string | null | undefined;
+  child.once('exit', (code, signal) => (exited = code ?? signal));
   const started = (async () => {
     const deadline = Date.now() + ms;
-    while (Date.now() < deadline && !exited) {
-      if (await ready(output)) return true;
+    while (Date.now() < deadline && exited === undefined) {
+      if (await ready(output, child.pid!)) return true;
       await sleep(250);
     }
+    output += `\n(${exited === undefined ? `not ready within ${ms / 1000} s` : `exited: ${exited}`})`;
     return false;
   })();
   return { child, started, output: () => output };
@@ -92,8 +93,8 @@ describe.skipIf(Boolean(unavailable))(`stopping a docker-driver run${unavailable
     const run = startCli(
       ['run', '--driver', 'docker', '--mode', 'tunnel', '--grep', '^PX-', '--workers', '1'],
       { IBCM_LAB_INDEX: '194', IBCM_LAB_TEST_MARKER: marker },
-      async () => {
-        seen = await objectsOfRun(run.child.pid!);
+      async (_output, pid) => {
+        seen = await objectsOfRun(pid);
         // A lab is up: its networks and several hosts exist.
         return seen.networks.length >= 3 && seen.containers.length >= 3;
       },
