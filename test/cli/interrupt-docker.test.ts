@@ -92,7 +92,7 @@ describe.skipIf(Boolean(unavailable))(`stopping a docker-driver run${unavailable
     let seen = { containers: [] as string[], networks: [] as string[], owners: new Set<string>() };
     const run = startCli(
       ['run', '--driver', 'docker', '--mode', 'tunnel', '--grep', '^PX-', '--workers', '1'],
-      { IBCM_LAB_INDEX: '194', IBCM_LAB_TEST_MARKER: marker },
+      { IBCM_LAB_INDEX: '164', IBCM_LAB_TEST_MARKER: marker },
       async (_output, pid) => {
         seen = await objectsOfRun(pid);
         // A lab is up: its networks and several hosts exist.
@@ -119,7 +119,7 @@ describe.skipIf(Boolean(unavailable))(`stopping a docker-driver run${unavailable
     let pid = 0;
     const result = await runCli(
       ['run', '--driver', 'docker', '--mode', 'tunnel', '--grep', '^PX-', '--workers', '1', '--json', json],
-      { IBCM_LAB_INDEX: '195' },
+      { IBCM_LAB_INDEX: '165' },
       (stdout, child) => {
         pid = child.pid!;
         if (!interruptedAt && CHECK_LINE.test(stdout)) {
