@@ -87,31 +87,39 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 describe.skipIf(Boolean(unavailable))(`stopping a docker-driver run${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  it("SIGKILL of the CLI's process group: no container, network or process of the run 10 s later", async () => {
-    const marker = `ibcm-lab-test-${process.pid}-${Date.now()}-kill`;
-    let seen = { containers: [] as string[], networks: [] as string[], owners: new Set<string>() };
-    const run = startCli(
-      ['run', '--driver', 'docker', '--mode', 'tunnel', '--grep', '^PX-', '--workers', '1'],
-      { IBCM_LAB_INDEX: '164', IBCM_LAB_TEST_MARKER: marker },
-      async (_output, pid) => {
-        seen = await objectsOfRun(pid);
-        // A lab is up: its networks and several hosts exist.
-        return seen.networks.length >= 3 && seen.containers.length >= 3;
-      },
-      150_000,
-    );
-    const pid = run.child.pid!;
-    try {
-      expect(await run.started, run.output()).toBe(true);
-      killGroup(pid, 'SIGKILL');
-      const left = await leftAfter(10_000, pid, marker);
-      expect(left, `still there 10 s after the SIGKILL (the lab had ${seen.containers.length} containers):\n${left.join('\n')}`).toEqual(
-        [],
+  // Killed while the lab is still being made (containers created as the kill lands) and once its checks run.
+  it.each([
+    ['while its lab starts', false],
+    ['while its checks run', true],
+  ] as const)(
+    "SIGKILL of the CLI's process group %s: no container, network or process of the run 10 s later",
+    async (_when, checksRunning) => {
+      const marker = `ibcm-lab-test-${process.pid}-${Date.now()}-kill`;
+      let seen = { containers: [] as string[], networks: [] as string[], owners: new Set<string>() };
+      const run = startCli(
+        ['run', '--driver', 'docker', '--mode', 'tunnel', '--grep', '^PX-', '--workers', '1'],
+        { IBCM_LAB_INDEX: '164', IBCM_LAB_TEST_MARKER: marker },
+        async (output, pid) => {
+          seen = await objectsOfRun(pid);
+          // Its networks and several hosts exist (and, for the second case, a check has reported).
+          return seen.networks.length >= 3 && seen.containers.length >= 3 && (!checksRunning || CHECK_LINE.test(output));
+        },
+        150_000,
       );
-    } finally {
-      killGroup(pid, 'SIGKILL');
-    }
-  }, 200_000);
+      const pid = run.child.pid!;
+      try {
+        expect(await run.started, run.output()).toBe(true);
+        killGroup(pid, 'SIGKILL');
+        const left = await leftAfter(10_000, pid, marker);
+        expect(left, `still there 10 s after the SIGKILL (the lab had ${seen.containers.length} containers):\n${left.join('\n')}`).toEqual(
+          [],
+        );
+      } finally {
+        killGroup(pid, 'SIGKILL');
+      }
+    },
+    200_000,
+  );
 
   it('Ctrl-C mid-run: exit 2, nothing failed, no container of the run left', async () => {
     const json = join(scratch, 'interrupted.json');
