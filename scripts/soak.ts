@@ -25,7 +25,22 @@ interface Run {
   results: Result[];
 }
 
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, 'no-reference': { type: 'boolean' } }, allowPositionals: false });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string' }, 'no-reference': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  allowPositionals: false,
+});
+if (values.help) {
+  console.log(`npm run soak -- [--rounds N] [--no-reference]
+
+  The full embedded catalog N times with the Node proxy (--mode all), then once with each reference
+  proxy (nginx and HAProxy in --mode all, Squid in forward); prints "N flaky verdicts in R runs" and
+  exits 1 on any flaky verdict or any run that did not exit 0.
+
+  --rounds N        rounds with the Node proxy (default 20, or SOAK_ROUNDS)
+  --no-reference    skip the reference proxies (or SOAK_REFERENCE=0)
+  SOAK_DIR          keep each run's JSON results there (default: a temporary folder)`);
+  process.exit(0);
+}
 const rounds = Number(values.rounds ?? process.env.SOAK_ROUNDS ?? 20);
 if (!Number.isInteger(rounds) || rounds < 1) {
   console.error(`soak: --rounds / SOAK_ROUNDS must be a positive integer (got ${values.rounds ?? process.env.SOAK_ROUNDS})`);

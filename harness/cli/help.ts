@@ -138,7 +138,9 @@ against the whole catalog.
   - A hostile proxy (garbage status line, silence, a byte a second, an endless header, a reset
     mid-body, half a TLS handshake) must be contained: its few checks, each through the proxy, all
     end in time as failed or blocked with a reason naming what it did — none passes, none is an
-    error or a timeout. It runs those checks, also with --full.
+    error or a timeout. It runs those checks, also with --full. Four of them also run as tunnels
+    (garbage instead of TLS, silence after the ClientHello, the site system a byte a second, half a
+    ServerHello); an endless header and a reset mid-body are bridges only.
   - Every requirement of the catalog must have at least one such negative control.
 Prints one line per proxy and mode and the mutation score over exact kills.
 

@@ -123,10 +123,15 @@ async function keepLabUp({
   process.stdout.write(await describeLab(lab, driverName));
   if (lab.worksheet) process.stdout.write(`\n${lab.worksheet.markdown}\nWorksheet written to ${lab.worksheet.path}\n`);
 
+  // Signal handlers do not keep a process alive: on the docker driver nothing else here does (the
+  // lab is containers), and an `up` that exits leaves a lab whose owner is gone — which its reaper
+  // (drivers/docker/reaper.ts) rightly removes. A timer holds the process until the signal.
+  const hold = setInterval(() => undefined, 60_000);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  clearInterval(hold);
   process.stdout.write('\nTaking the lab down…\n');
   await lab.stop();
   if (readState()?.pid === process.pid) rmSync(STATE_FILE, { force: true });

@@ -478,6 +478,21 @@ export function describeTransportError(error: unknown, timeoutMs: number): { cod
           ? `the connection was closed during the TLS handshake: ${message}`
           : `the connection was reset (TCP RST) before the answer was complete: ${message}`,
       };
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      // Only the handshake's timeout: a TCP connect or a CONNECT that timed out says so already.
+      if (/TLS handshake/.test(message))
+        return {
+          code,
+          message: `no answer within ${seconds(timeoutMs)}: the TLS handshake was not complete (the peer stayed silent or trickled it)`,
+        };
+      break;
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+    case 'ERR_SSL_RECORD_LAYER_FAILURE':
+      return {
+        code,
+        message: `the peer answered something that is not TLS (${message.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '').slice(0, 120)})`,
+      };
     default:
       break;
   }

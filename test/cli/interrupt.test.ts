@@ -2,13 +2,13 @@
 // verdict made by the stop; a CLI killed outright (SIGKILL, no handler runs) leaves no process of
 // its run behind — Playwright, its workers and the proxies they started stop by themselves.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findBinary } from '../../harness/proxies/binaries.js';
 import type { RunResults } from '../../harness/report/results.js';
-import { listenersInBlock, root, runCli } from './run-cli.js';
+import { listenersInBlock, processesOfRun, root, runCli } from './run-cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ibcm-lab-interrupt-'));
 /** A check's line in the progress output: the labs are up and checks are running. */
@@ -98,38 +98,3 @@ describe('stopping a run', () => {
     }
   }, 90_000);
 });
-
-/**
- * Live processes of a run: those carrying the marker in their environment, those whose command line
- * names the run's folder (nginx rewrites its environment, not its -c argument), and every member of
- * their process groups (a proxy's workers).
- */
-function processesOfRun(marker: string, cliPid: number): string[] {
-  const rows: { pid: number; pgid: number; state: string; cmdline: string; environ: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      let environ = '';
-      try {
-        environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
-      } catch {
-        // another user's process: not ours
-      }
-      rows.push({
-        pid: Number(entry),
-        state: fields[0]!,
-        pgid: Number(fields[2]),
-        cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(),
-        environ,
-      });
-    } catch {
-      // gone while reading
-    }
-  }
-  const live = rows.filter((row) => row.state !== 'Z' && row.state !== 'X');
-  const direct = live.filter((row) => row.environ.includes(marker) || row.cmdline.includes(`-${cliPid}/`));
-  const groups = new Set([cliPid, ...direct.map((row) => row.pgid)]);
-  return live.filter((row) => direct.includes(row) || groups.has(row.pgid)).map((row) => `${row.pid} ${row.cmdline.slice(0, 120)}`);
-}

@@ -1,6 +1,6 @@
 // Runs the real CLI as a user would (a child process), for tests of exit codes and messages.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,4 +46,39 @@ export function listenersInBlock(second: number): string[] {
       return `${[...bytes].join('.')}:${parseInt(port!, 16)}`;
     })
     .filter((address) => address.startsWith(`127.${second}.`));
+}
+
+/**
+ * Live processes of a run: those carrying the marker in their environment, those whose command line
+ * names the run's folder (nginx rewrites its environment, not its -c argument), and every member of
+ * their process groups (a proxy's workers).
+ */
+export function processesOfRun(marker: string, cliPid: number): string[] {
+  const rows: { pid: number; pgid: number; state: string; cmdline: string; environ: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      let environ = '';
+      try {
+        environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      } catch {
+        // another user's process: not ours
+      }
+      rows.push({
+        pid: Number(entry),
+        state: fields[0]!,
+        pgid: Number(fields[2]),
+        cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(),
+        environ,
+      });
+    } catch {
+      // gone while reading
+    }
+  }
+  const live = rows.filter((row) => row.state !== 'Z' && row.state !== 'X');
+  const direct = live.filter((row) => row.environ.includes(marker) || row.cmdline.includes(`-${cliPid}/`));
+  const groups = new Set([cliPid, ...direct.map((row) => row.pgid)]);
+  return live.filter((row) => direct.includes(row) || groups.has(row.pgid)).map((row) => `${row.pid} ${row.cmdline.slice(0, 120)}`);
 }

@@ -87,12 +87,13 @@ describe.skipIf(Boolean(unavailable))(`docker driver${unavailable ? ` (skipped: 
     expect(after.networks).toEqual([]);
   }, 120_000);
 
-  it('sweeps what a run killed with SIGKILL left behind at the next start', async () => {
+  it('sweeps what a run killed with SIGKILL left behind at the next start (the backstop when its watchdog is gone too)', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ibcm-docker-kill-'));
     dirs.push(cwd);
     const child = spawn(process.execPath, [join(root, 'bin', 'ibcm-lab.mjs'), 'up', '--driver', 'docker', '--mode', 'direct'], {
       cwd,
-      env: { ...process.env, IBCM_LAB_INDEX: '191' },
+      // Without its watchdog (reaper.ts, tested in test/cli/interrupt-docker.test.ts): this is the backstop's test.
+      env: { ...process.env, IBCM_LAB_INDEX: '191', IBCM_LAB_NO_REAPER: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

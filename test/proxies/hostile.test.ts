@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function hostile(behaviour: HostileBehaviour, scheme: 'http' | 'https'): Promise<{ proxy: StartedProxy; origin: string }> {
+async function hostile(
+  behaviour: HostileBehaviour,
+  scheme: 'http' | 'https',
+  tunnelTo?: number,
+): Promise<{ proxy: StartedProxy; origin: string }> {
   const port = await freePort();
   const listener = {
     name: `test-${scheme}`,
@@ -68,8 +73,9 @@ async function hostile(behaviour: HostileBehaviour, scheme: 'http' | 'https'): P
     publicName: '127.0.0.1',
     bind: { host: '127.0.0.1', port },
     scheme,
-    tls: scheme === 'https' ? tlsFiles : undefined,
-    upstream: { host: '127.0.0.1', port: 1, scheme, serverName: 'x', caBundle: '' },
+    // Tunnel mode: no certificate, the client's TLS goes through to the upstream.
+    tls: scheme === 'https' && tunnelTo === undefined ? tlsFiles : undefined,
+    upstream: { host: '127.0.0.1', port: tunnelTo ?? 1, scheme, serverName: 'x', caBundle: '' },
   } as ProxyListener;
   const proxy = await startHostileProxy({ listeners: [listener], logs: { dir: tmp } } as never, behaviour);
   return { proxy, origin: `${scheme}://127.0.0.1:${port}` };
@@ -120,6 +126,40 @@ describe('the client against a hostile proxy', () => {
     } finally {
       await client.close();
       await proxy.close();
+    }
+  });
+
+  // Tunnel mode: the TLS is the client's and the site system's (here a TLS server that answers 200).
+  const tunnelCases: [HostileBehaviour, RegExp][] = [
+    ['garbage-status', /answered something that is not TLS/],
+    ['silent', /no answer within 1\.5 s: the TLS handshake was not complete/],
+    ['trickle', /no answer within 1\.5 s: the TLS handshake was not complete/],
+    ['tls-half-handshake', /closed during the TLS handshake/],
+  ];
+  it.each(tunnelCases)('%s as a tunnel ends with an error naming what the proxy did', async (behaviour, says) => {
+    const site = tls.createServer({ key: readFileSync(tlsFiles.key), cert: readFileSync(tlsFiles.certificate) }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const { proxy, origin } = await hostile(behaviour, 'https', (site.address() as net.AddressInfo).port);
+    const client = transport();
+    try {
+      const exchange = await client.exchange(origin, { method: 'GET', target: '/SMS_MP/.sms_aut?MPLIST' });
+      expect(exchange.error, JSON.stringify(exchange)).toBeDefined();
+      expect(exchange.error!.message).toMatch(says);
+      expect(exchange.error!.message).toMatch(HOSTILE_SPECS.find((spec) => spec.behaviour === behaviour)!.says);
+    } finally {
+      await client.close();
+      await proxy.close();
+      site.close();
+    }
+  });
+
+  it('has no tunnel form of what lives inside the end-to-end TLS (an endless header, a reset mid-body)', async () => {
+    for (const behaviour of ['endless-header', 'reset-mid-body'] as const) {
+      await expect(hostile(behaviour, 'https', 1)).rejects.toThrow(/no tunnel form/);
+      expect(HOSTILE_SPECS.find((spec) => spec.behaviour === behaviour)!.modes ?? ['bridge']).toEqual(['bridge']);
     }
   });
 

@@ -3,10 +3,12 @@
 // connecting a created container to more networks, sweeping by label).
 //
 // No Ryuk: its image cannot be pulled where there is no registry, and the lab cleans up itself
-// (every object is labelled with the run and the owning process; see cleanup.ts).
+// (every object is labelled with the run and the owning process; see cleanup.ts), with a watchdog of
+// its own (reaper.ts) started the first time a process labels an object it is about to make.
 import Docker from 'dockerode';
 import { ownIdentity } from '../../run/process-identity.js';
 import { labLabels } from './labels.js';
+import { ensureReaper } from './reaper.js';
 
 /** Every container and network the lab makes carries these labels (labels.ts). */
 export { LABEL, LABEL_LAB, LABEL_PID, LABEL_RUN } from './labels.js';
@@ -30,7 +32,9 @@ export function prepareTestcontainersEnvironment(): void {
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 }
 
+/** The labels of an object about to be made; the first call starts this process's reaper (reaper.ts). */
 export function labels(runId: string, lab: string): Record<string, string> {
+  ensureReaper();
   return labLabels(runId, lab, ownIdentity());
 }
 

@@ -7,6 +7,11 @@
 // The Node reference proxy cannot express these (it always speaks correct HTTP), so each is a small
 // raw listener on every published address of the contract: TCP, wrapped in server-side TLS with the
 // contract's certificate on https listeners (the raw socket is kept, so a reset is a real TCP RST).
+//
+// Tunnel mode (https listeners with no certificate: the TLS is the client's and the site system's)
+// has the forms a TLS pass-through can take: bytes that are not TLS, silence after the ClientHello,
+// the site system's bytes relayed one a second, half a ServerHello. An endless header and a reset
+// mid-body live inside the end-to-end TLS, which a tunnel cannot write into: those two are bridges only.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -31,6 +36,8 @@ export interface HostileSpec {
   checks: string[];
   /** What a reason must say for the check to have named what the proxy did. */
   says: RegExp;
+  /** The modes it has a form for (default: bridge). */
+  modes?: ('bridge' | 'tunnel')[];
 }
 
 /**
@@ -48,7 +55,8 @@ export const HOSTILE_SPECS: HostileSpec[] = [
     behaviour: 'garbage-status',
     description: 'answers every request with an SSH banner instead of an HTTP status line, then closes',
     checks: ALL_CHECKS,
-    says: /status line that is not HTTP/,
+    says: /status line that is not HTTP|answered something that is not TLS/,
+    modes: ['bridge', 'tunnel'],
   },
   {
     name: 'hostile-silent',
@@ -56,6 +64,7 @@ export const HOSTILE_SPECS: HostileSpec[] = [
     description: 'accepts the connection, reads the request and never answers',
     checks: ALL_CHECKS,
     says: /no answer within/,
+    modes: ['bridge', 'tunnel'],
   },
   {
     name: 'hostile-trickle',
@@ -63,6 +72,7 @@ export const HOSTILE_SPECS: HostileSpec[] = [
     description: 'answers a valid response one byte per second',
     checks: ALL_CHECKS,
     says: /no answer within|not complete within/,
+    modes: ['bridge', 'tunnel'],
   },
   {
     name: 'hostile-endless-header',
@@ -84,20 +94,21 @@ export const HOSTILE_SPECS: HostileSpec[] = [
     description: 'reads the ClientHello, sends the first half of a ServerHello record and closes',
     checks: HTTPS_CHECKS,
     says: /closed during the TLS handshake/,
+    modes: ['bridge', 'tunnel'],
   },
 ];
 
 export const hostileProxies: ProxyImplementation[] = HOSTILE_SPECS.map((spec) => ({
   name: spec.name,
   kind: 'hostile',
-  description: `hostile bridge that ${spec.description}`,
-  modes: ['bridge'],
+  description: `hostile ${(spec.modes ?? ['bridge']).join(' and ')} proxy that ${spec.description}`,
+  modes: spec.modes ?? ['bridge'],
   hostile: { checks: spec.checks, says: spec.says },
   start: (contract) => startHostileProxy(contract, spec.behaviour),
 }));
 
 export async function startHostileProxy(
-  contract: Pick<ProxyContract, 'listeners' | 'logs'>,
+  contract: Pick<ProxyContract, 'listeners' | 'logs'> & Partial<Pick<ProxyContract, 'egress'>>,
   behaviour: HostileBehaviour,
 ): Promise<StartedProxy> {
   const log = new ProxyLog(contract.logs.dir);
@@ -105,12 +116,18 @@ export async function startHostileProxy(
   const timers = new Set<NodeJS.Timeout>();
   try {
     for (const listener of contract.listeners) {
-      if (listener.scheme === 'https' && !listener.tls)
-        throw new Error(`hostile listener ${listener.name} has no server certificate in the contract`);
+      // An https listener without a certificate is a tunnel: the client's TLS passes through.
+      const tunnel = listener.scheme === 'https' && !listener.tls;
+      if (tunnel && !TUNNEL_FORMS.includes(behaviour))
+        throw new Error(`hostile proxy (${behaviour}) has no tunnel form: it lives inside the end-to-end TLS a tunnel cannot write into`);
       const context = listener.tls
         ? tls.createSecureContext({ key: readFileSync(listener.tls.key), cert: readFileSync(listener.tls.chain) })
         : undefined;
-      const server = net.createServer((raw) => accept(raw, listener, context, behaviour, log, timers));
+      const server = net.createServer((raw) =>
+        tunnel
+          ? acceptTunnel(raw, listener, contract.egress?.host, behaviour, log, timers)
+          : accept(raw, listener, context, behaviour, log, timers),
+      );
       listening.push(await listen(server, listener.bind, `hostile proxy (${behaviour}) ${listener.name}`));
       log.write(
         `${listener.name}: hostile (${behaviour}) listening on ${listener.bind.host}:${listener.bind.port} for ${listener.publicName}`,
@@ -127,6 +144,78 @@ export async function startHostileProxy(
       await Promise.all(listening.map((item) => item.close()));
     },
   };
+}
+
+const TUNNEL_FORMS: HostileBehaviour[] = ['garbage-status', 'silent', 'trickle', 'tls-half-handshake'];
+/** The trickle's relay stops reading the site system beyond this much not yet passed on. */
+const TRICKLE_BUFFER_BYTES = 64 * 1024;
+
+/** A tunnel-mode connection: the client's first bytes are its ClientHello. */
+function acceptTunnel(
+  raw: net.Socket,
+  listener: ProxyListener,
+  egress: string | undefined,
+  behaviour: HostileBehaviour,
+  log: ProxyLog,
+  timers: Set<NodeJS.Timeout>,
+): void {
+  const peer = `${raw.remoteAddress}:${raw.remotePort}`;
+  const say = (line: string) => log.write(`${listener.name}: ${peer} (tunnel): ${line}`);
+  raw.on('error', () => undefined);
+  switch (behaviour) {
+    case 'garbage-status':
+      raw.once('data', () => {
+        raw.end(GARBAGE);
+        say(`ClientHello read; answered ${JSON.stringify(GARBAGE.trim())} instead of TLS and closed`);
+      });
+      return;
+    case 'silent':
+      raw.on('data', () => undefined);
+      raw.once('data', () => say('ClientHello read; no answer will come'));
+      return;
+    case 'tls-half-handshake':
+      raw.once('data', () => {
+        raw.end(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x5a, 0x02, 0x00, 0x00, 0x56, 0x03, 0x03, 0x01, 0x02, 0x03, 0x04]));
+        say('ClientHello read; half a ServerHello sent, connection closed');
+      });
+      return;
+    case 'trickle': {
+      // The client's bytes go to the site system as they come; its answers come back one byte a second.
+      const upstream = net.connect({
+        host: listener.upstream.host,
+        port: listener.upstream.port,
+        ...(egress ? { localAddress: egress } : {}),
+      });
+      upstream.on('error', () => raw.destroy());
+      raw.pipe(upstream);
+      let pending = Buffer.alloc(0);
+      let sent = 0;
+      upstream.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        if (pending.length > TRICKLE_BUFFER_BYTES) upstream.pause();
+      });
+      say('relaying the site system one byte per second');
+      const timer = setInterval(() => {
+        if (raw.destroyed) {
+          clearInterval(timer);
+          timers.delete(timer);
+          upstream.destroy();
+          say(`trickle ended after ${sent} bytes (the client hung up)`);
+          return;
+        }
+        if (!pending.length) return;
+        raw.write(pending.subarray(0, 1));
+        pending = pending.subarray(1);
+        sent++;
+        if (pending.length <= TRICKLE_BUFFER_BYTES / 2) upstream.resume();
+      }, 1000);
+      timers.add(timer);
+      raw.on('close', () => upstream.destroy());
+      return;
+    }
+    default:
+      raw.destroy();
+  }
 }
 
 function accept(
