@@ -33,7 +33,7 @@ Usage
   ibcm-lab run [--mode bridge|tunnel|forward|direct|all] [--proxy <name>] [--grep <regex>]
                [--driver embedded|docker] [--topology <file|preset>] [--json <file>] [--junit <file>]
                [--report <dir>] [--bundle <file.tar.gz>] [--workers <n>]
-               [--keep-runs <n>] [--keep-days <d>]
+               [--keep-runs <n>] [--keep-days <d>] [--keep-size <size>]
 
 Options
   --driver <driver>    embedded (default) every host in this process tree on its own loopback
@@ -75,7 +75,9 @@ Options
   --workers <n>        parallel labs (default: one per mode up to two per core, at least 3)
   --keep-runs <n>      at the start, remove old run folders (.ibcm-lab/runs/<run-id>/) but the last n
                        runs (default 20, or IBCM_LAB_KEEP_RUNS) ...
-  --keep-days <d>      ... and those younger than d days (default 7, or IBCM_LAB_KEEP_DAYS); a folder
+  --keep-days <d>      ... and those younger than d days (default 7, or IBCM_LAB_KEEP_DAYS) ...
+  --keep-size <size>   ... while all kept folders together stay within size (default 2G, or
+                       IBCM_LAB_KEEP_SIZE; the last n runs are kept whatever their size); a folder
                        of a run that is still live is never removed. 'ibcm-lab prune' does it by hand.
 
 Interrupting a run
@@ -258,11 +260,13 @@ it is one of the last n runs, younger than d days, or the folder of a run that i
 owner.json names a process that still exists, with the same start time).
 
 Usage
-  ibcm-lab prune [--keep-runs <n>] [--keep-days <d>] [--dry-run] [--json]
+  ibcm-lab prune [--keep-runs <n>] [--keep-days <d>] [--keep-size <size>] [--dry-run] [--json]
 
 Options
   --keep-runs <n>      keep the last n runs (default 20, or IBCM_LAB_KEEP_RUNS)
   --keep-days <d>      keep runs younger than d days (default 7, or IBCM_LAB_KEEP_DAYS); 0 for none
+  --keep-size <size>   ... only while all kept folders stay within size (default 2G, or IBCM_LAB_KEEP_SIZE;
+                       K, M, G, T are powers of 1024; the last n runs are kept whatever their size)
   --dry-run            only list what would be removed, with each folder's size
   --json               the same as JSON (removed, kept and why, bytes)
 `;

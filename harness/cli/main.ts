@@ -24,7 +24,11 @@ export interface HeldSignals {
   release: () => void;
 }
 
-const RUN_RETENTION_OPTIONS = { 'keep-runs': { type: 'string' }, 'keep-days': { type: 'string' } } as const;
+const RUN_RETENTION_OPTIONS = {
+  'keep-runs': { type: 'string' },
+  'keep-days': { type: 'string' },
+  'keep-size': { type: 'string' },
+} as const;
 
 async function main(argv: string[], held: HeldSignals): Promise<number> {
   const [command, ...rest] = argv;
@@ -191,7 +195,9 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(PRUNE_HELP);
         return 0;
       }
-      return pruneCommand(values as { 'keep-runs'?: string; 'keep-days'?: string; 'dry-run'?: boolean; json?: boolean });
+      return pruneCommand(
+        values as { 'keep-runs'?: string; 'keep-days'?: string; 'keep-size'?: string; 'dry-run'?: boolean; json?: boolean },
+      );
     }
     case 'host':
       // Inside a container of the docker driver; not for people (not in the help).

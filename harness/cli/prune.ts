@@ -2,7 +2,13 @@
 // hand — with --dry-run to see what would go.
 import { formatBytes, pruneRuns, retentionPolicy, runsDirectory } from '../run/retention.js';
 
-export function pruneCommand(options: { 'keep-runs'?: string; 'keep-days'?: string; 'dry-run'?: boolean; json?: boolean }): number {
+export function pruneCommand(options: {
+  'keep-runs'?: string;
+  'keep-days'?: string;
+  'keep-size'?: string;
+  'dry-run'?: boolean;
+  json?: boolean;
+}): number {
   const policy = retentionPolicy(options);
   const report = pruneRuns({ policy, dryRun: options['dry-run'] });
   if (options.json) {

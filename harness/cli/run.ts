@@ -39,6 +39,7 @@ export interface RunOptions {
   /** Retention of old run folders (run/retention.ts). */
   'keep-runs'?: string;
   'keep-days'?: string;
+  'keep-size'?: string;
 }
 
 /** The driver asked for, checked before any lab starts: an engine that answers and the images built. */

@@ -27,6 +27,7 @@ export interface SelftestOptions {
   full?: boolean;
   'keep-runs'?: string;
   'keep-days'?: string;
+  'keep-size'?: string;
 }
 
 /** A target a negative control did not hit exactly: what was expected, and what the check said instead. */

@@ -1,7 +1,8 @@
 // Run folders (.ibcm-lab/runs/<run-id>/: PKI, contracts, journals, results) are kept for a while and
 // then removed, so a nightly machine or a busy workstation does not fill its disk: a folder is kept
 // while it is one of the last N runs *or* younger than D days (the rules add up, as restic's
-// --keep-last and --keep-within do), and always while the run that owns it still lives — every run
+// --keep-last and --keep-within do) — the young ones only while all kept folders stay within a size
+// budget (a busy hour makes dozens of runs) — and always while the run that owns it still lives — every run
 // writes owner.json (its process and start time, process-identity.ts) into its folder and removes it
 // when it ends. Applied at the start of every run; `ibcm-lab prune` applies it by hand.
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,12 +13,16 @@ import { here, ownerLiveness, ownIdentity, type Here, type Liveness, type Proces
 export const OWNER_FILE = 'owner.json';
 export const KEEP_RUNS_ENV = 'IBCM_LAB_KEEP_RUNS';
 export const KEEP_DAYS_ENV = 'IBCM_LAB_KEEP_DAYS';
-export const DEFAULT_RETENTION: RetentionPolicy = { keepRuns: 20, keepDays: 7 };
+export const KEEP_SIZE_ENV = 'IBCM_LAB_KEEP_SIZE';
+const GIB = 1024 ** 3;
+export const DEFAULT_RETENTION: RetentionPolicy = { keepRuns: 20, keepDays: 7, keepBytes: 2 * GIB };
 const DAY_MS = 86_400_000;
 
 export interface RetentionPolicy {
   keepRuns: number;
   keepDays: number;
+  /** Young runs beyond the last N are kept only while every kept folder together stays within this many bytes. */
+  keepBytes?: number;
 }
 
 export interface RunFolder {
@@ -27,6 +32,8 @@ export interface RunFolder {
   startedAt: number;
   /** owner.json: present while the run lives, or left by a run that was killed. */
   owner?: Partial<ProcessIdentity>;
+  /** Its size, when the policy has a size budget (pruneRuns measures it). */
+  bytes?: number;
 }
 
 export type KeepReason = 'live' | 'last-runs' | 'young' | 'current';
@@ -49,18 +56,23 @@ export function selectRunsToPrune(
 ): RetentionDecision {
   const newestFirst = [...runs].sort((a, b) => b.startedAt - a.startedAt || b.name.localeCompare(a.name));
   const decision: RetentionDecision = { remove: [], keep: [] };
+  let keptBytes = 0;
   newestFirst.forEach((run, rank) => {
+    const young = now - run.startedAt < policy.keepDays * DAY_MS;
+    const withinBudget = policy.keepBytes === undefined || keptBytes + (run.bytes ?? 0) <= policy.keepBytes;
     const why: KeepReason | undefined = current.includes(run.name)
       ? 'current'
       : liveness(run) !== 'dead'
         ? 'live'
         : rank < policy.keepRuns
           ? 'last-runs'
-          : now - run.startedAt < policy.keepDays * DAY_MS
+          : young && withinBudget
             ? 'young'
             : undefined;
-    if (why) decision.keep.push({ run, why });
-    else decision.remove.push(run);
+    if (why) {
+      decision.keep.push({ run, why });
+      keptBytes += run.bytes ?? 0;
+    } else decision.remove.push(run);
   });
   return decision;
 }
@@ -72,7 +84,7 @@ export function runLiveness(run: RunFolder, where: Here = here()): Liveness {
 
 /** --keep-runs / --keep-days, else the environment, else the defaults. */
 export function retentionPolicy(
-  flags: { 'keep-runs'?: string; 'keep-days'?: string },
+  flags: { 'keep-runs'?: string; 'keep-days'?: string; 'keep-size'?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): RetentionPolicy {
   const read = (flag: string, value: string | undefined, variable: string, fallback: number): number => {
@@ -88,7 +100,19 @@ export function retentionPolicy(
   return {
     keepRuns: read('--keep-runs', flags['keep-runs'], KEEP_RUNS_ENV, DEFAULT_RETENTION.keepRuns),
     keepDays: read('--keep-days', flags['keep-days'], KEEP_DAYS_ENV, DEFAULT_RETENTION.keepDays),
+    keepBytes: sizeOf(flags['keep-size'], env[KEEP_SIZE_ENV]),
   };
+}
+
+/** `--keep-size 2G` (K, M, G, T: powers of 1024; a bare number is bytes), else IBCM_LAB_KEEP_SIZE, else 2 GiB. */
+function sizeOf(flag: string | undefined, variable: string | undefined): number {
+  const text = flag ?? variable;
+  if (text === undefined || text === '') return DEFAULT_RETENTION.keepBytes!;
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT])?(?:i?B)?$/i.exec(text.trim());
+  if (!match)
+    throw new UsageError(`${flag !== undefined ? '--keep-size' : KEEP_SIZE_ENV} must be a size such as 500M or 2G, got "${text}"`);
+  const power = match[2] ? 'KMGT'.indexOf(match[2].toUpperCase()) + 1 : 0;
+  return Math.round(Number(match[1]) * 1024 ** power);
 }
 
 export function runsDirectory(): string {
@@ -166,15 +190,11 @@ export function pruneRuns(options: {
 }): PruneReport {
   const now = options.now ?? Date.now();
   const where = here();
-  const decision = selectRunsToPrune(
-    listRunFolders(options.runsDir),
-    options.policy,
-    now,
-    (run) => runLiveness(run, where),
-    options.current,
-  );
+  const folders = listRunFolders(options.runsDir);
+  if (options.policy.keepBytes !== undefined) for (const folder of folders) folder.bytes = folderBytes(folder.path);
+  const decision = selectRunsToPrune(folders, options.policy, now, (run) => runLiveness(run, where), options.current);
   const removed = decision.remove.map((run) => {
-    const bytes = folderBytes(run.path);
+    const bytes = run.bytes ?? folderBytes(run.path);
     if (!options.dryRun) rmSync(run.path, { recursive: true, force: true });
     return { name: run.name, bytes, ageDays: Math.floor((now - run.startedAt) / DAY_MS) };
   });

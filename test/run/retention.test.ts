@@ -35,6 +35,25 @@ describe('selectRunsToPrune', () => {
     expect(decision.keep.map(({ run: item, why }) => `${item.name}:${why}`)).toEqual(['f:last-runs', 'e:last-runs', 'd:young']);
   });
 
+  it('keeps young runs beyond the last N only within the size budget (a busy hour of runs cannot fill the disk)', () => {
+    const sized = [run('a', 3), run('b', 2), run('c', 1), run('d', 0.5), run('e', 0.2), run('f', 0.1)].map((item) => ({
+      ...item,
+      bytes: 100,
+    }));
+    const decision = selectRunsToPrune(sized, { keepRuns: 2, keepDays: 7, keepBytes: 350 }, NOW, dead);
+    expect(decision.keep.map(({ run: item, why }) => `${item.name}:${why}`)).toEqual(['f:last-runs', 'e:last-runs', 'd:young']);
+    expect(decision.remove.map((item) => item.name)).toEqual(['c', 'b', 'a']);
+    // The last N stay whatever their size.
+    expect(selectRunsToPrune(sized, { keepRuns: 4, keepDays: 7, keepBytes: 50 }, NOW, dead).keep).toHaveLength(4);
+  });
+
+  it('reads --keep-size and IBCM_LAB_KEEP_SIZE as sizes, and refuses what is not one', () => {
+    expect(retentionPolicy({ 'keep-size': '500M' }, {}).keepBytes).toBe(500 * 1024 ** 2);
+    expect(retentionPolicy({}, { IBCM_LAB_KEEP_SIZE: '1.5GiB' }).keepBytes).toBe(1.5 * 1024 ** 3);
+    expect(retentionPolicy({ 'keep-size': '4096' }, {}).keepBytes).toBe(4096);
+    expect(() => retentionPolicy({ 'keep-size': 'lots' }, {})).toThrow(/--keep-size must be a size such as 500M or 2G, got "lots"/);
+  });
+
   it('with --keep-days 0 keeps exactly the last N; with --keep-runs 0 only the young', () => {
     expect(selectRunsToPrune(runs, { keepRuns: 3, keepDays: 0 }, NOW, dead).keep.map(({ run: item }) => item.name)).toEqual([
       'f',
@@ -59,9 +78,9 @@ describe('selectRunsToPrune', () => {
 
 describe('retention settings', () => {
   it('takes flags over the environment over the defaults, and refuses nonsense with a usage error', () => {
-    expect(retentionPolicy({}, {})).toEqual({ keepRuns: 20, keepDays: 7 });
-    expect(retentionPolicy({}, { IBCM_LAB_KEEP_RUNS: '5', IBCM_LAB_KEEP_DAYS: '0.5' })).toEqual({ keepRuns: 5, keepDays: 0.5 });
-    expect(retentionPolicy({ 'keep-runs': '3' }, { IBCM_LAB_KEEP_RUNS: '5' })).toEqual({ keepRuns: 3, keepDays: 7 });
+    expect(retentionPolicy({}, {})).toEqual({ keepRuns: 20, keepDays: 7, keepBytes: 2 * 1024 ** 3 });
+    expect(retentionPolicy({}, { IBCM_LAB_KEEP_RUNS: '5', IBCM_LAB_KEEP_DAYS: '0.5' })).toMatchObject({ keepRuns: 5, keepDays: 0.5 });
+    expect(retentionPolicy({ 'keep-runs': '3' }, { IBCM_LAB_KEEP_RUNS: '5' })).toMatchObject({ keepRuns: 3, keepDays: 7 });
     expect(() => retentionPolicy({ 'keep-runs': '2.5' }, {})).toThrow(UsageError);
     expect(() => retentionPolicy({}, { IBCM_LAB_KEEP_DAYS: 'forever' })).toThrow(/IBCM_LAB_KEEP_DAYS must be a number/);
   });
