@@ -23,7 +23,7 @@ export function pruneCommand(options: {
   const live = report.kept.filter((item) => item.why === 'live');
   for (const item of live) process.stdout.write(`left alone ${item.name}: its run is still live\n`);
   process.stdout.write(
-    `${verb} ${report.removed.length} run folder${report.removed.length === 1 ? '' : 's'} (${formatBytes(report.bytesRemoved)}) under ${runsDirectory()}; kept ${report.kept.length} (the last ${policy.keepRuns} runs, those younger than ${policy.keepDays} days, and live runs)\n`,
+    `${verb} ${report.removed.length} run folder${report.removed.length === 1 ? '' : 's'} (${formatBytes(report.bytesRemoved)}) under ${runsDirectory()}; kept ${report.kept.length} (the last ${policy.keepRuns} runs, those younger than ${policy.keepDays} days within ${formatBytes(policy.keepBytes ?? Infinity)}, and live runs)\n`,
   );
   return 0;
 }
