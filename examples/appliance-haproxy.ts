@@ -11,9 +11,11 @@
 //
 // --at A: the appliance's upstream (egress) address; its listeners take the next addresses, one per
 // public name. --fault no-client-certificate: a faulty configuration (the bridge does not ask clients
-// for a certificate), which `run` must catch.
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// for a certificate), which `run` must catch. --serve <proxy>: instead of HAProxy, one of the lab's
+// built-in proxies (`ibcm-lab proxies`, a faulty one included) run outside the lab by `ibcm-lab
+// proxy-serve` from the same configured contract — an "appliance" whose faults are known.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { haproxyConfig, type HaproxyFiles } from '../harness/proxies/haproxy/config.js';
@@ -26,6 +28,7 @@ const { positionals, values } = parseArgs({
     at: { type: 'string' },
     out: { type: 'string', default: 'appliance.yaml' },
     fault: { type: 'string' },
+    serve: { type: 'string' },
     'syslog-port': { type: 'string', default: '5514' },
   },
 });
@@ -92,6 +95,25 @@ function start(): void {
       required: values.fault === 'no-client-certificate' ? false : contract.clientAuthentication.required,
     },
   };
+  if (values.serve) {
+    // A built-in proxy as the appliance: proxy-serve reads the configured contract, as a vendor's image would.
+    const contractFile = join(dir, 'contract.json');
+    writeFileSync(contractFile, JSON.stringify(configured, null, 2));
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, '..', 'bin', 'ibcm-lab.mjs'), 'proxy-serve', '--proxy', values.serve, '--contract', contractFile],
+      {
+        detached: true,
+        stdio: ['ignore', openSync(join(dir, 'logs', 'proxy-serve.log'), 'a'), openSync(join(dir, 'logs', 'proxy-serve.log'), 'a')],
+      },
+    );
+    child.unref();
+    writeFileSync(pidFile, `${child.pid}\n`);
+  } else startHaproxy(configured, listen);
+  writeAddressFile(contract, names, addressOf, listen);
+}
+
+function startHaproxy(configured: ProxyContract, listen: string): void {
   const files: HaproxyFiles = { dir, serverPem: new Map(), clientPem: new Map() };
   configured.listeners.forEach((listener, index) => {
     if (listener.tls) files.serverPem.set(listener.name, combinedPem(`server-${index}`, listener.tls));
@@ -102,7 +124,7 @@ function start(): void {
     // The log goes to the lab's syslog receiver (RFC 5424 over UDP), as an appliance's would.
     .replace('  log stdout format raw local0 info', `  log ${listen}:${values['syslog-port']} format rfc5424 local0 info`);
   // Bridge: log the lab's per-check mark (the X-IBCM-Lab-Check request header), as the worksheet asks.
-  if (contract.mode === 'bridge')
+  if (configured.mode === 'bridge')
     config = config
       .replace(/^(frontend \S+)$/gm, '$1\n  http-request capture req.hdr(X-IBCM-Lab-Check) len 96')
       .replace(/^( {2}log-format "[^\n]*)"$/m, '$1 check=%hr"');
@@ -112,11 +134,13 @@ function start(): void {
   const haproxy = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
   execFileSync(haproxy, ['-c', '-q', '-f', cfg], { stdio: 'inherit' });
   execFileSync(haproxy, ['-D', '-f', cfg], { stdio: 'inherit' });
+}
 
+function writeAddressFile(contract: ProxyContract, names: string[], addressOf: Map<string, string>, listen: string): void {
   const yaml = [
     `# written by examples/appliance-haproxy.ts from ${values.worksheet}`,
     "version: '1.0'",
-    `name: haproxy-appliance${values.fault ? `-${values.fault}` : ''}`,
+    `name: ${values.serve ?? 'haproxy'}-appliance${values.fault ? `-${values.fault}` : ''}`,
     `mode: ${contract.mode}`,
     `listen: ${listen}`,
     `egress: ${values.at}`,
@@ -132,7 +156,7 @@ function start(): void {
   ].join('\n');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, yaml);
-  process.stdout.write(`HAProxy started (pid file ${pidFile}); address file ${out}\n`);
+  process.stdout.write(`${values.serve ?? 'HAProxy'} started (pid file ${pidFile}); address file ${out}\n`);
 }
 
 function combinedPem(name: string, pair: { chain: string; key: string }): string {

@@ -62,7 +62,7 @@ export function worksheetMarkdown(facts: WorksheetFacts): string {
       `- Terminate TLS and present the certificate ${tls?.chain ?? '—'} (chain) with key ${tls?.key ?? '—'};`,
       `  or import the PKCS#12 ${tls?.pkcs12 ?? '—'} (password ${password(tls?.pkcs12Password)}). Its SAN lists every published name.`,
       `- Require a client certificate: trusted CAs ${contract.clientAuthentication?.caBundle ?? caBundle}; EKU ${CLIENT_AUTH_EKU}.`,
-      `- Check client certificates for revocation against the CRLs at ${crlUrls.join(', ')} (this run's copy: ${contract.clientAuthentication?.crl ?? '—'}).`,
+      `- Check client certificates for revocation against the CRLs at ${crlUrls.join(', ')} (a copy as of this worksheet: ${contract.clientAuthentication?.crl ?? '—'}).`,
       '  Fetch them again when they change: checks revoke certificates while the lab runs.',
       '- Keep the request as the client sent it: method (also PROPFIND, CCM_POST, BITS_POST…), path, query, headers, body, chunking.',
       "- Log each request's `X-IBCM-Lab-Check` header: the lab marks every check's requests with it, and files your log lines by check.",

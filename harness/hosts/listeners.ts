@@ -60,6 +60,12 @@ export class HttpListeners {
     this.instead = close;
   }
 
+  /** From the next request on, on every listener (and for listeners opened later). */
+  setRequestFraming(framing: NonNullable<SiteServerOptions['requestFraming']>): void {
+    for (const [index, options] of this.options.entries()) this.options[index] = { ...options, requestFraming: framing };
+    for (const server of this.servers) server.setRequestFraming(framing);
+  }
+
   async restartTls(tls: Partial<NonNullable<SiteServerOptions['tls']>>): Promise<void> {
     const wasListening = this.servers.length > 0;
     await this.stopListening();

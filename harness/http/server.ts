@@ -74,6 +74,11 @@ export interface StartedSiteServer {
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * From the next request on (also on connections already open): how conflicting framing is resolved.
+   * PX-SMUGGLE against an appliance makes the running lab's MP lenient for the check's length.
+   */
+  setRequestFraming(framing: RequestFraming): void;
   close(): Promise<void>;
 }
 
@@ -118,6 +123,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Start
   let nextConnectionId = 1;
   let listener = hostPort(options.host, options.port);
 
+  let requestFraming: RequestFraming = options.requestFraming ?? 'strict';
   const baseContext = (tlsFacts: TlsFacts | null): ConnectionContext => ({
     server: options.name,
     listener,
@@ -125,7 +131,10 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Start
     handler: options.handler,
     limits,
     idleTimeoutMs,
-    requestFraming: options.requestFraming ?? 'strict',
+    // Read at every request: a framing change reaches connections already open (a proxy's pooled ones).
+    get requestFraming() {
+      return requestFraming;
+    },
     id: nextConnectionId++,
     tls: tlsFacts,
     rejection: tlsFacts && options.tls?.clientCertificate === 'require' ? clientCertificateRejection(tlsFacts) : null,
@@ -191,6 +200,9 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Start
     name: options.name,
     host: options.host,
     port: address.port,
+    setRequestFraming(framing) {
+      requestFraming = framing;
+    },
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { ApplianceSetup } from '../appliance/setup.js';
 import { worksheetMarkdown } from '../appliance/worksheet.js';
 import type { ProxyContract } from '../proxies/index.js';
-import { contractPathIn } from './contract.js';
 
 export interface ApplianceWorksheet {
   /** worksheet.md in the appliance's state folder. */
@@ -21,10 +20,28 @@ export function writeApplianceWorksheet(
   setup: ApplianceSetup,
   facts: { topologyName: string; madeAt: Date; made: boolean },
 ): ApplianceWorksheet {
+  // The state folder's contract stands alone: the run folder it was written in is pruned in time, so
+  // the CRLs it names are copied beside it (the appliance's certificates and CA bundle already are).
   const contractPath = join(setup.stateDir, 'contract.json');
-  copyFileSync(contractPathIn(dir), contractPath);
+  const kept = (file: string | undefined, name: string) => {
+    if (!file) return undefined;
+    const copy = join(setup.stateDir, 'proxy', name);
+    copyFileSync(file, copy);
+    return copy;
+  };
+  const clientCrl = kept(contract.clientAuthentication?.crl, 'client-auth-crl.pem');
+  const upstreamCrl = kept(contract.listeners.find((listener) => listener.upstream.crl)?.upstream.crl, 'upstream-crl.pem');
+  const standalone: ProxyContract = {
+    ...contract,
+    listeners: contract.listeners.map((listener) => ({
+      ...listener,
+      upstream: { ...listener.upstream, ...(listener.upstream.crl ? { crl: upstreamCrl } : {}) },
+    })),
+    ...(contract.clientAuthentication ? { clientAuthentication: { ...contract.clientAuthentication, crl: clientCrl! } } : {}),
+  };
+  writeFileSync(contractPath, JSON.stringify(standalone, null, 2));
   const markdown = worksheetMarkdown({
-    contract,
+    contract: standalone,
     setup,
     topologyName: facts.topologyName,
     contractPath,

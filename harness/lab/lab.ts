@@ -158,6 +158,12 @@ export interface Lab {
    * certificate, or with none (PKI-MPCONTROL).
    */
   mpControl(options?: { certificate?: 'own' | 'none'; managementPoint?: string }): Promise<MpControlResult>;
+  /**
+   * The site system parses leniently (Transfer-Encoding wins over Content-Length, the last
+   * Content-Length counts) from its next request on, until `restore()`: PX-SMUGGLE's back end on the
+   * running lab, where no variant lab can be had (an external appliance publishes this lab only).
+   */
+  lenientRequestFraming(siteSystem: string): Promise<{ restore(): Promise<void> }>;
   dns(segment: Segment): LabDnsView;
   /**
    * Makes an MP of the topology that starts without internet clients (`internetFromStart: false`)

@@ -10,7 +10,7 @@ import type { LabHosts } from './lab-hosts.js';
 import type { LabPlan } from './plan.js';
 import type { SiteDns } from './site-dns.js';
 
-export type SiteControl = Pick<Lab, 'addInternetManagementPoint' | 'takeDown' | 'mpControl' | 'journal'>;
+export type SiteControl = Pick<Lab, 'addInternetManagementPoint' | 'takeDown' | 'mpControl' | 'lenientRequestFraming' | 'journal'>;
 
 export function siteControl(ctx: {
   topology: Topology;
@@ -48,6 +48,12 @@ export function siteControl(ctx: {
       const send = (command: ListenerCommand) => host.control(command);
       await send({ op: 'stop-listening' });
       return { restore: async () => void (await send({ op: 'listen' })) };
+    },
+    async lenientRequestFraming(name) {
+      const system = hosts.siteSystems.get(name);
+      if (!system) throw new Error(`no site system "${name}" in this lab`);
+      await system.setRequestFraming('transfer-encoding-wins');
+      return { restore: () => system.setRequestFraming('strict') };
     },
     mpControl(controlOptions = {}) {
       const system = managementPoints.find(

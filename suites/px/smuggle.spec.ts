@@ -65,9 +65,13 @@ const answer = (exchange: Exchange) =>
 check(
   'PX-SMUGGLE',
   "CL.TE and duplicate Content-Length never let one client smuggle a request onto another client's MP connection",
-  async ({ newClient, evidence, variantLab }) => {
-    const lab = await variantLab({ managementPointFraming: 'transfer-encoding-wins' });
+  async ({ lab: running, newClient, evidence, variantLab }) => {
+    // The lenient MP behind the proxy: a lab variant of its own, or — for an external appliance, which
+    // publishes the run's lab only (its worksheet) — the running lab's MP made lenient for this check.
+    const appliance = Boolean(running.worksheet);
+    const lab = appliance ? running : await variantLab({ managementPointFraming: 'transfer-encoding-wins' });
     const mp = lab.siteSystem('management-point');
+    const lenient = appliance ? await lab.lenientRequestFraming(mp.name) : undefined;
     const journal = lab.journal(mp.name);
     const mark = journal.mark();
     const logMark = lab.proxyLog().length;
@@ -75,7 +79,7 @@ check(
     const marker = randomUUID().slice(0, 8);
     const host = `${profile.install.CCMHOSTNAME}:${profile.install.CCMHTTPSPORT}`;
     evidence.note(
-      `MP ${mp.name} of the lab variant parses with Transfer-Encoding winning over Content-Length and the last Content-Length counting (RFC 9112 §6.1), keeping the connection open; marker ${marker}`,
+      `MP ${mp.name} of ${appliance ? 'the running lab (made lenient for this check)' : 'the lab variant'} parses with Transfer-Encoding winning over Content-Length and the last Content-Length counting (RFC 9112 §6.1), keeping the connection open; marker ${marker}`,
     );
 
     try {
@@ -143,8 +147,9 @@ check(
         );
       }
     } finally {
+      await lenient?.restore();
       evidence.received(`${mp.name} [${lab.topology.name}]`, journal.since(mark));
-      evidence.proxyLines('smuggling lab variant', lab.proxyLog().slice(logMark));
+      evidence.proxyLines(appliance ? 'the appliance' : 'smuggling lab variant', lab.proxyLog().slice(logMark));
     }
     evidence.pass(
       `neither CL.TE nor duplicate Content-Length left a hidden request for another client: the victim's requests reached the MP as its own and were answered with the MP list (${evidence.notes.slice(1).join('; ')})`,

@@ -19,7 +19,7 @@ function example(args: string[]): void {
   execFileSync(process.execPath, ['--import', 'tsx', 'examples/appliance-haproxy.ts', ...args], { cwd: root, stdio: 'pipe' });
 }
 
-async function certify(listen: string, mode: 'bridge' | 'tunnel', at: string, fault?: string) {
+async function certify(listen: string, mode: 'bridge' | 'tunnel', at: string, fault?: string, extra: string[] = [], grep?: string) {
   const worksheet = await runCli(['worksheet', '--listen', listen, '--mode', mode]);
   expect(worksheet.code, worksheet.stderr).toBe(0);
   expect(worksheet.stdout).toContain(`# Publishing worksheet`);
@@ -34,11 +34,12 @@ async function certify(listen: string, mode: 'bridge' | 'tunnel', at: string, fa
     '--out',
     file,
     ...(fault ? ['--fault', fault] : []),
+    ...extra,
   ]);
   const doctor = await runCli(['doctor', '--proxy', `address:${file}`]);
   const json = join(work, `${mode}${fault ? `-${fault}` : ''}.json`);
   const report = join(work, `${mode}${fault ? `-${fault}` : ''}-report`);
-  const run = await runCli(['run', '--proxy', `address:${file}`, '--json', json, '--report', report]);
+  const run = await runCli(['run', '--proxy', `address:${file}`, '--json', json, '--report', report, ...(grep ? ['--grep', grep] : [])]);
   return { doctor, run, results: JSON.parse(readFileSync(json, 'utf8')) as Results, report };
 }
 
@@ -91,5 +92,20 @@ describe('an appliance the lab does not start (address:)', () => {
     expect(failed).toEqual(expect.arrayContaining(['PX-BRIDGE-MUTUAL', 'PKI-MTLS']));
     for (const requirement of failed)
       expect(['PX-BRIDGE-MUTUAL', 'PKI-MTLS', 'PKI-TRUST-SITE', 'PKI-CRL-CLIENT-REVOKED']).toContain(requirement);
+  }, 240_000);
+
+  it('an appliance that smuggles (a built-in faulty bridge served outside the lab) fails PX-SMUGGLE for that reason: the running lab’s MP is made lenient for the check', async () => {
+    const { run, results } = await certify(
+      '127.0.0.8',
+      'bridge',
+      '127.0.0.200',
+      undefined,
+      ['--serve', 'faulty-te-sanitiser'],
+      'PX-SMUGGLE|PX-HTTP11',
+    );
+    const smuggle = results.results.find((result) => result.requirement === 'PX-SMUGGLE');
+    expect(smuggle?.status, run.stdout.slice(-2000)).toBe('failed');
+    expect(smuggle?.reason).toMatch(/hidden request .* surfaced on MP connection/);
+    expect(results.results.find((result) => result.requirement === 'PX-HTTP11')?.status).toBe('passed');
   }, 240_000);
 });

@@ -1,6 +1,7 @@
 // The started site system: HTTPS with the client certificate required and checked against CA + CRL
 // (IIS always checks the CRL for client certificates, W:50); HTTP where the role speaks HTTP.
 import { ENROLLED_DEVICE_LABEL } from '../../roles/management-point/mobile-devices.js';
+import type { RequestFraming } from '../../http/index.js';
 import type { Topology } from '../../topology/index.js';
 import type { LabHost, StartHost } from '../driver.js';
 import { attachedTo, listenPoints, type PlannedSiteSystem } from '../placed.js';
@@ -19,6 +20,8 @@ export interface StartedSiteSystem {
   readonly host: LabHost;
   /** Serves another certificate on its HTTPS listeners. */
   serve(key: string, cert: string): Promise<void>;
+  /** From the next request on: how the site system resolves conflicting request framing. */
+  setRequestFraming(framing: RequestFraming): Promise<void>;
   setCrls(crl: string[]): Promise<void>;
   setInternetManagementPoints(names: string[]): Promise<void>;
   mpControl(target: MpControlTarget, certificate: MpControlCertificate): Promise<MpControlResult>;
@@ -79,6 +82,7 @@ export async function startSiteSystem(
     setCrls: async (crl) => void (await send({ op: 'set-crls', crl })),
     setInternetManagementPoints: async (names) => void (await send({ op: 'set-internet-management-points', names })),
     mpControl: (target, mpCertificate) => send({ op: 'mp-control', target, certificate: mpCertificate }) as Promise<MpControlResult>,
+    setRequestFraming: async (framing) => void (await send({ op: 'set-request-framing', framing })),
   };
 }
 

@@ -39,6 +39,9 @@ export async function runSiteSystem(spec: SiteSystemHostSpec, recorders: HostRec
         return;
       case 'mp-control':
         return mpControlCheck(command.target, command.certificate);
+      case 'set-request-framing':
+        listeners.setRequestFraming(command.framing);
+        return;
       default:
         return NOT_MINE;
     }

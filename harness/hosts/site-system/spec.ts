@@ -1,4 +1,5 @@
 // A site system host (MP, DP, SUP, FSP, application catalog) as data, and the commands it takes.
+import type { RequestFraming } from '../../http/index.js';
 import type { Topology } from '../../topology/index.js';
 import type { PlannedSiteSystem } from '../placed.js';
 import type { HostBase, ListenerCommand, ServerSpec } from '../spec.js';
@@ -26,4 +27,6 @@ export type SiteSystemCommand =
   /** The MPs the site lists as internet-capable now (an MP added while the lab runs, LOC-MP-REFRESH). */
   | { op: 'set-internet-management-points'; names: string[] }
   /** Run the MP's availability check (MPControl) on this host; answers an MpControlResult. */
-  | { op: 'mp-control'; target: MpControlTarget; certificate: MpControlCertificate };
+  | { op: 'mp-control'; target: MpControlTarget; certificate: MpControlCertificate }
+  /** How the site system resolves conflicting request framing from the next request on (PX-SMUGGLE on a running lab). */
+  | { op: 'set-request-framing'; framing: RequestFraming };
