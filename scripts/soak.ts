@@ -4,6 +4,8 @@
 // different statuses in different rounds; any flaky verdict, and any run that did not end with exit
 // 0, makes the soak exit 1. Prints "N flaky verdicts in R runs" (and which, with each round's status).
 // SOAK_REFERENCE=0 skips the reference proxies; SOAK_DIR keeps the JSON results (default: a temp dir).
+// Last, the site parser's fuzz test (test/http/fuzz.test.ts) runs with a random seed, printed, so a
+// failure can be replayed with IBCM_LAB_FUZZ_SEED=<seed>.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -133,10 +135,23 @@ for (const [key, seen] of flaky) {
   for (const entry of odd.slice(0, 3)) console.log(`  round ${entry.round}: ${entry.status} — ${entry.reason.slice(0, 240)}`);
 }
 
+// The site parser's seeded mutation loop, with a seed of this soak's own.
+const fuzzSeed = Math.floor(Math.random() * 0x7fffffff);
+const fuzz = await new Promise<number>((done) => {
+  const child = spawn(process.execPath, [resolve('node_modules/vitest/vitest.mjs'), 'run', 'test/http/fuzz.test.ts'], {
+    env: { ...process.env, IBCM_LAB_FUZZ_SEED: String(fuzzSeed) },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  child.on('exit', (code) => done(code ?? 1));
+});
+console.log(
+  `site parser fuzzing, seed ${fuzzSeed}: ${fuzz === 0 ? 'well-behaved' : `FAILED (replay: IBCM_LAB_FUZZ_SEED=${fuzzSeed} npx vitest run test/http/fuzz.test.ts)`}`,
+);
+
 const failedRuns = [...nodeRuns, ...referenceRuns].filter((item) => item.exitCode !== 0);
 for (const item of failedRuns) console.log(`not clean: ${item.label} exited ${item.exitCode}: ${item.summary}`);
 const totalRuns = nodeRuns.length + referenceRuns.length;
 console.log(
   `${flaky.length} flaky verdict${flaky.length === 1 ? '' : 's'} in ${nodeRuns.length} runs with the Node proxy${referenceRuns.length ? `; ${referenceRuns.filter((item) => item.exitCode === 0).length}/${referenceRuns.length} reference proxy runs clean` : ''} (${totalRuns} runs, ${failedRuns.length} not clean)`,
 );
-process.exit(flaky.length > 0 || failedRuns.length > 0 ? 1 : 0);
+process.exit(flaky.length > 0 || failedRuns.length > 0 || fuzz !== 0 ? 1 : 0);
