@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engine, LABEL, LABEL_PID, LABEL_RUN } from '../../harness/drivers/docker/engine.js';
-import { dockerReadiness } from '../../harness/drivers/docker/readiness.js';
+import { dockerUnavailable } from '../drivers/docker-available.js';
 import type { RunResults } from '../../harness/report/results.js';
 import { processesOfRun, root, runCli } from './run-cli.js';
 
-const unavailable = await dockerReadiness({ kind: 'builtin', name: 'node' });
+const unavailable = await dockerUnavailable();
 const scratch = mkdtempSync(join(tmpdir(), 'ibcm-lab-interrupt-docker-'));
 const CHECK_LINE = /^\s+[✔✘!⊘–] PX-/m;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,13 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sweepStale } from '../../harness/drivers/docker/cleanup.js';
 import { dockerDriver } from '../../harness/drivers/docker/driver.js';
 import { engine, LABEL, LABEL_PID, LABEL_RUN } from '../../harness/drivers/docker/engine.js';
-import { dockerReadiness } from '../../harness/drivers/docker/readiness.js';
+import { dockerUnavailable } from './docker-available.js';
 import { startLab } from '../../harness/lab/index.js';
 import { findProxy } from '../../harness/proxies/index.js';
 import { loadTopology } from '../../harness/topology/index.js';
 import { root } from '../cli/run-cli.js';
 
-const unavailable = await dockerReadiness({ kind: 'builtin', name: 'node' });
+const unavailable = await dockerUnavailable();
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
