@@ -58,7 +58,12 @@ async function visit(lab: Lab, client: IbcmClient, evidence: CheckFixtures['evid
   ensure(exchange.status === 200, `${label}: MP list from ${origin}: ${describeClientResult(exchange)}`, 'mp-list-unreachable');
   const received = journal.since(mark).filter((entry) => entry.target.includes('MPLIST'));
   evidence.received(`${mp.name} (${label})`, received);
-  const dcConnections = dc.since(dcMark).filter((entry) => entry.remoteAddress.replace(/^::ffff:/, '') === client.profile.localAddress);
+  const fromClient = () => dc.since(dcMark).filter((entry) => entry.remoteAddress.replace(/^::ffff:/, '') === client.profile.localAddress);
+  // A beacon in a container (docker driver) reports its connections a moment later: when the client
+  // says it reached a DC, give the record up to 3 s to arrive before reading it.
+  for (let waited = 0; detection.location === 'intranet' && fromClient().length === 0 && waited < 3000; waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  const dcConnections = fromClient();
   evidence.note(
     `${label}: detected ${detection.location} (${detection.reason}); MP list from ${origin}; MP journal Host ${received.map(hostHeader).join(', ') || 'nothing'}; DC beacon saw ${dcConnections.length} connection(s) from ${client.profile.localAddress}`,
   );
