@@ -60,7 +60,7 @@ const MORE_MP_GETS: { target: string; headers: [string, string][]; status: numbe
     why: "CCMSetup's download from the MP (W:11)",
   },
   {
-    target: '/SMS_MP/.sms_aut?MPLOCATION&ir=192.168.0.100&ip=192.168.0.0',
+    target: '/SMS_MP/.sms_aut?MPLOCATION&ir=198.18.0.100&ip=198.18.0.0',
     headers: [],
     status: 200,
     why: "boot media's management point location query (W:6)",

@@ -38,12 +38,12 @@ describe('parseSyslog: RFC 5424', () => {
   });
 
   it('leaves NILVALUE fields out and reads a message after a NIL SD (HAProxy `format rfc5424`)', () => {
-    const parsed = parseSyslog('<134>1 2024-12-07T17:00:00.123456+01:00 - haproxy 4242 - - 10.0.0.1:5000 [07/Dec/2024] fe be/srv 200\n');
+    const parsed = parseSyslog('<134>1 2024-12-07T17:00:00.123456+01:00 - haproxy 4242 - - 198.18.0.1:5000 [07/Dec/2024] fe be/srv 200\n');
     expect(parsed).toMatchObject({ format: 'rfc5424', facility: 16, severity: 6, appName: 'haproxy', procId: '4242' });
     expect(parsed.hostname).toBeUndefined();
     expect(parsed.msgId).toBeUndefined();
     expect(parsed.structuredData).toBeUndefined();
-    expect(parsed.message).toBe('10.0.0.1:5000 [07/Dec/2024] fe be/srv 200');
+    expect(parsed.message).toBe('198.18.0.1:5000 [07/Dec/2024] fe be/srv 200');
   });
 
   it('accepts an all-NIL header without a message', () => {
@@ -73,7 +73,7 @@ describe('parseSyslog: RFC 3164 / BSD', () => {
   });
 
   it('reads an nginx access_log syslog line (space-padded day, TAG without pid)', () => {
-    const parsed = parseSyslog('<190>Dec  7 17:00:00 proxy01 nginx: 10.0.0.5 - - "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1" 200 512');
+    const parsed = parseSyslog('<190>Dec  7 17:00:00 proxy01 nginx: 198.18.0.5 - - "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1" 200 512');
     expect(parsed).toMatchObject({
       format: 'rfc3164',
       facility: 23,
@@ -81,20 +81,20 @@ describe('parseSyslog: RFC 3164 / BSD', () => {
       timestamp: 'Dec  7 17:00:00',
       hostname: 'proxy01',
       appName: 'nginx',
-      message: '10.0.0.5 - - "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1" 200 512',
+      message: '198.18.0.5 - - "GET /SMS_MP/.sms_aut?MPLIST HTTP/1.1" 200 512',
     });
     expect(parsed.procId).toBeUndefined();
   });
 
   it('reads an HAProxy `format rfc3164` line without a hostname', () => {
     const parsed = parseSyslog(
-      '<134>Dec  7 17:00:00 haproxy[1234]: 10.0.0.1:40000 [07/Dec/2024:17:00:00.000] https~ mp/site1 0/0/1/2/3 200',
+      '<134>Dec  7 17:00:00 haproxy[1234]: 198.18.0.1:40000 [07/Dec/2024:17:00:00.000] https~ mp/site1 0/0/1/2/3 200',
     );
     expect(parsed).toMatchObject({
       format: 'rfc3164',
       appName: 'haproxy',
       procId: '1234',
-      message: expect.stringMatching(/^10\.0\.0\.1:40000 /),
+      message: expect.stringMatching(/^198\.18\.0\.1:40000 /),
     });
     expect(parsed.hostname).toBeUndefined();
   });
