@@ -1,22 +1,10 @@
 // The `ibcm-lab` command. Every failure a user can cause ends in one line on stderr and exit 2.
 import { parseArgs } from 'node:util';
-import { requirements } from '../catalog/index.js';
+// Each command's module is loaded when that command runs (`await import` below): the whole CLI
+// loaded up front took a second and a quarter before `run` could start its runner.
 import { IbcmLabError, UsageError } from '../errors.js';
-import { builtInProxies } from '../proxies/index.js';
 import { IMAGES_HELP, MAIN_HELP, UP_HELP, PROXY_SERVE_HELP, PRUNE_HELP, RUN_HELP, SELFTEST_HELP, WORKSHEET_HELP } from './help.js';
-import { worksheetCommand } from './worksheet.js';
-import { applianceDoctor } from './appliance-doctor.js';
-import { doctorCommand } from './doctor.js';
-import { imagesCommand } from './images.js';
-import { proxyServeCommand } from './proxy-serve.js';
-import { hostCommand } from './host.js';
-import { downCommand, upCommand } from './up.js';
-import { KNOWN_GAPS, negativeControls } from './negative-controls.js';
-import { selftestCommand } from './selftest.js';
-import { runCommand } from './run.js';
-import { pruneCommand } from './prune.js';
 import { trapInterrupts, type Interruption } from './interrupt.js';
-import { labVersion } from './versions.js';
 
 /** Signals the entry point held while the CLI loaded, and how to stop holding them. */
 export interface HeldSignals {
@@ -62,7 +50,7 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
       return 0;
     case '--version':
     case '-V':
-      process.stdout.write(`${labVersion()}\n`);
+      process.stdout.write(`${(await import('./versions.js')).labVersion()}\n`);
       return 0;
     case 'run': {
       const { values } = parse(rest, {
@@ -83,7 +71,7 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(RUN_HELP);
         return 0;
       }
-      return runCommand(values as Record<string, string>, interruption!);
+      return (await import('./run.js')).runCommand(values as Record<string, string>, interruption!);
     }
     case 'selftest': {
       const { values } = parse(rest, {
@@ -98,6 +86,7 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(SELFTEST_HELP);
         return 0;
       }
+      const { selftestCommand } = await import('./selftest.js');
       return selftestCommand(values as Parameters<typeof selftestCommand>[0], interruption!);
     }
     case 'doctor': {
@@ -106,9 +95,9 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
       if (proxy !== undefined) {
         if (!proxy.startsWith('address:') || !proxy.slice('address:'.length).trim())
           throw new UsageError('doctor --proxy takes address:<file> (an appliance the lab does not start)');
-        return applianceDoctor(proxy.slice('address:'.length), topology);
+        return (await import('./appliance-doctor.js')).applianceDoctor(proxy.slice('address:'.length), topology);
       }
-      return doctorCommand(values as { install?: boolean });
+      return (await import('./doctor.js')).doctorCommand(values as { install?: boolean });
     }
     case 'images': {
       const [subcommand, ...options] = rest;
@@ -123,7 +112,10 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(IMAGES_HELP);
         return 0;
       }
-      return imagesCommand(subcommand, values as { rebuild?: boolean; base?: string; verbose?: boolean; json?: boolean });
+      return (await import('./images.js')).imagesCommand(
+        subcommand,
+        values as { rebuild?: boolean; base?: string; verbose?: boolean; json?: boolean },
+      );
     }
     case 'proxy-serve': {
       const { values } = parse(rest, { proxy: { type: 'string' }, contract: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
@@ -131,11 +123,11 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(PROXY_SERVE_HELP);
         return 0;
       }
-      return proxyServeCommand(values as { proxy?: string; contract?: string });
+      return (await import('./proxy-serve.js')).proxyServeCommand(values as { proxy?: string; contract?: string });
     }
     case 'proxies':
       parse(rest, {});
-      for (const proxy of builtInProxies) {
+      for (const proxy of (await import('../proxies/index.js')).builtInProxies) {
         process.stdout.write(
           `${proxy.name.padEnd(36)} ${proxy.kind.padEnd(10)} ${proxy.modes.join(',').padEnd(14)} ${proxy.description}${
             proxy.breaks
@@ -166,7 +158,7 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(UP_HELP);
         return 0;
       }
-      return upCommand(values as Record<string, string>);
+      return (await import('./up.js')).upCommand(values as Record<string, string>);
     }
     case 'worksheet': {
       const { values } = parse(rest, {
@@ -179,11 +171,11 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(WORKSHEET_HELP);
         return 0;
       }
-      return worksheetCommand(values as Record<string, string>);
+      return (await import('./worksheet.js')).worksheetCommand(values as Record<string, string>);
     }
     case 'down':
       parse(rest, {});
-      return downCommand();
+      return (await import('./up.js')).downCommand();
     case 'prune': {
       const { values } = parse(rest, {
         ...RUN_RETENTION_OPTIONS,
@@ -195,16 +187,20 @@ async function main(argv: string[], held: HeldSignals): Promise<number> {
         process.stdout.write(PRUNE_HELP);
         return 0;
       }
-      return pruneCommand(
+      return (await import('./prune.js')).pruneCommand(
         values as { 'keep-runs'?: string; 'keep-days'?: string; 'keep-size'?: string; 'dry-run'?: boolean; json?: boolean },
       );
     }
     case 'host':
       // Inside a container of the docker driver; not for people (not in the help).
-      return hostCommand(rest[0], rest[1]);
+      return (await import('./host.js')).hostCommand(rest[0], rest[1]);
     case 'requirements':
       parse(rest, {});
       {
+        const [{ requirements }, { KNOWN_GAPS, negativeControls }] = await Promise.all([
+          import('../catalog/index.js'),
+          import('./negative-controls.js'),
+        ]);
         const controls = negativeControls();
         for (const requirement of requirements) {
           const mine = controls.get(requirement.id) ?? [];

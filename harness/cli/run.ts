@@ -9,10 +9,6 @@ import { LabStartError, UsageError } from '../errors.js';
 import { type Expectation, type ProxyImplementation, type ProxyRef } from '../proxies/index.js';
 import { proxyOption } from './proxy-option.js';
 import { combine, type CheckRecord, type RawRunRecord, type RequirementResult, type RunResults } from '../report/results.js';
-import { writeEvidenceBundle } from '../report/bundle.js';
-import { writeHtmlReport } from '../report/html/index.js';
-import { renderJunit } from '../report/junit.js';
-import { readLabFacts } from '../report/lab-evidence.js';
 import { renderTable } from '../report/table.js';
 import { loadTopology, presetNames, presetPath, proxyModes, topologyDigest, type ProxyMode, type Topology } from '../topology/index.js';
 import { newRun, runSuites } from './suite-runner.js';
@@ -196,21 +192,28 @@ async function writeReports(
     }
   };
   if (options.junit) {
-    await attempt('JUnit', () => {
+    // The report writers load only when asked for (they are a third of the CLI's modules).
+    await attempt('JUnit', async () => {
       const file = resolve(options.junit!);
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, renderJunit(results));
+      writeFileSync(file, (await import('../report/junit.js')).renderJunit(results));
       return file;
     });
   }
   if (options.report)
-    await attempt('HTML report', () =>
-      writeHtmlReport(options.report!, { results, topology: context.topology, labs: readLabFacts(context.runDir) }),
-    );
+    await attempt('HTML report', async () => {
+      const [{ writeHtmlReport }, { readLabFacts }] = await Promise.all([
+        import('../report/html/index.js'),
+        import('../report/lab-evidence.js'),
+      ]);
+      return writeHtmlReport(options.report!, { results, topology: context.topology, labs: readLabFacts(context.runDir) });
+    });
   if (options.bundle) {
     const browserRan = results.results.some((result) => result.requirement === 'APPCAT-BROWSER' && result.status !== 'not-applicable');
     await attempt('evidence bundle', async () => {
-      const bundle = await writeEvidenceBundle(options.bundle!, {
+      const bundle = await (
+        await import('../report/bundle.js')
+      ).writeEvidenceBundle(options.bundle!, {
         results,
         runDir: context.runDir,
         topologyFile: topologyFileOf(options.topology),

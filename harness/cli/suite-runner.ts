@@ -10,7 +10,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import type { RawRunRecord } from '../report/results.js';
 import { RUN_SETTINGS_ENV, requirementGrep, type RunSettings, type SuiteProject } from '../run/settings.js';
-import { findChromium } from '../client/chromium.js';
+import { findChromium, npmChromiumUnpacked } from '../client/chromium.js';
 import { UsageError } from '../errors.js';
 import { packageRoot } from './versions.js';
 import type { Interruption } from './interrupt.js';
@@ -141,6 +141,7 @@ function runPlaywright(root: string, args: string[], interruption: Interruption 
  * the browser check, which reports it as its reason.
  */
 async function prepareBrowser(): Promise<void> {
+  if (npmChromiumUnpacked(packageRoot())) return;
   const browser = findChromium();
   if (browser.source !== 'npm' || existsSync(browser.executablePath)) return;
   process.stdout.write(`unpacking the browser for the browser checks (once): ${browser.describe}\n`);

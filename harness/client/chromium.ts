@@ -35,9 +35,17 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress } from 'node:zlib';
-import type { Browser, LaunchOptions } from '@playwright/test';
-import { chromium } from '@playwright/test';
+import type { Browser, BrowserType, LaunchOptions } from '@playwright/test';
 import { x as untar } from 'tar';
+
+/**
+ * Playwright's Chromium launcher, loaded on first use: the CLI asks here before every run, and
+ * loading Playwright (a third of a second) is not needed to learn that the npm browser is unpacked.
+ */
+function playwrightChromium(): BrowserType {
+  const require = createRequire(import.meta.url);
+  return (require('@playwright/test') as { chromium: BrowserType }).chromium;
+}
 
 export const CHROMIUM_SOURCES = ['env', 'playwright', 'npm', 'system'] as const;
 export type ChromiumSource = (typeof CHROMIUM_SOURCES)[number];
@@ -136,7 +144,7 @@ export async function launchChromium(
   if (found.source === null) throw new Error(found.error);
   const extraEnv = await found.prepare();
   const env = Object.keys(extraEnv).length ? { ...process.env, ...extraEnv } : undefined;
-  const browser = await chromium.launch({ ...launch, executablePath: found.executablePath, ...(env ? { env } : {}) });
+  const browser = await playwrightChromium().launch({ ...launch, executablePath: found.executablePath, ...(env ? { env } : {}) });
   return { browser, chromium: found };
 }
 
@@ -167,7 +175,7 @@ function playwrightCandidate(): ChromiumCandidate {
     find() {
       let path: string;
       try {
-        path = chromium.executablePath();
+        path = playwrightChromium().executablePath();
       } catch (error) {
         return { missing: `Playwright names no Chromium (${(error as Error).message.split('\n')[0]})` };
       }
@@ -318,6 +326,17 @@ export function missingSystemLibraries(env: NodeJS.ProcessEnv = process.env): ty
   );
 }
 
+/** Where the npm browser of `version` is unpacked. */
+function npmChromiumTarget(root: string, version: string): string {
+  return join(root, '.ibcm-lab', 'chromium', version);
+}
+
+/** Is the npm browser already unpacked here (then nothing needs preparing, whichever browser is chosen)? */
+export function npmChromiumUnpacked(root: string): boolean {
+  const pkg = npmChromiumPackage(root);
+  return !('missing' in pkg) && existsSync(join(npmChromiumTarget(root, pkg.version), 'chromium'));
+}
+
 function npmCandidate(root: string, env: NodeJS.ProcessEnv): ChromiumCandidate {
   return {
     source: 'npm',
@@ -331,7 +350,7 @@ function npmCandidate(root: string, env: NodeJS.ProcessEnv): ChromiumCandidate {
           missing: `${NPM_CHROMIUM_PACKAGE} ${pkg.version} needs ${names}, which this machine lacks (Debian/Ubuntu: apt-get install ${lacking.map((library) => library.debian).join(' ')}; Fedora/RHEL: dnf install ${lacking.map((library) => library.fedora).join(' ')}; npm test installs it)`,
         };
       }
-      const target = join(root, '.ibcm-lab', 'chromium', pkg.version);
+      const target = npmChromiumTarget(root, pkg.version);
       const executablePath = join(target, 'chromium');
       return {
         source: 'npm',

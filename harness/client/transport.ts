@@ -189,9 +189,11 @@ export class ClientTransport {
   /**
    * Raw bytes on a fresh connection to an origin (through the web proxy if there is one), for
    * hostile-input checks: writes `bytes`, collects what comes back until the peer closes or stays
-   * quiet for `idleMs` — at most MAX_RAW_RESPONSE_BYTES, for at most the exchange deadline.
+   * quiet for `idleMs` (once it has answered something: for `quietAfterReplyMs`, as a peer that
+   * keeps the connection open has said what it will) — at most MAX_RAW_RESPONSE_BYTES, for at most
+   * the exchange deadline.
    */
-  async raw(origin: string, bytes: Buffer, idleMs = 1500): Promise<{ response: Buffer; error?: string }> {
+  async raw(origin: string, bytes: Buffer, idleMs = 1500, quietAfterReplyMs = idleMs): Promise<{ response: Buffer; error?: string }> {
     const url = new URL(origin);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     let socket: Socket;
@@ -220,7 +222,7 @@ export class ClientTransport {
       };
       const arm = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => finish(), idleMs);
+        timer = setTimeout(() => finish(), chunks.length ? quietAfterReplyMs : idleMs);
       };
       const deadlineMs = this.options.deadlineMs ?? 2 * (this.options.timeoutMs ?? 10_000);
       const deadline = setTimeout(() => finish(`the peer kept sending for ${seconds(deadlineMs)} without closing or pausing`), deadlineMs);

@@ -1,8 +1,9 @@
 /**
  * Byte-exact record of every request a lab server received and what it
  * answered. Conformance verdicts cite these entries as evidence, so entries
- * are plain JSON-serialisable data, copied out (never shared) and numbered in
- * arrival order. State lives in the Journal instance only.
+ * are plain JSON-serialisable data, frozen when recorded (a reader cannot change
+ * what another reads) and numbered in arrival order. State lives in the Journal
+ * instance only.
  */
 import { createHash } from 'node:crypto';
 
@@ -86,8 +87,17 @@ export function bodyFacts(body: Buffer): Pick<JournalEntry, 'bodyLength' | 'body
   };
 }
 
-function copyEntry(entry: JournalEntry): JournalEntry {
-  return structuredClone(entry);
+/**
+ * Frozen all the way down. Entries are handed out as they are stored, not copied: checks read
+ * journals many times (a copy per read was a tenth of a run's journal CPU), and a frozen entry
+ * keeps the record as it was taken all the same — changing one throws.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /** What checks read of a journal: the same whether it is kept in memory or read from a host's file. */
@@ -105,16 +115,16 @@ export class Journal implements JournalReader {
   /** `onRecord` sees every entry as it is stored (a container host appends it to its journal file). */
   constructor(private readonly onRecord?: (entry: JournalEntry) => void) {}
 
-  /** Append an entry; returns a copy of what was stored (with seq and at). */
+  /** Append an entry; returns what was stored (with seq and at), frozen. */
   record(input: JournalInput): JournalEntry {
-    const entry: JournalEntry = { seq: this.nextSeq++, at: new Date().toISOString(), ...structuredClone(input) };
+    const entry: JournalEntry = deepFreeze({ seq: this.nextSeq++, at: new Date().toISOString(), ...structuredClone(input) });
     this.list.push(entry);
     this.onRecord?.(entry);
-    return copyEntry(entry);
+    return entry;
   }
 
   entries(): JournalEntry[] {
-    return this.list.map(copyEntry);
+    return [...this.list];
   }
 
   /** Current length; pass to since() to get what was recorded afterwards. */
@@ -123,7 +133,7 @@ export class Journal implements JournalReader {
   }
 
   since(mark: number): JournalEntry[] {
-    return this.list.slice(mark).map(copyEntry);
+    return this.list.slice(mark);
   }
 
   clear(): void {

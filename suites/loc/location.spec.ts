@@ -60,8 +60,9 @@ async function visit(lab: Lab, client: IbcmClient, evidence: CheckFixtures['evid
   evidence.received(`${mp.name} (${label})`, received);
   const fromClient = () => dc.since(dcMark).filter((entry) => entry.remoteAddress.replace(/^::ffff:/, '') === client.profile.localAddress);
   // A beacon in a container (docker driver) reports its connections a moment later: when the client
-  // says it reached a DC, give the record up to 3 s to arrive before reading it.
-  for (let waited = 0; detection.location === 'intranet' && fromClient().length === 0 && waited < 3000; waited += 100)
+  // says it reached a DC (not merely the intranet MP), give the record up to 3 s to arrive.
+  const reachedDc = detection.probes.some((probe) => probe.what === 'domain-controller' && probe.reachable);
+  for (let waited = 0; reachedDc && fromClient().length === 0 && waited < 3000; waited += 100)
     await new Promise((resolve) => setTimeout(resolve, 100));
   const dcConnections = fromClient();
   evidence.note(

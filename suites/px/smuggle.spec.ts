@@ -101,7 +101,12 @@ check(
       const attacker = newClient(profile);
       for (const attack of attacks(host, marker)) {
         const attackMark = journal.mark();
-        const { response, error } = await attacker.transport.raw(attacker.managementPointOrigin, Buffer.from(attack.bytes, 'latin1'), 800);
+        const { response, error } = await attacker.transport.raw(
+          attacker.managementPointOrigin,
+          Buffer.from(attack.bytes, 'latin1'),
+          800,
+          300,
+        );
         const statuses = [...response.toString('latin1').matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((match) => match[1]);
         evidence.note(
           `attacker ${attack.name}: ${statuses.length ? statuses.join('+') : error ? `connection error (${error})` : 'closed without a reply'}`,

@@ -187,7 +187,7 @@ describe('wire', () => {
 });
 
 describe('Journal', () => {
-  it('numbers entries, copies them out, and supports mark/since', () => {
+  it('numbers entries, freezes them, and supports mark/since', () => {
     const journal = new Journal();
     const base = {
       server: 'management-point',
@@ -212,7 +212,10 @@ describe('Journal', () => {
     const mark = journal.mark();
     journal.record({ ...base, target: '/2' });
     expect(journal.since(mark).map((entry) => entry.target)).toEqual(['/2']);
-    journal.entries()[0].headers.push(['X', 'y']);
+    // Entries are frozen as recorded: a reader cannot change what the next one reads.
+    expect(() => journal.entries()[0].headers.push(['X', 'y'])).toThrow(TypeError);
+    expect(() => ((journal.entries()[0].response as { status: number }).status = 500)).toThrow(TypeError);
+    base.headers.push(['X', 'y']);
     expect(journal.entries()[0].headers).toEqual([['Host', 'a']]);
     journal.clear();
     expect(journal.entries()).toEqual([]);

@@ -2,37 +2,16 @@
 // (MP `/CCM_Client/`, DP package content, SUP `/Content/` and self-update). Content is a pure
 // function of a seed, so a client can verify what it downloaded by hash without reading any role's
 // state (DESIGN.md, boundaries), and a test can recompute the exact bytes.
-import { hash } from 'node:crypto';
+import { createCipheriv, hash } from 'node:crypto';
 
-// Files are made again for every lab and many requests (the MP's 512 KiB ccmsetup.exe at each lab
-// start, SUP update files per request): a bounded cache of recent ones saves most of that CPU.
-const CACHE_LIMIT_BYTES = 64 * 1024 * 1024;
-const cache = new Map<string, Buffer>();
-let cachedBytes = 0;
-
-/** `size` bytes: SHA-256(seed), then SHA-256 of the previous block, concatenated and truncated. */
+/**
+ * `size` bytes: the AES-256-CTR keystream under the key SHA-256(seed), from a zero counter — one
+ * native call however large the file (a hash chain of 32-byte blocks, as before, cost a second of
+ * CPU per full run in per-block calls). Made again on every call: the caller owns its buffer.
+ */
 export function deterministicContent(seed: string, size: number): Buffer {
-  const key = `${size}\u0000${seed}`;
-  const cached = cache.get(key);
-  // A copy: a caller may change its buffer, the next one must still get the pure function's bytes.
-  if (cached) return Buffer.from(cached);
-  const out = Buffer.alloc(size);
-  let block = hash('sha256', seed, 'buffer');
-  for (let offset = 0; offset < size; offset += block.length) {
-    block.copy(out, offset, 0, Math.min(block.length, size - offset));
-    block = hash('sha256', block, 'buffer');
-  }
-  if (size <= CACHE_LIMIT_BYTES / 4) {
-    cache.set(key, out);
-    cachedBytes += size;
-    // Oldest first out (a Map iterates in insertion order).
-    for (const [oldKey, oldValue] of cache) {
-      if (cachedBytes <= CACHE_LIMIT_BYTES) break;
-      cache.delete(oldKey);
-      cachedBytes -= oldValue.length;
-    }
-  }
-  return Buffer.from(out);
+  const cipher = createCipheriv('aes-256-ctr', hash('sha256', seed, 'buffer'), Buffer.alloc(16));
+  return cipher.update(Buffer.alloc(size));
 }
 
 export interface ByteRange {
