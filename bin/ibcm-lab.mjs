@@ -12,6 +12,13 @@ const release = () => {
   for (const signal of SIGNALS) process.off(signal, hold);
 };
 
+// Node 22.1+ keeps the code V8 compiled for each module on disk (in os.tmpdir()/node-compile-cache,
+// or where NODE_COMPILE_CACHE says; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so the next start
+// compiles nothing it compiled before. The Playwright runner and its workers get the same cache through
+// NODE_COMPILE_CACHE (harness/cli/suite-runner.ts). Node 20 has no such cache and starts as before.
+const { default: module } = await import('node:module');
+module.enableCompileCache?.();
+
 const { register } = await import('tsx/esm/api');
 register();
 const { cli } = await import('../harness/cli/main.ts');

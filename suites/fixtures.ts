@@ -3,7 +3,8 @@
 // evidence record are test-scoped. Lab variants (a bridge with a bad certificate, an LDAP-only CDP,
 // a CMG) are small labs of their own, started on first use and kept for the worker's life.
 // `check()` declares a conformance check for a requirement ID.
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 // Playwright's base test without its browser fixtures: the checks drive their own clients (and the one
 // browser check launches its own Chromium, harness/client/chromium.ts), so the per-test trace and
 // context fixtures the default \`test\` adds — and the stack each of their steps captures — buy nothing.
@@ -18,7 +19,7 @@ import { proxyFromRef, proxyRefText, type ProxyRef } from '../harness/proxies/in
 import { LabStartError } from '../harness/errors.js';
 import { writeLabEvidence } from '../harness/report/lab-evidence.js';
 import { labProgressToReporter } from '../harness/report/progress.js';
-import { RUN_SETTINGS_ENV, readRunSettings, type RunSettings } from '../harness/run/settings.js';
+import { RUN_SETTINGS_ENV, checkEvidenceFile, readRunSettings, type RunSettings } from '../harness/run/settings.js';
 import { loadTopology, type ProxyMode, type QuirkName, type Topology } from '../harness/topology/index.js';
 import { CheckBlocked, CheckFailure, EVIDENCE_ATTACHMENT, Evidence } from './evidence.js';
 
@@ -203,7 +204,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const logged = labState.lab?.proxyLog().slice(logMark) ?? [];
     // A line that carries another check's mark (a late syslog datagram of the check before) is not this check's.
     evidence.proxyLog = logged.filter((line) => !markedForAnother(line, testInfo.testId));
-    await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
+    if (!process.env[RUN_SETTINGS_ENV])
+      await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
+    else {
+      const file = checkEvidenceFile(readRunSettings().runDir, testInfo.testId, testInfo.retry);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(evidence));
+    }
   },
 });
 

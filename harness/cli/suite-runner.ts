@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RawRunRecord } from '../report/results.js';
 import { RUN_SETTINGS_ENV, requirementGrep, type RunSettings, type SuiteProject } from '../run/settings.js';
@@ -123,7 +124,7 @@ function runPlaywright(root: string, args: string[], interruption: Interruption 
     const child = spawn(process.execPath, [...profile, cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...compileCacheEnv(), ...env },
     });
     // Playwright ignores a second SIGINT within a second, so Ctrl-C to the group is not doubled.
     const stopForwarding = interruption?.onSignal(() => child.kill('SIGINT'));
@@ -133,6 +134,16 @@ function runPlaywright(root: string, args: string[], interruption: Interruption 
       resolveExit(code ?? (signal ? 130 : 1));
     });
   });
+}
+
+/**
+ * The runner and each worker load the whole harness and Playwright: on Node 22.1+ they keep the
+ * code V8 compiled on disk and reuse it next time (the CLI itself: bin/ibcm-lab.mjs). Node's own
+ * default place, unless the user named one or turned the cache off (NODE_DISABLE_COMPILE_CACHE).
+ */
+function compileCacheEnv(): Record<string, string> {
+  if (process.env.NODE_COMPILE_CACHE || process.env.NODE_DISABLE_COMPILE_CACHE) return {};
+  return { NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') };
 }
 
 /**

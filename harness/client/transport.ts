@@ -258,6 +258,10 @@ export class ClientTransport {
   }
 
   async close(): Promise<void> {
+    // The client's own connections are closed first, plainly: undici would destroy each with an
+    // error, and Node formats that error's stack at once (under Playwright, through source maps —
+    // a few percent of a run's CPU for nothing anyone reads).
+    for (const pool of this.pools.values()) for (const socket of pool.sockets) socket.destroy();
     await Promise.all([...this.pools.values()].map((pool) => pool.client.destroy().catch(() => undefined)));
     this.pools.clear();
   }
@@ -271,6 +275,12 @@ export class ClientTransport {
       client: undefined as unknown as Client,
       absoluteForm: Boolean(proxy) && url.protocol === 'http:',
       connections: 0,
+      sockets: new Set(),
+    };
+    const track = (socket: Socket) => {
+      entry.sockets.add(socket);
+      socket.once('close', () => entry.sockets.delete(socket));
+      return socket;
     };
     let connect: buildConnector.connector;
     if (url.protocol === 'https:') {
@@ -280,7 +290,7 @@ export class ClientTransport {
         this.openTls(origin, options.hostname, Number(options.port || 443), options.servername || options.hostname).then(
           ({ socket, facts }) => {
             entry.lastTls = facts;
-            callback(null, socket as never);
+            callback(null, track(socket) as never);
           },
           (error: Error & { facts?: TlsPeerFacts }) => {
             entry.lastTls = error.facts;
@@ -293,7 +303,7 @@ export class ClientTransport {
       connect = (options, callback) => {
         entry.connections++;
         (proxy ? this.openTcp(proxy.host, proxy.port, false) : this.openTcp(options.hostname, Number(options.port || 80))).then(
-          (socket) => callback(null, socket as never),
+          (socket) => callback(null, track(socket) as never),
           (error: Error) => callback(error, null),
         );
       };
@@ -366,6 +376,12 @@ export class ClientTransport {
         secureContext: clientSecureContext(this.profile.trustedRootsPem, certificate?.chainPem, certificate?.keyPem, crl),
         // Verification is done below, after the handshake, so a refusal can say what the server presented.
         rejectUnauthorized: false,
+        // Node's own check, as by default; the peer certificate it builds for it is kept, so the
+        // checks below do not build it a second time (it is the costliest object of a handshake).
+        checkServerIdentity: (hostname, peer) => {
+          peerCertificates.set(secure, peer as tls.DetailedPeerCertificate);
+          return tls.checkServerIdentity(hostname, peer);
+        },
       });
       const timer = setTimeout(
         () =>
@@ -542,6 +558,8 @@ interface Pool {
   absoluteForm: boolean;
   /** Connections opened so far (the latest is the one in use: one request at a time, pipelining 1). */
   connections: number;
+  /** The pool's open connections. */
+  sockets: Set<Socket>;
 }
 
 /** A connection's peer certificate with its chain, made once: Node builds the whole object anew on every call. */
@@ -589,9 +607,29 @@ export function peerChain(socket: TLSSocket, trustedRootsPem?: string): Buffer[]
   return pathToTrustedRoot(chain, trustedRootsPem);
 }
 
+/** Paths already built, per trust store and chain (a lab's clients meet the same few chains on every connection). */
+const pathsByStore = new Map<string, Map<string, Buffer[]>>();
+
 /** `chain` cut after the first certificate one of `trustedRootsPem` issued (and signed), that root appended. */
 export function pathToTrustedRoot(chain: Buffer[], trustedRootsPem?: string): Buffer[] {
-  const anchors = trustedRootsPem ? anchorsOf(trustedRootsPem) : [];
+  if (!trustedRootsPem) return chain;
+  let paths = pathsByStore.get(trustedRootsPem);
+  if (!paths) {
+    if (pathsByStore.size > 64) pathsByStore.clear();
+    paths = new Map();
+    pathsByStore.set(trustedRootsPem, paths);
+  }
+  const key = chain.map((der) => der.toString('base64')).join('.');
+  let path = paths.get(key);
+  if (!path) {
+    path = buildPathToTrustedRoot(chain, anchorsOf(trustedRootsPem));
+    if (paths.size > 256) paths.clear();
+    paths.set(key, path);
+  }
+  return [...path];
+}
+
+function buildPathToTrustedRoot(chain: Buffer[], anchors: X509Certificate[]): Buffer[] {
   if (anchors.length === 0) return chain;
   for (const [index, der] of chain.entries()) {
     const certificate = new X509Certificate(der);

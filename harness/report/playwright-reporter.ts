@@ -1,9 +1,9 @@
 // Playwright reporter for the conformance suites: prints one line per check as it finishes and
 // writes every check's verdict, reason and evidence to the run's raw results file for the CLI.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
-import { EVIDENCE_ATTACHMENT, readRunSettings, type RecordedVerdict } from '../run/settings.js';
+import { CHECK_EVIDENCE_DIR, EVIDENCE_ATTACHMENT, checkEvidenceFile, readRunSettings, type RecordedVerdict } from '../run/settings.js';
 import { ProgressView, progressEventsIn } from './progress.js';
 import type { CheckRecord, PlannedCheck, Verdict } from './results.js';
 import { paint, symbolOf } from './style.js';
@@ -17,6 +17,8 @@ export default class IbcmReporter implements Reporter {
   private total = 0;
   private rootDir = '';
   private readonly progress = new ProgressView();
+  /** Read once: the settings travel as JSON in the environment (a self-test's list of projects is long). */
+  private readonly settings = readRunSettings();
   /** When this runner got Ctrl-C (its process group's, the CLI's, or its own when the CLI died). */
   private interruptedAt: number | undefined;
 
@@ -49,11 +51,9 @@ export default class IbcmReporter implements Reporter {
     const also = test.annotations.filter((annotation) => annotation.type === 'also').map((annotation) => annotation.description ?? '');
     const metadata = (test.parent.project()?.metadata ?? {}) as { mode?: string; proxy?: string };
     const mode = modeOf(test);
-    const proxy = metadata.proxy ?? readRunSettings().proxy;
-    const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
-    const evidence = attachment?.body
-      ? (JSON.parse(attachment.body.toString('utf8')) as { reason?: string; code?: string; verdict?: RecordedVerdict })
-      : undefined;
+    const proxy = metadata.proxy ?? this.settings.proxy;
+    const evidence = takeEvidence(this.settings.runDir, test, result) as
+      { reason?: string; code?: string; verdict?: RecordedVerdict } | undefined;
     let status: Verdict;
     let reason: string;
     let code: string | undefined;
@@ -126,7 +126,8 @@ export default class IbcmReporter implements Reporter {
 
   onEnd(result: FullResult): void {
     this.progress.end();
-    const settings = readRunSettings();
+    const settings = this.settings;
+    rmSync(join(settings.runDir, CHECK_EVIDENCE_DIR), { recursive: true, force: true });
     mkdirSync(dirname(settings.resultsFile), { recursive: true });
     const interrupted = result.status === 'interrupted' || this.interruptedAt !== undefined;
     // In a stopped run, a skip with no reason is a check that never ran (the summary lists it as not run).
@@ -140,6 +141,18 @@ export default class IbcmReporter implements Reporter {
       ),
     );
   }
+}
+
+/** The check's evidence as its worker left it (a file in the run folder, removed once read), or as an attachment. */
+function takeEvidence(runDir: string, test: TestCase, result: TestResult): unknown {
+  const file = checkEvidenceFile(runDir, test.id, result.retry);
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    rmSync(file, { force: true });
+    return JSON.parse(text);
+  }
+  const attachment = result.attachments.find((item) => item.name === EVIDENCE_ATTACHMENT);
+  return attachment?.body ? JSON.parse(attachment.body.toString('utf8')) : undefined;
 }
 
 function requirementOf(test: TestCase): string {

@@ -1,6 +1,7 @@
 // What the CLI tells the Playwright workers about a run. Passed as one JSON environment variable
 // because Playwright workers are separate processes; read once per worker.
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { ProxyRef } from '../proxies/ref.js';
 
 export interface RunSettings {
@@ -26,9 +27,15 @@ export interface RunSettings {
 
 export const RUN_SETTINGS_ENV = 'IBCM_LAB_RUN';
 
+let parsed: { raw: string; settings: RunSettings } | undefined;
+
 export function readRunSettings(): RunSettings {
   const raw = process.env[RUN_SETTINGS_ENV];
-  if (raw) return JSON.parse(raw) as RunSettings;
+  if (raw) {
+    // Parsed once per process (asked for at every check; a self-test's list of projects is long).
+    if (parsed?.raw !== raw) parsed = { raw, settings: JSON.parse(raw) as RunSettings };
+    return parsed.settings;
+  }
   // Started by `npx playwright test` directly: a run of its own with defaults.
   const runId = `pw-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
   return {
@@ -57,8 +64,21 @@ export interface SuiteProject {
   proxyRef?: ProxyRef;
 }
 
-/** The name of the Playwright attachment that carries a check's evidence and verdict to the reporter. */
+/**
+ * The name of the Playwright attachment that carries a check's evidence and verdict to the reporter
+ * when Playwright runs the suites alone (`npx playwright test`, no run settings).
+ */
 export const EVIDENCE_ATTACHMENT = 'ibcm-evidence';
+
+/**
+ * Under `ibcm-lab run`, where a check's evidence and verdict wait for the reporter: a file in the run
+ * folder, read and removed by the reporter as the check ends. An attachment would cross from the worker
+ * to the runner base64-encoded in two IPC messages (about 2% of a full run's CPU for the evidence).
+ */
+export function checkEvidenceFile(runDir: string, testId: string, retry: number): string {
+  return join(runDir, CHECK_EVIDENCE_DIR, `${testId}-${retry}.json`);
+}
+export const CHECK_EVIDENCE_DIR = 'check-evidence.tmp';
 
 /** A verdict a check records itself (its Playwright test then ends normally, so the worker and its lab live on). */
 export type RecordedVerdict = 'failed' | 'error' | 'blocked';
