@@ -17,7 +17,7 @@ import { ProxyContract } from '../proxies/index.js';
 import { retentionPolicy } from '../run/retention.js';
 import { loadTopology } from '../topology/index.js';
 import { startRunFolder } from './run-folder.js';
-import { newRun } from './suite-runner.js';
+import { labIndexBase, newRun } from './suite-runner.js';
 
 type Line = { ok: boolean; text: string };
 
@@ -52,7 +52,8 @@ export async function applianceDoctor(file: string, topologyFile?: string): Prom
         proxy: applianceProxy(file),
         runId: run.runId,
         dir: join(run.runDir, 'doctor'),
-        labIndex: Number(process.env.IBCM_LAB_INDEX ?? 192),
+        // Any free block: the appliance reaches the lab on the listen address, not on the block's.
+        labIndex: await labIndexBase(1),
       });
     } catch (error) {
       say({ ok: false, text: error instanceof IbcmLabError ? error.message : `the lab could not start: ${(error as Error).message}` });

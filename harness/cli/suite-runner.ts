@@ -87,7 +87,7 @@ export async function runSuites(options: {
  * is found by probing each block's DNS address, starting from a place spread by process id, so two
  * runs on one machine do not collide.
  */
-async function labIndexBase(workers: number): Promise<number> {
+export async function labIndexBase(workers: number): Promise<number> {
   const pinned = process.env.IBCM_LAB_INDEX;
   if (pinned !== undefined) {
     const index = Number(pinned);

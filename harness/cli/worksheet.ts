@@ -8,7 +8,7 @@ import { applianceToConfigure } from '../appliance/proxy.js';
 import { startLab } from '../lab/index.js';
 import { loadTopology } from '../topology/index.js';
 import { startRunFolder } from './run-folder.js';
-import { newRun } from './suite-runner.js';
+import { labIndexBase, newRun } from './suite-runner.js';
 import { retentionPolicy } from '../run/retention.js';
 
 export interface WorksheetOptions {
@@ -30,7 +30,8 @@ export async function worksheetCommand(options: WorksheetOptions): Promise<numbe
       proxy: applianceToConfigure(listen, mode),
       runId: run.runId,
       dir: join(run.runDir, 'worksheet'),
-      labIndex: Number(process.env.IBCM_LAB_INDEX ?? 191),
+      // Any free block: what the worksheet says lives on the listen address, not on the block's.
+      labIndex: await labIndexBase(1),
     });
     try {
       process.stdout.write(`${lab.worksheet!.markdown}\nWritten to ${lab.worksheet!.path}\n`);
