@@ -61,7 +61,8 @@ rmSync(dir, { recursive: true, force: true });
 // The three figures issue 14 sets goals for, each the median of several runs (a shared machine is
 // noisy): the full embedded run with the Node proxy, the self-test, and `npm test` as a whole.
 // BENCH_FULL_ROUNDS (default 3), BENCH_SELFTEST_ROUNDS and BENCH_NPM_TEST_ROUNDS (default 1 each;
-// 0 skips that figure). The machine's load average is printed beside them: compare like with like.
+// 0 skips that figure); BENCH_NODES adds the full run under other Node binaries. The machine's
+// load average is printed beside them: compare like with like.
 interface Timed {
   seconds: number;
   status: number | null;
@@ -97,6 +98,12 @@ function medianOf(label: string, envName: string, defaultRounds: number, command
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 medianOf('full run, embedded, --mode all', 'BENCH_FULL_ROUNDS', 3, process.execPath, ['bin/ibcm-lab.mjs', 'run', '--mode', 'all']);
+// The same figure under other Node versions (BENCH_NODES: paths of node binaries, comma-separated —
+// e.g. the one `npx -p node@24` fetched): Node 20 is end-of-life, and 22 and 24 start and run faster.
+for (const node of (process.env.BENCH_NODES ?? '').split(',').filter(Boolean)) {
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout?.trim() || `unknown (${node})`;
+  medianOf(`full run, embedded, --mode all, Node ${version}`, 'BENCH_FULL_ROUNDS', 3, node, ['bin/ibcm-lab.mjs', 'run', '--mode', 'all']);
+}
 medianOf('selftest, embedded', 'BENCH_SELFTEST_ROUNDS', 1, process.execPath, ['bin/ibcm-lab.mjs', 'selftest']);
 medianOf('npm test', 'BENCH_NPM_TEST_ROUNDS', 1, npm, ['test']);
 if (!dockerProblem && process.env.BENCH_DOCKER_RUN !== '0') {
