@@ -2,10 +2,10 @@
 // (harness/appliance/address-file.ts), so the published JSON Schema is never edited by hand.
 //   npx tsx scripts/appliance-schema.ts          write the file
 //   npx tsx scripts/appliance-schema.ts --check  exit 1 when the file differs from the schema
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { writeOrCheckSchemaFile } from './schema-file.js';
 import { APPLIANCE_FILE_VERSION, ApplianceFile } from '../harness/appliance/address-file.js';
 
 export const APPLIANCE_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../docs/appliance-address.schema.json');
@@ -41,21 +41,5 @@ export function applianceSchemaJson(): string {
   return JSON.stringify(schema, null, 2) + '\n';
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const fresh = applianceSchemaJson();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(APPLIANCE_SCHEMA_FILE, 'utf8');
-    } catch {
-      // missing counts as different
-    }
-    if (current !== fresh) {
-      process.stderr.write(`${APPLIANCE_SCHEMA_FILE} is out of date: run npx tsx scripts/appliance-schema.ts\n`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(APPLIANCE_SCHEMA_FILE, fresh);
-    process.stdout.write(`wrote ${APPLIANCE_SCHEMA_FILE}\n`);
-  }
-}
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  writeOrCheckSchemaFile(APPLIANCE_SCHEMA_FILE, applianceSchemaJson(), 'scripts/appliance-schema.ts');

@@ -2,10 +2,10 @@
 // (harness/proxies/contract/schema.ts), so the published JSON Schema is never edited by hand.
 //   npx tsx scripts/contract-schema.ts          write the file
 //   npx tsx scripts/contract-schema.ts --check  exit 1 when the file differs from the schema
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { writeOrCheckSchemaFile } from './schema-file.js';
 import { PROXY_CONTRACT_VERSION, ProxyContract } from '../harness/proxies/contract/schema.js';
 
 export const CONTRACT_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../docs/proxy-contract.schema.json');
@@ -38,21 +38,5 @@ export function contractSchemaJson(): string {
   return JSON.stringify(schema, null, 2) + '\n';
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const fresh = contractSchemaJson();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(CONTRACT_SCHEMA_FILE, 'utf8');
-    } catch {
-      // missing counts as different
-    }
-    if (current !== fresh) {
-      process.stderr.write(`${CONTRACT_SCHEMA_FILE} is out of date: run npx tsx scripts/contract-schema.ts\n`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(CONTRACT_SCHEMA_FILE, fresh);
-    process.stdout.write(`wrote ${CONTRACT_SCHEMA_FILE}\n`);
-  }
-}
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  writeOrCheckSchemaFile(CONTRACT_SCHEMA_FILE, contractSchemaJson(), 'scripts/contract-schema.ts');

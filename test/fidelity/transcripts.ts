@@ -256,7 +256,7 @@ export const probeTranscripts: ProbeTranscript[] = [
     id: 'FID-MP-MPLOCATION',
     deviation: 4,
     source:
-      'SupportArticles (boot media with a custom port; "DTD is prohibited") smsts.log: `TSMBootstrap … GET /SMS_MP/.sms_aut?MPLOCATION&ir=192.168.0.100&ip=192.168.0.0`, the answer parsed as XML (an HTML page fails "XML parsing error"); ConfigManBearPig probes `/SMS_MP/.sms_aut?MPLOCATION` (200/401/403 = MP). The root and entries are [INFER] (MPLIST\'s shape, W:7)',
+      'SupportArticles (boot media with a custom port; "DTD is prohibited") smsts.log: `TSMBootstrap … GET /SMS_MP/.sms_aut?MPLOCATION&ir=<client address>&ip=<its subnet>` (addresses elided here), the answer parsed as XML (an HTML page fails "XML parsing error"); ConfigManBearPig probes `/SMS_MP/.sms_aut?MPLOCATION` (200/401/403 = MP). The root and entries are [INFER] (MPLIST\'s shape, W:7)',
     method: 'GET',
     target: '/SMS_MP/.sms_aut?MPLOCATION&ir=198.18.0.100&ip=198.18.0.0',
     status: 200,
