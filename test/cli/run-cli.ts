@@ -1,6 +1,8 @@
 // Runs the real CLI as a user would (a child process), for tests of exit codes and messages.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { RunResults } from '../../harness/report/results.js';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -81,4 +83,17 @@ export function processesOfRun(marker: string, cliPid: number): string[] {
   const direct = live.filter((row) => row.environ.includes(marker) || row.cmdline.includes(`-${cliPid}/`));
   const groups = new Set([cliPid, ...direct.map((row) => row.pgid)]);
   return live.filter((row) => direct.includes(row) || groups.has(row.pgid)).map((row) => `${row.pid} ${row.cmdline.slice(0, 120)}`);
+}
+
+/**
+ * What every interrupted run must show, whichever driver: exit 2, "the run was interrupted" in the
+ * results' errors, no failed or blocked verdict, and any check cut short reported as interrupted.
+ */
+export function expectInterruptedRun(result: CliResult, jsonFile: string): RunResults {
+  expect(result.code, result.stdout + result.stderr).toBe(2);
+  const results = JSON.parse(readFileSync(jsonFile, 'utf8')) as RunResults;
+  expect(results.errors.join('\n')).toMatch(/the run was interrupted/);
+  expect(results.results.filter((entry) => entry.status === 'failed' || entry.status === 'blocked')).toEqual([]);
+  for (const entry of results.results.filter((item) => item.status === 'error')) expect(entry.reason).toMatch(/^interrupted/);
+  return results;
 }
