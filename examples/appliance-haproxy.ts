@@ -15,7 +15,7 @@
 // built-in proxies (`ibcm-lab proxies`, a faulty one included) run outside the lab by `ibcm-lab
 // proxy-serve` from the same configured contract — an "appliance" whose faults are known.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { haproxyConfig, type HaproxyFiles } from '../harness/proxies/haproxy/config.js';
@@ -69,16 +69,8 @@ function start(): void {
   // One listener address per public name, after the egress address.
   const names = [...new Set(contract.listeners.map((listener) => listener.publicName))];
   const addressOf = new Map(names.map((name, index) => [name, nextAddress(values.at!, index + 1)]));
-  // The CRLs as the worksheet's run published them: HAProxy reads a CRL file once, at start (the lab
-  // derives its serials from a lasting seed, so this run's revocations are the same serials).
-  const keep = (file: string | undefined, name: string) => {
-    if (!file) return undefined;
-    const copy = join(dir, name);
-    copyFileSync(file, copy);
-    return copy;
-  };
-  const clientCrl = keep(contract.clientAuthentication?.crl, 'client-auth-crl.pem');
-  const upstreamCrl = keep(contract.listeners.find((listener) => listener.upstream.crl)?.upstream.crl, 'upstream-crl.pem');
+  // The CRLs are the copies the worksheet keeps beside its contract (HAProxy reads a CRL file once, at
+  // start; the lab derives its serials from a lasting seed, so a later run's revocations are the same serials).
   const configured: ProxyContract = {
     ...contract,
     egress: { host: values.at },
@@ -86,11 +78,9 @@ function start(): void {
     listeners: contract.listeners.map((listener) => ({
       ...listener,
       bind: { host: addressOf.get(listener.publicName)!, port: listener.bind.port },
-      upstream: { ...listener.upstream, ...(listener.upstream.crl ? { crl: upstreamCrl } : {}) },
     })),
     clientAuthentication: contract.clientAuthentication && {
       ...contract.clientAuthentication,
-      crl: clientCrl!,
       // The faulty configuration: clients are not asked for a certificate.
       required: values.fault === 'no-client-certificate' ? false : contract.clientAuthentication.required,
     },
