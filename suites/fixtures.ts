@@ -204,13 +204,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const logged = labState.lab?.proxyLog().slice(logMark) ?? [];
     // A line that carries another check's mark (a late syslog datagram of the check before) is not this check's.
     evidence.proxyLog = logged.filter((line) => !markedForAnother(line, testInfo.testId));
-    if (!process.env[RUN_SETTINGS_ENV])
-      await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
-    else {
+    // Under `ibcm-lab run` (the run settings are set) the reporter reads it from the run folder.
+    if (recordFailures) {
       const file = checkEvidenceFile(readRunSettings().runDir, testInfo.testId, testInfo.retry);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, JSON.stringify(evidence));
-    }
+    } else await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
   },
 });
 

@@ -55,6 +55,21 @@ function toolSignature(key: KeyObject, data: Buffer, padding: Padding): string {
   return Buffer.from(raw).reverse().toString('hex').toUpperCase();
 }
 
+/** The MP the fidelity transcripts talk to: site SITE, host MP1, published as mp.ibcm-lab.example, plus `options`. */
+async function fidelityManagementPoint(
+  signingName: string,
+  options: Partial<Parameters<typeof managementPoint>[0]> = {},
+): Promise<SiteHandler> {
+  const mpIdentity = await createSigningIdentity(signingName);
+  return managementPoint({
+    siteCode: SITE,
+    hostName: 'MP1',
+    internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
+    certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
+    ...options,
+  });
+}
+
 describe('management point replies and policy downloads, as the public tools read them', () => {
   let mp: SiteHandler;
   let client: InProcessClient;
@@ -62,13 +77,7 @@ describe('management point replies and policy downloads, as the public tools rea
   const exchanges: Record<string, Exchange> = {};
 
   beforeAll(async () => {
-    const mpIdentity = await createSigningIdentity('mp');
-    mp = managementPoint({
-      siteCode: SITE,
-      hostName: 'MP1',
-      internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
-      certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
-    });
+    mp = await fidelityManagementPoint('mp');
     client = new InProcessClient(profile, mp);
     identity = await client.signingIdentity();
     exchanges.registration = (await client.register()).exchange;
@@ -146,12 +155,7 @@ describe('management point probes, as scanners and boot-media tools send them', 
   let mp: SiteHandler;
 
   beforeAll(async () => {
-    const mpIdentity = await createSigningIdentity('mp1.ibcm-lab.example');
-    mp = managementPoint({
-      siteCode: SITE,
-      hostName: 'MP1',
-      internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
-      certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
+    mp = await fidelityManagementPoint('mp1.ibcm-lab.example', {
       windowsAuth: { domain: 'LAB', accounts: [{ domain: 'LAB', user: 'alice', password: 'not-used' }] },
     });
   });
@@ -312,14 +316,7 @@ describe('FID-SECRET-POLICY-NAA (deviation 6): secret policy (NAA), as the publi
   let tmp: string;
 
   beforeAll(async () => {
-    const mpIdentity = await createSigningIdentity('mp');
-    mp = managementPoint({
-      siteCode: SITE,
-      hostName: 'MP1',
-      internetManagementPoints: [{ name: 'MP1', fqdn: 'mp.ibcm-lab.example' }],
-      certificatePem: new X509Certificate(mpIdentity.certificateDer).toString(),
-      networkAccessAccount: NAA,
-    });
+    mp = await fidelityManagementPoint('mp', { networkAccessAccount: NAA });
     owner = new InProcessClient(inProcessClientProfile(SITE), mp);
     other = new InProcessClient({ ...inProcessClientProfile(SITE), computerName: 'OTHER01', fqdn: 'other01.ibcm-lab.example' }, mp);
     await owner.register();
