@@ -17,7 +17,7 @@ export const SIGNING_ALGORITHM = {
   hash: 'SHA-256',
 } as const;
 
-const RSA_KEYGEN: webcrypto.RsaHashedKeyGenParams = {
+export const RSA_KEYGEN: webcrypto.RsaHashedKeyGenParams = {
   name: 'RSASSA-PKCS1-v1_5',
   modulusLength: 2048,
   publicExponent: new Uint8Array([1, 0, 1]),

@@ -11,6 +11,8 @@ import { UsageError } from '../errors.js';
 import { here, ownerLiveness, ownIdentity, type Here, type Liveness, type ProcessIdentity } from './process-identity.js';
 
 export const OWNER_FILE = 'owner.json';
+/** A finished run's size in bytes, noted when its run ended. */
+export const SIZE_FILE = 'size';
 export const KEEP_RUNS_ENV = 'IBCM_LAB_KEEP_RUNS';
 export const KEEP_DAYS_ENV = 'IBCM_LAB_KEEP_DAYS';
 export const KEEP_SIZE_ENV = 'IBCM_LAB_KEEP_SIZE';
@@ -119,11 +121,32 @@ export function runsDirectory(): string {
   return resolve('.ibcm-lab', 'runs');
 }
 
-/** Marks a run folder as this live process's; the returned function unmarks it (the run is over). */
+/**
+ * Marks a run folder as this live process's; the returned function unmarks it (the run is over) and
+ * notes the folder's size in it (SIZE_FILE), so the size budget of later runs reads one small file
+ * per kept folder instead of walking every folder's thousands of files at the start of each run.
+ */
 export function claimRunFolder(runDir: string): () => void {
   const file = join(runDir, OWNER_FILE);
   writeFileSync(file, JSON.stringify(ownIdentity()) + '\n');
-  return () => rmSync(file, { force: true });
+  return () => {
+    rmSync(file, { force: true });
+    try {
+      writeFileSync(join(runDir, SIZE_FILE), `${folderBytes(runDir)}\n`);
+    } catch {
+      // The folder is gone (removed by hand or by another run's prune): nothing to note.
+    }
+  };
+}
+
+/** The size a finished run noted (a folder changed afterwards, e.g. by `ibcm-lab report`, is measured anew only when the note is missing). */
+function notedBytes(path: string): number | undefined {
+  try {
+    const bytes = Number(readFileSync(join(path, SIZE_FILE), 'utf8').trim());
+    return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function listRunFolders(runsDir: string = runsDirectory()): RunFolder[] {
@@ -191,7 +214,8 @@ export function pruneRuns(options: {
   const now = options.now ?? Date.now();
   const where = here();
   const folders = listRunFolders(options.runsDir);
-  if (options.policy.keepBytes !== undefined) for (const folder of folders) folder.bytes = folderBytes(folder.path);
+  if (options.policy.keepBytes !== undefined)
+    for (const folder of folders) folder.bytes = (folder.owner ? undefined : notedBytes(folder.path)) ?? folderBytes(folder.path);
   const decision = selectRunsToPrune(folders, options.policy, now, (run) => runLiveness(run, where), options.current);
   const removed = decision.remove.map((run) => {
     const bytes = run.bytes ?? folderBytes(run.path);

@@ -1,6 +1,6 @@
 // Run-folder retention: the last N runs and those younger than D days stay, a live run's folder
 // always stays, everything else goes — decided by a pure function, applied to a real folder tree.
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -124,5 +124,21 @@ describe('pruneRuns on a runs folder', () => {
     release();
     expect(pruneRuns({ policy, runsDir, now: NOW }).removed.map((item) => item.name)).toEqual(['20261103T000000Z-3']);
     expect(folderBytes(runsDir)).toBe(10);
+  });
+
+  it('a finished run notes its size, and the size budget reads the note instead of walking the folder', () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'ibcm-lab-runs-'));
+    const older = join(runsDir, '20261207T100000Z-1');
+    mkdirSync(older, { recursive: true });
+    writeFileSync(join(older, 'blob'), Buffer.alloc(4000));
+    claimRunFolder(older)();
+    expect(readFileSync(join(older, 'size'), 'utf8')).toBe('4000\n');
+    // What the note says counts (a folder is not walked again): noted as over the budget, it goes.
+    writeFileSync(join(older, 'size'), `${10 * 1024 ** 3}\n`);
+    const newer = join(runsDir, '20261207T110000Z-2');
+    mkdirSync(newer);
+    const report = pruneRuns({ policy: { keepRuns: 1, keepDays: 7, keepBytes: 1024 ** 3 }, runsDir, now: NOW });
+    expect(report.removed.map((item) => item.name)).toEqual(['20261207T100000Z-1']);
+    expect(report.bytesRemoved).toBe(10 * 1024 ** 3);
   });
 });
