@@ -76,6 +76,11 @@ interface TestFixtures extends Omit<CheckFixtures, 'lab' | 'mode' | 'client'> {
   clientsMade: IbcmClient[];
 }
 
+// The check-scoped fixtures are no steps of their own (box: 'self'): Playwright would otherwise capture
+// a stack and send two messages to the runner for each, for every check — steps nobody reads here
+// (the verdict is the evidence), a few percent of a run's CPU.
+const QUIET = { box: 'self' } as const;
+
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   // One message-signing identity per computer for the worker's life, as a real client keeps its key.
   identities: [async ({}, use) => use(new Map()), { scope: 'worker' }],
@@ -173,44 +178,53 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
   // An external appliance (address:) is configured once, from the worksheet, for the run's lab: a
   // variant lab with a proxy of its own cannot have it, so the check says so (not applicable) instead of failing.
-  variantLab: async ({ variantLabs, proxyRef, mode }, use, testInfo) =>
-    use((variant) => {
-      if (proxyRef.kind === 'address' && mode !== 'direct')
-        testInfo.skip(
-          true,
-          `external appliance: this check needs a small lab of its own (${variantKey(variant)}) behind a proxy started for it; the appliance publishes the run's lab only, as its worksheet says`,
-        );
-      return variantLabs(variant);
-    }),
-  clientsMade: async ({}, use) => use([]),
-  newClient: async ({ labState, identities, clientsMade: clients, proxyRef }, use, testInfo) => {
-    // An external appliance's log is read per check: every request of the check carries its mark.
-    const checkMarker: [string, string] | undefined =
-      proxyRef.kind === 'address' ? [CHECK_MARKER_HEADER, `${testInfo.title.split(' ')[0]}.${testInfo.testId}`] : undefined;
-    await use((name, options) => {
-      if (!labState.lab) throw labState.couldNotRun!;
-      const profile = typeof name === 'object' ? name : labState.lab.clientProfile(name);
-      if (!identities.has(profile.computerName)) identities.set(profile.computerName, createSigningIdentity(profile.computerName));
-      const client = new IbcmClient(profile, { checkMarker, ...options, identity: identities.get(profile.computerName) });
-      clients.push(client);
-      return client;
-    });
-    await Promise.all(clients.map((client) => client.close()));
-  },
-  evidence: async ({ labState }, use, testInfo) => {
-    const evidence = new Evidence();
-    const logMark = labState.lab?.proxyLog().length ?? 0;
-    await use(evidence);
-    const logged = labState.lab?.proxyLog().slice(logMark) ?? [];
-    // A line that carries another check's mark (a late syslog datagram of the check before) is not this check's.
-    evidence.proxyLog = logged.filter((line) => !markedForAnother(line, testInfo.testId));
-    // Under `ibcm-lab run` (the run settings are set) the reporter reads it from the run folder.
-    if (recordFailures) {
-      const file = checkEvidenceFile(readRunSettings().runDir, testInfo.testId, testInfo.retry);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, JSON.stringify(evidence));
-    } else await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
-  },
+  variantLab: [
+    async ({ variantLabs, proxyRef, mode }, use, testInfo) =>
+      use((variant) => {
+        if (proxyRef.kind === 'address' && mode !== 'direct')
+          testInfo.skip(
+            true,
+            `external appliance: this check needs a small lab of its own (${variantKey(variant)}) behind a proxy started for it; the appliance publishes the run's lab only, as its worksheet says`,
+          );
+        return variantLabs(variant);
+      }),
+    QUIET,
+  ],
+  clientsMade: [async ({}, use) => use([]), QUIET],
+  newClient: [
+    async ({ labState, identities, clientsMade: clients, proxyRef }, use, testInfo) => {
+      // An external appliance's log is read per check: every request of the check carries its mark.
+      const checkMarker: [string, string] | undefined =
+        proxyRef.kind === 'address' ? [CHECK_MARKER_HEADER, `${testInfo.title.split(' ')[0]}.${testInfo.testId}`] : undefined;
+      await use((name, options) => {
+        if (!labState.lab) throw labState.couldNotRun!;
+        const profile = typeof name === 'object' ? name : labState.lab.clientProfile(name);
+        if (!identities.has(profile.computerName)) identities.set(profile.computerName, createSigningIdentity(profile.computerName));
+        const client = new IbcmClient(profile, { checkMarker, ...options, identity: identities.get(profile.computerName) });
+        clients.push(client);
+        return client;
+      });
+      await Promise.all(clients.map((client) => client.close()));
+    },
+    QUIET,
+  ],
+  evidence: [
+    async ({ labState }, use, testInfo) => {
+      const evidence = new Evidence();
+      const logMark = labState.lab?.proxyLog().length ?? 0;
+      await use(evidence);
+      const logged = labState.lab?.proxyLog().slice(logMark) ?? [];
+      // A line that carries another check's mark (a late syslog datagram of the check before) is not this check's.
+      evidence.proxyLog = logged.filter((line) => !markedForAnother(line, testInfo.testId));
+      // Under `ibcm-lab run` (the run settings are set) the reporter reads it from the run folder.
+      if (recordFailures) {
+        const file = checkEvidenceFile(readRunSettings().runDir, testInfo.testId, testInfo.retry);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, JSON.stringify(evidence));
+      } else await testInfo.attach(EVIDENCE_ATTACHMENT, { body: JSON.stringify(evidence), contentType: 'application/json' });
+    },
+    QUIET,
+  ],
 });
 
 /** The embedded driver unless the run asked for docker (loaded only then: it brings testcontainers). */
