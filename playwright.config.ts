@@ -10,10 +10,13 @@ import { RUN_SETTINGS_ENV, readRunSettings, requirementGrep } from './harness/ru
 watchRunParent();
 
 const { projects, workers, testTimeoutMs, playwrightOutput } = readRunSettings();
+// `ibcm-lab run` loads this config and the suites compiled to JavaScript (harness/cli/compiled-suites.ts);
+// `npx playwright test` loads them from TypeScript.
+const extension = import.meta.url.endsWith('.js') ? 'js' : 'ts';
 
 export default defineConfig({
   testDir: 'suites',
-  testMatch: '**/*.spec.ts',
+  testMatch: `**/*.spec.${extension}`,
   fullyParallel: false,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
@@ -21,7 +24,7 @@ export default defineConfig({
   workers,
   timeout: testTimeoutMs,
   outputDir: playwrightOutput,
-  reporter: process.env[RUN_SETTINGS_ENV] ? [['./harness/report/playwright-reporter.ts']] : [['list']],
+  reporter: process.env[RUN_SETTINGS_ENV] ? [[`./harness/report/playwright-reporter.${extension}`]] : [['list']],
   // A project's checks share as few workers as the run allows: each worker of a project starts the
   // project's lab (and its variant labs) again, so with at least as many projects as workers a
   // project gets one worker and projects run in parallel (the CLI sizes --workers to them).

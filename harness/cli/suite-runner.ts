@@ -16,6 +16,8 @@ import { UsageError } from '../errors.js';
 import { packageRoot } from './versions.js';
 import type { Interruption } from './interrupt.js';
 import { PARENT_PID_ENV } from '../run/parent-watch.js';
+import { PACKAGE_ROOT_ENV } from '../run/package-root.js';
+import { compiledSuites } from './compiled-suites.js';
 
 export type { SuiteProject } from '../run/settings.js';
 
@@ -114,17 +116,27 @@ function blockIsFree(index: number): Promise<boolean> {
   });
 }
 
-function runPlaywright(root: string, args: string[], interruption: Interruption | undefined, env: Record<string, string>): Promise<number> {
+async function runPlaywright(
+  root: string,
+  args: string[],
+  interruption: Interruption | undefined,
+  env: Record<string, string>,
+): Promise<number> {
   const require = createRequire(join(root, 'package.json'));
   const cli = require.resolve('@playwright/test/cli');
+  // The suites as JavaScript compiled once (compiled-suites.ts), Playwright's TypeScript loader off;
+  // else (they could not be compiled) from TypeScript as Playwright loads them alone.
+  const compiled = await compiledSuites(root);
+  const config = compiled?.config ?? join(root, 'playwright.config.ts');
+  const loading: Record<string, string> = compiled ? { PW_DISABLE_TS_ESM: '1', [PACKAGE_ROOT_ENV]: root } : {};
   return new Promise((resolveExit, reject) => {
     // IBCM_LAB_CPU_PROFILE=<dir>: V8 CPU profiles of the runner and of every worker (they inherit the
     // flags) — where the time of a run goes (`npm run bench` says how long; this says why).
     const profile = process.env.IBCM_LAB_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.IBCM_LAB_CPU_PROFILE)}`] : [];
-    const child = spawn(process.execPath, [...profile, cli, 'test', '--config', join(root, 'playwright.config.ts'), ...args], {
+    const child = spawn(process.execPath, [...profile, cli, 'test', '--config', config, ...args], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, ...compileCacheEnv(), ...env },
+      env: { ...process.env, ...compileCacheEnv(), ...loading, ...env },
     });
     // Playwright ignores a second SIGINT within a second, so Ctrl-C to the group is not doubled.
     const stopForwarding = interruption?.onSignal(() => child.kill('SIGINT'));

@@ -37,13 +37,14 @@ import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress } from 'node:zlib';
 import type { Browser, BrowserType, LaunchOptions } from '@playwright/test';
 import { x as untar } from 'tar';
+import { packageRoot } from '../run/package-root.js';
 
 /**
  * Playwright's Chromium launcher, loaded on first use: the CLI asks here before every run, and
  * loading Playwright (a third of a second) is not needed to learn that the npm browser is unpacked.
  */
 function playwrightChromium(): BrowserType {
-  const require = createRequire(import.meta.url);
+  const require = createRequire(join(packageRoot(), 'package.json'));
   return (require('@playwright/test') as { chromium: BrowserType }).chromium;
 }
 
@@ -87,10 +88,6 @@ export interface ChromiumOptions {
   root?: string;
   /** Replaces the candidates (tests). */
   candidates?: ChromiumCandidate[];
-}
-
-function packageRoot(): string {
-  return join(dirname(new URL(import.meta.url).pathname), '..', '..');
 }
 
 /** The candidates in the documented order. */

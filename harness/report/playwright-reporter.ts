@@ -96,7 +96,7 @@ export default class IbcmReporter implements Reporter {
       mode,
       project: test.parent.project()?.name,
       title: test.title,
-      file: relative(this.rootDir, specFileOf(test)),
+      file: specFileOf(test, this.rootDir),
       status,
       reason,
       ...(code ? { code } : {}),
@@ -164,11 +164,15 @@ function modeOf(test: TestCase): string {
   return metadata.mode ?? test.parent.project()?.name ?? 'unknown';
 }
 
-/** The spec file a check is declared in (its location is check()'s call to test(), in fixtures.ts). */
-function specFileOf(test: TestCase): string {
+/**
+ * The spec file a check is declared in, relative to the suites folder: the title of its file suite
+ * (its own location is check()'s call to test(), in fixtures.ts). Run compiled (harness/cli/compiled-suites.ts)
+ * the title names the compiled .js; the source is the .ts of the same name.
+ */
+function specFileOf(test: TestCase, rootDir: string): string {
   let suite: Suite | undefined = test.parent;
   while (suite && suite.type !== 'file') suite = suite.parent;
-  return suite?.location?.file ?? test.location.file;
+  return suite ? suite.title.replace(/\.spec\.js$/, '.spec.ts') : relative(rootDir, test.location.file);
 }
 
 function errorMessage(result: TestResult): string {

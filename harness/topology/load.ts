@@ -1,16 +1,17 @@
 // Loads a topology from YAML (a preset name or a file) and validates it against the schema.
 // Errors name the offending path and, for files, the line: `site.yaml:14: roles[2].internetFqdn: …`.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { TopologyError } from '../errors.js';
+import { packageRoot } from '../run/package-root.js';
 import { Topology } from './schema.js';
 
 export const presetNames = ['default'] as const;
 
 export function presetPath(name: string): string {
-  return fileURLToPath(new URL(`./presets/${name}.yaml`, import.meta.url));
+  return join(packageRoot(), 'harness', 'topology', 'presets', `${name}.yaml`);
 }
 
 /** `roles[2].internetFqdn` from ['roles', 2, 'internetFqdn']. */

@@ -38,10 +38,10 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { processAlive } from './process-alive.js';
 import { IbcmLabError } from '../../errors.js';
+import { packageRoot } from '../../run/package-root.js';
 
 export const PROXY_IMAGE_NAMES = ['nginx', 'haproxy', 'squid'] as const;
 export type ProxyImageName = (typeof PROXY_IMAGE_NAMES)[number];
@@ -159,7 +159,7 @@ export interface ContextFile extends InputEntry {
 }
 
 export function defaultRoot(): string {
-  return fileURLToPath(new URL('../../../', import.meta.url));
+  return packageRoot();
 }
 
 /** What of the project goes into the node image (under /opt/ibcm-lab), besides node_modules. */

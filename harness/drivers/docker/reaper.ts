@@ -14,7 +14,8 @@
 //
 // IBCM_LAB_NO_REAPER=1 starts none (the backstop's own test needs a killed run's leftovers).
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../run/package-root.js';
 import { ownerLiveness, here, ownIdentity, type Here, type ProcessIdentity } from '../../run/process-identity.js';
 import { LABEL, LABEL_BOOT, LABEL_HOST, LABEL_PID, LABEL_PID_START } from './labels.js';
 import { ownerOf } from './sweep-plan.js';
@@ -29,7 +30,7 @@ export function ensureReaper(env: NodeJS.ProcessEnv = process.env): number | und
   if (env[NO_REAPER_ENV] === '1') return undefined;
   if (started !== undefined) return started;
   const owner = ownIdentity();
-  const entry = fileURLToPath(new URL('../../../bin/ibcm-lab-reaper.mjs', import.meta.url));
+  const entry = join(packageRoot(), 'bin', 'ibcm-lab-reaper.mjs');
   const child = spawn(process.execPath, [entry, JSON.stringify(owner)], {
     detached: true,
     stdio: 'ignore',
