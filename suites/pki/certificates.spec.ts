@@ -8,8 +8,7 @@
 //     a small lab of its own: a proxy reads its certificates from its contract at start), the bridge
 //     meets the client's, and the MP meets the bridge's client certificate.
 import type { CertificateVariant } from '../../harness/topology/index.js';
-import type { Lab } from '../../harness/lab/index.js';
-import { ensure, type Evidence } from '../evidence.js';
+import { ensure } from '../evidence.js';
 import { check, type CheckFixtures } from '../fixtures.js';
 import {
   MP,
@@ -23,6 +22,7 @@ import {
   normalizeSerial,
   publishedCertificate,
   terminator,
+  variantAttempt,
   type Attempt,
 } from './support.js';
 
@@ -37,8 +37,9 @@ async function clientMeetsServerVariant(
 ): Promise<string> {
   if (mode === 'bridge') {
     const bad = await variantLab({ pki: { certificates: { proxyServer: variant } } });
-    const attempt = await attemptOn(bad, newClient, evidence);
-    return `${ensureClientRefusedServer(attempt, codes, `the bridge presenting ${what} ${named(publishedCertificate(bad))}`)} (a lab whose bridge presents it)`;
+    const leg = `the bridge presenting ${what} ${named(publishedCertificate(bad))}`;
+    const attempt = await variantAttempt(bad, newClient(bad.clientProfile()), evidence, leg);
+    return `${ensureClientRefusedServer(attempt, codes, leg)} (a lab whose bridge presents it)`;
   }
   const served = await lab.pki.serveSiteCertificate(variant);
   let attempt: Attempt;
@@ -57,15 +58,8 @@ async function bridgeMeetsSiteVariant(
   what: string,
 ): Promise<string> {
   const bad = await variantLab({ pki: { certificates: { site: variant } } });
-  const attempt = await attemptOn(bad, newClient, evidence);
-  return `${ensureBridgeRefusedUpstream(attempt, `the MP presenting ${what} ${named(certificateNamed(bad, MP))} to the bridge`)}`;
-}
-
-async function attemptOn(lab: Lab, newClient: Fixtures['newClient'], evidence: Evidence): Promise<Attempt> {
-  const logMark = lab.proxyLog().length;
-  const attempt = await mpListAttempt(lab, newClient(lab.clientProfile()), evidence);
-  evidence.proxyLines(lab.topology.name, lab.proxyLog().slice(logMark));
-  return attempt;
+  const leg = `the MP presenting ${what} ${named(certificateNamed(bad, MP))} to the bridge`;
+  return ensureBridgeRefusedUpstream(await variantAttempt(bad, newClient(bad.clientProfile()), evidence, leg), leg);
 }
 
 /** The party that terminates the client's TLS meets `variant` of the client certificate. */
@@ -143,7 +137,12 @@ check('PKI-EXPIRED', 'expired certificates are refused on both legs', async (fix
     // The bridge's own client certificate expired: the MP must refuse the bridge.
     const bad = await variantLab({ pki: { certificates: { proxyClient: 'expired' } } });
     const proxyClient = certificateNamed(bad, 'proxy-client');
-    const attempt = await attemptOn(bad, newClient, evidence);
+    const attempt = await variantAttempt(
+      bad,
+      newClient(bad.clientProfile()),
+      evidence,
+      `the bridge presenting its expired client certificate ${named(proxyClient)} to the MP`,
+    );
     const entry = attempt.received[0];
     ensure(
       entry && normalizeSerial(entry.tls?.peerCertificate?.serialNumber) === normalizeSerial(proxyClient.serialNumber),

@@ -22,10 +22,11 @@ import {
   revocationSeen,
   revokedIssuerOf,
   terminator,
+  variantAttempt,
   type Attempt,
 } from './support.js';
 import type { Lab } from '../../harness/lab/index.js';
-import type { Exchange } from '../../harness/client/index.js';
+import type { ClientProfile, Exchange } from '../../harness/client/index.js';
 import type { CertificateVariant } from '../../harness/topology/index.js';
 import type { CheckFixtures } from '../fixtures.js';
 
@@ -61,9 +62,7 @@ async function bridgeMeetsRevokedSite(
     variant === 'revoked-issuer'
       ? `the MP presenting ${revokedIssuerOf(bad, certificate)}`
       : `the MP presenting its revoked certificate ${named(certificate)} (on ${crlUrlListing(bad, certificate.serialNumber)})`;
-  const logMark = bad.proxyLog().length;
-  const attempt = await mpListAttempt(bad, newClient(bad.clientProfile()), evidence);
-  evidence.proxyLines(bad.topology.name, bad.proxyLog().slice(logMark));
+  const attempt = await variantAttempt(bad, newClient(bad.clientProfile()), evidence, `${what} to the bridge`);
   return `${what} to the bridge: ${ensureBridgeRefusedUpstream(attempt, `${what} to the bridge`, accepted)}`;
 }
 
@@ -169,11 +168,14 @@ check(
       restore = served.restore;
       where = `the MP presenting a revoked certificate ${named(served.certificate)}`;
     }
+    // A lab variant's own path is a prerequisite (variantAttempt); the running lab's was shown by `good`.
+    const attempt = (profile: ClientProfile, leg: string) =>
+      badLab === lab ? mpListAttempt(lab, newClient(profile), evidence) : variantAttempt(badLab, newClient(profile), evidence, leg);
     let refused: Attempt;
     let unchecked: Attempt;
     try {
-      refused = await mpListAttempt(badLab, newClient(badLab.clientProfile()), evidence);
-      unchecked = await mpListAttempt(badLab, newClient(noCrlCheckProfile(badLab)), evidence);
+      refused = await attempt(badLab.clientProfile(), `a CRL-checking client and ${where}`);
+      unchecked = await attempt(noCrlCheckProfile(badLab), `${where}, to a client installed with /NoCRLCheck`);
     } finally {
       await restore?.();
     }
@@ -247,13 +249,15 @@ check(
       certificate.crlUrls.every((url) => url.startsWith('ldap:')),
       `the LDAP-only lab's certificate names ${certificate.crlUrls.join(', ')}`,
     );
-    const failed = await mpListAttempt(ldapLab, newClient(crlCheckingProfile(ldapLab)), evidence);
-    const saw = ensureRevocationRefusal(
-      failed,
-      'CERT_REV_FAILED',
-      `a CRL-checking client and ${named(certificate)}, whose only CDP is ${certificate.crlUrls[0]}`,
+    const ldapOnly = `a CRL-checking client and ${named(certificate)}, whose only CDP is ${certificate.crlUrls[0]}`;
+    const failed = await variantAttempt(ldapLab, newClient(crlCheckingProfile(ldapLab)), evidence, ldapOnly);
+    const saw = ensureRevocationRefusal(failed, 'CERT_REV_FAILED', ldapOnly);
+    const unchecked = await variantAttempt(
+      ldapLab,
+      newClient(noCrlCheckProfile(ldapLab)),
+      evidence,
+      'the LDAP-only lab with a client installed with /NoCRLCheck',
     );
-    const unchecked = await mpListAttempt(ldapLab, newClient(noCrlCheckProfile(ldapLab)), evidence);
     ensureServed(unchecked, `the LDAP-only lab with a client installed with /NoCRLCheck`);
     evidence.pass(
       `with the CRL on HTTP the client fetched ${needed.join(' and ')} from the CDP (from ${fromWhere}) and connected; with an LDAP-only CDP it failed closed — ${saw} — and with /NoCRLCheck it connected (${unchecked.exchange.status})`,

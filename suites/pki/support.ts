@@ -6,7 +6,7 @@ import type { Exchange, IbcmClient } from '../../harness/client/index.js';
 import type { JournalEntry } from '../../harness/http/index.js';
 import type { Lab, LabCertificateFacts } from '../../harness/lab/index.js';
 import type { ProxyMode } from '../../harness/topology/index.js';
-import { ensure, prerequisite, type Evidence } from '../evidence.js';
+import { CheckBlocked, ensure, prerequisite, type Evidence } from '../evidence.js';
 import { describeClientResult } from '../verify.js';
 
 export const MP = 'mp1';
@@ -17,6 +17,103 @@ export interface Attempt {
   received: JournalEntry[];
   /** What the proxy logged meanwhile. */
   proxyLog: string[];
+}
+
+/**
+ * Connect errors that mean no TCP connection was opened at all: refused, no route or host, or the
+ * client's own source address gone. Nothing of TLS or HTTP was exchanged.
+ */
+const NO_CONNECTION = new Map([
+  ['ECONNREFUSED', 'was refused'],
+  ['EHOSTUNREACH', 'found no host there'],
+  ['ENETUNREACH', 'found no route there'],
+  ['EADDRNOTAVAIL', "could not leave from the client's own address"],
+]);
+
+/**
+ * Where clients of `lab` open connections to something the lab started, by `host:port` (the bound
+ * address, and the published name a timeout names): who listens there. The proxy's listeners (its
+ * web proxy in forward mode); without a proxy in the path, the site systems' published services.
+ */
+export function ownListeners(lab: Pick<Lab, 'mode' | 'proxyContract' | 'siteSystems'>): Map<string, string> {
+  const listeners = new Map<string, string>();
+  const contract = lab.proxyContract;
+  const proxy = lab.mode === 'bridge' ? 'the bridging proxy' : lab.mode === 'tunnel' ? 'the tunnelling proxy' : 'the proxy';
+  for (const listener of contract?.listeners ?? []) {
+    const who = `${proxy}'s listener for ${listener.publicName}`;
+    listeners.set(`${listener.bind.host}:${listener.bind.port}`, who);
+    listeners.set(`${listener.publicName.toLowerCase()}:${listener.bind.port}`, who);
+  }
+  if (contract?.forwardProxy) listeners.set(`${contract.forwardProxy.bind.host}:${contract.forwardProxy.bind.port}`, 'the web proxy');
+  if (lab.mode === 'direct' || lab.mode === 'forward')
+    for (const system of lab.siteSystems)
+      for (const service of system.services.filter((candidate) => candidate.published)) {
+        const who = `${system.name}'s ${service.service} listener for ${system.internetFqdn}`;
+        listeners.set(`${system.internetAddress ?? system.address}:${service.port}`, who);
+        if (system.internetFqdn) listeners.set(`${system.internetFqdn.toLowerCase()}:${service.port}`, who);
+      }
+  return listeners;
+}
+
+/**
+ * The exchange never opened a TCP connection — refused, unreachable, or a TCP connect that timed out
+ * (not a TLS handshake or an answer that did not come: those are a peer's behaviour) — to one of
+ * `listeners`: which one, and how it failed. Undefined for any other outcome.
+ */
+export function connectionNotOpened(
+  exchange: Exchange,
+  listeners: Map<string, string>,
+): { endpoint: string; who: string; how: string } | undefined {
+  const failed = tcpConnectFailure(exchange);
+  const who = failed && listeners.get(failed.endpoint.toLowerCase());
+  return failed && who ? { ...failed, who } : undefined;
+}
+
+/** Where and how the exchange's TCP connect failed (a connect error naming its `host:port`), if it did. */
+function tcpConnectFailure(exchange: Exchange): { endpoint: string; how: string } | undefined {
+  const { error } = exchange;
+  if (!error || exchange.tls || exchange.status !== undefined) return undefined;
+  const timedOut = /^connect to (\S+:\d+) timed out after (\d+) ms/.exec(error.message);
+  const how = NO_CONNECTION.get(error.code) ?? (timedOut ? `was not answered within ${Number(timedOut[2]) / 1000} s` : undefined);
+  const endpoint = timedOut?.[1] ?? /\b(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})\b/.exec(error.message)?.[1];
+  return how && endpoint ? { endpoint, how } : undefined;
+}
+
+/** The client opened a connection on the exchange's way: something answered, or failed after the TCP connect. */
+function connectionOpened(attempt: Attempt): boolean {
+  const { exchange } = attempt;
+  if (attempt.received.length > 0 || exchange.tls || exchange.status !== undefined) return true;
+  // A name that did not resolve, or a connect that failed, opened nothing.
+  return Boolean(exchange.error) && !tcpConnectFailure(exchange) && !/^(ENOTFOUND|EAI_)/.test(exchange.error!.code);
+}
+
+/** The origins of each lab variant that a client of this worker has reached (opened a connection to). */
+const reachedOrigins = new WeakMap<Lab, Set<string>>();
+
+/**
+ * One MP-list attempt on a lab variant the check started (`variantLab`: a small lab of its own, its
+ * proxy started with the certificate under test), with the variant's proxy log in the evidence.
+ * `leg` says what the attempt is for ("the bridge presenting an expired certificate").
+ *
+ * The variant's own path is a prerequisite of the leg: when the client's first connection to a
+ * listener the variant started could not even be opened — refused, unreachable, a TCP connect that
+ * timed out — although the lab found that listener accepting TCP before handing the variant over (the
+ * contract's readiness rule), no certificate was presented or met, and nothing was learnt about the
+ * leg: blocked, naming the listener. A listener that accepted a client of the lab before and refuses
+ * later stopped under the lab's own traffic: that is the proxy's doing, and the leg's verdict stands.
+ */
+export async function variantAttempt(lab: Lab, client: IbcmClient, evidence: Evidence, leg: string): Promise<Attempt> {
+  const attempt = await mpListAttempt(lab, client, evidence);
+  evidence.proxyLines(lab.topology.name, attempt.proxyLog);
+  const reached = reachedOrigins.get(lab) ?? new Set<string>();
+  reachedOrigins.set(lab, reached);
+  if (connectionOpened(attempt)) reached.add(attempt.exchange.origin);
+  const notOpened = attempt.received.length === 0 ? connectionNotOpened(attempt.exchange, ownListeners(lab)) : undefined;
+  if (!notOpened || reached.has(attempt.exchange.origin)) return attempt;
+  const { error } = attempt.exchange;
+  throw new CheckBlocked(
+    `the lab could not reach a listener it started itself — ${notOpened.who} at ${notOpened.endpoint}: the client's first connection to it ${notOpened.how} (${error!.code}: ${error!.message}), although lab variant "${lab.topology.name}" had found it accepting TCP when it started — no TLS handshake took place, so nothing was learnt about ${leg}`,
+  );
 }
 
 /** Asks for the MP list and records both sides in the evidence (the lab's journal of `host`). */
