@@ -79,40 +79,26 @@ function tcpConnectFailure(exchange: Exchange): { endpoint: string; how: string 
   return how && endpoint ? { endpoint, how } : undefined;
 }
 
-/** The client opened a connection on the exchange's way: something answered, or failed after the TCP connect. */
-function connectionOpened(attempt: Attempt): boolean {
-  const { exchange } = attempt;
-  if (attempt.received.length > 0 || exchange.tls || exchange.status !== undefined) return true;
-  // A name that did not resolve, or a connect that failed, opened nothing.
-  return Boolean(exchange.error) && !tcpConnectFailure(exchange) && !/^(ENOTFOUND|EAI_)/.test(exchange.error!.code);
-}
-
-/** The origins of each lab variant that a client of this worker has reached (opened a connection to). */
-const reachedOrigins = new WeakMap<Lab, Set<string>>();
-
 /**
  * One MP-list attempt on a lab variant the check started (`variantLab`: a small lab of its own, its
  * proxy started with the certificate under test), with the variant's proxy log in the evidence.
  * `leg` says what the attempt is for ("the bridge presenting an expired certificate").
  *
- * The variant's own path is a prerequisite of the leg: when the client's first connection to a
- * listener the variant started could not even be opened — refused, unreachable, a TCP connect that
- * timed out — although the lab found that listener accepting TCP before handing the variant over (the
- * contract's readiness rule), no certificate was presented or met, and nothing was learnt about the
- * leg: blocked, naming the listener. A listener that accepted a client of the lab before and refuses
- * later stopped under the lab's own traffic: that is the proxy's doing, and the leg's verdict stands.
+ * The variant's own path is a prerequisite of the leg: when the client's connection to a listener
+ * the variant started could not even be opened — refused, unreachable, a TCP connect that timed out —
+ * although the lab found that listener accepting TCP before handing the variant over (the contract's
+ * readiness rule), no certificate was presented or met, and nothing was learnt about the leg:
+ * blocked, naming the listener. Whatever the proxy does on an opened connection (a TLS handshake cut
+ * short, silence) is the leg's verdict.
  */
 export async function variantAttempt(lab: Lab, client: IbcmClient, evidence: Evidence, leg: string): Promise<Attempt> {
   const attempt = await mpListAttempt(lab, client, evidence);
   evidence.proxyLines(lab.topology.name, attempt.proxyLog);
-  const reached = reachedOrigins.get(lab) ?? new Set<string>();
-  reachedOrigins.set(lab, reached);
-  if (connectionOpened(attempt)) reached.add(attempt.exchange.origin);
   const notOpened = attempt.received.length === 0 ? connectionNotOpened(attempt.exchange, ownListeners(lab)) : undefined;
-  if (!notOpened || reached.has(attempt.exchange.origin)) return attempt;
+  if (!notOpened) return attempt;
   const { error } = attempt.exchange;
   throw new CheckBlocked(
-    `the lab could not reach a listener it started itself — ${notOpened.who} at ${notOpened.endpoint}: the client's first connection to it ${notOpened.how} (${error!.code}: ${error!.message}), although lab variant "${lab.topology.name}" had found it accepting TCP when it started — no TLS handshake took place, so nothing was learnt about ${leg}`,
+    `the lab could not reach a listener it started itself — ${notOpened.who} at ${notOpened.endpoint}: the client's connection to it ${notOpened.how} (${error!.code}: ${error!.message}), although lab variant "${lab.topology.name}" had found it accepting TCP when it started — no TLS handshake took place, so nothing was learnt about ${leg}`,
   );
 }
 
