@@ -17,7 +17,7 @@ export const SIGNING_ALGORITHM = {
   hash: 'SHA-256',
 } as const;
 
-export const RSA_KEYGEN: webcrypto.RsaHashedKeyGenParams = {
+const RSA_KEYGEN: webcrypto.RsaHashedKeyGenParams = {
   name: 'RSASSA-PKCS1-v1_5',
   modulusLength: 2048,
   publicExponent: new Uint8Array([1, 0, 1]),
@@ -26,14 +26,16 @@ export const RSA_KEYGEN: webcrypto.RsaHashedKeyGenParams = {
 
 // One pool per process: a cache of key material, not lab state (see key-pool.ts).
 const keyPool = new RsaKeyPool(defaultKeyPoolDir(), RSA_KEYGEN);
+/** The self-signed certificates' keys (self-signed.ts): a folder of their own, never a TLS key of the same lab. */
+export const signingKeyPool = new RsaKeyPool(join(defaultKeyPoolDir(), 'signing'), RSA_KEYGEN);
 
 /**
- * An extractable RSA 2048 key pair, from the on-disk pool unless IBCM_LAB_FRESH_KEYS=1. Fresh
+ * An extractable RSA 2048 key pair, from an on-disk pool (the PKI's unless told) unless IBCM_LAB_FRESH_KEYS=1. Fresh
  * generation runs on libuv's thread pool, so callers start several at once and `Promise.all` them.
  */
-export async function generateRsaKeyPair(): Promise<KeyPair> {
+export async function generateRsaKeyPair(pool: RsaKeyPool = keyPool): Promise<KeyPair> {
   if (process.env.IBCM_LAB_FRESH_KEYS === '1') return (await webcrypto.subtle.generateKey(RSA_KEYGEN, true, ['sign', 'verify'])) as KeyPair;
-  return keyPool.take();
+  return pool.take();
 }
 
 /**

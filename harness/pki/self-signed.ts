@@ -5,11 +5,9 @@
 // make, in a fraction of the time. The key pair comes from the lab's key pool (pki/key-pool.ts),
 // from a directory of its own so a signing key is never also a TLS key of the same lab; an RSA key
 // generation costs ~150 ms of CPU, and a run made a dozen of them.
-import { KeyObject, sign, webcrypto } from 'node:crypto';
-import { join } from 'node:path';
+import { KeyObject, sign } from 'node:crypto';
 import forge from 'node-forge';
-import { RSA_KEYGEN } from './crypto.js';
-import { RsaKeyPool, defaultKeyPoolDir } from './key-pool.js';
+import { generateRsaKeyPair, signingKeyPool } from './crypto.js';
 
 export interface SelfSignedCertificate {
   privateKey: KeyObject;
@@ -23,14 +21,8 @@ export interface SelfSignedOptions {
   extensions: object[];
 }
 
-// One pool per process, as the PKI's (a cache of key material, not lab state).
-const signingKeyPool = new RsaKeyPool(join(defaultKeyPoolDir(), 'signing'), RSA_KEYGEN);
-
 async function signingKeyPair(): Promise<{ privateKey: KeyObject; publicKeyPem: string }> {
-  const pair =
-    process.env.IBCM_LAB_FRESH_KEYS === '1'
-      ? await webcrypto.subtle.generateKey(RSA_KEYGEN, true, ['sign', 'verify'])
-      : await signingKeyPool.take();
+  const pair = await generateRsaKeyPair(signingKeyPool);
   return {
     privateKey: KeyObject.from(pair.privateKey),
     publicKeyPem: KeyObject.from(pair.publicKey).export({ type: 'spki', format: 'pem' }).toString(),

@@ -158,10 +158,6 @@ export interface ContextFile extends InputEntry {
   source: string;
 }
 
-export function defaultRoot(): string {
-  return packageRoot();
-}
-
 /** What of the project goes into the node image (under /opt/ibcm-lab), besides node_modules. */
 export const PROJECT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'playwright.config.ts'];
 export const PROJECT_DIRS = ['bin', 'harness', 'suites', 'certs', 'docs', 'examples'];
@@ -335,7 +331,7 @@ function planWithDigests(root: string, base: BaseSource): Plan {
 
 /** The refs the current sources give (nothing is built or asked of Docker). */
 export async function imageRefs(options: Pick<EnsureImagesOptions, 'base' | 'root'> = {}): Promise<ImageRefs> {
-  return plan(options.root ?? defaultRoot(), options.base ?? 'debootstrap').refs;
+  return plan(options.root ?? packageRoot(), options.base ?? 'debootstrap').refs;
 }
 
 /** The image a proxy host runs: its own reference image for nginx/haproxy/squid, else the node image (`proxy-serve --proxy <name>`). */
@@ -665,7 +661,7 @@ async function buildFromDockerfile(
  * their refs. An image whose content-hashed ref exists is reused (unless `rebuild`).
  */
 export async function ensureImages(options: EnsureImagesOptions = {}): Promise<ImageRefs> {
-  const root = options.root ?? defaultRoot();
+  const root = options.root ?? packageRoot();
   const base = options.base ?? 'debootstrap';
   const docker = dockerClient();
   await requireEngine(docker);
